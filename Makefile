@@ -1,0 +1,164 @@
+# splitvirt top-level build.
+#
+# Two toolchains build from one tree:
+#   native (x86_64): libraries + unit tests with ASan/UBSan, fuzzers (clang/libFuzzer)
+#   arm64 (static):  everything that runs inside the emulated board or on arm64 hardware
+#
+# Every directory that builds something has a module.mk that appends to:
+#   NATIVE_LIBS    static libraries built natively      (name_SRCS)
+#   ARM64_LIBS     static libraries cross-built         (name_SRCS)
+#   UNIT_TESTS     native cmocka test programs          (name_SRCS, name_LIBS, name_LDLIBS)
+#   FUZZERS        libFuzzer targets                    (name_SRCS, name_LIBS)
+#   ARM64_BINS     static arm64 programs                (name_SRCS, name_LIBS, name_LDLIBS)
+#   NATIVE_BINS    native programs (tools, benchmarks)  (name_SRCS, name_LIBS, name_LDLIBS)
+# A library name "foo" becomes build/<arch>/lib/libfoo.a; name_LIBS lists such names.
+
+BUILD      ?= build
+DEBIAN     ?= $(BUILD)/debian
+CC         ?= gcc
+CROSS_CC   ?= aarch64-linux-gnu-gcc
+FUZZ_CC    ?= clang
+V          ?= 0
+Q          := $(if $(filter 1,$(V)),,@)
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+BASE_CFLAGS := -std=gnu11 $(WARN) -g -Iinclude -D_GNU_SOURCE
+SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+NATIVE_CFLAGS := $(BASE_CFLAGS) -O1 $(SAN)
+NATIVE_LDFLAGS := $(SAN)
+ARM64_CFLAGS  := $(BASE_CFLAGS) -O2 -I$(DEBIAN)/arm64/usr/include
+ARM64_LDFLAGS := -static -L$(DEBIAN)/arm64/usr/lib/aarch64-linux-gnu
+FUZZ_CFLAGS   := $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LDFLAGS  := -fsanitize=fuzzer,address,undefined
+
+NATIVE_LIBS :=
+ARM64_LIBS  :=
+UNIT_TESTS  :=
+FUZZERS     :=
+ARM64_BINS  :=
+NATIVE_BINS :=
+
+MODULES := $(sort $(shell find . -name module.mk -not -path './build/*' -not -path './.git/*'))
+include $(MODULES)
+
+N := $(BUILD)/native
+A := $(BUILD)/arm64
+F := $(BUILD)/fuzz
+
+objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
+libfiles = $(foreach l,$(2),$(1)/lib/lib$(l).a)
+
+define native_lib
+$(N)/lib/lib$(1).a: $(call objs,$(N),$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+define arm64_lib
+$(A)/lib/lib$(1).a: $(call objs,$(A),$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$(Q)rm -f $$@ && aarch64-linux-gnu-ar rcs $$@ $$^
+endef
+define fuzz_lib
+$(F)/lib/lib$(1).a: $(call objs,$(F),$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+define unit_test
+$(N)/tests/$(1): $(call objs,$(N),$($(1)_SRCS)) $(call libfiles,$(N),$($(1)_LIBS))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(NATIVE_LDFLAGS) -o $$@ $$^ -lcmocka $($(1)_LDLIBS)
+endef
+define fuzzer
+$(F)/bin/$(1): $(call objs,$(F),$($(1)_SRCS)) $(call libfiles,$(F),$($(1)_LIBS))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS)
+endef
+define arm64_bin
+$(A)/bin/$(1): $(call objs,$(A),$($(1)_SRCS)) $(call libfiles,$(A),$($(1)_LIBS))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(CROSS_CC) $(ARM64_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) -lpthread
+endef
+define native_bin
+$(N)/bin/$(1): $(call objs,$(N),$($(1)_SRCS)) $(call libfiles,$(N),$($(1)_LIBS))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(NATIVE_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) -lpthread
+endef
+
+$(foreach l,$(NATIVE_LIBS),$(eval $(call native_lib,$(l))))
+$(foreach l,$(NATIVE_LIBS),$(eval $(call fuzz_lib,$(l))))
+$(foreach l,$(ARM64_LIBS),$(eval $(call arm64_lib,$(l))))
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
+$(foreach t,$(FUZZERS),$(eval $(call fuzzer,$(t))))
+$(foreach b,$(ARM64_BINS),$(eval $(call arm64_bin,$(b))))
+$(foreach b,$(NATIVE_BINS),$(eval $(call native_bin,$(b))))
+
+$(N)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(NATIVE_CFLAGS) $(EXTRA_CFLAGS_$(notdir $(<D))) -MMD -MP -c -o $@ $<
+$(A)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC[a64] $<"
+	$(Q)$(CROSS_CC) $(ARM64_CFLAGS) -MMD -MP -c -o $@ $<
+$(F)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC[fuz] $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+NATIVE_TARGETS := $(addprefix $(N)/tests/,$(UNIT_TESTS)) $(addprefix $(N)/bin/,$(NATIVE_BINS))
+ARM64_TARGETS  := $(addprefix $(A)/bin/,$(ARM64_BINS))
+FUZZ_TARGETS   := $(addprefix $(F)/bin/,$(FUZZERS))
+
+.PHONY: all native arm64 fuzz unit deps images board-image demo test check format lint clean help
+all: native arm64
+
+help:
+	@echo "make deps     install build dependencies (apt-get) and fetch Debian arm64 content"
+	@echo "make native   unit tests and native tools (ASan/UBSan)"
+	@echo "make arm64    static arm64 binaries (vmm, ...)"
+	@echo "make fuzz     libFuzzer targets"
+	@echo "make unit     build and run the unit tests"
+	@echo "make images   guest and board initramfs images"
+	@echo "make demo     build everything and run the demo in the emulated board"
+	@echo "make check    the whole test suite (unit, fuzz, system)"
+	@echo "make format / make lint"
+
+native: $(NATIVE_TARGETS)
+arm64: $(DEBIAN)/.stamp $(ARM64_TARGETS)
+fuzz: $(FUZZ_TARGETS)
+
+$(DEBIAN)/.stamp:
+	images/fetch-debian.sh $(DEBIAN)
+
+deps:
+	scripts/deps.sh
+	images/fetch-debian.sh $(DEBIAN)
+
+unit: native
+	tests/run-unit.sh $(N)/tests
+
+images: arm64
+	images/build-guest-initramfs.sh $(DEBIAN) $(BUILD)/images
+	images/build-host-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/images
+
+demo:
+	scripts/demo
+
+check test:
+	scripts/test
+
+SRC_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(SRC_FILES)
+lint:
+	scripts/lint.sh
+
+clean:
+	rm -rf $(N) $(A) $(F) $(BUILD)/images
+
+-include $(shell find $(N) $(A) $(F) -type f -name '*.d' 2>/dev/null)

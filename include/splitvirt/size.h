@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SPLITVIRT_SIZE_H
+#define SPLITVIRT_SIZE_H
+
+#include <stdint.h>
+
+/*
+ * Parses "256M", "1G", "4096", "2m" (binary units). Returns 0, -EINVAL for
+ * malformed text and -ERANGE for values that overflow 64 bits.
+ */
+int sv_parse_size(const char *text, uint64_t *out);
+
+/* Parses a decimal unsigned integer in [min, max]; -EINVAL / -ERANGE. */
+int sv_parse_uint(const char *text, unsigned long min, unsigned long max,
+		  unsigned long *out);
+
+#endif

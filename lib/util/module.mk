@@ -1,0 +1,3 @@
+NATIVE_LIBS += svutil
+ARM64_LIBS += svutil
+svutil_SRCS := lib/util/log.c lib/util/size.c
