@@ -1,0 +1,32 @@
+#!/bin/sh
+# Usage: build-host-initramfs.sh DEBIAN_DIR ARM64_BIN_DIR OUT_DIR
+# Builds OUT_DIR/host-initrd.cpio for the emulated board: static busybox,
+# our static arm64 programs, the guest kernel and initramfs, the scenarios
+# and the system tests. It stays uncompressed: unpacking gzip under TCG
+# costs more boot time than loading the larger file.
+set -eu
+debian=$1
+bins=$2
+out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+root=$debian/arm64
+kver=$(cat "$debian/kernel-version")
+stage=$out/host-root
+echo "images: building board host initramfs"
+rm -rf "$stage"
+mkdir -p "$stage/bin" "$stage/usr/bin" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" \
+	"$stage/guest" "$stage/scenarios" "$stage/tests" "$stage/lib/modules/$kver" "$stage/var/lib/splitvirt"
+cp "$root/bin/busybox" "$stage/bin/busybox"
+cp "$here/host/init" "$stage/init"
+for b in "$bins"/*; do
+	[ -x "$b" ] && cp "$b" "$stage/usr/bin/"
+done
+cp "$root/boot/vmlinuz-$kver" "$stage/guest/Image"
+cp "$out/guest-initrd.cpio" "$stage/guest/initrd.cpio"
+cp "$top"/board/scenarios/*.sh "$stage/scenarios/"
+cp "$top"/tests/system/*.sh "$stage/tests/"
+cp "$top/tests/system/lib.sh" "$stage/tests/lib.sh" 2>/dev/null || true
+echo "images:   programs: $(ls "$stage/usr/bin" | tr '\n' ' ')"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out/host-initrd.cpio"
+echo "images:   $out/host-initrd.cpio ($(du -h "$out/host-initrd.cpio" | cut -f1))"

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest device tree builder (libfdt). The vmm describes the machine it
+ * emulates in a guest_fdt_desc; the builder turns it into a blob. Later
+ * devices (PCIe host, GICv2m frame) add their nodes with the same helpers
+ * through guest_fdt_open()/guest_fdt_finish().
+ */
+#ifndef SPLITVIRT_GUEST_FDT_H
+#define SPLITVIRT_GUEST_FDT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST_FDT_MAX_CPUS 64
+#define GUEST_FDT_PHANDLE_GIC 1
+#define GUEST_FDT_PHANDLE_CLK 2
+
+enum guest_gic_version {
+	GUEST_GIC_V2 = 2,
+	GUEST_GIC_V3 = 3,
+};
+
+struct guest_fdt_desc {
+	uint64_t mem_base;
+	uint64_t mem_size;
+	unsigned int ncpus;
+	uint64_t mpidr[GUEST_FDT_MAX_CPUS]; /* affinity bits of each vCPU */
+
+	enum guest_gic_version gic;
+	uint64_t gic_dist_base, gic_dist_size;
+	uint64_t gic_redist_base, gic_redist_size; /* GICv3 only */
+	uint64_t gic_cpu_base, gic_cpu_size; /* GICv2 only */
+
+	uint64_t uart_base;
+	uint32_t uart_spi; /* SPI number (INTID - 32) */
+	uint64_t exit_base; /* splitvirt exit-status register page, 0 = none */
+
+	const char *bootargs;
+	uint64_t initrd_start, initrd_end; /* initrd_end == 0: no initrd */
+};
+
+/* Builds the whole tree into buf. Returns the blob size or -errno. */
+int guest_fdt_build(const struct guest_fdt_desc *desc, void *buf, size_t size);
+
+#endif

@@ -1,0 +1,34 @@
+# Helpers for system tests; they run inside the board as root.
+KERNEL=/guest/Image
+INITRD=/guest/initrd.cpio
+OUT=/tmp/vm.out
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# run_vm ARGS...: runs the vmm with the guest image; console and log in $OUT,
+# status in $VM_RC.
+run_vm() {
+	vmm --kernel "$KERNEL" --initrd "$INITRD" "$@" >"$OUT" 2>&1
+	VM_RC=$?
+	sed 's/^/  | /' "$OUT"
+}
+
+expect_out() {
+	grep -q -- "$1" "$OUT" || fail "expected '$1' in the output"
+}
+
+fact() {
+	sed -n "s/^fact: $1=//p" "$OUT" | tr -d '\r' | head -1
+}
+
+# The board's own GIC version, from its device tree.
+board_gic() {
+	if grep -q gic-v3 /proc/device-tree/intc@8000000/compatible 2>/dev/null; then
+		echo 3
+	else
+		echo 2
+	fi
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_ARGS_H
+#define VMM_ARGS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <splitvirt/log.h>
+
+#define VMM_MAX_CPUS 8
+#define VMM_DEFAULT_MEM (256ull << 20)
+#define VMM_MIN_MEM (32ull << 20)
+#define VMM_MAX_MEM (16ull << 30)
+
+enum vmm_gic_choice {
+	VMM_GIC_AUTO = 0,
+	VMM_GIC_V2 = 2,
+	VMM_GIC_V3 = 3,
+};
+
+struct vmm_args {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_size;
+	unsigned int cpus;
+	enum vmm_gic_choice gic;
+	enum sv_log_level log_level;
+	int help;
+};
+
+/*
+ * Parses argv into args. On error returns -EINVAL and writes a message
+ * naming the bad argument and the fix into err (errlen bytes).
+ */
+int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *err, size_t errlen);
+void vmm_args_usage(FILE *out, const char *prog);
+
+#endif

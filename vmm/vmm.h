@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One VM on KVM/arm64: the objects every vmm component sees.
+ * Guest physical memory map (QEMU-virt-like, so guests need no quirks):
+ *
+ *   0x0800_0000  GIC distributor (64K)
+ *   0x0801_0000  GICv2 CPU interface (8K)        [GICv2 only]
+ *   0x080a_0000  GICv3 redistributors (128K/vCPU) [GICv3 only]
+ *   0x0900_0000  PL011 UART (4K), SPI 1
+ *   0x0901_0000  exit-status register (4K)
+ *   0x4000_0000  RAM
+ */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "args.h"
+#include "mmio_bus.h"
+
+#define VMM_GIC_DIST_BASE 0x08000000ull
+#define VMM_GIC_DIST_SIZE 0x10000ull
+#define VMM_GIC_CPU_BASE 0x08010000ull
+#define VMM_GIC_CPU_SIZE 0x2000ull
+#define VMM_GIC_REDIST_BASE 0x080a0000ull
+#define VMM_GIC_REDIST_STRIDE 0x20000ull
+#define VMM_UART_BASE 0x09000000ull
+#define VMM_UART_SPI 1
+#define VMM_EXIT_BASE 0x09010000ull
+#define VMM_RAM_BASE 0x40000000ull
+#define VMM_GIC_NR_IRQS 256
+
+struct guest_ram {
+	int memfd;
+	void *host;
+	uint64_t gpa;
+	uint64_t size;
+	const char *backing; /* human-readable: what pages back it */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	uint64_t mpidr;
+};
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	size_t run_size;
+	unsigned int ncpus;
+	struct vcpu vcpus[VMM_MAX_CPUS];
+	struct guest_ram ram;
+	struct mmio_bus bus;
+	int gic_fd;
+	int gic_version; /* 2 or 3 */
+	/* Set once by the first vCPU that sees SYSTEM_OFF/RESET or a fatal error. */
+	atomic_bool stopping;
+	atomic_int exit_status;
+	int exit_status_written;
+};
+
+/* kvm_vm.c */
+int vm_open(struct vm *vm);
+void vm_close(struct vm *vm);
+int vm_add_ram_slot(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t size, void *host);
+/* Raises or lowers a level-triggered SPI (number is SPI, INTID - 32). */
+int vm_set_spi(struct vm *vm, unsigned int spi, int level);
+void vm_request_stop(struct vm *vm, int status);
+
+/* guest_ram.c */
+int guest_ram_create(struct guest_ram *ram, uint64_t gpa, uint64_t size);
+void guest_ram_destroy(struct guest_ram *ram);
+void *guest_ram_ptr(struct guest_ram *ram, uint64_t gpa, uint64_t len);
+
+/* gic.c, gic_v2.c, gic_v3.c */
+int gic_create(struct vm *vm, enum vmm_gic_choice choice);
+int gic_finalize(struct vm *vm);
+int gic_set_addr(int fd, uint64_t type, uint64_t addr);
+int gic_v2_create(struct vm *vm);
+int gic_v3_create(struct vm *vm);
+
+/* vcpu.c */
+int vcpus_create(struct vm *vm, unsigned int n);
+int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
+int vcpus_run(struct vm *vm);
+void vcpus_destroy(struct vm *vm);
+
+/* boot_arm64.c */
+struct boot_layout {
+	uint64_t kernel_gpa, kernel_size;
+	uint64_t initrd_gpa, initrd_size;
+	uint64_t dtb_gpa;
+};
+int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *layout);
+
+/* pl011.c, exit_status.c */
+int pl011_create(struct vm *vm, uint64_t base, unsigned int spi);
+void pl011_destroy(void);
+int exit_status_create(struct vm *vm, uint64_t base);
+
+#endif
