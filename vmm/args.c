@@ -82,16 +82,19 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 		case 'm':
 			ret = sv_parse_size(optarg, &args->mem_size);
 			if (ret)
-				return fail(err, errlen,
-					    "--mem %s: not a size; use a number with an optional K, M or G suffix, e.g. --mem 256M",
-					    optarg);
+				return fail(
+					err, errlen,
+					"--mem %s: not a size; use a number with an optional K, M or G suffix, e.g. --mem 256M",
+					optarg);
 			if (args->mem_size < VMM_MIN_MEM || args->mem_size > VMM_MAX_MEM)
 				return fail(err, errlen,
-					    "--mem %s: out of range; give between 32M and 16G", optarg);
-			if (args->mem_size & ((2u << 20) - 1))
-				return fail(err, errlen,
-					    "--mem %s: must be a multiple of 2M (guest RAM uses 2 MiB pages)",
+					    "--mem %s: out of range; give between 32M and 16G",
 					    optarg);
+			if (args->mem_size & ((2u << 20) - 1))
+				return fail(
+					err, errlen,
+					"--mem %s: must be a multiple of 2M (guest RAM uses 2 MiB pages)",
+					optarg);
 			break;
 		case 'p':
 			ret = sv_parse_uint(optarg, 1, VMM_MAX_CPUS, &cpus);
@@ -113,7 +116,8 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 		case OPT_LOG_LEVEL:
 			if (sv_log_parse_level(optarg, &args->log_level))
 				return fail(err, errlen,
-					    "--log-level %s: use error, warn, info or debug", optarg);
+					    "--log-level %s: use error, warn, info or debug",
+					    optarg);
 			break;
 		case 'h':
 			args->help = 1;
@@ -121,7 +125,8 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 		case ':':
 			return fail(err, errlen, "%s needs a value (see --help)", argv[optind - 1]);
 		default:
-			return fail(err, errlen, "unknown option %s (see --help)", argv[optind - 1]);
+			return fail(err, errlen, "unknown option %s (see --help)",
+				    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -158,9 +158,10 @@ int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
 		pr_err("building the guest device tree: %s", strerror(-ret));
 		return ret;
 	}
-	pr_debug("kernel at 0x%llx (%llu bytes), initrd at 0x%llx (%llu bytes), dtb at 0x%llx (%d bytes)",
-		 (unsigned long long)l->kernel_gpa, (unsigned long long)ksize,
-		 (unsigned long long)l->initrd_gpa, (unsigned long long)isize,
-		 (unsigned long long)l->dtb_gpa, ret);
+	pr_debug(
+		"kernel at 0x%llx (%llu bytes), initrd at 0x%llx (%llu bytes), dtb at 0x%llx (%d bytes)",
+		(unsigned long long)l->kernel_gpa, (unsigned long long)ksize,
+		(unsigned long long)l->initrd_gpa, (unsigned long long)isize,
+		(unsigned long long)l->dtb_gpa, ret);
 	return vcpu_set_boot_regs(&vm->vcpus[0], l->kernel_gpa, l->dtb_gpa);
 }

@@ -69,7 +69,8 @@ bool mmio_bus_dispatch(struct mmio_bus *bus, uint64_t addr, uint8_t *data, unsig
 	for (unsigned int i = 0; i < bus->count; i++) {
 		const struct mmio_window *w = &bus->win[i];
 
-		if (addr >= w->base && addr - w->base < w->size && len <= w->size - (addr - w->base)) {
+		if (addr >= w->base && addr - w->base < w->size &&
+		    len <= w->size - (addr - w->base)) {
 			w->handler(w->opaque, addr - w->base, data, len, is_write);
 			found = true;
 			break;

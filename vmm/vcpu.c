@@ -19,8 +19,8 @@
 
 #include "vmm.h"
 
-#define CORE_REG(name)                                                                 \
-	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                         \
+#define CORE_REG(name)                                         \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 	 (offsetof(struct kvm_regs, name) / sizeof(uint32_t)))
 #define MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
 #define MPIDR_AFFINITY_MASK 0xff00ffffffull
@@ -143,8 +143,7 @@ static void handle_system_event(struct vcpu *vcpu)
 		pr_info("guest powered off (PSCI SYSTEM_OFF), status %d", status);
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		pr_info("guest requested a reset (PSCI SYSTEM_RESET); stopping, status %d",
-			status);
+		pr_info("guest requested a reset (PSCI SYSTEM_RESET); stopping, status %d", status);
 		break;
 	default:
 		pr_err("guest crashed (system event %u)", vcpu->run->system_event.type);
@@ -194,7 +193,8 @@ static void *vcpu_thread(void *arg)
 			break;
 		case KVM_EXIT_FAIL_ENTRY:
 			pr_err("vCPU %u: entry failed, hardware reason 0x%llx", vcpu->id,
-			       (unsigned long long)vcpu->run->fail_entry.hardware_entry_failure_reason);
+			       (unsigned long long)
+				       vcpu->run->fail_entry.hardware_entry_failure_reason);
 			vcpu_stop_vm(vcpu, 1);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:

@@ -25,8 +25,7 @@ void sv_log_init_from_env(void);
 /* Prefix shown on every line, usually the program name. */
 void sv_log_set_prefix(const char *prefix);
 
-void sv_log(enum sv_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void sv_log(enum sv_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sv_vlog(enum sv_log_level level, const char *fmt, va_list ap);
 
 #define pr_err(...) sv_log(SV_LOG_ERROR, __VA_ARGS__)

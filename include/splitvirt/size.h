@@ -11,7 +11,6 @@
 int sv_parse_size(const char *text, uint64_t *out);
 
 /* Parses a decimal unsigned integer in [min, max]; -EINVAL / -ERANGE. */
-int sv_parse_uint(const char *text, unsigned long min, unsigned long max,
-		  unsigned long *out);
+int sv_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *out);
 
 #endif

@@ -14,8 +14,7 @@ static uint64_t get_le64(const uint8_t *p)
 
 static uint32_t get_le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 enum arm64_image_error arm64_image_parse(const void *buf, size_t len, uint64_t file_size,

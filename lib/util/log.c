@@ -62,8 +62,8 @@ void sv_vlog(enum sv_log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* One fprintf per line so concurrent threads do not interleave. */
-	fprintf(stderr, "[%5ld.%06ld] %s: %s: %s\n", (long)ts.tv_sec,
-		ts.tv_nsec / 1000, log_prefix, level_names[level], line);
+	fprintf(stderr, "[%5ld.%06ld] %s: %s: %s\n", (long)ts.tv_sec, ts.tv_nsec / 1000, log_prefix,
+		level_names[level], line);
 }
 
 void sv_log(enum sv_log_level level, const char *fmt, ...)

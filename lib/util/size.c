@@ -51,8 +51,7 @@ int sv_parse_size(const char *text, uint64_t *out)
 	return 0;
 }
 
-int sv_parse_uint(const char *text, unsigned long min, unsigned long max,
-		  unsigned long *out)
+int sv_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned long *out)
 {
 	unsigned long value;
 	char *end;

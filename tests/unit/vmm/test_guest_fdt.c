@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <libfdt.h>
+
+#include <splitvirt/guest_fdt.h>
+
+static uint8_t blob[64 << 10];
+
+static void fill_desc(struct guest_fdt_desc *d, enum guest_gic_version gic, unsigned int ncpus)
+{
+	memset(d, 0, sizeof(*d));
+	d->mem_base = 0x40000000;
+	d->mem_size = 256u << 20;
+	d->ncpus = ncpus;
+	for (unsigned int i = 0; i < ncpus; i++)
+		d->mpidr[i] = i;
+	d->gic = gic;
+	d->gic_dist_base = 0x08000000;
+	d->gic_dist_size = 0x10000;
+	d->gic_redist_base = 0x080a0000;
+	d->gic_redist_size = 0x20000ull * ncpus;
+	d->gic_cpu_base = 0x08010000;
+	d->gic_cpu_size = 0x2000;
+	d->uart_base = 0x09000000;
+	d->uart_spi = 1;
+	d->exit_base = 0x09010000;
+	d->bootargs = "console=ttyAMA0 quiet";
+	d->initrd_start = 0x4f000000;
+	d->initrd_end = 0x4f100000;
+}
+
+static const void *prop(const char *path, const char *name, int *len)
+{
+	int off = fdt_path_offset(blob, path);
+
+	assert_true(off >= 0);
+	return fdt_getprop(blob, off, name, len);
+}
+
+static uint64_t reg_cell64(const void *p, int idx)
+{
+	const fdt32_t *c = p;
+
+	return (uint64_t)fdt32_to_cpu(c[idx]) << 32 | fdt32_to_cpu(c[idx + 1]);
+}
+
+static void test_gicv3_tree(void **state)
+{
+	struct guest_fdt_desc d;
+	const void *p;
+	int len;
+
+	(void)state;
+	fill_desc(&d, GUEST_GIC_V3, 2);
+	assert_true(guest_fdt_build(&d, blob, sizeof(blob)) > 0);
+	assert_int_equal(fdt_check_header(blob), 0);
+
+	p = prop("/memory@40000000", "reg", &len);
+	assert_int_equal(len, 16);
+	assert_int_equal(reg_cell64(p, 0), 0x40000000);
+	assert_int_equal(reg_cell64(p, 2), 256u << 20);
+
+	p = prop("/intc@8000000", "compatible", &len);
+	assert_string_equal(p, "arm,gic-v3");
+	p = prop("/intc@8000000", "reg", &len);
+	assert_int_equal(len, 32);
+	assert_int_equal(reg_cell64(p, 4), 0x080a0000);
+	assert_int_equal(reg_cell64(p, 6), 0x40000);
+
+	assert_non_null(prop("/cpus/cpu@0", "reg", &len));
+	assert_non_null(prop("/cpus/cpu@1", "reg", &len));
+	p = prop("/cpus/cpu@1", "enable-method", &len);
+	assert_string_equal(p, "psci");
+	p = prop("/psci", "method", &len);
+	assert_string_equal(p, "hvc");
+	p = prop("/psci", "compatible", &len);
+	assert_string_equal(p, "arm,psci-0.2");
+
+	p = prop("/chosen", "bootargs", &len);
+	assert_string_equal(p, "console=ttyAMA0 quiet");
+	p = prop("/chosen", "stdout-path", &len);
+	assert_string_equal(p, "/pl011@9000000");
+	p = prop("/chosen", "linux,initrd-end", &len);
+	assert_int_equal(len, 8);
+	assert_int_equal(reg_cell64(p, 0), 0x4f100000);
+
+	p = prop("/pl011@9000000", "interrupts", &len);
+	assert_int_equal(len, 12);
+	assert_int_equal(fdt32_to_cpu(((const fdt32_t *)p)[1]), 1);
+	p = prop("/exit-status@9010000", "compatible", &len);
+	assert_string_equal(p, "splitvirt,exit-status");
+
+	/* GICv3 PPIs carry no CPU mask. */
+	p = prop("/timer", "interrupts", &len);
+	assert_int_equal(len, 48);
+	assert_int_equal(fdt32_to_cpu(((const fdt32_t *)p)[2]), 8);
+}
+
+static void test_gicv2_tree(void **state)
+{
+	struct guest_fdt_desc d;
+	const void *p;
+	int len;
+
+	(void)state;
+	fill_desc(&d, GUEST_GIC_V2, 2);
+	d.initrd_end = 0;
+	assert_true(guest_fdt_build(&d, blob, sizeof(blob)) > 0);
+	p = prop("/intc@8000000", "compatible", &len);
+	assert_string_equal(p, "arm,cortex-a15-gic");
+	p = prop("/intc@8000000", "reg", &len);
+	assert_int_equal(reg_cell64(p, 4), 0x08010000);
+	/* GICv2 PPIs target CPUs 0 and 1 (mask 0x3 in bits 15:8). */
+	p = prop("/timer", "interrupts", &len);
+	assert_int_equal(fdt32_to_cpu(((const fdt32_t *)p)[2]), 0x308);
+	/* No initrd: no initrd properties. */
+	assert_null(prop("/chosen", "linux,initrd-start", &len));
+}
+
+static void test_rejects_bad_desc(void **state)
+{
+	struct guest_fdt_desc d;
+
+	(void)state;
+	fill_desc(&d, GUEST_GIC_V3, 1);
+	d.ncpus = 0;
+	assert_int_equal(guest_fdt_build(&d, blob, sizeof(blob)), -EINVAL);
+	fill_desc(&d, GUEST_GIC_V3, 1);
+	d.gic = 4;
+	assert_int_equal(guest_fdt_build(&d, blob, sizeof(blob)), -EINVAL);
+	fill_desc(&d, GUEST_GIC_V3, 1);
+	d.initrd_end = d.initrd_start - 1;
+	assert_int_equal(guest_fdt_build(&d, blob, sizeof(blob)), -EINVAL);
+	fill_desc(&d, GUEST_GIC_V3, 1);
+	assert_int_equal(guest_fdt_build(&d, blob, 256), -ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gicv3_tree),
+		cmocka_unit_test(test_gicv2_tree),
+		cmocka_unit_test(test_rejects_bad_desc),
+	};
+	return cmocka_run_group_tests_name("guest_fdt", tests, NULL, NULL);
+}

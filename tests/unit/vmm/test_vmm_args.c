@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../../vmm/args.h"
+
+static char err[256];
+
+#define PARSE(args, ...)                                                                   \
+	({                                                                                 \
+		char *argv[] = { "vmm", __VA_ARGS__, NULL };                               \
+		vmm_args_parse((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv, args, err, \
+			       sizeof(err));                                               \
+	})
+
+static void test_defaults(void **state)
+{
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(PARSE(&a, "--kernel", "Image"), 0);
+	assert_string_equal(a.kernel, "Image");
+	assert_null(a.initrd);
+	assert_int_equal(a.mem_size, VMM_DEFAULT_MEM);
+	assert_int_equal(a.cpus, 1);
+	assert_int_equal(a.gic, VMM_GIC_AUTO);
+	assert_string_equal(a.cmdline, "console=ttyAMA0");
+}
+
+static void test_all_options(void **state)
+{
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(PARSE(&a, "-k", "K", "--initrd", "I", "--cmdline", "quiet", "--mem", "1G",
+			       "--cpus", "4", "--gic", "v2", "--log-level", "debug"),
+			 0);
+	assert_string_equal(a.initrd, "I");
+	assert_string_equal(a.cmdline, "quiet");
+	assert_int_equal(a.mem_size, 1ull << 30);
+	assert_int_equal(a.cpus, 4);
+	assert_int_equal(a.gic, VMM_GIC_V2);
+	assert_int_equal(a.log_level, SV_LOG_DEBUG);
+}
+
+static void test_help(void **state)
+{
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(PARSE(&a, "--help"), 0);
+	assert_true(a.help);
+}
+
+static void test_errors_name_the_problem(void **state)
+{
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(PARSE(&a, "--initrd", "x"), -EINVAL);
+	assert_non_null(strstr(err, "--kernel"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--mem", "lots"), -EINVAL);
+	assert_non_null(strstr(err, "not a size"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--mem", "16M"), -EINVAL);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--mem", "33M"), -EINVAL);
+	assert_non_null(strstr(err, "multiple of 2M"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--cpus", "0"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--cpus", "9"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--gic", "v4"), -EINVAL);
+	assert_non_null(strstr(err, "auto, v2 or v3"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--bogus"), -EINVAL);
+	assert_non_null(strstr(err, "unknown option --bogus"));
+	assert_int_equal(PARSE(&a, "-k", "K", "stray"), -EINVAL);
+	assert_non_null(strstr(err, "unexpected argument 'stray'"));
+	assert_int_equal(PARSE(&a, "-k"), -EINVAL);
+	assert_non_null(strstr(err, "needs a value"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_errors_name_the_problem),
+	};
+	return cmocka_run_group_tests_name("vmm_args", tests, NULL, NULL);
+}
