@@ -1,0 +1,7 @@
+# svrpc: the RPC protocol library. rpc_layout/ring/msg/chan.c are the
+# kernel-compatible core (also meant for splitvirt.ko); rpc_posix.c adds
+# userspace conveniences (memfd iobufs, eventfd doorbells, blocking waits).
+NATIVE_LIBS += svrpc
+ARM64_LIBS += svrpc
+svrpc_SRCS := lib/rpc/rpc_layout.c lib/rpc/rpc_ring.c lib/rpc/rpc_msg.c \
+	lib/rpc/rpc_chan.c lib/rpc/rpc_posix.c

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RPC endpoints over the rings (see rpc_chan.h for the epoch rules).
+ * Kernel-compatible. Every loop below is bounded by a ring size.
+ *
+ * Ordering rules beyond the rings' own:
+ *  - a request slot is written before its id is published on the request
+ *    ring (the ring's release), and read by the device only after it took
+ *    the id (the ring's acquire); replies work the same way back;
+ *  - epochs and acks are stored with release after the private state they
+ *    summarize has been updated, and loaded with acquire.
+ */
+#include <splitvirt/rpc_chan.h>
+
+#include "rpc_compat.h"
+
+#define MSG_WORDS (SV_RPC_MSG_SIZE / 8)
+
+static int bit_test(const __u64 *map, __u32 bit)
+{
+	return (map[bit / 64] >> (bit % 64)) & 1;
+}
+
+static void bit_set(__u64 *map, __u32 bit)
+{
+	map[bit / 64] |= 1ull << (bit % 64);
+}
+
+static void bit_clear(__u64 *map, __u32 bit)
+{
+	map[bit / 64] &= ~(1ull << (bit % 64));
+}
+
+static void proto_error(struct sv_rpc_endpoint *ep, const char *what)
+{
+	ep->stats.proto_errors++;
+	if (sv_rpc_should_log(ep->stats.proto_errors))
+		pr_warn("rpc: peer protocol error: %s (%lu so far)", what,
+			ep->stats.proto_errors);
+}
+
+static __u32 next_epoch(__u32 epoch)
+{
+	return epoch + 1 ? epoch + 1 : 1; /* 0 means "never attached" */
+}
+
+static int endpoint_open(struct sv_rpc_endpoint *ep, void *base, __u32 size,
+			 enum sv_rpc_side_id side)
+{
+	char *b = base;
+	int driver = side == SV_RPC_SIDE_DRIVER;
+	int ret;
+
+	memset(ep, 0, sizeof(*ep));
+	ret = sv_rpc_iobuf_validate(base, size, &ep->lay);
+	if (ret)
+		return ret;
+	ep->me = (struct sv_rpc_side *)(b + ep->lay.side_off[side]);
+	ep->peer = (const struct sv_rpc_side *)(b + ep->lay.side_off[!side]);
+	ep->slots = (struct sv_rpc_msg *)(b + ep->lay.slots_off);
+	sv_rpc_ring_attach(&ep->req,
+			   (struct sv_rpc_ring_ctl *)(b + ep->lay.req_ctl_off),
+			   b + ep->lay.req_ring_off, ep->lay.nslots,
+			   sizeof(__u16), driver);
+	sv_rpc_ring_attach(&ep->rep,
+			   (struct sv_rpc_ring_ctl *)(b + ep->lay.rep_ctl_off),
+			   b + ep->lay.rep_ring_off, ep->lay.nslots,
+			   sizeof(__u16), !driver);
+	sv_rpc_ring_attach(&ep->evt,
+			   (struct sv_rpc_ring_ctl *)(b + ep->lay.evt_ctl_off),
+			   b + ep->lay.evt_ring_off, ep->lay.nevents,
+			   SV_RPC_MSG_SIZE, !driver);
+	/* Our previous epoch is in shared memory; any value will do. */
+	ep->epoch = next_epoch(sv_load_acquire(&ep->me->epoch));
+	sv_store_release(&ep->me->ack, 0);
+	sv_store_release(&ep->me->epoch, ep->epoch);
+	return 0;
+}
+
+/* Reads the peer's epoch; returns it if it is new and non-zero, else 0. */
+static __u32 new_peer_epoch(const struct sv_rpc_endpoint *ep)
+{
+	__u32 pe = sv_load_acquire(&ep->peer->epoch);
+
+	return pe && pe != ep->peer_epoch ? pe : 0;
+}
+
+static void ack_peer(struct sv_rpc_endpoint *ep, __u32 pe)
+{
+	ep->peer_epoch = pe;
+	ep->stats.peer_resets++;
+	sv_store_release(&ep->me->ack, pe);
+}
+
+static int endpoint_connected(const struct sv_rpc_endpoint *ep)
+{
+	return ep->peer_epoch &&
+	       sv_load_acquire(&ep->peer->ack) == ep->epoch;
+}
+
+static void stamp(const struct sv_rpc_endpoint *ep, struct sv_rpc_msg *m,
+		  int driver)
+{
+	m->drv_epoch = driver ? ep->epoch : ep->peer_epoch;
+	m->dev_epoch = driver ? ep->peer_epoch : ep->epoch;
+}
+
+static int stamp_ok(const struct sv_rpc_endpoint *ep,
+		    const struct sv_rpc_msg *m, int driver)
+{
+	struct sv_rpc_msg want;
+
+	stamp(ep, &want, driver);
+	return m->drv_epoch == want.drv_epoch && m->dev_epoch == want.dev_epoch;
+}
+
+/* Takes one slot id from a ring of ids; -EAGAIN, -EPROTO or the id. */
+static int take_id(struct sv_rpc_endpoint *ep, struct sv_rpc_ring *r)
+{
+	void *e;
+	__u16 id;
+	int ret = sv_rpc_ring_peek(r, &e);
+
+	if (ret == -EPROTO) {
+		proto_error(ep, "impossible ring index");
+		sv_rpc_ring_flush(r);
+	}
+	if (ret)
+		return ret;
+	id = *(volatile __u16 *)e;
+	sv_rpc_ring_consume(r);
+	return id;
+}
+
+/* Writes m into its slot, then publishes the slot id on ring r. */
+static int put_slot(struct sv_rpc_endpoint *ep, struct sv_rpc_ring *r,
+		    const struct sv_rpc_msg *m)
+{
+	void *e;
+	int ret = sv_rpc_ring_reserve(r, &e);
+
+	if (ret)
+		return ret;
+	sv_rpc_copy_words(&ep->slots[m->slot], m, MSG_WORDS);
+	*(volatile __u16 *)e = m->slot;
+	sv_rpc_ring_produce(r);
+	return 0;
+}
+
+/* ---- driver side ---- */
+
+int sv_rpc_drv_open(struct sv_rpc_drv *d, void *base, __u32 size)
+{
+	memset(d, 0, sizeof(*d));
+	return endpoint_open(&d->ep, base, size, SV_RPC_SIDE_DRIVER);
+}
+
+/* Every lent slot completes with -ECONNRESET. */
+static void drv_fail_all(struct sv_rpc_drv *d)
+{
+	for (unsigned int i = 0; i < SV_RPC_SLOT_WORDS; i++) {
+		d->failed[i] |= d->busy[i];
+		d->busy[i] = 0;
+	}
+}
+
+int sv_rpc_drv_sync(struct sv_rpc_drv *d)
+{
+	__u32 pe = new_peer_epoch(&d->ep);
+
+	if (!pe)
+		return 0;
+	/*
+	 * The device restarted: nothing lent to its old epoch will be
+	 * answered. Replies and events of the old epoch still queued are
+	 * dropped by their stamps, so the rings need no flush (and new-epoch
+	 * events already queued survive).
+	 */
+	drv_fail_all(d);
+	ack_peer(&d->ep, pe);
+	return 1;
+}
+
+int sv_rpc_drv_connected(const struct sv_rpc_drv *d)
+{
+	return endpoint_connected(&d->ep);
+}
+
+void sv_rpc_drv_reset(struct sv_rpc_drv *d)
+{
+	drv_fail_all(d);
+	d->ep.epoch = next_epoch(d->ep.epoch);
+	sv_store_release(&d->ep.me->epoch, d->ep.epoch);
+}
+
+int sv_rpc_drv_slot_alloc(const struct sv_rpc_drv *d)
+{
+	for (__u32 s = 0; s < d->ep.lay.nslots; s++)
+		if (!bit_test(d->busy, s) && !bit_test(d->failed, s))
+			return (int)s;
+	return -ENOSPC;
+}
+
+int sv_rpc_drv_send(struct sv_rpc_drv *d, __u32 slot,
+		    const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_msg req;
+	int ret;
+
+	if (slot >= d->ep.lay.nslots)
+		return -EINVAL;
+	sv_rpc_drv_sync(d);
+	if (bit_test(d->busy, slot) || bit_test(d->failed, slot))
+		return -EBUSY;
+	if (!sv_rpc_drv_connected(d))
+		return -EAGAIN;
+	req = *m;
+	req.slot = (__u16)slot;
+	req.flags = 0;
+	req.status = 0;
+	stamp(&d->ep, &req, 1);
+	ret = sv_rpc_msg_check_request(&req);
+	if (ret)
+		return ret == -EOPNOTSUPP || ret == -EPROTO ? -EINVAL : ret;
+	ret = put_slot(&d->ep, &d->ep.req, &req);
+	if (ret)
+		return ret;
+	bit_set(d->busy, slot);
+	d->ep.op[slot] = req.op;
+	return 0;
+}
+
+/* A completion the device did not (validly) write. */
+static void drv_synth(struct sv_rpc_drv *d, __u32 slot, int status,
+		      struct sv_rpc_msg *out)
+{
+	sv_rpc_msg_init(out, d->ep.op[slot]);
+	out->flags = SV_RPC_F_REPLY;
+	out->slot = (__u16)slot;
+	out->status = status;
+	stamp(&d->ep, out, 1);
+}
+
+static int drv_report_failed(struct sv_rpc_drv *d, struct sv_rpc_msg *out)
+{
+	for (__u32 s = 0; s < d->ep.lay.nslots; s++) {
+		if (bit_test(d->failed, s)) {
+			bit_clear(d->failed, s);
+			drv_synth(d, s, -ECONNRESET, out);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int sv_rpc_drv_recv_reply(struct sv_rpc_drv *d, struct sv_rpc_msg *out)
+{
+	struct sv_rpc_msg rep;
+
+	sv_rpc_drv_sync(d);
+	if (drv_report_failed(d, out))
+		return 0;
+	/* At most one full ring of entries is looked at per call. */
+	for (__u32 n = 0; n <= d->ep.lay.nslots; n++) {
+		int id = take_id(&d->ep, &d->ep.rep);
+
+		if (id < 0)
+			return id;
+		if ((__u32)id >= d->ep.lay.nslots) {
+			proto_error(&d->ep, "reply slot id out of range");
+			continue;
+		}
+		if (!bit_test(d->busy, id)) {
+			/* A late answer to a request failed by a reset. */
+			d->ep.stats.stale++;
+			continue;
+		}
+		bit_clear(d->busy, id);
+		sv_rpc_copy_words(&rep, &d->ep.slots[id], MSG_WORDS);
+		if (rep.slot != id || !stamp_ok(&d->ep, &rep, 1) ||
+		    sv_rpc_msg_check_reply(&rep, d->ep.op[id])) {
+			proto_error(&d->ep, "invalid reply");
+			drv_synth(d, id, -EPROTO, out);
+			return 0;
+		}
+		*out = rep;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int sv_rpc_drv_recv_event(struct sv_rpc_drv *d, struct sv_rpc_msg *out)
+{
+	struct sv_rpc_msg ev;
+
+	sv_rpc_drv_sync(d);
+	for (__u32 n = 0; n <= d->ep.lay.nevents; n++) {
+		void *e;
+		int ret = sv_rpc_ring_peek(&d->ep.evt, &e);
+
+		if (ret == -EPROTO) {
+			proto_error(&d->ep, "impossible event ring index");
+			sv_rpc_ring_flush(&d->ep.evt);
+		}
+		if (ret)
+			return ret;
+		sv_rpc_copy_words(&ev, e, MSG_WORDS);
+		sv_rpc_ring_consume(&d->ep.evt);
+		/* An event of a device epoch we have not seen yet: catch up. */
+		if (ev.dev_epoch != d->ep.peer_epoch)
+			sv_rpc_drv_sync(d);
+		if (!stamp_ok(&d->ep, &ev, 1)) {
+			d->ep.stats.stale++;
+			continue;
+		}
+		if (sv_rpc_msg_check_event(&ev)) {
+			proto_error(&d->ep, "invalid event");
+			continue;
+		}
+		*out = ev;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+/* ---- device side ---- */
+
+int sv_rpc_dev_open(struct sv_rpc_dev *v, void *base, __u32 size)
+{
+	memset(v, 0, sizeof(*v));
+	return endpoint_open(&v->ep, base, size, SV_RPC_SIDE_DEVICE);
+}
+
+/* Forget every unanswered request and everything queued. */
+static void dev_drop_all(struct sv_rpc_dev *v)
+{
+	memset(v->pending, 0, sizeof(v->pending));
+	sv_rpc_ring_flush(&v->ep.req);
+}
+
+int sv_rpc_dev_sync(struct sv_rpc_dev *v)
+{
+	__u32 pe = new_peer_epoch(&v->ep);
+
+	if (!pe)
+		return 0;
+	/*
+	 * The driver restarted. Its new epoch cannot have requests queued
+	 * yet (it waits for our ack), so the whole queue is old. After the
+	 * ack, no answer to an old request is ever written.
+	 */
+	dev_drop_all(v);
+	ack_peer(&v->ep, pe);
+	return 1;
+}
+
+int sv_rpc_dev_connected(const struct sv_rpc_dev *v)
+{
+	return endpoint_connected(&v->ep);
+}
+
+void sv_rpc_dev_reset(struct sv_rpc_dev *v, __u32 reason)
+{
+	struct sv_rpc_msg m;
+
+	dev_drop_all(v);
+	v->ep.epoch = next_epoch(v->ep.epoch);
+	sv_store_release(&v->ep.me->epoch, v->ep.epoch);
+	/* Best effort: the epoch in the side block is what counts. */
+	if (!sv_rpc_encode_reset(&m, SV_RPC_OP_RESET_EVT, reason))
+		sv_rpc_dev_send_event(v, &m);
+}
+
+/* Answers an invalid request in place so the driver is not left waiting. */
+static void dev_reject(struct sv_rpc_dev *v, struct sv_rpc_msg *req,
+		       int status)
+{
+	req->flags = SV_RPC_F_REPLY;
+	req->status = status;
+	memset(req->arg, 0, sizeof(req->arg));
+	if (put_slot(&v->ep, &v->ep.rep, req))
+		proto_error(&v->ep, "reply ring full while rejecting");
+}
+
+int sv_rpc_dev_recv(struct sv_rpc_dev *v, struct sv_rpc_msg *out)
+{
+	struct sv_rpc_msg req;
+
+	sv_rpc_dev_sync(v);
+	for (__u32 n = 0; n <= v->ep.lay.nslots; n++) {
+		int id = take_id(&v->ep, &v->ep.req);
+		int ret;
+
+		if (id < 0)
+			return id;
+		if ((__u32)id >= v->ep.lay.nslots) {
+			proto_error(&v->ep, "request slot id out of range");
+			continue;
+		}
+		if (bit_test(v->pending, id)) {
+			proto_error(&v->ep, "request slot reused while pending");
+			continue;
+		}
+		sv_rpc_copy_words(&req, &v->ep.slots[id], MSG_WORDS);
+		if (!stamp_ok(&v->ep, &req, 0)) {
+			v->ep.stats.stale++;
+			continue;
+		}
+		if (req.slot != id) {
+			proto_error(&v->ep, "slot field does not match id");
+			continue;
+		}
+		ret = sv_rpc_msg_check_request(&req);
+		if (ret) {
+			proto_error(&v->ep, "invalid request");
+			dev_reject(v, &req, ret);
+			continue;
+		}
+		bit_set(v->pending, id);
+		v->ep.op[id] = req.op;
+		*out = req;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int sv_rpc_dev_reply(struct sv_rpc_dev *v, const struct sv_rpc_msg *m,
+		     int status)
+{
+	struct sv_rpc_msg rep;
+	int ret;
+
+	if (m->slot >= v->ep.lay.nslots || !bit_test(v->pending, m->slot))
+		return -ESTALE;
+	if (m->op != v->ep.op[m->slot])
+		return -EINVAL;
+	rep = *m;
+	rep.flags = 0;
+	ret = sv_rpc_msg_make_reply(&rep, status);
+	if (ret)
+		return ret;
+	stamp(&v->ep, &rep, 0);
+	ret = sv_rpc_msg_check_reply(&rep, rep.op);
+	if (ret)
+		return -EINVAL;
+	ret = put_slot(&v->ep, &v->ep.rep, &rep);
+	if (ret)
+		return ret;
+	bit_clear(v->pending, m->slot);
+	return 0;
+}
+
+int sv_rpc_dev_send_event(struct sv_rpc_dev *v, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_msg ev = *m;
+	void *e;
+	int ret;
+
+	sv_rpc_dev_sync(v);
+	ev.slot = 0;
+	ev.flags = 0;
+	ev.status = 0;
+	stamp(&v->ep, &ev, 0);
+	if (sv_rpc_msg_check_event(&ev))
+		return -EINVAL;
+	if (!v->ep.peer_epoch)
+		return -ENOTCONN;
+	ret = sv_rpc_ring_reserve(&v->ep.evt, &e);
+	if (ret)
+		return ret;
+	sv_rpc_copy_words(e, &ev, MSG_WORDS);
+	sv_rpc_ring_produce(&v->ep.evt);
+	return 0;
+}
+
+int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine,
+			   __u64 *common)
+{
+	if (SV_RPC_VERSION_GET_MAJOR(peer->version) != SV_RPC_VERSION_MAJOR)
+		return -EPROTONOSUPPORT;
+	*common = peer->features & mine;
+	return 0;
+}
