@@ -134,11 +134,4 @@ int sv_rpc_dev_reply(struct sv_rpc_dev *v, const struct sv_rpc_msg *m,
  */
 int sv_rpc_dev_send_event(struct sv_rpc_dev *v, const struct sv_rpc_msg *m);
 
-/*
- * HELLO negotiation: accepts a peer's version/features if the major version
- * matches; *common gets the features both support.
- */
-int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine,
-			   __u64 *common);
-
 #endif

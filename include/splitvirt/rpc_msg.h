@@ -104,6 +104,13 @@ int sv_rpc_encode_irqfd(struct sv_rpc_msg *m, const struct sv_rpc_irqfd *f);
 int sv_rpc_decode_irqfd(const struct sv_rpc_msg *m, struct sv_rpc_irqfd *f);
 
 /*
+ * HELLO negotiation: accepts a peer's version/features if the major version
+ * matches; *common gets the features both support.
+ */
+int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine,
+			   __u64 *common);
+
+/*
  * Turns a received request into its reply: keeps op and slot, sets the
  * REPLY flag and status. For a successful MMIO read, data is the value
  * read; it must fit the access size.

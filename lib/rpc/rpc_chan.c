@@ -472,12 +472,3 @@ int sv_rpc_dev_send_event(struct sv_rpc_dev *v, const struct sv_rpc_msg *m)
 	sv_rpc_ring_produce(&v->ep.evt);
 	return 0;
 }
-
-int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine,
-			   __u64 *common)
-{
-	if (SV_RPC_VERSION_GET_MAJOR(peer->version) != SV_RPC_VERSION_MAJOR)
-		return -EPROTONOSUPPORT;
-	*common = peer->features & mine;
-	return 0;
-}

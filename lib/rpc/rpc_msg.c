@@ -103,6 +103,15 @@ int sv_rpc_decode_hello(const struct sv_rpc_msg *m, struct sv_rpc_hello *h)
 	return 0;
 }
 
+int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine,
+			   __u64 *common)
+{
+	if (SV_RPC_VERSION_GET_MAJOR(peer->version) != SV_RPC_VERSION_MAJOR)
+		return -EPROTONOSUPPORT;
+	*common = peer->features & mine;
+	return 0;
+}
+
 static int mmio_check(const struct sv_rpc_mmio *io)
 {
 	if (!access_size_ok(io->size))

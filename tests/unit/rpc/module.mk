@@ -1,0 +1,11 @@
+UNIT_TESTS += test_rpc_ring test_rpc_layout test_rpc_msg
+test_rpc_ring_SRCS := tests/unit/rpc/test_rpc_ring.c
+test_rpc_ring_LIBS := svrpc svutil
+test_rpc_layout_SRCS := tests/unit/rpc/test_rpc_layout.c
+test_rpc_layout_LIBS := svrpc svutil
+test_rpc_msg_SRCS := tests/unit/rpc/test_rpc_msg.c
+test_rpc_msg_LIBS := svrpc svutil
+test_rpc_chan_SRCS := tests/unit/rpc/test_rpc_chan.c
+test_rpc_chan_LIBS := svrpc svutil
+test_rpc_stress_SRCS := tests/unit/rpc/test_rpc_stress.c
+test_rpc_stress_LIBS := svrpc svutil
