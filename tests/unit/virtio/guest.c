@@ -135,6 +135,8 @@ bool gvring_get_used(struct gvring *r, uint16_t *head, uint32_t *len)
 	*head = h;
 	*len = e->len;
 	r->last_used++;
+	/* Like Linux with EVENT_IDX: interrupt me for the next used entry. */
+	gvring_set_used_event(r, r->last_used);
 	/* Return the chain's descriptors to the free list. */
 	last = h;
 	for (k = 1; k < r->chain_len[h]; k++)

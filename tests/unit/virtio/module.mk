@@ -1,3 +1,10 @@
 UNIT_TESTS += test_virtq
 test_virtq_SRCS := tests/unit/virtio/test_virtq.c tests/unit/virtio/guest.c
 test_virtq_LIBS := svvirtio svutil
+
+VIRTIO_TESTDRV := tests/unit/virtio/testdrv.c tests/unit/virtio/guest.c
+
+UNIT_TESTS += test_virtio_pci
+test_virtio_pci_SRCS := tests/unit/virtio/test_virtio_pci.c $(VIRTIO_TESTDRV)
+test_virtio_pci_LIBS := svvirtio svutil
+test_virtio_pci_LDLIBS := -lpthread

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Transport-independent virtio device core: feature negotiation, the
+ * device status state machine, queues, reset, and error containment.
+ *
+ * Three parties meet here:
+ *  - a device model (blk, net, console, rng) implements virtio_dev_ops;
+ *  - a transport (virtio_pci) implements virtio_transport_ops to raise
+ *    interrupts and drives status/feature/queue registers;
+ *  - a host (vmm or devmodel) calls virtio_dev_handle_queue() when a
+ *    queue is kicked and virtio_dev_handle_backend() when the backend fd
+ *    is readable, typically from an epoll loop over eventfds.
+ *
+ * Locking: every public entry point (here and in virtio_pci.h) takes
+ * dev->lock, so a vCPU thread doing config accesses and an I/O thread
+ * processing queues can share a device. Callbacks into the host are made
+ * with the lock held and must not call back into the library.
+ */
+#ifndef SPLITVIRT_VIRTIO_DEV_H
+#define SPLITVIRT_VIRTIO_DEV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <splitvirt/gmem.h>
+#include <splitvirt/virtio_queue.h>
+
+struct virtio_dev;
+
+/* Implemented by each device model. Called with dev->lock held. */
+struct virtio_dev_ops {
+	/* Device-specific config space; off/len are already clipped to config_size. */
+	void (*config_read)(struct virtio_dev *dev, uint32_t off, void *buf, uint32_t len);
+	/* Optional; config writes are ignored without it. */
+	void (*config_write)(struct virtio_dev *dev, uint32_t off, const void *buf, uint32_t len);
+	/* Optional veto when the driver sets FEATURES_OK; return 0 to accept. */
+	int (*features_ok)(struct virtio_dev *dev, uint64_t features);
+	/* Optional; the driver set DRIVER_OK (features are final). */
+	void (*driver_ok)(struct virtio_dev *dev);
+	/* A queue was kicked; process its available chains. */
+	int (*queue_notify)(struct virtio_dev *dev, struct virtq *vq);
+	/*
+	 * Optional; the backend fd is readable. Returns 1 if the host should
+	 * keep polling the fd, 0 if the device is blocked on guest buffers
+	 * (the host may stop polling until the next queue kick), or -errno.
+	 */
+	int (*backend_ready)(struct virtio_dev *dev);
+	/* Optional; drop in-flight state. The core resets queues and features. */
+	void (*reset)(struct virtio_dev *dev);
+	/* Frees the model (which embeds struct virtio_dev). */
+	void (*destroy)(struct virtio_dev *dev);
+};
+
+/* Implemented by the transport. Called with dev->lock held. */
+struct virtio_transport_ops {
+	void (*signal_queue)(struct virtio_dev *dev, struct virtq *vq);
+	void (*signal_config)(struct virtio_dev *dev);
+	/* Queue enabled or all queues reset (qidx == UINT16_MAX). */
+	void (*queue_state)(struct virtio_dev *dev, uint16_t qidx, bool enabled);
+};
+
+struct virtio_dev {
+	const char *name;
+	uint16_t device_id; /* VIRTIO_ID_* */
+	uint64_t host_features; /* offered to the driver */
+	uint64_t driver_features; /* written by the driver; final after FEATURES_OK */
+	bool require_access_platform;
+	uint8_t status;
+	uint8_t config_generation;
+	uint32_t config_size;
+	uint16_t num_queues;
+	struct virtq *vqs;
+	struct virtq_chain *chain; /* scratch for the model; one chain at a time */
+	const struct gmem *gmem;
+	const struct virtio_dev_ops *ops;
+	void *priv;
+	const struct virtio_transport_ops *tops;
+	void *transport;
+	int backend_fd; /* -1 if the model has nothing to poll */
+	pthread_mutex_t lock;
+};
+
+/* Features every device offers through the core. */
+#define VIRTIO_DEV_BASE_FEATURES                                                \
+	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) | \
+	 (1ull << VIRTIO_RING_F_EVENT_IDX))
+
+/*
+ * Initialises the core for a model. features are model features; the
+ * base features are added. Returns -ENOMEM or -EINVAL.
+ */
+int virtio_dev_init(struct virtio_dev *dev, const char *name, uint16_t device_id,
+		    uint16_t num_queues, uint16_t queue_size, uint32_t config_size,
+		    uint64_t features, const struct gmem *gm, const struct virtio_dev_ops *ops,
+		    void *priv);
+/* Frees core resources (not the model); models call it from ops->destroy. */
+void virtio_dev_fini(struct virtio_dev *dev);
+/* Destroys the model through ops->destroy. */
+void virtio_dev_destroy(struct virtio_dev *dev);
+
+/*
+ * Offers VIRTIO_F_ACCESS_PLATFORM. With required, FEATURES_OK fails unless
+ * the driver accepts it (the device may only see DMA-able memory).
+ */
+void virtio_dev_offer_access_platform(struct virtio_dev *dev, bool required);
+
+/* Host entry points (take the lock). */
+int virtio_dev_handle_queue(struct virtio_dev *dev, uint16_t qidx);
+int virtio_dev_handle_backend(struct virtio_dev *dev);
+int virtio_dev_backend_fd(const struct virtio_dev *dev);
+uint8_t virtio_dev_get_status(struct virtio_dev *dev);
+
+/* Model/transport helpers; the caller holds the lock. */
+bool virtio_dev_has_feature(const struct virtio_dev *dev, unsigned int bit);
+bool virtio_dev_ready(const struct virtio_dev *dev); /* DRIVER_OK and not broken */
+void virtio_dev_write_status(struct virtio_dev *dev, uint8_t status);
+void virtio_dev_reset(struct virtio_dev *dev);
+/* Validates and enables queue qidx; on failure the device needs reset. */
+int virtio_dev_enable_queue(struct virtio_dev *dev, uint16_t qidx);
+/* Enters the error state: DEVICE_NEEDS_RESET + config interrupt. */
+void virtio_dev_set_needs_reset(struct virtio_dev *dev, const char *why);
+/* Raises a used-buffer interrupt if the driver wants one. */
+void virtio_dev_notify_used(struct virtio_dev *dev, struct virtq *vq);
+/* Bumps config_generation and raises a config interrupt. */
+void virtio_dev_config_changed(struct virtio_dev *dev);
+int virtio_dev_process_queue_locked(struct virtio_dev *dev, uint16_t qidx);
+
+/*
+ * Handles one chain; returns the number of bytes written into the chain's
+ * writable part (the used length), or -errno if the request is malformed
+ * beyond reporting (the device then needs reset).
+ */
+typedef int (*virtio_chain_fn)(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c);
+
+/*
+ * Pops and completes every available chain with kick suppression while
+ * busy, then interrupts once. Returns the number of chains or -errno.
+ */
+int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn);
+
+#endif

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Transport-independent virtio device core. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/virtio_dev.h>
+
+static void vq_error(struct virtq *vq, int err, void *opaque)
+{
+	struct virtio_dev *dev = opaque;
+
+	(void)vq;
+	(void)err;
+	virtio_dev_set_needs_reset(dev, "hostile virtqueue");
+}
+
+int virtio_dev_init(struct virtio_dev *dev, const char *name, uint16_t device_id,
+		    uint16_t num_queues, uint16_t queue_size, uint32_t config_size,
+		    uint64_t features, const struct gmem *gm, const struct virtio_dev_ops *ops,
+		    void *priv)
+{
+	uint16_t i;
+
+	if (!num_queues || !queue_size || queue_size > VIRTQ_MAX_SIZE ||
+	    (queue_size & (queue_size - 1)) || !ops || !ops->queue_notify || !ops->config_read)
+		return -EINVAL;
+	memset(dev, 0, sizeof(*dev));
+	dev->vqs = calloc(num_queues, sizeof(*dev->vqs));
+	dev->chain = malloc(sizeof(*dev->chain));
+	if (!dev->vqs || !dev->chain) {
+		free(dev->vqs);
+		free(dev->chain);
+		return -ENOMEM;
+	}
+	dev->name = name;
+	dev->device_id = device_id;
+	dev->host_features = features | VIRTIO_DEV_BASE_FEATURES;
+	dev->config_size = config_size;
+	dev->num_queues = num_queues;
+	dev->gmem = gm;
+	dev->ops = ops;
+	dev->priv = priv;
+	dev->backend_fd = -1;
+	for (i = 0; i < num_queues; i++)
+		virtq_init(&dev->vqs[i], i, queue_size, gm, vq_error, dev);
+	pthread_mutex_init(&dev->lock, NULL);
+	return 0;
+}
+
+void virtio_dev_fini(struct virtio_dev *dev)
+{
+	pthread_mutex_destroy(&dev->lock);
+	free(dev->vqs);
+	free(dev->chain);
+	dev->vqs = NULL;
+	dev->chain = NULL;
+}
+
+void virtio_dev_destroy(struct virtio_dev *dev)
+{
+	if (dev)
+		dev->ops->destroy(dev);
+}
+
+void virtio_dev_offer_access_platform(struct virtio_dev *dev, bool required)
+{
+	pthread_mutex_lock(&dev->lock);
+	dev->host_features |= 1ull << VIRTIO_F_ACCESS_PLATFORM;
+	dev->require_access_platform = required;
+	pthread_mutex_unlock(&dev->lock);
+}
+
+bool virtio_dev_has_feature(const struct virtio_dev *dev, unsigned int bit)
+{
+	return bit < 64 && (dev->driver_features & (1ull << bit));
+}
+
+bool virtio_dev_ready(const struct virtio_dev *dev)
+{
+	return (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(dev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+void virtio_dev_reset(struct virtio_dev *dev)
+{
+	uint16_t i;
+
+	if (dev->ops->reset)
+		dev->ops->reset(dev);
+	for (i = 0; i < dev->num_queues; i++)
+		virtq_reset(&dev->vqs[i]);
+	dev->driver_features = 0;
+	dev->status = 0;
+	if (dev->tops && dev->tops->queue_state)
+		dev->tops->queue_state(dev, UINT16_MAX, false);
+}
+
+static bool features_acceptable(struct virtio_dev *dev)
+{
+	uint64_t f = dev->driver_features;
+
+	if (f & ~dev->host_features) {
+		pr_warn("%s: driver accepted unoffered features %#llx", dev->name,
+			(unsigned long long)(f & ~dev->host_features));
+		return false;
+	}
+	if (!(f & (1ull << VIRTIO_F_VERSION_1))) {
+		pr_warn("%s: driver did not accept VIRTIO_F_VERSION_1 (legacy unsupported)",
+			dev->name);
+		return false;
+	}
+	if (dev->require_access_platform && !(f & (1ull << VIRTIO_F_ACCESS_PLATFORM))) {
+		pr_warn("%s: driver refused required VIRTIO_F_ACCESS_PLATFORM", dev->name);
+		return false;
+	}
+	return !dev->ops->features_ok || dev->ops->features_ok(dev, f) == 0;
+}
+
+void virtio_dev_write_status(struct virtio_dev *dev, uint8_t status)
+{
+	uint8_t old = dev->status, added;
+	uint16_t i;
+
+	if (status == 0) {
+		virtio_dev_reset(dev);
+		return;
+	}
+	/* NEEDS_RESET belongs to the device; the driver can neither set nor clear it. */
+	status = (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
+	if (old & ~status) {
+		/* Only a reset clears status bits; ignore the attempt. */
+		pr_warn("%s: driver tried to clear status bits %#x", dev->name, old & ~status);
+		return;
+	}
+	added = status & ~old;
+	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !features_acceptable(dev))
+		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		pr_warn("%s: DRIVER_OK without FEATURES_OK", dev->name);
+		status &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+	}
+	dev->status = status;
+	if ((status & ~old) & VIRTIO_CONFIG_S_DRIVER_OK) {
+		if (dev->ops->driver_ok)
+			dev->ops->driver_ok(dev);
+		/* Buffers made available before DRIVER_OK were not consumed yet. */
+		for (i = 0; i < dev->num_queues; i++)
+			if (dev->vqs[i].enabled)
+				virtio_dev_process_queue_locked(dev, i);
+	}
+}
+
+int virtio_dev_enable_queue(struct virtio_dev *dev, uint16_t qidx)
+{
+	struct virtq *vq;
+	int err;
+
+	if (qidx >= dev->num_queues)
+		return -EINVAL;
+	vq = &dev->vqs[qidx];
+	if (vq->enabled)
+		return 0;
+	if (!(dev->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		virtio_dev_set_needs_reset(dev, "queue enabled before FEATURES_OK");
+		return -EINVAL;
+	}
+	err = virtq_enable(vq, virtio_dev_has_feature(dev, VIRTIO_RING_F_EVENT_IDX),
+			   virtio_dev_has_feature(dev, VIRTIO_RING_F_INDIRECT_DESC));
+	if (err) {
+		pr_warn("%s: queue %u: invalid size %u or ring addresses", dev->name, qidx,
+			vq->size);
+		virtio_dev_set_needs_reset(dev, "invalid queue configuration");
+		return err;
+	}
+	if (dev->tops && dev->tops->queue_state)
+		dev->tops->queue_state(dev, qidx, true);
+	return 0;
+}
+
+void virtio_dev_set_needs_reset(struct virtio_dev *dev, const char *why)
+{
+	uint16_t i;
+
+	if (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET)
+		return;
+	pr_warn("%s: device needs reset: %s", dev->name, why);
+	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	/* Stop all queues: nothing more is consumed until the driver resets. */
+	for (i = 0; i < dev->num_queues; i++)
+		dev->vqs[i].broken = true;
+	if ((dev->status & VIRTIO_CONFIG_S_DRIVER_OK) && dev->tops && dev->tops->signal_config)
+		dev->tops->signal_config(dev);
+}
+
+void virtio_dev_notify_used(struct virtio_dev *dev, struct virtq *vq)
+{
+	if (virtq_should_notify(vq) && dev->tops && dev->tops->signal_queue)
+		dev->tops->signal_queue(dev, vq);
+}
+
+void virtio_dev_config_changed(struct virtio_dev *dev)
+{
+	dev->config_generation++;
+	if ((dev->status & VIRTIO_CONFIG_S_DRIVER_OK) && dev->tops && dev->tops->signal_config)
+		dev->tops->signal_config(dev);
+}
+
+int virtio_dev_process_queue_locked(struct virtio_dev *dev, uint16_t qidx)
+{
+	if (qidx >= dev->num_queues)
+		return -EINVAL;
+	if (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET)
+		return -EIO;
+	/* Kicks before DRIVER_OK are remembered by the ring itself. */
+	if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK) || !dev->vqs[qidx].enabled)
+		return 0;
+	return dev->ops->queue_notify(dev, &dev->vqs[qidx]);
+}
+
+int virtio_dev_handle_queue(struct virtio_dev *dev, uint16_t qidx)
+{
+	int ret;
+
+	pthread_mutex_lock(&dev->lock);
+	ret = virtio_dev_process_queue_locked(dev, qidx);
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+int virtio_dev_handle_backend(struct virtio_dev *dev)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->ops->backend_ready)
+		ret = 0;
+	else if (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET)
+		ret = 0;
+	else if (dev->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		ret = dev->ops->backend_ready(dev);
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+int virtio_dev_backend_fd(const struct virtio_dev *dev)
+{
+	return dev->backend_fd;
+}
+
+uint8_t virtio_dev_get_status(struct virtio_dev *dev)
+{
+	uint8_t s;
+
+	pthread_mutex_lock(&dev->lock);
+	s = dev->status;
+	pthread_mutex_unlock(&dev->lock);
+	return s;
+}
+
+int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn)
+{
+	int n = 0, r;
+
+	for (;;) {
+		virtq_disable_notify(vq);
+		while ((r = virtq_pop(vq, dev->chain)) == 1) {
+			int len = fn(dev, vq, dev->chain);
+
+			if (len < 0) {
+				virtio_dev_set_needs_reset(dev, "malformed request");
+				r = len;
+				break;
+			}
+			virtq_push(vq, dev->chain->head, (uint32_t)len);
+			n++;
+		}
+		if (r < 0 || !virtq_enable_notify(vq))
+			break;
+	}
+	if (n)
+		virtio_dev_notify_used(dev, vq);
+	return r < 0 ? r : n;
+}
