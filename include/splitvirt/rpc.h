@@ -197,8 +197,7 @@ enum sv_rpc_op {
 #define SV_RPC_AS_GLOBAL 0xffffu /* guest-physical address space */
 #define SV_RPC_MAX_PCI_DEVS 256u /* AS 0..255: config space of PCI function */
 #define SV_RPC_PCI_CFG_SIZE 4096u
-#define SV_RPC_MMIO_INFO(size, dir, as)                          \
-	((__u64)(size) | ((__u64)(dir) << 8) | ((__u64)(as) << 16))
+#define SV_RPC_MMIO_INFO(size, dir, as) ((__u64)(size) | ((__u64)(dir) << 8) | ((__u64)(as) << 16))
 
 enum sv_rpc_irq_level {
 	SV_RPC_IRQ_CLEAR = 0,

@@ -15,7 +15,11 @@
  *    answered (sv_rpc_dev_reply then returns -ESTALE) and drops the queue.
  * The driver sends only while the device has acknowledged its current
  * epoch, so a device that is late with an old reply can never write into a
- * slot that was lent again.
+ * slot that was lent again; and it lends a failed slot again only once the
+ * device's request-ring consumer index has passed the slot's old id, so
+ * the device can never read a new request through an old id. Reply ids of
+ * an older epoch are flushed when the epoch changes, so the driver never
+ * reads a re-lent slot through an old reply id either.
  *
  * Not thread-safe: each endpoint is used under one lock private to its side
  * (e.g. a mutex in a vmm, a spinlock in the kernel module).
@@ -52,6 +56,10 @@ struct sv_rpc_drv {
 	struct sv_rpc_endpoint ep;
 	__u64 busy[SV_RPC_SLOT_WORDS]; /* lent to the device */
 	__u64 failed[SV_RPC_SLOT_WORDS]; /* to report as -ECONNRESET */
+	/* failed, id maybe still queued: not lendable until it is consumed */
+	__u64 quarantine[SV_RPC_SLOT_WORDS];
+	__u32 req_pos[SV_RPC_MAX_SLOTS]; /* request ring index of each id */
+	int acked; /* the device acknowledged the current epoch */
 };
 
 struct sv_rpc_dev {
@@ -75,27 +83,33 @@ int sv_rpc_dev_open(struct sv_rpc_dev *v, void *base, __u32 size);
 int sv_rpc_drv_sync(struct sv_rpc_drv *d);
 int sv_rpc_dev_sync(struct sv_rpc_dev *v);
 
-/* Has the peer acknowledged this side's current epoch (and vice versa)? */
-int sv_rpc_drv_connected(const struct sv_rpc_drv *d);
+/*
+ * Has the peer acknowledged this side's current epoch (and vice versa)?
+ * The driver version runs sv_rpc_drv_sync() first.
+ */
+int sv_rpc_drv_connected(struct sv_rpc_drv *d);
 int sv_rpc_dev_connected(const struct sv_rpc_dev *v);
 
 /* Starts a new epoch of this side without re-attaching. */
 void sv_rpc_drv_reset(struct sv_rpc_drv *d);
 void sv_rpc_dev_reset(struct sv_rpc_dev *v, __u32 reason);
 
-/* Driver: lowest slot that is neither lent nor awaiting a failure report. */
-int sv_rpc_drv_slot_alloc(const struct sv_rpc_drv *d);
+/*
+ * Driver: lowest slot that can be lent: not lent, no unreported failure,
+ * and not possibly still readable by the device through an old queued id.
+ * Returns the slot or -ENOSPC.
+ */
+int sv_rpc_drv_slot_alloc(struct sv_rpc_drv *d);
 
 /*
  * Driver: lends slot (chosen by the caller, e.g. its vCPU index) for request
  * m (op and args; slot, epochs and flags are filled in). Returns 0, or
  *   -EINVAL     slot out of range or m is not a valid request
- *   -EBUSY      slot is already lent or has an unreported failure
+ *   -EBUSY      slot is lent, has an unreported failure, or is quarantined
  *   -EAGAIN     the device has not acknowledged this epoch yet
  *   -ENOSPC/-EPROTO  the request ring is full / its consumer index corrupt
  */
-int sv_rpc_drv_send(struct sv_rpc_drv *d, __u32 slot,
-		    const struct sv_rpc_msg *m);
+int sv_rpc_drv_send(struct sv_rpc_drv *d, __u32 slot, const struct sv_rpc_msg *m);
 
 /*
  * Driver: takes one completion. *out is the reply (status 0 or the device's
@@ -124,8 +138,7 @@ int sv_rpc_dev_recv(struct sv_rpc_dev *v, struct sv_rpc_msg *out);
  * outstanding (e.g. forgotten by a driver reset), -EINVAL if the reply is
  * invalid, -ENOSPC/-EPROTO from the reply ring.
  */
-int sv_rpc_dev_reply(struct sv_rpc_dev *v, const struct sv_rpc_msg *m,
-		     int status);
+int sv_rpc_dev_reply(struct sv_rpc_dev *v, const struct sv_rpc_msg *m, int status);
 
 /*
  * Device: sends event m. Returns 0, -EINVAL if m is not a valid event,

@@ -81,8 +81,7 @@ int sv_rpc_msg_check_reply(const struct sv_rpc_msg *m, __u32 req_op);
  * channel adds slot, epochs and flags. Decoders check and extract.
  */
 void sv_rpc_msg_init(struct sv_rpc_msg *m, __u32 op);
-int sv_rpc_encode_hello(struct sv_rpc_msg *m, __u32 op,
-			const struct sv_rpc_hello *h);
+int sv_rpc_encode_hello(struct sv_rpc_msg *m, __u32 op, const struct sv_rpc_hello *h);
 int sv_rpc_decode_hello(const struct sv_rpc_msg *m, struct sv_rpc_hello *h);
 int sv_rpc_encode_mmio(struct sv_rpc_msg *m, const struct sv_rpc_mmio *io);
 int sv_rpc_decode_mmio(const struct sv_rpc_msg *m, struct sv_rpc_mmio *io);
@@ -96,10 +95,8 @@ int sv_rpc_encode_pci_dev(struct sv_rpc_msg *m, const struct sv_rpc_pci_dev *p);
 int sv_rpc_decode_pci_dev(const struct sv_rpc_msg *m, struct sv_rpc_pci_dev *p);
 int sv_rpc_encode_region(struct sv_rpc_msg *m, const struct sv_rpc_region *r);
 int sv_rpc_decode_region(const struct sv_rpc_msg *m, struct sv_rpc_region *r);
-int sv_rpc_encode_ioeventfd(struct sv_rpc_msg *m,
-			    const struct sv_rpc_ioeventfd *e);
-int sv_rpc_decode_ioeventfd(const struct sv_rpc_msg *m,
-			    struct sv_rpc_ioeventfd *e);
+int sv_rpc_encode_ioeventfd(struct sv_rpc_msg *m, const struct sv_rpc_ioeventfd *e);
+int sv_rpc_decode_ioeventfd(const struct sv_rpc_msg *m, struct sv_rpc_ioeventfd *e);
 int sv_rpc_encode_irqfd(struct sv_rpc_msg *m, const struct sv_rpc_irqfd *f);
 int sv_rpc_decode_irqfd(const struct sv_rpc_msg *m, struct sv_rpc_irqfd *f);
 
@@ -107,8 +104,7 @@ int sv_rpc_decode_irqfd(const struct sv_rpc_msg *m, struct sv_rpc_irqfd *f);
  * HELLO negotiation: accepts a peer's version/features if the major version
  * matches; *common gets the features both support.
  */
-int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine,
-			   __u64 *common);
+int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine, __u64 *common);
 
 /*
  * Turns a received request into its reply: keeps op and slot, sets the

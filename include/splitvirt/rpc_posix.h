@@ -35,8 +35,7 @@ __u64 sv_rpc_now_ns(void);
  * Driver: waits until the device acknowledged this epoch, ringing tx_db so
  * it notices. Returns 0 or -ETIMEDOUT.
  */
-int sv_rpc_drv_wait_connected(struct sv_rpc_drv *d, int tx_db, int rx_db,
-			      int timeout_ms);
+int sv_rpc_drv_wait_connected(struct sv_rpc_drv *d, int tx_db, int rx_db, int timeout_ms);
 
 /*
  * Driver, single-threaded use: sends req in slot, rings tx_db and waits on
@@ -45,7 +44,6 @@ int sv_rpc_drv_wait_connected(struct sv_rpc_drv *d, int tx_db, int rx_db,
  * or -ETIMEDOUT (the slot then stays lent until a reset).
  */
 int sv_rpc_drv_call(struct sv_rpc_drv *d, int tx_db, int rx_db, __u32 slot,
-		    const struct sv_rpc_msg *req, struct sv_rpc_msg *reply,
-		    int timeout_ms);
+		    const struct sv_rpc_msg *req, struct sv_rpc_msg *reply, int timeout_ms);
 
 #endif

@@ -51,8 +51,7 @@ int sv_rpc_iobuf_init(void *base, __u32 size);
  *   -EPROTONOSUPPORT  different major version
  *   -EINVAL  any size or offset is wrong
  */
-int sv_rpc_iobuf_validate(const void *base, __u32 size,
-			  struct sv_rpc_layout *lay);
+int sv_rpc_iobuf_validate(const void *base, __u32 size, struct sv_rpc_layout *lay);
 
 struct sv_rpc_ring {
 	sv_rpc_shared_u32 *prod; /* in shared memory */
@@ -70,9 +69,8 @@ struct sv_rpc_ring {
  * of view (nothing queued is replayed after a restart). entries must be a
  * power of two.
  */
-void sv_rpc_ring_attach(struct sv_rpc_ring *r, struct sv_rpc_ring_ctl *ctl,
-			void *entries, __u32 nentries, __u32 entry_size,
-			int producer);
+void sv_rpc_ring_attach(struct sv_rpc_ring *r, struct sv_rpc_ring_ctl *ctl, void *entries,
+			__u32 nentries, __u32 entry_size, int producer);
 
 /*
  * Producer: returns a pointer to the next free entry, or -ENOSPC if the
@@ -98,6 +96,9 @@ void sv_rpc_ring_consume(struct sv_rpc_ring *r);
  * wedges the consumer for good.
  */
 void sv_rpc_ring_flush(struct sv_rpc_ring *r);
+
+/* The peer's index (load-acquire): cons for a producer, prod for a consumer. */
+__u32 sv_rpc_ring_peer_pos(const struct sv_rpc_ring *r);
 
 /* Entries queued (consumer) or in use (producer); -EPROTO if impossible. */
 int sv_rpc_ring_count(const struct sv_rpc_ring *r);

@@ -35,8 +35,7 @@ static void proto_error(struct sv_rpc_endpoint *ep, const char *what)
 {
 	ep->stats.proto_errors++;
 	if (sv_rpc_should_log(ep->stats.proto_errors))
-		pr_warn("rpc: peer protocol error: %s (%lu so far)", what,
-			ep->stats.proto_errors);
+		pr_warn("rpc: peer protocol error: %s (%lu so far)", what, ep->stats.proto_errors);
 }
 
 static __u32 next_epoch(__u32 epoch)
@@ -58,18 +57,12 @@ static int endpoint_open(struct sv_rpc_endpoint *ep, void *base, __u32 size,
 	ep->me = (struct sv_rpc_side *)(b + ep->lay.side_off[side]);
 	ep->peer = (const struct sv_rpc_side *)(b + ep->lay.side_off[!side]);
 	ep->slots = (struct sv_rpc_msg *)(b + ep->lay.slots_off);
-	sv_rpc_ring_attach(&ep->req,
-			   (struct sv_rpc_ring_ctl *)(b + ep->lay.req_ctl_off),
-			   b + ep->lay.req_ring_off, ep->lay.nslots,
-			   sizeof(__u16), driver);
-	sv_rpc_ring_attach(&ep->rep,
-			   (struct sv_rpc_ring_ctl *)(b + ep->lay.rep_ctl_off),
-			   b + ep->lay.rep_ring_off, ep->lay.nslots,
-			   sizeof(__u16), !driver);
-	sv_rpc_ring_attach(&ep->evt,
-			   (struct sv_rpc_ring_ctl *)(b + ep->lay.evt_ctl_off),
-			   b + ep->lay.evt_ring_off, ep->lay.nevents,
-			   SV_RPC_MSG_SIZE, !driver);
+	sv_rpc_ring_attach(&ep->req, (struct sv_rpc_ring_ctl *)(b + ep->lay.req_ctl_off),
+			   b + ep->lay.req_ring_off, ep->lay.nslots, sizeof(__u16), driver);
+	sv_rpc_ring_attach(&ep->rep, (struct sv_rpc_ring_ctl *)(b + ep->lay.rep_ctl_off),
+			   b + ep->lay.rep_ring_off, ep->lay.nslots, sizeof(__u16), !driver);
+	sv_rpc_ring_attach(&ep->evt, (struct sv_rpc_ring_ctl *)(b + ep->lay.evt_ctl_off),
+			   b + ep->lay.evt_ring_off, ep->lay.nevents, SV_RPC_MSG_SIZE, !driver);
 	/* Our previous epoch is in shared memory; any value will do. */
 	ep->epoch = next_epoch(sv_load_acquire(&ep->me->epoch));
 	sv_store_release(&ep->me->ack, 0);
@@ -94,19 +87,16 @@ static void ack_peer(struct sv_rpc_endpoint *ep, __u32 pe)
 
 static int endpoint_connected(const struct sv_rpc_endpoint *ep)
 {
-	return ep->peer_epoch &&
-	       sv_load_acquire(&ep->peer->ack) == ep->epoch;
+	return ep->peer_epoch && sv_load_acquire(&ep->peer->ack) == ep->epoch;
 }
 
-static void stamp(const struct sv_rpc_endpoint *ep, struct sv_rpc_msg *m,
-		  int driver)
+static void stamp(const struct sv_rpc_endpoint *ep, struct sv_rpc_msg *m, int driver)
 {
 	m->drv_epoch = driver ? ep->epoch : ep->peer_epoch;
 	m->dev_epoch = driver ? ep->peer_epoch : ep->epoch;
 }
 
-static int stamp_ok(const struct sv_rpc_endpoint *ep,
-		    const struct sv_rpc_msg *m, int driver)
+static int stamp_ok(const struct sv_rpc_endpoint *ep, const struct sv_rpc_msg *m, int driver)
 {
 	struct sv_rpc_msg want;
 
@@ -114,11 +104,15 @@ static int stamp_ok(const struct sv_rpc_endpoint *ep,
 	return m->drv_epoch == want.drv_epoch && m->dev_epoch == want.dev_epoch;
 }
 
-/* Takes one slot id from a ring of ids; -EAGAIN, -EPROTO or the id. */
-static int take_id(struct sv_rpc_endpoint *ep, struct sv_rpc_ring *r)
+/*
+ * Looks at the oldest slot id of a ring of ids without consuming it: the
+ * caller copies the slot first and consumes afterwards, so the peer knows,
+ * from our consumer index, when we have stopped reading the slot.
+ * Returns -EAGAIN, -EPROTO (the ring is flushed) or the id.
+ */
+static int peek_id(struct sv_rpc_endpoint *ep, struct sv_rpc_ring *r)
 {
 	void *e;
-	__u16 id;
 	int ret = sv_rpc_ring_peek(r, &e);
 
 	if (ret == -EPROTO) {
@@ -127,21 +121,18 @@ static int take_id(struct sv_rpc_endpoint *ep, struct sv_rpc_ring *r)
 	}
 	if (ret)
 		return ret;
-	id = *(volatile __u16 *)e;
-	sv_rpc_ring_consume(r);
-	return id;
+	return *(volatile __u16 *)e;
 }
 
 /* Writes m into its slot, then publishes the slot id on ring r. */
-static int put_slot(struct sv_rpc_endpoint *ep, struct sv_rpc_ring *r,
-		    const struct sv_rpc_msg *m)
+static int put_slot(struct sv_rpc_endpoint *ep, struct sv_rpc_ring *r, const struct sv_rpc_msg *m)
 {
 	void *e;
 	int ret = sv_rpc_ring_reserve(r, &e);
 
 	if (ret)
 		return ret;
-	sv_rpc_copy_words(&ep->slots[m->slot], m, MSG_WORDS);
+	sv_rpc_write_shared(&ep->slots[m->slot], m, MSG_WORDS);
 	*(volatile __u16 *)e = m->slot;
 	sv_rpc_ring_produce(r);
 	return 0;
@@ -155,65 +146,98 @@ int sv_rpc_drv_open(struct sv_rpc_drv *d, void *base, __u32 size)
 	return endpoint_open(&d->ep, base, size, SV_RPC_SIDE_DRIVER);
 }
 
-/* Every lent slot completes with -ECONNRESET. */
+/*
+ * Every lent slot completes with -ECONNRESET. Its id may still sit in the
+ * request ring, where the device would read the slot through it: the slot
+ * stays quarantined until the device's consumer index has passed that id.
+ */
 static void drv_fail_all(struct sv_rpc_drv *d)
 {
 	for (unsigned int i = 0; i < SV_RPC_SLOT_WORDS; i++) {
 		d->failed[i] |= d->busy[i];
+		d->quarantine[i] |= d->busy[i];
 		d->busy[i] = 0;
 	}
+}
+
+/* Can slot be lent (again)? Lifts a quarantine once it has expired. */
+static int drv_slot_free(struct sv_rpc_drv *d, __u32 slot)
+{
+	if (bit_test(d->busy, slot) || bit_test(d->failed, slot))
+		return 0;
+	if (bit_test(d->quarantine, slot)) {
+		__u32 cons = sv_rpc_ring_peer_pos(&d->ep.req);
+
+		/* Passed when cons is beyond the id's ring position. */
+		if ((__s32)(cons - d->req_pos[slot]) <= 0)
+			return 0;
+		bit_clear(d->quarantine, slot);
+	}
+	return 1;
 }
 
 int sv_rpc_drv_sync(struct sv_rpc_drv *d)
 {
 	__u32 pe = new_peer_epoch(&d->ep);
 
+	/*
+	 * The device acknowledged our epoch: it has written its last answer
+	 * to an older one. Those answers' ids are all visible now (acquire of
+	 * the ack); drop them before any slot is lent again, or their ids
+	 * would name the slots' new contents.
+	 */
+	if (!d->acked && endpoint_connected(&d->ep)) {
+		sv_rpc_ring_flush(&d->ep.rep);
+		d->acked = 1;
+	}
 	if (!pe)
 		return 0;
 	/*
 	 * The device restarted: nothing lent to its old epoch will be
-	 * answered. Replies and events of the old epoch still queued are
-	 * dropped by their stamps, so the rings need no flush (and new-epoch
-	 * events already queued survive).
+	 * answered, and every answer it gave before is visible now (acquire
+	 * of its epoch): drop them for the same reason. Events of the old
+	 * epoch are dropped by their stamps; new-epoch events survive.
 	 */
 	drv_fail_all(d);
+	sv_rpc_ring_flush(&d->ep.rep);
 	ack_peer(&d->ep, pe);
+	d->acked = endpoint_connected(&d->ep);
 	return 1;
 }
 
-int sv_rpc_drv_connected(const struct sv_rpc_drv *d)
+int sv_rpc_drv_connected(struct sv_rpc_drv *d)
 {
-	return endpoint_connected(&d->ep);
+	sv_rpc_drv_sync(d);
+	return d->acked && endpoint_connected(&d->ep);
 }
 
 void sv_rpc_drv_reset(struct sv_rpc_drv *d)
 {
 	drv_fail_all(d);
+	d->acked = 0;
 	d->ep.epoch = next_epoch(d->ep.epoch);
 	sv_store_release(&d->ep.me->epoch, d->ep.epoch);
 }
 
-int sv_rpc_drv_slot_alloc(const struct sv_rpc_drv *d)
+int sv_rpc_drv_slot_alloc(struct sv_rpc_drv *d)
 {
 	for (__u32 s = 0; s < d->ep.lay.nslots; s++)
-		if (!bit_test(d->busy, s) && !bit_test(d->failed, s))
+		if (drv_slot_free(d, s))
 			return (int)s;
 	return -ENOSPC;
 }
 
-int sv_rpc_drv_send(struct sv_rpc_drv *d, __u32 slot,
-		    const struct sv_rpc_msg *m)
+int sv_rpc_drv_send(struct sv_rpc_drv *d, __u32 slot, const struct sv_rpc_msg *m)
 {
 	struct sv_rpc_msg req;
 	int ret;
 
 	if (slot >= d->ep.lay.nslots)
 		return -EINVAL;
-	sv_rpc_drv_sync(d);
-	if (bit_test(d->busy, slot) || bit_test(d->failed, slot))
-		return -EBUSY;
 	if (!sv_rpc_drv_connected(d))
 		return -EAGAIN;
+	if (!drv_slot_free(d, slot))
+		return -EBUSY;
 	req = *m;
 	req.slot = (__u16)slot;
 	req.flags = 0;
@@ -222,6 +246,7 @@ int sv_rpc_drv_send(struct sv_rpc_drv *d, __u32 slot,
 	ret = sv_rpc_msg_check_request(&req);
 	if (ret)
 		return ret == -EOPNOTSUPP || ret == -EPROTO ? -EINVAL : ret;
+	d->req_pos[slot] = d->ep.req.pos;
 	ret = put_slot(&d->ep, &d->ep.req, &req);
 	if (ret)
 		return ret;
@@ -231,8 +256,7 @@ int sv_rpc_drv_send(struct sv_rpc_drv *d, __u32 slot,
 }
 
 /* A completion the device did not (validly) write. */
-static void drv_synth(struct sv_rpc_drv *d, __u32 slot, int status,
-		      struct sv_rpc_msg *out)
+static void drv_synth(struct sv_rpc_drv *d, __u32 slot, int status, struct sv_rpc_msg *out)
 {
 	sv_rpc_msg_init(out, d->ep.op[slot]);
 	out->flags = SV_RPC_F_REPLY;
@@ -262,21 +286,24 @@ int sv_rpc_drv_recv_reply(struct sv_rpc_drv *d, struct sv_rpc_msg *out)
 		return 0;
 	/* At most one full ring of entries is looked at per call. */
 	for (__u32 n = 0; n <= d->ep.lay.nslots; n++) {
-		int id = take_id(&d->ep, &d->ep.rep);
+		int id = peek_id(&d->ep, &d->ep.rep);
 
 		if (id < 0)
 			return id;
 		if ((__u32)id >= d->ep.lay.nslots) {
+			sv_rpc_ring_consume(&d->ep.rep);
 			proto_error(&d->ep, "reply slot id out of range");
 			continue;
 		}
 		if (!bit_test(d->busy, id)) {
 			/* A late answer to a request failed by a reset. */
+			sv_rpc_ring_consume(&d->ep.rep);
 			d->ep.stats.stale++;
 			continue;
 		}
 		bit_clear(d->busy, id);
-		sv_rpc_copy_words(&rep, &d->ep.slots[id], MSG_WORDS);
+		sv_rpc_read_shared(&rep, &d->ep.slots[id], MSG_WORDS);
+		sv_rpc_ring_consume(&d->ep.rep);
 		if (rep.slot != id || !stamp_ok(&d->ep, &rep, 1) ||
 		    sv_rpc_msg_check_reply(&rep, d->ep.op[id])) {
 			proto_error(&d->ep, "invalid reply");
@@ -304,7 +331,7 @@ int sv_rpc_drv_recv_event(struct sv_rpc_drv *d, struct sv_rpc_msg *out)
 		}
 		if (ret)
 			return ret;
-		sv_rpc_copy_words(&ev, e, MSG_WORDS);
+		sv_rpc_read_shared(&ev, e, MSG_WORDS);
 		sv_rpc_ring_consume(&d->ep.evt);
 		/* An event of a device epoch we have not seen yet: catch up. */
 		if (ev.dev_epoch != d->ep.peer_epoch)
@@ -372,8 +399,7 @@ void sv_rpc_dev_reset(struct sv_rpc_dev *v, __u32 reason)
 }
 
 /* Answers an invalid request in place so the driver is not left waiting. */
-static void dev_reject(struct sv_rpc_dev *v, struct sv_rpc_msg *req,
-		       int status)
+static void dev_reject(struct sv_rpc_dev *v, struct sv_rpc_msg *req, int status)
 {
 	req->flags = SV_RPC_F_REPLY;
 	req->status = status;
@@ -388,20 +414,24 @@ int sv_rpc_dev_recv(struct sv_rpc_dev *v, struct sv_rpc_msg *out)
 
 	sv_rpc_dev_sync(v);
 	for (__u32 n = 0; n <= v->ep.lay.nslots; n++) {
-		int id = take_id(&v->ep, &v->ep.req);
+		int id = peek_id(&v->ep, &v->ep.req);
 		int ret;
 
 		if (id < 0)
 			return id;
 		if ((__u32)id >= v->ep.lay.nslots) {
+			sv_rpc_ring_consume(&v->ep.req);
 			proto_error(&v->ep, "request slot id out of range");
 			continue;
 		}
 		if (bit_test(v->pending, id)) {
+			sv_rpc_ring_consume(&v->ep.req);
 			proto_error(&v->ep, "request slot reused while pending");
 			continue;
 		}
-		sv_rpc_copy_words(&req, &v->ep.slots[id], MSG_WORDS);
+		/* Release of cons (consume) tells the driver we are done reading. */
+		sv_rpc_read_shared(&req, &v->ep.slots[id], MSG_WORDS);
+		sv_rpc_ring_consume(&v->ep.req);
 		if (!stamp_ok(&v->ep, &req, 0)) {
 			v->ep.stats.stale++;
 			continue;
@@ -424,8 +454,7 @@ int sv_rpc_dev_recv(struct sv_rpc_dev *v, struct sv_rpc_msg *out)
 	return -EAGAIN;
 }
 
-int sv_rpc_dev_reply(struct sv_rpc_dev *v, const struct sv_rpc_msg *m,
-		     int status)
+int sv_rpc_dev_reply(struct sv_rpc_dev *v, const struct sv_rpc_msg *m, int status)
 {
 	struct sv_rpc_msg rep;
 	int ret;
@@ -468,7 +497,7 @@ int sv_rpc_dev_send_event(struct sv_rpc_dev *v, const struct sv_rpc_msg *m)
 	ret = sv_rpc_ring_reserve(&v->ep.evt, &e);
 	if (ret)
 		return ret;
-	sv_rpc_copy_words(e, &ev, MSG_WORDS);
+	sv_rpc_write_shared(e, &ev, MSG_WORDS);
 	sv_rpc_ring_produce(&v->ep.evt);
 	return 0;
 }

@@ -33,18 +33,33 @@
 #endif
 
 /*
- * Copy a message out of (or into) shared memory exactly once, word by word,
+ * Copy a message or header out of shared memory exactly once, word by word,
  * so the compiler can neither re-read the peer-writable source later nor
- * tear the copy into smaller accesses than 64-bit words.
+ * tear the copy into smaller accesses. The private side goes through memcpy
+ * (no aliasing assumptions about its type).
  */
-static inline void sv_rpc_copy_words(void *dst, const void *src,
-				     unsigned int words)
+static inline void sv_rpc_read_shared(void *dst, const void *src, unsigned int words)
 {
 	const volatile __u64 *s = (const volatile __u64 *)src;
+
+	for (unsigned int i = 0; i < words; i++) {
+		__u64 w = s[i];
+
+		memcpy((char *)dst + i * sizeof(w), &w, sizeof(w));
+	}
+}
+
+/* The reverse: each word of shared memory is stored exactly once. */
+static inline void sv_rpc_write_shared(void *dst, const void *src, unsigned int words)
+{
 	volatile __u64 *d = (volatile __u64 *)dst;
 
-	for (unsigned int i = 0; i < words; i++)
-		d[i] = s[i];
+	for (unsigned int i = 0; i < words; i++) {
+		__u64 w;
+
+		memcpy(&w, (const char *)src + i * sizeof(w), sizeof(w));
+		d[i] = w;
+	}
 }
 
 /*

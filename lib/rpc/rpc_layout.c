@@ -31,8 +31,7 @@ static int is_pow2(__u32 v)
 
 static int size_ok(__u32 size)
 {
-	return is_pow2(size) && size >= SV_RPC_MIN_SIZE &&
-	       size <= SV_RPC_MAX_SIZE;
+	return is_pow2(size) && size >= SV_RPC_MIN_SIZE && size <= SV_RPC_MAX_SIZE;
 }
 
 int sv_rpc_layout_compute(__u32 size, struct sv_rpc_layout *lay)
@@ -118,8 +117,7 @@ static int regions_ok(const struct region *rg, unsigned int n, __u32 size)
 	return 1;
 }
 
-int sv_rpc_iobuf_validate(const void *base, __u32 size,
-			  struct sv_rpc_layout *lay)
+int sv_rpc_iobuf_validate(const void *base, __u32 size, struct sv_rpc_layout *lay)
 {
 	struct sv_rpc_header h;
 	struct sv_rpc_layout l;
@@ -127,15 +125,15 @@ int sv_rpc_iobuf_validate(const void *base, __u32 size,
 	/* Acquire pairs with the release in init: the rest is complete. */
 	if (sv_load_acquire((const sv_rpc_shared_u32 *)base) != SV_RPC_MAGIC)
 		return -ENODEV;
-	sv_rpc_copy_words(&h, base, sizeof(h) / sizeof(__u64));
+	sv_rpc_read_shared(&h, base, sizeof(h) / sizeof(__u64));
 	if (h.magic != SV_RPC_MAGIC)
 		return -ENODEV;
 	if (SV_RPC_VERSION_GET_MAJOR(h.version) != SV_RPC_VERSION_MAJOR)
 		return -EPROTONOSUPPORT;
 	if (h.size != size || !size_ok(h.size) || h.msg_size != SV_RPC_MSG_SIZE)
 		return -EINVAL;
-	if (!is_pow2(h.nslots) || h.nslots > SV_RPC_MAX_SLOTS ||
-	    !is_pow2(h.nevents) || h.nevents > SV_RPC_MAX_EVENTS)
+	if (!is_pow2(h.nslots) || h.nslots > SV_RPC_MAX_SLOTS || !is_pow2(h.nevents) ||
+	    h.nevents > SV_RPC_MAX_EVENTS)
 		return -EINVAL;
 
 	{

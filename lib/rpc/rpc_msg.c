@@ -81,8 +81,7 @@ void sv_rpc_msg_init(struct sv_rpc_msg *m, __u32 op)
 	m->op = (__u8)op;
 }
 
-int sv_rpc_encode_hello(struct sv_rpc_msg *m, __u32 op,
-			const struct sv_rpc_hello *h)
+int sv_rpc_encode_hello(struct sv_rpc_msg *m, __u32 op, const struct sv_rpc_hello *h)
 {
 	if (op != SV_RPC_OP_HELLO && op != SV_RPC_OP_HELLO_EVT)
 		return -EINVAL;
@@ -103,8 +102,7 @@ int sv_rpc_decode_hello(const struct sv_rpc_msg *m, struct sv_rpc_hello *h)
 	return 0;
 }
 
-int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine,
-			   __u64 *common)
+int sv_rpc_hello_negotiate(const struct sv_rpc_hello *peer, __u64 mine, __u64 *common)
 {
 	if (SV_RPC_VERSION_GET_MAJOR(peer->version) != SV_RPC_VERSION_MAJOR)
 		return -EPROTONOSUPPORT;
@@ -225,8 +223,7 @@ int sv_rpc_decode_set_irq(const struct sv_rpc_msg *m, struct sv_rpc_set_irq *s)
 {
 	if (m->op != SV_RPC_OP_SET_IRQ)
 		return -EPROTO;
-	if (m->arg[0] >= SV_RPC_MAX_IRQ || m->arg[1] > SV_RPC_IRQ_PULSE ||
-	    !unused_zero(m, 2))
+	if (m->arg[0] >= SV_RPC_MAX_IRQ || m->arg[1] > SV_RPC_IRQ_PULSE || !unused_zero(m, 2))
 		return -EINVAL;
 	s->irq = (__u32)m->arg[0];
 	s->level = (__u32)m->arg[1];
@@ -266,8 +263,8 @@ int sv_rpc_decode_pci_dev(const struct sv_rpc_msg *m, struct sv_rpc_pci_dev *p)
 {
 	if (m->op != SV_RPC_OP_REGISTER_PCI_DEV)
 		return -EPROTO;
-	if (m->arg[0] >= SV_RPC_MAX_PCI_DEVS ||
-	    (m->arg[1] & ~(__u64)SV_RPC_PCI_F_REMOVE) || !unused_zero(m, 2))
+	if (m->arg[0] >= SV_RPC_MAX_PCI_DEVS || (m->arg[1] & ~(__u64)SV_RPC_PCI_F_REMOVE) ||
+	    !unused_zero(m, 2))
 		return -EINVAL;
 	p->index = (__u32)m->arg[0];
 	p->flags = (__u32)m->arg[1];
@@ -308,11 +305,9 @@ int sv_rpc_decode_region(const struct sv_rpc_msg *m, struct sv_rpc_region *r)
 	return 0;
 }
 
-static int ioeventfd_check(__u64 addr, __u64 datamatch, __u64 len,
-			   __u64 flags, __u64 doorbell)
+static int ioeventfd_check(__u64 addr, __u64 datamatch, __u64 len, __u64 flags, __u64 doorbell)
 {
-	const __u64 known = SV_RPC_IOEVENTFD_F_DATAMATCH |
-			    SV_RPC_IOEVENTFD_F_REMOVE;
+	const __u64 known = SV_RPC_IOEVENTFD_F_DATAMATCH | SV_RPC_IOEVENTFD_F_REMOVE;
 
 	if (!access_size_ok(len) || (flags & ~known))
 		return -EINVAL;
@@ -327,11 +322,9 @@ static int ioeventfd_check(__u64 addr, __u64 datamatch, __u64 len,
 	return 0;
 }
 
-int sv_rpc_encode_ioeventfd(struct sv_rpc_msg *m,
-			    const struct sv_rpc_ioeventfd *e)
+int sv_rpc_encode_ioeventfd(struct sv_rpc_msg *m, const struct sv_rpc_ioeventfd *e)
 {
-	int ret = ioeventfd_check(e->addr, e->datamatch, e->len, e->flags,
-				  e->doorbell);
+	int ret = ioeventfd_check(e->addr, e->datamatch, e->len, e->flags, e->doorbell);
 
 	if (ret)
 		return ret;
@@ -343,8 +336,7 @@ int sv_rpc_encode_ioeventfd(struct sv_rpc_msg *m,
 	return 0;
 }
 
-int sv_rpc_decode_ioeventfd(const struct sv_rpc_msg *m,
-			    struct sv_rpc_ioeventfd *e)
+int sv_rpc_decode_ioeventfd(const struct sv_rpc_msg *m, struct sv_rpc_ioeventfd *e)
 {
 	__u64 info = m->arg[2];
 
@@ -352,8 +344,7 @@ int sv_rpc_decode_ioeventfd(const struct sv_rpc_msg *m,
 		return -EPROTO;
 	if ((info >> 16) || !unused_zero(m, 4))
 		return -EINVAL;
-	if (ioeventfd_check(m->arg[0], m->arg[1], info & 0xff,
-			    (info >> 8) & 0xff, m->arg[3]))
+	if (ioeventfd_check(m->arg[0], m->arg[1], info & 0xff, (info >> 8) & 0xff, m->arg[3]))
 		return -EINVAL;
 	e->addr = m->arg[0];
 	e->datamatch = m->arg[1];
@@ -395,8 +386,7 @@ int sv_rpc_decode_irqfd(const struct sv_rpc_msg *m, struct sv_rpc_irqfd *f)
 {
 	if (m->op != SV_RPC_OP_IRQFD)
 		return -EPROTO;
-	if (irqfd_check(m->arg[0], m->arg[1], m->arg[2], m->arg[3]) ||
-	    !unused_zero(m, 4))
+	if (irqfd_check(m->arg[0], m->arg[1], m->arg[2], m->arg[3]) || !unused_zero(m, 4))
 		return -EINVAL;
 	f->event = (__u32)m->arg[0];
 	f->addr = m->arg[1];

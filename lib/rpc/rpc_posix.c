@@ -111,8 +111,7 @@ static __u64 deadline_after(int timeout_ms)
 	return sv_rpc_now_ns() + (__u64)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000ull;
 }
 
-int sv_rpc_drv_wait_connected(struct sv_rpc_drv *d, int tx_db, int rx_db,
-			      int timeout_ms)
+int sv_rpc_drv_wait_connected(struct sv_rpc_drv *d, int tx_db, int rx_db, int timeout_ms)
 {
 	__u64 deadline = deadline_after(timeout_ms);
 
@@ -136,8 +135,7 @@ int sv_rpc_drv_wait_connected(struct sv_rpc_drv *d, int tx_db, int rx_db,
 }
 
 int sv_rpc_drv_call(struct sv_rpc_drv *d, int tx_db, int rx_db, __u32 slot,
-		    const struct sv_rpc_msg *req, struct sv_rpc_msg *reply,
-		    int timeout_ms)
+		    const struct sv_rpc_msg *req, struct sv_rpc_msg *reply, int timeout_ms)
 {
 	__u64 deadline = deadline_after(timeout_ms);
 	int ret = sv_rpc_drv_send(d, slot, req);

@@ -16,9 +16,8 @@
 
 #include "rpc_compat.h"
 
-void sv_rpc_ring_attach(struct sv_rpc_ring *r, struct sv_rpc_ring_ctl *ctl,
-			void *entries, __u32 nentries, __u32 entry_size,
-			int producer)
+void sv_rpc_ring_attach(struct sv_rpc_ring *r, struct sv_rpc_ring_ctl *ctl, void *entries,
+			__u32 nentries, __u32 entry_size, int producer)
 {
 	r->prod = &ctl->prod;
 	r->cons = &ctl->cons;
@@ -43,6 +42,11 @@ void sv_rpc_ring_attach(struct sv_rpc_ring *r, struct sv_rpc_ring_ctl *ctl,
 static void *entry_at(const struct sv_rpc_ring *r, __u32 index)
 {
 	return (char *)r->entries + (__u64)(index & r->mask) * r->entry_size;
+}
+
+__u32 sv_rpc_ring_peer_pos(const struct sv_rpc_ring *r)
+{
+	return sv_load_acquire(r->producer ? r->cons : r->prod);
 }
 
 int sv_rpc_ring_count(const struct sv_rpc_ring *r)

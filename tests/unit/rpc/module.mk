@@ -1,4 +1,4 @@
-UNIT_TESTS += test_rpc_ring test_rpc_layout test_rpc_msg test_rpc_chan
+UNIT_TESTS += test_rpc_ring test_rpc_layout test_rpc_msg test_rpc_chan test_rpc_stress
 test_rpc_ring_SRCS := tests/unit/rpc/test_rpc_ring.c
 test_rpc_ring_LIBS := svrpc svutil
 test_rpc_layout_SRCS := tests/unit/rpc/test_rpc_layout.c

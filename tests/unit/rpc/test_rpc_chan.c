@@ -62,8 +62,9 @@ static struct sv_rpc_msg *slot_msg(struct fixture *f, __u32 slot)
 
 static struct sv_rpc_msg mmio(__u64 addr, __u64 data, __u8 dir)
 {
-	struct sv_rpc_mmio io = { .addr = addr, .data = data, .size = 8,
-				  .dir = dir, .as = SV_RPC_AS_GLOBAL };
+	struct sv_rpc_mmio io = {
+		.addr = addr, .data = data, .size = 8, .dir = dir, .as = SV_RPC_AS_GLOBAL
+	};
 	struct sv_rpc_msg m;
 
 	assert_int_equal(sv_rpc_encode_mmio(&m, &io), 0);
@@ -152,9 +153,7 @@ static void test_out_of_order(void **state)
 	/* Answer in reverse, with a device error for slot 2. */
 	for (int i = 7; i >= 0; i--) {
 		req[i].arg[1] = 0x77 + (__u64)i;
-		assert_int_equal(sv_rpc_dev_reply(&f->dev, &req[i],
-						  i == 2 ? -EIO : 0),
-				 0);
+		assert_int_equal(sv_rpc_dev_reply(&f->dev, &req[i], i == 2 ? -EIO : 0), 0);
 	}
 	/* A second answer for the same request is refused. */
 	assert_int_equal(sv_rpc_dev_reply(&f->dev, &req[0], 0), -ESTALE);
@@ -273,9 +272,7 @@ static void test_reset_request(void **state)
 	struct fixture *f = *state;
 	struct sv_rpc_msg m, rep;
 
-	assert_int_equal(sv_rpc_encode_reset(&m, SV_RPC_OP_RESET,
-					     SV_RPC_RESET_REQUESTED),
-			 0);
+	assert_int_equal(sv_rpc_encode_reset(&m, SV_RPC_OP_RESET, SV_RPC_RESET_REQUESTED), 0);
 	assert_int_equal(sv_rpc_drv_send(&f->drv, 5, &m), 0);
 	assert_int_equal(sv_rpc_dev_recv(&f->dev, &m), 0);
 	assert_int_equal(m.op, SV_RPC_OP_RESET);
@@ -334,14 +331,57 @@ static void test_driver_restart(void **state)
 	assert_int_equal(rep.arg[1], 0x5000 ^ 0x5a5a);
 }
 
+static void test_stale_reply_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct sv_rpc_msg m = mmio(0x8000, 0, SV_RPC_MMIO_READ), req, rep;
+
+	/* Slot 0 answered, but the device resets before the driver looks. */
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 0, &m), 0);
+	assert_int_equal(sv_rpc_dev_recv(&f->dev, &req), 0);
+	assert_int_equal(sv_rpc_dev_reply(&f->dev, &req, 0), 0);
+	sv_rpc_dev_reset(&f->dev, SV_RPC_RESET_RESTART);
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), 0);
+	assert_int_equal(rep.status, -ECONNRESET);
+	/* Slot 0 lent again: the old reply id must not complete it. */
+	m = mmio(0x9000, 0, SV_RPC_MMIO_READ);
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 0, &m), 0);
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), -EAGAIN);
+	dev_answer_one(f);
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), 0);
+	assert_int_equal(rep.status, 0);
+	assert_int_equal(rep.arg[1], 0x9000 ^ 0x5a5a);
+	assert_int_equal(f->drv.ep.stats.proto_errors, 0);
+}
+
+static void test_quarantine(void **state)
+{
+	struct fixture *f = *state;
+	struct sv_rpc_side *dev_side = (struct sv_rpc_side *)(f->buf + f->drv.ep.lay.side_off[1]);
+	struct sv_rpc_ring_ctl *req_ctl = ctl(f, f->drv.ep.lay.req_ctl_off);
+	struct sv_rpc_msg m = mmio(0xa000, 0, SV_RPC_MMIO_READ), rep;
+
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 0, &m), 0);
+	/* A new device epoch, but its id 0 is still queued, unread. */
+	dev_side->epoch = f->dev.ep.epoch + 1;
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), 0);
+	assert_int_equal(rep.status, -ECONNRESET);
+	dev_side->ack = f->drv.ep.epoch;
+	assert_int_equal(sv_rpc_drv_slot_alloc(&f->drv), 1);
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 0, &m), -EBUSY);
+	/* Once the device's consumer index passes the id, 0 is free. */
+	req_ctl->cons = req_ctl->cons + 1;
+	assert_int_equal(sv_rpc_drv_slot_alloc(&f->drv), 0);
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 0, &m), 0);
+}
+
 static void test_hostile_device(void **state)
 {
 	struct fixture *f = *state;
 	struct sv_rpc_ring_ctl *rep_ctl = ctl(f, f->drv.ep.lay.rep_ctl_off);
 	__u16 *rep_ring = (__u16 *)(f->buf + f->drv.ep.lay.rep_ring_off);
 	struct sv_rpc_ring_ctl *evt_ctl = ctl(f, f->drv.ep.lay.evt_ctl_off);
-	struct sv_rpc_msg *evt_ring =
-		(struct sv_rpc_msg *)(f->buf + f->drv.ep.lay.evt_ring_off);
+	struct sv_rpc_msg *evt_ring = (struct sv_rpc_msg *)(f->buf + f->drv.ep.lay.evt_ring_off);
 	struct sv_rpc_msg m = mmio(0x6000, 0, SV_RPC_MMIO_READ), rep;
 	__u32 p;
 
@@ -465,19 +505,11 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_handshake),
-		T(test_request_reply),
-		T(test_out_of_order),
-		T(test_slot_exhaustion),
-		T(test_events),
-		T(test_event_before_driver),
-		T(test_device_reset),
-		T(test_reset_request),
-		T(test_driver_reset),
-		T(test_driver_restart),
-		T(test_hostile_device),
-		T(test_hostile_driver),
-		T(test_garbage_iobuf),
+		T(test_handshake),	 T(test_request_reply),	  T(test_out_of_order),
+		T(test_slot_exhaustion), T(test_events),	  T(test_event_before_driver),
+		T(test_device_reset),	 T(test_reset_request),	  T(test_driver_reset),
+		T(test_driver_restart),	 T(test_stale_reply_ids), T(test_quarantine),
+		T(test_hostile_device),	 T(test_hostile_driver),  T(test_garbage_iobuf),
 	};
 #undef T
 

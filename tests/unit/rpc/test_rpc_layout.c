@@ -60,8 +60,7 @@ static void test_bad_init_sizes(void **state)
 	assert_int_equal(sv_rpc_iobuf_init(*state, 0), -EINVAL);
 	assert_int_equal(sv_rpc_iobuf_init(*state, 2048), -EINVAL);
 	assert_int_equal(sv_rpc_iobuf_init(*state, 3 * SV_RPC_PAGE_SIZE), -EINVAL);
-	assert_int_equal(sv_rpc_layout_compute(32 * SV_RPC_PAGE_SIZE, &lay),
-			 -EINVAL);
+	assert_int_equal(sv_rpc_layout_compute(32 * SV_RPC_PAGE_SIZE, &lay), -EINVAL);
 }
 
 static void test_good(void **state)
@@ -87,8 +86,7 @@ static void test_bad_version(void **state)
 	struct sv_rpc_layout lay;
 
 	hdr(state)->version = (SV_RPC_VERSION_MAJOR + 1) << 16;
-	assert_int_equal(sv_rpc_iobuf_validate(*state, SIZE, &lay),
-			 -EPROTONOSUPPORT);
+	assert_int_equal(sv_rpc_iobuf_validate(*state, SIZE, &lay), -EPROTONOSUPPORT);
 	/* A newer minor version is compatible. */
 	hdr(state)->version = SV_RPC_VERSION + 1;
 	assert_int_equal(sv_rpc_iobuf_validate(*state, SIZE, &lay), 0);
@@ -100,8 +98,7 @@ static void test_bad_sizes(void **state)
 	struct sv_rpc_header good = *hdr(state);
 
 	/* Header and mapping disagree. */
-	assert_int_equal(sv_rpc_iobuf_validate(*state, 4 * SV_RPC_PAGE_SIZE, &lay),
-			 -EINVAL);
+	assert_int_equal(sv_rpc_iobuf_validate(*state, 4 * SV_RPC_PAGE_SIZE, &lay), -EINVAL);
 	hdr(state)->size = 4 * SV_RPC_PAGE_SIZE;
 	assert_int_equal(sv_rpc_iobuf_validate(*state, SIZE, &lay), -EINVAL);
 	*hdr(state) = good;

@@ -12,8 +12,10 @@
 
 static void test_mmio_roundtrip(void **state)
 {
-	struct sv_rpc_mmio in = { .addr = 0x10001000, .data = 0xbeef,
-				  .size = 2, .dir = SV_RPC_MMIO_WRITE,
+	struct sv_rpc_mmio in = { .addr = 0x10001000,
+				  .data = 0xbeef,
+				  .size = 2,
+				  .dir = SV_RPC_MMIO_WRITE,
 				  .as = SV_RPC_AS_GLOBAL };
 	struct sv_rpc_mmio out;
 	struct sv_rpc_msg m;
@@ -26,8 +28,7 @@ static void test_mmio_roundtrip(void **state)
 	assert_memory_equal(&in, &out, sizeof(in));
 
 	/* Config-space read of PCI function 3, and its reply. */
-	in = (struct sv_rpc_mmio){ .addr = 0x10, .size = 4,
-				   .dir = SV_RPC_MMIO_READ, .as = 3 };
+	in = (struct sv_rpc_mmio){ .addr = 0x10, .size = 4, .dir = SV_RPC_MMIO_READ, .as = 3 };
 	assert_int_equal(sv_rpc_encode_mmio(&m, &in), 0);
 	m.arg[1] = 0x12345678;
 	assert_int_equal(sv_rpc_msg_check_request(&m), -EINVAL); /* read+data */
@@ -46,8 +47,7 @@ static void test_mmio_rejects(void **state)
 	const struct sv_rpc_mmio bad[] = {
 		{ .addr = 0, .size = 3, .dir = 0, .as = SV_RPC_AS_GLOBAL },
 		{ .addr = 0, .size = 4, .dir = 2, .as = SV_RPC_AS_GLOBAL },
-		{ .addr = 0, .size = 1, .dir = 1, .data = 0x100,
-		  .as = SV_RPC_AS_GLOBAL },
+		{ .addr = 0, .size = 1, .dir = 1, .data = 0x100, .as = SV_RPC_AS_GLOBAL },
 		{ .addr = ~0ull - 2, .size = 8, .dir = 0, .as = SV_RPC_AS_GLOBAL },
 		{ .addr = 0x1000, .size = 4, .dir = 0, .as = 0 },
 		{ .addr = 0x2, .size = 4, .dir = 0, .as = 0 },
@@ -59,10 +59,9 @@ static void test_mmio_rejects(void **state)
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(sv_rpc_encode_mmio(&m, &bad[i]), -EINVAL);
 	/* Raw messages: junk in the info word or in unused words. */
-	assert_int_equal(sv_rpc_encode_mmio(&m, &(struct sv_rpc_mmio){
-						   .size = 4,
-						   .as = SV_RPC_AS_GLOBAL }),
-			 0);
+	assert_int_equal(
+		sv_rpc_encode_mmio(&m, &(struct sv_rpc_mmio){ .size = 4, .as = SV_RPC_AS_GLOBAL }),
+		0);
 	m.arg[2] |= 1ull << 40;
 	assert_int_equal(sv_rpc_msg_check_request(&m), -EINVAL);
 	m.arg[2] &= ~(1ull << 40);
@@ -77,12 +76,14 @@ static void test_events_roundtrip(void **state)
 	struct sv_rpc_msi msi = { .addr = 0x8020040, .data = 77 };
 	struct sv_rpc_pci_dev pd = { .index = 2, .flags = SV_RPC_PCI_F_REMOVE };
 	struct sv_rpc_region rg = { .gpa = 0x10000000, .size = 0x1000 };
-	struct sv_rpc_ioeventfd ev = { .addr = 0x10003000, .datamatch = 1,
+	struct sv_rpc_ioeventfd ev = { .addr = 0x10003000,
+				       .datamatch = 1,
 				       .len = 2,
 				       .flags = SV_RPC_IOEVENTFD_F_DATAMATCH,
 				       .doorbell = 5 };
-	struct sv_rpc_irqfd fd = { .event = 3, .flags = SV_RPC_IRQFD_F_MSI,
-				   .addr = 0x8020040, .data = 64 };
+	struct sv_rpc_irqfd fd = {
+		.event = 3, .flags = SV_RPC_IRQFD_F_MSI, .addr = 0x8020040, .data = 64
+	};
 	union {
 		struct sv_rpc_set_irq irq;
 		struct sv_rpc_msi msi;
@@ -114,9 +115,7 @@ static void test_events_roundtrip(void **state)
 	assert_int_equal(sv_rpc_encode_irqfd(&m, &fd), 0);
 	assert_int_equal(sv_rpc_decode_irqfd(&m, &o.fd), 0);
 	assert_int_equal(o.fd.data, 64);
-	assert_int_equal(sv_rpc_encode_reset(&m, SV_RPC_OP_RESET_EVT,
-					     SV_RPC_RESET_PROTOCOL),
-			 0);
+	assert_int_equal(sv_rpc_encode_reset(&m, SV_RPC_OP_RESET_EVT, SV_RPC_RESET_PROTOCOL), 0);
 	assert_int_equal(sv_rpc_msg_check_event(&m), 0);
 	assert_int_equal(sv_rpc_decode_reset(&m, &reason), 0);
 	assert_int_equal(reason, SV_RPC_RESET_PROTOCOL);
@@ -131,32 +130,27 @@ static void test_event_rejects(void **state)
 	struct sv_rpc_msg m;
 
 	(void)state;
-	assert_int_equal(sv_rpc_encode_set_irq(&m, &(struct sv_rpc_set_irq){
-						      .irq = SV_RPC_MAX_IRQ }),
+	assert_int_equal(
+		sv_rpc_encode_set_irq(&m, &(struct sv_rpc_set_irq){ .irq = SV_RPC_MAX_IRQ }),
+		-EINVAL);
+	assert_int_equal(sv_rpc_encode_set_irq(&m, &(struct sv_rpc_set_irq){ .level = 3 }),
 			 -EINVAL);
-	assert_int_equal(sv_rpc_encode_set_irq(&m, &(struct sv_rpc_set_irq){
-						      .level = 3 }),
+	assert_int_equal(
+		sv_rpc_encode_region(&m, &(struct sv_rpc_region){ .gpa = ~0ull, .size = 2 }),
+		-EINVAL);
+	assert_int_equal(sv_rpc_encode_region(&m, &(struct sv_rpc_region){ .gpa = 0, .size = 0 }),
 			 -EINVAL);
-	assert_int_equal(sv_rpc_encode_region(&m, &(struct sv_rpc_region){
-						     .gpa = ~0ull, .size = 2 }),
-			 -EINVAL);
-	assert_int_equal(sv_rpc_encode_region(&m, &(struct sv_rpc_region){
-						     .gpa = 0, .size = 0 }),
-			 -EINVAL);
-	assert_int_equal(sv_rpc_encode_ioeventfd(
-				 &m, &(struct sv_rpc_ioeventfd){
-					     .len = 4, .datamatch = 1 }),
-			 -EINVAL); /* datamatch without the flag */
-	assert_int_equal(sv_rpc_encode_ioeventfd(
-				 &m, &(struct sv_rpc_ioeventfd){
-					     .len = 4,
-					     .doorbell = SV_RPC_MAX_DOORBELLS }),
-			 -EINVAL);
-	assert_int_equal(sv_rpc_encode_irqfd(&m, &(struct sv_rpc_irqfd){
-						    .addr = SV_RPC_MAX_IRQ }),
+	assert_int_equal(
+		sv_rpc_encode_ioeventfd(&m, &(struct sv_rpc_ioeventfd){ .len = 4, .datamatch = 1 }),
+		-EINVAL); /* datamatch without the flag */
+	assert_int_equal(
+		sv_rpc_encode_ioeventfd(
+			&m,
+			&(struct sv_rpc_ioeventfd){ .len = 4, .doorbell = SV_RPC_MAX_DOORBELLS }),
+		-EINVAL);
+	assert_int_equal(sv_rpc_encode_irqfd(&m, &(struct sv_rpc_irqfd){ .addr = SV_RPC_MAX_IRQ }),
 			 -EINVAL); /* line out of range */
-	assert_int_equal(sv_rpc_encode_pci_dev(&m, &(struct sv_rpc_pci_dev){
-						      .flags = 0x80 }),
+	assert_int_equal(sv_rpc_encode_pci_dev(&m, &(struct sv_rpc_pci_dev){ .flags = 0x80 }),
 			 -EINVAL);
 	/* Wrong kinds. */
 	sv_rpc_msg_init(&m, SV_RPC_OP_MMIO);
@@ -186,8 +180,7 @@ static void test_hello_and_replies(void **state)
 	assert_int_equal(sv_rpc_hello_negotiate(&h, 0x6, &common), 0);
 	assert_int_equal(common, 0x4);
 	h.version = (SV_RPC_VERSION_MAJOR + 1) << 16;
-	assert_int_equal(sv_rpc_hello_negotiate(&h, 0x6, &common),
-			 -EPROTONOSUPPORT);
+	assert_int_equal(sv_rpc_hello_negotiate(&h, 0x6, &common), -EPROTONOSUPPORT);
 	/* Replies: wrong op, no flag, bad status, RESET has no normal reply. */
 	assert_int_equal(sv_rpc_msg_make_reply(&m, 0), 0);
 	assert_int_equal(sv_rpc_msg_check_reply(&m, SV_RPC_OP_HELLO), 0);
@@ -209,10 +202,8 @@ static void test_hello_and_replies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mmio_roundtrip),
-		cmocka_unit_test(test_mmio_rejects),
-		cmocka_unit_test(test_events_roundtrip),
-		cmocka_unit_test(test_event_rejects),
+		cmocka_unit_test(test_mmio_roundtrip),	  cmocka_unit_test(test_mmio_rejects),
+		cmocka_unit_test(test_events_roundtrip),  cmocka_unit_test(test_event_rejects),
 		cmocka_unit_test(test_hello_and_replies),
 	};
 
