@@ -8,3 +8,8 @@ UNIT_TESTS += test_virtio_pci
 test_virtio_pci_SRCS := tests/unit/virtio/test_virtio_pci.c $(VIRTIO_TESTDRV)
 test_virtio_pci_LIBS := svvirtio svutil
 test_virtio_pci_LDLIBS := -lpthread
+
+UNIT_TESTS += test_virtio_blk
+test_virtio_blk_SRCS := tests/unit/virtio/test_virtio_blk.c $(VIRTIO_TESTDRV)
+test_virtio_blk_LIBS := svvirtio svutil
+test_virtio_blk_LDLIBS := -lpthread

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-blk device model over a pluggable storage backend. The raw-image
+ * backend (blk_raw.c) uses pread/pwritev, fdatasync for FLUSH and
+ * fallocate for DISCARD / WRITE_ZEROES.
+ */
+#ifndef SPLITVIRT_VIRTIO_BLK_H
+#define SPLITVIRT_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <splitvirt/virtio_dev.h>
+
+struct virtio_blk_backend;
+
+/* Offsets and lengths are bytes and already bounds-checked by the model. */
+struct virtio_blk_backend_ops {
+	/* Full transfers or -errno (short transfers are retried inside). */
+	int (*readv)(struct virtio_blk_backend *be, const struct iovec *iov, int cnt, uint64_t off);
+	int (*writev)(struct virtio_blk_backend *be, const struct iovec *iov, int cnt,
+		      uint64_t off);
+	/* Makes completed writes durable (stable storage). */
+	int (*flush)(struct virtio_blk_backend *be);
+	/* Optional: deallocate; contents of the range become zero. */
+	int (*discard)(struct virtio_blk_backend *be, uint64_t off, uint64_t len);
+	/* Optional: zero the range; unmap allows deallocation. */
+	int (*write_zeroes)(struct virtio_blk_backend *be, uint64_t off, uint64_t len, bool unmap);
+	void (*close)(struct virtio_blk_backend *be);
+};
+
+struct virtio_blk_backend {
+	const struct virtio_blk_backend_ops *ops;
+	uint64_t size; /* bytes */
+	bool read_only;
+};
+
+/* Opens a raw image file or block device. */
+int virtio_blk_raw_open(struct virtio_blk_backend **out, const char *path, bool read_only);
+/* Wraps an open fd (the backend takes ownership of fd). */
+int virtio_blk_raw_from_fd(struct virtio_blk_backend **out, int fd, bool read_only);
+
+struct virtio_blk_params {
+	const char *serial; /* GET_ID string, at most 20 bytes used */
+	bool read_only; /* also forced by a read-only backend */
+	uint16_t queue_size; /* 0: 256 */
+	uint32_t seg_max; /* 0: 126 */
+	uint32_t size_max; /* 0: 1 MiB */
+	uint32_t blk_size; /* 0: 512 */
+};
+
+#define VIRTIO_BLK_MAX_DISCARD_SEG 32
+#define VIRTIO_BLK_MAX_DISCARD_SECTORS (1u << 22)
+
+/* Creates the model; it takes ownership of be (closed on destroy or failure). */
+int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct virtio_blk_backend *be,
+		      const struct virtio_blk_params *params);
+
+#endif

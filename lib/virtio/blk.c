@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk device model. Requests are
+ *   readable:  struct virtio_blk_outhdr (16 bytes) [+ data for OUT/DISCARD/...]
+ *   writable:  [data for IN / GET_ID] + 1 status byte (the last writable byte)
+ * With VIRTIO_F_VERSION_1 (ANY_LAYOUT) the split into descriptors is
+ * arbitrary, so everything is addressed as byte offsets into the readable
+ * and writable parts. A request without room for a header or status byte
+ * cannot even be failed and is treated as a hostile driver.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ids.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/virtio_blk.h>
+
+#define SECTOR_SHIFT 9
+#define SECTOR_SIZE (1u << SECTOR_SHIFT)
+#define BLK_CONFIG_SIZE (offsetof(struct virtio_blk_config, unused1) + 3)
+
+struct virtio_blk {
+	struct virtio_dev dev;
+	struct virtio_blk_backend *be;
+	struct virtio_blk_config config; /* little-endian, as the driver sees it */
+	uint64_t capacity; /* sectors */
+	bool read_only;
+	char serial[VIRTIO_BLK_ID_BYTES];
+	struct iovec iov[VIRTQ_MAX_SEGS];
+};
+
+/* True if [sector, sector + nr) lies inside the disk, without overflow. */
+static bool in_bounds(const struct virtio_blk *blk, uint64_t sector, uint64_t nr)
+{
+	return sector <= blk->capacity && nr <= blk->capacity - sector;
+}
+
+static uint8_t blk_rw(struct virtio_blk *blk, struct virtq_chain *c, uint64_t sector, bool write,
+		      uint32_t *written)
+{
+	size_t len = write ? c->read_len - sizeof(struct virtio_blk_outhdr) : c->write_len - 1;
+	size_t off = write ? sizeof(struct virtio_blk_outhdr) : 0;
+	int cnt, err;
+
+	if (len % SECTOR_SIZE || !in_bounds(blk, sector, len >> SECTOR_SHIFT))
+		return VIRTIO_BLK_S_IOERR;
+	if (write && blk->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	if (!len)
+		return VIRTIO_BLK_S_OK;
+	/* A disk write takes data from the device-readable part and vice versa. */
+	cnt = virtq_chain_iov(c, !write, off, len, blk->iov, VIRTQ_MAX_SEGS);
+	if (cnt < 0)
+		return VIRTIO_BLK_S_IOERR;
+	if (write)
+		err = blk->be->ops->writev(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
+	else
+		err = blk->be->ops->readv(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
+	if (!err && write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
+		err = blk->be->ops->flush(blk->be); /* no FLUSH negotiated: write-through */
+	if (err) {
+		pr_warn("%s: %s of %zu bytes at sector %llu failed: %d", blk->dev.name,
+			write ? "write" : "read", len, (unsigned long long)sector, err);
+		return VIRTIO_BLK_S_IOERR;
+	}
+	if (!write)
+		*written = (uint32_t)len;
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_get_id(struct virtio_blk *blk, struct virtq_chain *c, uint32_t *written)
+{
+	size_t n = c->write_len - 1;
+
+	if (n > VIRTIO_BLK_ID_BYTES)
+		n = VIRTIO_BLK_ID_BYTES;
+	*written = (uint32_t)virtq_chain_write(c, 0, blk->serial, n);
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_discard_zeroes(struct virtio_blk *blk, struct virtq_chain *c, uint32_t type)
+{
+	bool discard = type == VIRTIO_BLK_T_DISCARD;
+	size_t bytes = c->read_len - sizeof(struct virtio_blk_outhdr);
+	size_t nseg = bytes / sizeof(struct virtio_blk_discard_write_zeroes), i;
+	unsigned int feature = discard ? VIRTIO_BLK_F_DISCARD : VIRTIO_BLK_F_WRITE_ZEROES;
+
+	if (!virtio_dev_has_feature(&blk->dev, feature))
+		return VIRTIO_BLK_S_UNSUPP;
+	if (blk->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	if (!nseg || bytes % sizeof(struct virtio_blk_discard_write_zeroes) ||
+	    nseg > VIRTIO_BLK_MAX_DISCARD_SEG)
+		return VIRTIO_BLK_S_IOERR;
+	for (i = 0; i < nseg; i++) {
+		struct virtio_blk_discard_write_zeroes seg;
+		uint64_t sector;
+		uint32_t nr, flags;
+		int err;
+
+		virtq_chain_read(c, sizeof(struct virtio_blk_outhdr) + i * sizeof(seg), &seg,
+				 sizeof(seg));
+		sector = le64toh(seg.sector);
+		nr = le32toh(seg.num_sectors);
+		flags = le32toh(seg.flags);
+		if (discard ? flags : flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
+			return VIRTIO_BLK_S_UNSUPP;
+		if (nr > VIRTIO_BLK_MAX_DISCARD_SECTORS || !in_bounds(blk, sector, nr))
+			return VIRTIO_BLK_S_IOERR;
+		if (!nr)
+			continue;
+		if (discard)
+			err = blk->be->ops->discard ?
+				      blk->be->ops->discard(blk->be, sector << SECTOR_SHIFT,
+							    (uint64_t)nr << SECTOR_SHIFT) :
+				      0;
+		else
+			err = blk->be->ops->write_zeroes(
+				blk->be, sector << SECTOR_SHIFT, (uint64_t)nr << SECTOR_SHIFT,
+				flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
+		/* Discard is a hint: a filesystem without hole punching is fine. */
+		if (err == -EOPNOTSUPP && discard)
+			err = 0;
+		if (err) {
+			pr_warn("%s: %s at sector %llu failed: %d", blk->dev.name,
+				discard ? "discard" : "write-zeroes", (unsigned long long)sector,
+				err);
+			return VIRTIO_BLK_S_IOERR;
+		}
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
+{
+	struct virtio_blk *blk = dev->priv;
+	struct virtio_blk_outhdr hdr;
+	uint32_t written = 0, type;
+	uint8_t status;
+	int err;
+
+	(void)vq;
+	if (c->read_len < sizeof(hdr) || c->write_len < 1) {
+		pr_warn("%s: request without header or status byte", dev->name);
+		return -EPROTO;
+	}
+	/* One copy of the header: the guest may change it under us. */
+	virtq_chain_read(c, 0, &hdr, sizeof(hdr));
+	type = le32toh(hdr.type);
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		status = blk_rw(blk, c, le64toh(hdr.sector), type == VIRTIO_BLK_T_OUT, &written);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		if (!virtio_dev_has_feature(dev, VIRTIO_BLK_F_FLUSH)) {
+			status = VIRTIO_BLK_S_UNSUPP;
+			break;
+		}
+		err = blk->be->ops->flush(blk->be);
+		if (err)
+			pr_warn("%s: flush failed: %d", dev->name, err);
+		status = err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		status = blk_get_id(blk, c, &written);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		status = blk_discard_zeroes(blk, c, type);
+		break;
+	default:
+		status = VIRTIO_BLK_S_UNSUPP;
+		break;
+	}
+	virtq_chain_write(c, c->write_len - 1, &status, 1);
+	return (int)(written + 1);
+}
+
+static int blk_queue_notify(struct virtio_dev *dev, struct virtq *vq)
+{
+	return virtio_dev_drain_queue(dev, vq, blk_chain);
+}
+
+static void blk_config_read(struct virtio_dev *dev, uint32_t off, void *buf, uint32_t len)
+{
+	struct virtio_blk *blk = dev->priv;
+
+	memcpy(buf, (const uint8_t *)&blk->config + off, len);
+}
+
+static void blk_destroy(struct virtio_dev *dev)
+{
+	struct virtio_blk *blk = dev->priv;
+
+	blk->be->ops->close(blk->be);
+	virtio_dev_fini(dev);
+	free(blk);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.config_read = blk_config_read,
+	.queue_notify = blk_queue_notify,
+	.destroy = blk_destroy,
+};
+
+static void blk_fill_config(struct virtio_blk *blk, const struct virtio_blk_params *p)
+{
+	struct virtio_blk_config *cfg = &blk->config;
+	uint32_t blk_size = p && p->blk_size ? p->blk_size : SECTOR_SIZE;
+
+	cfg->capacity = htole64(blk->capacity);
+	cfg->size_max = htole32(p && p->size_max ? p->size_max : 1u << 20);
+	cfg->seg_max = htole32(p && p->seg_max ? p->seg_max : 126);
+	cfg->blk_size = htole32(blk_size);
+	cfg->max_discard_sectors = htole32(VIRTIO_BLK_MAX_DISCARD_SECTORS);
+	cfg->max_discard_seg = htole32(VIRTIO_BLK_MAX_DISCARD_SEG);
+	cfg->discard_sector_alignment = htole32(blk_size >> SECTOR_SHIFT);
+	cfg->max_write_zeroes_sectors = htole32(VIRTIO_BLK_MAX_DISCARD_SECTORS);
+	cfg->max_write_zeroes_seg = htole32(VIRTIO_BLK_MAX_DISCARD_SEG);
+	cfg->write_zeroes_may_unmap = 1;
+}
+
+int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct virtio_blk_backend *be,
+		      const struct virtio_blk_params *p)
+{
+	struct virtio_blk *blk;
+	uint64_t features = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
+			    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH);
+	uint16_t qsize = p && p->queue_size ? p->queue_size : 256;
+	int err;
+
+	if ((p && p->seg_max > VIRTQ_MAX_SEGS - 2) ||
+	    (p && p->blk_size &&
+	     (p->blk_size < SECTOR_SIZE || (p->blk_size & (p->blk_size - 1))))) {
+		be->ops->close(be);
+		return -EINVAL;
+	}
+	blk = calloc(1, sizeof(*blk));
+	if (!blk) {
+		be->ops->close(be);
+		return -ENOMEM;
+	}
+	blk->be = be;
+	blk->capacity = be->size >> SECTOR_SHIFT;
+	blk->read_only = be->read_only || (p && p->read_only);
+	if (blk->read_only) {
+		features |= 1ull << VIRTIO_BLK_F_RO;
+	} else {
+		if (be->ops->discard)
+			features |= 1ull << VIRTIO_BLK_F_DISCARD;
+		if (be->ops->write_zeroes)
+			features |= 1ull << VIRTIO_BLK_F_WRITE_ZEROES;
+	}
+	/* The ID is 20 bytes, NUL-terminated only if shorter. */
+	if (p && p->serial)
+		memcpy(blk->serial, p->serial, strnlen(p->serial, sizeof(blk->serial)));
+	blk_fill_config(blk, p);
+	err = virtio_dev_init(&blk->dev, "virtio-blk", VIRTIO_ID_BLOCK, 1, qsize, BLK_CONFIG_SIZE,
+			      features, gm, &blk_ops, blk);
+	if (err) {
+		be->ops->close(be);
+		free(blk);
+		return err;
+	}
+	*out = &blk->dev;
+	return 0;
+}
