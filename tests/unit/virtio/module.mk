@@ -13,3 +13,8 @@ UNIT_TESTS += test_virtio_blk
 test_virtio_blk_SRCS := tests/unit/virtio/test_virtio_blk.c $(VIRTIO_TESTDRV)
 test_virtio_blk_LIBS := svvirtio svutil
 test_virtio_blk_LDLIBS := -lpthread
+
+UNIT_TESTS += test_virtio_console
+test_virtio_console_SRCS := tests/unit/virtio/test_virtio_console.c $(VIRTIO_TESTDRV)
+test_virtio_console_LIBS := svvirtio svutil
+test_virtio_console_LDLIBS := -lpthread
