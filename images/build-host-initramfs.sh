@@ -16,8 +16,9 @@ stage=$out/host-root
 echo "images: building board host initramfs"
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/usr/bin" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" \
-	"$stage/guest" "$stage/scenarios" "$stage/tests" "$stage/lib/modules/$kver" "$stage/var/lib/splitvirt"
+	"$stage/guest" "$stage/scenarios" "$stage/tests" "$stage/var/lib/splitvirt"
 cp "$root/bin/busybox" "$stage/bin/busybox"
+"$here/install-modules.sh" "$root/lib/modules/$kver" "$here/host/modules.list" "$stage"
 cp "$here/host/init" "$stage/init"
 for b in "$bins"/*; do
 	[ -x "$b" ] && cp "$b" "$stage/usr/bin/"

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <splitvirt/size.h>
@@ -11,6 +12,10 @@
 enum {
 	OPT_LOG_LEVEL = 0x100,
 	OPT_GIC,
+	OPT_DISK,
+	OPT_NET,
+	OPT_CONSOLE,
+	OPT_RNG,
 };
 
 static const struct option vmm_options[] = {
@@ -21,6 +26,10 @@ static const struct option vmm_options[] = {
 	{ "cpus", required_argument, NULL, 'p' },
 	{ "gic", required_argument, NULL, OPT_GIC },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "console", no_argument, NULL, OPT_CONSOLE },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -38,10 +47,16 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"      --gic VER         interrupt controller: auto, v2 or v3 (default auto:\n"
 		"                        v3 where the host supports it, else v2)\n"
 		"      --log-level LVL   error, warn, info or debug (default info; env SPLITVIRT_LOG)\n"
+		"\nLocal virtio-pci devices (served in this process):\n"
+		"      --disk FILE[,ro]  virtio-blk over a raw image file (repeatable, up to %d)\n"
+		"      --net tap=NAME[,mac=MAC]\n"
+		"                        virtio-net over an existing tap device (repeatable, up to %d)\n"
+		"      --console         virtio-console (hvc0) on the vmm's stdin/stdout\n"
+		"      --rng             virtio-rng fed by getrandom()\n"
 		"  -h, --help            this text\n\n"
 		"Exit status: the guest's status (written to the exit-status register before\n"
 		"PSCI SYSTEM_OFF, 0 if never written); 1 on a vmm error.\n",
-		prog, VMM_MAX_CPUS);
+		prog, VMM_MAX_CPUS, VMM_MAX_DISKS, VMM_MAX_NETS);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -52,6 +67,76 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+int vmm_parse_disk(const char *text, struct vmm_disk_arg *disk, char *err, size_t errlen)
+{
+	const char *comma = strchr(text, ',');
+	size_t len;
+
+	memset(disk, 0, sizeof(*disk));
+	if (!*text || comma == text)
+		return fail(err, errlen, "--disk needs a file: --disk FILE[,ro]");
+	if (comma) {
+		if (strcmp(comma + 1, "ro") != 0)
+			return fail(err, errlen,
+				    "--disk %s: unknown option '%s'; the only one is 'ro'", text,
+				    comma + 1);
+		disk->read_only = 1;
+	}
+	len = comma ? (size_t)(comma - text) : strlen(text);
+	if (len >= sizeof(disk->path))
+		return fail(err, errlen, "--disk: path too long");
+	memcpy(disk->path, text, len);
+	disk->path[len] = '\0';
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	/* Multicast addresses cannot be a NIC's own address. */
+	return (mac[0] & 1) ? -EINVAL : 0;
+}
+
+int vmm_parse_net(const char *text, struct vmm_net_arg *net, char *err, size_t errlen)
+{
+	char buf[128];
+	char *save = NULL;
+
+	memset(net, 0, sizeof(*net));
+	if (strlen(text) >= sizeof(buf))
+		return fail(err, errlen, "--net %s: too long", text);
+	strcpy(buf, text);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "tap=", 4)) {
+			if (!kv[4] || strlen(kv + 4) >= sizeof(net->tap))
+				return fail(err, errlen,
+					    "--net %s: tap name must be 1-15 characters", text);
+			strcpy(net->tap, kv + 4);
+		} else if (!strncmp(kv, "mac=", 4)) {
+			if (parse_mac(kv + 4, net->mac))
+				return fail(
+					err, errlen,
+					"--net %s: '%s' is not a unicast MAC like 52:54:00:12:34:56",
+					text, kv + 4);
+			net->has_mac = 1;
+		} else {
+			return fail(err, errlen,
+				    "--net %s: unknown option '%s' (use tap=NAME,mac=MAC)", text,
+				    kv);
+		}
+	}
+	if (!net->tap[0])
+		return fail(err, errlen, "--net %s: name the tap device: --net tap=NAME", text);
+	return 0;
 }
 
 int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *err, size_t errlen)
@@ -118,6 +203,29 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 				return fail(err, errlen,
 					    "--log-level %s: use error, warn, info or debug",
 					    optarg);
+			break;
+		case OPT_DISK:
+			if (args->ndisks == VMM_MAX_DISKS)
+				return fail(err, errlen, "at most %d --disk options",
+					    VMM_MAX_DISKS);
+			ret = vmm_parse_disk(optarg, &args->disks[args->ndisks], err, errlen);
+			if (ret)
+				return ret;
+			args->ndisks++;
+			break;
+		case OPT_NET:
+			if (args->nnets == VMM_MAX_NETS)
+				return fail(err, errlen, "at most %d --net options", VMM_MAX_NETS);
+			ret = vmm_parse_net(optarg, &args->nets[args->nnets], err, errlen);
+			if (ret)
+				return ret;
+			args->nnets++;
+			break;
+		case OPT_CONSOLE:
+			args->console = 1;
+			break;
+		case OPT_RNG:
+			args->rng = 1;
 			break;
 		case 'h':
 			args->help = 1;

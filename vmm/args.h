@@ -12,6 +12,20 @@
 #define VMM_MIN_MEM (32ull << 20)
 #define VMM_MAX_MEM (16ull << 30)
 
+#define VMM_MAX_DISKS 8
+#define VMM_MAX_NETS 4
+
+struct vmm_disk_arg {
+	char path[4096];
+	int read_only;
+};
+
+struct vmm_net_arg {
+	char tap[16]; /* IFNAMSIZ */
+	uint8_t mac[6];
+	int has_mac;
+};
+
 enum vmm_gic_choice {
 	VMM_GIC_AUTO = 0,
 	VMM_GIC_V2 = 2,
@@ -26,6 +40,12 @@ struct vmm_args {
 	unsigned int cpus;
 	enum vmm_gic_choice gic;
 	enum sv_log_level log_level;
+	struct vmm_disk_arg disks[VMM_MAX_DISKS];
+	unsigned int ndisks;
+	struct vmm_net_arg nets[VMM_MAX_NETS];
+	unsigned int nnets;
+	int console; /* virtio-console on the vmm's stdio */
+	int rng;
 	int help;
 };
 
@@ -34,6 +54,10 @@ struct vmm_args {
  * naming the bad argument and the fix into err (errlen bytes).
  */
 int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *err, size_t errlen);
+/* Parses "FILE[,ro]"; -EINVAL with a message in err. */
+int vmm_parse_disk(const char *text, struct vmm_disk_arg *disk, char *err, size_t errlen);
+/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]"; -EINVAL with a message in err. */
+int vmm_parse_net(const char *text, struct vmm_net_arg *net, char *err, size_t errlen);
 void vmm_args_usage(FILE *out, const char *prog);
 
 #endif

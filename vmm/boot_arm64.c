@@ -91,6 +91,7 @@ int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
 	uint64_t ram_end = ram->gpa + ram->size;
 	struct arm64_image_info info;
 	struct guest_fdt_desc *desc;
+	struct guest_fdt_pci pci = { 0 };
 	uint64_t ksize, isize = 0;
 	int ret;
 
@@ -147,6 +148,25 @@ int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
 	desc->uart_base = VMM_UART_BASE;
 	desc->uart_spi = VMM_UART_SPI;
 	desc->exit_base = VMM_EXIT_BASE;
+	desc->pci = &pci;
+	pci.ecam_base = VMM_PCI_ECAM_BASE;
+	pci.ecam_size = VMM_PCI_ECAM_SIZE;
+	pci.mmio32_base = VMM_PCI_MMIO32_BASE;
+	pci.mmio32_size = VMM_PCI_MMIO32_SIZE;
+	pci.mmio64_base = VMM_PCI_MMIO64_BASE;
+	pci.mmio64_size = VMM_PCI_MMIO64_SIZE;
+	pci.intx_spi_base = VMM_PCI_INTX_SPI_BASE;
+	if (vm->gic_version == 3) {
+		pci.msi = GUEST_MSI_ITS;
+		pci.msi_base = VMM_ITS_BASE;
+		pci.msi_size = VMM_ITS_SIZE;
+	} else {
+		pci.msi = GUEST_MSI_V2M;
+		pci.msi_base = VMM_V2M_BASE;
+		pci.msi_size = VMM_V2M_SIZE;
+		pci.v2m_spi_base = VMM_V2M_SPI_BASE;
+		pci.v2m_spi_count = VMM_V2M_SPI_COUNT;
+	}
 	desc->bootargs = args->cmdline;
 	if (isize) {
 		desc->initrd_start = l->initrd_gpa;

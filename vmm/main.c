@@ -6,10 +6,48 @@
 
 #include <splitvirt/log.h>
 
+#include "devices.h"
+#include "io_loop.h"
+#include "msi.h"
+#include "pci.h"
 #include "vmm.h"
 
-static int vmm_setup(struct vm *vm, const struct vmm_args *args)
+struct vmm {
+	struct vm *vm;
+	struct pci_host *pci;
+	struct io_loop *loop;
+	struct vmm_devices devices;
+};
+
+static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 {
+	struct vm *vm = v->vm;
+	int ret;
+
+	ret = pl011_create(vm, VMM_UART_BASE, VMM_UART_SPI);
+	if (!ret)
+		ret = exit_status_create(vm, VMM_EXIT_BASE);
+	if (!ret)
+		ret = pci_host_create(vm, &v->pci);
+	if (!ret)
+		ret = io_loop_create(&v->loop);
+	if (ret) {
+		pr_err("registering devices: %s", strerror(-ret));
+		return ret;
+	}
+	v->devices.vm = vm;
+	v->devices.pci = v->pci;
+	v->devices.loop = v->loop;
+	gmem_init(&v->devices.gmem);
+	ret = gmem_add_region(&v->devices.gmem, vm->ram.gpa, vm->ram.size, vm->ram.host);
+	if (ret)
+		return ret;
+	return devices_create(&v->devices, args);
+}
+
+static int vmm_setup(struct vmm *v, const struct vmm_args *args)
+{
+	struct vm *vm = v->vm;
 	struct boot_layout layout;
 	int ret;
 
@@ -32,26 +70,35 @@ static int vmm_setup(struct vm *vm, const struct vmm_args *args)
 	ret = gic_create(vm, args->gic);
 	if (ret)
 		return ret;
+	ret = msi_create(vm);
+	if (ret)
+		return ret;
 	ret = vcpus_create(vm, args->cpus);
 	if (ret)
 		return ret;
 	ret = gic_finalize(vm);
+	if (!ret)
+		ret = msi_finalize(vm);
 	if (ret)
 		return ret;
-	pr_info("%u vCPU%s, GICv%d", vm->ncpus, vm->ncpus > 1 ? "s" : "", vm->gic_version);
-	ret = pl011_create(vm, VMM_UART_BASE, VMM_UART_SPI);
-	if (!ret)
-		ret = exit_status_create(vm, VMM_EXIT_BASE);
-	if (ret) {
-		pr_err("registering devices: %s", strerror(-ret));
+	pr_info("%u vCPU%s, GICv%d, MSI through %s", vm->ncpus, vm->ncpus > 1 ? "s" : "",
+		vm->gic_version, vm->gic_version == 3 ? "ITS" : "GICv2m");
+	ret = vmm_setup_devices(v, args);
+	if (ret)
 		return ret;
-	}
-	return boot_load(vm, args, &layout);
+	ret = boot_load(vm, args, &layout);
+	if (ret)
+		return ret;
+	ret = io_loop_start(v->loop);
+	if (ret)
+		pr_err("starting the I/O thread: %s", strerror(-ret));
+	return ret;
 }
 
 int main(int argc, char *argv[])
 {
 	struct vmm_args args;
+	struct vmm v = { 0 };
 	struct vm *vm;
 	char err[256];
 	int ret, status = 1;
@@ -71,11 +118,17 @@ int main(int argc, char *argv[])
 	if (!vm)
 		return 1;
 	vm->kvm_fd = vm->vm_fd = vm->gic_fd = -1;
-	ret = vmm_setup(vm, &args);
+	v.vm = vm;
+	ret = vmm_setup(&v, &args);
 	if (ret == 0)
 		status = vcpus_run(vm);
+	/* The I/O thread goes first: it may still be running device queues. */
+	io_loop_destroy(v.loop);
+	devices_destroy(&v.devices);
+	pci_host_destroy(v.pci);
 	pl011_destroy();
 	vcpus_destroy(vm);
+	msi_destroy(vm);
 	guest_ram_destroy(&vm->ram);
 	vm_close(vm);
 	free(vm);

@@ -63,21 +63,29 @@ int mmio_bus_remove(struct mmio_bus *bus, uint64_t base)
 bool mmio_bus_dispatch(struct mmio_bus *bus, uint64_t addr, uint8_t *data, unsigned int len,
 		       bool is_write)
 {
+	struct mmio_window hit = { 0 };
 	bool found = false;
 
+	/*
+	 * Copy the window and call it unlocked: a handler may add or remove
+	 * windows (a PCI config write that moves a BAR). Windows are only
+	 * removed, never freed, while vCPUs run, so the copy stays valid.
+	 */
 	pthread_rwlock_rdlock(&bus->lock);
 	for (unsigned int i = 0; i < bus->count; i++) {
 		const struct mmio_window *w = &bus->win[i];
 
 		if (addr >= w->base && addr - w->base < w->size &&
 		    len <= w->size - (addr - w->base)) {
-			w->handler(w->opaque, addr - w->base, data, len, is_write);
+			hit = *w;
 			found = true;
 			break;
 		}
 	}
 	pthread_rwlock_unlock(&bus->lock);
-	if (!found && !is_write)
+	if (found)
+		hit.handler(hit.opaque, addr - hit.base, data, len, is_write);
+	else if (!is_write)
 		memset(data, 0, len);
 	return found;
 }

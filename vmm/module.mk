@@ -1,10 +1,12 @@
 # Architecture-independent parts of the vmm are also built natively for unit tests.
 NATIVE_LIBS += svboot
 ARM64_LIBS += svboot
-svboot_SRCS := lib/boot/arm64_image.c lib/fdt/guest_fdt.c vmm/args.c
+svboot_SRCS := lib/boot/arm64_image.c lib/fdt/guest_fdt.c vmm/args.c vmm/pci_ecam.c
 
 ARM64_BINS += vmm
 vmm_SRCS := vmm/main.c vmm/kvm_vm.c vmm/guest_ram.c vmm/mmio_bus.c vmm/vcpu.c vmm/gic.c \
-	vmm/gic_v2.c vmm/gic_v3.c vmm/pl011.c vmm/exit_status.c vmm/boot_arm64.c
-vmm_LIBS := svboot svutil
+	vmm/gic_v2.c vmm/gic_v3.c vmm/pl011.c vmm/exit_status.c vmm/boot_arm64.c \
+	vmm/pci_host.c vmm/msi.c vmm/msi_its.c vmm/msi_v2m.c vmm/io_loop.c vmm/virtio_host.c \
+	vmm/devices.c vmm/devices_net.c vmm/devices_console.c
+vmm_LIBS := svboot svvirtio svutil
 vmm_LDLIBS := -lfdt

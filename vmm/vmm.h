@@ -6,9 +6,14 @@
  *   0x0800_0000  GIC distributor (64K)
  *   0x0801_0000  GICv2 CPU interface (8K)        [GICv2 only]
  *   0x080a_0000  GICv3 redistributors (128K/vCPU) [GICv3 only]
+ *   0x0802_0000  GICv2m MSI frame (4K), SPIs 64-127 [GICv2 only]
+ *   0x0808_0000  GICv3 ITS (128K)                [GICv3 only]
  *   0x0900_0000  PL011 UART (4K), SPI 1
  *   0x0901_0000  exit-status register (4K)
+ *   0x1000_0000  PCI 32-bit memory window (512M)
+ *   0x3000_0000  PCI ECAM, bus 0 (1M); INTx on SPIs 4-7
  *   0x4000_0000  RAM
+ *   0x80_0000_0000  PCI 64-bit prefetchable window (64G)
  */
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
@@ -32,6 +37,19 @@
 #define VMM_EXIT_BASE 0x09010000ull
 #define VMM_RAM_BASE 0x40000000ull
 #define VMM_GIC_NR_IRQS 256
+#define VMM_ITS_BASE 0x08080000ull
+#define VMM_ITS_SIZE 0x20000ull
+#define VMM_V2M_BASE 0x08020000ull
+#define VMM_V2M_SIZE 0x1000ull
+#define VMM_V2M_SPI_BASE 64
+#define VMM_V2M_SPI_COUNT 64
+#define VMM_PCI_MMIO32_BASE 0x10000000ull
+#define VMM_PCI_MMIO32_SIZE 0x20000000ull
+#define VMM_PCI_ECAM_BASE 0x30000000ull
+#define VMM_PCI_ECAM_SIZE 0x100000ull /* bus 0 only */
+#define VMM_PCI_MMIO64_BASE 0x8000000000ull
+#define VMM_PCI_MMIO64_SIZE 0x1000000000ull
+#define VMM_PCI_INTX_SPI_BASE 4
 
 struct guest_ram {
 	int memfd;
@@ -60,6 +78,8 @@ struct vm {
 	struct mmio_bus bus;
 	int gic_fd;
 	int gic_version; /* 2 or 3 */
+	int msi_fd; /* ITS device, -1 with GICv2m */
+	struct msi_routes *msi_routes;
 	/* Set once by the first vCPU that sees SYSTEM_OFF/RESET or a fatal error. */
 	atomic_bool stopping;
 	atomic_int exit_status;

@@ -14,6 +14,24 @@
 #define GUEST_FDT_MAX_CPUS 64
 #define GUEST_FDT_PHANDLE_GIC 1
 #define GUEST_FDT_PHANDLE_CLK 2
+#define GUEST_FDT_PHANDLE_MSI 3
+
+enum guest_msi_kind {
+	GUEST_MSI_NONE = 0,
+	GUEST_MSI_ITS, /* GICv3 ITS (in-kernel) */
+	GUEST_MSI_V2M, /* GICv2m frame (emulated by the vmm) */
+};
+
+/* A pci-host-ecam-generic bridge with one bus. */
+struct guest_fdt_pci {
+	uint64_t ecam_base, ecam_size;
+	uint64_t mmio32_base, mmio32_size; /* non-prefetchable, below 4 GiB */
+	uint64_t mmio64_base, mmio64_size; /* 64-bit prefetchable */
+	uint32_t intx_spi_base; /* INTA..INTD of slot 0 are SPIs base..base+3, swizzled */
+	enum guest_msi_kind msi;
+	uint64_t msi_base, msi_size; /* ITS or GICv2m frame */
+	uint32_t v2m_spi_base, v2m_spi_count;
+};
 
 enum guest_gic_version {
 	GUEST_GIC_V2 = 2,
@@ -34,6 +52,8 @@ struct guest_fdt_desc {
 	uint64_t uart_base;
 	uint32_t uart_spi; /* SPI number (INTID - 32) */
 	uint64_t exit_base; /* splitvirt exit-status register page, 0 = none */
+
+	struct guest_fdt_pci *pci; /* NULL: no PCI */
 
 	const char *bootargs;
 	uint64_t initrd_start, initrd_end; /* initrd_end == 0: no initrd */

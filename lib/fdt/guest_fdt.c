@@ -116,6 +116,33 @@ static void add_psci(struct fdt_writer *w)
 	set_str(w, psci, "method", "hvc");
 }
 
+/* The MSI controller is a child of the GIC node, as on real boards. */
+static void add_msi_controller(struct fdt_writer *w, const struct guest_fdt_desc *d, int gic)
+{
+	const struct guest_fdt_pci *p = d->pci;
+	char name[40];
+	int node;
+
+	if (!p || p->msi == GUEST_MSI_NONE)
+		return;
+	if (p->msi == GUEST_MSI_ITS) {
+		node_name(name, sizeof(name), "its", p->msi_base);
+		node = add_node(w, gic, name);
+		set_str(w, node, "compatible", "arm,gic-v3-its");
+	} else {
+		node_name(name, sizeof(name), "v2m", p->msi_base);
+		node = add_node(w, gic, name);
+		set_str(w, node, "compatible", "arm,gic-v2m-frame");
+		set_u32(w, node, "arm,msi-base-spi", p->v2m_spi_base + 32);
+		set_u32(w, node, "arm,msi-num-spis", p->v2m_spi_count);
+	}
+	set_prop(w, node, "msi-controller", NULL, 0);
+	if (p->msi == GUEST_MSI_ITS)
+		set_u32(w, node, "#msi-cells", 1);
+	set_reg2(w, node, p->msi_base, p->msi_size, 0, 0);
+	set_u32(w, node, "phandle", GUEST_FDT_PHANDLE_MSI);
+}
+
 static void add_gic(struct fdt_writer *w, const struct guest_fdt_desc *d)
 {
 	char name[32];
@@ -138,6 +165,7 @@ static void add_gic(struct fdt_writer *w, const struct guest_fdt_desc *d)
 	set_u32(w, gic, "#size-cells", 2);
 	set_prop(w, gic, "ranges", NULL, 0);
 	set_u32(w, gic, "phandle", GUEST_FDT_PHANDLE_GIC);
+	add_msi_controller(w, d, gic);
 }
 
 static void add_timer(struct fdt_writer *w, const struct guest_fdt_desc *d)
@@ -193,6 +221,85 @@ static void add_exit_status(struct fdt_writer *w, const struct guest_fdt_desc *d
 	set_reg2(w, node, d->exit_base, 0x1000, 0, 0);
 }
 
+/*
+ * INTx: slot s pin p (1..4) raises SPI intx_spi_base + (s + p - 1) % 4, the
+ * usual swizzle, so guests and firmware agree without a table of our own.
+ */
+static void add_pci_intx_map(struct fdt_writer *w, const struct guest_fdt_pci *p, int node)
+{
+	enum { CELLS = 10, SLOTS = 32 };
+	static uint32_t map[SLOTS * 4 * CELLS];
+	/* Match on the device number and the pin only. */
+	uint32_t mask[4] = { 0xf800, 0, 0, 7 };
+	unsigned int n = 0;
+
+	for (uint32_t slot = 0; slot < SLOTS; slot++) {
+		for (uint32_t pin = 1; pin <= 4; pin++) {
+			uint32_t *e = &map[n++ * CELLS];
+
+			e[0] = slot << 11; /* phys.hi: devfn in bits 15:8 */
+			e[1] = 0;
+			e[2] = 0;
+			e[3] = pin;
+			e[4] = GUEST_FDT_PHANDLE_GIC;
+			e[5] = 0; /* GIC #address-cells = 2 */
+			e[6] = 0;
+			e[7] = GIC_SPI;
+			e[8] = p->intx_spi_base + (slot + pin - 1) % 4;
+			e[9] = IRQ_LEVEL_HIGH;
+		}
+	}
+	if (w->err)
+		return;
+	for (unsigned int i = 0; i < n * CELLS; i++)
+		map[i] = cpu_to_fdt32(map[i]);
+	set_prop(w, node, "interrupt-map", map, (int)(n * CELLS * sizeof(uint32_t)));
+	set_cells(w, node, "interrupt-map-mask", mask, 4);
+}
+
+static void add_pci(struct fdt_writer *w, const struct guest_fdt_desc *d)
+{
+	const struct guest_fdt_pci *p = d->pci;
+	/* ranges: <flags pci-addr(2) cpu-addr(2) size(2)>; 0x02 = 32-bit MEM, 0x43 = 64-bit pref MEM. */
+	uint32_t ranges[14] = {
+		0x02000000,
+		(uint32_t)(p->mmio32_base >> 32),
+		(uint32_t)p->mmio32_base,
+		(uint32_t)(p->mmio32_base >> 32),
+		(uint32_t)p->mmio32_base,
+		(uint32_t)(p->mmio32_size >> 32),
+		(uint32_t)p->mmio32_size,
+		0x43000000,
+		(uint32_t)(p->mmio64_base >> 32),
+		(uint32_t)p->mmio64_base,
+		(uint32_t)(p->mmio64_base >> 32),
+		(uint32_t)p->mmio64_base,
+		(uint32_t)(p->mmio64_size >> 32),
+		(uint32_t)p->mmio64_size,
+	};
+	uint32_t bus_range[2] = { 0, (uint32_t)(p->ecam_size >> 20) - 1 };
+	uint32_t msi_map[4] = { 0, GUEST_FDT_PHANDLE_MSI, 0, 0x10000 };
+	char name[32];
+	int node;
+
+	node_name(name, sizeof(name), "pcie", p->ecam_base);
+	node = add_node(w, 0, name);
+	set_str(w, node, "compatible", "pci-host-ecam-generic");
+	set_str(w, node, "device_type", "pci");
+	set_u32(w, node, "#address-cells", 3);
+	set_u32(w, node, "#size-cells", 2);
+	set_u32(w, node, "#interrupt-cells", 1);
+	set_reg2(w, node, p->ecam_base, p->ecam_size, 0, 0);
+	set_cells(w, node, "bus-range", bus_range, 2);
+	set_cells(w, node, "ranges", ranges, p->mmio64_size ? 14 : 7);
+	set_prop(w, node, "dma-coherent", NULL, 0);
+	if (p->msi == GUEST_MSI_ITS)
+		set_cells(w, node, "msi-map", msi_map, 4); /* device id = requester id */
+	else if (p->msi == GUEST_MSI_V2M)
+		set_u32(w, node, "msi-parent", GUEST_FDT_PHANDLE_MSI);
+	add_pci_intx_map(w, p, node);
+}
+
 static void add_memory_and_chosen(struct fdt_writer *w, const struct guest_fdt_desc *d)
 {
 	char name[32];
@@ -239,6 +346,8 @@ int guest_fdt_build(const struct guest_fdt_desc *d, void *buf, size_t size)
 	add_timer(&w, d);
 	add_uart(&w, d);
 	add_exit_status(&w, d);
+	if (d->pci)
+		add_pci(&w, d);
 	add_memory_and_chosen(&w, d);
 	if (w.err)
 		return w.err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;

@@ -82,13 +82,53 @@ static void test_errors_name_the_problem(void **state)
 	assert_non_null(strstr(err, "needs a value"));
 }
 
+static void test_devices(void **state)
+{
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(PARSE(&a, "-k", "K", "--disk", "/d/a.img", "--disk", "b.img,ro", "--net",
+			       "tap=tap0,mac=52:54:00:00:00:01", "--net", "tap=tap1", "--rng",
+			       "--console"),
+			 0);
+	assert_int_equal(a.ndisks, 2);
+	assert_string_equal(a.disks[0].path, "/d/a.img");
+	assert_false(a.disks[0].read_only);
+	assert_string_equal(a.disks[1].path, "b.img");
+	assert_true(a.disks[1].read_only);
+	assert_int_equal(a.nnets, 2);
+	assert_string_equal(a.nets[0].tap, "tap0");
+	assert_true(a.nets[0].has_mac);
+	assert_int_equal(a.nets[0].mac[5], 1);
+	assert_false(a.nets[1].has_mac);
+	assert_true(a.rng);
+	assert_true(a.console);
+}
+
+static void test_device_errors(void **state)
+{
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(PARSE(&a, "-k", "K", "--disk", "a.img,rw"), -EINVAL);
+	assert_non_null(strstr(err, "unknown option 'rw'"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--disk", ",ro"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--net", "mac=52:54:00:00:00:01"), -EINVAL);
+	assert_non_null(strstr(err, "name the tap"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=t0,mac=01:00:00:00:00:01"), -EINVAL);
+	assert_non_null(strstr(err, "unicast MAC"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=t0,mac=52:54:00:00:00"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=0123456789abcdef"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=t0,speed=10"), -EINVAL);
+	assert_non_null(strstr(err, "unknown option 'speed=10'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_all_options),
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_errors_name_the_problem),
+		cmocka_unit_test(test_defaults), cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_help),	 cmocka_unit_test(test_errors_name_the_problem),
+		cmocka_unit_test(test_devices),	 cmocka_unit_test(test_device_errors),
 	};
 	return cmocka_run_group_tests_name("vmm_args", tests, NULL, NULL);
 }

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMM_DEVICES_H
+#define VMM_DEVICES_H
+
+#include <splitvirt/gmem.h>
+
+#include "args.h"
+
+#define VMM_MAX_DEVICES 16
+
+struct vm;
+struct pci_host;
+struct io_loop;
+struct virtio_host;
+struct virtio_dev;
+
+struct vmm_devices {
+	struct vm *vm;
+	struct pci_host *pci;
+	struct io_loop *loop;
+	struct gmem gmem; /* guest RAM as the device models see it */
+	unsigned int count;
+	struct virtio_host *hosts[VMM_MAX_DEVICES];
+};
+
+int devices_create(struct vmm_devices *d, const struct vmm_args *args);
+void devices_destroy(struct vmm_devices *d);
+
+/* devices_net.c, devices_console.c */
+int devices_add_net(struct vmm_devices *d, const struct vmm_net_arg *net);
+int devices_add_console(struct vmm_devices *d);
+/* Shared by the per-device files: hosts dev as a PCI function. */
+int devices_add_virtio(struct vmm_devices *d, struct virtio_dev *dev, const char *what);
+
+#endif
