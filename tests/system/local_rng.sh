@@ -8,7 +8,8 @@ fact rng_current | grep -q virtio_rng || fail "hw_random is '$(fact rng_current)
 run_vm --rng --cmdline "console=ttyAMA0 quiet sv.run=lspci"
 grep -q "fact: pci_0000:00:00.0=0x1af4:0x1044:virtio-pci" "$OUT" || fail "virtio-rng function not bound by virtio-pci"
 if [ "$(board_gic)" = 3 ]; then
-	grep -q "fact: irq=.*ITS-MSI" "$OUT" || fail "no ITS MSI interrupts in the guest"
+	grep -q "fact: irq=.*ITS-MSI .*virtio0-input" "$OUT" || fail "no ITS MSI interrupts in the guest"
 else
-	grep -q "fact: irq=.*GICv2m" "$OUT" || fail "no GICv2m MSI interrupts in the guest"
+	grep -q "fact: msi=GICv2m: range" "$OUT" || fail "the guest did not find the GICv2m frame"
+	grep -q "fact: irq=.* MSI .*virtio0-input" "$OUT" || fail "no MSI interrupts in the guest"
 fi
