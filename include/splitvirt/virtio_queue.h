@@ -127,6 +127,12 @@ void virtq_disable_notify(struct virtq *vq);
  * meanwhile, in which case the caller must process the ring again.
  */
 bool virtq_enable_notify(struct virtq *vq);
+/*
+ * Like virtq_enable_notify() when the device already holds back `have`
+ * unconsumed chains (too few for its need): asks for a kick once more
+ * arrive and returns true if they already have.
+ */
+bool virtq_notify_on_more(struct virtq *vq, uint16_t have);
 
 /* Ring footprints in guest memory for queue size n (including event fields). */
 size_t virtq_desc_bytes(uint16_t n);

@@ -341,17 +341,25 @@ void virtq_disable_notify(struct virtq *vq)
 		ring_store(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
 }
 
-bool virtq_enable_notify(struct virtq *vq)
+bool virtq_notify_on_more(struct virtq *vq, uint16_t have)
 {
+	uint16_t event = (uint16_t)(vq->last_avail_idx + have);
+
 	if (!vq->enabled || vq->broken)
 		return false;
+	/* The driver kicks when its avail idx moves past avail_event. */
 	if (vq->event_idx)
-		ring_store(avail_event_ptr(vq), vq->last_avail_idx);
+		ring_store(avail_event_ptr(vq), event);
 	else
 		ring_store(&vq->used->flags, 0);
 	/* Full fence: publish the request before re-checking avail->idx. */
 	atomic_thread_fence(memory_order_seq_cst);
-	return ring_load_acquire(&vq->avail->idx) != vq->last_avail_idx;
+	return (uint16_t)(ring_load_acquire(&vq->avail->idx) - vq->last_avail_idx) > have;
+}
+
+bool virtq_enable_notify(struct virtq *vq)
+{
+	return virtq_notify_on_more(vq, 0);
 }
 
 /* Walks segments [first, first + nr) starting at byte off, calling fn on each piece. */

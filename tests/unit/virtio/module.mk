@@ -18,3 +18,8 @@ UNIT_TESTS += test_virtio_console
 test_virtio_console_SRCS := tests/unit/virtio/test_virtio_console.c $(VIRTIO_TESTDRV)
 test_virtio_console_LIBS := svvirtio svutil
 test_virtio_console_LDLIBS := -lpthread
+
+UNIT_TESTS += test_virtio_net
+test_virtio_net_SRCS := tests/unit/virtio/test_virtio_net.c $(VIRTIO_TESTDRV)
+test_virtio_net_LIBS := svvirtio svutil
+test_virtio_net_LDLIBS := -lpthread
