@@ -46,6 +46,7 @@ struct virtio_host {
 	uint64_t bar_gpa[VH_NR_BARS];
 	bool bar_mapped[VH_NR_BARS];
 	bool backend_polling;
+	unsigned long stray_accesses;
 };
 
 static uint32_t vh_requester_id(const struct virtio_host *vh)
@@ -83,12 +84,52 @@ struct vh_bar_window {
 
 static struct vh_bar_window bar_windows[PCI_MAX_SLOTS][VH_NR_BARS];
 
+/*
+ * Whether a BAR access hits a register of the layout in virtio_pci.h. The
+ * model ignores the others safely; we only use this to log them, since a
+ * driver that touches them is broken or hostile.
+ */
+static bool vh_bar_access_known(const struct virtio_host *vh, int bar, uint64_t off,
+				unsigned int len, bool is_write)
+{
+	uint64_t end = off + len;
+
+	if (bar == VIRTIO_PCI_BAR_MSIX)
+		return end <= VIRTIO_PCI_MSIX_TABLE_OFF + 16ull * vh->nvectors ||
+		       (off >= VIRTIO_PCI_MSIX_PBA_OFF && !is_write &&
+			end <= VIRTIO_PCI_MSIX_PBA_OFF + 8ull * ((vh->nvectors + 63) / 64));
+	if (bar != VIRTIO_PCI_BAR_REGS)
+		return false;
+	if (end <= VIRTIO_PCI_COMMON_LEN)
+		return true;
+	if (off == VIRTIO_PCI_ISR_OFF)
+		return !is_write;
+	if (off >= VIRTIO_PCI_DEVCFG_OFF && off < VIRTIO_PCI_NOTIFY_OFF)
+		return end - VIRTIO_PCI_DEVCFG_OFF <= vh->dev->config_size;
+	if (off >= VIRTIO_PCI_NOTIFY_OFF)
+		return (off - VIRTIO_PCI_NOTIFY_OFF) / VIRTIO_PCI_NOTIFY_MULT < vh->dev->num_queues;
+	return false;
+}
+
+static void vh_log_stray(struct virtio_host *vh, int bar, uint64_t off, unsigned int len,
+			 bool is_write, const char *why)
+{
+	/* A guest can do this in a loop: log the first ones, then every 1000th. */
+	unsigned long n = __atomic_add_fetch(&vh->stray_accesses, 1, __ATOMIC_RELAXED);
+
+	if (n <= 10 || n % 1000 == 0)
+		pr_warn("%s: %u-byte %s at BAR%d+0x%llx rejected (%s; %lu so far)", vh->name, len,
+			is_write ? "write" : "read", bar, (unsigned long long)off, why, n);
+}
+
 static void vh_bar_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_write)
 {
 	struct vh_bar_window *w = opaque;
 	uint64_t v = 0;
 	int ret;
 
+	if (!vh_bar_access_known(w->vh, w->bar, off, len, is_write))
+		vh_log_stray(w->vh, w->bar, off, len, is_write, "no register there");
 	if (is_write) {
 		memcpy(&v, data, len < 8 ? len : 8);
 		ret = virtio_pci_bar_write(w->vh->fn, w->bar, off, len, v);
@@ -97,9 +138,7 @@ static void vh_bar_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int 
 		memcpy(data, &v, len < 8 ? len : 8);
 	}
 	if (ret)
-		pr_warn("%s: %u-byte %s at BAR%d+0x%llx rejected (%s)", w->vh->name, len,
-			is_write ? "write" : "read", w->bar, (unsigned long long)off,
-			strerror(-ret));
+		vh_log_stray(w->vh, w->bar, off, len, is_write, strerror(-ret));
 }
 
 /* ---- host ops called by the function model (device lock held) ----------- */
