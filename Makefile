@@ -10,7 +10,8 @@
 #   UNIT_TESTS     native cmocka test programs          (name_SRCS, name_LIBS, name_LDLIBS)
 #   FUZZERS        libFuzzer targets                    (name_SRCS, name_LIBS)
 #   ARM64_BINS     static arm64 programs                (name_SRCS, name_LIBS, name_LDLIBS)
-#   NATIVE_BINS    native programs (tools, benchmarks)  (name_SRCS, name_LIBS, name_LDLIBS)
+#   NATIVE_BINS    native programs (tools)              (name_SRCS, name_LIBS, name_LDLIBS)
+#   BENCH_BINS     native benchmarks, -O2, no sanitizers (name_SRCS, name_LIBS, name_LDLIBS)
 # A library name "foo" becomes build/<arch>/lib/libfoo.a; name_LIBS lists such names.
 
 BUILD      ?= build
@@ -31,6 +32,7 @@ ARM64_CFLAGS  := $(BASE_CFLAGS) -O2 -I$(DEBIAN)/arm64/usr/include
 ARM64_LDFLAGS := -static -L$(DEBIAN)/arm64/usr/lib/aarch64-linux-gnu
 FUZZ_CFLAGS   := $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LDFLAGS  := -fsanitize=fuzzer,address,undefined
+BENCH_CFLAGS  := $(BASE_CFLAGS) -O2
 
 NATIVE_LIBS :=
 ARM64_LIBS  :=
@@ -38,6 +40,7 @@ UNIT_TESTS  :=
 FUZZERS     :=
 ARM64_BINS  :=
 NATIVE_BINS :=
+BENCH_BINS  :=
 
 MODULES := $(sort $(shell find . -name module.mk -not -path './build/*' -not -path './.git/*'))
 include $(MODULES)
@@ -45,6 +48,7 @@ include $(MODULES)
 N := $(BUILD)/native
 A := $(BUILD)/arm64
 F := $(BUILD)/fuzz
+B := $(BUILD)/bench
 
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 libfiles = $(foreach l,$(2),$(1)/lib/lib$(l).a)
@@ -63,6 +67,17 @@ define fuzz_lib
 $(F)/lib/lib$(1).a: $(call objs,$(F),$($(1)_SRCS))
 	@mkdir -p $$(@D)
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+define bench_lib
+$(B)/lib/lib$(1).a: $(call objs,$(B),$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+define bench_bin
+$(B)/bin/$(1): $(call objs,$(B),$($(1)_SRCS)) $(call libfiles,$(B),$($(1)_LIBS))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(CC) -o $$@ $$^ $($(1)_LDLIBS) -lpthread
 endef
 define unit_test
 $(N)/tests/$(1): $(call objs,$(N),$($(1)_SRCS)) $(call libfiles,$(N),$($(1)_LIBS))
@@ -92,6 +107,8 @@ endef
 $(foreach l,$(NATIVE_LIBS),$(eval $(call native_lib,$(l))))
 $(foreach l,$(NATIVE_LIBS),$(eval $(call fuzz_lib,$(l))))
 $(foreach l,$(ARM64_LIBS),$(eval $(call arm64_lib,$(l))))
+$(foreach l,$(NATIVE_LIBS),$(eval $(call bench_lib,$(l))))
+$(foreach b,$(BENCH_BINS),$(eval $(call bench_bin,$(b))))
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(foreach t,$(FUZZERS),$(eval $(call fuzzer,$(t))))
 $(foreach b,$(ARM64_BINS),$(eval $(call arm64_bin,$(b))))
@@ -105,6 +122,10 @@ $(A)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC[a64] $<"
 	$(Q)$(CROSS_CC) $(ARM64_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC[opt] $<"
+	$(Q)$(CC) $(BENCH_CFLAGS) -MMD -MP -c -o $@ $<
 $(F)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC[fuz] $<"
@@ -113,8 +134,9 @@ $(F)/obj/%.o: %.c
 NATIVE_TARGETS := $(addprefix $(N)/tests/,$(UNIT_TESTS)) $(addprefix $(N)/bin/,$(NATIVE_BINS))
 ARM64_TARGETS  := $(addprefix $(A)/bin/,$(ARM64_BINS))
 FUZZ_TARGETS   := $(addprefix $(F)/bin/,$(FUZZERS))
+BENCH_TARGETS  := $(addprefix $(B)/bin/,$(BENCH_BINS))
 
-.PHONY: all native arm64 fuzz unit deps images board-image demo test check format lint clean help
+.PHONY: all native arm64 fuzz bench unit deps images board-image demo test check format lint clean help
 all: native arm64
 
 help:
@@ -122,6 +144,7 @@ help:
 	@echo "make native   unit tests and native tools (ASan/UBSan)"
 	@echo "make arm64    static arm64 binaries (vmm, ...)"
 	@echo "make fuzz     libFuzzer targets"
+	@echo "make bench    native benchmarks (-O2, no sanitizers) in build/bench/bin"
 	@echo "make unit     build and run the unit tests"
 	@echo "make images   guest and board initramfs images"
 	@echo "make demo     build everything and run the demo in the emulated board"
@@ -131,6 +154,7 @@ help:
 native: $(NATIVE_TARGETS)
 arm64: $(DEBIAN)/.stamp $(ARM64_TARGETS)
 fuzz: $(FUZZ_TARGETS)
+bench: $(BENCH_TARGETS)
 
 $(DEBIAN)/.stamp:
 	images/fetch-debian.sh $(DEBIAN)
@@ -159,6 +183,6 @@ lint:
 	scripts/lint.sh
 
 clean:
-	rm -rf $(N) $(A) $(F) $(BUILD)/images
+	rm -rf $(N) $(A) $(F) $(B) $(BUILD)/images
 
--include $(shell find $(N) $(A) $(F) -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(N) $(A) $(F) $(B) -type f -name '*.d' 2>/dev/null)
