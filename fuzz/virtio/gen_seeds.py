@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+# Writes the kept seed corpora for the virtio fuzzers (fuzz/corpus/<target>/).
+# Seeds are well-formed sessions; the fuzzer mutates them into hostile ones.
+import os
+import struct
+import sys
+
+root = sys.argv[1] if len(sys.argv) > 1 else "fuzz/corpus"
+RAM = 0x1000          # fuzz_virtq guest RAM gpa
+PRAM = 0x40000000     # fuzz_virtio_pci guest RAM gpa
+
+
+def desc(addr, ln, flags, nxt):
+    return struct.pack("<QIHH", addr, ln, flags, nxt)
+
+
+def virtq_seed(indirect, event_idx, size_log2=3):
+    ram = bytearray(0xA040)
+    d = desc(RAM + 0x8000, 16, 1, 1) + desc(RAM + 0x9000, 64, 2, 0)
+    d += desc(RAM + 0xA000, 32, 4, 0) if indirect else desc(RAM + 0x9100, 8, 0, 0)
+    ram[0:len(d)] = d
+    ram[0xA000:0xA020] = desc(RAM + 0x8100, 8, 1, 1) + desc(RAM + 0x9200, 8, 2, 0)
+    ram[0x4000:0x4008] = struct.pack("<HHHH", 0, 2, 0, 2)
+    hdr = struct.pack("<BBHHH", size_log2, (1 if event_idx else 0) | (2 if indirect else 0), 0, 0, 0)
+    return hdr + bytes(ram)
+
+
+def op(kind, size_log2, off, val):
+    return struct.pack("<BBHI", kind, size_log2, off, val & 0xffffffff)
+
+
+def cfgw(off, size, val):
+    return op(1, {1: 0, 2: 1, 4: 2}[size], off, val)
+
+
+def barw(off, size, val):
+    return op(3, {1: 0, 2: 1, 4: 2, 8: 3}[size], off, val)
+
+
+def memw(off, val):
+    return op(4, 2, off, val)
+
+
+def pci_seed(dev):
+    s = bytes([dev])
+    s += cfgw(0x10, 4, 0xe0000000) + cfgw(0x14, 4, 0) + cfgw(0x18, 4, 0xe0100000)
+    s += cfgw(0x04, 2, 0x6) + cfgw(0x98 + 2, 2, 0x8000)
+    s += barw(0x14, 1, 1) + barw(0x14, 1, 3)
+    s += barw(0x08, 4, 1) + barw(0x0c, 4, 1)          # VERSION_1
+    s += barw(0x08, 4, 0) + barw(0x0c, 4, 0x30000000)  # INDIRECT, EVENT_IDX
+    s += barw(0x14, 1, 0xb)
+    for q in range(2 if dev in (2, 3) else 1):
+        base = 0x3000 * q
+        s += barw(0x16, 2, q) + barw(0x18, 2, 8) + barw(0x1a, 2, q + 1)
+        s += barw(0x20, 4, PRAM + base) + barw(0x24, 4, 0)
+        s += barw(0x28, 4, PRAM + base + 0x1000) + barw(0x2c, 4, 0)
+        s += barw(0x30, 4, PRAM + base + 0x2000) + barw(0x34, 4, 0)
+        s += barw(0x1c, 2, 1)
+    s += barw(0x14, 1, 0xf)
+    # One request on queue 0: 16-byte header, 512-byte buffer, status byte.
+    s += memw(0x00, PRAM + 0x8000) + memw(0x08, 16) + memw(0x0c, 0x00010001)
+    s += memw(0x10, PRAM + 0x9000) + memw(0x18, 512) + memw(0x1c, 0x00020003)
+    s += memw(0x20, PRAM + 0x9400) + memw(0x28, 1) + memw(0x2c, 0x00000002)
+    s += memw(0x1000, 0x00010000) + memw(0x1004, 0)
+    s += barw(0x3000, 2, 0)
+    s += op(6, 0, 0, 0) + op(5, 0, 0, 0) + op(0, 2, 0x98, 0) + op(2, 2, 0x1000, 0)
+    return s
+
+
+def write(target, name, data):
+    d = os.path.join(root, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+write("fuzz_virtq", "direct", virtq_seed(False, False))
+write("fuzz_virtq", "indirect_event_idx", virtq_seed(True, True))
+write("fuzz_virtq", "empty", struct.pack("<BBHHH", 4, 0, 0, 0, 0))
+for dev, name in enumerate(["rng", "blk", "console", "net"]):
+    write("fuzz_virtio_pci", name, pci_seed(dev))
+write("fuzz_virtio_pci", "cfg_walk", bytes([0]) + b"".join(op(0, 2, o, 0) for o in range(0, 0x100, 4)))
