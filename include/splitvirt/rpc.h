@@ -160,7 +160,9 @@ enum sv_rpc_op {
 	 * HELLO_EVT:       arg0 device version, arg1 device features. Sent by
 	 *                  the device at the start of each device epoch.
 	 * SET_IRQ:         arg0 irq line, arg1 enum sv_rpc_irq_level.
-	 * MSI:             arg0 doorbell address, arg1 data (32 bits).
+	 * MSI:             arg0 doorbell address, arg1 data (32 bits), arg2 PCI
+ *                  function index it comes from (an ITS needs the
+ *                  requester id as device id).
 	 * REGISTER_PCI_DEV: arg0 PCI function index, arg1 SV_RPC_PCI_F_*.
 	 * MMIO_REGION:     arg0 gpa, arg1 size (> 0, no wrap),
 	 *                  arg2 SV_RPC_REGION_F_*: forward accesses in

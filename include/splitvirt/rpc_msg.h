@@ -33,6 +33,7 @@ struct sv_rpc_set_irq {
 struct sv_rpc_msi {
 	__u64 addr;
 	__u32 data;
+	__u32 pcidev; /* sending PCI function (its requester id is the ITS device id) */
 };
 
 struct sv_rpc_pci_dev {
@@ -59,6 +60,7 @@ struct sv_rpc_irqfd {
 	__u32 flags; /* SV_RPC_IRQFD_F_* */
 	__u64 addr; /* MSI address, or irq line without F_MSI */
 	__u32 data; /* MSI data */
+	__u32 pcidev; /* PCI function the MSI belongs to (ignored for lines) */
 };
 
 /* Is op a request (driver -> device) / an event (device -> driver)? */

@@ -233,8 +233,11 @@ int sv_rpc_decode_set_irq(const struct sv_rpc_msg *m, struct sv_rpc_set_irq *s)
 int sv_rpc_encode_msi(struct sv_rpc_msg *m, const struct sv_rpc_msi *msi)
 {
 	sv_rpc_msg_init(m, SV_RPC_OP_MSI);
+	if (msi->pcidev >= SV_RPC_MAX_PCI_DEVS)
+		return -EINVAL;
 	m->arg[0] = msi->addr;
 	m->arg[1] = msi->data;
+	m->arg[2] = msi->pcidev;
 	return 0;
 }
 
@@ -242,10 +245,11 @@ int sv_rpc_decode_msi(const struct sv_rpc_msg *m, struct sv_rpc_msi *msi)
 {
 	if (m->op != SV_RPC_OP_MSI)
 		return -EPROTO;
-	if (m->arg[1] > 0xffffffffull || !unused_zero(m, 2))
+	if (m->arg[1] > 0xffffffffull || m->arg[2] >= SV_RPC_MAX_PCI_DEVS || !unused_zero(m, 3))
 		return -EINVAL;
 	msi->addr = m->arg[0];
 	msi->data = (__u32)m->arg[1];
+	msi->pcidev = (__u32)m->arg[2];
 	return 0;
 }
 
@@ -354,11 +358,11 @@ int sv_rpc_decode_ioeventfd(const struct sv_rpc_msg *m, struct sv_rpc_ioeventfd 
 	return 0;
 }
 
-static int irqfd_check(__u64 event, __u64 addr, __u64 data, __u64 flags)
+static int irqfd_check(__u64 event, __u64 addr, __u64 data, __u64 flags, __u64 pcidev)
 {
 	const __u64 known = SV_RPC_IRQFD_F_MSI | SV_RPC_IRQFD_F_REMOVE;
 
-	if (event >= SV_RPC_MAX_EVENT_IDX || (flags & ~known))
+	if (event >= SV_RPC_MAX_EVENT_IDX || (flags & ~known) || pcidev >= SV_RPC_MAX_PCI_DEVS)
 		return -EINVAL;
 	if (flags & SV_RPC_IRQFD_F_MSI)
 		return data > 0xffffffffull ? -EINVAL : 0;
@@ -370,7 +374,7 @@ static int irqfd_check(__u64 event, __u64 addr, __u64 data, __u64 flags)
 
 int sv_rpc_encode_irqfd(struct sv_rpc_msg *m, const struct sv_rpc_irqfd *f)
 {
-	int ret = irqfd_check(f->event, f->addr, f->data, f->flags);
+	int ret = irqfd_check(f->event, f->addr, f->data, f->flags, f->pcidev);
 
 	if (ret)
 		return ret;
@@ -379,6 +383,7 @@ int sv_rpc_encode_irqfd(struct sv_rpc_msg *m, const struct sv_rpc_irqfd *f)
 	m->arg[1] = f->addr;
 	m->arg[2] = f->data;
 	m->arg[3] = f->flags;
+	m->arg[4] = f->pcidev;
 	return 0;
 }
 
@@ -386,12 +391,14 @@ int sv_rpc_decode_irqfd(const struct sv_rpc_msg *m, struct sv_rpc_irqfd *f)
 {
 	if (m->op != SV_RPC_OP_IRQFD)
 		return -EPROTO;
-	if (irqfd_check(m->arg[0], m->arg[1], m->arg[2], m->arg[3]) || !unused_zero(m, 4))
+	if (irqfd_check(m->arg[0], m->arg[1], m->arg[2], m->arg[3], m->arg[4]) ||
+	    !unused_zero(m, 5))
 		return -EINVAL;
 	f->event = (__u32)m->arg[0];
 	f->addr = m->arg[1];
 	f->data = (__u32)m->arg[2];
 	f->flags = (__u32)m->arg[3];
+	f->pcidev = (__u32)m->arg[4];
 	return 0;
 }
 

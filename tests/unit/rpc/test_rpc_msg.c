@@ -73,7 +73,7 @@ static void test_events_roundtrip(void **state)
 {
 	struct sv_rpc_msg m;
 	struct sv_rpc_set_irq irq = { .irq = 40, .level = SV_RPC_IRQ_PULSE };
-	struct sv_rpc_msi msi = { .addr = 0x8020040, .data = 77 };
+	struct sv_rpc_msi msi = { .addr = 0x8020040, .data = 77, .pcidev = 3 };
 	struct sv_rpc_pci_dev pd = { .index = 2, .flags = SV_RPC_PCI_F_REMOVE };
 	struct sv_rpc_region rg = { .gpa = 0x10000000, .size = 0x1000 };
 	struct sv_rpc_ioeventfd ev = { .addr = 0x10003000,
@@ -82,7 +82,7 @@ static void test_events_roundtrip(void **state)
 				       .flags = SV_RPC_IOEVENTFD_F_DATAMATCH,
 				       .doorbell = 5 };
 	struct sv_rpc_irqfd fd = {
-		.event = 3, .flags = SV_RPC_IRQFD_F_MSI, .addr = 0x8020040, .data = 64
+		.event = 3, .flags = SV_RPC_IRQFD_F_MSI, .addr = 0x8020040, .data = 64, .pcidev = 5
 	};
 	union {
 		struct sv_rpc_set_irq irq;
@@ -102,6 +102,9 @@ static void test_events_roundtrip(void **state)
 	assert_int_equal(sv_rpc_encode_msi(&m, &msi), 0);
 	assert_int_equal(sv_rpc_decode_msi(&m, &o.msi), 0);
 	assert_int_equal(o.msi.data, 77);
+	assert_int_equal(o.msi.pcidev, 3);
+	m.arg[2] = SV_RPC_MAX_PCI_DEVS;
+	assert_int_equal(sv_rpc_decode_msi(&m, &o.msi), -EINVAL);
 	assert_int_equal(sv_rpc_encode_pci_dev(&m, &pd), 0);
 	assert_int_equal(sv_rpc_decode_pci_dev(&m, &o.pd), 0);
 	assert_memory_equal(&o.pd, &pd, sizeof(pd));
@@ -115,6 +118,9 @@ static void test_events_roundtrip(void **state)
 	assert_int_equal(sv_rpc_encode_irqfd(&m, &fd), 0);
 	assert_int_equal(sv_rpc_decode_irqfd(&m, &o.fd), 0);
 	assert_int_equal(o.fd.data, 64);
+	assert_int_equal(o.fd.pcidev, 5);
+	m.arg[4] = SV_RPC_MAX_PCI_DEVS;
+	assert_int_equal(sv_rpc_decode_irqfd(&m, &o.fd), -EINVAL);
 	assert_int_equal(sv_rpc_encode_reset(&m, SV_RPC_OP_RESET_EVT, SV_RPC_RESET_PROTOCOL), 0);
 	assert_int_equal(sv_rpc_msg_check_event(&m), 0);
 	assert_int_equal(sv_rpc_decode_reset(&m, &reason), 0);
