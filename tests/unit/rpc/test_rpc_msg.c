@@ -25,7 +25,12 @@ static void test_mmio_roundtrip(void **state)
 	assert_int_equal(m.op, SV_RPC_OP_MMIO);
 	assert_int_equal(sv_rpc_msg_check_request(&m), 0);
 	assert_int_equal(sv_rpc_decode_mmio(&m, &out), 0);
-	assert_memory_equal(&in, &out, sizeof(in));
+	/* Field by field: the structs have padding that need not match. */
+	assert_int_equal(out.addr, in.addr);
+	assert_int_equal(out.data, in.data);
+	assert_int_equal(out.size, in.size);
+	assert_int_equal(out.dir, in.dir);
+	assert_int_equal(out.as, in.as);
 
 	/* Config-space read of PCI function 3, and its reply. */
 	in = (struct sv_rpc_mmio){ .addr = 0x10, .size = 4, .dir = SV_RPC_MMIO_READ, .as = 3 };
@@ -114,7 +119,11 @@ static void test_events_roundtrip(void **state)
 	assert_int_equal(sv_rpc_encode_ioeventfd(&m, &ev), 0);
 	assert_int_equal(sv_rpc_msg_check_event(&m), 0);
 	assert_int_equal(sv_rpc_decode_ioeventfd(&m, &o.ev), 0);
-	assert_memory_equal(&o.ev, &ev, sizeof(ev));
+	assert_int_equal(o.ev.addr, ev.addr);
+	assert_int_equal(o.ev.datamatch, ev.datamatch);
+	assert_int_equal(o.ev.len, ev.len);
+	assert_int_equal(o.ev.flags, ev.flags);
+	assert_int_equal(o.ev.doorbell, ev.doorbell);
 	assert_int_equal(sv_rpc_encode_irqfd(&m, &fd), 0);
 	assert_int_equal(sv_rpc_decode_irqfd(&m, &o.fd), 0);
 	assert_int_equal(o.fd.data, 64);
