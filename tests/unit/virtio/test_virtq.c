@@ -460,6 +460,25 @@ static void test_unpop(void **state)
 	assert_int_equal(f->chain.head, h1);
 }
 
+static void test_notify_on_more(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t b0 = gram_alloc(&f->g, 16, 8);
+	struct gbuf bufs[] = { { b0, 16, true } };
+
+	f->vq.enabled = false;
+	assert_int_equal(virtq_enable(&f->vq, true, false), 0);
+	gvring_add(&f->r, bufs, 1);
+	gvring_publish(&f->r);
+	/* One buffer is there but the device needs two: wait for more. */
+	assert_false(virtq_notify_on_more(&f->vq, 1));
+	/* The driver must kick when it publishes past index 1. */
+	assert_int_equal(gvring_avail_event(&f->r), 1);
+	gvring_add(&f->r, bufs, 1);
+	gvring_publish(&f->r);
+	assert_true(virtq_notify_on_more(&f->vq, 1));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -488,6 +507,7 @@ int main(void)
 		T(test_event_idx),
 		T(test_notify_flags_without_event_idx),
 		T(test_unpop),
+		T(test_notify_on_more),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
