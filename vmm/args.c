@@ -16,6 +16,11 @@ enum {
 	OPT_NET,
 	OPT_CONSOLE,
 	OPT_RNG,
+	OPT_NAME,
+	OPT_RAM_FD,
+	OPT_LINK,
+	OPT_SERVE,
+	OPT_START_TIMEOUT,
 };
 
 static const struct option vmm_options[] = {
@@ -30,6 +35,11 @@ static const struct option vmm_options[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "console", no_argument, NULL, OPT_CONSOLE },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "ram-fd", required_argument, NULL, OPT_RAM_FD },
+	{ "link", required_argument, NULL, OPT_LINK },
+	{ "serve", required_argument, NULL, OPT_SERVE },
+	{ "start-timeout", required_argument, NULL, OPT_START_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -53,6 +63,14 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"                        virtio-net over an existing tap device (repeatable, up to %d)\n"
 		"      --console         virtio-console (hvc0) on the vmm's stdin/stdout\n"
 		"      --rng             virtio-rng fed by getrandom()\n"
+		"\nCross-VM links (normally set up by the splitvirt supervisor):\n"
+		"      --name NAME       VM name for logs\n"
+		"      --ram-fd FD       guest RAM is this memfd (shared with linked device VMs)\n"
+		"      --link id=N,peer=NAME,iobuf-fd=FD,req-fd=FD,resp-fd=FD,kick-fds=FD:..,call-fds=FD:..\n"
+		"                        driver side: devices of device VM NAME appear on our PCI bus\n"
+		"      --serve id=N,peer=NAME,ram-fd=FD,ram-gpa=ADDR,ram-size=BYTES,iobuf-fd=FD,...\n"
+		"                        device side: a dataport PCI function for driver VM NAME\n"
+		"      --start-timeout S seconds to wait for every linked device VM's START_VM (default 60)\n"
 		"  -h, --help            this text\n\n"
 		"Exit status: the guest's status (written to the exit-status register before\n"
 		"PSCI SYSTEM_OFF, 0 if never written); 1 on a vmm error.\n",
@@ -149,6 +167,8 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 	args->cpus = 1;
 	args->cmdline = "console=ttyAMA0";
 	args->log_level = sv_log_get_level();
+	args->ram_fd = -1;
+	args->start_timeout = 60;
 	err[0] = '\0';
 
 	optind = 1;
@@ -226,6 +246,39 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 			break;
 		case OPT_RNG:
 			args->rng = 1;
+			break;
+		case OPT_NAME:
+			args->name = optarg;
+			break;
+		case OPT_RAM_FD:
+			ret = sv_parse_uint(optarg, 0, 65535, &cpus);
+			if (ret)
+				return fail(err, errlen, "--ram-fd %s: not a file descriptor",
+					    optarg);
+			args->ram_fd = (int)cpus;
+			break;
+		case OPT_LINK:
+		case OPT_SERVE: {
+			int serve = opt == OPT_SERVE;
+			unsigned int *n = serve ? &args->nserves : &args->nlinks;
+
+			if (*n == VMM_MAX_LINKS)
+				return fail(err, errlen, "at most %d %s options", VMM_MAX_LINKS,
+					    serve ? "--serve" : "--link");
+			ret = vmm_parse_link(optarg, serve,
+					     serve ? &args->serves[*n] : &args->links[*n], err,
+					     errlen);
+			if (ret)
+				return ret;
+			(*n)++;
+			break;
+		}
+		case OPT_START_TIMEOUT:
+			ret = sv_parse_uint(optarg, 1, 3600, &cpus);
+			if (ret)
+				return fail(err, errlen, "--start-timeout %s: give 1-3600 seconds",
+					    optarg);
+			args->start_timeout = (unsigned int)cpus;
 			break;
 		case 'h':
 			args->help = 1;

@@ -7,6 +7,8 @@
 
 #include <splitvirt/log.h>
 
+#include "link_args.h"
+
 #define VMM_MAX_CPUS 8
 #define VMM_DEFAULT_MEM (256ull << 20)
 #define VMM_MIN_MEM (32ull << 20)
@@ -46,6 +48,13 @@ struct vmm_args {
 	unsigned int nnets;
 	int console; /* virtio-console on the vmm's stdio */
 	int rng;
+	const char *name;
+	int ram_fd; /* guest RAM memfd from the supervisor, -1: create one */
+	struct vmm_link_arg links[VMM_MAX_LINKS]; /* driver side */
+	unsigned int nlinks;
+	struct vmm_link_arg serves[VMM_MAX_LINKS]; /* device side */
+	unsigned int nserves;
+	unsigned int start_timeout; /* seconds to wait for START_VM */
 	int help;
 };
 

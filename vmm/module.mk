@@ -1,7 +1,7 @@
 # Architecture-independent parts of the vmm are also built natively for unit tests.
 NATIVE_LIBS += svboot
 ARM64_LIBS += svboot
-svboot_SRCS := lib/boot/arm64_image.c lib/fdt/guest_fdt.c vmm/args.c vmm/pci_ecam.c
+svboot_SRCS := lib/boot/arm64_image.c lib/fdt/guest_fdt.c vmm/args.c vmm/link_args.c vmm/pci_ecam.c
 
 ARM64_BINS += vmm
 vmm_SRCS := vmm/main.c vmm/kvm_vm.c vmm/guest_ram.c vmm/mmio_bus.c vmm/vcpu.c vmm/gic.c \

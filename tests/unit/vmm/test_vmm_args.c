@@ -123,12 +123,60 @@ static void test_device_errors(void **state)
 	assert_non_null(strstr(err, "unknown option 'speed=10'"));
 }
 
+static void test_links(void **state)
+{
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(
+		PARSE(&a, "-k", "K", "--name", "app", "--ram-fd", "3", "--link",
+		      "id=1,peer=dev,iobuf-fd=5,req-fd=6,resp-fd=7,kick-fds=8:9,call-fds=10"),
+		0);
+	assert_string_equal(a.name, "app");
+	assert_int_equal(a.ram_fd, 3);
+	assert_int_equal(a.nlinks, 1);
+	assert_int_equal(a.links[0].id, 1);
+	assert_string_equal(a.links[0].peer, "dev");
+	assert_int_equal(a.links[0].nkicks, 2);
+	assert_int_equal(a.links[0].kick_fds[1], 9);
+	assert_int_equal(a.links[0].ncalls, 1);
+	assert_int_equal(a.links[0].call_fds[0], 10);
+
+	assert_int_equal(PARSE(&a, "-k", "K", "--serve",
+			       "id=0,peer=app,ram-fd=4,ram-gpa=0x40000000,ram-size=268435456,"
+			       "iobuf-fd=5,req-fd=6,resp-fd=7,kick-fds=8,call-fds=9"),
+			 0);
+	assert_int_equal(a.nserves, 1);
+	assert_int_equal(a.serves[0].ram_gpa, 0x40000000);
+	assert_int_equal(a.serves[0].ram_size, 256u << 20);
+
+	assert_int_equal(PARSE(&a, "-k", "K", "--link", "id=0,iobuf-fd=5"), -EINVAL);
+	assert_non_null(strstr(err, "needs id, iobuf-fd, req-fd and resp-fd"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--link", "id=0,ram-fd=4"), -EINVAL);
+	assert_non_null(strstr(err, "unknown key 'ram-fd'"));
+	assert_int_equal(
+		PARSE(&a, "-k", "K", "--serve", "id=0,iobuf-fd=5,req-fd=6,resp-fd=7,ram-fd=4"),
+		-EINVAL);
+	assert_non_null(strstr(err, "also needs ram-fd and ram-size"));
+	assert_int_equal(
+		PARSE(&a, "-k", "K", "--link", "id=0,iobuf-fd=5,req-fd=6,resp-fd=x,kick-fds=8"),
+		-EINVAL);
+	assert_non_null(strstr(err, "bad value 'x' for resp-fd"));
+	assert_int_equal(
+		PARSE(&a, "-k", "K", "--link", "id=0,iobuf-fd=5,req-fd=6,resp-fd=7,kick-fds=8::"),
+		0);
+	assert_int_equal(
+		PARSE(&a, "-k", "K", "--link", "id=0,iobuf-fd=5,req-fd=6,resp-fd=7,kick-fds="),
+		-EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_help),	 cmocka_unit_test(test_errors_name_the_problem),
 		cmocka_unit_test(test_devices),	 cmocka_unit_test(test_device_errors),
+		cmocka_unit_test(test_links),
 	};
 	return cmocka_run_group_tests_name("vmm_args", tests, NULL, NULL);
 }
