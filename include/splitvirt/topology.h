@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Topology files: which VMs exist, what each one runs, and which virtio
+ * devices of a driver VM are served by which device VM. The supervisor turns
+ * the resolved model into shared objects and vmm processes.
+ *
+ * Loading is two passes: parsing checks the YAML and the schema of every
+ * entry; validation checks the VMs against each other, applies the limits
+ * and resolves the links. Every problem becomes a diagnostic with the line
+ * and column it was found at, so a user sees all of them at once.
+ * See docs/topology.md for the file format.
+ */
+#ifndef SPLITVIRT_TOPOLOGY_H
+#define SPLITVIRT_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SV_TOPO_MAX_FILE_SIZE (1u << 20)
+#define SV_TOPO_MAX_VMS 32
+#define SV_TOPO_NAME_MAX 31 /* fits the dataport's 32-byte name register */
+#define SV_TOPO_MAX_CPUS 8
+#define SV_TOPO_MIN_MEM (32ull << 20)
+#define SV_TOPO_MIN_MEM_INITRD (64ull << 20)
+#define SV_TOPO_MAX_MEM (16ull << 30)
+#define SV_TOPO_MEM_ALIGN (2ull << 20)
+#define SV_TOPO_DEFAULT_MEM (256ull << 20)
+#define SV_TOPO_DEFAULT_CMDLINE "console=ttyAMA0"
+#define SV_TOPO_MAX_DISKS 8 /* local, as the vmm's --disk */
+#define SV_TOPO_MAX_NETS 4 /* local, as the vmm's --net */
+#define SV_TOPO_MAX_DEVICES 64 /* remote devices of one driver VM */
+#define SV_TOPO_MAX_DRIVERS_PER_DEVICE 8 /* links served by one device VM */
+#define SV_TOPO_MAX_LINKS_PER_DRIVER 8 /* device VMs one driver VM uses */
+#define SV_TOPO_MAX_DEVICES_PER_LINK 8
+#define SV_TOPO_DEFAULT_DOORBELLS 16
+#define SV_TOPO_MAX_DOORBELLS 64 /* SV_DP_MAX_KICKS / SV_DP_MAX_CALLS */
+#define SV_TOPO_CMDLINE_MAX 2047 /* arm64 COMMAND_LINE_SIZE minus the NUL */
+#define SV_TOPO_RAM_GPA 0x40000000ull /* where every vmm puts guest RAM */
+
+enum sv_topo_role {
+	SV_TOPO_STANDALONE,
+	SV_TOPO_DEVICE,
+	SV_TOPO_DRIVER,
+};
+
+enum sv_topo_dev_type {
+	SV_TOPO_BLK,
+	SV_TOPO_NET,
+	SV_TOPO_CONSOLE,
+	SV_TOPO_RNG,
+};
+
+/* A local virtio-blk of a VM (vmm --disk PATH[,ro]). */
+struct sv_topo_disk {
+	char *path; /* host path, absolute after loading from a file */
+	bool readonly;
+	int line;
+};
+
+/* A local virtio-net of a VM (vmm --net tap=T[,mac=M]). */
+struct sv_topo_net {
+	char *tap;
+	char *mac; /* lower-case "xx:xx:xx:xx:xx:xx", or NULL: the vmm picks one */
+	int line;
+};
+
+/* A device of a driver VM served by a device VM. */
+struct sv_topo_dev {
+	enum sv_topo_dev_type type;
+	char *from; /* device VM name */
+	char *backing; /* blk: path inside the device VM */
+	bool readonly; /* blk */
+	char *bridge; /* net: bridge inside the device VM */
+	char *mac; /* net: lower-case; derived from the link if not given */
+	int line;
+	int from_line;
+	/* Set by validation. */
+	unsigned int device_vm; /* index into sv_topology.vms */
+	unsigned int link; /* index into sv_topology.links */
+};
+
+struct sv_topo_vm {
+	char *name;
+	enum sv_topo_role role;
+	char *kernel; /* host paths, absolute after loading from a file */
+	char *initrd; /* or NULL */
+	char *cmdline;
+	uint64_t memory;
+	unsigned int cpus;
+	struct sv_topo_disk *disks;
+	unsigned int nr_disks;
+	struct sv_topo_net *nets;
+	unsigned int nr_nets;
+	bool rng; /* local virtio-rng */
+	bool console; /* local virtio-console on the vmm's stdio */
+	struct sv_topo_dev *devs; /* driver VMs only */
+	unsigned int nr_devs;
+	unsigned int kicks, calls; /* doorbells per link of a driver VM */
+	int line, name_line, kernel_line, initrd_line, memory_line, cpus_line;
+};
+
+/*
+ * One (driver VM, device VM) pair. Links are numbered in topology order:
+ * driver VMs in file order, and for each the device VMs in the order its
+ * devices first name them.
+ */
+struct sv_topo_link {
+	unsigned int id;
+	unsigned int driver; /* index into sv_topology.vms */
+	unsigned int device;
+	unsigned int devs[SV_TOPO_MAX_DEVICES_PER_LINK]; /* indices into the driver's devs */
+	unsigned int nr_devs;
+	unsigned int nr_kicks, nr_calls;
+};
+
+struct sv_topology {
+	char *path; /* as given, or "<input>" */
+	char *dir; /* folder relative paths are resolved against, or NULL */
+	char *name; /* `name:` key, else the file name without extension */
+	struct sv_topo_vm *vms;
+	unsigned int nr_vms;
+	struct sv_topo_link *links;
+	unsigned int nr_links;
+	int vms_line;
+};
+
+enum sv_topo_severity {
+	SV_TOPO_ERROR,
+	SV_TOPO_WARNING,
+};
+
+struct sv_topo_diag {
+	enum sv_topo_severity severity;
+	int line; /* 1-based; 0 when not tied to a place in the file */
+	int column;
+	char *msg;
+};
+
+/* Diagnostics of one load; at most SV_TOPO_MAX_DIAGS are kept, all are counted. */
+#define SV_TOPO_MAX_DIAGS 100
+struct sv_topo_diags {
+	struct sv_topo_diag *v;
+	unsigned int nr;
+	unsigned int nr_errors;
+	unsigned int nr_warnings;
+	unsigned int dropped;
+};
+
+/* Flags for sv_topo_validate() and sv_topo_load(). */
+#define SV_TOPO_CHECK_FILES (1u << 0) /* kernel, initrd and disks must exist on this host */
+
+/*
+ * Parses YAML text (len bytes, need not be NUL-terminated). path names the
+ * input in the model and may be NULL. Relative host paths are resolved
+ * against dir if it is not NULL. Returns 0 and *out, -EINVAL when a
+ * diagnostic of severity error was added (*out is then NULL), -ENOMEM.
+ */
+int sv_topo_parse(const char *text, size_t len, const char *path, const char *dir,
+		  struct sv_topology **out, struct sv_topo_diags *diags);
+
+/*
+ * Cross-checks the VMs, applies the limits, resolves the links and fills
+ * sv_topo_dev.device_vm/link. Returns 0 (warnings may have been added),
+ * -EINVAL on errors, -ENOMEM.
+ */
+int sv_topo_validate(struct sv_topology *topo, unsigned int flags, struct sv_topo_diags *diags);
+
+/*
+ * Reads the file at path, parses and validates it. Returns 0 and *out, or
+ * -EINVAL (diagnostics say why), -ENOMEM, or the errno of reading the file
+ * (nothing is added to diags for those: the caller reports them).
+ */
+int sv_topo_load(const char *path, unsigned int flags, struct sv_topology **out,
+		 struct sv_topo_diags *diags);
+
+void sv_topo_free(struct sv_topology *topo);
+
+/* Adds a diagnostic; line/column 1-based or 0. Returns -ENOMEM only. */
+int sv_topo_diag_add(struct sv_topo_diags *diags, enum sv_topo_severity severity, int line,
+		     int column, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void sv_topo_diags_free(struct sv_topo_diags *diags);
+
+const char *sv_topo_role_name(enum sv_topo_role role);
+const char *sv_topo_dev_type_name(enum sv_topo_dev_type type);
+
+/* The VM index of name, or -ENOENT. */
+int sv_topo_find_vm(const struct sv_topology *topo, const char *name);
+
+/*
+ * Writes the device list of a link as given to the device VM's kernel:
+ * "sv.link<ID>=DRIVER:blk=/dev/vda,net=br0/52:54:00:00:00:20,console,rng".
+ * Returns the length (like snprintf) or a negative errno.
+ */
+int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link *link, char *buf,
+		       size_t size);
+
+/*
+ * The full kernel command line of a VM: its cmdline, and for a device VM one
+ * sv.link parameter per link it serves. Same return convention.
+ */
+int sv_topo_vm_cmdline(const struct sv_topology *topo, unsigned int vm, char *buf, size_t size);
+
+#endif

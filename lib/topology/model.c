@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The resolved topology model: lifetime, names and the device VM's link parameters. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <splitvirt/topology.h>
+
+static void free_vm(struct sv_topo_vm *vm)
+{
+	free(vm->name);
+	free(vm->kernel);
+	free(vm->initrd);
+	free(vm->cmdline);
+	for (unsigned int i = 0; i < vm->nr_disks; i++)
+		free(vm->disks[i].path);
+	free(vm->disks);
+	for (unsigned int i = 0; i < vm->nr_nets; i++) {
+		free(vm->nets[i].tap);
+		free(vm->nets[i].mac);
+	}
+	free(vm->nets);
+	for (unsigned int i = 0; i < vm->nr_devs; i++) {
+		free(vm->devs[i].from);
+		free(vm->devs[i].backing);
+		free(vm->devs[i].bridge);
+		free(vm->devs[i].mac);
+	}
+	free(vm->devs);
+}
+
+void sv_topo_free(struct sv_topology *topo)
+{
+	if (!topo)
+		return;
+	for (unsigned int i = 0; i < topo->nr_vms; i++)
+		free_vm(&topo->vms[i]);
+	free(topo->vms);
+	free(topo->links);
+	free(topo->path);
+	free(topo->dir);
+	free(topo->name);
+	free(topo);
+}
+
+const char *sv_topo_role_name(enum sv_topo_role role)
+{
+	switch (role) {
+	case SV_TOPO_DEVICE:
+		return "device";
+	case SV_TOPO_DRIVER:
+		return "driver";
+	case SV_TOPO_STANDALONE:
+		return "standalone";
+	}
+	return "?";
+}
+
+const char *sv_topo_dev_type_name(enum sv_topo_dev_type type)
+{
+	switch (type) {
+	case SV_TOPO_BLK:
+		return "blk";
+	case SV_TOPO_NET:
+		return "net";
+	case SV_TOPO_CONSOLE:
+		return "console";
+	case SV_TOPO_RNG:
+		return "rng";
+	}
+	return "?";
+}
+
+int sv_topo_find_vm(const struct sv_topology *topo, const char *name)
+{
+	for (unsigned int i = 0; i < topo->nr_vms; i++) {
+		if (topo->vms[i].name && !strcmp(topo->vms[i].name, name))
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+/* snprintf that keeps a running length and never writes past size. */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, const char *a,
+		   const char *b)
+{
+	size_t room = *len < size ? size - *len : 0;
+	int n = snprintf(room ? buf + *len : NULL, room, fmt, a, b);
+
+	if (n > 0)
+		*len += (size_t)n;
+}
+
+int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link *link, char *buf,
+		       size_t size)
+{
+	const struct sv_topo_vm *drv = &topo->vms[link->driver];
+	char head[48];
+	size_t len = 0;
+
+	snprintf(head, sizeof(head), "sv.link%u=", link->id);
+	append(buf, size, &len, "%s%s:", head, drv->name);
+	for (unsigned int i = 0; i < link->nr_devs; i++) {
+		const struct sv_topo_dev *dev = &drv->devs[link->devs[i]];
+		const char *sep = i ? "," : "";
+
+		switch (dev->type) {
+		case SV_TOPO_BLK:
+			append(buf, size, &len, dev->readonly ? "%sblk-ro=%s" : "%sblk=%s", sep,
+			       dev->backing);
+			break;
+		case SV_TOPO_NET:
+			append(buf, size, &len, "%snet=%s", sep, dev->bridge);
+			if (dev->mac)
+				append(buf, size, &len, "%s%s", "/", dev->mac);
+			break;
+		case SV_TOPO_CONSOLE:
+			append(buf, size, &len, "%s%s", sep, "console");
+			break;
+		case SV_TOPO_RNG:
+			append(buf, size, &len, "%s%s", sep, "rng");
+			break;
+		}
+	}
+	if (size && len >= size)
+		buf[size - 1] = '\0';
+	return len > INT_MAX ? -EOVERFLOW : (int)len;
+}
+
+int sv_topo_vm_cmdline(const struct sv_topology *topo, unsigned int vm, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	append(buf, size, &len, "%s%s", "", topo->vms[vm].cmdline);
+	for (unsigned int i = 0; i < topo->nr_links; i++) {
+		const struct sv_topo_link *link = &topo->links[i];
+		size_t room;
+		int n;
+
+		if (link->device != vm)
+			continue;
+		append(buf, size, &len, "%s%s", len ? " " : "", "");
+		room = len < size ? size - len : 0;
+		n = sv_topo_link_param(topo, link, room ? buf + len : NULL, room);
+		if (n < 0)
+			return n;
+		len += (size_t)n;
+	}
+	if (size && len >= size)
+		buf[size - 1] = '\0';
+	return len > INT_MAX ? -EOVERFLOW : (int)len;
+}
+
+static int read_file(const char *path, char **text, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *buf = malloc(cap);
+	int fd, ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (used == cap) {
+			char *bigger;
+
+			if (cap >= SV_TOPO_MAX_FILE_SIZE) {
+				ret = -EFBIG;
+				break;
+			}
+			bigger = realloc(buf, cap * 2);
+			if (!bigger) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*text = buf;
+	*len = used;
+	return 0;
+}
+
+int sv_topo_load(const char *path, unsigned int flags, struct sv_topology **out,
+		 struct sv_topo_diags *diags)
+{
+	char *text = NULL, *copy, *dir, *absdir;
+	size_t len;
+	int ret;
+
+	*out = NULL;
+	ret = read_file(path, &text, &len);
+	if (ret)
+		return ret;
+	copy = strdup(path);
+	if (!copy) {
+		free(text);
+		return -ENOMEM;
+	}
+	dir = dirname(copy);
+	/* vmm processes get absolute paths, whatever their working folder. */
+	absdir = realpath(dir, NULL);
+	ret = absdir ? sv_topo_parse(text, len, path, absdir, out, diags) : -errno;
+	free(absdir);
+	free(copy);
+	free(text);
+	if (ret)
+		return ret;
+	ret = sv_topo_validate(*out, flags, diags);
+	if (ret) {
+		sv_topo_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}

@@ -1,0 +1,6 @@
+# svtopo: topology files (YAML, libyaml) -> validated model of VMs and links.
+# Users link -lyaml.
+NATIVE_LIBS += svtopo
+ARM64_LIBS += svtopo
+svtopo_SRCS := lib/topology/parse.c lib/topology/parse_devices.c lib/topology/parse_util.c \
+	lib/topology/validate.c lib/topology/model.c lib/topology/diag.c

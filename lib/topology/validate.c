@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Cross-checks of a parsed topology, limits, and link resolution. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <splitvirt/topology.h>
+
+struct checker {
+	struct sv_topology *t;
+	struct sv_topo_diags *d;
+	unsigned int flags;
+	int nomem;
+};
+
+#define ERR(c, line, ...)                                                            \
+	do {                                                                         \
+		if (sv_topo_diag_add((c)->d, SV_TOPO_ERROR, (line), 0, __VA_ARGS__)) \
+			(c)->nomem = 1;                                              \
+	} while (0)
+#define WARN(c, line, ...)                                                             \
+	do {                                                                           \
+		if (sv_topo_diag_add((c)->d, SV_TOPO_WARNING, (line), 0, __VA_ARGS__)) \
+			(c)->nomem = 1;                                                \
+	} while (0)
+
+static void check_file(struct checker *c, const char *what, const char *path, int line,
+		       const char *vm)
+{
+	if (access(path, R_OK) == 0)
+		return;
+	ERR(c, line,
+	    "%s of VM '%s': cannot read '%s': %s; fix the path (relative paths start at the topology's folder) or skip this check with --no-file-check where the files exist only inside the board",
+	    what, vm, path, strerror(errno));
+}
+
+static void check_vm(struct checker *c, unsigned int i)
+{
+	struct sv_topo_vm *vm = &c->t->vms[i];
+	int line = vm->memory_line ? vm->memory_line : vm->line;
+	unsigned long long mib = (unsigned long long)(vm->memory >> 20);
+
+	for (unsigned int j = 0; j < i; j++) {
+		if (!strcmp(c->t->vms[j].name, vm->name))
+			ERR(c, vm->name_line,
+			    "VM name '%s' is already used at line %d; give each VM its own name",
+			    vm->name, c->t->vms[j].name_line);
+	}
+	if (vm->memory % SV_TOPO_MEM_ALIGN)
+		ERR(c, line,
+		    "memory of VM '%s' is not a multiple of 2M (guest RAM uses 2 MiB pages); use e.g. %lluM",
+		    vm->name, (mib + 1) & ~1ull);
+	if (vm->memory < SV_TOPO_MIN_MEM || vm->memory > SV_TOPO_MAX_MEM)
+		ERR(c, line, "memory of VM '%s' is out of range; give between 32M and 16G",
+		    vm->name);
+	else if (vm->initrd && vm->memory < SV_TOPO_MIN_MEM_INITRD)
+		ERR(c, line,
+		    "memory of VM '%s' is %lluM, too small for a kernel with an initrd; give at least 64M",
+		    vm->name, mib);
+	if (vm->role == SV_TOPO_DRIVER && vm->nr_devs == 0)
+		WARN(c, vm->line,
+		     "driver VM '%s' has no devices from a device VM; list them under 'devices:' or make it role: standalone",
+		     vm->name);
+	if (c->flags & SV_TOPO_CHECK_FILES) {
+		check_file(c, "kernel", vm->kernel, vm->kernel_line, vm->name);
+		if (vm->initrd)
+			check_file(c, "initrd", vm->initrd, vm->initrd_line, vm->name);
+		for (unsigned int j = 0; j < vm->nr_disks; j++)
+			check_file(c, "disk", vm->disks[j].path, vm->disks[j].line, vm->name);
+	}
+}
+
+/* Resolves 'from' of every device of a driver VM; false if any is wrong. */
+static void resolve_from(struct checker *c, unsigned int i)
+{
+	struct sv_topo_vm *vm = &c->t->vms[i];
+
+	for (unsigned int j = 0; j < vm->nr_devs; j++) {
+		struct sv_topo_dev *dev = &vm->devs[j];
+		int line = dev->from_line ? dev->from_line : dev->line;
+		int dv = sv_topo_find_vm(c->t, dev->from);
+
+		dev->device_vm = (unsigned int)-1;
+		if (dv < 0) {
+			ERR(c, line,
+			    "device of VM '%s' comes from '%s', but no VM has that name; name a VM with role: device",
+			    vm->name, dev->from);
+		} else if ((unsigned int)dv == i) {
+			ERR(c, line,
+			    "driver VM '%s' names itself in 'from'; a device must come from a device VM",
+			    vm->name);
+		} else if (c->t->vms[dv].role != SV_TOPO_DEVICE) {
+			ERR(c, line,
+			    "device of VM '%s' comes from '%s', whose role is %s; only VMs with role: device serve devices",
+			    vm->name, dev->from, sv_topo_role_name(c->t->vms[dv].role));
+		} else {
+			dev->device_vm = (unsigned int)dv;
+		}
+	}
+}
+
+static void check_duplicates(struct checker *c, struct sv_topo_vm *vm)
+{
+	int console_line = 0;
+
+	for (unsigned int j = 0; j < vm->nr_devs; j++) {
+		struct sv_topo_dev *dev = &vm->devs[j];
+
+		if (dev->type == SV_TOPO_CONSOLE) {
+			if (vm->console)
+				ERR(c, dev->line,
+				    "VM '%s' gets a console from '%s' and has 'console: true'; keep one console",
+				    vm->name, dev->from);
+			else if (console_line)
+				ERR(c, dev->line,
+				    "VM '%s' has a second console (first at line %d); keep one console",
+				    vm->name, console_line);
+			console_line = dev->line;
+		}
+		for (unsigned int k = 0; k < j; k++) {
+			struct sv_topo_dev *prev = &vm->devs[k];
+
+			if (prev->type != dev->type || strcmp(prev->from, dev->from))
+				continue;
+			if (dev->type == SV_TOPO_BLK && !strcmp(prev->backing, dev->backing))
+				ERR(c, dev->line,
+				    "VM '%s' already gets blk %s from '%s' (line %d); remove the duplicate",
+				    vm->name, dev->backing, dev->from, prev->line);
+			else if (dev->type == SV_TOPO_RNG)
+				ERR(c, dev->line,
+				    "VM '%s' already gets an rng from '%s' (line %d); remove the duplicate",
+				    vm->name, dev->from, prev->line);
+		}
+	}
+}
+
+static struct sv_topo_link *find_link(struct sv_topology *t, unsigned int drv, unsigned int dev)
+{
+	for (unsigned int i = 0; i < t->nr_links; i++) {
+		if (t->links[i].driver == drv && t->links[i].device == dev)
+			return &t->links[i];
+	}
+	return NULL;
+}
+
+static unsigned int count_links(struct sv_topology *t, unsigned int vm, bool device_side)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < t->nr_links; i++)
+		n += (device_side ? t->links[i].device : t->links[i].driver) == vm;
+	return n;
+}
+
+static void add_to_link(struct checker *c, unsigned int drv, unsigned int j)
+{
+	struct sv_topology *t = c->t;
+	struct sv_topo_vm *vm = &t->vms[drv];
+	struct sv_topo_dev *dev = &vm->devs[j];
+	struct sv_topo_link *link = find_link(t, drv, dev->device_vm);
+
+	if (!link) {
+		if (count_links(t, dev->device_vm, true) == SV_TOPO_MAX_DRIVERS_PER_DEVICE) {
+			ERR(c, dev->line,
+			    "device VM '%s' already serves %d driver VMs, the limit; serve VM '%s' from another device VM",
+			    dev->from, SV_TOPO_MAX_DRIVERS_PER_DEVICE, vm->name);
+			return;
+		}
+		if (count_links(t, drv, false) == SV_TOPO_MAX_LINKS_PER_DRIVER) {
+			ERR(c, dev->line,
+			    "VM '%s' already uses %d device VMs, the limit; take this device from one of them",
+			    vm->name, SV_TOPO_MAX_LINKS_PER_DRIVER);
+			return;
+		}
+		link = &t->links[t->nr_links];
+		memset(link, 0, sizeof(*link));
+		link->id = t->nr_links++;
+		link->driver = drv;
+		link->device = dev->device_vm;
+		link->nr_kicks = vm->kicks;
+		link->nr_calls = vm->calls;
+	}
+	if (link->nr_devs == SV_TOPO_MAX_DEVICES_PER_LINK) {
+		ERR(c, dev->line,
+		    "VM '%s' already gets %d devices from '%s', the limit per link; move this one to another device VM",
+		    vm->name, SV_TOPO_MAX_DEVICES_PER_LINK, dev->from);
+		return;
+	}
+	dev->link = link->id;
+	link->devs[link->nr_devs++] = j;
+}
+
+static void build_links(struct checker *c)
+{
+	struct sv_topology *t = c->t;
+
+	free(t->links);
+	t->nr_links = 0;
+	t->links = calloc((size_t)t->nr_vms * SV_TOPO_MAX_LINKS_PER_DRIVER + 1, sizeof(*t->links));
+	if (!t->links) {
+		c->nomem = 1;
+		return;
+	}
+	for (unsigned int i = 0; i < t->nr_vms; i++) {
+		for (unsigned int j = 0; j < t->vms[i].nr_devs; j++) {
+			if (t->vms[i].devs[j].device_vm != (unsigned int)-1)
+				add_to_link(c, i, j);
+		}
+	}
+	for (unsigned int i = 0; i < t->nr_vms; i++) {
+		if (t->vms[i].role == SV_TOPO_DEVICE && !count_links(t, i, true))
+			WARN(c, t->vms[i].line,
+			     "device VM '%s' serves no driver VM; add devices with from: %s or remove it",
+			     t->vms[i].name, t->vms[i].name);
+	}
+}
+
+/* Gives remote NICs without a MAC a stable one: 52:54:00:a5:<link>:<index>. */
+static void derive_macs(struct checker *c)
+{
+	struct sv_topology *t = c->t;
+
+	for (unsigned int l = 0; l < t->nr_links; l++) {
+		struct sv_topo_link *link = &t->links[l];
+
+		for (unsigned int i = 0; i < link->nr_devs; i++) {
+			struct sv_topo_dev *dev = &t->vms[link->driver].devs[link->devs[i]];
+
+			if (dev->type != SV_TOPO_NET || dev->mac)
+				continue;
+			if (asprintf(&dev->mac, "52:54:00:a5:%02x:%02x", link->id, i) < 0) {
+				dev->mac = NULL;
+				c->nomem = 1;
+			}
+		}
+	}
+}
+
+struct mac_use {
+	const char *mac;
+	const char *vm;
+	int line;
+};
+
+static void check_macs(struct checker *c)
+{
+	struct sv_topology *t = c->t;
+	struct mac_use *seen;
+	unsigned int n = 0, cap = 0;
+
+	for (unsigned int i = 0; i < t->nr_vms; i++)
+		cap += t->vms[i].nr_nets + t->vms[i].nr_devs;
+	seen = calloc(cap + 1, sizeof(*seen));
+	if (!seen) {
+		c->nomem = 1;
+		return;
+	}
+	for (unsigned int i = 0; i < t->nr_vms; i++) {
+		struct sv_topo_vm *vm = &t->vms[i];
+		unsigned int total = vm->nr_nets + vm->nr_devs;
+
+		for (unsigned int j = 0; j < total; j++) {
+			bool local = j < vm->nr_nets;
+			const char *mac = local ? vm->nets[j].mac : vm->devs[j - vm->nr_nets].mac;
+			int line = local ? vm->nets[j].line : vm->devs[j - vm->nr_nets].line;
+
+			if (!mac || (!local && vm->devs[j - vm->nr_nets].type != SV_TOPO_NET))
+				continue;
+			for (unsigned int k = 0; k < n; k++) {
+				if (!strcmp(seen[k].mac, mac))
+					ERR(c, line,
+					    "MAC %s of VM '%s' is already used by VM '%s' (line %d); give each NIC its own MAC",
+					    mac, vm->name, seen[k].vm, seen[k].line);
+			}
+			seen[n++] = (struct mac_use){ mac, vm->name, line };
+		}
+	}
+	free(seen);
+}
+
+static void check_cmdlines(struct checker *c)
+{
+	for (unsigned int i = 0; i < c->t->nr_vms; i++) {
+		int len = sv_topo_vm_cmdline(c->t, i, NULL, 0);
+
+		if (len > SV_TOPO_CMDLINE_MAX)
+			ERR(c, c->t->vms[i].line,
+			    "the kernel command line of VM '%s' would be %d bytes with its sv.link parameters; the limit is %d: shorten cmdline or backing paths",
+			    c->t->vms[i].name, len, SV_TOPO_CMDLINE_MAX);
+	}
+}
+
+int sv_topo_validate(struct sv_topology *topo, unsigned int flags, struct sv_topo_diags *diags)
+{
+	struct checker c = { .t = topo, .d = diags, .flags = flags };
+	unsigned int errors = diags->nr_errors;
+
+	if (!topo->nr_vms)
+		ERR(&c, topo->vms_line ? topo->vms_line : 1,
+		    "no VMs; list at least one under 'vms:' (see docs/topology.md)");
+	for (unsigned int i = 0; i < topo->nr_vms; i++)
+		check_vm(&c, i);
+	for (unsigned int i = 0; i < topo->nr_vms; i++) {
+		resolve_from(&c, i);
+		check_duplicates(&c, &topo->vms[i]);
+	}
+	build_links(&c);
+	if (!c.nomem) {
+		derive_macs(&c);
+		check_macs(&c);
+		check_cmdlines(&c);
+	}
+	if (c.nomem)
+		return -ENOMEM;
+	return diags->nr_errors != errors ? -EINVAL : 0;
+}

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Topology parser and validator: good files give the right model, bad ones the right message and line. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <splitvirt/topology.h>
+
+static struct sv_topo_diags diags;
+static struct sv_topology *topo;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&diags, 0, sizeof(diags));
+	topo = NULL;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sv_topo_free(topo);
+	sv_topo_diags_free(&diags);
+	return 0;
+}
+
+/* Parses and, if that worked, validates text (no file checks). */
+static int load(const char *text)
+{
+	int ret = sv_topo_parse(text, strlen(text), "t.yaml", NULL, &topo, &diags);
+
+	if (ret)
+		return ret;
+	return sv_topo_validate(topo, 0, &diags);
+}
+
+static void dump_diags(void)
+{
+	for (unsigned int i = 0; i < diags.nr; i++)
+		fprintf(stderr, "# line %d: %s\n", diags.v[i].line, diags.v[i].msg);
+}
+
+/* Asserts a diagnostic of severity sev at line whose message contains text. */
+static void expect_diag(enum sv_topo_severity sev, int line, const char *text)
+{
+	for (unsigned int i = 0; i < diags.nr; i++) {
+		if (diags.v[i].severity == sev && diags.v[i].line == line &&
+		    strstr(diags.v[i].msg, text))
+			return;
+	}
+	dump_diags();
+	fail_msg("no %s at line %d containing '%s'", sev == SV_TOPO_ERROR ? "error" : "warning",
+		 line, text);
+}
+
+static void expect_error(const char *text, int line, const char *msg)
+{
+	assert_int_equal(load(text), -EINVAL);
+	expect_diag(SV_TOPO_ERROR, line, msg);
+}
+
+#define DEVVM                        \
+	"  - name: devvm\n"          \
+	"    role: device\n"         \
+	"    kernel: /guest/Image\n" \
+	"    initrd: /guest/dev.cpio\n"
+
+static const char demo_text[] = "vms:\n" DEVVM /* lines 2-5 */
+				"  - name: app\n" /* 6 */
+				"    role: driver\n"
+				"    kernel: /guest/Image\n"
+				"    initrd: /guest/initrd.cpio\n"
+				"    memory: 128M\n" /* 10 */
+				"    cpus: 2\n"
+				"    devices:\n"
+				"      - { type: blk, from: devvm, backing: /dev/vda }\n" /* 13 */
+				"      - { type: net, from: devvm, bridge: br0 }\n"
+				"      - { type: console, from: devvm }\n"
+				"      - { type: rng, from: devvm }\n";
+
+static void test_good_model(void **state)
+{
+	const struct sv_topo_vm *dev, *app;
+	const struct sv_topo_link *l;
+
+	(void)state;
+	assert_int_equal(load(demo_text), 0);
+	assert_int_equal(diags.nr_errors, 0);
+	assert_int_equal(diags.nr_warnings, 0);
+	assert_string_equal(topo->name, "t");
+	assert_int_equal(topo->nr_vms, 2);
+	dev = &topo->vms[0];
+	app = &topo->vms[1];
+	assert_string_equal(dev->name, "devvm");
+	assert_int_equal(dev->role, SV_TOPO_DEVICE);
+	assert_int_equal(dev->memory, SV_TOPO_DEFAULT_MEM);
+	assert_int_equal(dev->cpus, 1);
+	assert_string_equal(dev->cmdline, SV_TOPO_DEFAULT_CMDLINE);
+	assert_int_equal(app->role, SV_TOPO_DRIVER);
+	assert_int_equal(app->memory, 128ull << 20);
+	assert_int_equal(app->cpus, 2);
+	assert_int_equal(app->nr_devs, 4);
+	assert_int_equal(app->devs[0].type, SV_TOPO_BLK);
+	assert_string_equal(app->devs[0].backing, "/dev/vda");
+	assert_int_equal(app->devs[0].line, 13);
+	assert_int_equal(app->devs[1].type, SV_TOPO_NET);
+	assert_string_equal(app->devs[1].mac, "52:54:00:a5:00:01"); /* derived */
+	assert_int_equal(topo->nr_links, 1);
+	l = &topo->links[0];
+	assert_int_equal(l->id, 0);
+	assert_int_equal(l->driver, 1);
+	assert_int_equal(l->device, 0);
+	assert_int_equal(l->nr_devs, 4);
+	assert_int_equal(l->nr_kicks, SV_TOPO_DEFAULT_DOORBELLS);
+	assert_int_equal(l->nr_calls, SV_TOPO_DEFAULT_DOORBELLS);
+	for (unsigned int i = 0; i < 4; i++) {
+		assert_int_equal(l->devs[i], i);
+		assert_int_equal(app->devs[i].link, 0);
+		assert_int_equal(app->devs[i].device_vm, 0);
+	}
+}
+
+static void test_link_param_and_cmdline(void **state)
+{
+	char buf[512];
+	int n;
+
+	(void)state;
+	assert_int_equal(load(demo_text), 0);
+	n = sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
+	assert_string_equal(buf, "sv.link0=app:blk=/dev/vda,net=br0/52:54:00:a5:00:01,console,rng");
+	assert_int_equal(n, (int)strlen(buf));
+	n = sv_topo_vm_cmdline(topo, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "console=ttyAMA0 "
+				 "sv.link0=app:blk=/dev/vda,net=br0/52:54:00:a5:00:01,console,rng");
+	assert_int_equal(n, (int)strlen(buf));
+	/* Truncation reports the full length and stays NUL-terminated. */
+	assert_int_equal(sv_topo_vm_cmdline(topo, 0, buf, 10), n);
+	assert_int_equal(strlen(buf), 9);
+	assert_int_equal(sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf)), strlen("console=ttyAMA0"));
+}
+
+/* Two drivers, two device VMs: link ids follow driver order, then first use. */
+static void test_link_order(void **state)
+{
+	static const char text[] =
+		"vms:\n"
+		"  - { name: a, role: driver, kernel: K, devices: [ {type: rng, from: d2}, {type: blk, from: d1, backing: /x}, {type: rng, from: d1} ] }\n"
+		"  - { name: d1, role: device, kernel: K }\n"
+		"  - { name: d2, role: device, kernel: K }\n"
+		"  - { name: b, role: driver, kernel: K, kicks: 4, calls: 2, devices: [ {type: blk, from: d1, backing: /x, readonly: true} ] }\n";
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(load(text), 0);
+	assert_int_equal(topo->nr_links, 3);
+	assert_int_equal(topo->links[0].driver, 0);
+	assert_int_equal(topo->links[0].device, 2);
+	assert_int_equal(topo->links[1].driver, 0);
+	assert_int_equal(topo->links[1].device, 1);
+	assert_int_equal(topo->links[1].nr_devs, 2);
+	assert_int_equal(topo->links[2].driver, 3);
+	assert_int_equal(topo->links[2].nr_kicks, 4);
+	assert_int_equal(topo->links[2].nr_calls, 2);
+	sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "console=ttyAMA0 sv.link1=a:blk=/x,rng sv.link2=b:blk-ro=/x");
+}
+
+static void test_relative_paths(void **state)
+{
+	static const char text[] =
+		"vms: [ { name: s, role: standalone, kernel: img/Image, initrd: /abs/i, disks: [ d.img, { path: ro.img, readonly: true } ], nets: [ { tap: t0 } ], console: true, rng: true } ]\n";
+
+	(void)state;
+	assert_int_equal(sv_topo_parse(text, strlen(text), "/x/y/t.yaml", "/x/y", &topo, &diags),
+			 0);
+	assert_string_equal(topo->vms[0].kernel, "/x/y/img/Image");
+	assert_string_equal(topo->vms[0].initrd, "/abs/i");
+	assert_int_equal(topo->vms[0].nr_disks, 2);
+	assert_string_equal(topo->vms[0].disks[0].path, "/x/y/d.img");
+	assert_false(topo->vms[0].disks[0].readonly);
+	assert_true(topo->vms[0].disks[1].readonly);
+	assert_string_equal(topo->vms[0].nets[0].tap, "t0");
+	assert_null(topo->vms[0].nets[0].mac);
+	assert_true(topo->vms[0].console);
+	assert_true(topo->vms[0].rng);
+}
+
+static void test_syntax_error(void **state)
+{
+	(void)state;
+	expect_error("vms:\n  - name: a\n    role: [driver\n", 4, "YAML syntax error");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n  - name: a\n   role: x\n", 3, "YAML syntax error");
+}
+
+static void test_not_a_topology(void **state)
+{
+	(void)state;
+	expect_error("", 0, "empty");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("- a\n- b\n", 1, "must be a mapping");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("name: x\n", 1, "no 'vms:'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms: []\n---\nvms: []\n", 3, "second YAML document");
+}
+
+static void test_unknown_keys(void **state)
+{
+	(void)state;
+	expect_error("vms:\n" DEVVM "    memroy: 1G\n", 6, "did you mean 'memory'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    colour: red\n", 6, "known keys: name, role");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vmz: []\n", 1, "did you mean 'vms'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    nets: [ { tap: t0, bridge: br0 } ]\n", 6,
+		     "unknown key 'bridge' in a NIC");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: blk, from: devvm, backing: /b, size: 1 }\n",
+		     10, "unknown key 'size' in a device of VM 'a'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    name: again\n", 6, "appears twice");
+}
+
+static void test_missing_keys(void **state)
+{
+	(void)state;
+	expect_error("vms:\n  - role: device\n    kernel: K\n", 2, "has no 'name:'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n  - name: a\n    kernel: K\n", 2, "VM 'a' has no 'role:'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n  - name: a\n    role: device\n", 2, "VM 'a' has no 'kernel:'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: blk, from: devvm }\n",
+		     10, "has no 'backing:'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { from: devvm }\n",
+		     10, "has no 'type:'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: net, from: devvm }\n",
+		     10, "has no 'bridge:'");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: rng }\n",
+		     10, "has no 'from:'");
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_error("vms:\n" DEVVM "    memory: 12Q\n", 6, "not a size");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    cpus: two\n", 6, "not a number");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    cpus: 9\n", 6, "out of range; give 1 to 8");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    cpus: 0\n", 6, "out of range");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    rng: yes\n", 6, "write true or false");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n  - { name: a, kernel: K,\n      role: master }\n", 3,
+		     "use device, driver or standalone");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n  - name: a b\n    role: device\n    kernel: K\n", 2,
+		     "not a valid VM name");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    nets: [ { tap: t0, mac: \"01:00:00:00:00:01\" } ]\n", 6,
+		     "multicast");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    nets: [ { tap: t0, mac: 52-54 } ]\n", 6,
+		     "not a MAC address");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    nets: [ { tap: a-very-long-tap-name } ]\n", 6,
+		     "not an interface name");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    cmdline: [a]\n", 6, "expected a single value");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    disks: /a.img\n", 6, "expected a list");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    disks: [ \"/a,b.img\" ]\n", 6, "contains a comma");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    cmdline: \"\"\n", 6, "empty value");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: blk, from: devvm, backing: \"dev/vd a\" }\n",
+		     10, "absolute path in the device VM");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: rng, from: devvm, backing: /x }\n",
+		     10, "'backing' does not apply to a rng device");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: gpu, from: devvm }\n",
+		     10, "not a device type");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    devices: [ { type: rng, from: x } ]\n", 6,
+		     "only driver VMs get devices");
+}
+
+static void test_memory_rules(void **state)
+{
+	(void)state;
+	expect_error("vms:\n" DEVVM "    memory: 48M\n", 6, "give at least 64M");
+	teardown(NULL);
+	setup(NULL);
+	/* Without an initrd, 48M is allowed. */
+	assert_int_equal(load("vms:\n  - { name: s, role: standalone, kernel: K, memory: 48M }\n"),
+			 0);
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    memory: 257M\n", 6, "not a multiple of 2M");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    memory: 16M\n", 6, "between 32M and 16G");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "    memory: 32G\n", 6, "between 32M and 16G");
+}
+
+static void test_cross_references(void **state)
+{
+	static const char drv[] = "  - name: a\n    role: driver\n    kernel: K\n    devices:\n";
+
+	(void)state;
+	expect_error("vms:\n" DEVVM "  - name: devvm\n    role: driver\n    kernel: K\n", 6,
+		     "already used at line 2");
+	teardown(NULL);
+	setup(NULL);
+	{
+		char text[512];
+
+		snprintf(text, sizeof(text), "vms:\n" DEVVM "%s      - { type: rng, from: nope }\n",
+			 drv);
+		expect_error(text, 10, "no VM has that name");
+		teardown(NULL);
+		setup(NULL);
+		snprintf(text, sizeof(text),
+			 "vms:\n" DEVVM "%s      - { type: rng,\n"
+			 "          from: a }\n",
+			 drv);
+		expect_error(text, 11, "names itself");
+		teardown(NULL);
+		setup(NULL);
+		snprintf(text, sizeof(text),
+			 "vms:\n" DEVVM "%s      - { type: rng, from: s }\n"
+			 "  - { name: s, role: standalone, kernel: K }\n",
+			 drv);
+		expect_error(text, 10, "whose role is standalone");
+	}
+}
+
+static void test_duplicates(void **state)
+{
+	static const char head[] =
+		"vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		"    devices:\n"
+		"      - { type: blk, from: devvm, backing: /dev/vda }\n" /* 10 */
+		"      - { type: console, from: devvm }\n"; /* 11 */
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s      - { type: blk, from: devvm, backing: /dev/vda }\n",
+		 head);
+	expect_error(text, 12, "already gets blk /dev/vda from 'devvm' (line 10)");
+	teardown(NULL);
+	setup(NULL);
+	snprintf(text, sizeof(text), "%s      - { type: console, from: devvm }\n", head);
+	expect_error(text, 12, "second console (first at line 11)");
+	teardown(NULL);
+	setup(NULL);
+	snprintf(text, sizeof(text), "%s    console: true\n", head);
+	expect_error(text, 11, "keep one console");
+	teardown(NULL);
+	setup(NULL);
+	snprintf(text, sizeof(text),
+		 "%s      - { type: rng, from: devvm }\n      - { type: rng, from: devvm }\n",
+		 head);
+	expect_error(text, 13, "already gets an rng");
+	teardown(NULL);
+	setup(NULL);
+	snprintf(text, sizeof(text),
+		 "%s      - { type: net, from: devvm, bridge: b, mac: \"52:54:00:00:00:01\" }\n"
+		 "    nets: [ { tap: t, mac: \"52:54:00:00:00:01\" } ]\n",
+		 head);
+	expect_error(text, 12, "already used by VM 'a' (line 13)");
+}
+
+static void test_empty_and_warnings(void **state)
+{
+	(void)state;
+	expect_error("vms: []\n", 1, "no VMs");
+	teardown(NULL);
+	setup(NULL);
+	expect_error("vms:\n", 1, "no VMs");
+	teardown(NULL);
+	setup(NULL);
+	assert_int_equal(load("vms:\n" DEVVM "  - { name: a, role: driver, kernel: K }\n"), 0);
+	expect_diag(SV_TOPO_WARNING, 2, "serves no driver VM");
+	expect_diag(SV_TOPO_WARNING, 6, "has no devices");
+	assert_int_equal(diags.nr_warnings, 2);
+}
+
+/* Builds a topology with ndev device VMs and ndrv driver VMs, each driver taking nper rngs... */
+static char *limits_text(unsigned int ndrv, unsigned int nblk)
+{
+	size_t cap = 65536, len = 0;
+	char *t = malloc(cap);
+
+	len += snprintf(t + len, cap - len, "vms:\n  - { name: d, role: device, kernel: K }\n");
+	for (unsigned int i = 0; i < ndrv; i++) {
+		len += snprintf(t + len, cap - len,
+				"  - name: v%u\n    role: driver\n    kernel: K\n    devices:\n",
+				i);
+		for (unsigned int j = 0; j < nblk; j++)
+			len += snprintf(t + len, cap - len,
+					"      - { type: blk, from: d, backing: /dev/vd%c }\n",
+					'a' + j);
+	}
+	return t;
+}
+
+static void test_limits(void **state)
+{
+	char *text;
+
+	(void)state;
+	text = limits_text(8, 8);
+	assert_int_equal(load(text), 0);
+	assert_int_equal(topo->nr_links, 8);
+	free(text);
+	teardown(NULL);
+	setup(NULL);
+	/* Ninth driver VM: its first device (line 2 + 8 * 12 + 5) hits the limit. */
+	text = limits_text(9, 1);
+	expect_error(text, 2 + 8 * 5 + 5, "already serves 8 driver VMs");
+	free(text);
+	teardown(NULL);
+	setup(NULL);
+	text = limits_text(1, 9);
+	expect_error(text, 2 + 4 + 9, "already gets 8 devices from 'd'");
+	free(text);
+}
+
+static void test_file_check(void **state)
+{
+	char dir[] = "/tmp/sv-topo-XXXXXX", path[PATH_MAX];
+	static const char text[] = "vms:\n  - name: s\n    role: standalone\n"
+				   "    kernel: Image\n    initrd: missing.cpio\n";
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/Image", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/t.yaml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(sv_topo_load(path, SV_TOPO_CHECK_FILES, &topo, &diags), -EINVAL);
+	expect_diag(SV_TOPO_ERROR, 5, "initrd of VM 's': cannot read");
+	assert_int_equal(diags.nr_errors, 1);
+	sv_topo_diags_free(&diags);
+	assert_int_equal(sv_topo_load(path, 0, &topo, &diags), 0);
+	assert_string_equal(topo->name, "t");
+	snprintf(path, sizeof(path), "%s/Image", dir);
+	assert_string_equal(topo->vms[0].kernel, path);
+	sv_topo_free(topo);
+	topo = NULL;
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.yaml", dir);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(sv_topo_load(path, 0, &topo, &diags), -ENOENT);
+}
+
+static void test_cmdline_too_long(void **state)
+{
+	char text[4096];
+	char big[2100];
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(text, sizeof(text),
+		 "vms:\n  - { name: s, role: standalone, kernel: K, cmdline: %s }\n", big);
+	expect_error(text, 2, "the limit is 2047");
+}
+
+static void test_demo_file(void **state)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *cut;
+
+	(void)state;
+	assert_true(n > 0);
+	exe[n] = '\0';
+	/* build/native/tests/test_topology -> repository root */
+	for (int i = 0; i < 4 && (cut = strrchr(exe, '/')); i++)
+		*cut = '\0';
+	snprintf(path, sizeof(path), "%s/topologies/demo.yaml", exe);
+	assert_int_equal(sv_topo_load(path, 0, &topo, &diags), 0);
+	assert_int_equal(diags.nr_warnings, 0);
+	assert_string_equal(topo->name, "demo");
+	assert_int_equal(topo->nr_vms, 2);
+	assert_int_equal(topo->nr_links, 1);
+	assert_int_equal(topo->vms[0].nr_disks, 1);
+	assert_string_equal(topo->vms[0].nets[0].mac, "52:54:00:00:00:10");
+	assert_int_equal(topo->links[0].nr_devs, 4);
+	sv_topo_free(topo);
+	topo = NULL;
+	snprintf(path, sizeof(path), "%s/topologies/two-drivers.yaml", exe);
+	assert_int_equal(sv_topo_load(path, 0, &topo, &diags), 0);
+	assert_int_equal(topo->nr_links, 2);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_good_model),	    T(test_link_param_and_cmdline),
+		T(test_link_order),	    T(test_relative_paths),
+		T(test_syntax_error),	    T(test_not_a_topology),
+		T(test_unknown_keys),	    T(test_missing_keys),
+		T(test_bad_values),	    T(test_memory_rules),
+		T(test_cross_references),   T(test_duplicates),
+		T(test_empty_and_warnings), T(test_limits),
+		T(test_file_check),	    T(test_cmdline_too_long),
+		T(test_demo_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
