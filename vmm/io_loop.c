@@ -16,6 +16,7 @@
 
 struct io_watch {
 	int fd;
+	bool in_epoll;
 	io_handler_t fn;
 	void *opaque;
 };
@@ -63,22 +64,40 @@ int io_loop_add(struct io_loop *loop, int fd, uint32_t events, io_handler_t fn, 
 	if (loop->running || loop->nwatches == IO_LOOP_MAX_WATCHES)
 		return -ENOSPC;
 	w = &loop->watches[loop->nwatches];
-	*w = (struct io_watch){ fd, fn, opaque };
+	*w = (struct io_watch){ .fd = fd, .fn = fn, .opaque = opaque };
 	ev.data.ptr = w;
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
+	w->in_epoll = true;
 	loop->nwatches++;
 	return 0;
 }
 
+/*
+ * events == 0 takes the fd out of the epoll set entirely: epoll reports
+ * EPOLLHUP and EPOLLERR even for an empty mask, and a hung-up pipe would
+ * then wake the loop forever.
+ */
 int io_loop_modify(struct io_loop *loop, int fd, uint32_t events)
 {
 	for (unsigned int i = 0; i < loop->nwatches; i++) {
-		if (loop->watches[i].fd == fd) {
-			struct epoll_event ev = { .events = events, .data.ptr = &loop->watches[i] };
+		struct io_watch *w = &loop->watches[i];
+		struct epoll_event ev = { .events = events, .data.ptr = w };
+		int op;
 
-			return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+		if (w->fd != fd)
+			continue;
+		if (!events) {
+			if (!w->in_epoll)
+				return 0;
+			op = EPOLL_CTL_DEL;
+		} else {
+			op = w->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 		}
+		if (epoll_ctl(loop->epfd, op, fd, &ev) < 0)
+			return -errno;
+		w->in_epoll = events != 0;
+		return 0;
 	}
 	return -ENOENT;
 }

@@ -24,7 +24,8 @@ static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 	struct vm *vm = v->vm;
 	int ret;
 
-	ret = pl011_create(vm, VMM_UART_BASE, VMM_UART_SPI);
+	/* With a virtio console, input belongs to hvc0. */
+	ret = pl011_create(vm, VMM_UART_BASE, VMM_UART_SPI, !args->console);
 	if (!ret)
 		ret = exit_status_create(vm, VMM_EXIT_BASE);
 	if (!ret)

@@ -219,7 +219,7 @@ static void *pl011_reader(void *arg)
 	return NULL;
 }
 
-int pl011_create(struct vm *vm, uint64_t base, unsigned int spi)
+int pl011_create(struct vm *vm, uint64_t base, unsigned int spi, bool read_stdin)
 {
 	int ret;
 
@@ -232,6 +232,8 @@ int pl011_create(struct vm *vm, uint64_t base, unsigned int spi)
 	ret = mmio_bus_add(&vm->bus, base, 0x1000, pl011_mmio, &uart, "pl011");
 	if (ret)
 		return ret;
+	if (!read_stdin)
+		return 0;
 	if (pipe2(uart.stop_pipe, O_CLOEXEC) < 0)
 		return -errno;
 	ret = pthread_create(&uart.reader, NULL, pl011_reader, &uart);

@@ -279,6 +279,7 @@ static void vh_kick_ready(void *opaque, uint32_t events)
 	if (read(k->fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	ret = virtio_dev_handle_queue(k->vh->dev, k->qidx);
+	pr_debug("%s: queue %u kicked (%d)", k->vh->name, k->qidx, ret);
 	if (ret < 0)
 		pr_warn("%s: queue %u: %s (device needs reset)", k->vh->name, k->qidx,
 			strerror(-ret));
@@ -293,6 +294,7 @@ static void vh_backend_ready(void *opaque, uint32_t events)
 
 	(void)events;
 	ret = virtio_dev_handle_backend(vh->dev);
+	pr_debug("%s: backend ready (%d)", vh->name, ret);
 	if (ret == 0)
 		vh_backend_watch(vh, false);
 	else if (ret < 0)

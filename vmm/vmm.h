@@ -121,7 +121,7 @@ struct boot_layout {
 int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *layout);
 
 /* pl011.c, exit_status.c */
-int pl011_create(struct vm *vm, uint64_t base, unsigned int spi);
+int pl011_create(struct vm *vm, uint64_t base, unsigned int spi, bool read_stdin);
 void pl011_destroy(void);
 int exit_status_create(struct vm *vm, uint64_t base);
 
