@@ -29,8 +29,12 @@ struct sv_link_info {
 	__u64 ram_size; /* bytes; mmap offset 0 of a VM handle maps this */
 	char name[32]; /* driver VM name */
 	__u32 connected; /* the driver side acknowledged our RPC epoch */
-	__u32 pad;
+	__u32 flags; /* SV_LINK_F_* */
 };
+
+#define SV_LINK_F_KICK_IRQS 0x1u /* kicks arrive as MSI-X vectors (else as MMIO writes) */
+#define SV_LINK_F_POLLED 0x2u /* no MSI-X at all: requests are polled (slow) */
+#define SV_LINK_F_OPEN 0x4u /* a VM handle is open */
 
 /* Control device /dev/splitvirt. */
 #define SV_GET_NR_LINKS _IO(SV_IOCTL_TYPE, 0x00) /* returns the number of links */
@@ -45,17 +49,28 @@ struct sv_link_info {
 
 /* ---- VM handle -------------------------------------------------------- */
 
-/* One MMIO request from the driver VM, slow path (config space, BAR registers). */
+/*
+ * One MMIO request from the driver VM, slow path (config space, BAR registers).
+ * dir SV_IOREQ_RESET is not an access but a notice, queued ahead of any
+ * later request: the driver side restarted (data = SV_RPC_RESET_RESTART) or
+ * asked for a device reset (data = SV_RPC_RESET_REQUESTED). Every request
+ * taken before it is void (completing one gives -ESTALE); device models
+ * should reset as on a guest reboot. It needs no SV_VM_COMPLETE_IO. The
+ * module re-announces the registrations it holds (PCI devices, MMIO
+ * regions, ioeventfds, irqfds, START_VM) by itself.
+ */
 struct sv_ioreq {
 	__u32 id; /* pass back in SV_VM_COMPLETE_IO */
 	__u16 as; /* SV_RPC_AS_GLOBAL or a PCI function index */
 	__u8 size; /* 1, 2, 4 or 8 */
-	__u8 dir; /* SV_RPC_MMIO_READ / SV_RPC_MMIO_WRITE */
+	__u8 dir; /* SV_RPC_MMIO_READ / SV_RPC_MMIO_WRITE / SV_IOREQ_RESET */
 	__u64 addr; /* gpa, or offset in the function's config space */
 	__u64 data; /* write: the value; read: filled by userspace */
 	__s32 status; /* COMPLETE_IO: 0 or -errno (the driver vCPU sees all-ones) */
 	__u32 pad;
 };
+
+#define SV_IOREQ_RESET 0x80u
 
 /* Takes the next pending request; -EAGAIN if none (poll for POLLIN). */
 #define SV_VM_GET_IO _IOR(SV_IOCTL_TYPE, 0x10, struct sv_ioreq)

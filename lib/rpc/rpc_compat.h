@@ -19,8 +19,9 @@
 #include <linux/string.h>
 #include <asm/barrier.h>
 
-#define sv_load_acquire(p) smp_load_acquire(p)
-#define sv_store_release(p, v) smp_store_release(p, v)
+/* Parenthesized: the kernel macros expand *p, and callers pass expressions. */
+#define sv_load_acquire(p) smp_load_acquire((p))
+#define sv_store_release(p, v) smp_store_release((p), (v))
 #else
 #include <errno.h>
 #include <stdatomic.h>
