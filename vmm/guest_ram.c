@@ -9,7 +9,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <splitvirt/log.h>
@@ -112,6 +115,37 @@ int guest_ram_create(struct guest_ram *ram, uint64_t gpa, uint64_t size)
 	if (ret)
 		ret = map_shmem(ram);
 	return ret;
+}
+
+/*
+ * RAM that the supervisor created (and shares with device VMs). Its pages
+ * are hugetlb pages if the supervisor got them; otherwise ask for THP.
+ */
+int guest_ram_from_fd(struct guest_ram *ram, int fd, uint64_t gpa, uint64_t size)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < size)
+		return -EINVAL;
+	ram->gpa = gpa;
+	ram->size = size;
+	ram->host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ram->host == MAP_FAILED) {
+		ram->host = NULL;
+		return -errno;
+	}
+	ram->memfd = fd;
+	if (sfs.f_type == HUGETLBFS_MAGIC)
+		ram->backing = "shared memfd, hugetlb 2 MiB pages";
+	else if (madvise(ram->host, size, MADV_HUGEPAGE) == 0 &&
+		 strcmp(shmem_thp_mode(), "never") != 0)
+		ram->backing = "shared memfd, shmem THP 2 MiB pages";
+	else
+		ram->backing = "shared memfd, 4 KiB pages";
+	return 0;
 }
 
 void guest_ram_destroy(struct guest_ram *ram)

@@ -6,7 +6,9 @@
 
 #include <splitvirt/log.h>
 
+#include "dataport.h"
 #include "devices.h"
+#include "io_proxy.h"
 #include "io_loop.h"
 #include "msi.h"
 #include "pci.h"
@@ -17,7 +19,27 @@ struct vmm {
 	struct pci_host *pci;
 	struct io_loop *loop;
 	struct vmm_devices devices;
+	struct dataport *dataports[VMM_MAX_LINKS];
+	struct io_proxy *proxies[VMM_MAX_LINKS];
 };
+
+static int vmm_setup_links(struct vmm *v, const struct vmm_args *args)
+{
+	int ret;
+
+	/* KVM memory slot 0 is our RAM; each served link takes two more. */
+	for (unsigned int i = 0; i < args->nserves; i++) {
+		ret = dataport_create(v->vm, v->pci, &args->serves[i], 1 + 2 * i, &v->dataports[i]);
+		if (ret)
+			return ret;
+	}
+	for (unsigned int i = 0; i < args->nlinks; i++) {
+		ret = io_proxy_create(v->vm, v->pci, v->loop, &args->links[i], &v->proxies[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
 
 static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 {
@@ -43,7 +65,10 @@ static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 	ret = gmem_add_region(&v->devices.gmem, vm->ram.gpa, vm->ram.size, vm->ram.host);
 	if (ret)
 		return ret;
-	return devices_create(&v->devices, args);
+	ret = devices_create(&v->devices, args);
+	if (ret)
+		return ret;
+	return vmm_setup_links(v, args);
 }
 
 static int vmm_setup(struct vmm *v, const struct vmm_args *args)
@@ -55,7 +80,10 @@ static int vmm_setup(struct vmm *v, const struct vmm_args *args)
 	ret = vm_open(vm);
 	if (ret)
 		return ret;
-	ret = guest_ram_create(&vm->ram, VMM_RAM_BASE, args->mem_size);
+	if (args->ram_fd >= 0)
+		ret = guest_ram_from_fd(&vm->ram, args->ram_fd, VMM_RAM_BASE, args->mem_size);
+	else
+		ret = guest_ram_create(&vm->ram, VMM_RAM_BASE, args->mem_size);
 	if (ret) {
 		pr_err("allocating %llu MiB of guest RAM: %s",
 		       (unsigned long long)(args->mem_size >> 20), strerror(-ret));
@@ -91,9 +119,17 @@ static int vmm_setup(struct vmm *v, const struct vmm_args *args)
 	if (ret)
 		return ret;
 	ret = io_loop_start(v->loop);
-	if (ret)
+	if (ret) {
 		pr_err("starting the I/O thread: %s", strerror(-ret));
-	return ret;
+		return ret;
+	}
+	/* Driver VMs boot only once every device VM they use is ready. */
+	for (unsigned int i = 0; i < args->nlinks; i++) {
+		ret = io_proxy_wait_started(v->proxies[i], args->start_timeout);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -115,6 +151,12 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	sv_log_set_level(args.log_level);
+	if (args.name) {
+		static char prefix[48];
+
+		snprintf(prefix, sizeof(prefix), "vmm[%s]", args.name);
+		sv_log_set_prefix(prefix);
+	}
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return 1;
@@ -125,6 +167,10 @@ int main(int argc, char *argv[])
 		status = vcpus_run(vm);
 	/* The I/O thread goes first: it may still be running device queues. */
 	io_loop_destroy(v.loop);
+	for (unsigned int i = 0; i < VMM_MAX_LINKS; i++) {
+		io_proxy_destroy(v.proxies[i]);
+		dataport_destroy(v.dataports[i]);
+	}
 	devices_destroy(&v.devices);
 	pci_host_destroy(v.pci);
 	pl011_destroy();

@@ -37,25 +37,33 @@ static struct pci_slot *ecam_lookup(struct pci_host *host, uint64_t off, struct 
 static void ecam_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_write)
 {
 	struct pci_host *host = opaque;
+	struct pci_slot slot = { 0 };
 	struct ecam_addr a;
-	struct pci_slot *slot;
+	struct pci_slot *s;
 	uint32_t v = 0xffffffff;
 
+	/*
+	 * Call the function unlocked: a remote function's config access waits
+	 * for an RPC reply, and the thread that delivers it may be adding a
+	 * function. Slots are never emptied while the VM runs.
+	 */
 	pthread_mutex_lock(&host->lock);
-	slot = ecam_lookup(host, off, &a);
+	s = ecam_lookup(host, off, &a);
+	if (s)
+		slot = *s;
+	pthread_mutex_unlock(&host->lock);
 	/* Absent functions and malformed accesses read as all-ones, writes vanish. */
-	if (slot && (len == 1 || len == 2 || len == 4) && (a.reg & (len - 1)) == 0) {
+	if (slot.ops && (len == 1 || len == 2 || len == 4) && (a.reg & (len - 1)) == 0) {
 		if (is_write) {
 			memcpy(&v, data, len);
-			slot->ops->cfg_write(slot->opaque, a.reg, len, v);
+			slot.ops->cfg_write(slot.opaque, a.reg, len, v);
 		} else {
-			v = slot->ops->cfg_read(slot->opaque, a.reg, len);
+			v = slot.ops->cfg_read(slot.opaque, a.reg, len);
 		}
-	} else if (slot) {
+	} else if (slot.ops) {
 		pr_warn("PCI %02x:%02x.%x: %u-byte config %s at 0x%x ignored (unaligned or bad size)",
 			a.bus, a.dev, a.fn, len, is_write ? "write" : "read", a.reg);
 	}
-	pthread_mutex_unlock(&host->lock);
 	if (!is_write) {
 		memset(data, 0xff, len);
 		memcpy(data, &v, len < 4 ? len : 4);

@@ -96,6 +96,7 @@ void vm_request_stop(struct vm *vm, int status);
 
 /* guest_ram.c */
 int guest_ram_create(struct guest_ram *ram, uint64_t gpa, uint64_t size);
+int guest_ram_from_fd(struct guest_ram *ram, int fd, uint64_t gpa, uint64_t size);
 void guest_ram_destroy(struct guest_ram *ram);
 void *guest_ram_ptr(struct guest_ram *ram, uint64_t gpa, uint64_t len);
 

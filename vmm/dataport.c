@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dataport function. Everything on the data path is wired in KVM once:
+ *  - BAR2 (iobuf) and BAR4 (driver VM RAM) are KVM memory slots over the
+ *    supervisor's memfds, placed wherever the guest put the BARs;
+ *  - DOORBELL and CALL[i] in BAR0 are KVM ioeventfds on the link's resp and
+ *    call eventfds, which the driver VM's vmm watches (resp) or has bound as
+ *    irqfds (call);
+ *  - MSI-X vector 0 and 1 + k are irqfds on the link's req and kick[k]
+ *    eventfds, routed to whatever the guest programmed.
+ * Only register reads and MSI-X table writes trap to this process.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include <splitvirt/dataport.h>
+#include <splitvirt/log.h>
+
+#include "dataport.h"
+#include "msi.h"
+#include "pci.h"
+#include "pci_cfg.h"
+#include "vmm.h"
+
+struct dp_vector {
+	uint32_t addr_lo, addr_hi, data, ctrl;
+	int gsi;
+	int fd; /* req_fd or kick_fds[k]; owned by the link arg copy */
+	bool routed;
+};
+
+struct dataport {
+	struct vm *vm;
+	struct vmm_link_arg link; /* fds owned from here on */
+	struct pci_cfg cfg;
+	pthread_mutex_t lock;
+	int slot; /* PCI slot on our bus */
+	unsigned int memslot_base;
+	void *iobuf;
+	uint64_t iobuf_size;
+	void *ram;
+	uint64_t ram_bar_size;
+	uint16_t nvec;
+	struct dp_vector vec[SV_DP_MSIX_VECTORS];
+	bool doorbells_bound;
+	uint64_t regs_gpa;
+	char name[48];
+};
+
+static uint64_t pow2_roundup(uint64_t v)
+{
+	uint64_t p = 4096;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/* ---- MSI-X ---------------------------------------------------------------- */
+
+static void dp_vector_sync(struct dataport *dp, unsigned int v)
+{
+	struct dp_vector *vec = &dp->vec[v];
+	struct msi_msg msg = {
+		.addr = (uint64_t)vec->addr_hi << 32 | vec->addr_lo,
+		.data = vec->data,
+		.devid = (uint32_t)dp->slot << 3,
+	};
+	bool enabled = pci_cfg_msix_enabled(&dp->cfg) && !pci_cfg_msix_masked(&dp->cfg) &&
+		       !(vec->ctrl & 1);
+	uint64_t one = 1;
+	int ret;
+
+	ret = msi_route_set(dp->vm, vec->gsi, &msg, enabled);
+	if (ret == -EINVAL)
+		pr_warn("%s: MSI-X vector %u points at 0x%llx, not our MSI doorbell; ignored",
+			dp->name, v, (unsigned long long)msg.addr);
+	else if (ret)
+		pr_err("%s: routing MSI-X vector %u: %s", dp->name, v, strerror(-ret));
+	/*
+	 * A signal that arrived while the vector was masked went nowhere (KVM
+	 * has no pending bit for irqfds); fire once on unmask so no kick or
+	 * request is lost. A spurious one costs the module a look at its queues.
+	 */
+	if (enabled && ret == 0 && !vec->routed && write(vec->fd, &one, sizeof(one)) < 0)
+		pr_debug("%s: replaying vector %u: %s", dp->name, v, strerror(errno));
+	vec->routed = enabled && ret == 0;
+}
+
+static void dp_msix_control(void *opaque, bool enabled, bool masked)
+{
+	struct dataport *dp = opaque;
+
+	(void)enabled;
+	(void)masked;
+	for (unsigned int v = 0; v < dp->nvec; v++)
+		dp_vector_sync(dp, v);
+}
+
+/* ---- BAR0 registers ------------------------------------------------------- */
+
+static uint64_t dp_reg_read(struct dataport *dp, uint64_t off, unsigned int len)
+{
+	uint64_t v = 0;
+
+	if (off >= SV_DP_MSIX_TABLE && off < SV_DP_MSIX_TABLE + 16u * dp->nvec) {
+		const struct dp_vector *vec = &dp->vec[(off - SV_DP_MSIX_TABLE) / 16];
+		uint32_t words[4] = { vec->addr_lo, vec->addr_hi, vec->data, vec->ctrl };
+
+		memcpy(&v, (uint8_t *)words + (off & 15), len <= 16 - (off & 15) ? len : 4);
+		return v;
+	}
+	switch (off) {
+	case SV_DP_MAGIC:
+		return SV_DP_MAGIC_VALUE;
+	case SV_DP_VERSION:
+		return SV_DP_VERSION_VALUE;
+	case SV_DP_LINK_ID:
+		return dp->link.id;
+	case SV_DP_NR_KICKS:
+		return dp->link.nkicks;
+	case SV_DP_NR_CALLS:
+		return dp->link.ncalls;
+	case SV_DP_IOBUF_SIZE:
+		return dp->iobuf_size;
+	case SV_DP_RAM_GPA:
+		return len == 8 ? dp->link.ram_gpa : (uint32_t)dp->link.ram_gpa;
+	case SV_DP_RAM_GPA + 4:
+		return dp->link.ram_gpa >> 32;
+	case SV_DP_RAM_SIZE:
+		return len == 8 ? dp->link.ram_size : (uint32_t)dp->link.ram_size;
+	case SV_DP_RAM_SIZE + 4:
+		return dp->link.ram_size >> 32;
+	default:
+		break;
+	}
+	if (off >= SV_DP_NAME && off + len <= SV_DP_NAME + SV_DP_NAME_LEN) {
+		char name[SV_DP_NAME_LEN] = { 0 };
+
+		memcpy(name, dp->link.peer, strnlen(dp->link.peer, sizeof(name) - 1));
+		memcpy(&v, name + (off - SV_DP_NAME), len);
+	}
+	/* The PBA reads as zero: pending signals are replayed on unmask instead. */
+	return v;
+}
+
+static void dp_ring(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0)
+		pr_debug("doorbell: %s", strerror(errno));
+}
+
+static void dp_reg_write(struct dataport *dp, uint64_t off, unsigned int len, uint64_t val)
+{
+	if (off >= SV_DP_MSIX_TABLE && off < SV_DP_MSIX_TABLE + 16u * dp->nvec && len == 4) {
+		unsigned int v = (unsigned int)((off - SV_DP_MSIX_TABLE) / 16);
+		struct dp_vector *vec = &dp->vec[v];
+		uint32_t *words[4] = { &vec->addr_lo, &vec->addr_hi, &vec->data, &vec->ctrl };
+
+		*words[(off & 15) / 4] = (uint32_t)val;
+		dp_vector_sync(dp, v);
+		return;
+	}
+	/* Doorbells normally never get here (ioeventfds); other access sizes do. */
+	if (off == SV_DP_DOORBELL) {
+		dp_ring(dp->link.resp_fd);
+		return;
+	}
+	if (off >= SV_DP_CALL_BASE && off < SV_DP_CALL_BASE + 4u * dp->link.ncalls) {
+		dp_ring(dp->link.call_fds[(off - SV_DP_CALL_BASE) / 4]);
+		return;
+	}
+	pr_warn("%s: %u-byte write of 0x%llx to read-only or unknown register 0x%llx ignored",
+		dp->name, len, (unsigned long long)val, (unsigned long long)off);
+}
+
+static void dp_regs_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_write)
+{
+	struct dataport *dp = opaque;
+	uint64_t v = 0;
+
+	pthread_mutex_lock(&dp->lock);
+	if (is_write) {
+		memcpy(&v, data, len < 8 ? len : 8);
+		dp_reg_write(dp, off, len, v);
+	} else {
+		v = dp_reg_read(dp, off, len);
+		memcpy(data, &v, len < 8 ? len : 8);
+	}
+	pthread_mutex_unlock(&dp->lock);
+}
+
+/* ---- BAR placement ---------------------------------------------------------- */
+
+static int dp_ioeventfd(struct dataport *dp, uint64_t gpa, int fd, bool assign)
+{
+	struct kvm_ioeventfd ioev = {
+		.addr = gpa,
+		.len = 4,
+		.fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	return ioctl(dp->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0 ? -errno : 0;
+}
+
+static void dp_bind_doorbells(struct dataport *dp, uint64_t base, bool bind)
+{
+	int ret = dp_ioeventfd(dp, base + SV_DP_DOORBELL, dp->link.resp_fd, bind);
+
+	for (unsigned int i = 0; !ret && i < dp->link.ncalls; i++)
+		ret = dp_ioeventfd(dp, base + SV_DP_CALL_BASE + 4 * i, dp->link.call_fds[i], bind);
+	if (ret && bind)
+		pr_warn("%s: doorbell ioeventfds: %s; doorbells will trap", dp->name,
+			strerror(-ret));
+	dp->doorbells_bound = bind && !ret;
+}
+
+static void dp_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, bool mapped)
+{
+	struct dataport *dp = opaque;
+	unsigned int slot;
+	void *host;
+	uint64_t len;
+	int ret;
+
+	if (bar == SV_DP_BAR_REGS) {
+		if (!mapped) {
+			if (dp->doorbells_bound)
+				dp_bind_doorbells(dp, dp->regs_gpa, false);
+			mmio_bus_remove(&dp->vm->bus, dp->regs_gpa);
+			return;
+		}
+		dp->regs_gpa = gpa;
+		if (mmio_bus_add(&dp->vm->bus, gpa, size, dp_regs_mmio, dp, dp->name))
+			pr_warn("%s: BAR0 at 0x%llx overlaps another region", dp->name,
+				(unsigned long long)gpa);
+		dp_bind_doorbells(dp, gpa, true);
+		return;
+	}
+	slot = dp->memslot_base + (bar == SV_DP_BAR_IOBUF ? 0 : 1);
+	host = bar == SV_DP_BAR_IOBUF ? dp->iobuf : dp->ram;
+	/* Only the backed part of the BAR is memory; the RAM BAR's tail stays a hole. */
+	len = bar == SV_DP_BAR_IOBUF ? dp->iobuf_size : dp->link.ram_size;
+	ret = vm_add_ram_slot(dp->vm, slot, gpa, mapped ? len : 0, host);
+	if (ret)
+		pr_err("%s: %s BAR%d at 0x%llx: %s", dp->name, mapped ? "mapping" : "unmapping",
+		       bar, (unsigned long long)gpa, strerror(-ret));
+	else
+		pr_debug("%s: BAR%d %s at 0x%llx", dp->name, bar, mapped ? "mapped" : "unmapped",
+			 (unsigned long long)gpa);
+}
+
+static const struct pci_cfg_ops dp_cfg_ops = {
+	.bar_changed = dp_bar_changed,
+	.msix_control = dp_msix_control,
+};
+
+static uint32_t dp_cfg_read(void *opaque, uint32_t off, uint32_t size)
+{
+	struct dataport *dp = opaque;
+	uint32_t v;
+
+	pthread_mutex_lock(&dp->lock);
+	v = pci_cfg_read(&dp->cfg, off, size);
+	pthread_mutex_unlock(&dp->lock);
+	return v;
+}
+
+static void dp_cfg_write(void *opaque, uint32_t off, uint32_t size, uint32_t val)
+{
+	struct dataport *dp = opaque;
+
+	pthread_mutex_lock(&dp->lock);
+	pci_cfg_write(&dp->cfg, off, size, val);
+	pthread_mutex_unlock(&dp->lock);
+}
+
+static const struct pci_function_ops dp_pci_ops = {
+	.cfg_read = dp_cfg_read,
+	.cfg_write = dp_cfg_write,
+};
+
+/* ---- setup ------------------------------------------------------------------ */
+
+static int dp_map(struct dataport *dp)
+{
+	struct stat st;
+
+	if (fstat(dp->link.iobuf_fd, &st) < 0)
+		return -errno;
+	dp->iobuf_size = (uint64_t)st.st_size;
+	if (dp->iobuf_size < 4096 || (dp->iobuf_size & (dp->iobuf_size - 1))) {
+		pr_err("%s: iobuf of %llu bytes; it must be a power-of-two number of pages",
+		       dp->name, (unsigned long long)dp->iobuf_size);
+		return -EINVAL;
+	}
+	dp->iobuf = mmap(NULL, dp->iobuf_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 dp->link.iobuf_fd, 0);
+	if (dp->iobuf == MAP_FAILED) {
+		dp->iobuf = NULL;
+		return -errno;
+	}
+	if (fstat(dp->link.ram_fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < dp->link.ram_size) {
+		pr_err("%s: RAM memfd has %lld bytes, ram-size says %llu", dp->name,
+		       (long long)st.st_size, (unsigned long long)dp->link.ram_size);
+		return -EINVAL;
+	}
+	dp->ram = mmap(NULL, dp->link.ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, dp->link.ram_fd,
+		       0);
+	if (dp->ram == MAP_FAILED) {
+		dp->ram = NULL;
+		return -errno;
+	}
+	dp->ram_bar_size = pow2_roundup(dp->link.ram_size);
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void dataport_destroy(struct dataport *dp)
+{
+	if (!dp)
+		return;
+	for (unsigned int v = 0; v < dp->nvec; v++) {
+		if (dp->vec[v].gsi >= 0)
+			msi_irqfd_unbind(dp->vm, dp->vec[v].gsi, dp->vec[v].fd);
+	}
+	if (dp->doorbells_bound)
+		dp_bind_doorbells(dp, dp->regs_gpa, false);
+	if (dp->iobuf)
+		munmap(dp->iobuf, dp->iobuf_size);
+	if (dp->ram)
+		munmap(dp->ram, dp->link.ram_size);
+	close_fd(&dp->link.iobuf_fd);
+	close_fd(&dp->link.ram_fd);
+	close_fd(&dp->link.req_fd);
+	close_fd(&dp->link.resp_fd);
+	for (unsigned int i = 0; i < dp->link.nkicks; i++)
+		close_fd(&dp->link.kick_fds[i]);
+	for (unsigned int i = 0; i < dp->link.ncalls; i++)
+		close_fd(&dp->link.call_fds[i]);
+	pthread_mutex_destroy(&dp->lock);
+	free(dp);
+}
+
+int dataport_create(struct vm *vm, struct pci_host *pci, const struct vmm_link_arg *link,
+		    unsigned int memslot_base, struct dataport **out)
+{
+	struct dataport *dp = calloc(1, sizeof(*dp));
+	int ret;
+
+	if (!dp)
+		return -ENOMEM;
+	dp->vm = vm;
+	dp->link = *link;
+	dp->memslot_base = memslot_base;
+	pthread_mutex_init(&dp->lock, NULL);
+	snprintf(dp->name, sizeof(dp->name), "dataport%u(%s)", link->id, link->peer);
+	for (unsigned int v = 0; v < SV_DP_MSIX_VECTORS; v++)
+		dp->vec[v].gsi = -1;
+	if (link->nkicks > SV_DP_MAX_KICKS || link->ncalls > SV_DP_MAX_CALLS) {
+		pr_err("%s: %u kicks and %u calls; at most %d of each", dp->name, link->nkicks,
+		       link->ncalls, SV_DP_MAX_KICKS);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ret = dp_map(dp);
+	if (ret)
+		goto fail;
+	dp->nvec = (uint16_t)(1 + link->nkicks);
+	for (unsigned int v = 0; v < dp->nvec; v++) {
+		struct dp_vector *vec = &dp->vec[v];
+
+		vec->ctrl = 1; /* masked until the guest says otherwise */
+		vec->fd = v == SV_DP_VEC_RPC ? link->req_fd : link->kick_fds[v - 1];
+		vec->gsi = msi_route_alloc(vm);
+		ret = vec->gsi < 0 ? vec->gsi : msi_irqfd_bind(vm, vec->gsi, vec->fd);
+		if (ret)
+			goto fail;
+	}
+	pci_cfg_init(&dp->cfg, SV_DP_VENDOR_ID, SV_DP_DEVICE_ID, SV_DP_CLASS, SV_DP_REVISION,
+		     SV_DP_VENDOR_ID, (uint16_t)link->id, &dp_cfg_ops, dp);
+	pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_REGS, SV_DP_REGS_SIZE, false);
+	pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_IOBUF, dp->iobuf_size, true);
+	pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_RAM, dp->ram_bar_size, true);
+	pci_cfg_add_msix(&dp->cfg, SV_DP_CAP_MSIX, dp->nvec, SV_DP_BAR_REGS, SV_DP_MSIX_TABLE,
+			 SV_DP_MSIX_PBA);
+	ret = pci_host_add_function(pci, &dp_pci_ops, dp, dp->name);
+	if (ret < 0)
+		goto fail;
+	dp->slot = ret;
+	pr_info("%s: serving driver VM '%s': %llu MiB RAM at 0x%llx, %llu KiB iobuf, %u kicks, %u calls",
+		dp->name, link->peer, (unsigned long long)(link->ram_size >> 20),
+		(unsigned long long)link->ram_gpa, (unsigned long long)(dp->iobuf_size >> 10),
+		link->nkicks, link->ncalls);
+	*out = dp;
+	return 0;
+fail:
+	pr_err("%s: %s", dp->name, strerror(-ret));
+	dataport_destroy(dp);
+	return ret;
+}

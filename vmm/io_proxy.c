@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/rpc_chan.h>
+#include <splitvirt/rpc_ring.h>
+
+#include "io_loop.h"
+#include "io_proxy.h"
+#include "msi.h"
+#include "pci.h"
+#include "vmm.h"
+
+/* A vCPU waits this long for a reply before it reads all-ones instead. */
+#define IO_PROXY_REPLY_TIMEOUT_MS 5000
+#define IO_PROXY_MAX_REGIONS 32
+
+struct remote_fn {
+	struct io_proxy *proxy;
+	uint32_t index; /* the device side's PCI function index */
+	int slot; /* where it sits on our bus */
+};
+
+struct fwd_region {
+	struct io_proxy *proxy;
+	uint64_t gpa, size;
+	bool used;
+};
+
+struct kick_binding {
+	uint64_t gpa, datamatch;
+	uint32_t len, flags;
+	bool bound;
+};
+
+struct io_slot {
+	bool waiting, done;
+	int status;
+	uint64_t data;
+};
+
+struct io_proxy {
+	struct vm *vm;
+	struct pci_host *pci;
+	struct vmm_link_arg link; /* fds owned from here on */
+	char name[48];
+	void *iobuf;
+	uint32_t iobuf_size;
+
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t cond;
+	struct sv_rpc_drv drv;
+	bool started;
+	bool hello_sent;
+	struct io_slot slots[SV_RPC_MAX_SLOTS];
+	struct remote_fn fns[SV_RPC_MAX_PCI_DEVS];
+	bool fn_registered[SV_RPC_MAX_PCI_DEVS];
+	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
+	struct kick_binding kicks[VMM_LINK_MAX_FDS];
+	int call_gsi[VMM_LINK_MAX_FDS];
+	unsigned long errors;
+};
+
+static void proxy_log_peer_error(struct io_proxy *p, const char *what)
+{
+	/* A hostile or broken device side must not flood our log. */
+	if (++p->errors <= 20 || p->errors % 1000 == 0)
+		pr_warn("%s: %s (%lu so far)", p->name, what, p->errors);
+}
+
+static void ring_device(struct io_proxy *p)
+{
+	uint64_t one = 1;
+
+	if (write(p->link.req_fd, &one, sizeof(one)) < 0)
+		pr_debug("%s: request doorbell: %s", p->name, strerror(errno));
+}
+
+/* ---- requests from vCPU threads --------------------------------------------- */
+
+static void deadline_after_ms(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/*
+ * One MMIO access on the device side; returns 0 with *data for reads, or
+ * -errno (the caller then gives the guest all-ones / drops the write).
+ */
+static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t size, bool write,
+		      uint64_t *data)
+{
+	struct sv_rpc_mmio io = {
+		.addr = addr,
+		.data = write ? *data : 0,
+		.size = size,
+		.dir = write ? SV_RPC_MMIO_WRITE : SV_RPC_MMIO_READ,
+		.as = as,
+	};
+	struct sv_rpc_msg m;
+	struct timespec deadline;
+	int slot, ret;
+
+	ret = sv_rpc_encode_mmio(&m, &io);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&p->lock);
+	slot = sv_rpc_drv_slot_alloc(&p->drv);
+	ret = slot < 0 ? slot : sv_rpc_drv_send(&p->drv, (uint32_t)slot, &m);
+	if (ret) {
+		pthread_mutex_unlock(&p->lock);
+		return ret;
+	}
+	p->slots[slot] = (struct io_slot){ .waiting = true };
+	pthread_mutex_unlock(&p->lock);
+	ring_device(p);
+
+	deadline_after_ms(&deadline, IO_PROXY_REPLY_TIMEOUT_MS);
+	pthread_mutex_lock(&p->lock);
+	while (!p->slots[slot].done && ret == 0)
+		ret = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+	if (p->slots[slot].done) {
+		ret = p->slots[slot].status;
+		if (!ret && !write)
+			*data = p->slots[slot].data;
+	} else {
+		/* The slot stays lent until a reply or a reset frees it. */
+		ret = -ETIMEDOUT;
+	}
+	p->slots[slot].waiting = false;
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+static void proxy_access(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t *data,
+			 unsigned int len, bool is_write)
+{
+	uint64_t v = 0;
+	int ret;
+
+	if (is_write)
+		memcpy(&v, data, len < 8 ? len : 8);
+	ret = proxy_mmio(p, as, addr, (uint8_t)len, is_write, &v);
+	if (ret) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s of %u bytes at %s0x%llx failed: %s",
+			 is_write ? "write" : "read", len, as == SV_RPC_AS_GLOBAL ? "" : "config ",
+			 (unsigned long long)addr, strerror(-ret));
+		proxy_log_peer_error(p, what);
+		v = ~0ull;
+	}
+	if (!is_write)
+		memcpy(data, &v, len < 8 ? len : 8);
+}
+
+static uint32_t remote_cfg_read(void *opaque, uint32_t off, uint32_t size)
+{
+	struct remote_fn *fn = opaque;
+	uint32_t v = 0;
+
+	proxy_access(fn->proxy, (uint16_t)fn->index, off, (uint8_t *)&v, size, false);
+	return v;
+}
+
+static void remote_cfg_write(void *opaque, uint32_t off, uint32_t size, uint32_t val)
+{
+	struct remote_fn *fn = opaque;
+
+	proxy_access(fn->proxy, (uint16_t)fn->index, off, (uint8_t *)&val, size, true);
+}
+
+static const struct pci_function_ops remote_fn_ops = {
+	.cfg_read = remote_cfg_read,
+	.cfg_write = remote_cfg_write,
+};
+
+static void region_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_write)
+{
+	struct fwd_region *r = opaque;
+
+	proxy_access(r->proxy, SV_RPC_AS_GLOBAL, r->gpa + off, data, len, is_write);
+}
+
+/* ---- events from the device side (I/O thread, lock held) --------------------- */
+
+static bool in_pci_window(uint64_t gpa, uint64_t size)
+{
+	return (gpa >= VMM_PCI_MMIO32_BASE && size <= VMM_PCI_MMIO32_SIZE &&
+		gpa - VMM_PCI_MMIO32_BASE <= VMM_PCI_MMIO32_SIZE - size) ||
+	       (gpa >= VMM_PCI_MMIO64_BASE && size <= VMM_PCI_MMIO64_SIZE &&
+		gpa - VMM_PCI_MMIO64_BASE <= VMM_PCI_MMIO64_SIZE - size);
+}
+
+static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_pci_dev d;
+	struct remote_fn *fn;
+	char name[64];
+	int ret = sv_rpc_decode_pci_dev(m, &d);
+
+	if (ret)
+		return ret;
+	if (d.flags & SV_RPC_PCI_F_REMOVE) {
+		pr_warn("%s: device side removed PCI function %u; hot-unplug is not supported, it stays",
+			p->name, d.index);
+		return 0;
+	}
+	if (p->fn_registered[d.index])
+		return 0; /* a restarted device side announces its functions again */
+	if (p->started)
+		pr_warn("%s: PCI function %u registered after START_VM; the guest sees it only after a rescan",
+			p->name, d.index);
+	fn = &p->fns[d.index];
+	*fn = (struct remote_fn){ .proxy = p, .index = d.index };
+	snprintf(name, sizeof(name), "%s function %u (remote)", p->link.peer, d.index);
+	ret = pci_host_add_function(p->pci, &remote_fn_ops, fn, strdup(name));
+	if (ret < 0)
+		return ret;
+	fn->slot = ret;
+	p->fn_registered[d.index] = true;
+	return 0;
+}
+
+static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_region r;
+	int ret = sv_rpc_decode_region(m, &r);
+	struct fwd_region *free_slot = NULL;
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < IO_PROXY_MAX_REGIONS; i++) {
+		struct fwd_region *fr = &p->regions[i];
+
+		if (fr->used && fr->gpa == r.gpa && fr->size == r.size) {
+			if (r.flags & SV_RPC_REGION_F_REMOVE) {
+				mmio_bus_remove(&p->vm->bus, fr->gpa);
+				fr->used = false;
+			}
+			return 0;
+		}
+		if (!fr->used && !free_slot)
+			free_slot = fr;
+	}
+	if (r.flags & SV_RPC_REGION_F_REMOVE)
+		return 0;
+	/* The device side may only claim PCI window space, never RAM or the GIC. */
+	if (!in_pci_window(r.gpa, r.size))
+		return -EPERM;
+	if (!free_slot)
+		return -ENOSPC;
+	*free_slot = (struct fwd_region){ .proxy = p, .gpa = r.gpa, .size = r.size, .used = true };
+	ret = mmio_bus_add(&p->vm->bus, r.gpa, r.size, region_mmio, free_slot, p->name);
+	if (ret)
+		free_slot->used = false;
+	return ret;
+}
+
+static int kick_ioeventfd(struct io_proxy *p, unsigned int k, bool assign)
+{
+	struct kick_binding *b = &p->kicks[k];
+	struct kvm_ioeventfd ioev = {
+		.addr = b->gpa,
+		.len = b->len,
+		.fd = p->link.kick_fds[k],
+		.datamatch = b->datamatch,
+		.flags = (b->flags & SV_RPC_IOEVENTFD_F_DATAMATCH ? KVM_IOEVENTFD_FLAG_DATAMATCH :
+								    0) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	return ioctl(p->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0 ? -errno : 0;
+}
+
+static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_ioeventfd e;
+	struct kick_binding *b;
+	int ret = sv_rpc_decode_ioeventfd(m, &e);
+
+	if (ret)
+		return ret;
+	if (e.doorbell >= p->link.nkicks)
+		return -ERANGE;
+	b = &p->kicks[e.doorbell];
+	if (b->bound) {
+		kick_ioeventfd(p, e.doorbell, false);
+		b->bound = false;
+	}
+	if (e.flags & SV_RPC_IOEVENTFD_F_REMOVE)
+		return 0;
+	if (!in_pci_window(e.addr, e.len))
+		return -EPERM;
+	*b = (struct kick_binding){ e.addr, e.datamatch, e.len, e.flags, false };
+	ret = kick_ioeventfd(p, e.doorbell, true);
+	b->bound = ret == 0;
+	pr_debug("%s: kick %u bound at 0x%llx (%d)", p->name, e.doorbell,
+		 (unsigned long long)e.addr, ret);
+	return ret;
+}
+
+static int ev_irqfd(struct io_proxy *p, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_irqfd f;
+	struct msi_msg msg;
+	int ret = sv_rpc_decode_irqfd(m, &f);
+
+	if (ret)
+		return ret;
+	if (f.event >= p->link.ncalls)
+		return -ERANGE;
+	if (!(f.flags & SV_RPC_IRQFD_F_MSI))
+		return -EOPNOTSUPP; /* wired lines go through SET_IRQ */
+	if (!p->fn_registered[f.pcidev])
+		return -ENODEV;
+	msg = (struct msi_msg){ f.addr, f.data, (uint32_t)p->fns[f.pcidev].slot << 3 };
+	ret = msi_route_set(p->vm, p->call_gsi[f.event], &msg, !(f.flags & SV_RPC_IRQFD_F_REMOVE));
+	pr_debug("%s: call %u -> MSI 0x%llx/0x%x of function %u (%d)", p->name, f.event,
+		 (unsigned long long)f.addr, f.data, f.pcidev, ret);
+	return ret;
+}
+
+static int ev_set_irq(struct io_proxy *p, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_set_irq s;
+	unsigned int spi;
+	int ret = sv_rpc_decode_set_irq(m, &s);
+
+	if (ret)
+		return ret;
+	/* irq names a PCI function; its INTA# is what changes. */
+	if (s.irq >= SV_RPC_MAX_PCI_DEVS || !p->fn_registered[s.irq])
+		return -ENODEV;
+	spi = pci_intx_spi((unsigned int)p->fns[s.irq].slot, 1);
+	if (s.level == SV_RPC_IRQ_PULSE) {
+		ret = vm_set_spi(p->vm, spi, 1);
+		return ret ? ret : vm_set_spi(p->vm, spi, 0);
+	}
+	return vm_set_spi(p->vm, spi, s.level == SV_RPC_IRQ_SET);
+}
+
+static int ev_msi(struct io_proxy *p, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_msi s;
+	struct msi_msg msg;
+	int ret = sv_rpc_decode_msi(m, &s);
+
+	if (ret)
+		return ret;
+	if (!p->fn_registered[s.pcidev])
+		return -ENODEV;
+	msg = (struct msi_msg){ s.addr, s.data, (uint32_t)p->fns[s.pcidev].slot << 3 };
+	return msi_signal(p->vm, &msg);
+}
+
+static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_hello h;
+	uint32_t reason;
+
+	switch (m->op) {
+	case SV_RPC_OP_HELLO_EVT:
+		if (sv_rpc_decode_hello(m, &h) == 0)
+			pr_info("%s: device side '%s' is up (protocol %u.%u)", p->name,
+				p->link.peer, h.version >> 16, h.version & 0xffff);
+		return 0;
+	case SV_RPC_OP_REGISTER_PCI_DEV:
+		return ev_register_pci_dev(p, m);
+	case SV_RPC_OP_MMIO_REGION:
+		return ev_mmio_region(p, m);
+	case SV_RPC_OP_IOEVENTFD:
+		return ev_ioeventfd(p, m);
+	case SV_RPC_OP_IRQFD:
+		return ev_irqfd(p, m);
+	case SV_RPC_OP_SET_IRQ:
+		return ev_set_irq(p, m);
+	case SV_RPC_OP_MSI:
+		return ev_msi(p, m);
+	case SV_RPC_OP_START_VM:
+		if (!p->started)
+			pr_info("%s: device side '%s' sent START_VM", p->name, p->link.peer);
+		p->started = true;
+		pthread_cond_broadcast(&p->cond);
+		return 0;
+	case SV_RPC_OP_RESET_EVT:
+		if (sv_rpc_decode_reset(m, &reason) == 0)
+			pr_warn("%s: device side '%s' restarted its protocol (reason %u)", p->name,
+				p->link.peer, reason);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* ---- the resp doorbell (I/O thread) ----------------------------------------- */
+
+static void proxy_send_hello(struct io_proxy *p)
+{
+	struct sv_rpc_hello h = { .version = SV_RPC_VERSION, .features = SV_RPC_FEATURES_KNOWN };
+	struct sv_rpc_msg m;
+	int slot;
+
+	if (sv_rpc_encode_hello(&m, SV_RPC_OP_HELLO, &h))
+		return;
+	slot = sv_rpc_drv_slot_alloc(&p->drv);
+	if (slot >= 0 && sv_rpc_drv_send(&p->drv, (uint32_t)slot, &m) == 0) {
+		p->hello_sent = true;
+		ring_device(p);
+	}
+}
+
+static void proxy_on_resp(void *opaque, uint32_t events)
+{
+	struct io_proxy *p = opaque;
+	struct sv_rpc_msg m;
+	uint64_t n;
+	int ret;
+
+	(void)events;
+	if (read(p->link.resp_fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (sv_rpc_drv_sync(&p->drv) == 1)
+		p->hello_sent = false; /* a new device epoch: greet it again */
+	while ((ret = sv_rpc_drv_recv_reply(&p->drv, &m)) != -EAGAIN) {
+		if (ret) {
+			proxy_log_peer_error(p, "corrupt reply ring flushed");
+			break;
+		}
+		if (m.op == SV_RPC_OP_HELLO) {
+			struct sv_rpc_hello h;
+
+			if (m.status || sv_rpc_decode_hello(&m, &h))
+				pr_warn("%s: HELLO refused (%d)", p->name, m.status);
+			continue;
+		}
+		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting) {
+			p->slots[m.slot].done = true;
+			p->slots[m.slot].status = m.status;
+			p->slots[m.slot].data = m.arg[1];
+		}
+	}
+	while ((ret = sv_rpc_drv_recv_event(&p->drv, &m)) != -EAGAIN) {
+		int err;
+
+		if (ret) {
+			proxy_log_peer_error(p, "corrupt event ring");
+			break;
+		}
+		err = proxy_handle_event(p, &m);
+		if (err) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "%s event rejected: %s", sv_rpc_op_name(m.op),
+				 strerror(-err));
+			proxy_log_peer_error(p, what);
+		}
+	}
+	if (!p->hello_sent && sv_rpc_drv_connected(&p->drv))
+		proxy_send_hello(p);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s)
+{
+	struct timespec deadline;
+	int ret = 0;
+
+	deadline_after_ms(&deadline, timeout_s * 1000);
+	pthread_mutex_lock(&p->lock);
+	while (!p->started && ret == 0)
+		ret = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+	ret = p->started ? 0 : -ETIMEDOUT;
+	pthread_mutex_unlock(&p->lock);
+	if (ret)
+		pr_err("%s: device VM '%s' sent no START_VM within %u s; is it running, with splitvirt.ko loaded and its devmodel serving link %u? (--start-timeout to wait longer)",
+		       p->name, p->link.peer, timeout_s, p->link.id);
+	return ret;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void io_proxy_destroy(struct io_proxy *p)
+{
+	if (!p)
+		return;
+	for (unsigned int k = 0; k < p->link.nkicks; k++) {
+		if (p->kicks[k].bound)
+			kick_ioeventfd(p, k, false);
+	}
+	for (unsigned int i = 0; i < p->link.ncalls; i++) {
+		if (p->call_gsi[i] >= 0)
+			msi_irqfd_unbind(p->vm, p->call_gsi[i], p->link.call_fds[i]);
+	}
+	if (p->iobuf)
+		munmap(p->iobuf, p->iobuf_size);
+	close_fd(&p->link.iobuf_fd);
+	close_fd(&p->link.req_fd);
+	close_fd(&p->link.resp_fd);
+	for (unsigned int i = 0; i < p->link.nkicks; i++)
+		close_fd(&p->link.kick_fds[i]);
+	for (unsigned int i = 0; i < p->link.ncalls; i++)
+		close_fd(&p->link.call_fds[i]);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static int proxy_map_iobuf(struct io_proxy *p)
+{
+	struct stat st;
+	int ret;
+
+	if (fstat(p->link.iobuf_fd, &st) < 0)
+		return -errno;
+	if (st.st_size < (off_t)SV_RPC_MIN_SIZE || st.st_size > (off_t)SV_RPC_MAX_SIZE)
+		return -EINVAL;
+	p->iobuf_size = (uint32_t)st.st_size;
+	p->iobuf =
+		mmap(NULL, p->iobuf_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->link.iobuf_fd, 0);
+	if (p->iobuf == MAP_FAILED) {
+		p->iobuf = NULL;
+		return -errno;
+	}
+	ret = sv_rpc_drv_open(&p->drv, p->iobuf, p->iobuf_size);
+	if (ret)
+		pr_err("%s: the iobuf is not a valid splitvirt RPC buffer (%s)", p->name,
+		       strerror(-ret));
+	return ret;
+}
+
+int io_proxy_create(struct vm *vm, struct pci_host *pci, struct io_loop *loop,
+		    const struct vmm_link_arg *link, struct io_proxy **out)
+{
+	struct io_proxy *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	p->vm = vm;
+	p->pci = pci;
+	p->link = *link;
+	snprintf(p->name, sizeof(p->name), "link%u(%s)", link->id, link->peer);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	for (unsigned int i = 0; i < VMM_LINK_MAX_FDS; i++)
+		p->call_gsi[i] = -1;
+	ret = proxy_map_iobuf(p);
+	if (ret)
+		goto fail;
+	for (unsigned int i = 0; i < link->ncalls; i++) {
+		p->call_gsi[i] = msi_route_alloc(vm);
+		ret = p->call_gsi[i] < 0 ? p->call_gsi[i] :
+					   msi_irqfd_bind(vm, p->call_gsi[i], link->call_fds[i]);
+		if (ret)
+			goto fail;
+	}
+	ret = io_loop_add(loop, link->resp_fd, EPOLLIN, proxy_on_resp, p);
+	if (ret)
+		goto fail;
+	/* Let a device side that is already up see our new epoch. */
+	ring_device(p);
+	pr_info("%s: devices from device VM '%s' (%u kicks, %u calls)", p->name, link->peer,
+		link->nkicks, link->ncalls);
+	*out = p;
+	return 0;
+fail:
+	pr_err("%s: %s", p->name, strerror(-ret));
+	io_proxy_destroy(p);
+	return ret;
+}
