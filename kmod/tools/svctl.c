@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svctl: a small client of /dev/splitvirt (<splitvirt/kmod_uapi.h>) for
+ * trying splitvirt.ko by hand and from board scenarios.
+ *
+ *   svctl list                      links and their state
+ *   svctl info ID                   one link (SV_GET_LINK_INFO)
+ *   svctl hold ID SECONDS           keep a VM handle open (module refcount tests)
+ *   svctl serve ID [-v VAL] [-n N] [-t SEC] [-s]
+ *                                   open a VM handle, announce START_VM with -s,
+ *                                   answer MMIO reads with VAL and writes with
+ *                                   success, N requests or SEC seconds
+ *   svctl ctltest                   control-device checks (works with no link)
+ *   svctl selftest ID               every VM-handle ioctl, good and bad arguments
+ *
+ * Exit status 0 on success; the tests print "N passed, N failed".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <splitvirt/kmod_uapi.h>
+#include <splitvirt/rpc.h>
+
+#define DEV "/dev/splitvirt"
+#define MAX_SCAN_IDS 1024u
+
+static int passed, failed;
+
+static int open_ctl(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "svctl: %s: %s\n", DEV, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void print_info(const struct sv_link_info *i)
+{
+	printf("link %u \"%.32s\": kicks %u calls %u iobuf %u RAM %#llx+%#llx %s%s%s%s\n",
+	       i->link_id, i->name, i->nr_kicks, i->nr_calls, i->iobuf_size,
+	       (unsigned long long)i->ram_gpa, (unsigned long long)i->ram_size,
+	       i->connected ? "connected" : "not-connected",
+	       (i->flags & SV_LINK_F_KICK_IRQS) ? " kick-irqs" : "",
+	       (i->flags & SV_LINK_F_POLLED) ? " polled" : "", (i->flags & SV_LINK_F_OPEN) ? " open" : "");
+}
+
+static int cmd_list(void)
+{
+	int fd = open_ctl();
+	int n = ioctl(fd, SV_GET_NR_LINKS);
+	int found = 0;
+
+	if (n < 0) {
+		perror("SV_GET_NR_LINKS");
+		return 1;
+	}
+	printf("%d link(s)\n", n);
+	/* Link ids are small (topology order): scan until all are found. */
+	for (unsigned int id = 0; id < MAX_SCAN_IDS && found < n; id++) {
+		struct sv_link_info info = { .link_id = id };
+
+		if (ioctl(fd, SV_GET_LINK_INFO, &info) == 0) {
+			print_info(&info);
+			found++;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_info(unsigned int id)
+{
+	int fd = open_ctl();
+	struct sv_link_info info = { .link_id = id };
+
+	if (ioctl(fd, SV_GET_LINK_INFO, &info)) {
+		fprintf(stderr, "svctl: link %u: %s\n", id, strerror(errno));
+		return 1;
+	}
+	print_info(&info);
+	close(fd);
+	return 0;
+}
+
+static int open_vm(unsigned int id)
+{
+	int fd = open_ctl();
+	int vm = ioctl(fd, SV_CREATE_VM, (unsigned long)id);
+
+	if (vm < 0) {
+		fprintf(stderr, "svctl: SV_CREATE_VM %u: %s\n", id, strerror(errno));
+		exit(1);
+	}
+	close(fd);
+	return vm;
+}
+
+static int cmd_hold(unsigned int id, unsigned int seconds)
+{
+	int vm = open_vm(id);
+
+	printf("svctl: holding a VM handle of link %u for %u s\n", id, seconds);
+	fflush(stdout);
+	sleep(seconds);
+	close(vm);
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* An ioctl that may find the event ring full: retry for a while. */
+static int ioctl_retry(int fd, unsigned long cmd, void *arg)
+{
+	for (int i = 0; i < 1000; i++) {
+		int ret = ioctl(fd, cmd, arg);
+
+		if (ret == 0 || errno != EAGAIN)
+			return ret;
+		usleep(1000);
+	}
+	return -1;
+}
+
+static int cmd_serve(unsigned int id, uint64_t value, long count, double timeout, int start)
+{
+	int vm = open_vm(id);
+	struct sv_link_info info;
+	double end = now() + timeout;
+	long served = 0;
+
+	if (ioctl(vm, SV_VM_GET_INFO, &info)) {
+		perror("SV_VM_GET_INFO");
+		return 1;
+	}
+	print_info(&info);
+	if (start && ioctl_retry(vm, SV_VM_START_VM, NULL)) {
+		perror("SV_VM_START_VM");
+		return 1;
+	}
+	while ((count < 0 || served < count) && now() < end) {
+		struct pollfd p = { .fd = vm, .events = POLLIN };
+		struct sv_ioreq io;
+		int ret = poll(&p, 1, 200);
+
+		if (ret < 0) {
+			perror("poll");
+			return 1;
+		}
+		if (p.revents & (POLLHUP | POLLERR)) {
+			fprintf(stderr, "svctl: link %u went away\n", id);
+			return 1;
+		}
+		while (ioctl(vm, SV_VM_GET_IO, &io) == 0) {
+			if (io.dir == SV_IOREQ_RESET) {
+				printf("svctl: driver side reset (reason %llu)\n",
+				       (unsigned long long)io.data);
+				continue;
+			}
+			printf("svctl: %s as %#x addr %#llx size %u data %#llx\n",
+			       io.dir == SV_RPC_MMIO_WRITE ? "write" : "read", io.as,
+			       (unsigned long long)io.addr, io.size, (unsigned long long)io.data);
+			if (io.dir == SV_RPC_MMIO_READ)
+				io.data = value;
+			io.status = 0;
+			if (ioctl_retry(vm, SV_VM_COMPLETE_IO, &io))
+				fprintf(stderr, "svctl: complete %#x: %s\n", io.id, strerror(errno));
+			served++;
+		}
+	}
+	printf("svctl: served %ld request(s)\n", served);
+	close(vm);
+	return 0;
+}
+
+#define CHECK(what, expr)                                                                     \
+	do {                                                                                  \
+		if (expr) {                                                                   \
+			passed++;                                                             \
+		} else {                                                                      \
+			failed++;                                                             \
+			printf("FAIL: %s (errno %d %s)\n", what, errno, strerror(errno));     \
+		}                                                                             \
+	} while (0)
+
+/* ioctl expected to fail with exactly err. */
+#define EXPECT_ERR(what, call, err) CHECK(what, (call) == -1 && errno == (err))
+/* Succeeds, or, for transient events with no driver side, ENOTCONN. */
+#define EXPECT_OK(what, call) CHECK(what, (call) == 0)
+
+static int finish(void)
+{
+	printf("svctl: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
+static int cmd_ctltest(void)
+{
+	int fd = open_ctl();
+	struct sv_link_info info = { .link_id = 0xfffffff0u };
+	int n = ioctl(fd, SV_GET_NR_LINKS);
+
+	CHECK("SV_GET_NR_LINKS", n >= 0);
+	EXPECT_ERR("LINK_INFO of an unknown link", ioctl(fd, SV_GET_LINK_INFO, &info), ENOENT);
+	EXPECT_ERR("CREATE_VM of an unknown link", ioctl(fd, SV_CREATE_VM, 0xfffffff0ul), ENOENT);
+	EXPECT_ERR("CREATE_VM of an id > 32 bits", ioctl(fd, SV_CREATE_VM, ~0ul), ENOENT);
+	EXPECT_ERR("unknown ioctl", ioctl(fd, _IO(SV_IOCTL_TYPE, 0x7f)), ENOTTY);
+	if (n == 0)
+		EXPECT_ERR("CREATE_VM with no links", ioctl(fd, SV_CREATE_VM, 0ul), ENOENT);
+	close(fd);
+	return finish();
+}
+
+static int transient_ok(int ret)
+{
+	return ret == 0 || (ret == -1 && (errno == ENOTCONN || errno == EAGAIN));
+}
+
+static int cmd_selftest(unsigned int id)
+{
+	int ctl = open_ctl();
+	int vm = open_vm(id);
+	int e1 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int e2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct sv_link_info info, info2 = { .link_id = id };
+	struct sv_ioreq io;
+	void *ram;
+
+	CHECK("GET_INFO", ioctl(vm, SV_VM_GET_INFO, &info) == 0);
+	CHECK("LINK_INFO", ioctl(ctl, SV_GET_LINK_INFO, &info2) == 0);
+	CHECK("same info", info.ram_size == info2.ram_size && info.link_id == id);
+	CHECK("handle open flag", info2.flags & SV_LINK_F_OPEN);
+	EXPECT_ERR("second CREATE_VM", ioctl(ctl, SV_CREATE_VM, (unsigned long)id), EBUSY);
+
+	/* RAM mapping */
+	ram = mmap(NULL, info.ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	CHECK("mmap RAM", ram != MAP_FAILED);
+	if (ram != MAP_FAILED) {
+		volatile uint32_t *first = ram;
+		volatile uint32_t *last = (uint32_t *)((char *)ram + info.ram_size - 4);
+
+		(void)*first;
+		(void)*last;
+		munmap(ram, info.ram_size);
+	}
+	CHECK("mmap past RAM", mmap(NULL, info.ram_size + 4096, PROT_READ, MAP_SHARED, vm, 0) ==
+				       MAP_FAILED && errno == EINVAL);
+	CHECK("mmap at RAM end", mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, info.ram_size) ==
+					 MAP_FAILED && errno == EINVAL);
+	CHECK("private mmap", mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, vm, 0) == MAP_FAILED &&
+				      errno == EINVAL);
+
+	/* Requests */
+	memset(&io, 0, sizeof(io));
+	io.id = 0x12345600;
+	EXPECT_ERR("COMPLETE_IO of a stale id", ioctl(vm, SV_VM_COMPLETE_IO, &io), ESTALE);
+	io.status = 1;
+	EXPECT_ERR("COMPLETE_IO positive status", ioctl(vm, SV_VM_COMPLETE_IO, &io), EINVAL);
+
+	/* ioeventfd */
+	if (info.nr_kicks) {
+		struct sv_ioeventfd a = { .gpa = 0x10001000, .len = 4, .fd = e1, .kick = 0 };
+		struct sv_ioeventfd b = a;
+
+		b.len = 3;
+		EXPECT_ERR("ioeventfd len 3", ioctl(vm, SV_VM_IOEVENTFD, &b), EINVAL);
+		b = a;
+		b.kick = info.nr_kicks;
+		EXPECT_ERR("ioeventfd kick out of range", ioctl(vm, SV_VM_IOEVENTFD, &b), EINVAL);
+		b = a;
+		b.flags = SV_IOEVENTFD_F_DATAMATCH;
+		b.len = 1;
+		b.datamatch = 0x100;
+		EXPECT_ERR("datamatch too wide", ioctl(vm, SV_VM_IOEVENTFD, &b), EINVAL);
+		b = a;
+		b.fd = 0;
+		CHECK("ioeventfd on a non-eventfd", ioctl(vm, SV_VM_IOEVENTFD, &b) == -1);
+		EXPECT_OK("ioeventfd assign", ioctl_retry(vm, SV_VM_IOEVENTFD, &a));
+		EXPECT_ERR("ioeventfd duplicate", ioctl(vm, SV_VM_IOEVENTFD, &a), EEXIST);
+		b = a;
+		b.gpa += 4;
+		b.fd = e2;
+		EXPECT_ERR("other eventfd on the same kick", ioctl(vm, SV_VM_IOEVENTFD, &b), EBUSY);
+		b.fd = e1;
+		EXPECT_OK("second address, same kick", ioctl_retry(vm, SV_VM_IOEVENTFD, &b));
+		b.flags = SV_IOEVENTFD_F_DEASSIGN;
+		EXPECT_OK("ioeventfd deassign", ioctl_retry(vm, SV_VM_IOEVENTFD, &b));
+		EXPECT_ERR("ioeventfd deassign again", ioctl(vm, SV_VM_IOEVENTFD, &b), ENOENT);
+		/* a stays registered: closing the handle must clean it up. */
+	}
+
+	/* irqfd */
+	if (info.nr_calls) {
+		struct sv_irqfd f = { .fd = e2, .call = 0, .flags = SV_IRQFD_F_MSI,
+				      .msi_addr = 0x8090040, .msi_data = 0x40, .pcidev = 1 };
+		struct sv_irqfd g = f;
+		uint64_t one = 1;
+
+		g.call = info.nr_calls;
+		EXPECT_ERR("irqfd call out of range", ioctl(vm, SV_VM_IRQFD, &g), EINVAL);
+		g = f;
+		g.flags = 0;
+		g.line = 5000;
+		EXPECT_ERR("irqfd line out of range", ioctl(vm, SV_VM_IRQFD, &g), EINVAL);
+		g = f;
+		g.pcidev = 300;
+		EXPECT_ERR("irqfd pcidev out of range", ioctl(vm, SV_VM_IRQFD, &g), EINVAL);
+		EXPECT_OK("irqfd assign", ioctl_retry(vm, SV_VM_IRQFD, &f));
+		CHECK("signal irqfd", write(e2, &one, 8) == 8);
+		f.msi_data = 0x41;
+		EXPECT_OK("irqfd re-route", ioctl_retry(vm, SV_VM_IRQFD, &f));
+		CHECK("signal irqfd again", write(e2, &one, 8) == 8);
+		CHECK("irqfd consumed the count", read(e2, &one, 8) == -1 || one != 2);
+		f.flags = SV_IRQFD_F_DEASSIGN;
+		EXPECT_OK("irqfd deassign", ioctl_retry(vm, SV_VM_IRQFD, &f));
+		EXPECT_ERR("irqfd deassign again", ioctl(vm, SV_VM_IRQFD, &f), ENOENT);
+		f.flags = SV_IRQFD_F_MSI;
+		EXPECT_OK("irqfd assign, left for close", ioctl_retry(vm, SV_VM_IRQFD, &f));
+	}
+
+	/* Events */
+	{
+		struct sv_pci_dev pd = { .index = 256 };
+		struct sv_mmio_region r = { .gpa = 0x10000000, .size = 0 };
+		struct sv_set_irq si = { .irq = 5000 };
+		struct sv_msi msi = { .addr = 0x8090040, .data = 1, .pcidev = 300 };
+
+		EXPECT_ERR("PCI dev index 256", ioctl(vm, SV_VM_REGISTER_PCI_DEV, &pd), EINVAL);
+		pd.index = 0;
+		EXPECT_OK("PCI dev 0", ioctl_retry(vm, SV_VM_REGISTER_PCI_DEV, &pd));
+		EXPECT_ERR("region of size 0", ioctl(vm, SV_VM_MMIO_REGION, &r), EINVAL);
+		r.size = 0x100000;
+		EXPECT_OK("region", ioctl_retry(vm, SV_VM_MMIO_REGION, &r));
+		r.flags = SV_RPC_REGION_F_REMOVE;
+		EXPECT_OK("region remove", ioctl_retry(vm, SV_VM_MMIO_REGION, &r));
+		EXPECT_ERR("region remove again", ioctl(vm, SV_VM_MMIO_REGION, &r), ENOENT);
+		r.flags = 0;
+		EXPECT_OK("region again", ioctl_retry(vm, SV_VM_MMIO_REGION, &r));
+		EXPECT_ERR("SET_IRQ irq 5000", ioctl(vm, SV_VM_SET_IRQ, &si), EINVAL);
+		si.irq = 40;
+		si.level = 3;
+		EXPECT_ERR("SET_IRQ level 3", ioctl(vm, SV_VM_SET_IRQ, &si), EINVAL);
+		si.level = SV_RPC_IRQ_PULSE;
+		CHECK("SET_IRQ", transient_ok(ioctl(vm, SV_VM_SET_IRQ, &si)));
+		EXPECT_ERR("MSI pcidev 300", ioctl(vm, SV_VM_MSI, &msi), EINVAL);
+		msi.pcidev = 0;
+		CHECK("MSI", transient_ok(ioctl(vm, SV_VM_MSI, &msi)));
+		EXPECT_OK("START_VM", ioctl_retry(vm, SV_VM_START_VM, NULL));
+		EXPECT_OK("RESET", ioctl(vm, SV_VM_RESET));
+		EXPECT_ERR("GET_IO with nothing queued", ioctl(vm, SV_VM_GET_IO, &io), EAGAIN);
+		EXPECT_ERR("unknown VM ioctl", ioctl(vm, _IO(SV_IOCTL_TYPE, 0x7f)), ENOTTY);
+	}
+
+	close(vm);
+	vm = ioctl(ctl, SV_CREATE_VM, (unsigned long)id);
+	CHECK("reopen after close", vm >= 0);
+	if (vm >= 0) {
+		/* The old ioeventfd went away with the old handle. */
+		struct sv_ioeventfd a = { .gpa = 0x10001000, .len = 4, .fd = e1, .kick = 0 };
+
+		if (info.nr_kicks)
+			EXPECT_OK("old ioeventfd gone", ioctl_retry(vm, SV_VM_IOEVENTFD, &a));
+		close(vm);
+	}
+	close(e1);
+	close(e2);
+	close(ctl);
+	return finish();
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: svctl list | info ID | hold ID SEC | serve ID [-v VAL] [-n N] "
+			"[-t SEC] [-s] | ctltest | selftest ID\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "list"))
+		return cmd_list();
+	if (!strcmp(argv[1], "ctltest"))
+		return cmd_ctltest();
+	if (argc < 3)
+		usage();
+	unsigned int id = strtoul(argv[2], NULL, 0);
+
+	if (!strcmp(argv[1], "info"))
+		return cmd_info(id);
+	if (!strcmp(argv[1], "hold"))
+		return cmd_hold(id, argc > 3 ? strtoul(argv[3], NULL, 0) : 10);
+	if (!strcmp(argv[1], "selftest"))
+		return cmd_selftest(id);
+	if (!strcmp(argv[1], "serve")) {
+		uint64_t value = 0xffffffff;
+		long count = -1;
+		double timeout = 10;
+		int start = 0;
+
+		for (int i = 3; i < argc; i++) {
+			if (!strcmp(argv[i], "-v") && i + 1 < argc)
+				value = strtoull(argv[++i], NULL, 0);
+			else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+				count = strtol(argv[++i], NULL, 0);
+			else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+				timeout = strtod(argv[++i], NULL);
+			else if (!strcmp(argv[i], "-s"))
+				start = 1;
+			else
+				usage();
+		}
+		return cmd_serve(id, value, count, timeout, start);
+	}
+	usage();
+	return 2;
+}
