@@ -59,8 +59,9 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"      --log-level LVL   error, warn, info or debug (default info; env SPLITVIRT_LOG)\n"
 		"\nLocal virtio-pci devices (served in this process):\n"
 		"      --disk FILE[,ro]  virtio-blk over a raw image file (repeatable, up to %d)\n"
-		"      --net tap=NAME[,mac=MAC]\n"
-		"                        virtio-net over an existing tap device (repeatable, up to %d)\n"
+		"      --net tap=NAME[,mac=MAC][,bridge=BR]\n"
+		"                        virtio-net over tap NAME (created if missing; added to\n"
+		"                        bridge BR and brought up if given; repeatable, up to %d)\n"
 		"      --console         virtio-console (hvc0) on the vmm's stdin/stdout\n"
 		"      --rng             virtio-rng fed by getrandom()\n"
 		"\nCross-VM links (normally set up by the splitvirt supervisor):\n"
@@ -139,6 +140,11 @@ int vmm_parse_net(const char *text, struct vmm_net_arg *net, char *err, size_t e
 				return fail(err, errlen,
 					    "--net %s: tap name must be 1-15 characters", text);
 			strcpy(net->tap, kv + 4);
+		} else if (!strncmp(kv, "bridge=", 7)) {
+			if (!kv[7] || strlen(kv + 7) >= sizeof(net->bridge))
+				return fail(err, errlen,
+					    "--net %s: bridge name must be 1-15 characters", text);
+			strcpy(net->bridge, kv + 7);
 		} else if (!strncmp(kv, "mac=", 4)) {
 			if (parse_mac(kv + 4, net->mac))
 				return fail(
@@ -147,9 +153,10 @@ int vmm_parse_net(const char *text, struct vmm_net_arg *net, char *err, size_t e
 					text, kv + 4);
 			net->has_mac = 1;
 		} else {
-			return fail(err, errlen,
-				    "--net %s: unknown option '%s' (use tap=NAME,mac=MAC)", text,
-				    kv);
+			return fail(
+				err, errlen,
+				"--net %s: unknown option '%s' (use tap=NAME,mac=MAC,bridge=BR)",
+				text, kv);
 		}
 	}
 	if (!net->tap[0])

@@ -24,6 +24,7 @@ struct vmm_disk_arg {
 
 struct vmm_net_arg {
 	char tap[16]; /* IFNAMSIZ */
+	char bridge[16]; /* enslave the tap to this bridge, "" = leave it alone */
 	uint8_t mac[6];
 	int has_mac;
 };
@@ -65,7 +66,7 @@ struct vmm_args {
 int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *err, size_t errlen);
 /* Parses "FILE[,ro]"; -EINVAL with a message in err. */
 int vmm_parse_disk(const char *text, struct vmm_disk_arg *disk, char *err, size_t errlen);
-/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]"; -EINVAL with a message in err. */
+/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX][,bridge=BR]"; -EINVAL with a message in err. */
 int vmm_parse_net(const char *text, struct vmm_net_arg *net, char *err, size_t errlen);
 void vmm_args_usage(FILE *out, const char *prog);
 

@@ -6,6 +6,7 @@
 #include <splitvirt/virtio_net.h>
 
 #include "devices.h"
+#include "tap_bridge.h"
 
 /* Attaches to tap NAME (created if it does not exist; bridging it is the host's job). */
 int devices_add_net(struct vmm_devices *d, const struct vmm_net_arg *net)
@@ -22,6 +23,15 @@ int devices_add_net(struct vmm_devices *d, const struct vmm_net_arg *net)
 		       ret == -EPERM ? " (needs CAP_NET_ADMIN or a tap owned by this user)" : "");
 		return ret;
 	}
+	if (net->bridge[0]) {
+		ret = tap_bridge_attach(name, net->bridge);
+		if (ret) {
+			pr_err("--net tap=%s: adding it to bridge %s: %s%s", name, net->bridge,
+			       strerror(-ret), ret == -ENODEV ? " (does the bridge exist?)" : "");
+			virtio_net_backend_close(be);
+			return ret;
+		}
+	}
 	if (net->has_mac)
 		memcpy(params.mac, net->mac, 6);
 	ret = virtio_net_create(&dev, &d->gmem, be, &params);
@@ -29,6 +39,7 @@ int devices_add_net(struct vmm_devices *d, const struct vmm_net_arg *net)
 		pr_err("--net tap=%s: %s", net->tap, strerror(-ret));
 		return ret;
 	}
-	pr_info("virtio-net: tap %s%s", name, be->offloads ? ", with offloads" : "");
+	pr_info("virtio-net: tap %s%s%s%s", name, net->bridge[0] ? " on bridge " : "", net->bridge,
+		be->offloads ? ", with offloads" : "");
 	return devices_add_virtio(d, dev, name);
 }

@@ -88,8 +88,8 @@ static void test_devices(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&a, "-k", "K", "--disk", "/d/a.img", "--disk", "b.img,ro", "--net",
-			       "tap=tap0,mac=52:54:00:00:00:01", "--net", "tap=tap1", "--rng",
-			       "--console"),
+			       "tap=tap0,mac=52:54:00:00:00:01", "--net", "tap=tap1,bridge=br0",
+			       "--rng", "--console"),
 			 0);
 	assert_int_equal(a.ndisks, 2);
 	assert_string_equal(a.disks[0].path, "/d/a.img");
@@ -101,6 +101,8 @@ static void test_devices(void **state)
 	assert_true(a.nets[0].has_mac);
 	assert_int_equal(a.nets[0].mac[5], 1);
 	assert_false(a.nets[1].has_mac);
+	assert_string_equal(a.nets[1].bridge, "br0");
+	assert_string_equal(a.nets[0].bridge, "");
 	assert_true(a.rng);
 	assert_true(a.console);
 }
