@@ -212,7 +212,7 @@ int sv_topo_load(const char *path, unsigned int flags, struct sv_topology **out,
 		 struct sv_topo_diags *diags)
 {
 	char *text = NULL, *copy, *dir, *absdir;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	*out = NULL;

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `splitvirt check TOPOLOGY`: parse, validate, summarize. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include <splitvirt/log.h>
+
+#include "supervisor.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: splitvirt check [options] TOPOLOGY\n"
+		"Parses and validates a topology file and prints its VMs, links and devices,\n"
+		"or every problem found as FILE:LINE:COLUMN: error: message.\n\n"
+		"      --no-file-check   do not require kernel, initrd and disk files to exist here\n"
+		"                        (for paths that exist only inside the board)\n"
+		"  -q, --quiet           no summary, only problems\n"
+		"      --log-level LVL   error, warn, info or debug\n"
+		"  -h, --help            this text\n\n"
+		"Exit status: 0 if the topology is valid (warnings allowed), 1 if not, 2 on\n"
+		"bad arguments.\n");
+}
+
+int sv_cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-file-check", no_argument, NULL, 'F' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int flags = SV_TOPO_CHECK_FILES;
+	struct sv_topology *t;
+	bool quiet = false;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		enum sv_log_level level;
+
+		switch (opt) {
+		case 'F':
+			flags &= ~SV_TOPO_CHECK_FILES;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'L':
+			if (sv_log_parse_level(optarg, &level)) {
+				pr_err("--log-level %s: use error, warn, info or debug", optarg);
+				return 2;
+			}
+			sv_log_set_level(level);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	t = sv_load_and_report(argv[optind], flags);
+	if (!t)
+		return 1;
+	if (!quiet)
+		sv_print_summary(stdout, t);
+	sv_topo_free(t);
+	return 0;
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `splitvirt run TOPOLOGY`: options, then sv_run(). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/size.h>
+
+#include "supervisor.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: splitvirt run [options] TOPOLOGY\n"
+		"Creates the shared objects of a topology and runs one vmm per VM, device VMs\n"
+		"first; each vmm gets only the memory and doorbells the topology grants it.\n\n"
+		"      --vmm PATH         the vmm program (default: vmm, searched in PATH)\n"
+		"      --no-file-check    do not check kernel, initrd and disk files beforehand\n"
+		"      --run-dir DIR      where the state file goes (default $SPLITVIRT_RUN_DIR,\n"
+		"                         else " SV_DEFAULT_RUN_DIR ")\n"
+		"      --stop-timeout S   seconds between SIGTERM and SIGKILL when stopping (default %d)\n"
+		"      --log-level LVL    error, warn, info or debug; also passed on to the vmms\n"
+		"  -h, --help             this text\n\n"
+		"SIGINT or SIGTERM stops every VM. Exit status: 0 if every driver and standalone\n"
+		"VM exited with 0, else the status of the first one that did not (128+N if killed\n"
+		"by signal N); 1 if the topology is invalid or the objects cannot be created;\n"
+		"2 on bad arguments.\n",
+		SV_DEFAULT_STOP_TIMEOUT);
+}
+
+int sv_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vmm", required_argument, NULL, 'V' },
+		{ "no-file-check", no_argument, NULL, 'F' },
+		{ "run-dir", required_argument, NULL, 'R' },
+		{ "stop-timeout", required_argument, NULL, 'S' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sv_run_opts ro = { .vmm_path = "vmm", .stop_timeout = SV_DEFAULT_STOP_TIMEOUT };
+	unsigned int flags = SV_TOPO_CHECK_FILES;
+	const char *run_dir = NULL;
+	struct sv_topology *t;
+	unsigned long secs;
+	int opt, status;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		enum sv_log_level level;
+
+		switch (opt) {
+		case 'V':
+			ro.vmm_path = optarg;
+			break;
+		case 'F':
+			flags &= ~SV_TOPO_CHECK_FILES;
+			break;
+		case 'R':
+			run_dir = optarg;
+			break;
+		case 'S':
+			if (sv_parse_uint(optarg, 0, 3600, &secs)) {
+				pr_err("--stop-timeout %s: give 0 to 3600 seconds", optarg);
+				return 2;
+			}
+			ro.stop_timeout = (unsigned int)secs;
+			break;
+		case 'L':
+			if (sv_log_parse_level(optarg, &level)) {
+				pr_err("--log-level %s: use error, warn, info or debug", optarg);
+				return 2;
+			}
+			sv_log_set_level(level);
+			/* The vmms read the same variable. */
+			setenv("SPLITVIRT_LOG", optarg, 1);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	ro.run_dir = sv_run_dir(run_dir);
+	t = sv_load_and_report(argv[optind], flags);
+	if (!t)
+		return 1;
+	status = sv_run(t, &ro);
+	sv_topo_free(t);
+	return status;
+}

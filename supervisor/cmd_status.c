@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `splitvirt status`: what runs, from the state files in the run folder. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <splitvirt/log.h>
+
+#include "supervisor.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: splitvirt status [options]\n"
+		"Lists the VMs of every running topology (from the state files).\n\n"
+		"      --json            one JSON object per line, one per topology\n"
+		"      --run-dir DIR     where the state files are (default $SPLITVIRT_RUN_DIR,\n"
+		"                        else " SV_DEFAULT_RUN_DIR ")\n"
+		"      --log-level LVL   error, warn, info or debug\n"
+		"  -h, --help            this text\n\n"
+		"Exit status: 0 (also when nothing runs), 1 if the run folder is unreadable.\n");
+}
+
+static void uptime(char *buf, size_t size, const struct sv_state_vm *vm, long long now)
+{
+	long long s = now - vm->started;
+
+	if (strcmp(vm->state, "running") && strcmp(vm->state, "starting")) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if (s < 0)
+		s = 0;
+	snprintf(buf, size, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+}
+
+static void print_table(const struct sv_state *st, bool stale)
+{
+	long long now = (long long)time(NULL);
+
+	printf("topology %s (%s), supervisor pid %d%s\n", st->name, st->path, st->supervisor,
+	       stale ? " -- STALE: the supervisor is gone; remove the state file" : "");
+	printf("  %-20s %-10s %7s  %-10s %9s %8s  %s\n", "VM", "ROLE", "PID", "STATE", "UPTIME",
+	       "MEMORY", "LINKS");
+	for (unsigned int i = 0; i < st->nr_vms; i++) {
+		const struct sv_state_vm *vm = &st->vms[i];
+		char up[32];
+
+		uptime(up, sizeof(up), vm, now);
+		printf("  %-20s %-10s %7d  %-10s %9s %7lluM  %s\n", vm->name, vm->role, vm->pid,
+		       vm->state, up, vm->memory >> 20, vm->links);
+	}
+}
+
+/* Names are [A-Za-z0-9_-] and paths come from our own argv: only '"' and '\\' need escaping. */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s >= 0x20)
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_json(const struct sv_state *st, bool stale)
+{
+	long long now = (long long)time(NULL);
+
+	printf("{\"topology\":");
+	json_string(st->name);
+	printf(",\"path\":");
+	json_string(st->path);
+	printf(",\"supervisor\":%d,\"stale\":%s,\"vms\":[", st->supervisor,
+	       stale ? "true" : "false");
+	for (unsigned int i = 0; i < st->nr_vms; i++) {
+		const struct sv_state_vm *vm = &st->vms[i];
+
+		printf("%s{\"name\":", i ? "," : "");
+		json_string(vm->name);
+		printf(",\"role\":");
+		json_string(vm->role);
+		printf(",\"pid\":%d,\"state\":", vm->pid);
+		json_string(vm->state);
+		printf(",\"uptime\":%lld,\"memory\":%llu,\"links\":",
+		       vm->started ? now - vm->started : 0, vm->memory);
+		json_string(vm->links);
+		putchar('}');
+	}
+	printf("]}\n");
+}
+
+int sv_cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "run-dir", required_argument, NULL, 'R' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *run_dir = NULL;
+	unsigned int shown = 0;
+	bool json = false;
+	struct dirent *e;
+	DIR *d;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		enum sv_log_level level;
+
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'R':
+			run_dir = optarg;
+			break;
+		case 'L':
+			if (sv_log_parse_level(optarg, &level)) {
+				pr_err("--log-level %s: use error, warn, info or debug", optarg);
+				return 2;
+			}
+			sv_log_set_level(level);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	run_dir = sv_run_dir(run_dir);
+	d = opendir(run_dir);
+	if (!d && errno != ENOENT) {
+		pr_err("cannot read %s: %s", run_dir, strerror(errno));
+		return 1;
+	}
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct sv_state *st;
+		char *path;
+
+		if (e->d_name[0] == '.' || len < 7 || strcmp(e->d_name + len - 6, ".state"))
+			continue;
+		st = malloc(sizeof(*st));
+		if (!st || asprintf(&path, "%s/%s", run_dir, e->d_name) < 0) {
+			free(st);
+			break;
+		}
+		if (sv_state_read(path, st) == 0) {
+			bool stale = !sv_state_alive(st);
+
+			if (json)
+				print_json(st, stale);
+			else
+				print_table(st, stale);
+			shown++;
+		} else {
+			pr_warn("%s is not a splitvirt state file; ignored", path);
+		}
+		free(path);
+		free(st);
+	}
+	if (d)
+		closedir(d);
+	if (!shown && !json)
+		printf("no topology is running (no state files in %s)\n", run_dir);
+	return 0;
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/* splitvirt: the supervisor CLI (run, check, status). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <splitvirt/log.h>
+
+#include "supervisor.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: splitvirt [--log-level LVL] COMMAND [options] ...\n"
+		"Runs topologies of VMs whose virtio devices are served by device VMs.\n\n"
+		"Commands:\n"
+		"  run TOPOLOGY     create the shared objects and run one vmm per VM\n"
+		"  check TOPOLOGY   validate a topology file and print what it describes\n"
+		"  status           list running topologies and their VMs\n"
+		"  help [COMMAND]   this text, or a command's (also: COMMAND --help)\n\n"
+		"Global options:\n"
+		"  --log-level LVL  error, warn, info or debug (default info; env SPLITVIRT_LOG)\n"
+		"  -h, --help       this text\n\n"
+		"The topology file format is described in docs/topology.md.\n");
+}
+
+static int dispatch(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "run", sv_cmd_run },
+		{ "check", sv_cmd_check },
+		{ "status", sv_cmd_status },
+	};
+
+	if (!strcmp(argv[0], "help")) {
+		if (argc > 1) {
+			char *help_argv[] = { argv[1], "--help", NULL };
+
+			return dispatch(2, help_argv);
+		}
+		usage(stdout);
+		return 0;
+	}
+	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(argv[0], cmds[i].name))
+			return cmds[i].fn(argc, argv);
+	}
+	fprintf(stderr, "splitvirt: unknown command '%s'; use run, check or status (see --help)\n",
+		argv[0]);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	sv_log_set_prefix("splitvirt");
+	sv_log_init_from_env();
+	/* Global options come before the command. */
+	while (i < argc && argv[i][0] == '-') {
+		enum sv_log_level level;
+
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
+			if (sv_log_parse_level(argv[i + 1], &level)) {
+				fprintf(stderr,
+					"splitvirt: --log-level %s: use error, warn, info or debug\n",
+					argv[i + 1]);
+				return 2;
+			}
+			sv_log_set_level(level);
+			setenv("SPLITVIRT_LOG", argv[i + 1], 1);
+			i += 2;
+			continue;
+		}
+		fprintf(stderr, "splitvirt: unknown option %s (see --help)\n", argv[i]);
+		return 2;
+	}
+	if (i == argc) {
+		usage(stderr);
+		return 2;
+	}
+	return dispatch(argc - i, argv + i);
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loading a topology for a command: diagnostics as FILE:LINE:COL lines, and the summary. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <splitvirt/log.h>
+
+#include "supervisor.h"
+
+static void print_diags(const char *path, const struct sv_topo_diags *d)
+{
+	for (unsigned int i = 0; i < d->nr; i++) {
+		const struct sv_topo_diag *g = &d->v[i];
+		const char *sev = g->severity == SV_TOPO_ERROR ? "error" : "warning";
+
+		if (g->line && g->column)
+			fprintf(stderr, "%s:%d:%d: %s: %s\n", path, g->line, g->column, sev,
+				g->msg);
+		else if (g->line)
+			fprintf(stderr, "%s:%d: %s: %s\n", path, g->line, sev, g->msg);
+		else
+			fprintf(stderr, "%s: %s: %s\n", path, sev, g->msg);
+	}
+	if (d->dropped)
+		fprintf(stderr, "%s: %u more problems not shown\n", path, d->dropped);
+}
+
+struct sv_topology *sv_load_and_report(const char *path, unsigned int flags)
+{
+	struct sv_topo_diags diags = { 0 };
+	struct sv_topology *t = NULL;
+	int ret = sv_topo_load(path, flags, &t, &diags);
+
+	print_diags(path, &diags);
+	if (ret == -EINVAL)
+		fprintf(stderr, "%s: %u error%s, %u warning%s\n", path, diags.nr_errors,
+			diags.nr_errors == 1 ? "" : "s", diags.nr_warnings,
+			diags.nr_warnings == 1 ? "" : "s");
+	else if (ret)
+		pr_err("cannot read topology %s: %s", path, strerror(-ret));
+	sv_topo_diags_free(&diags);
+	return t;
+}
+
+static void print_devices(FILE *out, const struct sv_topology *t, const struct sv_topo_link *l)
+{
+	const struct sv_topo_vm *drv = &t->vms[l->driver];
+
+	for (unsigned int i = 0; i < l->nr_devs; i++) {
+		const struct sv_topo_dev *d = &drv->devs[l->devs[i]];
+
+		fprintf(out, "      %s", sv_topo_dev_type_name(d->type));
+		if (d->type == SV_TOPO_BLK)
+			fprintf(out, "%*s%s%s", 8 - 3, "", d->backing,
+				d->readonly ? " (read-only)" : "");
+		else if (d->type == SV_TOPO_NET)
+			fprintf(out, "%*sbridge %s, mac %s", 8 - 3, "", d->bridge, d->mac);
+		fputc('\n', out);
+	}
+}
+
+static void print_link_param(FILE *out, const struct sv_topology *t, const struct sv_topo_link *l)
+{
+	int len = sv_topo_link_param(t, l, NULL, 0);
+	char *buf = len > 0 ? malloc((size_t)len + 1) : NULL;
+
+	if (!buf)
+		return;
+	sv_topo_link_param(t, l, buf, (size_t)len + 1);
+	fprintf(out, "      device VM kernel parameter: %s\n", buf);
+	free(buf);
+}
+
+void sv_print_summary(FILE *out, const struct sv_topology *t)
+{
+	fprintf(out, "topology %s (%s): %u VM%s, %u link%s\n", t->name, t->path, t->nr_vms,
+		t->nr_vms == 1 ? "" : "s", t->nr_links, t->nr_links == 1 ? "" : "s");
+	fprintf(out, "  %-20s %-10s %8s %4s  %s\n", "VM", "ROLE", "MEMORY", "CPUS",
+		"LOCAL DEVICES");
+	for (unsigned int i = 0; i < t->nr_vms; i++) {
+		const struct sv_topo_vm *vm = &t->vms[i];
+
+		fprintf(out, "  %-20s %-10s %7lluM %4u  %u disk%s, %u nic%s%s%s\n", vm->name,
+			sv_topo_role_name(vm->role), (unsigned long long)(vm->memory >> 20),
+			vm->cpus, vm->nr_disks, vm->nr_disks == 1 ? "" : "s", vm->nr_nets,
+			vm->nr_nets == 1 ? "" : "s", vm->rng ? ", rng" : "",
+			vm->console ? ", console" : "");
+	}
+	for (unsigned int i = 0; i < t->nr_links; i++) {
+		const struct sv_topo_link *l = &t->links[i];
+
+		fprintf(out, "  link %u: %s -> %s (%u kick%s, %u call%s)\n", l->id,
+			t->vms[l->driver].name, t->vms[l->device].name, l->nr_kicks,
+			l->nr_kicks == 1 ? "" : "s", l->nr_calls, l->nr_calls == 1 ? "" : "s");
+		print_devices(out, t, l);
+		print_link_param(out, t, l);
+	}
+}

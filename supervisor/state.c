@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The state file of a running topology, <run dir>/<name>.state, rewritten
+ * (atomically: temp file + rename) on every change and removed at the end.
+ * Line format (space-separated, one VM per "vm" line, see docs/topology.md):
+ *   splitvirt-state 1
+ *   supervisor PID START
+ *   topology NAME PATH...
+ *   vm NAME ROLE PID STATE START MEMORY LINKS
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <splitvirt/log.h>
+
+#include "supervisor.h"
+
+const char *sv_run_dir(const char *option)
+{
+	const char *env = getenv("SPLITVIRT_RUN_DIR");
+
+	if (option)
+		return option;
+	return env && *env ? env : SV_DEFAULT_RUN_DIR;
+}
+
+int sv_state_open(struct sv_state_file *sf, const char *run_dir, const char *topo_name)
+{
+	memset(sf, 0, sizeof(*sf));
+	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (asprintf(&sf->path, "%s/%s.state", run_dir, topo_name) < 0) {
+		sf->path = NULL;
+		return -ENOMEM;
+	}
+	if (asprintf(&sf->tmp, "%s/.%s.state.tmp", run_dir, topo_name) < 0) {
+		sf->tmp = NULL;
+		free(sf->path);
+		sf->path = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void state_word(char *buf, size_t size, const struct sv_vm_run *r)
+{
+	switch (r->state) {
+	case SV_VM_PENDING:
+		snprintf(buf, size, "pending");
+		break;
+	case SV_VM_STARTING:
+		snprintf(buf, size, "starting");
+		break;
+	case SV_VM_RUNNING:
+		snprintf(buf, size, "running");
+		break;
+	case SV_VM_EXITED:
+		snprintf(buf, size, "exited:%d", r->code);
+		break;
+	case SV_VM_KILLED:
+		snprintf(buf, size, "killed:%d", r->code);
+		break;
+	}
+}
+
+/* Comma-separated names of the VMs linked to vm, or "-". */
+static void peers(char *buf, size_t size, const struct sv_topology *t, unsigned int vm)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < t->nr_links; i++) {
+		const struct sv_topo_link *l = &t->links[i];
+		int peer = l->driver == vm ? (int)l->device : l->device == vm ? (int)l->driver : -1;
+
+		if (peer >= 0 && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+						t->vms[peer].name);
+	}
+	if (!buf[0])
+		snprintf(buf, size, "-");
+}
+
+static long long start_time;
+
+int sv_state_write(struct sv_state_file *sf, const struct sv_topology *t,
+		   const struct sv_vm_run *vms)
+{
+	FILE *f;
+	int fd, ret = 0;
+
+	if (!start_time)
+		start_time = (long long)time(NULL);
+	fd = open(sf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	fprintf(f, "splitvirt-state 1\nsupervisor %d %lld\ntopology %s %s\n", (int)getpid(),
+		start_time, t->name, t->path);
+	for (unsigned int i = 0; i < t->nr_vms; i++) {
+		char state[32], links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
+
+		state_word(state, sizeof(state), &vms[i]);
+		peers(links, sizeof(links), t, i);
+		fprintf(f, "vm %s %s %d %s %lld %llu %s\n", t->vms[i].name,
+			sv_topo_role_name(t->vms[i].role), (int)vms[i].pid, state, vms[i].started,
+			(unsigned long long)t->vms[i].memory, links);
+	}
+	if (fflush(f) != 0)
+		ret = -errno;
+	if (fclose(f) != 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(sf->tmp, sf->path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(sf->tmp);
+	return ret;
+}
+
+void sv_state_remove(struct sv_state_file *sf)
+{
+	if (sf->path)
+		unlink(sf->path);
+	if (sf->tmp)
+		unlink(sf->tmp);
+	free(sf->path);
+	free(sf->tmp);
+	memset(sf, 0, sizeof(*sf));
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading state files back (status, and run's "already running" check). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supervisor.h"
+
+static int parse_line(char *line, struct sv_state *st, bool *magic)
+{
+	struct sv_state_vm *vm;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (!strcmp(line, "splitvirt-state 1")) {
+		*magic = true;
+		return 0;
+	}
+	if (!strncmp(line, "supervisor ", 11))
+		return sscanf(line + 11, "%d %lld", &st->supervisor, &st->started) == 2 ? 0 :
+											  -EINVAL;
+	if (!strncmp(line, "topology ", 9)) {
+		char *space = strchr(line + 9, ' ');
+		size_t len = space ? (size_t)(space - (line + 9)) : strlen(line + 9);
+
+		if (len >= sizeof(st->name))
+			return -EINVAL;
+		memcpy(st->name, line + 9, len);
+		st->name[len] = '\0';
+		snprintf(st->path, sizeof(st->path), "%s", space ? space + 1 : "");
+		return 0;
+	}
+	if (strncmp(line, "vm ", 3))
+		return 0; /* unknown lines are for newer versions */
+	if (st->nr_vms == SV_TOPO_MAX_VMS)
+		return -EINVAL;
+	vm = &st->vms[st->nr_vms];
+	/* Field widths follow the struct sizes above. */
+	if (sscanf(line + 3, "%31s %15s %d %31s %lld %llu %1023s", vm->name, vm->role, &vm->pid,
+		   vm->state, &vm->started, &vm->memory, vm->links) != 7)
+		return -EINVAL;
+	st->nr_vms++;
+	return 0;
+}
+
+int sv_state_read(const char *path, struct sv_state *st)
+{
+	char line[8192];
+	bool magic = false;
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	while (!ret && fgets(line, sizeof(line), f))
+		ret = parse_line(line, st, &magic);
+	fclose(f);
+	if (!ret && (!magic || !st->supervisor))
+		ret = -EINVAL;
+	return ret;
+}
+
+bool sv_state_alive(const struct sv_state *st)
+{
+	return st->supervisor > 0 && (kill(st->supervisor, 0) == 0 || errno == EPERM);
+}

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The splitvirt supervisor with a fake vmm (sv_fake_vmm): argv per VM,
+ * start order, the fds each vmm holds (capability isolation), the state
+ * file and status, the exit status rule and stopping on SIGTERM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static char bindir[PATH_MAX];
+static char dir[64];
+
+/* One VM's dump from the fake vmm. */
+struct dump {
+	char *argv[128];
+	int argc;
+	int fds[512];
+	char *targets[512];
+	int nfds;
+};
+
+static void path_in(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char p[PATH_MAX];
+	FILE *f;
+
+	path_in(p, sizeof(p), name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_file(const char *name)
+{
+	char p[PATH_MAX], *buf = calloc(1, 1 << 16);
+	FILE *f;
+	size_t n;
+
+	path_in(p, sizeof(p), name);
+	f = fopen(p, "r");
+	if (!f) {
+		free(buf);
+		return NULL;
+	}
+	n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static bool exists(const char *name)
+{
+	char p[PATH_MAX];
+
+	path_in(p, sizeof(p), name);
+	return access(p, F_OK) == 0;
+}
+
+static void wait_for(const char *name)
+{
+	for (int i = 0; i < 500 && !exists(name); i++)
+		usleep(10000);
+	if (!exists(name))
+		fail_msg("%s/%s did not appear", dir, name);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/sv-super-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	write_file("Image", "kernel");
+	write_file("initrd.cpio", "initrd");
+	write_file("d.img", "disk");
+	setenv("FAKE_VMM_DIR", dir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return -1;
+	for (char **e = environ; *e;) {
+		if (!strncmp(*e, "FAKE_VMM_", 9)) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(strchr(*e, '=') - *e), *e);
+			unsetenv(name);
+		} else {
+			e++;
+		}
+	}
+	return 0;
+}
+
+/* Starts splitvirt with args (NULL-ended) and output to DIR/log; returns its pid. */
+static pid_t start_argv(const char *const *args)
+{
+	char *argv[32], prog[PATH_MAX + 16], log[PATH_MAX];
+	int argc = 0;
+	pid_t pid;
+
+	snprintf(prog, sizeof(prog), "%s/splitvirt", bindir);
+	argv[argc++] = prog;
+	for (; *args && argc < 31; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	path_in(log, sizeof(log), "log");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(prog, argv);
+		_exit(126);
+	}
+	return pid;
+}
+
+#define start(...) start_argv((const char *const[]){ __VA_ARGS__, NULL })
+
+static int finish(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Runs `splitvirt run` on DIR/t.yaml with the fake vmm. */
+static pid_t start_run(const char *extra)
+{
+	static char vmm[PATH_MAX + 16], topo[PATH_MAX], rundir[PATH_MAX];
+
+	snprintf(vmm, sizeof(vmm), "%s/sv_fake_vmm", bindir);
+	path_in(topo, sizeof(topo), "t.yaml");
+	path_in(rundir, sizeof(rundir), "run");
+	if (extra)
+		return start("run", "--vmm", vmm, "--run-dir", rundir, extra, topo);
+	return start("run", "--vmm", vmm, "--run-dir", rundir, topo);
+}
+
+static void load_dump(const char *vm, struct dump *d)
+{
+	char name[64], *text, *save = NULL;
+
+	snprintf(name, sizeof(name), "%s.out", vm);
+	wait_for(name);
+	text = read_file(name);
+	assert_non_null(text);
+	memset(d, 0, sizeof(*d));
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "argv ", 5) && d->argc < 127) {
+			d->argv[d->argc++] = strdup(line + 5);
+		} else if (!strncmp(line, "fd ", 3) && d->nfds < 512) {
+			char *sp = strchr(line + 3, ' ');
+
+			d->fds[d->nfds] = atoi(line + 3);
+			d->targets[d->nfds++] = strdup(sp ? sp + 1 : "");
+		}
+	}
+	free(text);
+}
+
+static void free_dump(struct dump *d)
+{
+	for (int i = 0; i < d->argc; i++)
+		free(d->argv[i]);
+	for (int i = 0; i < d->nfds; i++)
+		free(d->targets[i]);
+}
+
+static const char *fd_target(const struct dump *d, int fd)
+{
+	for (int i = 0; i < d->nfds; i++) {
+		if (d->fds[i] == fd)
+			return d->targets[i];
+	}
+	return NULL;
+}
+
+/* The fd numbers an argv names (--ram-fd N, *-fd=N, *-fds=N:N:...). */
+static int argv_fds(const struct dump *d, int *out)
+{
+	int n = 0;
+
+	for (int i = 1; i < d->argc; i++) {
+		const char *a = d->argv[i];
+
+		if (!strcmp(d->argv[i - 1], "--ram-fd")) {
+			out[n++] = atoi(a);
+			continue;
+		}
+		if (strcmp(d->argv[i - 1], "--link") && strcmp(d->argv[i - 1], "--serve"))
+			continue;
+		for (const char *p = a; (p = strstr(p, "-fd")); p++) {
+			const char *v = strchr(p, '=') + 1;
+
+			while (*v >= '0' && *v <= '9') {
+				out[n++] = (int)strtol(v, (char **)&v, 10);
+				if (*v == ':')
+					v++;
+			}
+		}
+	}
+	return n;
+}
+
+static bool has(const int *v, int n, int x)
+{
+	for (int i = 0; i < n; i++) {
+		if (v[i] == x)
+			return true;
+	}
+	return false;
+}
+
+/* Every fd above stdio that the vmm holds is named in its argv, and vice versa. */
+static void assert_only_granted(const struct dump *d, int *granted, int *ngranted)
+{
+	*ngranted = argv_fds(d, granted);
+	for (int i = 0; i < d->nfds; i++) {
+		if (d->fds[i] > 2 && !has(granted, *ngranted, d->fds[i]))
+			fail_msg("%s holds fd %d (%s) it was not granted", d->argv[2], d->fds[i],
+				 d->targets[i]);
+	}
+	for (int i = 0; i < *ngranted; i++) {
+		if (!fd_target(d, granted[i]))
+			fail_msg("%s was granted fd %d but does not hold it", d->argv[2],
+				 granted[i]);
+	}
+}
+
+static const char topo_text[] =
+	"vms:\n"
+	"  - name: app1\n"
+	"    role: driver\n"
+	"    kernel: Image\n"
+	"    initrd: initrd.cpio\n"
+	"    devices:\n"
+	"      - { type: blk, from: devvm, backing: /dev/vda }\n"
+	"      - { type: net, from: devvm, bridge: br0, mac: \"52:54:00:00:00:20\" }\n"
+	"      - { type: console, from: devvm }\n"
+	"  - name: devvm\n"
+	"    role: device\n"
+	"    kernel: Image\n"
+	"    initrd: initrd.cpio\n"
+	"    cmdline: quiet\n"
+	"    memory: 512M\n"
+	"    cpus: 2\n"
+	"    disks: [ d.img, { path: d.img, readonly: true } ]\n"
+	"    nets: [ { tap: sv-dev0, mac: \"52:54:00:00:00:10\" } ]\n"
+	"    rng: true\n"
+	"  - name: app2\n"
+	"    role: driver\n"
+	"    kernel: Image\n"
+	"    memory: 128M\n"
+	"    kicks: 2\n"
+	"    calls: 1\n"
+	"    devices:\n"
+	"      - { type: blk, from: devvm, backing: /dev/vdb, readonly: true }\n"
+	"      - { type: rng, from: devvm }\n";
+
+static void expect_argv(const struct dump *d, const char *const *want)
+{
+	int i;
+
+	for (i = 0; want[i]; i++) {
+		assert_true(i + 1 < d->argc);
+		if (strcmp(d->argv[i + 1], want[i]))
+			fail_msg("argv[%d] is '%s', expected '%s'", i + 1, d->argv[i + 1], want[i]);
+	}
+	assert_int_equal(d->argc, i + 1);
+}
+
+static void test_argv_order_and_isolation(void **state)
+{
+	struct dump app1, app2, dev;
+	int g1[256], g2[256], gd[256], n1, n2, nd, leak;
+	char img[PATH_MAX], initrd[PATH_MAX], disk[PATH_MAX], diskro[PATH_MAX + 4];
+	char link[512], serve0[512], serve1[512], *order;
+	pid_t pid;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	/* An fd the supervisor inherits without CLOEXEC must not reach any vmm. */
+	leak = open("/dev/zero", O_RDONLY);
+	assert_true(leak > 2);
+	pid = start_run(NULL);
+	close(leak);
+	assert_int_equal(finish(pid), 0);
+
+	/* Spawn order, as logged once each exec succeeded (the fakes' own order races). */
+	order = read_file("log");
+	assert_non_null(strstr(order, "started device VM 'devvm'"));
+	assert_true(strstr(order, "started device VM 'devvm'") <
+		    strstr(order, "started driver VM 'app1'"));
+	assert_true(strstr(order, "started driver VM 'app1'") <
+		    strstr(order, "started driver VM 'app2'"));
+	free(order);
+	order = read_file("order");
+	assert_non_null(order);
+	assert_int_equal(strlen(order), strlen("devvm\napp1\napp2\n"));
+	free(order);
+	assert_true(exists("devvm.sigterm")); /* stopped once the drivers were done */
+
+	load_dump("app1", &app1);
+	load_dump("app2", &app2);
+	load_dump("devvm", &dev);
+	path_in(img, sizeof(img), "Image");
+	path_in(initrd, sizeof(initrd), "initrd.cpio");
+	path_in(disk, sizeof(disk), "d.img");
+	snprintf(diskro, sizeof(diskro), "%s,ro", disk);
+
+	assert_only_granted(&app1, g1, &n1);
+	assert_only_granted(&app2, g2, &n2);
+	assert_only_granted(&dev, gd, &nd);
+	assert_int_equal(n1, 1 + 3 + 16 + 16);
+	assert_int_equal(n2, 1 + 3 + 2 + 1);
+	assert_int_equal(nd, n1 + n2);
+	for (int i = 0; i < n2; i++) {
+		assert_false(has(g1, n1, g2[i])); /* drivers share nothing */
+		assert_true(has(gd, nd, g2[i])); /* the device VM holds both links */
+		assert_string_equal(fd_target(&dev, g2[i]), fd_target(&app2, g2[i]));
+	}
+	assert_false(has(g1, n1, leak) || has(g2, n2, leak) || has(gd, nd, leak));
+	/* stdin: the first driver VM keeps it, the others read /dev/null. */
+	assert_string_equal(fd_target(&dev, 0), "/dev/null");
+	assert_string_equal(fd_target(&app2, 0), "/dev/null");
+
+	/* app2: RAM memfd and one link, with its doorbell counts. */
+	assert_string_equal(fd_target(&app2, g2[0]), "/memfd:splitvirt-ram-app2 (deleted)");
+	snprintf(link, sizeof(link),
+		 "id=1,peer=devvm,iobuf-fd=%d,req-fd=%d,resp-fd=%d,kick-fds=%d:%d,call-fds=%d",
+		 g2[1], g2[2], g2[3], g2[4], g2[5], g2[6]);
+	{
+		char ramfd[16];
+		const char *want[] = { "--name", "app2",      "--kernel",
+				       img,	 "--cmdline", "console=ttyAMA0",
+				       "--mem",	 "128M",      "--cpus",
+				       "1",	 "--ram-fd",  ramfd,
+				       "--link", link,	      NULL };
+
+		snprintf(ramfd, sizeof(ramfd), "%d", g2[0]);
+		expect_argv(&app2, want);
+	}
+	assert_string_equal(fd_target(&app2, g2[1]),
+			    "/memfd:splitvirt-iobuf-1-app2-devvm (deleted)");
+	assert_string_equal(fd_target(&app2, g2[4]), "anon_inode:[eventfd]");
+
+	/* devvm: local devices, sv.link parameters, one --serve per link. */
+	snprintf(serve0, sizeof(serve0),
+		 "id=0,peer=app1,ram-fd=%d,ram-gpa=0x40000000,ram-size=%llu,", g1[0], 256ull << 20);
+	snprintf(
+		serve1, sizeof(serve1),
+		"id=1,peer=app2,ram-fd=%d,ram-gpa=0x40000000,ram-size=%llu,iobuf-fd=%d,req-fd=%d,resp-fd=%d,kick-fds=%d:%d,call-fds=%d",
+		g2[0], 128ull << 20, g2[1], g2[2], g2[3], g2[4], g2[5], g2[6]);
+	{
+		const char *want[] = {
+			"--name",
+			"devvm",
+			"--kernel",
+			img,
+			"--initrd",
+			initrd,
+			"--cmdline",
+			"quiet sv.link0=app1:blk=/dev/vda,net=br0/52:54:00:00:00:20,console sv.link1=app2:blk-ro=/dev/vdb,rng",
+			"--mem",
+			"512M",
+			"--cpus",
+			"2",
+			"--disk",
+			disk,
+			"--disk",
+			diskro,
+			"--net",
+			"tap=sv-dev0,mac=52:54:00:00:00:10",
+			"--rng",
+			"--serve",
+			dev.argv[21],
+			"--serve",
+			serve1,
+			NULL
+		};
+
+		expect_argv(&dev, want);
+	}
+	assert_int_equal(strncmp(dev.argv[21], serve0, strlen(serve0)), 0);
+	assert_string_equal(fd_target(&dev, g1[0]), "/memfd:splitvirt-ram-app1 (deleted)");
+	free_dump(&app1);
+	free_dump(&app2);
+	free_dump(&dev);
+}
+
+static void test_exit_status_rule(void **state)
+{
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	setenv("FAKE_VMM_EXIT_devvm", "9", 1); /* device VMs do not count */
+	setenv("FAKE_VMM_EXIT_app1", "3", 1);
+	setenv("FAKE_VMM_EXIT_app2", "5", 1);
+	setenv("FAKE_VMM_DELAY_MS_app2", "300", 1);
+	assert_int_equal(finish(start_run(NULL)), 3);
+	teardown(NULL);
+	setup(NULL);
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	setenv("FAKE_VMM_EXIT_devvm", "9", 1);
+	assert_int_equal(finish(start_run(NULL)), 0);
+}
+
+static void test_device_vm_exit_is_reported(void **state)
+{
+	char *log;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_EXIT_devvm", "4", 1);
+	setenv("FAKE_VMM_DELAY_MS_app1", "800", 1);
+	setenv("FAKE_VMM_DELAY_MS_app2", "800", 1);
+	assert_int_equal(finish(start_run(NULL)), 0);
+	log = read_file("log");
+	assert_non_null(strstr(log, "VM 'devvm'"));
+	assert_non_null(strstr(log, "exited with status 4"));
+	assert_non_null(strstr(log, "device VM 'devvm' is gone while driver VM 'app1' runs"));
+	assert_non_null(strstr(log, "device VM 'devvm' is gone while driver VM 'app2' runs"));
+	free(log);
+}
+
+static char *run_status(const char *opt)
+{
+	char rundir[PATH_MAX];
+	pid_t pid;
+
+	path_in(rundir, sizeof(rundir), "run");
+	unlink(strcat(strcpy((char[PATH_MAX]){ 0 }, dir), "/log"));
+	pid = opt ? start("status", "--run-dir", rundir, opt) :
+		    start("status", "--run-dir", rundir);
+	assert_int_equal(finish(pid), 0);
+	return read_file("log");
+}
+
+static void test_state_status_and_sigterm(void **state)
+{
+	char *st, *out;
+	pid_t pid;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	setenv("FAKE_VMM_WAIT_app1", "1", 1);
+	setenv("FAKE_VMM_WAIT_app2", "1", 1);
+	setenv("FAKE_VMM_EXIT_app2", "6", 1);
+	pid = start_run(NULL);
+	wait_for("app2.out");
+	/* The state is written after each start; app2 started last. */
+	for (int i = 0; i < 500; i++) {
+		st = read_file("run/t.state");
+		if (st && strstr(st, "vm app2 driver") && strstr(st, "app2 driver ") &&
+		    strstr(strstr(st, "vm app2"), "running"))
+			break;
+		free(st);
+		st = NULL;
+		usleep(10000);
+	}
+	assert_non_null(st);
+	assert_non_null(strstr(st, "splitvirt-state 1\n"));
+	assert_non_null(strstr(st, "topology t "));
+	assert_non_null(strstr(st, " running "));
+	assert_non_null(strstr(st, " 536870912 app1,app2\n"));
+	assert_non_null(strstr(st, " 268435456 devvm\n"));
+	free(st);
+
+	out = run_status(NULL);
+	assert_non_null(strstr(out, "topology t ("));
+	assert_non_null(strstr(out, "devvm"));
+	assert_non_null(strstr(out, "device"));
+	assert_non_null(strstr(out, "running"));
+	assert_non_null(strstr(out, "app1,app2"));
+	free(out);
+	out = run_status("--json");
+	assert_non_null(strstr(out, "{\"topology\":\"t\""));
+	assert_non_null(strstr(out, "{\"name\":\"app2\",\"role\":\"driver\""));
+	assert_non_null(strstr(out, "\"stale\":false"));
+	free(out);
+
+	kill(pid, SIGTERM);
+	/* app2 exits 6 on SIGTERM: the first failing driver decides. */
+	assert_int_equal(finish(pid), 6);
+	assert_true(exists("devvm.sigterm"));
+	assert_true(exists("app1.sigterm"));
+	assert_true(exists("app2.sigterm"));
+	assert_false(exists("run/t.state"));
+	out = run_status(NULL);
+	assert_non_null(strstr(out, "no topology is running"));
+	free(out);
+}
+
+static void test_sigkill_after_timeout(void **state)
+{
+	pid_t pid;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	setenv("FAKE_VMM_WAIT_app1", "1", 1);
+	setenv("FAKE_VMM_IGNORE_TERM_app2", "1", 1);
+	pid = start_run("--stop-timeout=1");
+	wait_for("app2.out");
+	kill(pid, SIGINT);
+	assert_int_equal(finish(pid), 128 + SIGKILL);
+	assert_false(exists("app2.sigterm"));
+	assert_true(exists("app1.sigterm"));
+}
+
+static void test_missing_vmm_and_bad_topology(void **state)
+{
+	char topo[PATH_MAX], rundir[PATH_MAX], *log;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	path_in(topo, sizeof(topo), "t.yaml");
+	path_in(rundir, sizeof(rundir), "run");
+	assert_int_equal(
+		finish(start("run", "--vmm", "/nonexistent/vmm", "--run-dir", rundir, topo)), 1);
+	log = read_file("log");
+	assert_non_null(strstr(log, "cannot start the vmm of VM 'devvm'"));
+	free(log);
+	assert_false(exists("run/t.state"));
+
+	write_file("bad.yaml", "vms:\n  - name: a\n    role: driver\n    kernel: nope\n");
+	path_in(topo, sizeof(topo), "bad.yaml");
+	assert_int_equal(finish(start("check", topo)), 1);
+	log = read_file("log");
+	assert_non_null(strstr(log, "bad.yaml:4: error: kernel of VM 'a': cannot read"));
+	assert_non_null(strstr(log, "bad.yaml:2: warning: driver VM 'a' has no devices"));
+	free(log);
+	assert_int_equal(finish(start("check", "--no-file-check", topo)), 0);
+	assert_int_equal(finish(start("check", "--help")), 0);
+	assert_int_equal(finish(start("run", "--help")), 0);
+	assert_int_equal(finish(start("status", "--help")), 0);
+	assert_int_equal(finish(start("--help")), 0);
+	assert_int_equal(finish(start("frobnicate")), 2);
+	assert_int_equal(finish(start("check")), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_argv_order_and_isolation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_status_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_vm_exit_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_status_and_sigterm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigkill_after_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_vmm_and_bad_topology, setup, teardown),
+	};
+	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
+	char *slash;
+
+	/* build/native/tests/test_supervisor -> build/native/bin */
+	if (n <= 0)
+		return 1;
+	bindir[n] = '\0';
+	slash = strrchr(bindir, '/');
+	if (!slash)
+		return 1;
+	strcpy(slash, "/../bin");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
