@@ -136,7 +136,7 @@ ARM64_TARGETS  := $(addprefix $(A)/bin/,$(ARM64_BINS))
 FUZZ_TARGETS   := $(addprefix $(F)/bin/,$(FUZZERS))
 BENCH_TARGETS  := $(addprefix $(B)/bin/,$(BENCH_BINS))
 
-.PHONY: all native arm64 fuzz bench unit deps images board-image demo test check format lint clean help
+.PHONY: all native arm64 fuzz bench kmod unit deps images board-image demo test check format lint clean help
 all: native arm64
 
 help:
@@ -146,7 +146,8 @@ help:
 	@echo "make fuzz     libFuzzer targets"
 	@echo "make bench    native benchmarks (-O2, no sanitizers) in build/bench/bin"
 	@echo "make unit     build and run the unit tests"
-	@echo "make images   guest and board initramfs images"
+	@echo "make kmod     splitvirt.ko for Debian's arm64 kernel (build/kmod)"
+	@echo "make images   guest, device-VM and board initramfs images"
 	@echo "make demo     build everything and run the demo in the emulated board"
 	@echo "make check    the whole test suite (unit, fuzz, system)"
 	@echo "make format / make lint"
@@ -166,8 +167,12 @@ deps:
 unit: native
 	tests/run-unit.sh $(N)/tests
 
-images: arm64
+kmod: $(DEBIAN)/.stamp
+	$(MAKE) -C kmod BUILD=$(abspath $(BUILD)) DEBIAN=$(abspath $(DEBIAN))
+
+images: arm64 kmod
 	images/build-guest-initramfs.sh $(DEBIAN) $(BUILD)/images
+	images/build-devvm-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
 	images/build-host-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/images
 
 demo:

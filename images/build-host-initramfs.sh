@@ -25,6 +25,9 @@ for b in "$bins"/*; do
 done
 cp "$root/boot/vmlinuz-$kver" "$stage/guest/Image"
 cp "$out/guest-initrd.cpio" "$stage/guest/initrd.cpio"
+cp "$out/devvm-initrd.cpio" "$stage/guest/devvm-initrd.cpio"
+mkdir -p "$stage/etc/splitvirt/topologies"
+cp "$top"/topologies/*.yaml "$stage/etc/splitvirt/topologies/" 2>/dev/null || true
 cp "$top"/board/scenarios/*.sh "$stage/scenarios/"
 cp "$top"/tests/system/*.sh "$stage/tests/"
 cp "$top/tests/system/lib.sh" "$stage/tests/lib.sh" 2>/dev/null || true

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Usage: build-devvm-initramfs.sh DEBIAN_DIR ARM64_BIN_DIR KMOD_DIR OUT_DIR
+# Builds OUT_DIR/devvm-initrd.cpio, the device VM's image: busybox, the
+# modules it needs from Debian's kernel, splitvirt.ko, the devmodel, init.
+set -eu
+debian=$1
+bins=$2
+kmod=$3
+out=$4
+here=$(cd "$(dirname "$0")" && pwd)
+root=$debian/arm64
+kver=$(cat "$debian/kernel-version")
+stage=$out/devvm-root
+echo "images: building device-VM initramfs"
+for f in "$bins/devmodel" "$kmod/splitvirt.ko"; do
+	[ -f "$f" ] || { echo "images: $f is missing (make arm64 kmod)" >&2; exit 1; }
+done
+rm -rf "$stage"
+mkdir -p "$stage/bin" "$stage/usr/bin" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" \
+	"$stage/run" "$stage/lib/modules"
+cp "$root/bin/busybox" "$stage/bin/busybox"
+cp "$here/devvm/init" "$stage/init"
+"$here/install-modules.sh" "$root/lib/modules/$kver" "$here/devvm/modules.list" "$stage"
+cp "$kmod/splitvirt.ko" "$stage/lib/modules/splitvirt.ko"
+cp "$bins/devmodel" "$stage/usr/bin/devmodel"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out/devvm-initrd.cpio"
+echo "images:   $out/devvm-initrd.cpio ($(du -h "$out/devvm-initrd.cpio" | cut -f1))"
