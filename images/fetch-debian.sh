@@ -16,7 +16,8 @@ if [ -z "$meta_ver" ] || [ "$meta_ver" = "(none)" ]; then
 	echo "fetch-debian: run scripts/deps.sh (adds the arm64 architecture and runs apt-get update)." >&2
 	exit 1
 fi
-if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$meta_ver" ]; then
+stamp="$meta_ver libyaml"
+if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ]; then
 	exit 0
 fi
 echo "fetch-debian: linux-image-arm64 $meta_ver"
@@ -27,18 +28,19 @@ apt-get download -q "linux-image-arm64:arm64=$meta_ver" 2>&1 | grep -v '^W: Down
 kpkg=$(dpkg-deb -f linux-image-arm64_*_arm64.deb Depends | sed -n 's/^\(linux-image-[^ ]*-arm64\).*/\1/p')
 kver=${kpkg#linux-image-}
 echo "fetch-debian: kernel package $kpkg"
-for p in "$kpkg" busybox-static libfdt-dev libfdt1; do
+for p in "$kpkg" busybox-static libfdt-dev libfdt1 libyaml-dev libyaml-0-2; do
 	echo "fetch-debian: downloading $p:arm64"
 	apt-get download -q "$p:arm64" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
 done
 rm -rf "$root"
 mkdir -p "$root"
-for f in "$debs"/${kpkg}_*.deb "$debs"/busybox-static_*.deb "$debs"/libfdt-dev_*.deb "$debs"/libfdt1_*.deb; do
+for f in "$debs"/${kpkg}_*.deb "$debs"/busybox-static_*.deb "$debs"/libfdt-dev_*.deb \
+	"$debs"/libfdt1_*.deb "$debs"/libyaml-dev_*.deb "$debs"/libyaml-0-2_*.deb; do
 	echo "fetch-debian: unpacking $(basename "$f")"
 	dpkg-deb -x "$f" "$root"
 done
 depmod -b "$root" "$kver"
 ln -sf "boot/vmlinuz-$kver" "$root/Image"
 echo "$kver" > "$out/kernel-version"
-echo "$meta_ver" > "$out/.stamp"
+echo "$stamp" > "$out/.stamp"
 echo "fetch-debian: ready: $root/Image (kernel $kver)"
