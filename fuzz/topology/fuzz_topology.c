@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: topology YAML text through the parser, the validator and
+ * the sv.link/cmdline builders. Files come from users, but a supervisor
+ * running as root must still never crash or overrun on one.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/topology.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sv_topo_diags diags = { 0 };
+	struct sv_topology *t = NULL;
+	char buf[4096];
+
+	if (size > 64 * 1024)
+		return 0;
+	sv_log_set_level(SV_LOG_ERROR);
+	if (sv_topo_parse((const char *)data, size, "fuzz.yaml", "/base", &t, &diags) == 0) {
+		if (sv_topo_validate(t, 0, &diags) == 0) {
+			for (unsigned int i = 0; i < t->nr_links; i++) {
+				int n = sv_topo_link_param(t, &t->links[i], buf, sizeof(buf));
+
+				if (n < 0 || ((size_t)n < sizeof(buf) && strlen(buf) != (size_t)n))
+					abort();
+			}
+			for (unsigned int i = 0; i < t->nr_vms; i++) {
+				int n = sv_topo_vm_cmdline(t, i, buf, sizeof(buf));
+
+				if (n < 0 || n > SV_TOPO_CMDLINE_MAX)
+					abort(); /* validation must have refused it */
+			}
+		}
+		sv_topo_free(t);
+	}
+	for (unsigned int i = 0; i < diags.nr; i++) {
+		if (!diags.v[i].msg)
+			abort();
+	}
+	sv_topo_diags_free(&diags);
+	return 0;
+}
