@@ -76,23 +76,24 @@ static int ram_plain(const char *name, uint64_t size)
 
 static int create_ram(struct sv_objects *o, const struct sv_topo_vm *vm, unsigned int i)
 {
+	bool hugetlb = true;
 	char name[64];
 	int fd;
 
 	snprintf(name, sizeof(name), "splitvirt-ram-%s", vm->name);
 	fd = ram_hugetlb(name, vm->memory);
-	if (fd >= 0) {
-		o->hugetlb = true;
-	} else {
+	if (fd < 0) {
+		hugetlb = false;
 		fd = ram_plain(name, vm->memory);
-		if (fd < 0) {
-			pr_err("cannot create the %llu MiB RAM memfd of VM '%s': %s",
-			       (unsigned long long)(vm->memory >> 20), vm->name, strerror(-fd));
-			return fd;
-		}
 	}
-	pr_debug("RAM of VM '%s': fd %d, %llu MiB%s", vm->name, fd,
-		 (unsigned long long)(vm->memory >> 20), fd >= 0 && o->hugetlb ? ", hugetlb" : "");
+	if (fd < 0) {
+		pr_err("cannot create the %llu MiB RAM memfd of VM '%s': %s",
+		       (unsigned long long)(vm->memory >> 20), vm->name, strerror(-fd));
+		return fd;
+	}
+	pr_debug("RAM of VM '%s': fd %d, %llu MiB on %s", vm->name, fd,
+		 (unsigned long long)(vm->memory >> 20), hugetlb ? "hugetlb pages" : "shmem");
+	o->hugetlb |= hugetlb;
 	o->ram[i] = fd;
 	return 0;
 }

@@ -328,7 +328,7 @@ int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts)
 		run.status = 1;
 	} else {
 		pr_info("topology '%s': %u VMs, %u links, guest RAM %s", t->name, t->nr_vms,
-			t->nr_links, objs.hugetlb ? "on hugetlb pages" : "on shmem");
+			t->nr_links, objs.hugetlb ? "on hugetlb pages where reserved" : "on shmem");
 		save_state(&run);
 		if (start_all(&run, &objs)) {
 			run.status = 1;

@@ -28,7 +28,7 @@ struct sv_objects {
 	int *ram; /* per VM: guest-RAM memfd of a driver VM, else -1 */
 	struct sv_link_objs *links;
 	unsigned int nr_vms, nr_links;
-	bool hugetlb; /* RAM memfds are hugetlbfs */
+	bool hugetlb; /* at least one RAM memfd is on hugetlbfs */
 };
 
 /* File descriptors needed for t, to size RLIMIT_NOFILE. */
