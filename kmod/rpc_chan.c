@@ -1,4 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
 /* lib/rpc/rpc_chan.c, compiled unchanged into the module (one implementation). */
-#define pr_fmt(fmt) KBUILD_MODNAME ": rpc: " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #include "../lib/rpc/rpc_chan.c"

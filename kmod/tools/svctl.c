@@ -12,6 +12,7 @@
  *                                   success, N requests or SEC seconds
  *   svctl ctltest                   control-device checks (works with no link)
  *   svctl selftest ID               every VM-handle ioctl, good and bad arguments
+ *   svctl devtest ID [SEC]          the devmodel half of svlink's end-to-end test
  *
  * Exit status 0 on success; the tests print "N passed, N failed".
  */
@@ -30,6 +31,8 @@
 
 #include <splitvirt/kmod_uapi.h>
 #include <splitvirt/rpc.h>
+
+#include "svtest.h"
 
 #define DEV "/dev/splitvirt"
 #define MAX_SCAN_IDS 1024u
@@ -386,10 +389,93 @@ static int cmd_selftest(unsigned int id)
 	return finish();
 }
 
+
+/*
+ * The devmodel half of the end-to-end test (svlink plays the driver side):
+ * checks the RAM mapping, registers one of everything, answers reads with
+ * fixed values, echoes every kick on kick 0 as a signal on call 0, and exits
+ * without answering a read of SVT_QUIT_GPA.
+ */
+static int cmd_devtest(unsigned int id, double timeout)
+{
+	int vm = open_vm(id);
+	int kfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int cfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct sv_ioeventfd ioe = { .gpa = SVT_KICK_GPA, .len = 4, .fd = kfd, .kick = 0 };
+	struct sv_irqfd irq = { .fd = cfd, .call = 0, .flags = SV_IRQFD_F_MSI,
+				.msi_addr = SVT_MSI_ADDR, .msi_data = SVT_MSI_DATA };
+	struct sv_pci_dev pd = { .index = 0 };
+	struct sv_mmio_region reg = { .gpa = SVT_REGION_GPA, .size = SVT_REGION_SIZE };
+	struct sv_link_info info;
+	double end = now() + timeout;
+	long kicks = 0, reqs = 0, resets = 0;
+	char *ram;
+
+	CHECK("GET_INFO", ioctl(vm, SV_VM_GET_INFO, &info) == 0);
+	print_info(&info);
+	ram = mmap(NULL, info.ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	CHECK("mmap RAM", ram != MAP_FAILED);
+	if (ram != MAP_FAILED) {
+		CHECK("RAM start holds the driver's magic",
+		      !memcmp(ram, SVT_RAM_MAGIC, sizeof(SVT_RAM_MAGIC)));
+		CHECK("RAM end holds the driver's magic",
+		      !memcmp(ram + info.ram_size - sizeof(SVT_RAM_MAGIC), SVT_RAM_MAGIC,
+			      sizeof(SVT_RAM_MAGIC)));
+		memcpy(ram + SVT_RAM_REPLY_OFF, SVT_RAM_REPLY, sizeof(SVT_RAM_REPLY));
+	}
+	EXPECT_OK("ioeventfd", ioctl_retry(vm, SV_VM_IOEVENTFD, &ioe));
+	EXPECT_OK("irqfd", ioctl_retry(vm, SV_VM_IRQFD, &irq));
+	EXPECT_OK("PCI dev", ioctl_retry(vm, SV_VM_REGISTER_PCI_DEV, &pd));
+	EXPECT_OK("MMIO region", ioctl_retry(vm, SV_VM_MMIO_REGION, &reg));
+	EXPECT_OK("START_VM", ioctl_retry(vm, SV_VM_START_VM, NULL));
+
+	while (now() < end) {
+		struct pollfd p[2] = { { .fd = vm, .events = POLLIN }, { .fd = kfd, .events = POLLIN } };
+		struct sv_ioreq io;
+		uint64_t cnt, one = 1;
+
+		if (poll(p, 2, 200) < 0)
+			break;
+		if (p[0].revents & (POLLHUP | POLLERR)) {
+			printf("svctl: link went away\n");
+			break;
+		}
+		if (read(kfd, &cnt, 8) == 8) {
+			kicks += (long)cnt;
+			if (write(cfd, &one, 8) != 8)
+				perror("call");
+		}
+		while (ioctl(vm, SV_VM_GET_IO, &io) == 0) {
+			if (io.dir == SV_IOREQ_RESET) {
+				printf("svctl: devtest: driver side reset (reason %llu)\n",
+				       (unsigned long long)io.data);
+				resets++;
+				continue;
+			}
+			reqs++;
+			if (io.dir == SV_RPC_MMIO_READ && io.as == SV_RPC_AS_GLOBAL &&
+			    io.addr == SVT_QUIT_GPA) {
+				printf("svctl: devtest: quit after %ld requests, %ld kicks, %ld resets\n",
+				       reqs, kicks, resets);
+				CHECK("kicks seen", kicks >= 4);
+				CHECK("a driver reset notice seen", resets >= 1);
+				return finish(); /* exit closes the handle, the read unanswered */
+			}
+			if (io.dir == SV_RPC_MMIO_READ)
+				io.data = io.as == SV_RPC_AS_GLOBAL ? SVT_READ_VALUE : SVT_CFG_VALUE;
+			io.status = 0;
+			if (ioctl_retry(vm, SV_VM_COMPLETE_IO, &io))
+				printf("svctl: complete %#x: %s\n", io.id, strerror(errno));
+		}
+	}
+	CHECK("quit request before the timeout", 0);
+	return finish();
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: svctl list | info ID | hold ID SEC | serve ID [-v VAL] [-n N] "
-			"[-t SEC] [-s] | ctltest | selftest ID\n");
+			"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC]\n");
 	exit(2);
 }
 
@@ -412,6 +498,8 @@ int main(int argc, char **argv)
 		return cmd_hold(id, argc > 3 ? strtoul(argv[3], NULL, 0) : 10);
 	if (!strcmp(argv[1], "selftest"))
 		return cmd_selftest(id);
+	if (!strcmp(argv[1], "devtest"))
+		return cmd_devtest(id, argc > 3 ? strtod(argv[3], NULL) : 120);
 	if (!strcmp(argv[1], "serve")) {
 		uint64_t value = 0xffffffff;
 		long count = -1;
