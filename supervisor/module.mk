@@ -9,11 +9,5 @@ splitvirt_SRCS := $(SPLITVIRT_SRCS)
 splitvirt_LIBS := svtopo svrpc svutil
 splitvirt_LDLIBS := -lyaml
 
-# The static arm64 link needs Debian's arm64 libyaml.a (libyaml-dev:arm64,
-# unpacked by images/fetch-debian.sh). Until it is there, skip the arm64
-# binary rather than break `make arm64` for everything else.
-ifneq ($(wildcard $(DEBIAN)/arm64/usr/lib/aarch64-linux-gnu/libyaml.a),)
+# Static arm64: links Debian's arm64 libyaml.a, unpacked by images/fetch-debian.sh.
 ARM64_BINS += splitvirt
-else
-$(info note: build/arm64/bin/splitvirt skipped: no arm64 libyaml.a yet (add libyaml-dev to images/fetch-debian.sh))
-endif

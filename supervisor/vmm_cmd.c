@@ -157,9 +157,11 @@ static int push_vm(struct sv_vmm_cmd *cmd, const struct sv_topology *t, unsigned
 	for (unsigned int n = 0; n < vm->nr_nets; n++) {
 		ret = ret ?: push(cmd, strdup("--net"));
 		ret = ret   ?:
-			      pushf(cmd, "tap=%s%s%s", vm->nets[n].tap,
+			      pushf(cmd, "tap=%s%s%s%s%s", vm->nets[n].tap,
 				    vm->nets[n].mac ? ",mac=" : "",
-				    vm->nets[n].mac ? vm->nets[n].mac : "");
+				    vm->nets[n].mac ? vm->nets[n].mac : "",
+				    vm->nets[n].bridge ? ",bridge=" : "",
+				    vm->nets[n].bridge ? vm->nets[n].bridge : "");
 	}
 	if (vm->rng)
 		ret = ret ?: push(cmd, strdup("--rng"));

@@ -58,10 +58,11 @@ struct sv_topo_disk {
 	int line;
 };
 
-/* A local virtio-net of a VM (vmm --net tap=T[,mac=M]). */
+/* A local virtio-net of a VM (vmm --net tap=T[,mac=M][,bridge=B]). */
 struct sv_topo_net {
 	char *tap;
 	char *mac; /* lower-case "xx:xx:xx:xx:xx:xx", or NULL: the vmm picks one */
+	char *bridge; /* host bridge the vmm puts the tap on, or NULL */
 	int line;
 };
 

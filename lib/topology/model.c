@@ -23,6 +23,7 @@ static void free_vm(struct sv_topo_vm *vm)
 	for (unsigned int i = 0; i < vm->nr_nets; i++) {
 		free(vm->nets[i].tap);
 		free(vm->nets[i].mac);
+		free(vm->nets[i].bridge);
 	}
 	free(vm->nets);
 	for (unsigned int i = 0; i < vm->nr_devs; i++) {

@@ -103,13 +103,15 @@ static void parse_net_pair(struct topo_parser *p, int key, yaml_node_t *v, void 
 
 	if (key == 0)
 		topo_get_ifname(p, v, "nets: tap", &net->tap);
-	else
+	else if (key == 1)
 		topo_get_mac(p, v, "nets: mac", &net->mac);
+	else
+		topo_get_ifname(p, v, "nets: bridge", &net->bridge);
 }
 
 static void parse_nets(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm *vm)
 {
-	static const char *const net_keys[] = { "tap", "mac", NULL };
+	static const char *const net_keys[] = { "tap", "mac", "bridge", NULL };
 	unsigned int count;
 	yaml_node_item_t *items = topo_items(p, n, "nets", &count);
 

@@ -178,7 +178,7 @@ static void test_link_order(void **state)
 static void test_relative_paths(void **state)
 {
 	static const char text[] =
-		"vms: [ { name: s, role: standalone, kernel: img/Image, initrd: /abs/i, disks: [ d.img, { path: ro.img, readonly: true } ], nets: [ { tap: t0 } ], console: true, rng: true } ]\n";
+		"vms: [ { name: s, role: standalone, kernel: img/Image, initrd: /abs/i, disks: [ d.img, { path: ro.img, readonly: true } ], nets: [ { tap: t0 }, { tap: t1, bridge: br0 } ], console: true, rng: true } ]\n";
 
 	(void)state;
 	assert_int_equal(sv_topo_parse(text, strlen(text), "/x/y/t.yaml", "/x/y", &topo, &diags),
@@ -191,6 +191,8 @@ static void test_relative_paths(void **state)
 	assert_true(topo->vms[0].disks[1].readonly);
 	assert_string_equal(topo->vms[0].nets[0].tap, "t0");
 	assert_null(topo->vms[0].nets[0].mac);
+	assert_null(topo->vms[0].nets[0].bridge);
+	assert_string_equal(topo->vms[0].nets[1].bridge, "br0");
 	assert_true(topo->vms[0].console);
 	assert_true(topo->vms[0].rng);
 }
@@ -231,8 +233,8 @@ static void test_unknown_keys(void **state)
 	expect_error("vmz: []\n", 1, "did you mean 'vms'");
 	teardown(NULL);
 	setup(NULL);
-	expect_error("vms:\n" DEVVM "    nets: [ { tap: t0, bridge: br0 } ]\n", 6,
-		     "unknown key 'bridge' in a NIC");
+	expect_error("vms:\n" DEVVM "    nets: [ { tap: t0, speed: 10 } ]\n", 6,
+		     "unknown key 'speed' in a NIC");
 	teardown(NULL);
 	setup(NULL);
 	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
