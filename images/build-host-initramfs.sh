@@ -30,7 +30,7 @@ mkdir -p "$stage/etc/splitvirt/topologies"
 cp "$top"/topologies/*.yaml "$stage/etc/splitvirt/topologies/" 2>/dev/null || true
 cp "$top"/board/scenarios/*.sh "$stage/scenarios/"
 cp "$top"/tests/system/*.sh "$stage/tests/"
-cp "$top/tests/system/lib.sh" "$stage/tests/lib.sh" 2>/dev/null || true
+
 echo "images:   programs: $(ls "$stage/usr/bin" | tr '\n' ' ')"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out/host-initrd.cpio"
 echo "images:   $out/host-initrd.cpio ($(du -h "$out/host-initrd.cpio" | cut -f1))"

@@ -1,13 +1,37 @@
-# The demo: a 2-vCPU driver VM on our vmm reaches init, runs a command and
-# powers off; its status becomes ours.
-echo "demo: starting a 2-vCPU driver VM on the splitvirt vmm"
-vmm --kernel /guest/Image --initrd /guest/initrd.cpio --mem 256M --cpus 2 \
-	--cmdline "console=ttyAMA0 quiet sv.run=hello"
+# The demo: a device VM serves a disk, a NIC, a console and an rng to a
+# driver VM running Debian's stock virtio drivers (topologies/demo.yaml).
+# The driver VM writes and reads back a file and pings this board through
+# the device VM's bridge; afterwards we look at the device VM's disk image.
+. /tests/lib.sh
+. /tests/crossvm_lib.sh
+echo "demo: ============================================================"
+echo "demo: device VM 'devvm' serves blk, net, console and rng to driver VM 'app'"
+echo "demo: topology: $TOPO_DIR/demo.yaml"
+echo "demo: ============================================================"
+crossvm_setup
+splitvirt run --no-file-check "$TOPO_DIR/demo.yaml" 2>&1 | tee "$OUT"
 rc=$?
-echo "demo: ---------------------------------------------"
-if [ $rc -eq 0 ]; then
-	echo "demo: SUCCESS: the driver VM booted, ran its command and powered off (status 0)"
+rc=$(grep -q "exited with status 0" "$OUT" && grep -q "demo: PASS virtio-rng" "$OUT" && echo 0 || echo 1)
+crossvm_teardown
+disk="not checked"
+if mount -o loop,ro -t ext4 "$DEVVM_DISK" /mnt/img 2>/dev/null || { mkdir -p /mnt/img && mount -o loop,ro -t ext4 "$DEVVM_DISK" /mnt/img; }; then
+	if grep -q "written by the driver VM" /mnt/img/hello.txt 2>/dev/null; then
+		disk="hello.txt found on the device VM's disk image: \"$(cat /mnt/img/hello.txt)\""
+	else
+		disk="hello.txt NOT found on the device VM's disk image"
+		rc=1
+	fi
+	umount /mnt/img
 else
-	echo "demo: FAILED: the vmm exited with status $rc"
+	disk="the device VM's disk image has no filesystem"
+	rc=1
 fi
-exit $rc
+echo "demo: ============================== summary ========================="
+grep -E "demo: (PASS|FAIL)" "$OUT" | sed 's/^/demo:   /; s/demo:   demo: /demo:   /'
+echo "demo:   board host: $disk"
+if [ "$rc" -eq 0 ]; then
+	echo "demo: SUCCESS: every device of the driver VM was served by the device VM"
+else
+	echo "demo: FAILED (full log above)"
+fi
+exit "$rc"

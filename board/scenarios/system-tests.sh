@@ -1,4 +1,4 @@
-# Runs every system test (/tests/*.sh but lib.sh) and prints TAP lines.
+# Runs every system test (/tests/*.sh but the *lib.sh helpers) and prints TAP lines.
 # Exit status 0 when none failed. A test exits 0 (pass), 77 (skip) or
 # anything else (fail). SV_TESTS="a b" limits the run to those tests.
 n=0
@@ -9,7 +9,7 @@ for arg in $(cat /proc/cmdline); do
 done
 for t in /tests/*.sh; do
 	name=$(basename "$t" .sh)
-	[ "$name" = lib ] && continue
+	case "$name" in lib | *_lib) continue ;; esac
 	if [ -n "$only" ]; then
 		case " $only " in *" $name "*) ;; *) continue ;; esac
 	fi

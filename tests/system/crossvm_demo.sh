@@ -1,0 +1,22 @@
+# The default topology: a device VM serves blk, net, console and rng to a
+# driver VM running stock virtio drivers. The driver VM writes a file and
+# pings the board host through the device VM's bridge; after shutdown the
+# board host finds the driver VM's bytes in the device VM's disk image.
+. /tests/lib.sh
+. /tests/crossvm_lib.sh
+crossvm_setup
+run_topology "$TOPO_DIR/demo.yaml"
+crossvm_teardown
+[ "$VM_RC" -eq 0 ] || fail "demo topology failed (status $VM_RC)"
+for what in "virtio-blk: file written" "virtio-net: ping 10.77.0.1" "virtio-console: hello" "virtio-rng"; do
+	grep -q "demo: PASS $what" "$OUT" || fail "driver VM check '$what' did not pass"
+done
+expect_out "driver VM says hello on hvc0"
+sha=$(fact sha)
+mkdir -p /mnt/img
+mount -o loop,ro -t ext4 "$DEVVM_DISK" /mnt/img || fail "the device VM's disk has no filesystem from the driver VM"
+grep -q "written by the driver VM through the device VM" /mnt/img/hello.txt || { umount /mnt/img; fail "hello.txt missing"; }
+got=$(sha256sum /mnt/img/data.bin | cut -d' ' -f1)
+umount /mnt/img
+[ "$got" = "$sha" ] || fail "data.bin on the device VM's disk is $got, the driver VM wrote $sha"
+echo "driver VM's data.bin ($sha) is on the device VM's disk image"

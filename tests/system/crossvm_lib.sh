@@ -1,0 +1,37 @@
+# Helpers for cross-VM tests: the board host side of a device VM serving
+# driver VMs (a disk image for the device VM, a host bridge for its uplink).
+DEVVM_DISK=/var/lib/splitvirt/devvm-disk.img
+TOPO_DIR=/etc/splitvirt/topologies
+
+crossvm_setup() {
+	rm -f "$DEVVM_DISK"
+	dd if=/dev/zero of="$DEVVM_DISK" bs=1M count=0 seek=64 2>/dev/null
+	ip link add sv-br0 type bridge 2>/dev/null
+	ip addr add 10.77.0.1/24 dev sv-br0 2>/dev/null
+	ip link set sv-br0 up
+}
+
+crossvm_teardown() {
+	ip link del sv-br0 2>/dev/null
+	umount /mnt/img 2>/dev/null
+	return 0
+}
+
+# run_topology FILE: runs it under the supervisor; output in $OUT, status in $VM_RC.
+run_topology() {
+	splitvirt run --no-file-check "$1" >"$OUT" 2>&1
+	VM_RC=$?
+	sed 's/^/  | /' "$OUT"
+}
+
+# state_pid NAME: pid of VM NAME's vmm from the supervisor's state file.
+state_pid() {
+	awk -v n="$1" '$1 == "vm" && $2 == n { print $4 }' /run/splitvirt/*.state 2>/dev/null | head -1
+}
+
+# memfds held by pid, one name per line (e.g. splitvirt-ram-app1).
+memfds_of() {
+	for fd in /proc/"$1"/fd/*; do
+		readlink "$fd"
+	done 2>/dev/null | sed -n 's|^/memfd:\([^ ]*\).*|\1|p' | sort -u
+}
