@@ -13,12 +13,16 @@
  *   svctl ctltest                   control-device checks (works with no link)
  *   svctl selftest ID               every VM-handle ioctl, good and bad arguments
  *   svctl devtest ID [SEC]          the devmodel half of svlink's end-to-end test
+ *   svctl unplugtest ID             hold a handle with RAM mapped until the function
+ *                                   is removed, then check it is dead (-ENODEV, SIGBUS)
  *
  * Exit status 0 on success; the tests print "N passed, N failed".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,10 +476,48 @@ static int cmd_devtest(unsigned int id, double timeout)
 	return finish();
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+static int cmd_unplugtest(unsigned int id)
+{
+	int vm = open_vm(id);
+	struct sv_link_info info;
+	volatile uint32_t *ram;
+	struct pollfd p = { .fd = vm, .events = POLLIN };
+	int got_bus = 0;
+
+	CHECK("GET_INFO", ioctl(vm, SV_VM_GET_INFO, &info) == 0);
+	ram = mmap(NULL, info.ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	CHECK("mmap RAM", ram != MAP_FAILED);
+	if (ram == MAP_FAILED)
+		return finish();
+	(void)ram[0];
+	printf("svctl: unplugtest: waiting for the function to go away\n");
+	CHECK("POLLHUP on removal", poll(&p, 1, 30000) == 1 && (p.revents & POLLHUP));
+	EXPECT_ERR("GET_INFO after removal", ioctl(vm, SV_VM_GET_INFO, &info), ENODEV);
+	CHECK("mmap after removal", mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, 0) == MAP_FAILED &&
+					   errno == ENODEV);
+	signal(SIGBUS, on_sigbus);
+	if (sigsetjmp(bus_jmp, 1) == 0)
+		(void)ram[0];
+	else
+		got_bus = 1;
+	signal(SIGBUS, SIG_DFL);
+	CHECK("old RAM mapping zapped (SIGBUS)", got_bus);
+	close(vm);
+	return finish();
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: svctl list | info ID | hold ID SEC | serve ID [-v VAL] [-n N] "
-			"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC]\n");
+			"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC] | unplugtest ID\n");
 	exit(2);
 }
 
@@ -498,6 +540,8 @@ int main(int argc, char **argv)
 		return cmd_hold(id, argc > 3 ? strtoul(argv[3], NULL, 0) : 10);
 	if (!strcmp(argv[1], "selftest"))
 		return cmd_selftest(id);
+	if (!strcmp(argv[1], "unplugtest"))
+		return cmd_unplugtest(id);
 	if (!strcmp(argv[1], "devtest"))
 		return cmd_devtest(id, argc > 3 ? strtod(argv[3], NULL) : 120);
 	if (!strcmp(argv[1], "serve")) {
