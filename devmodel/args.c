@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <splitvirt/size.h>
+
+#include "args.h"
+
+const char dm_usage[] =
+	"usage: devmodel [--link ID]... [--cmdline-file F] [--log-level L]\n"
+	"                [--device PATH] [--console-dir DIR | --no-console-input] [--help]\n"
+	"\n"
+	"Serves the virtio devices of the driver VMs linked to this device VM, as\n"
+	"listed by sv.link<ID>=<driver>:<dev>,... parameters of the kernel command line:\n"
+	"  blk=<path>[:ro]  blk-ro=<path>  net=<bridge>[/<mac>]  console  rng\n"
+	"\n"
+	"  --link ID            serve only this link (repeatable; default: all of them)\n"
+	"  --cmdline-file F     read the parameters from F (default /proc/cmdline)\n"
+	"  --log-level L        error, warn, info (default) or debug\n"
+	"  --device PATH        the splitvirt.ko control device (default /dev/splitvirt)\n"
+	"  --console-dir DIR    console input sockets DIR/<driver>-console.sock\n"
+	"                       (default /run/splitvirt)\n"
+	"  --no-console-input   consoles write to stdout only\n"
+	"  --help               this text\n";
+
+enum { OPT_LINK = 1, OPT_CMDLINE, OPT_LEVEL, OPT_DEVICE, OPT_CONSOLE_DIR, OPT_NO_INPUT };
+
+static const struct option options[] = {
+	{ "link", required_argument, NULL, OPT_LINK },
+	{ "cmdline-file", required_argument, NULL, OPT_CMDLINE },
+	{ "log-level", required_argument, NULL, OPT_LEVEL },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "console-dir", required_argument, NULL, OPT_CONSOLE_DIR },
+	{ "no-console-input", no_argument, NULL, OPT_NO_INPUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int add_link(struct dm_args *a, const char *text, char *err, size_t errlen)
+{
+	unsigned long id;
+
+	if (sv_parse_uint(text, 0, DM_MAX_LINK_ID, &id)) {
+		snprintf(err, errlen, "--link: '%.32s' is not a link id 0-%d", text,
+			 DM_MAX_LINK_ID);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < a->nr_links; i++) {
+		if (a->links[i] == id) {
+			snprintf(err, errlen, "--link %lu given twice", id);
+			return -EINVAL;
+		}
+	}
+	if (a->nr_links == DM_MAX_LINKS) {
+		snprintf(err, errlen, "--link: at most %d links", DM_MAX_LINKS);
+		return -EINVAL;
+	}
+	a->links[a->nr_links++] = (uint32_t)id;
+	return 0;
+}
+
+int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t errlen)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->cmdline_file = DM_DEFAULT_CMDLINE;
+	a->device = DM_DEFAULT_DEVICE;
+	a->console_dir = DM_DEFAULT_CONSOLE_DIR;
+	a->log_level = sv_log_get_level();
+	optind = 0; /* full re-initialisation, so tests can parse repeatedly */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_LINK:
+			if (add_link(a, optarg, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_CMDLINE:
+			a->cmdline_file = optarg;
+			break;
+		case OPT_LEVEL:
+			if (sv_log_parse_level(optarg, &a->log_level)) {
+				snprintf(
+					err, errlen,
+					"--log-level: '%.32s' is not one of error, warn, info, debug",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_DEVICE:
+			a->device = optarg;
+			break;
+		case OPT_CONSOLE_DIR:
+			a->console_dir = optarg;
+			break;
+		case OPT_NO_INPUT:
+			a->console_dir = NULL;
+			break;
+		case 'h':
+			a->help = true;
+			break;
+		default:
+			snprintf(err, errlen, "unknown or incomplete option '%.40s' (see --help)",
+				 argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%.40s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int dm_read_text_file(const char *path, char *buf, size_t size)
+{
+	size_t used = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (used + 1 < size) {
+		ssize_t n = read(fd, buf + used, size - 1 - used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int ret = -errno;
+
+			close(fd);
+			return ret;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (used + 1 >= size)
+		return -EFBIG;
+	buf[used] = '\0';
+	return 0;
+}
+
+int dm_select_links(const struct dm_args *a, const struct dm_config *cfg,
+		    const struct dm_link_spec **out, char *err, size_t errlen)
+{
+	if (!a->nr_links) {
+		for (unsigned int i = 0; i < cfg->nr_links; i++)
+			out[i] = &cfg->links[i];
+		return (int)cfg->nr_links;
+	}
+	for (unsigned int i = 0; i < a->nr_links; i++) {
+		out[i] = dm_config_find(cfg, a->links[i]);
+		if (!out[i]) {
+			snprintf(err, errlen,
+				 "--link %u: the command line has no sv.link%u= parameter",
+				 a->links[i], a->links[i]);
+			return -EINVAL;
+		}
+	}
+	return (int)a->nr_links;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* devmodel command line. */
+#ifndef DEVMODEL_ARGS_H
+#define DEVMODEL_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <splitvirt/log.h>
+
+#include "spec.h"
+
+#define DM_DEFAULT_DEVICE "/dev/splitvirt"
+#define DM_DEFAULT_CMDLINE "/proc/cmdline"
+#define DM_DEFAULT_CONSOLE_DIR "/run/splitvirt"
+
+struct dm_args {
+	uint32_t links[DM_MAX_LINKS]; /* --link; none: every sv.link of the cmdline */
+	unsigned int nr_links;
+	const char *cmdline_file;
+	const char *device;
+	const char *console_dir; /* NULL: console output only */
+	enum sv_log_level log_level;
+	bool help;
+};
+
+extern const char dm_usage[];
+
+/* Returns 0 or -EINVAL with a message in err. Resets getopt itself. */
+int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t errlen);
+
+/* Reads a whole small text file (the kernel command line) into a NUL-terminated buffer. */
+int dm_read_text_file(const char *path, char *buf, size_t size);
+
+/*
+ * The specs to serve: those named by --link (each must be in cfg), or all
+ * of cfg. Returns the count or -EINVAL with a message in err.
+ */
+int dm_select_links(const struct dm_args *a, const struct dm_config *cfg,
+		    const struct dm_link_spec **out, char *err, size_t errlen);
+
+#endif

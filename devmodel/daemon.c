@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <splitvirt/log.h>
+
+#include "daemon.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t ts_ms(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+}
+
+static void retry_later(struct dm_slot *s)
+{
+	int64_t t = now_ms() + DM_RETRY_MS;
+
+	s->retry_at.tv_sec = t / 1000;
+	s->retry_at.tv_nsec = (t % 1000) * 1000000;
+}
+
+static void signal_ready(struct dm_watch *w, uint32_t events)
+{
+	struct dm_daemon *d = dm_container_of(w, struct dm_daemon, sig_watch);
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(d->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	pr_info("signal %u: shutting down", si.ssi_signo);
+	d->stop = true;
+}
+
+int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct dm_options *opt,
+		   const struct dm_link_spec *const *specs, unsigned int n)
+{
+	sigset_t set;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->km = *km;
+	d->opt = *opt;
+	d->sig_fd = -1;
+	if (n > DM_MAX_LINKS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		d->slots[i].spec = specs[i];
+	d->nr_slots = n;
+	ret = dm_loop_init(&d->loop);
+	if (ret)
+		return ret;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sig_fd < 0)
+		return -errno;
+	/* Console clients and sockets may go away under a write. */
+	signal(SIGPIPE, SIG_IGN);
+	return dm_loop_add(&d->loop, &d->sig_watch, d->sig_fd, signal_ready);
+}
+
+static void slot_try_open(struct dm_daemon *d, struct dm_slot *s)
+{
+	int ret = dm_link_open(&s->link, &d->km, &d->loop, s->spec, &d->opt);
+
+	if (!ret) {
+		s->last_err = 0;
+		return;
+	}
+	s->link = NULL;
+	if (ret != s->last_err)
+		pr_warn("link %u (%s): cannot serve it yet: %s%s; retrying every %d ms",
+			s->spec->id, s->spec->driver, strerror(-ret),
+			ret == -ENOENT ? " (no such link in splitvirt.ko)" :
+			ret == -EBUSY  ? " (another devmodel holds it)" :
+					 "",
+			DM_RETRY_MS);
+	s->last_err = ret;
+	retry_later(s);
+}
+
+/* Opens what is due; returns the epoll timeout until the next retry. */
+static int daemon_service(struct dm_daemon *d)
+{
+	int64_t now = now_ms(), next = -1;
+
+	for (unsigned int i = 0; i < d->nr_slots; i++) {
+		struct dm_slot *s = &d->slots[i];
+
+		if (s->link)
+			continue;
+		if (ts_ms(&s->retry_at) <= now)
+			slot_try_open(d, s);
+		if (!s->link) {
+			int64_t wait = ts_ms(&s->retry_at) - now;
+
+			if (wait < 0)
+				wait = 0;
+			if (next < 0 || wait < next)
+				next = wait;
+		}
+	}
+	return (int)next;
+}
+
+/* Links whose handle broke during the last loop pass: closed outside handlers. */
+static void daemon_reap(struct dm_daemon *d)
+{
+	for (unsigned int i = 0; i < d->nr_slots; i++) {
+		struct dm_slot *s = &d->slots[i];
+
+		if (!s->link || !dm_link_failed(s->link))
+			continue;
+		pr_info("link %u (%s): closing; reopening in %d ms", s->spec->id, s->spec->driver,
+			DM_RETRY_MS);
+		dm_link_close(s->link);
+		s->link = NULL;
+		s->last_err = 0;
+		retry_later(s);
+	}
+}
+
+int dm_daemon_run(struct dm_daemon *d, unsigned int max_iterations)
+{
+	for (unsigned int it = 0; !d->stop; it++) {
+		int timeout, ret;
+
+		if (max_iterations && it == max_iterations)
+			break;
+		timeout = daemon_service(d);
+		if (max_iterations && (timeout < 0 || timeout > 10))
+			timeout = 10;
+		ret = dm_loop_run_once(&d->loop, timeout);
+		if (ret < 0) {
+			pr_err("event loop: %s", strerror(-ret));
+			return ret;
+		}
+		daemon_reap(d);
+	}
+	return 0;
+}
+
+void dm_daemon_fini(struct dm_daemon *d)
+{
+	for (unsigned int i = 0; i < d->nr_slots; i++) {
+		dm_link_close(d->slots[i].link);
+		d->slots[i].link = NULL;
+	}
+	dm_loop_del(&d->loop, &d->sig_watch);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	d->sig_fd = -1;
+	dm_loop_fini(&d->loop);
+}
+
+void dm_daemon_survey(const struct dm_kmod *km, const struct dm_config *cfg)
+{
+	int n = km->ops->nr_links(km->ctx), found = 0;
+
+	if (n < 0) {
+		pr_warn("SV_GET_NR_LINKS: %s", strerror(-n));
+		return;
+	}
+	pr_info("splitvirt.ko has %d link(s)", n);
+	for (uint32_t id = 0; id <= DM_PROBE_MAX_ID && found < n; id++) {
+		struct sv_link_info info;
+
+		if (km->ops->link_info(km->ctx, id, &info))
+			continue;
+		found++;
+		info.name[sizeof(info.name) - 1] = '\0';
+		if (dm_config_find(cfg, id))
+			pr_info("link %u: driver VM '%s', RAM %llu MiB, %u kicks, %u calls%s", id,
+				info.name, (unsigned long long)(info.ram_size >> 20), info.nr_kicks,
+				info.nr_calls,
+				info.connected ? "" : ", driver side not connected yet");
+		else
+			pr_warn("link %u (driver VM '%s') has no sv.link%u= parameter; not served",
+				id, info.name, id);
+	}
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Opening and closing one link (see link.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <splitvirt/dataport.h>
+#include <splitvirt/log.h>
+
+#include "link.h"
+
+static void vm_ready(struct dm_watch *w, uint32_t events)
+{
+	struct dm_link *l = dm_container_of(w, struct dm_link, vm_watch);
+
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Link reset or the dataport went away; the owner reopens later. */
+		pr_warn("link %u (%s): VM handle hung up", l->spec.id, l->spec.driver);
+		dm_loop_del(l->loop, &l->vm_watch);
+		l->failed = true;
+		return;
+	}
+	if (events & EPOLLIN)
+		dm_link_drain(l);
+}
+
+static unsigned int min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The handle's view of the link, checked against the spec and the dataport limits. */
+static int link_check_info(struct dm_link *l)
+{
+	struct sv_link_info *i = &l->info;
+	int ret = l->km->ops->get_info(l->km->ctx, l->vm, i);
+
+	if (ret) {
+		pr_err("link %u: SV_VM_GET_INFO: %s", l->spec.id, strerror(-ret));
+		return ret;
+	}
+	i->name[sizeof(i->name) - 1] = '\0';
+	if (strcmp(i->name, l->spec.driver)) {
+		/* Serving the wrong VM would hand it another VM's disks. */
+		pr_err("link %u is driver VM '%s', but sv.link%u names '%s'; not serving it",
+		       l->spec.id, i->name, l->spec.id, l->spec.driver);
+		return -EINVAL;
+	}
+	if (!i->ram_size || i->ram_gpa + i->ram_size < i->ram_gpa) {
+		pr_err("link %u (%s): bad RAM window 0x%llx+0x%llx", l->spec.id, l->spec.driver,
+		       (unsigned long long)i->ram_gpa, (unsigned long long)i->ram_size);
+		return -EINVAL;
+	}
+	l->nr_kicks = min_u32(i->nr_kicks, SV_DP_MAX_KICKS);
+	l->nr_calls = min_u32(i->nr_calls, SV_DP_MAX_CALLS);
+	return 0;
+}
+
+static int link_map_ram(struct dm_link *l)
+{
+	int ret = l->km->ops->map_ram(l->km->ctx, l->vm, l->info.ram_size, &l->ram);
+
+	if (ret) {
+		l->ram = NULL;
+		pr_err("link %u (%s): mapping %llu bytes of RAM: %s", l->spec.id, l->spec.driver,
+		       (unsigned long long)l->info.ram_size, strerror(-ret));
+		return ret;
+	}
+	gmem_init(&l->gm);
+	return gmem_add_region(&l->gm, l->info.ram_gpa, l->info.ram_size, l->ram);
+}
+
+static int link_create_fns(struct dm_link *l)
+{
+	for (unsigned int k = 0; k < l->spec.nr_devs; k++) {
+		struct virtio_dev *dev;
+		int ret = dm_device_create(l, k, &dev);
+
+		if (!ret)
+			ret = dm_fn_init(&l->fns[k], l, k, dev);
+		if (ret) {
+			pr_err("link %u (%s): device %u (%s): %s", l->spec.id, l->spec.driver, k,
+			       dm_dev_type_name(l->spec.devs[k].type), strerror(-ret));
+			return ret;
+		}
+		l->nr_fns++;
+	}
+	return 0;
+}
+
+/* Functions first, START_VM last: the driver VM boots once it sees them all. */
+static int link_register(struct dm_link *l)
+{
+	const struct dm_kmod_ops *ops = l->km->ops;
+	int ret;
+
+	for (unsigned int k = 0; k < l->nr_fns; k++) {
+		ret = ops->register_pci_dev(l->km->ctx, l->vm, k, 0);
+		if (ret) {
+			pr_err("link %u (%s): registering function %u: %s", l->spec.id,
+			       l->spec.driver, k, strerror(-ret));
+			return ret;
+		}
+	}
+	ret = ops->start_vm(l->km->ctx, l->vm);
+	if (ret)
+		pr_err("link %u (%s): START_VM: %s", l->spec.id, l->spec.driver, strerror(-ret));
+	return ret;
+}
+
+int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct dm_loop *loop,
+		 const struct dm_link_spec *spec, const struct dm_options *opt)
+{
+	struct dm_link *l = calloc(1, sizeof(*l));
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	l->km = km;
+	l->loop = loop;
+	l->opt = opt;
+	l->spec = *spec;
+	l->vm = km->ops->create_vm(km->ctx, spec->id);
+	if (l->vm < 0) {
+		ret = l->vm;
+		l->vm = -1;
+		free(l);
+		return ret;
+	}
+	ret = link_check_info(l);
+	ret = ret ?: link_map_ram(l);
+	ret = ret ?: link_create_fns(l);
+	ret = ret ?: dm_loop_add(loop, &l->vm_watch, l->vm, vm_ready);
+	ret = ret ?: link_register(l);
+	if (ret) {
+		dm_link_close(l);
+		return ret;
+	}
+	pr_info("link %u: serving driver VM '%s': %u device(s), RAM 0x%llx+0x%llx", spec->id,
+		spec->driver, l->nr_fns, (unsigned long long)l->info.ram_gpa,
+		(unsigned long long)l->info.ram_size);
+	*out = l;
+	return 0;
+}
+
+void dm_link_close(struct dm_link *l)
+{
+	if (!l)
+		return;
+	for (unsigned int k = 0; k < l->nr_fns; k++)
+		dm_fn_fini(&l->fns[k]);
+	dm_loop_del(l->loop, &l->vm_watch);
+	if (l->ram)
+		l->km->ops->unmap_ram(l->km->ctx, l->ram, l->info.ram_size);
+	/* The module fails pending requests and drops every registration. */
+	if (l->vm >= 0)
+		l->km->ops->close_vm(l->km->ctx, l->vm);
+	free(l);
+}

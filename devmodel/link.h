@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One served driver VM: its VM handle, its RAM mapped into a gmem, and one
+ * virtio-pci function per device of its sv.link spec. Everything here runs
+ * on the event loop's thread.
+ *
+ *   link.c      open (create VM, map RAM, devices, registration, START_VM),
+ *               close
+ *   fn_host.c   the virtio_pci host ops of a function: BAR windows, kick
+ *               and call eventfds, INTx, backend polling
+ *   dispatch.c  MMIO/config requests from the driver side, reset notices
+ *   devices.c   device models and their backends from the spec
+ */
+#ifndef DEVMODEL_LINK_H
+#define DEVMODEL_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <splitvirt/gmem.h>
+#include <splitvirt/kmod_uapi.h>
+#include <splitvirt/virtio_dev.h>
+#include <splitvirt/virtio_pci.h>
+
+#include "kmod.h"
+#include "loop.h"
+#include "spec.h"
+
+#define DM_MAX_QUEUES 4 /* net and console have 2, blk and rng 1 */
+#define DM_MAX_VECTORS (DM_MAX_QUEUES + 1)
+#define DM_NR_BARS 6
+/* Requests handled per wake-up before kicks get their turn. */
+#define DM_DRAIN_BUDGET 64
+
+struct dm_options {
+	int console_out_fd; /* guest console output, usually stdout */
+	/* Console input: <dir>/<driver>-console.sock; NULL for output only. */
+	const char *console_dir;
+};
+
+struct dm_fn;
+
+/* Queue q's notify address bound to kick doorbell index through an eventfd. */
+struct dm_kick {
+	struct dm_watch w;
+	struct dm_fn *fn;
+	uint16_t q;
+	int index; /* < nr_kicks, -1 until the queue is first enabled */
+	int fd;
+	uint64_t gpa;
+	bool bound;
+};
+
+/* MSI-X vector v delivered through CALL[index] by an irqfd on fd. */
+struct dm_call {
+	int index; /* < nr_calls, -1 until the vector is first unmasked */
+	int fd;
+};
+
+struct dm_bar_window {
+	uint64_t gpa, size;
+	bool registered; /* announced with SV_VM_MMIO_REGION */
+};
+
+struct dm_fn {
+	struct dm_link *link;
+	unsigned int index; /* PCI function index = config address space id */
+	char name[48];
+	struct virtio_dev *dev;
+	struct virtio_pci *pci;
+	uint16_t nvectors;
+	struct dm_kick kicks[DM_MAX_QUEUES];
+	struct dm_call calls[DM_MAX_VECTORS];
+	struct dm_bar_window bars[DM_NR_BARS];
+	struct dm_watch backend;
+	unsigned long signal_errors;
+};
+
+struct dm_link {
+	const struct dm_kmod *km;
+	struct dm_loop *loop;
+	const struct dm_options *opt;
+	struct dm_link_spec spec;
+	struct sv_link_info info;
+	int vm;
+	void *ram;
+	struct gmem gm;
+	struct dm_watch vm_watch;
+	unsigned int nr_fns;
+	struct dm_fn fns[DM_MAX_DEVS];
+	unsigned int nr_kicks, nr_calls; /* usable: min(link's, dataport max) */
+	unsigned int next_kick, next_call;
+	bool kicks_exhausted_logged, calls_exhausted_logged;
+	bool failed; /* the handle hung up or broke: the owner closes the link */
+	unsigned long bad_requests;
+};
+
+/*
+ * Opens link spec->id: creates the VM handle, maps the driver VM's RAM,
+ * creates the devices, registers the functions and sends START_VM.
+ * Returns -errno with everything undone.
+ */
+int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct dm_loop *loop,
+		 const struct dm_link_spec *spec, const struct dm_options *opt);
+/* Destroys the devices and closes the handle (the module undoes the rest). */
+void dm_link_close(struct dm_link *l);
+static inline bool dm_link_failed(const struct dm_link *l)
+{
+	return l->failed;
+}
+
+/* ---- fn_host.c ---- */
+extern const struct virtio_pci_host_ops dm_fn_host_ops;
+/* Creates fn's kick and call state and its virtio_pci function over dev (owned). */
+int dm_fn_init(struct dm_fn *fn, struct dm_link *l, unsigned int index, struct virtio_dev *dev);
+void dm_fn_fini(struct dm_fn *fn);
+/* Starts (or stops) polling the device's backend fd. */
+void dm_fn_backend_watch(struct dm_fn *fn, bool on);
+/* Returns the function to its power-on state (driver VM reboot or reset). */
+void dm_fn_reset(struct dm_fn *fn);
+
+/* ---- dispatch.c ---- */
+/*
+ * Answers one MMIO or config request: fills req->data for reads and
+ * req->status (0 or -errno). Every field is validated; never fails hard.
+ */
+void dm_link_dispatch(struct dm_link *l, struct sv_ioreq *req);
+/* Handles pending requests (up to DM_DRAIN_BUDGET). Returns how many, or -errno. */
+int dm_link_drain(struct dm_link *l);
+/* A reset notice: every function goes back to its power-on state. */
+void dm_link_reset(struct dm_link *l, uint64_t reason);
+
+/* ---- devices.c ---- */
+/* Device model k of the link's spec over its real backend. */
+int dm_device_create(struct dm_link *l, unsigned int k, struct virtio_dev **out);
+
+#endif
