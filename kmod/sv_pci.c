@@ -15,10 +15,12 @@
 
 #include "sv_internal.h"
 
+/* clang-format off */
 static const struct pci_device_id sv_pci_ids[] = {
 	{ PCI_DEVICE(SV_DP_VENDOR_ID, SV_DP_DEVICE_ID) },
 	{}
 };
+/* clang-format on */
 MODULE_DEVICE_TABLE(pci, sv_pci_ids);
 
 static irqreturn_t sv_rpc_irq(int irq, void *data)
@@ -173,6 +175,7 @@ static void sv_setup_vectors(struct sv_link *l)
 
 static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 {
+	const char *mode;
 	struct sv_link *l;
 	int ret;
 
@@ -213,8 +216,7 @@ static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (ret)
 		goto unmap_regs;
 	/* Ordinary shared RAM behind the BAR (a memfd in the host): cached. */
-	l->iobuf = memremap(pci_resource_start(pdev, SV_DP_BAR_IOBUF), l->iobuf_size,
-			    MEMREMAP_WB);
+	l->iobuf = memremap(pci_resource_start(pdev, SV_DP_BAR_IOBUF), l->iobuf_size, MEMREMAP_WB);
 	if (!l->iobuf) {
 		dev_err(&pdev->dev, "cannot map the iobuf\n");
 		ret = -ENOMEM;
@@ -238,10 +240,13 @@ static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	list_add_tail(&l->node, &sv_links);
 	mutex_unlock(&sv_links_lock);
 
+	if (l->nvec == 1 + l->nr_kicks)
+		mode = "MSI-X";
+	else
+		mode = l->nvec ? "MSI-X (no kicks)" : "polled";
 	dev_info(&pdev->dev,
-		 "link %u \"%s\": %u kicks, %u calls, iobuf %u bytes, RAM %#llx+%#llx, %s\n",
-		 l->id, l->name, l->nr_kicks, l->nr_calls, l->iobuf_size, l->ram_gpa, l->ram_size,
-		 l->nvec == 1 + l->nr_kicks ? "MSI-X" : l->nvec ? "MSI-X (no kicks)" : "polled");
+		 "link %u \"%s\": %u kicks, %u calls, iobuf %u bytes, RAM %#llx+%#llx, %s\n", l->id,
+		 l->name, l->nr_kicks, l->nr_calls, l->iobuf_size, l->ram_gpa, l->ram_size, mode);
 	/* Requests may have been queued before we came. */
 	queue_work(system_highpri_wq, &l->rx_work);
 	if (!l->nvec)

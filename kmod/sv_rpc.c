@@ -91,8 +91,8 @@ void sv_rpc_start(struct sv_link *l, u32 reason)
 		int ret = sv_rpc_dev_open(&l->rpc, l->iobuf, l->iobuf_size);
 
 		if (ret) {
-			dev_warn_ratelimited(&l->pdev->dev, "link %u: iobuf not ready (%d)\n", l->id,
-					     ret);
+			dev_warn_ratelimited(&l->pdev->dev, "link %u: iobuf not ready (%d)\n",
+					     l->id, ret);
 			return;
 		}
 		l->rpc_open = true;

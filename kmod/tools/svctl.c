@@ -61,7 +61,8 @@ static void print_info(const struct sv_link_info *i)
 	       (unsigned long long)i->ram_gpa, (unsigned long long)i->ram_size,
 	       i->connected ? "connected" : "not-connected",
 	       (i->flags & SV_LINK_F_KICK_IRQS) ? " kick-irqs" : "",
-	       (i->flags & SV_LINK_F_POLLED) ? " polled" : "", (i->flags & SV_LINK_F_OPEN) ? " open" : "");
+	       (i->flags & SV_LINK_F_POLLED) ? " polled" : "",
+	       (i->flags & SV_LINK_F_OPEN) ? " open" : "");
 }
 
 static int cmd_list(void)
@@ -189,7 +190,8 @@ static int cmd_serve(unsigned int id, uint64_t value, long count, double timeout
 				io.data = value;
 			io.status = 0;
 			if (ioctl_retry(vm, SV_VM_COMPLETE_IO, &io))
-				fprintf(stderr, "svctl: complete %#x: %s\n", io.id, strerror(errno));
+				fprintf(stderr, "svctl: complete %#x: %s\n", io.id,
+					strerror(errno));
 			served++;
 		}
 	}
@@ -198,14 +200,14 @@ static int cmd_serve(unsigned int id, uint64_t value, long count, double timeout
 	return 0;
 }
 
-#define CHECK(what, expr)                                                                     \
-	do {                                                                                  \
-		if (expr) {                                                                   \
-			passed++;                                                             \
-		} else {                                                                      \
-			failed++;                                                             \
-			printf("FAIL: %s (errno %d %s)\n", what, errno, strerror(errno));     \
-		}                                                                             \
+#define CHECK(what, expr)                                                                 \
+	do {                                                                              \
+		if (expr) {                                                               \
+			passed++;                                                         \
+		} else {                                                                  \
+			failed++;                                                         \
+			printf("FAIL: %s (errno %d %s)\n", what, errno, strerror(errno)); \
+		}                                                                         \
 	} while (0)
 
 /* ioctl expected to fail with exactly err. */
@@ -268,12 +270,14 @@ static int cmd_selftest(unsigned int id)
 		(void)*last;
 		munmap(ram, info.ram_size);
 	}
-	CHECK("mmap past RAM", mmap(NULL, info.ram_size + 4096, PROT_READ, MAP_SHARED, vm, 0) ==
-				       MAP_FAILED && errno == EINVAL);
-	CHECK("mmap at RAM end", mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, info.ram_size) ==
-					 MAP_FAILED && errno == EINVAL);
-	CHECK("private mmap", mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, vm, 0) == MAP_FAILED &&
-				      errno == EINVAL);
+	CHECK("mmap past RAM",
+	      mmap(NULL, info.ram_size + 4096, PROT_READ, MAP_SHARED, vm, 0) == MAP_FAILED &&
+		      errno == EINVAL);
+	CHECK("mmap at RAM end",
+	      mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, info.ram_size) == MAP_FAILED &&
+		      errno == EINVAL);
+	CHECK("private mmap",
+	      mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, vm, 0) == MAP_FAILED && errno == EINVAL);
 
 	/* Requests */
 	memset(&io, 0, sizeof(io));
@@ -316,8 +320,12 @@ static int cmd_selftest(unsigned int id)
 
 	/* irqfd */
 	if (info.nr_calls) {
-		struct sv_irqfd f = { .fd = e2, .call = 0, .flags = SV_IRQFD_F_MSI,
-				      .msi_addr = 0x8090040, .msi_data = 0x40, .pcidev = 1 };
+		struct sv_irqfd f = { .fd = e2,
+				      .call = 0,
+				      .flags = SV_IRQFD_F_MSI,
+				      .msi_addr = 0x8090040,
+				      .msi_data = 0x40,
+				      .pcidev = 1 };
 		struct sv_irqfd g = f;
 		uint64_t one = 1;
 
@@ -393,7 +401,6 @@ static int cmd_selftest(unsigned int id)
 	return finish();
 }
 
-
 /*
  * The devmodel half of the end-to-end test (svlink plays the driver side):
  * checks the RAM mapping, registers one of everything, answers reads with
@@ -406,8 +413,11 @@ static int cmd_devtest(unsigned int id, double timeout)
 	int kfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	int cfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct sv_ioeventfd ioe = { .gpa = SVT_KICK_GPA, .len = 4, .fd = kfd, .kick = 0 };
-	struct sv_irqfd irq = { .fd = cfd, .call = 0, .flags = SV_IRQFD_F_MSI,
-				.msi_addr = SVT_MSI_ADDR, .msi_data = SVT_MSI_DATA };
+	struct sv_irqfd irq = { .fd = cfd,
+				.call = 0,
+				.flags = SV_IRQFD_F_MSI,
+				.msi_addr = SVT_MSI_ADDR,
+				.msi_data = SVT_MSI_DATA };
 	struct sv_pci_dev pd = { .index = 0 };
 	struct sv_mmio_region reg = { .gpa = SVT_REGION_GPA, .size = SVT_REGION_SIZE };
 	struct sv_link_info info;
@@ -434,7 +444,8 @@ static int cmd_devtest(unsigned int id, double timeout)
 	EXPECT_OK("START_VM", ioctl_retry(vm, SV_VM_START_VM, NULL));
 
 	while (now() < end) {
-		struct pollfd p[2] = { { .fd = vm, .events = POLLIN }, { .fd = kfd, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = vm, .events = POLLIN },
+				       { .fd = kfd, .events = POLLIN } };
 		struct sv_ioreq io;
 		uint64_t cnt, one = 1;
 
@@ -466,7 +477,8 @@ static int cmd_devtest(unsigned int id, double timeout)
 				return finish(); /* exit closes the handle, the read unanswered */
 			}
 			if (io.dir == SV_RPC_MMIO_READ)
-				io.data = io.as == SV_RPC_AS_GLOBAL ? SVT_READ_VALUE : SVT_CFG_VALUE;
+				io.data =
+					io.as == SV_RPC_AS_GLOBAL ? SVT_READ_VALUE : SVT_CFG_VALUE;
 			io.status = 0;
 			if (ioctl_retry(vm, SV_VM_COMPLETE_IO, &io))
 				printf("svctl: complete %#x: %s\n", io.id, strerror(errno));
@@ -501,8 +513,8 @@ static int cmd_unplugtest(unsigned int id)
 	printf("svctl: unplugtest: waiting for the function to go away\n");
 	CHECK("POLLHUP on removal", poll(&p, 1, 30000) == 1 && (p.revents & POLLHUP));
 	EXPECT_ERR("GET_INFO after removal", ioctl(vm, SV_VM_GET_INFO, &info), ENODEV);
-	CHECK("mmap after removal", mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, 0) == MAP_FAILED &&
-					   errno == ENODEV);
+	CHECK("mmap after removal",
+	      mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, 0) == MAP_FAILED && errno == ENODEV);
 	signal(SIGBUS, on_sigbus);
 	if (sigsetjmp(bus_jmp, 1) == 0)
 		(void)ram[0];
@@ -516,8 +528,9 @@ static int cmd_unplugtest(unsigned int id)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: svctl list | info ID | hold ID SEC | serve ID [-v VAL] [-n N] "
-			"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC] | unplugtest ID\n");
+	fprintf(stderr,
+		"usage: svctl list | info ID | hold ID SEC | serve ID [-v VAL] [-n N] "
+		"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC] | unplugtest ID\n");
 	exit(2);
 }
 

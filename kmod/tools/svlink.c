@@ -37,15 +37,15 @@ static int req_db, resp_db, kick_fd[NKICKS], call_fd[NCALLS];
 static void *iobuf;
 static char *ram;
 
-#define CHECK(what, cond)                                                                     \
-	do {                                                                                  \
-		if (cond) {                                                                   \
-			passed++;                                                             \
-			printf("svlink: ok: %s\n", what);                                     \
-		} else {                                                                      \
-			failed++;                                                             \
-			printf("svlink: FAIL: %s\n", what);                                   \
-		}                                                                             \
+#define CHECK(what, cond)                                   \
+	do {                                                \
+		if (cond) {                                 \
+			passed++;                           \
+			printf("svlink: ok: %s\n", what);   \
+		} else {                                    \
+			failed++;                           \
+			printf("svlink: FAIL: %s\n", what); \
+		}                                           \
 	} while (0)
 
 static int call(const struct sv_rpc_msg *req, struct sv_rpc_msg *rep, int timeout_ms)
@@ -233,7 +233,8 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 	}
 	memcpy(ram, SVT_RAM_MAGIC, sizeof(SVT_RAM_MAGIC));
 	memcpy(ram + SVT_RAM_SIZE - sizeof(SVT_RAM_MAGIC), SVT_RAM_MAGIC, sizeof(SVT_RAM_MAGIC));
-	if (sv_rpc_iobuf_create(IOBUF_SIZE, &iobuf_fd) || sv_rpc_iobuf_map(iobuf_fd, IOBUF_SIZE, &iobuf) ||
+	if (sv_rpc_iobuf_create(IOBUF_SIZE, &iobuf_fd) ||
+	    sv_rpc_iobuf_map(iobuf_fd, IOBUF_SIZE, &iobuf) ||
 	    sv_rpc_iobuf_init(iobuf, IOBUF_SIZE)) {
 		fprintf(stderr, "svlink: iobuf setup failed\n");
 		exit(1);
@@ -255,14 +256,14 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		int fds[] = { ram_fd, iobuf_fd, req_db, resp_db, kick_fd[0], kick_fd[1],
-			      call_fd[0], call_fd[1] };
+		int fds[] = { ram_fd,	  iobuf_fd,   req_db,	  resp_db,
+			      kick_fd[0], kick_fd[1], call_fd[0], call_fd[1] };
 
 		for (unsigned int i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			fcntl(fds[i], F_SETFD, 0);
 		execlp(vmm, vmm, "--kernel", kernel, "--initrd", initrd, "--mem", "256M", "--cpus",
-		      "1", "--serve", serve, "--cmdline", "console=ttyAMA0 quiet sv.run=kmod-dev",
-		      (char *)NULL);
+		       "1", "--serve", serve, "--cmdline", "console=ttyAMA0 quiet sv.run=kmod-dev",
+		       (char *)NULL);
 		perror("exec vmm");
 		_exit(127);
 	}
