@@ -173,7 +173,7 @@ kmod: $(DEBIAN)/.stamp
 images: arm64 kmod
 	images/build-guest-initramfs.sh $(DEBIAN) $(BUILD)/images
 	images/build-devvm-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
-	images/build-host-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/images
+	images/build-host-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
 
 demo:
 	scripts/demo

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Usage: build-host-initramfs.sh DEBIAN_DIR ARM64_BIN_DIR OUT_DIR
+# Usage: build-host-initramfs.sh DEBIAN_DIR ARM64_BIN_DIR KMOD_DIR OUT_DIR
 # Builds OUT_DIR/host-initrd.cpio for the emulated board: static busybox,
 # our static arm64 programs, the guest kernel and initramfs, the scenarios
 # and the system tests. It stays uncompressed: unpacking gzip under TCG
@@ -7,7 +7,8 @@
 set -eu
 debian=$1
 bins=$2
-out=$3
+kmod=$3
+out=$4
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 root=$debian/arm64
@@ -26,6 +27,17 @@ done
 cp "$root/boot/vmlinuz-$kver" "$stage/guest/Image"
 cp "$out/guest-initrd.cpio" "$stage/guest/initrd.cpio"
 cp "$out/devvm-initrd.cpio" "$stage/guest/devvm-initrd.cpio"
+# The kmod end-to-end test (tests/system/kmod_link.sh): splitvirt.ko for the
+# board itself, and a device image = the guest image plus the module, svctl
+# and the kmod-dev command (Linux unpacks concatenated archives in order).
+mkdir -p "$stage/lib/modules/extra" "$out/kmod-dev-root/lib/modules/extra" \
+	"$out/kmod-dev-root/bin" "$out/kmod-dev-root/etc/splitvirt/run"
+cp "$kmod/splitvirt.ko" "$stage/lib/modules/extra/"
+cp "$kmod/splitvirt.ko" "$out/kmod-dev-root/lib/modules/extra/"
+cp "$bins/svctl" "$out/kmod-dev-root/bin/"
+cp "$top/kmod/board/kmod-dev" "$out/kmod-dev-root/etc/splitvirt/run/"
+(cd "$out/kmod-dev-root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+	cat "$out/guest-initrd.cpio" - >"$stage/guest/kmod-initrd.cpio"
 mkdir -p "$stage/etc/splitvirt/topologies"
 cp "$top"/topologies/*.yaml "$stage/etc/splitvirt/topologies/" 2>/dev/null || true
 cp "$top"/board/scenarios/*.sh "$stage/scenarios/"
