@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fake_kmod.h"
+
+static struct fake_kmod *fk_of(void *ctx)
+{
+	return ctx;
+}
+
+static void fk_log(struct fake_kmod *fk, enum fk_op op, uint64_t a, uint64_t b, uint32_t c,
+		   uint32_t d)
+{
+	if (fk->nr_log < FK_MAX_LOG)
+		fk->log[fk->nr_log++] = (struct fk_call){ op, a, b, c, d };
+}
+
+static bool vm_ok(struct fake_kmod *fk, int vm)
+{
+	return fk->vm_fd >= 0 && vm == fk->vm_fd;
+}
+
+/* The handle is readable exactly while requests are queued. */
+static void fk_sync_readable(struct fake_kmod *fk)
+{
+	char buf[64];
+
+	if (fk->peer_fd < 0)
+		return;
+	while (recv(fk->vm_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	if (fk->req_head != fk->req_tail)
+		send(fk->peer_fd, "r", 1, MSG_DONTWAIT);
+}
+
+static int f_nr_links(void *ctx)
+{
+	return fk_of(ctx)->present ? 1 : 0;
+}
+
+static int f_link_info(void *ctx, uint32_t id, struct sv_link_info *info)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!fk->present || id != fk->info.link_id)
+		return -ENOENT;
+	*info = fk->info;
+	return 0;
+}
+
+static int f_create_vm(void *ctx, uint32_t id)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+	int sv[2];
+
+	if (!fk->present || id != fk->info.link_id)
+		return -ENOENT;
+	if (fk->vm_fd >= 0)
+		return -EBUSY;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	fk->vm_fd = sv[0];
+	fk->peer_fd = sv[1];
+	fk->nr_creates++;
+	fk->req_head = fk->req_tail = 0;
+	fk_log(fk, FK_CREATE_VM, id, 0, 0, 0);
+	return fk->vm_fd;
+}
+
+static void f_close_vm(void *ctx, int vm)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		abort(); /* closing something that is not the handle */
+	fk_log(fk, FK_CLOSE_VM, 0, 0, 0, 0);
+	close(fk->vm_fd);
+	if (fk->peer_fd >= 0)
+		close(fk->peer_fd);
+	fk->vm_fd = fk->peer_fd = -1;
+	/* Like the module: every registration of the handle goes with it. */
+	memset(fk->ioeventfds, 0, sizeof(fk->ioeventfds));
+	memset(fk->irqfds, 0, sizeof(fk->irqfds));
+	fk->nr_regions = 0;
+}
+
+static int f_get_info(void *ctx, int vm, struct sv_link_info *info)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	*info = fk->info;
+	return 0;
+}
+
+static int f_map_ram(void *ctx, int vm, uint64_t size, void **hva)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm) || size != fk->info.ram_size)
+		return -EINVAL;
+	*hva = fk->ram;
+	return 0;
+}
+
+static void f_unmap_ram(void *ctx, void *hva, uint64_t size)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (hva != fk->ram || size != fk->info.ram_size)
+		abort();
+}
+
+static int f_get_io(void *ctx, int vm, struct sv_ioreq *req)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	if (fk->req_head == fk->req_tail) {
+		fk_sync_readable(fk);
+		return -EAGAIN;
+	}
+	*req = fk->reqs[fk->req_head++ % FK_MAX_REQS];
+	return 0;
+}
+
+static int f_complete_io(void *ctx, int vm, const struct sv_ioreq *req)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	if (req->status > 0 || req->status < -4095)
+		return -EINVAL;
+	if (fk->nr_done < FK_MAX_REQS)
+		fk->done[fk->nr_done++] = *req;
+	return 0;
+}
+
+static int f_ioeventfd(void *ctx, int vm, const struct sv_ioeventfd *a)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+	struct fk_ioeventfd *free_slot = NULL;
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	if (a->len != 2 || a->kick >= fk->info.nr_kicks ||
+	    (a->flags & ~(uint32_t)SV_IOEVENTFD_F_DEASSIGN))
+		return -EINVAL;
+	fk_log(fk, FK_IOEVENTFD, a->gpa, a->flags, a->kick, (uint32_t)a->fd);
+	for (unsigned int i = 0; i < FK_MAX_IOEVENTFDS; i++) {
+		struct fk_ioeventfd *b = &fk->ioeventfds[i];
+
+		if (b->used && b->gpa == a->gpa) {
+			if (!(a->flags & SV_IOEVENTFD_F_DEASSIGN))
+				return -EEXIST;
+			if (b->kick != a->kick || b->fd != a->fd)
+				return -ENOENT;
+			b->used = false;
+			return 0;
+		}
+		if (!b->used && !free_slot)
+			free_slot = b;
+	}
+	if (a->flags & SV_IOEVENTFD_F_DEASSIGN)
+		return -ENOENT;
+	if (!free_slot)
+		return -ENOSPC;
+	*free_slot = (struct fk_ioeventfd){ a->gpa, a->kick, a->fd, true };
+	return 0;
+}
+
+static int f_irqfd(void *ctx, int vm, const struct sv_irqfd *a)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	if (a->call >= fk->info.nr_calls || a->call >= FK_MAX_CALLS)
+		return -EINVAL;
+	fk_log(fk, FK_IRQFD, a->msi_addr, a->msi_data, a->call, a->pcidev);
+	if (a->flags & SV_IRQFD_F_DEASSIGN) {
+		fk->irqfds[a->call].used = false;
+		return 0;
+	}
+	fk->irqfds[a->call] = (struct fk_irqfd){ a->fd, a->pcidev, a->msi_addr, a->msi_data, true };
+	return 0;
+}
+
+static int f_set_irq(void *ctx, int vm, uint32_t irq, uint32_t level)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	fk_log(fk, FK_SET_IRQ, irq, level, 0, 0);
+	return 0;
+}
+
+static int f_msi(void *ctx, int vm, uint64_t addr, uint32_t data, uint32_t pcidev)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	fk_log(fk, FK_MSI, addr, data, pcidev, 0);
+	return 0;
+}
+
+static int f_register_pci_dev(void *ctx, int vm, uint32_t index, uint32_t flags)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	fk_log(fk, FK_REGISTER_PCI_DEV, index, flags, 0, 0);
+	return 0;
+}
+
+static int f_mmio_region(void *ctx, int vm, uint64_t gpa, uint64_t size, uint32_t flags)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	if (!size || gpa + size - 1 < gpa)
+		return -EINVAL;
+	fk_log(fk, FK_MMIO_REGION, gpa, size, flags, 0);
+	if (flags & 1)
+		fk->nr_regions--;
+	else
+		fk->nr_regions++;
+	return 0;
+}
+
+static int f_start_vm(void *ctx, int vm)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	fk_log(fk, FK_START_VM, 0, 0, 0, 0);
+	return 0;
+}
+
+static const struct dm_kmod_ops fake_ops = {
+	.nr_links = f_nr_links,
+	.link_info = f_link_info,
+	.create_vm = f_create_vm,
+	.close_vm = f_close_vm,
+	.get_info = f_get_info,
+	.map_ram = f_map_ram,
+	.unmap_ram = f_unmap_ram,
+	.get_io = f_get_io,
+	.complete_io = f_complete_io,
+	.ioeventfd = f_ioeventfd,
+	.irqfd = f_irqfd,
+	.set_irq = f_set_irq,
+	.msi = f_msi,
+	.register_pci_dev = f_register_pci_dev,
+	.mmio_region = f_mmio_region,
+	.start_vm = f_start_vm,
+};
+
+int fk_init(struct fake_kmod *fk, const char *name, uint64_t ram_size, uint32_t nr_kicks,
+	    uint32_t nr_calls)
+{
+	memset(fk, 0, sizeof(*fk));
+	fk->km.ops = &fake_ops;
+	fk->km.ctx = fk;
+	fk->present = true;
+	fk->vm_fd = fk->peer_fd = -1;
+	fk->info.link_id = 0;
+	fk->info.nr_kicks = nr_kicks;
+	fk->info.nr_calls = nr_calls;
+	fk->info.iobuf_size = 16384;
+	fk->info.ram_gpa = FK_RAM_GPA;
+	fk->info.ram_size = ram_size;
+	fk->info.connected = 1;
+	strncpy(fk->info.name, name, sizeof(fk->info.name) - 1);
+	fk->ram = aligned_alloc(4096, ram_size);
+	if (!fk->ram)
+		return -ENOMEM;
+	memset(fk->ram, 0, ram_size);
+	return 0;
+}
+
+void fk_fini(struct fake_kmod *fk)
+{
+	if (fk->vm_fd >= 0)
+		close(fk->vm_fd);
+	if (fk->peer_fd >= 0)
+		close(fk->peer_fd);
+	free(fk->ram);
+	fk->ram = NULL;
+}
+
+void fk_push(struct fake_kmod *fk, const struct sv_ioreq *req)
+{
+	if (fk->req_tail - fk->req_head >= FK_MAX_REQS)
+		abort();
+	fk->reqs[fk->req_tail++ % FK_MAX_REQS] = *req;
+	fk_sync_readable(fk);
+}
+
+void fk_hangup(struct fake_kmod *fk)
+{
+	if (fk->peer_fd >= 0)
+		close(fk->peer_fd);
+	fk->peer_fd = -1;
+}
+
+unsigned int fk_count(const struct fake_kmod *fk, enum fk_op op, int *last)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < fk->nr_log; i++) {
+		if (fk->log[i].op == op) {
+			n++;
+			if (last)
+				*last = (int)i;
+		}
+	}
+	return n;
+}
+
+int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick)
+{
+	for (unsigned int i = 0; i < FK_MAX_IOEVENTFDS; i++) {
+		if (fk->ioeventfds[i].used && fk->ioeventfds[i].gpa == gpa) {
+			if (kick)
+				*kick = fk->ioeventfds[i].kick;
+			return fk->ioeventfds[i].fd;
+		}
+	}
+	return -1;
+}

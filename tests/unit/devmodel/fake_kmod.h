@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A stand-in for splitvirt.ko behind struct dm_kmod_ops: one link whose
+ * "driver VM RAM" is a heap buffer, a request queue the test fills, and a
+ * log of every call the devmodel made. The VM handle is one end of a
+ * socketpair: readable while requests are queued, and hung up when the
+ * test closes the other end (the link going away).
+ */
+#ifndef TESTS_DEVMODEL_FAKE_KMOD_H
+#define TESTS_DEVMODEL_FAKE_KMOD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <splitvirt/kmod_uapi.h>
+
+#include "../../../devmodel/kmod.h"
+
+#define FK_RAM_GPA 0x40000000ull
+#define FK_MAX_LOG 512
+#define FK_MAX_REQS 512
+#define FK_MAX_IOEVENTFDS 64
+#define FK_MAX_CALLS 64
+
+enum fk_op {
+	FK_CREATE_VM,
+	FK_CLOSE_VM,
+	FK_IOEVENTFD,
+	FK_IRQFD,
+	FK_SET_IRQ,
+	FK_MSI,
+	FK_REGISTER_PCI_DEV,
+	FK_MMIO_REGION,
+	FK_START_VM,
+};
+
+struct fk_call {
+	enum fk_op op;
+	uint64_t a, b; /* gpa/size, addr/data, irq/level, index/flags ... */
+	uint32_t c, d; /* kick/call index, flags, pcidev ... */
+};
+
+struct fk_ioeventfd {
+	uint64_t gpa;
+	uint32_t kick;
+	int fd;
+	bool used;
+};
+
+struct fk_irqfd {
+	int fd;
+	uint32_t pcidev;
+	uint64_t addr;
+	uint32_t data;
+	bool used;
+};
+
+struct fake_kmod {
+	struct dm_kmod km;
+	struct sv_link_info info;
+	bool present; /* LINK_INFO / CREATE_VM find the link */
+	uint8_t *ram;
+	int vm_fd; /* the devmodel's end; -1 while closed */
+	int peer_fd; /* ours */
+	unsigned int nr_creates;
+
+	struct sv_ioreq reqs[FK_MAX_REQS];
+	unsigned int req_head, req_tail;
+	struct sv_ioreq done[FK_MAX_REQS];
+	unsigned int nr_done;
+
+	struct fk_call log[FK_MAX_LOG];
+	unsigned int nr_log;
+	struct fk_ioeventfd ioeventfds[FK_MAX_IOEVENTFDS];
+	struct fk_irqfd irqfds[FK_MAX_CALLS];
+	unsigned int nr_regions;
+};
+
+/* A link "name" with ram_size bytes of RAM, nr_kicks/nr_calls doorbells. */
+int fk_init(struct fake_kmod *fk, const char *name, uint64_t ram_size, uint32_t nr_kicks,
+	    uint32_t nr_calls);
+void fk_fini(struct fake_kmod *fk);
+/* Queues a request for SV_VM_GET_IO and makes the handle readable. */
+void fk_push(struct fake_kmod *fk, const struct sv_ioreq *req);
+/* The driver side goes away: the handle reports a hang-up. */
+void fk_hangup(struct fake_kmod *fk);
+/* Log entries of one kind; returns the count and the index of the last one in *last. */
+unsigned int fk_count(const struct fake_kmod *fk, enum fk_op op, int *last);
+/* The kick eventfd bound at gpa, or -1. */
+int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick);
+
+#endif

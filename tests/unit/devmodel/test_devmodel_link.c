@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A devmodel link against the fake module: registration, the host ops
+ * turned into kmod calls, the request dispatcher, a blk request end to end
+ * (kick eventfd -> event loop -> model -> raw file -> call eventfd), reset
+ * notices, hang-up and reopen.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <linux/pci_regs.h>
+#include <linux/virtio_blk.h>
+
+#include <splitvirt/rpc.h>
+
+#include "../../../devmodel/daemon.h"
+#include "guestdrv.h"
+
+#define RAM_SIZE (4u << 20)
+#define DISK_SIZE (1u << 20)
+
+struct fixture {
+	struct fake_kmod fk;
+	struct dm_loop loop;
+	struct dm_options opt;
+	struct dm_link_spec spec;
+	struct dm_link *link;
+	struct guestdrv gd;
+	char disk[64];
+	int disk_fd;
+	int con_pipe[2];
+};
+
+/* fn 0 = blk over a temp file, fn 1 = rng, fn 2 = console (output to a pipe). */
+static int fixture_make(void **state, uint32_t nr_kicks, uint32_t nr_calls)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char line[128], err[128];
+	struct dm_config cfg;
+
+	assert_non_null(f);
+	strcpy(f->disk, "/tmp/svdm-XXXXXX");
+	f->disk_fd = mkstemp(f->disk);
+	assert_true(f->disk_fd >= 0);
+	assert_int_equal(ftruncate(f->disk_fd, DISK_SIZE), 0);
+	snprintf(line, sizeof(line), "sv.link0=app:blk=%s,rng,console", f->disk);
+	assert_int_equal(dm_parse_cmdline(line, &cfg, err, sizeof(err)), 0);
+	f->spec = cfg.links[0];
+	assert_int_equal(pipe(f->con_pipe), 0);
+	f->opt.console_out_fd = f->con_pipe[1];
+	assert_int_equal(fk_init(&f->fk, "app", RAM_SIZE, nr_kicks, nr_calls), 0);
+	assert_int_equal(dm_loop_init(&f->loop), 0);
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+	gd_init(&f->gd, f->link, &f->fk);
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return fixture_make(state, 16, 16);
+}
+
+/* One kick doorbell and no call doorbells: the RPC fallbacks. */
+static int setup_scarce(void **state)
+{
+	return fixture_make(state, 1, 0);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dm_link_close(f->link);
+	dm_loop_fini(&f->loop);
+	fk_fini(&f->fk);
+	close(f->con_pipe[0]);
+	close(f->con_pipe[1]);
+	close(f->disk_fd);
+	unlink(f->disk);
+	free(f);
+	return 0;
+}
+
+static void test_registration(void **state)
+{
+	struct fixture *f = *state;
+	const struct fake_kmod *fk = &f->fk;
+	int start = -1;
+
+	assert_int_equal(fk->log[0].op, FK_CREATE_VM);
+	assert_int_equal(fk_count(fk, FK_REGISTER_PCI_DEV, NULL), 3);
+	for (unsigned int k = 0; k < 3; k++) {
+		assert_int_equal(fk->log[1 + k].op, FK_REGISTER_PCI_DEV);
+		assert_int_equal(fk->log[1 + k].a, k);
+		assert_int_equal(fk->log[1 + k].b, 0);
+	}
+	assert_int_equal(fk_count(fk, FK_START_VM, &start), 1);
+	assert_int_equal(start, (int)fk->nr_log - 1); /* last */
+}
+
+static void test_config_reaches_function(void **state)
+{
+	struct fixture *f = *state;
+
+	/* virtio device ids: blk 2, rng 4, console 3. */
+	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_VENDOR_ID, 2), 0x1af4);
+	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_DEVICE_ID, 2), 0x1042);
+	assert_int_equal(gd_cfg_read(&f->gd, 1, PCI_DEVICE_ID, 2), 0x1044);
+	assert_int_equal(gd_cfg_read(&f->gd, 2, PCI_DEVICE_ID, 2), 0x1043);
+	assert_int_equal(gd_cfg_read(&f->gd, 2, 0, 4), 0x10431af4);
+	/* Writes land in the addressed function only. */
+	gd_cfg_write(&f->gd, 1, PCI_INTERRUPT_LINE, 1, 0x5a);
+	assert_int_equal(gd_cfg_read(&f->gd, 1, PCI_INTERRUPT_LINE, 1), 0x5a);
+	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_INTERRUPT_LINE, 1), 0);
+	/* Extended config space reads as zero. */
+	assert_int_equal(gd_cfg_read(&f->gd, 0, 0xffc, 4), 0);
+}
+
+static bool has_region(const struct fake_kmod *fk, uint64_t gpa, uint64_t size, uint32_t flags)
+{
+	for (unsigned int i = 0; i < fk->nr_log; i++) {
+		const struct fk_call *c = &fk->log[i];
+
+		if (c->op == FK_MMIO_REGION && c->a == gpa && c->b == size && c->c == flags)
+			return true;
+	}
+	return false;
+}
+
+static void test_bar_placement(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_kmod *fk = &f->fk;
+	uint64_t moved = 0x20000000ull, v = 0;
+
+	assert_int_equal(fk_count(fk, FK_MMIO_REGION, NULL), 0);
+	gd_place_bars(&f->gd, 1);
+	assert_true(has_region(fk, gd_bar0(1), VIRTIO_PCI_BAR0_SIZE, 0));
+	assert_true(has_region(fk, gd_bar2(1), VIRTIO_PCI_BAR2_SIZE, 0));
+	assert_int_equal(fk->nr_regions, 2);
+	/* The window answers through the dispatcher: device feature word 1 has VERSION_1. */
+	gd_common_write(&f->gd, 1, 0x00, 4, 1);
+	assert_int_equal(gd_common_read(&f->gd, 1, 0x04, 4) & 1, 1);
+
+	/* Moving BAR0 with decoding on: the old window goes, the new one comes. */
+	gd_cfg_write(&f->gd, 1, PCI_BASE_ADDRESS_0, 4, (uint32_t)moved);
+	assert_true(has_region(fk, gd_bar0(1), VIRTIO_PCI_BAR0_SIZE, SV_RPC_REGION_F_REMOVE));
+	assert_true(has_region(fk, moved, VIRTIO_PCI_BAR0_SIZE, 0));
+	assert_int_equal(fk->nr_regions, 2);
+	assert_int_equal(
+		gd_req(&f->gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ, gd_bar0(1) + 0x14, 1, &v),
+		-ENODEV);
+	assert_int_equal(gd_req(&f->gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ, moved + 0x14, 1, &v),
+			 0);
+
+	/* Decoding off: every window goes. */
+	gd_cfg_write(&f->gd, 1, PCI_COMMAND, 2, 0);
+	assert_int_equal(fk->nr_regions, 0);
+}
+
+static void test_queue_enable_binds_kicks(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_kmod *fk = &f->fk;
+	uint32_t k_blk, k_rng, k_con0, k_con1;
+	int fd_blk, fd_rng;
+
+	gd_start(&f->gd, 0, 16);
+	gd_start(&f->gd, 1, 16);
+	gd_start(&f->gd, 2, 16);
+	fd_blk = fk_kick_fd(fk, gd_bar0(0) + VIRTIO_PCI_NOTIFY_OFF, &k_blk);
+	fd_rng = fk_kick_fd(fk, gd_bar0(1) + VIRTIO_PCI_NOTIFY_OFF, &k_rng);
+	assert_true(fd_blk >= 0 && fd_rng >= 0);
+	assert_true(fk_kick_fd(fk, gd_bar0(2) + VIRTIO_PCI_NOTIFY_OFF, &k_con0) >= 0);
+	assert_true(fk_kick_fd(fk, gd_bar0(2) + VIRTIO_PCI_NOTIFY_OFF + 4, &k_con1) >= 0);
+	assert_int_not_equal(fd_blk, fd_rng);
+	/* Distinct kick indices across functions and queues. */
+	assert_int_not_equal(k_blk, k_rng);
+	assert_int_not_equal(k_blk, k_con0);
+	assert_int_not_equal(k_rng, k_con0);
+	assert_int_not_equal(k_con0, k_con1);
+	assert_int_equal(fk_count(fk, FK_IOEVENTFD, NULL), 4);
+
+	/* Reset of the rng function: its ioeventfd is deassigned. */
+	gd_common_write(&f->gd, 1, 0x14, 1, 0);
+	assert_int_equal(fk_kick_fd(fk, gd_bar0(1) + VIRTIO_PCI_NOTIFY_OFF, NULL), -1);
+	assert_true(fk_kick_fd(fk, gd_bar0(0) + VIRTIO_PCI_NOTIFY_OFF, NULL) >= 0);
+}
+
+static void test_msix_routes_calls(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_kmod *fk = &f->fk;
+	unsigned int seen = 0;
+
+	gd_place_bars(&f->gd, 1);
+	gd_enable_msix(&f->gd, 1);
+	/* rng: 2 vectors; every route names function 1 and carries its message. */
+	for (unsigned int c = 0; c < FK_MAX_CALLS; c++) {
+		if (!fk->irqfds[c].used)
+			continue;
+		seen++;
+		assert_int_equal(fk->irqfds[c].pcidev, 1);
+		assert_int_equal(fk->irqfds[c].addr, GD_MSI_ADDR);
+		assert_true(fk->irqfds[c].data == 0x100 || fk->irqfds[c].data == 0x101);
+	}
+	assert_int_equal(seen, 2);
+	for (unsigned int i = 0; i < fk->nr_log; i++) {
+		if (fk->log[i].op == FK_IRQFD)
+			assert_true(fk->log[i].c < fk->info.nr_calls);
+	}
+}
+
+/* Submits one blk request on function 0 and lets the event loop run it. */
+static int blk_request(struct fixture *f, uint32_t type, uint64_t sector, uint64_t data_gpa,
+		       uint32_t len)
+{
+	struct guestdrv *gd = &f->gd;
+	struct gvring *vr = &gd->vr[0][0];
+	uint64_t hgpa = gram_alloc(&gd->ram, 16, 8), sgpa = gram_alloc(&gd->ram, 1, 1);
+	struct virtio_blk_outhdr *h = gram_ptr(&gd->ram, hgpa);
+	struct gbuf bufs[3] = {
+		{ hgpa, 16, false },
+		{ data_gpa, len, type == VIRTIO_BLK_T_IN },
+		{ sgpa, 1, true },
+	};
+	uint16_t head;
+	uint32_t used;
+
+	h->type = type;
+	h->sector = sector;
+	*(uint8_t *)gram_ptr(&gd->ram, sgpa) = 0xee;
+	assert_true(gvring_add(vr, bufs, 3) >= 0);
+	gvring_publish(vr);
+	gd_kick(gd, &f->fk, 0, 0);
+	for (int i = 0; i < 10 && !gvring_get_used(vr, &head, &used); i++)
+		assert_true(dm_loop_run_once(&f->loop, 100) >= 0);
+	return *(uint8_t *)gram_ptr(&gd->ram, sgpa);
+}
+
+/* The call eventfd routed for MSI data, or -1. */
+static int call_fd(const struct fake_kmod *fk, uint32_t data)
+{
+	for (unsigned int c = 0; c < FK_MAX_CALLS; c++) {
+		if (fk->irqfds[c].used && fk->irqfds[c].data == data)
+			return fk->irqfds[c].fd;
+	}
+	return -1;
+}
+
+static void test_blk_end_to_end(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t wbuf = gram_alloc(&f->gd.ram, 4096, 4096);
+	uint64_t rbuf = gram_alloc(&f->gd.ram, 4096, 4096);
+	uint8_t disk[4096], cnt[8];
+	int qfd;
+
+	gd_start(&f->gd, 0, 16);
+	qfd = call_fd(&f->fk, 0x001); /* function 0, vector 1 = queue 0 */
+	assert_true(qfd >= 0);
+	while (read(qfd, cnt, sizeof(cnt)) > 0)
+		;
+
+	memset(gram_ptr(&f->gd.ram, wbuf), 0xa5, 4096);
+	assert_int_equal(blk_request(f, VIRTIO_BLK_T_OUT, 8, wbuf, 4096), VIRTIO_BLK_S_OK);
+	/* The completion interrupt went out through the call eventfd. */
+	assert_int_equal(read(qfd, cnt, sizeof(cnt)), sizeof(cnt));
+	assert_int_equal(pread(f->disk_fd, disk, sizeof(disk), 8 * 512), sizeof(disk));
+	assert_int_equal(disk[0], 0xa5);
+	assert_int_equal(disk[4095], 0xa5);
+
+	assert_int_equal(blk_request(f, VIRTIO_BLK_T_IN, 8, rbuf, 4096), VIRTIO_BLK_S_OK);
+	assert_memory_equal(gram_ptr(&f->gd.ram, rbuf), disk, 4096);
+	/* Out of range: an error status for the request, the device stays up. */
+	assert_int_equal(blk_request(f, VIRTIO_BLK_T_IN, DISK_SIZE / 512, rbuf, 512),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(blk_request(f, VIRTIO_BLK_T_IN, 0, rbuf, 512), VIRTIO_BLK_S_OK);
+	assert_int_equal(fk_count(&f->fk, FK_MSI, NULL), 0);
+}
+
+static void test_scarce_doorbells(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t buf = gram_alloc(&f->gd.ram, 512, 8);
+	uint16_t head;
+	uint32_t len;
+	struct gbuf b = { buf, 64, true };
+
+	gd_start(&f->gd, 0, 16); /* takes the only kick */
+	gd_start(&f->gd, 1, 16);
+	assert_int_equal(fk_count(&f->fk, FK_IOEVENTFD, NULL), 1);
+	assert_int_equal(fk_count(&f->fk, FK_IRQFD, NULL), 0);
+	/* rng's kick arrives as an MMIO write and its interrupt as an RPC MSI. */
+	assert_true(gvring_add(&f->gd.vr[1][0], &b, 1) >= 0);
+	gvring_publish(&f->gd.vr[1][0]);
+	gd_kick(&f->gd, &f->fk, 1, 0);
+	assert_true(gvring_get_used(&f->gd.vr[1][0], &head, &len));
+	assert_int_equal(len, 64);
+	assert_true(fk_count(&f->fk, FK_MSI, NULL) >= 1);
+	assert_int_equal(f->fk.log[f->fk.nr_log - 1].a, GD_MSI_ADDR);
+	assert_int_equal(f->fk.log[f->fk.nr_log - 1].b, 0x101);
+	assert_int_equal(f->fk.log[f->fk.nr_log - 1].c, 1);
+	/* blk still works through its kick eventfd. */
+	assert_int_equal(blk_request(f, VIRTIO_BLK_T_IN, 0, buf, 512), VIRTIO_BLK_S_OK);
+}
+
+static void test_malformed_requests(void **state)
+{
+	struct fixture *f = *state;
+	struct guestdrv *gd = &f->gd;
+	struct sv_ioreq req;
+	uint64_t v;
+
+	gd_place_bars(gd, 0);
+	v = 0;
+	assert_int_equal(gd_req(gd, 3, SV_RPC_MMIO_READ, 0, 4, &v), -ENODEV); /* no fn 3 */
+	assert_int_equal(v, ~0ull);
+	assert_int_equal(gd_req(gd, 255, SV_RPC_MMIO_READ, 0, 4, &v), -ENODEV);
+	assert_int_equal(gd_req(gd, 0xfffe, SV_RPC_MMIO_READ, 0, 4, &v), -ENODEV);
+	assert_int_equal(gd_req(gd, 0, SV_RPC_MMIO_READ, 0, 3, &v), -EINVAL);
+	assert_int_equal(gd_req(gd, 0, SV_RPC_MMIO_READ, 0, 8, &v), -EINVAL);
+	assert_int_equal(gd_req(gd, 0, SV_RPC_MMIO_READ, 0, 0, &v), -EINVAL);
+	assert_int_equal(gd_req(gd, 0, SV_RPC_MMIO_READ, 4096, 4, &v), -EINVAL);
+	assert_int_equal(gd_req(gd, 0, SV_RPC_MMIO_READ, 4094, 4, &v), -EINVAL);
+	assert_int_equal(gd_req(gd, 0, SV_RPC_MMIO_READ, ~0ull - 1, 4, &v), -EINVAL);
+	v = 0;
+	assert_int_equal(gd_req(gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_WRITE, 0x1234, 4, &v), -ENODEV);
+	assert_int_equal(gd_req(gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ, ~0ull - 3, 8, &v), -ENODEV);
+	assert_int_equal(gd_req(gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ, gd_bar0(0), 16, &v),
+			 -EINVAL);
+	/* Straddling the end of BAR0. */
+	assert_int_equal(gd_req(gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ,
+				gd_bar0(0) + VIRTIO_PCI_BAR0_SIZE - 2, 4, &v),
+			 -EINVAL);
+	/* Unknown direction. */
+	req = (struct sv_ioreq){ .as = 0, .size = 4, .dir = 7 };
+	dm_link_dispatch(f->link, &req);
+	assert_int_equal(req.status, -EINVAL);
+	assert_true(f->link->bad_requests >= 13);
+	/* The link still serves good requests. */
+	assert_int_equal(gd_cfg_read(gd, 0, PCI_VENDOR_ID, 2), 0x1af4);
+}
+
+static void test_requests_through_handle(void **state)
+{
+	struct fixture *f = *state;
+	struct sv_ioreq req = { .id = 41, .as = 1, .size = 2, .dir = SV_RPC_MMIO_READ };
+
+	fk_push(&f->fk, &req);
+	req = (struct sv_ioreq){ .id = 42, .as = 9, .size = 4, .dir = SV_RPC_MMIO_READ };
+	fk_push(&f->fk, &req);
+	req = (struct sv_ioreq){ .id = 43,
+				 .as = 2,
+				 .size = 1,
+				 .dir = SV_RPC_MMIO_WRITE,
+				 .addr = PCI_INTERRUPT_LINE,
+				 .data = 0x77 };
+	fk_push(&f->fk, &req);
+	assert_true(dm_loop_run_once(&f->loop, 1000) >= 1);
+	assert_int_equal(f->fk.nr_done, 3);
+	assert_int_equal(f->fk.done[0].id, 41);
+	assert_int_equal(f->fk.done[0].status, 0);
+	assert_int_equal(f->fk.done[0].data, 0x1af4);
+	assert_int_equal(f->fk.done[1].id, 42);
+	assert_int_equal(f->fk.done[1].status, -ENODEV);
+	assert_int_equal(f->fk.done[2].status, 0);
+	assert_int_equal(gd_cfg_read(&f->gd, 2, PCI_INTERRUPT_LINE, 1), 0x77);
+	/* Drained: the handle is quiet again. */
+	assert_int_equal(dm_loop_run_once(&f->loop, 0), 0);
+}
+
+static void test_reset_notice(void **state)
+{
+	struct fixture *f = *state;
+	struct sv_ioreq req = { .dir = SV_IOREQ_RESET, .data = SV_RPC_RESET_RESTART };
+
+	gd_start(&f->gd, 0, 16);
+	assert_int_equal(f->fk.nr_regions, 2);
+	assert_true(fk_kick_fd(&f->fk, gd_bar0(0) + VIRTIO_PCI_NOTIFY_OFF, NULL) >= 0);
+	fk_push(&f->fk, &req);
+	assert_true(dm_loop_run_once(&f->loop, 1000) >= 1);
+	/* No completion for a notice; the function is back to power-on state. */
+	assert_int_equal(f->fk.nr_done, 0);
+	assert_int_equal(f->fk.nr_regions, 0);
+	assert_int_equal(fk_kick_fd(&f->fk, gd_bar0(0) + VIRTIO_PCI_NOTIFY_OFF, NULL), -1);
+	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_COMMAND, 2), 0);
+	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_BASE_ADDRESS_0, 4) & ~0xfu, 0);
+	/* And it comes up again like after a reboot. */
+	f->gd.ram.next = 0;
+	gd_start(&f->gd, 0, 16);
+	assert_int_equal(blk_request(f, VIRTIO_BLK_T_IN, 0, gram_alloc(&f->gd.ram, 512, 8), 512),
+			 VIRTIO_BLK_S_OK);
+}
+
+static void test_console_output(void **state)
+{
+	struct fixture *f = *state;
+	struct gvring *tx = &f->gd.vr[2][1];
+	uint64_t buf = gram_alloc(&f->gd.ram, 16, 8);
+	struct gbuf b = { buf, 6, false };
+	char out[16] = { 0 };
+	uint16_t head;
+	uint32_t len;
+
+	gd_start(&f->gd, 2, 16);
+	memcpy(gram_ptr(&f->gd.ram, buf), "hello\n", 6);
+	assert_true(gvring_add(tx, &b, 1) >= 0);
+	gvring_publish(tx);
+	gd_kick(&f->gd, &f->fk, 2, 1);
+	for (int i = 0; i < 10 && !gvring_get_used(tx, &head, &len); i++)
+		dm_loop_run_once(&f->loop, 100);
+	assert_int_equal(read(f->con_pipe[0], out, sizeof(out)), 6);
+	assert_string_equal(out, "hello\n");
+}
+
+static void test_name_mismatch(void **state)
+{
+	struct fixture *f = *state;
+	struct dm_link_spec spec = f->spec;
+	struct dm_link *l;
+
+	dm_link_close(f->link);
+	f->link = NULL;
+	strcpy(spec.driver, "other");
+	assert_int_equal(dm_link_open(&l, &f->fk.km, &f->loop, &spec, &f->opt), -EINVAL);
+	/* The handle was closed again: the right spec can open it. */
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+}
+
+static void test_daemon_reopens_after_hangup(void **state)
+{
+	struct fixture *f = *state;
+	const struct dm_link_spec *specs[1] = { &f->spec };
+	struct dm_daemon *d = calloc(1, sizeof(*d));
+	unsigned int creates;
+
+	dm_link_close(f->link);
+	f->link = NULL;
+	creates = f->fk.nr_creates;
+	assert_int_equal(dm_daemon_init(d, &f->fk.km, &f->opt, specs, 1), 0);
+	assert_int_equal(dm_daemon_run(d, 2), 0);
+	assert_non_null(d->slots[0].link);
+	assert_int_equal(f->fk.nr_creates, creates + 1);
+
+	fk_hangup(&f->fk);
+	assert_int_equal(dm_daemon_run(d, 2), 0);
+	assert_null(d->slots[0].link); /* closed, waiting to reopen */
+	assert_int_equal(fk_count(&f->fk, FK_CLOSE_VM, NULL), 2);
+	d->slots[0].retry_at = (struct timespec){ 0, 0 };
+	assert_int_equal(dm_daemon_run(d, 1), 0);
+	assert_non_null(d->slots[0].link);
+	assert_int_equal(f->fk.nr_creates, creates + 2);
+
+	/* A link the module does not have is retried, not fatal. */
+	dm_link_close(d->slots[0].link);
+	d->slots[0].link = NULL;
+	f->fk.present = false;
+	d->slots[0].retry_at = (struct timespec){ 0, 0 };
+	assert_int_equal(dm_daemon_run(d, 1), 0);
+	assert_null(d->slots[0].link);
+	assert_int_equal(d->slots[0].last_err, -ENOENT);
+	dm_daemon_fini(d);
+	free(d);
+	f->fk.present = true;
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_registration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_reaches_function, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bar_placement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_enable_binds_kicks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_routes_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_end_to_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scarce_doorbells, setup_scarce, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requests_through_handle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_notice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_daemon_reopens_after_hangup, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sv.link<ID>= command-line parsing and the devmodel's own options. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../../devmodel/args.h"
+#include "../../../devmodel/spec.h"
+
+static struct dm_config cfg;
+static char err[256];
+
+static void test_full_cmdline(void **state)
+{
+	const char *line =
+		"console=ttyAMA0 root=/dev/ram0 sv.link0=app:blk=/dev/vda,net=br0/52:54:00:00:00:20,console,rng quiet "
+		"sv.link3=db:blk-ro=/img/base.raw,blk=/dev/vdb:ro,net=br-1 sv.run=init\n";
+	const struct dm_link_spec *l;
+
+	(void)state;
+	assert_int_equal(dm_parse_cmdline(line, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nr_links, 2);
+	l = dm_config_find(&cfg, 0);
+	assert_non_null(l);
+	assert_string_equal(l->driver, "app");
+	assert_int_equal(l->nr_devs, 4);
+	assert_int_equal(l->devs[0].type, DM_DEV_BLK);
+	assert_string_equal(l->devs[0].path, "/dev/vda");
+	assert_false(l->devs[0].read_only);
+	assert_int_equal(l->devs[1].type, DM_DEV_NET);
+	assert_string_equal(l->devs[1].bridge, "br0");
+	assert_true(l->devs[1].has_mac);
+	assert_int_equal(l->devs[1].mac[0], 0x52);
+	assert_int_equal(l->devs[1].mac[5], 0x20);
+	assert_int_equal(l->devs[2].type, DM_DEV_CONSOLE);
+	assert_int_equal(l->devs[3].type, DM_DEV_RNG);
+
+	l = dm_config_find(&cfg, 3);
+	assert_non_null(l);
+	assert_string_equal(l->driver, "db");
+	assert_int_equal(l->nr_devs, 3);
+	assert_string_equal(l->devs[0].path, "/img/base.raw");
+	assert_true(l->devs[0].read_only);
+	assert_string_equal(l->devs[1].path, "/dev/vdb");
+	assert_true(l->devs[1].read_only);
+	assert_string_equal(l->devs[2].bridge, "br-1");
+	assert_false(l->devs[2].has_mac);
+	assert_null(dm_config_find(&cfg, 1));
+}
+
+static void test_quotes_and_empty(void **state)
+{
+	(void)state;
+	assert_int_equal(dm_parse_cmdline("a=\"x y\" sv.link7=\"vm-1:rng\" sv.link8=idle:", &cfg,
+					  err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.nr_links, 2);
+	assert_string_equal(cfg.links[0].driver, "vm-1");
+	assert_int_equal(cfg.links[0].nr_devs, 1);
+	/* A link without devices is served: its driver VM still needs START_VM. */
+	assert_int_equal(cfg.links[1].nr_devs, 0);
+	assert_int_equal(dm_parse_cmdline("", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nr_links, 0);
+}
+
+struct bad_case {
+	const char *line;
+	const char *msg; /* a substring of the error */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "sv.link0=app", "no driver VM name" },
+	{ "sv.link0=:rng", "not a VM name" },
+	{ "sv.link0=-x:rng", "not a VM name" },
+	{ "sv.link0=a_very_long_driver_vm_name_over_31:rng", "not a VM name" },
+	{ "sv.link0", "has no value" },
+	{ "sv.link=app:rng", "link id must follow" },
+	{ "sv.linkx=app:rng", "is not a number" },
+	{ "sv.link07=app:rng", "is not a number" },
+	{ "sv.link70000=app:rng", "is not a number" },
+	{ "sv.link0=app:rng sv.link0=b:rng", "sv.link0 is given twice" },
+	{ "sv.link0=app:disk=/x", "unknown device 'disk=/x'" },
+	{ "sv.link0=app:rng,,console", "device 1: empty device" },
+	{ "sv.link0=app:rng,", "device 1: empty device" },
+	{ "sv.link0=app:blk=", "blk needs a path" },
+	{ "sv.link0=app:blk=:ro", "blk needs a path" },
+	{ "sv.link0=app:blk=dev/vda", "must be absolute" },
+	{ "sv.link0=app:net=", "bridge name" },
+	{ "sv.link0=app:net=/52:54:00:00:00:01", "bridge name" },
+	{ "sv.link0=app:net=bridge-name-too-long", "bridge name" },
+	{ "sv.link0=app:net=br*0", "not an interface name" },
+	{ "sv.link0=app:net=br0/52:54:00:00:00", "not a MAC address" },
+	{ "sv.link0=app:net=br0/52:54:00:00:00:2g", "not a MAC address" },
+	{ "sv.link0=app:net=br0/52:54:00:00:00:200", "not a MAC address" },
+	{ "sv.link0=app:net=br0/01:00:5e:00:00:01", "multicast" },
+	{ "sv.link0=app:rng,rng,rng,rng,rng,rng,rng,rng,rng", "more than 8 devices" },
+	{ "sv.link2=app:console,Rng", "sv.link2 device 1: unknown device 'Rng'" },
+};
+
+static void test_bad_specs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		err[0] = '\0';
+		int ret = dm_parse_cmdline(bad_cases[i].line, &cfg, err, sizeof(err));
+
+		if (ret != -EINVAL || !strstr(err, bad_cases[i].msg))
+			fail_msg("'%s': got %d '%s', want '%s'", bad_cases[i].line, ret, err,
+				 bad_cases[i].msg);
+	}
+}
+
+static void test_too_many_links(void **state)
+{
+	char line[2048] = "";
+
+	(void)state;
+	for (int i = 0; i <= DM_MAX_LINKS; i++) {
+		char p[48];
+
+		snprintf(p, sizeof(p), " sv.link%d=v%d:rng", i, i);
+		strcat(line, p);
+	}
+	assert_int_equal(dm_parse_cmdline(line, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "more than 16 sv.link parameters"));
+}
+
+static int parse(struct dm_args *a, int argc, const char **argv)
+{
+	return dm_args_parse(argc, (char **)argv, a, err, sizeof(err));
+}
+
+static void test_args(void **state)
+{
+	const char *ok[] = {
+		"devmodel",	  "--link", "3",	   "--link", "0",
+		"--cmdline-file", "/tmp/c", "--log-level", "debug",  "--no-console-input"
+	};
+	const char *dup[] = { "devmodel", "--link", "1", "--link", "1" };
+	const char *badlvl[] = { "devmodel", "--log-level", "loud" };
+	const char *badopt[] = { "devmodel", "--frobnicate" };
+	const char *extra[] = { "devmodel", "stray" };
+	const char *badid[] = { "devmodel", "--link", "-1" };
+	const char *help[] = { "devmodel", "--help" };
+	const struct dm_link_spec *specs[DM_MAX_LINKS];
+	struct dm_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, 10, ok), 0);
+	assert_int_equal(a.nr_links, 2);
+	assert_int_equal(a.links[0], 3);
+	assert_string_equal(a.cmdline_file, "/tmp/c");
+	assert_int_equal(a.log_level, SV_LOG_DEBUG);
+	assert_null(a.console_dir);
+	assert_string_equal(a.device, "/dev/splitvirt");
+
+	assert_int_equal(dm_parse_cmdline("sv.link0=a:rng sv.link1=b:rng", &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(dm_select_links(&a, &cfg, specs, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--link 3: the command line has no sv.link3="));
+	a.links[0] = 1;
+	assert_int_equal(dm_select_links(&a, &cfg, specs, err, sizeof(err)), 2);
+	assert_int_equal(specs[0]->id, 1);
+	a.nr_links = 0;
+	assert_int_equal(dm_select_links(&a, &cfg, specs, err, sizeof(err)), 2);
+
+	assert_int_equal(parse(&a, 5, dup), -EINVAL);
+	assert_non_null(strstr(err, "given twice"));
+	assert_int_equal(parse(&a, 3, badlvl), -EINVAL);
+	assert_non_null(strstr(err, "--log-level"));
+	assert_int_equal(parse(&a, 2, badopt), -EINVAL);
+	assert_non_null(strstr(err, "--frobnicate"));
+	assert_int_equal(parse(&a, 2, extra), -EINVAL);
+	assert_int_equal(parse(&a, 3, badid), -EINVAL);
+	assert_int_equal(parse(&a, 2, help), 0);
+	assert_true(a.help);
+	assert_string_equal(a.console_dir, "/run/splitvirt");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_cmdline), cmocka_unit_test(test_quotes_and_empty),
+		cmocka_unit_test(test_bad_specs),    cmocka_unit_test(test_too_many_links),
+		cmocka_unit_test(test_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
