@@ -68,8 +68,6 @@ int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct d
 	d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sig_fd < 0)
 		return -errno;
-	/* Console clients and sockets may go away under a write. */
-	signal(SIGPIPE, SIG_IGN);
 	return dm_loop_add(&d->loop, &d->sig_watch, d->sig_fd, signal_ready);
 }
 

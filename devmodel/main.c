@@ -5,6 +5,7 @@
  * docs/devmodel.md.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
 	int n, ret;
 
 	sv_log_set_prefix("devmodel");
+	/* Console socket clients may go away under a write. */
+	signal(SIGPIPE, SIG_IGN);
 	sv_log_init_from_env();
 	if (dm_args_parse(argc, argv, &a, err, sizeof(err))) {
 		fprintf(stderr, "devmodel: %s\n", err);

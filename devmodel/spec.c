@@ -275,7 +275,7 @@ static int parse_param(const char *word, struct dm_config *cfg, char *err, size_
 int dm_parse_cmdline(const char *cmdline, struct dm_config *cfg, char *err, size_t errlen)
 {
 	const char *p = cmdline;
-	char word[1024];
+	char word[4096];
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (;;) {
