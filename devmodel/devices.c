@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/net_bridge.h>
 #include <splitvirt/virtio_blk.h>
 #include <splitvirt/virtio_console.h>
 #include <splitvirt/virtio_net.h>
@@ -13,7 +14,6 @@
 
 #include "console_tee.h"
 #include "link.h"
-#include "net_bridge.h"
 
 static int create_blk(struct dm_link *l, unsigned int k, const struct dm_dev_spec *d,
 		      struct virtio_dev **out)
@@ -58,7 +58,7 @@ static int create_net(struct dm_link *l, unsigned int k, const struct dm_dev_spe
 		pr_err("link %u device %u: tap %s: %s", l->spec.id, k, want, strerror(-ret));
 		return ret;
 	}
-	ret = dm_bridge_add_if(d->bridge, name);
+	ret = sv_bridge_add_if(d->bridge, name);
 	if (ret) {
 		pr_err("link %u device %u: adding %s to bridge %s: %s%s", l->spec.id, k, name,
 		       d->bridge, strerror(-ret),

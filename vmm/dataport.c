@@ -328,13 +328,6 @@ static int dp_map(struct dataport *dp)
 	return 0;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 void dataport_destroy(struct dataport *dp)
 {
 	if (!dp)
@@ -349,14 +342,7 @@ void dataport_destroy(struct dataport *dp)
 		munmap(dp->iobuf, dp->iobuf_size);
 	if (dp->ram)
 		munmap(dp->ram, dp->link.ram_size);
-	close_fd(&dp->link.iobuf_fd);
-	close_fd(&dp->link.ram_fd);
-	close_fd(&dp->link.req_fd);
-	close_fd(&dp->link.resp_fd);
-	for (unsigned int i = 0; i < dp->link.nkicks; i++)
-		close_fd(&dp->link.kick_fds[i]);
-	for (unsigned int i = 0; i < dp->link.ncalls; i++)
-		close_fd(&dp->link.call_fds[i]);
+	vmm_link_close(&dp->link);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
 }

@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/net_bridge.h>
 #include <splitvirt/virtio_net.h>
 
 #include "devices.h"
-#include "tap_bridge.h"
 
 /* Attaches to tap NAME (created if it does not exist; bridging it is the host's job). */
 int devices_add_net(struct vmm_devices *d, const struct vmm_net_arg *net)
@@ -24,7 +24,7 @@ int devices_add_net(struct vmm_devices *d, const struct vmm_net_arg *net)
 		return ret;
 	}
 	if (net->bridge[0]) {
-		ret = tap_bridge_attach(name, net->bridge);
+		ret = sv_bridge_add_if(net->bridge, name);
 		if (ret) {
 			pr_err("--net tap=%s: adding it to bridge %s: %s%s", name, net->bridge,
 			       strerror(-ret), ret == -ENODEV ? " (does the bridge exist?)" : "");

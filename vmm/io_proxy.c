@@ -499,13 +499,6 @@ int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s)
 	return ret;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 void io_proxy_destroy(struct io_proxy *p)
 {
 	if (!p)
@@ -520,13 +513,7 @@ void io_proxy_destroy(struct io_proxy *p)
 	}
 	if (p->iobuf)
 		munmap(p->iobuf, p->iobuf_size);
-	close_fd(&p->link.iobuf_fd);
-	close_fd(&p->link.req_fd);
-	close_fd(&p->link.resp_fd);
-	for (unsigned int i = 0; i < p->link.nkicks; i++)
-		close_fd(&p->link.kick_fds[i]);
-	for (unsigned int i = 0; i < p->link.ncalls; i++)
-		close_fd(&p->link.call_fds[i]);
+	vmm_link_close(&p->link);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <splitvirt/size.h>
 
@@ -116,4 +117,23 @@ int vmm_parse_link(const char *text, int serve, struct vmm_link_arg *link, char 
 	if (!link->peer[0])
 		snprintf(link->peer, sizeof(link->peer), "link%u", link->id);
 	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void vmm_link_close(struct vmm_link_arg *link)
+{
+	close_fd(&link->iobuf_fd);
+	close_fd(&link->ram_fd);
+	close_fd(&link->req_fd);
+	close_fd(&link->resp_fd);
+	for (unsigned int i = 0; i < link->nkicks; i++)
+		close_fd(&link->kick_fds[i]);
+	for (unsigned int i = 0; i < link->ncalls; i++)
+		close_fd(&link->call_fds[i]);
 }

@@ -37,4 +37,7 @@ struct vmm_link_arg {
 int vmm_parse_link(const char *text, int serve, struct vmm_link_arg *link, char *err,
 		   size_t errlen);
 
+/* Closes every fd of the link (the owner's cleanup). */
+void vmm_link_close(struct vmm_link_arg *link);
+
 #endif

@@ -8,7 +8,7 @@
 
 #include <linux/sockios.h>
 
-#include "net_bridge.h"
+#include <splitvirt/net_bridge.h>
 
 static int ifreq_name(struct ifreq *ifr, const char *name)
 {
@@ -19,7 +19,7 @@ static int ifreq_name(struct ifreq *ifr, const char *name)
 	return 0;
 }
 
-int dm_bridge_add_if(const char *bridge, const char *ifname)
+int sv_bridge_add_if(const char *bridge, const char *ifname)
 {
 	unsigned int idx = if_nametoindex(ifname);
 	struct ifreq ifr;
