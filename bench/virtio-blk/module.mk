@@ -1,5 +1,5 @@
 # Not part of CI: run by hand, see bench/virtio-blk/README.md.
-NATIVE_BINS += bench_virtio_blk
+BENCH_BINS += bench_virtio_blk
 bench_virtio_blk_SRCS := bench/virtio-blk/bench_virtio_blk.c tests/unit/virtio/testdrv.c \
 	tests/unit/virtio/guest.c
 bench_virtio_blk_LIBS := svvirtio svutil
