@@ -18,17 +18,31 @@ set -eu
 
 usage() {
 	cat <<USAGE
-Usage: images/fetch-qemu-arm64.sh [OUT_DIR]
+Usage: images/fetch-qemu-arm64.sh [--with PKG:PATH]... [OUT_DIR]
 Fetches qemu-system-aarch64 for arm64 from Debian's archive and the shared
 libraries it needs into OUT_DIR (default build/qemu-arm64):
   OUT_DIR/debs/        the downloaded .deb files
   OUT_DIR/root/        their unpacked contents
   OUT_DIR/files.list   binary + loader + library closure, relative to root/
+--with PKG:PATH also fetches package PKG:arm64 and adds its program PATH
+(relative to the package root, e.g. qemu-system-common:usr/bin/qemu-storage-daemon)
+and PATH's library closure; give the same --with list each time for one OUT_DIR.
 Does nothing when OUT_DIR already holds the current candidate version.
 Needs the arm64 architecture in apt (scripts/deps.sh) and aarch64-linux-gnu-readelf.
 USAGE
 }
-case "${1:-}" in -h|--help) usage; exit 0 ;; -*) usage >&2; exit 2 ;; esac
+extras=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h|--help) usage; exit 0 ;;
+	--with)
+		case "${2:-}" in ?*:?*) extras="$extras $2" ;; *) usage >&2; exit 2 ;; esac
+		shift 2 ;;
+	-*) usage >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -le 1 ] || { usage >&2; exit 2; }
 
 out=${1:-build/qemu-arm64}
 mkdir -p "$out/debs"
@@ -47,7 +61,8 @@ ver=$(apt-cache policy qemu-system-arm:arm64 2>/dev/null | awk '/Candidate:/ {pr
 if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 	die "qemu-system-arm:arm64 is unknown to apt; run scripts/deps.sh (adds arm64 and runs apt-get update)"
 fi
-if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$ver" ] && [ -s "$out/files.list" ]; then
+stamp="$ver$extras"
+if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ] && [ -s "$out/files.list" ]; then
 	say "qemu-system-arm $ver already fetched in $out"
 	exit 0
 fi
@@ -127,15 +142,27 @@ bin=usr/bin/qemu-system-aarch64
 interp=$("$readelf" -l "$root/$bin" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
 interp=${interp#/}
 [ -e "$root/$interp" ] || die "loader $interp not found in libc6:arm64"
+bins=$bin
+for x in $extras; do
+	xpkg=${x%%:*}
+	xbin=${x#*:}
+	xbin=${xbin#/}
+	xver=$(apt-cache policy "$xpkg:arm64" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	# Packages of the QEMU source must have QEMU's version.
+	[ "$xver" = "$ver" ] || xver=""
+	fetch "$xpkg" "$xver"
+	[ -x "$root/$xbin" ] || die "$xpkg:arm64 has no $xbin"
+	bins="$bins $xbin"
+done
 
 # Walk the NEEDED closure; fetch the owner of any missing soname and rescan.
 round=0
 while :; do
 	round=$((round + 1))
 	[ "$round" -le 50 ] || die "library closure did not converge"
-	todo=$bin
+	todo=$bins
 	seen=" "
-	files="$bin"
+	files="$bins"
 	missing=""
 	while [ -n "$todo" ]; do
 		next=""
@@ -175,5 +202,5 @@ done
 	echo "$interp"
 	for f in $files; do [ "$f" = "$bin" ] || echo "$f"; done
 } >"$out/files.list"
-echo "$ver" >"$out/.stamp"
+echo "$stamp" >"$out/.stamp"
 say "ready: $root/$bin with $(($(wc -l <"$out/files.list") - 2)) libraries from $(wc -l <"$out/packages") packages"

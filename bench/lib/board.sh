@@ -1,0 +1,204 @@
+# Board-side helpers of bench/blk-local, bench/net-local and bench/crossvm,
+# sourced by board/scenarios/bench-*.sh (installed in the bench board image
+# as /bench/lib.sh). A bench runs "implementations" (our vmm, QEMU, ...) in
+# rounds, each boot of a guest printing "BENCH test=T key=value..." lines,
+# and ends with a table of median/min/max and ratios of medians.
+#
+# Kernel command line knobs (set by bench/<name>/run): sv.bench.runs=N
+# (counted rounds, default 5), sv.bench.warmup=N (default 1),
+# sv.bench.secs=S per test (default 3), sv.bench.timeout=SEC per VM run
+# (default 180), sv.bench.disk_mb=N (default 256).
+
+BENCH_KERNEL=/guest/Image
+BENCH_INITRD=/guest/bench-initrd.cpio
+BENCH_DIR=/tmp/bench
+BENCH_DISK=/var/lib/splitvirt/bench-disk.img
+BENCH_QEMU_BASE="-M virt,gic-version=host -accel kvm -cpu host -m 256M -smp 1 -nodefaults
+ -no-user-config -display none -serial stdio -monitor none -no-reboot"
+
+bench_init() {
+	BENCH_NAME=$1
+	runs=5 warmup=1 secs=3 tmo=180 disk_mb=256
+	for arg in $(cat /proc/cmdline); do
+		case "$arg" in
+		sv.bench.runs=*) runs=${arg#sv.bench.runs=} ;;
+		sv.bench.warmup=*) warmup=${arg#sv.bench.warmup=} ;;
+		sv.bench.secs=*) secs=${arg#sv.bench.secs=} ;;
+		sv.bench.timeout=*) tmo=${arg#sv.bench.timeout=} ;;
+		sv.bench.disk_mb=*) disk_mb=${arg#sv.bench.disk_mb=} ;;
+		esac
+	done
+	rm -rf "$BENCH_DIR"
+	mkdir -p "$BENCH_DIR"
+	: >"$BENCH_DIR/results"
+	BENCH_FAILS=0
+	for p in vmm qemu-system-aarch64 blkbench tcpbench; do
+		command -v "$p" >/dev/null || bench_die "$p is not in this board image; use bench/$BENCH_NAME/run"
+	done
+	[ -f "$BENCH_INITRD" ] || bench_die "$BENCH_INITRD missing; use bench/$BENCH_NAME/run"
+	[ -c /dev/kvm ] || bench_die "no /dev/kvm in the board"
+	qemu-system-aarch64 --version >"$BENCH_DIR/qemu-version" 2>&1 ||
+		bench_die "qemu-system-aarch64 does not start: $(head -3 "$BENCH_DIR/qemu-version")"
+	bench_say "$(head -1 "$BENCH_DIR/qemu-version"); board: $(nproc) cpus, $(uname -r)"
+	bench_say "$runs counted rounds after $warmup warm-up, $secs s per test, implementations alternate"
+}
+
+bench_say() { echo "bench-$BENCH_NAME: $*"; }
+bench_die() {
+	bench_say "ERROR: $*"
+	exit 2
+}
+
+# bench_disk: a raw image of disk_mb MiB filled with data (not sparse, so
+# reads are not served from holes).
+bench_disk() {
+	rm -f "$BENCH_DISK"
+	dd if=/dev/urandom of="$BENCH_DISK" bs=1M count="$disk_mb" 2>/dev/null ||
+		bench_die "cannot write $BENCH_DISK"
+	bench_say "disk image $BENCH_DISK: $disk_mb MiB of random data on the board's tmpfs"
+}
+
+# bench_bridge: sv-br0 at 10.77.0.1/24 with a tcpbench receiver on it.
+bench_bridge() {
+	ip link add sv-br0 type bridge 2>/dev/null
+	ip addr add 10.77.0.1/24 dev sv-br0 2>/dev/null
+	ip link set sv-br0 up
+	tcpbench -s -B 10.77.0.1 >"$BENCH_DIR/tcpbench-server.log" 2>&1 &
+	BENCH_TCP_PID=$!
+}
+
+bench_bridge_down() {
+	[ -n "${BENCH_TCP_PID:-}" ] && kill "$BENCH_TCP_PID" 2>/dev/null
+	ip link del sv-br0 2>/dev/null
+	return 0
+}
+
+# bench_vhost_net: loads vhost_net (shipped in the bench image); true if
+# /dev/vhost-net is there afterwards.
+bench_vhost_net() {
+	for m in vhost_iotlb vhost tap vhost_net; do
+		[ -f "/lib/modules/bench/$m.ko" ] && insmod "/lib/modules/bench/$m.ko" 2>/dev/null
+	done
+	[ -c /dev/vhost-net ]
+}
+
+# bench_cmdline RUN: the guest command line for guest command RUN.
+bench_cmdline() {
+	echo "console=ttyAMA0 quiet sv.run=$1 sv.bench.secs=$secs"
+}
+
+# bench_run IMPL ROUND NLINES CMD...: runs CMD (a VM) with the per-run timeout,
+# expects NLINES "BENCH" lines in its output and records them for IMPL
+# (round <= 0: warm-up, printed but not counted).
+bench_run() {
+	impl=$1 round=$2 want=$3
+	shift 3
+	out=$BENCH_DIR/$impl-$round.out
+	timeout -s KILL "$tmo" "$@" </dev/null >"$out" 2>&1
+	st=$?
+	tr -d '\r' <"$out" | grep '^BENCH ' >"$out.bench"
+	got=$(grep -c . "$out.bench")
+	tag=run
+	[ "$round" -le 0 ] && tag=warm-up
+	while read -r line; do
+		bench_say "$(printf '%-7s %-12s %2s ' "$tag" "$impl" "$round")${line#BENCH }"
+	done <"$out.bench"
+	if [ "$st" -ne 0 ] || [ "$got" -ne "$want" ]; then
+		bench_say "ERROR: $impl round $round: status $st, $got of $want result lines; its output:"
+		tail -n 30 "$out" | tr -d '\r' | sed "s/^/bench-$BENCH_NAME:   | /"
+		BENCH_FAILS=$((BENCH_FAILS + 1))
+		return 1
+	fi
+	[ "$round" -le 0 ] && return 0
+	# results: IMPL TEST METRIC VALUE
+	sed 's/^BENCH test=\([^ ]*\) /\1 /' "$out.bench" | while read -r test rest; do
+		for kv in $rest; do
+			case "$kv" in
+			mbps=* | iops=* | mbits=*) echo "$impl $test ${kv%%=*} ${kv#*=}" ;;
+			esac
+		done
+	done >>"$BENCH_DIR/results"
+	return 0
+}
+
+# bench_rounds IMPL...: warm-up rounds, then counted rounds; each round runs
+# every implementation through bench_impl IMPL ROUND (defined by the
+# scenario), rotating which one goes first.
+bench_rounds() {
+	n=$#
+	w=1
+	while [ "$w" -le "$warmup" ]; do
+		for impl in "$@"; do bench_impl "$impl" $((w - warmup)) || true; done
+		w=$((w + 1))
+	done
+	r=1
+	while [ "$r" -le "$runs" ]; do
+		k=0
+		while [ "$k" -lt "$n" ]; do
+			eval "impl=\${$(((r - 1 + k) % n + 1))}"
+			bench_impl "$impl" "$r" || true
+			k=$((k + 1))
+		done
+		r=$((r + 1))
+	done
+}
+
+# bench_stat IMPL TEST METRIC: "count median min max" of the recorded values.
+bench_stat() {
+	awk -v i="$1" -v t="$2" -v m="$3" '$1 == i && $2 == t && $3 == m { print $4 }' \
+		"$BENCH_DIR/results" | sort -n | awk '{ v[NR] = $1 } END {
+		if (!NR) { print "0 nan nan nan"; exit }
+		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%d %.1f %.1f %.1f\n", NR, med, v[1], v[NR] }'
+}
+
+# bench_table "TEST:METRIC..." IMPL...: one row per test and implementation,
+# plus a machine-readable BENCH-RESULT line per row.
+bench_table() {
+	tests=$1
+	shift
+	bench_say "=============================================================================="
+	bench_say "$(printf '%-9s %-12s %-6s %4s %10s %10s %10s' test impl unit runs median min max)"
+	for tm in $tests; do
+		t=${tm%%:*}
+		for metric in $(echo "${tm#*:}" | tr '+' ' '); do
+			case "$metric" in mbps) unit=MB/s ;; iops) unit=IOPS ;; mbits) unit=Mbit/s ;; esac
+			for impl in "$@"; do
+				s=$(bench_stat "$impl" "$t" "$metric")
+				bench_say "$(echo "$s" | awk -v t="$t" -v i="$impl" -v u="$unit" \
+					'{ printf "%-9s %-12s %-6s %4s %10s %10s %10s", t, i, u, $1, $2, $3, $4 }')"
+				echo "$s" | awk -v n="$BENCH_NAME" -v t="$t" -v i="$impl" -v m="$metric" \
+					'{ printf "BENCH-RESULT bench=%s test=%s impl=%s metric=%s runs=%s median=%s min=%s max=%s\n", n, t, i, m, $1, $2, $3, $4 }' \
+					>>"$BENCH_DIR/result-lines"
+			done
+		done
+	done
+}
+
+# bench_ratios "TEST:METRIC..." A/B...: ratio of medians A/B for every test.
+bench_ratios() {
+	tests=$1
+	shift
+	for pair in "$@"; do
+		a=${pair%/*} b=${pair#*/}
+		line=""
+		for tm in $tests; do
+			t=${tm%%:*} metric=${tm#*:}
+			metric=${metric%%+*}
+			ma=$(bench_stat "$a" "$t" "$metric" | cut -d' ' -f2)
+			mb=$(bench_stat "$b" "$t" "$metric" | cut -d' ' -f2)
+			r=$(awk -v a="$ma" -v b="$mb" 'BEGIN { if (a != "nan" && b + 0 > 0) printf "%.2f", a / b; else printf "nan" }')
+			line="$line $t=${r}x"
+			echo "BENCH-RATIO bench=$BENCH_NAME test=$t metric=$metric $a/$b=$r" >>"$BENCH_DIR/result-lines"
+		done
+		bench_say "ratio $a/$b (medians):$line"
+	done
+}
+
+# bench_finish: prints the machine-readable lines; status 0 if no run failed.
+bench_finish() {
+	bench_say "failed VM runs: $BENCH_FAILS"
+	cat "$BENCH_DIR/result-lines" 2>/dev/null
+	echo "BENCH-DONE bench=$BENCH_NAME runs=$runs secs=$secs failures=$BENCH_FAILS"
+	[ "$BENCH_FAILS" -eq 0 ]
+}
