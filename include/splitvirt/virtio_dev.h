@@ -28,6 +28,13 @@
 
 struct virtio_dev;
 
+/*
+ * Handles one chain; returns the number of bytes written into the chain's
+ * writable part (the used length), or -errno if the request is malformed
+ * beyond reporting (the device then needs reset).
+ */
+typedef int (*virtio_chain_fn)(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c);
+
 /* Implemented by each device model. Called with dev->lock held. */
 struct virtio_dev_ops {
 	/* Device-specific config space; off/len are already clipped to config_size. */
@@ -50,6 +57,14 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *dev);
 	/* Frees the model (which embeds struct virtio_dev). */
 	void (*destroy)(struct virtio_dev *dev);
+	/*
+	 * Optional; for virtio_dev_fail_pending(): the function that completes
+	 * one chain of vq with the model's error (blk: IOERR status; net and
+	 * console tx: dropped), or NULL if vq keeps its buffers (receive
+	 * queues) and is simply processed again. Without the op every queue
+	 * keeps its buffers.
+	 */
+	virtio_chain_fn (*fail_chain)(struct virtio_dev *dev, struct virtq *vq);
 };
 
 /* Implemented by the transport. Called with dev->lock held. */
@@ -125,18 +140,28 @@ void virtio_dev_notify_used(struct virtio_dev *dev, struct virtq *vq);
 /* Bumps config_generation and raises a config interrupt. */
 void virtio_dev_config_changed(struct virtio_dev *dev);
 int virtio_dev_process_queue_locked(struct virtio_dev *dev, uint16_t qidx);
-
-/*
- * Handles one chain; returns the number of bytes written into the chain's
- * writable part (the used length), or -errno if the request is malformed
- * beyond reporting (the device then needs reset).
- */
-typedef int (*virtio_chain_fn)(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c);
+/* Would FEATURES_OK be granted for the current driver features? (logs why not) */
+bool virtio_dev_features_acceptable(struct virtio_dev *dev);
 
 /*
  * Pops and completes every available chain with kick suppression while
  * busy, then interrupts once. Returns the number of chains or -errno.
  */
 int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn);
+
+/*
+ * Crash containment, after virtio_pci_restore() in a new host process:
+ * every chain the guest made available and has not seen completed was
+ * either in flight in the process that died or never started, and its
+ * outcome is unknown. On queues whose model has a fail_chain function each
+ * such chain completes with the model's error (the guest sees an I/O
+ * error, not a hang); other queues (receive buffers, rng) are processed
+ * as after a kick. Either way each enabled queue gets one interrupt (the
+ * dead process may have published completions without one; a spurious
+ * interrupt is harmless) and asks for kicks again. Takes the lock.
+ * Returns the number of chains failed, or -errno (the device then needs
+ * reset: a hostile ring).
+ */
+int virtio_dev_fail_pending(struct virtio_dev *dev);
 
 #endif

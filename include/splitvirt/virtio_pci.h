@@ -127,4 +127,71 @@ bool virtio_pci_bar_mapping(struct virtio_pci *fn, int bar, uint64_t *gpa, uint6
 /* True if MSI-X vector is pending in the PBA (for tests and debugging). */
 bool virtio_pci_msix_pending(struct virtio_pci *fn, uint16_t vector);
 
+/* ---- save and restore (taking over a running guest's device) ------------ */
+
+#define VIRTIO_PCI_STATE_VERSION 1
+/* Queues a saved state can describe; functions with more cannot be saved. */
+#define VIRTIO_PCI_STATE_MAX_QUEUES 16
+
+struct virtio_pci_queue_state {
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t size;
+	uint16_t msix_vector;
+	uint8_t enabled;
+	uint8_t pad[3];
+};
+
+/*
+ * What the guest programmed into a function: PCI config space (command,
+ * BARs, MSI-X control, ...), the MSI-X table and PBA, and the virtio
+ * registers (status, features, selectors, config vector, every queue).
+ * Ring positions are not part of it: they live in guest memory (see
+ * virtio_pci_restore). Plain fixed-size data without pointers, so a host
+ * may store it as is for a later process of the same build; whatever is
+ * read back must be treated as untrusted, and virtio_pci_restore does.
+ */
+struct virtio_pci_state {
+	uint32_t version; /* VIRTIO_PCI_STATE_VERSION */
+	uint16_t device_id;
+	uint16_t num_queues;
+	uint16_t nvec;
+	uint16_t queue_select;
+	uint16_t msix_config;
+	uint8_t status;
+	uint8_t config_generation;
+	uint8_t isr;
+	uint8_t pad[7];
+	uint32_t dfselect, gfselect;
+	uint64_t driver_features;
+	uint8_t cfg[VIRTIO_PCI_CFG_SIZE];
+	uint8_t msix_table[VIRTIO_PCI_MSIX_MAX_VECTORS * 16];
+	uint64_t pba[VIRTIO_PCI_MSIX_MAX_VECTORS / 64];
+	struct virtio_pci_queue_state queues[VIRTIO_PCI_STATE_MAX_QUEUES];
+};
+
+/*
+ * Snapshot of fn's guest-programmed state (unused bytes zeroed, so two
+ * snapshots of the same state compare equal with memcmp). -E2BIG if the
+ * device has more than VIRTIO_PCI_STATE_MAX_QUEUES queues.
+ */
+int virtio_pci_save(struct virtio_pci *fn, struct virtio_pci_state *st);
+
+/*
+ * Puts fn (normally freshly created, at power-on) into state st as if the
+ * guest had programmed it: everything is validated first (layout matches
+ * this device, read-only config bytes unchanged, vectors in range, status
+ * bits a driver can reach, features the device accepts, rings inside
+ * guest memory); a state that fails any check gives -EINVAL and leaves
+ * the function reset with no host callback fired. Then the host callbacks
+ * fire as for the guest's own writes (bar_changed for mapped BARs,
+ * notify_changed for active queues, msix_changed for every vector), and the
+ * model's driver_ok hook runs if DRIVER_OK was set; queues are *not*
+ * processed. Each enabled queue restarts from the used index the guest
+ * sees (used->idx): chains published as used stay completed, every other
+ * available chain is available again. That is exact because the models
+ * complete chains in the order they take them. Follow with
+ * virtio_dev_fail_pending() (error them out) or a queue kick (redo them).
+ */
+int virtio_pci_restore(struct virtio_pci *fn, const struct virtio_pci_state *st);
+
 #endif

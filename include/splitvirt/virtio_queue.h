@@ -96,6 +96,13 @@ void virtq_reset(struct virtq *vq);
 int virtq_enable(struct virtq *vq, bool event_idx, bool indirect);
 
 /*
+ * After a restore into a new host process: the device-private indices
+ * restart from the used index the guest sees, so every chain not yet
+ * published as used is available again. Needs an enabled queue.
+ */
+void virtq_resync(struct virtq *vq);
+
+/*
  * Pops the next available chain into *chain. Returns 1 with a chain, 0 if
  * the ring is empty, or a negative errno for a hostile ring (queue broken).
  */

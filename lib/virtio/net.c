@@ -81,6 +81,17 @@ static int net_tx_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_c
 	return 0;
 }
 
+/* A frame that may or may not have gone out: dropped, as a NIC may drop any. */
+static int net_tx_fail(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
+{
+	struct virtio_net *net = dev->priv;
+
+	(void)vq;
+	(void)c;
+	net->stats.tx_dropped++;
+	return 0;
+}
+
 /* ---- rx ---- */
 
 /* Reads one frame into net->frame with a header in front. 1, 0 if none, -errno. */
@@ -221,6 +232,13 @@ static int net_queue_notify(struct virtio_dev *dev, struct virtq *vq)
 	return net_rx(net) < 0 ? -EIO : 0;
 }
 
+/* tx chains fail (dropped); rx buffers stay with the device for new frames. */
+static virtio_chain_fn net_fail_chain(struct virtio_dev *dev, struct virtq *vq)
+{
+	(void)dev;
+	return vq->index == TXQ ? net_tx_fail : NULL;
+}
+
 static int net_backend_ready(struct virtio_dev *dev)
 {
 	return net_rx(dev->priv);
@@ -305,6 +323,7 @@ static const struct virtio_dev_ops net_ops = {
 	.backend_ready = net_backend_ready,
 	.reset = net_reset,
 	.destroy = net_destroy,
+	.fail_chain = net_fail_chain,
 };
 
 int virtio_net_create(struct virtio_dev **out, const struct gmem *gm, struct virtio_net_backend *be,

@@ -100,7 +100,7 @@ void virtio_dev_reset(struct virtio_dev *dev)
 		dev->tops->queue_state(dev, UINT16_MAX, false);
 }
 
-static bool features_acceptable(struct virtio_dev *dev)
+bool virtio_dev_features_acceptable(struct virtio_dev *dev)
 {
 	uint64_t f = dev->driver_features;
 
@@ -138,7 +138,7 @@ void virtio_dev_write_status(struct virtio_dev *dev, uint8_t status)
 		return;
 	}
 	added = status & ~old;
-	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !features_acceptable(dev))
+	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !virtio_dev_features_acceptable(dev))
 		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		pr_warn("%s: DRIVER_OK without FEATURES_OK", dev->name);
@@ -285,4 +285,60 @@ int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chai
 	if (n)
 		virtio_dev_notify_used(dev, vq);
 	return r < 0 ? r : n;
+}
+
+/* Completes every available chain of vq with fail(); returns how many or -errno. */
+static int fail_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fail)
+{
+	int n = 0, r;
+
+	do {
+		virtq_disable_notify(vq);
+		while ((r = virtq_pop(vq, dev->chain)) == 1) {
+			int len = fail(dev, vq, dev->chain);
+
+			if (len < 0) {
+				virtio_dev_set_needs_reset(dev, "malformed request");
+				return len;
+			}
+			virtq_add_used(vq, dev->chain->head, (uint32_t)len);
+			n++;
+		}
+		virtq_publish_used(vq);
+		if (r < 0)
+			return r;
+	} while (virtq_enable_notify(vq));
+	return n;
+}
+
+int virtio_dev_fail_pending(struct virtio_dev *dev)
+{
+	int failed = 0, err = 0;
+	uint16_t q;
+
+	pthread_mutex_lock(&dev->lock);
+	for (q = 0; q < dev->num_queues && virtio_dev_ready(dev); q++) {
+		struct virtq *vq = &dev->vqs[q];
+		virtio_chain_fn fail = NULL;
+		int n;
+
+		if (!vq->enabled)
+			continue;
+		if (dev->ops->fail_chain)
+			fail = dev->ops->fail_chain(dev, vq);
+		if (fail)
+			n = fail_queue(dev, vq, fail);
+		else
+			n = virtio_dev_process_queue_locked(dev, q);
+		if (n < 0) {
+			err = n;
+			continue;
+		}
+		if (fail)
+			failed += n;
+		if (virtio_dev_ready(dev) && dev->tops && dev->tops->signal_queue)
+			dev->tops->signal_queue(dev, vq);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return err ? err : failed;
 }

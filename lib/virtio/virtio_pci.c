@@ -17,35 +17,11 @@
 #include <splitvirt/log.h>
 #include <splitvirt/virtio_pci.h>
 
+#include "virtio_pci_internal.h"
+
 #define NO_VECTOR VIRTIO_MSI_NO_VECTOR
 #define ISR_QUEUE 0x1
 #define ISR_CONFIG 0x2
-
-struct bar_state {
-	uint64_t gpa;
-	bool mapped;
-};
-
-struct virtio_pci {
-	struct virtio_dev *dev;
-	const struct virtio_pci_host_ops *ops;
-	void *opaque;
-
-	uint8_t cfg[VIRTIO_PCI_CFG_SIZE];
-	uint8_t wmask[VIRTIO_PCI_CFG_SIZE];
-	struct bar_state bars[6];
-
-	uint16_t nvec;
-	uint8_t msix_table[VIRTIO_PCI_MSIX_MAX_VECTORS * 16];
-	uint64_t pba[VIRTIO_PCI_MSIX_MAX_VECTORS / 64];
-
-	uint32_t dfselect, gfselect;
-	uint16_t queue_select;
-	uint16_t msix_config;
-	uint8_t isr;
-	bool intx_level;
-	bool notify_active[VIRTIO_PCI_MAX_QUEUES];
-};
 
 static const uint64_t bar_size[6] = { VIRTIO_PCI_BAR0_SIZE, 0, VIRTIO_PCI_BAR2_SIZE, 0, 0, 0 };
 
@@ -128,7 +104,7 @@ static void msix_fire(struct virtio_pci *fn, uint16_t v)
 }
 
 /* Reports vector v to the host and delivers a pending message once unmasked. */
-static void msix_vector_update(struct virtio_pci *fn, uint16_t v)
+void vpci_msix_vector_update(struct virtio_pci *fn, uint16_t v)
 {
 	bool masked = msix_vector_masked(fn, v);
 
@@ -140,7 +116,7 @@ static void msix_vector_update(struct virtio_pci *fn, uint16_t v)
 	}
 }
 
-static void intx_update(struct virtio_pci *fn)
+void vpci_intx_update(struct virtio_pci *fn)
 {
 	uint16_t cmd = get16(&fn->cfg[PCI_COMMAND]);
 	bool level = fn->isr && !msix_enabled(fn) && !(cmd & PCI_COMMAND_INTX_DISABLE);
@@ -165,7 +141,7 @@ static void pci_signal_queue(struct virtio_dev *dev, struct virtq *vq)
 		return;
 	}
 	fn->isr |= ISR_QUEUE;
-	intx_update(fn);
+	vpci_intx_update(fn);
 }
 
 static void pci_signal_config(struct virtio_dev *dev)
@@ -177,7 +153,7 @@ static void pci_signal_config(struct virtio_dev *dev)
 		return;
 	}
 	fn->isr |= ISR_CONFIG;
-	intx_update(fn);
+	vpci_intx_update(fn);
 }
 
 /* ---- BAR placement and notify addresses ---------------------------------- */
@@ -198,7 +174,7 @@ static void notify_set(struct virtio_pci *fn, uint16_t q, bool active)
 }
 
 /* Recomputes which notify addresses the host should watch. */
-static void notify_sync(struct virtio_pci *fn)
+void vpci_notify_sync(struct virtio_pci *fn)
 {
 	uint16_t q;
 
@@ -221,7 +197,7 @@ static uint64_t bar_reg_gpa(const struct virtio_pci *fn, int bar)
 	return (get32(r) & PCI_BASE_ADDRESS_MEM_MASK) | (uint64_t)get32(r + 4) << 32;
 }
 
-static void bars_update(struct virtio_pci *fn)
+void vpci_bars_update(struct virtio_pci *fn)
 {
 	bool decode = get16(&fn->cfg[PCI_COMMAND]) & PCI_COMMAND_MEMORY;
 	int bar;
@@ -244,7 +220,7 @@ static void bars_update(struct virtio_pci *fn)
 		if (b->mapped && fn->ops->bar_changed)
 			fn->ops->bar_changed(fn->opaque, bar, b->gpa, bar_size[bar], true);
 		if (bar == VIRTIO_PCI_BAR_REGS)
-			notify_sync(fn);
+			vpci_notify_sync(fn);
 	}
 }
 
@@ -259,7 +235,7 @@ static void pci_queue_state(struct virtio_dev *dev, uint16_t qidx, bool enabled)
 		fn->queue_select = 0;
 		fn->dfselect = fn->gfselect = 0;
 		fn->isr = 0;
-		intx_update(fn);
+		vpci_intx_update(fn);
 		return;
 	}
 	if (qidx < dev->num_queues)
@@ -509,7 +485,7 @@ static void msix_bar_write(struct virtio_pci *fn, uint64_t off, uint32_t size, u
 		e[PCI_MSIX_ENTRY_VECTOR_CTRL + 2] = 0;
 		e[PCI_MSIX_ENTRY_VECTOR_CTRL + 3] = 0;
 		if (memcmp(old + (v - first) * 16, e, 16))
-			msix_vector_update(fn, v);
+			vpci_msix_vector_update(fn, v);
 	}
 }
 
@@ -543,7 +519,7 @@ static int bar_read_locked(struct virtio_pci *fn, int bar, uint64_t off, uint32_
 			/* Reading ISR acknowledges it and lowers INTx. */
 			*val = fn->isr;
 			fn->isr = 0;
-			intx_update(fn);
+			vpci_intx_update(fn);
 		}
 	} else if (off < VIRTIO_PCI_NOTIFY_OFF) {
 		*val = devcfg_read(fn, off - VIRTIO_PCI_DEVCFG_OFF, size);
@@ -786,14 +762,14 @@ int virtio_pci_cfg_write(struct virtio_pci *fn, uint32_t off, uint32_t size, uin
 	if (overlaps(off, size, VIRTIO_PCI_CAP_PCICFG_AT + 16, 4))
 		pcicfg_window(fn, true);
 	if (overlaps(off, size, PCI_COMMAND, 2) || overlaps(off, size, PCI_BASE_ADDRESS_0, 24))
-		bars_update(fn);
+		vpci_bars_update(fn);
 	if (msix_ctrl(fn) != old_msix) {
 		for (v = 0; v < fn->nvec; v++)
-			msix_vector_update(fn, v);
-		intx_update(fn);
+			vpci_msix_vector_update(fn, v);
+		vpci_intx_update(fn);
 	}
 	if ((old_cmd ^ get16(&fn->cfg[PCI_COMMAND])) & PCI_COMMAND_INTX_DISABLE)
-		intx_update(fn);
+		vpci_intx_update(fn);
 	pthread_mutex_unlock(&fn->dev->lock);
 	return 0;
 }

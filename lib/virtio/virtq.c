@@ -145,6 +145,24 @@ int virtq_enable(struct virtq *vq, bool event_idx, bool indirect)
 	return 0;
 }
 
+void virtq_resync(struct virtq *vq)
+{
+	uint16_t used;
+
+	if (!vq->enabled)
+		return;
+	/*
+	 * A hostile value only makes the next pop see "too far ahead" and
+	 * break the queue; nothing is dereferenced on its account.
+	 */
+	used = ring_load_acquire(&vq->used->idx);
+	vq->last_avail_idx = used;
+	vq->used_idx = used;
+	vq->published_used_idx = used;
+	/* We do not know what the last interrupt covered: the next one goes out. */
+	vq->signalled_used_valid = false;
+}
+
 /* Reads one descriptor exactly once; the guest may rewrite it concurrently. */
 static void desc_read(const struct vring_desc *table, uint32_t i, struct vring_desc *out)
 {

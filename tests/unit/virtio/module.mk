@@ -23,3 +23,8 @@ UNIT_TESTS += test_virtio_net
 test_virtio_net_SRCS := tests/unit/virtio/test_virtio_net.c $(VIRTIO_TESTDRV)
 test_virtio_net_LIBS := svvirtio svutil
 test_virtio_net_LDLIBS := -lpthread
+
+UNIT_TESTS += test_virtio_restore
+test_virtio_restore_SRCS := tests/unit/virtio/test_virtio_restore.c $(VIRTIO_TESTDRV)
+test_virtio_restore_LIBS := svvirtio svutil
+test_virtio_restore_LDLIBS := -lpthread

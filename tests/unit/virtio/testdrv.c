@@ -109,6 +109,34 @@ void td_destroy(struct testdrv *td)
 	gram_destroy(&td->ram);
 }
 
+int td_replace(struct testdrv *td, struct virtio_dev *dev)
+{
+	uint64_t cnt;
+	int i;
+
+	virtio_pci_destroy(td->fn);
+	virtio_dev_destroy(td->dev);
+	td->fn = NULL;
+	td->dev = NULL;
+	for (i = 0; i < TD_MAX_VEC; i++)
+		while (read(td->irq_fd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
+			;
+	for (i = 0; i < TD_MAX_Q; i++) {
+		while (read(td->kick_fd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
+			;
+		td->notify_bound[i] = false;
+		td->notify_gpa[i] = 0;
+	}
+	for (i = 0; i < 6; i++) {
+		td->bar_gpa[i] = 0;
+		td->bar_mapped[i] = false;
+	}
+	td->intx = false;
+	td->msix_changes = 0;
+	td->bar_changes = 0;
+	return td_attach(td, dev);
+}
+
 /* ---- guest accessors ---- */
 
 uint32_t td_cfg_read(struct testdrv *td, uint32_t off, uint32_t size)

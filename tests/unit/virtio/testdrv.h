@@ -64,6 +64,13 @@ int td_init(struct testdrv *td);
 /* Wraps dev (td takes ownership) in a virtio-pci function with eventfd host ops. */
 int td_attach(struct testdrv *td, struct virtio_dev *dev);
 void td_destroy(struct testdrv *td);
+/*
+ * A new host process taking over: the function and device go (guest RAM
+ * and the guest driver state stay), dev is wrapped in a new function at
+ * power-on, and the host-side records (bindings, counters, pending
+ * interrupts) start empty.
+ */
+int td_replace(struct testdrv *td, struct virtio_dev *dev);
 
 /* Guest-physical MMIO and config space (assert on error). */
 uint32_t td_cfg_read(struct testdrv *td, uint32_t off, uint32_t size);

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Save and restore of a virtio-pci function's guest-programmed state, so a
+ * new host process can take over the devices of a guest that keeps
+ * running (the devmodel restarting after a crash). A restored state is
+ * untrusted input: it is checked completely before anything is applied,
+ * with the rules the register model enforces on the guest's own writes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <linux/pci_regs.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/virtio_pci.h>
+
+#include "virtio_pci_internal.h"
+
+#define STATUS_KNOWN                                                                          \
+	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK | \
+	 VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)
+#define ISR_KNOWN 0x3
+
+int virtio_pci_save(struct virtio_pci *fn, struct virtio_pci_state *st)
+{
+	struct virtio_dev *dev = fn->dev;
+	uint16_t q;
+
+	memset(st, 0, sizeof(*st));
+	if (dev->num_queues > VIRTIO_PCI_STATE_MAX_QUEUES)
+		return -E2BIG;
+	pthread_mutex_lock(&dev->lock);
+	st->version = VIRTIO_PCI_STATE_VERSION;
+	st->device_id = dev->device_id;
+	st->num_queues = dev->num_queues;
+	st->nvec = fn->nvec;
+	st->queue_select = fn->queue_select;
+	st->msix_config = fn->msix_config;
+	st->status = dev->status;
+	st->config_generation = dev->config_generation;
+	st->isr = fn->isr;
+	st->dfselect = fn->dfselect;
+	st->gfselect = fn->gfselect;
+	st->driver_features = dev->driver_features;
+	memcpy(st->cfg, fn->cfg, sizeof(st->cfg));
+	memcpy(st->msix_table, fn->msix_table, (size_t)fn->nvec * 16);
+	memcpy(st->pba, fn->pba, sizeof(st->pba));
+	for (q = 0; q < dev->num_queues; q++) {
+		const struct virtq *vq = &dev->vqs[q];
+
+		st->queues[q] = (struct virtio_pci_queue_state){
+			.desc_gpa = vq->desc_gpa,
+			.avail_gpa = vq->avail_gpa,
+			.used_gpa = vq->used_gpa,
+			.size = vq->size,
+			.msix_vector = vq->msix_vector,
+			.enabled = vq->enabled,
+		};
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+/* ---- validation (no side effects) ----------------------------------------- */
+
+static bool vector_ok(const struct virtio_pci *fn, uint16_t v)
+{
+	return v == VIRTIO_MSI_NO_VECTOR || v < fn->nvec;
+}
+
+static bool zeroes(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* The PCI part: only bytes the guest can write may differ from ours. */
+static const char *check_pci(const struct virtio_pci *fn, const struct virtio_pci_state *st)
+{
+	for (unsigned int o = 0; o < VIRTIO_PCI_CFG_SIZE; o++) {
+		uint8_t ro = (uint8_t)~fn->wmask[o];
+
+		/* The interrupt status bit is ours to compute. */
+		if (o == PCI_STATUS)
+			ro &= (uint8_t)~PCI_STATUS_INTERRUPT;
+		if ((st->cfg[o] & ro) != (fn->cfg[o] & ro))
+			return "read-only config space differs";
+	}
+	for (uint16_t v = 0; v < fn->nvec; v++) {
+		const uint8_t *ctrl = &st->msix_table[v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL];
+
+		/* Only the mask bit of Vector Control is writable. */
+		if ((ctrl[0] & ~PCI_MSIX_ENTRY_CTRL_MASKBIT) || ctrl[1] || ctrl[2] || ctrl[3])
+			return "MSI-X vector control";
+	}
+	if (!zeroes(&st->msix_table[fn->nvec * 16], sizeof(st->msix_table) - fn->nvec * 16u))
+		return "MSI-X entries past the table";
+	for (unsigned int v = fn->nvec; v < VIRTIO_PCI_MSIX_MAX_VECTORS; v++)
+		if (st->pba[v / 64] & (1ull << (v % 64)))
+			return "MSI-X pending bit past the table";
+	return NULL;
+}
+
+/* The virtio part, except what needs the rings (checked when enabling them). */
+static const char *check_virtio(struct virtio_pci *fn, const struct virtio_pci_state *st)
+{
+	struct virtio_dev *dev = fn->dev;
+	uint8_t s = st->status;
+	uint16_t q;
+
+	if (s & ~STATUS_KNOWN)
+		return "unknown status bits";
+	if ((s & VIRTIO_CONFIG_S_DRIVER_OK) && !(s & VIRTIO_CONFIG_S_FEATURES_OK))
+		return "DRIVER_OK without FEATURES_OK";
+	if (st->isr & ~ISR_KNOWN)
+		return "ISR bits";
+	if (!vector_ok(fn, st->msix_config))
+		return "config vector";
+	for (q = 0; q < VIRTIO_PCI_STATE_MAX_QUEUES; q++) {
+		const struct virtio_pci_queue_state *qs = &st->queues[q];
+
+		if (q >= dev->num_queues) {
+			if (!zeroes(qs, sizeof(*qs)))
+				return "state for a queue the device does not have";
+			continue;
+		}
+		if (!vector_ok(fn, qs->msix_vector) || qs->enabled > 1 || !zeroes(qs->pad, 3))
+			return "queue vector or enable flag";
+		if (qs->enabled && !(s & VIRTIO_CONFIG_S_FEATURES_OK))
+			return "queue enabled before FEATURES_OK";
+	}
+	return NULL;
+}
+
+/* ---- applying ------------------------------------------------------------- */
+
+/* Status, features and queues, in the order a driver sets them up. */
+static const char *apply_virtio(struct virtio_pci *fn, const struct virtio_pci_state *st)
+{
+	struct virtio_dev *dev = fn->dev;
+	uint8_t s = st->status;
+	uint16_t q;
+
+	dev->driver_features = st->driver_features;
+	dev->status = s & (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	if (s & VIRTIO_CONFIG_S_FEATURES_OK) {
+		if (!virtio_dev_features_acceptable(dev))
+			return "features the device does not accept";
+		dev->status |= VIRTIO_CONFIG_S_FEATURES_OK;
+	}
+	for (q = 0; q < dev->num_queues; q++) {
+		const struct virtio_pci_queue_state *qs = &st->queues[q];
+		struct virtq *vq = &dev->vqs[q];
+
+		vq->size = qs->size;
+		vq->msix_vector = qs->msix_vector;
+		vq->desc_gpa = qs->desc_gpa;
+		vq->avail_gpa = qs->avail_gpa;
+		vq->used_gpa = qs->used_gpa;
+		if (!qs->enabled)
+			continue;
+		if (virtq_enable(vq, virtio_dev_has_feature(dev, VIRTIO_RING_F_EVENT_IDX),
+				 virtio_dev_has_feature(dev, VIRTIO_RING_F_INDIRECT_DESC)))
+			return "queue size or rings outside guest memory";
+		virtq_resync(vq);
+	}
+	fn->msix_config = st->msix_config;
+	fn->queue_select = st->queue_select;
+	fn->dfselect = st->dfselect;
+	fn->gfselect = st->gfselect;
+	dev->config_generation = st->config_generation;
+	return NULL;
+}
+
+/* Config space and MSI-X, then the host hears about it as after guest writes. */
+static void apply_pci(struct virtio_pci *fn, const struct virtio_pci_state *st)
+{
+	for (unsigned int o = 0; o < VIRTIO_PCI_CFG_SIZE; o++)
+		fn->cfg[o] = (uint8_t)((fn->cfg[o] & ~fn->wmask[o]) | (st->cfg[o] & fn->wmask[o]));
+	memcpy(fn->msix_table, st->msix_table, (size_t)fn->nvec * 16);
+	memcpy(fn->pba, st->pba, sizeof(fn->pba));
+	fn->isr = st->isr;
+	vpci_bars_update(fn);
+	vpci_notify_sync(fn);
+	for (uint16_t v = 0; v < fn->nvec; v++)
+		vpci_msix_vector_update(fn, v);
+	vpci_intx_update(fn);
+}
+
+int virtio_pci_restore(struct virtio_pci *fn, const struct virtio_pci_state *st)
+{
+	struct virtio_dev *dev = fn->dev;
+	const char *why = NULL;
+
+	if (st->version != VIRTIO_PCI_STATE_VERSION || st->device_id != dev->device_id ||
+	    st->num_queues != dev->num_queues || st->nvec != fn->nvec)
+		why = "another device or layout";
+	pthread_mutex_lock(&dev->lock);
+	why = why ?: check_pci(fn, st);
+	why = why ?: check_virtio(fn, st);
+	if (!why) {
+		/* From power-on: with BARs unmapped no host callback fires yet. */
+		virtio_dev_reset(dev);
+		why = apply_virtio(fn, st);
+		if (why)
+			virtio_dev_reset(dev);
+	}
+	if (why) {
+		pthread_mutex_unlock(&dev->lock);
+		pr_warn("%s: saved state rejected: %s", dev->name, why);
+		return -EINVAL;
+	}
+	apply_pci(fn, st);
+	if (st->status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		dev->status |= VIRTIO_CONFIG_S_DRIVER_OK;
+		/* Features are final; net programs the (new) tap's offloads here. */
+		if (dev->ops->driver_ok)
+			dev->ops->driver_ok(dev);
+	}
+	dev->status |= st->status & VIRTIO_CONFIG_S_FAILED;
+	if (st->status & VIRTIO_CONFIG_S_NEEDS_RESET)
+		virtio_dev_set_needs_reset(dev, "it was broken when saved");
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
