@@ -12,7 +12,8 @@
 
 const char dm_usage[] =
 	"usage: devmodel [--link ID]... [--cmdline-file F] [--log-level L]\n"
-	"                [--device PATH] [--console-dir DIR | --no-console-input] [--help]\n"
+	"                [--device PATH] [--console-dir DIR | --no-console-input]\n"
+	"                [--state-dir DIR | --no-state] [--help]\n"
 	"\n"
 	"Serves the virtio devices of the driver VMs linked to this device VM, as\n"
 	"listed by sv.link<ID>=<driver>:<dev>,... parameters of the kernel command line:\n"
@@ -25,9 +26,23 @@ const char dm_usage[] =
 	"  --console-dir DIR    console input sockets DIR/<driver>-console.sock\n"
 	"                       (default /run/splitvirt)\n"
 	"  --no-console-input   consoles write to stdout only\n"
+	"  --state-dir DIR      keep each link's device state in DIR/link<ID>.state, so\n"
+	"                       a restarted devmodel takes the devices over and fails\n"
+	"                       the requests that were in flight (default /run/splitvirt)\n"
+	"  --no-state           no state files: a restarted devmodel starts devices at\n"
+	"                       power-on (a running driver VM's I/O then hangs)\n"
 	"  --help               this text\n";
 
-enum { OPT_LINK = 1, OPT_CMDLINE, OPT_LEVEL, OPT_DEVICE, OPT_CONSOLE_DIR, OPT_NO_INPUT };
+enum {
+	OPT_LINK = 1,
+	OPT_CMDLINE,
+	OPT_LEVEL,
+	OPT_DEVICE,
+	OPT_CONSOLE_DIR,
+	OPT_NO_INPUT,
+	OPT_STATE_DIR,
+	OPT_NO_STATE,
+};
 
 static const struct option options[] = {
 	{ "link", required_argument, NULL, OPT_LINK },
@@ -36,6 +51,8 @@ static const struct option options[] = {
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "console-dir", required_argument, NULL, OPT_CONSOLE_DIR },
 	{ "no-console-input", no_argument, NULL, OPT_NO_INPUT },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "no-state", no_argument, NULL, OPT_NO_STATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -71,6 +88,7 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 	a->cmdline_file = DM_DEFAULT_CMDLINE;
 	a->device = DM_DEFAULT_DEVICE;
 	a->console_dir = DM_DEFAULT_CONSOLE_DIR;
+	a->state_dir = DM_DEFAULT_STATE_DIR;
 	a->log_level = sv_log_get_level();
 	optind = 0; /* full re-initialisation, so tests can parse repeatedly */
 	opterr = 0;
@@ -100,6 +118,12 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 			break;
 		case OPT_NO_INPUT:
 			a->console_dir = NULL;
+			break;
+		case OPT_STATE_DIR:
+			a->state_dir = optarg;
+			break;
+		case OPT_NO_STATE:
+			a->state_dir = NULL;
 			break;
 		case 'h':
 			a->help = true;

@@ -133,6 +133,8 @@ void dm_link_dispatch(struct dm_link *l, struct sv_ioreq *req)
 	}
 	if (req->status && req->dir == SV_RPC_MMIO_READ)
 		req->data = ~0ull;
+	/* Before the driver side sees the reply: a restart must know what it saw. */
+	dm_link_persist(l);
 }
 
 void dm_link_reset(struct dm_link *l, uint64_t reason)
@@ -141,6 +143,8 @@ void dm_link_reset(struct dm_link *l, uint64_t reason)
 		reason == SV_RPC_RESET_REQUESTED ? "asked for a reset" : "restarted", l->nr_fns);
 	for (unsigned int i = 0; i < l->nr_fns; i++)
 		dm_fn_reset(&l->fns[i]);
+	/* A devmodel restarted from now on must not revive the old devices. */
+	dm_link_forget(l);
 }
 
 int dm_link_drain(struct dm_link *l)

@@ -88,15 +88,19 @@ static void kick_ready(struct dm_watch *w, uint32_t events)
 	dm_fn_backend_watch(fn, true);
 }
 
-/* The kick index and eventfd of queue q, allocated on first use; false if none left. */
+/*
+ * The kick index and eventfd of queue q, allocated on first use; false if
+ * none left. A restored link arrives with the index its predecessor had
+ * (the driver side's KVM ioeventfd is bound to it) and only needs the fd.
+ */
 static bool kick_get(struct dm_fn *fn, struct dm_kick *k)
 {
 	struct dm_link *l = fn->link;
 	int ret;
 
-	if (k->index >= 0)
+	if (k->fd >= 0)
 		return true;
-	if (l->next_kick >= l->nr_kicks) {
+	if (k->index < 0 && l->next_kick >= l->nr_kicks) {
 		if (!l->kicks_exhausted_logged)
 			pr_warn("%s: no kick doorbell left (%u in use); queue %u kicks go over the RPC",
 				fn->name, l->nr_kicks, k->q);
@@ -115,7 +119,8 @@ static bool kick_get(struct dm_fn *fn, struct dm_kick *k)
 		k->fd = -1;
 		return false;
 	}
-	k->index = (int)l->next_kick++;
+	if (k->index < 0)
+		k->index = (int)l->next_kick++;
 	return true;
 }
 
@@ -164,14 +169,15 @@ static void fn_notify_changed(void *opaque, uint16_t q, uint64_t gpa, bool activ
 
 /* ---- interrupts ------------------------------------------------------------ */
 
+/* Like kick_get, for the call (CALL doorbell) of MSI-X vector v. */
 static bool call_get(struct dm_fn *fn, uint16_t v)
 {
 	struct dm_link *l = fn->link;
 	struct dm_call *c = &fn->calls[v];
 
-	if (c->index >= 0)
+	if (c->fd >= 0)
 		return true;
-	if (l->next_call >= l->nr_calls) {
+	if (c->index < 0 && l->next_call >= l->nr_calls) {
 		if (!l->calls_exhausted_logged)
 			pr_warn("%s: no call doorbell left (%u in use); vector %u goes over the RPC",
 				fn->name, l->nr_calls, v);
@@ -183,7 +189,8 @@ static bool call_get(struct dm_fn *fn, uint16_t v)
 		pr_err("%s: vector %u: eventfd: %s", fn->name, v, strerror(errno));
 		return false;
 	}
-	c->index = (int)l->next_call++;
+	if (c->index < 0)
+		c->index = (int)l->next_call++;
 	return true;
 }
 
@@ -217,7 +224,7 @@ static void fn_signal_msix(void *opaque, uint16_t v, uint64_t addr, uint32_t dat
 	uint64_t one = 1;
 	int ret = 0;
 
-	if (v < fn->nvectors && fn->calls[v].index >= 0) {
+	if (v < fn->nvectors && fn->calls[v].fd >= 0) {
 		if (write(fn->calls[v].fd, &one, sizeof(one)) != sizeof(one))
 			ret = -errno;
 	} else {

@@ -131,12 +131,17 @@ int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct dm_loop 
 	ret = link_check_info(l);
 	ret = ret ?: link_map_ram(l);
 	ret = ret ?: link_create_fns(l);
+	ret = ret ?: dm_link_persist_init(l);
+	if (!ret)
+		dm_link_restore(l);
 	ret = ret ?: dm_loop_add(loop, &l->vm_watch, l->vm, vm_ready);
 	ret = ret ?: link_register(l);
 	if (ret) {
 		dm_link_close(l);
 		return ret;
 	}
+	/* The driver VM's pending I/O ends in errors, not in a hang. */
+	dm_link_fail_pending(l);
 	pr_info("link %u: serving driver VM '%s': %u device(s), RAM 0x%llx+0x%llx", spec->id,
 		spec->driver, l->nr_fns, (unsigned long long)l->info.ram_gpa,
 		(unsigned long long)l->info.ram_size);
@@ -156,5 +161,6 @@ void dm_link_close(struct dm_link *l)
 	/* The module fails pending requests and drops every registration. */
 	if (l->vm >= 0)
 		l->km->ops->close_vm(l->km->ctx, l->vm);
+	dm_link_persist_fini(l);
 	free(l);
 }

@@ -10,6 +10,8 @@
  *               and call eventfds, INTx, backend polling
  *   dispatch.c  MMIO/config requests from the driver side, reset notices
  *   devices.c   device models and their backends from the spec
+ *   persist.c   crash containment: the state file, taking over after a restart
+ *   state.c     the state file's format
  */
 #ifndef DEVMODEL_LINK_H
 #define DEVMODEL_LINK_H
@@ -36,9 +38,12 @@ struct dm_options {
 	int console_out_fd; /* guest console output, usually stdout */
 	/* Console input: <dir>/<driver>-console.sock; NULL for output only. */
 	const char *console_dir;
+	/* Link state files <dir>/link<ID>.state; NULL: no crash containment. */
+	const char *state_dir;
 };
 
 struct dm_fn;
+struct dm_link_state;
 
 /* Queue q's notify address bound to kick doorbell index through an eventfd. */
 struct dm_kick {
@@ -93,6 +98,10 @@ struct dm_link {
 	bool kicks_exhausted_logged, calls_exhausted_logged;
 	bool failed; /* the handle hung up or broke: the owner closes the link */
 	unsigned long bad_requests;
+	/* persist.c: the image last written (NULL: off) and a scratch one. */
+	struct dm_link_state *saved, *scratch;
+	bool restored; /* took over from a previous devmodel's state */
+	unsigned long state_errors;
 };
 
 /*
@@ -129,6 +138,28 @@ void dm_link_dispatch(struct dm_link *l, struct sv_ioreq *req);
 int dm_link_drain(struct dm_link *l);
 /* A reset notice: every function goes back to its power-on state. */
 void dm_link_reset(struct dm_link *l, uint64_t reason);
+
+/* ---- persist.c ---- */
+/* Sets up state tracking (when opt->state_dir is set) for a link with its functions. */
+int dm_link_persist_init(struct dm_link *l);
+void dm_link_persist_fini(struct dm_link *l);
+/* Writes the state file if the functions' state changed since the last write. */
+void dm_link_persist(struct dm_link *l);
+/* The driver side reset: its devices are at power-on, the state file goes. */
+void dm_link_forget(struct dm_link *l);
+/*
+ * Before registration: if a state file is there, restore every function
+ * from it (re-announcing BAR windows, ioeventfds, irqfds with the old
+ * doorbell indices). Returns 1 if restored, 0 if the link starts at
+ * power-on (no file, or one that fails validation: it is removed).
+ */
+int dm_link_restore(struct dm_link *l);
+/*
+ * After START_VM on a restored link: fails every request the previous
+ * devmodel left pending (virtio_dev_fail_pending), logs it, rewrites the
+ * state file. Returns the number of requests failed.
+ */
+int dm_link_fail_pending(struct dm_link *l);
 
 /* ---- devices.c ---- */
 /* Device model k of the link's spec over its real backend. */

@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 	}
 	dm_daemon_survey(&km, &cfg);
 	opt.console_dir = a.console_dir;
+	opt.state_dir = a.state_dir;
 	ret = dm_daemon_init(&d, &km, &opt, specs, (unsigned int)n);
 	if (!ret)
 		ret = dm_daemon_run(&d, 0);

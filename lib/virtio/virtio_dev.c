@@ -319,13 +319,14 @@ int virtio_dev_fail_pending(struct virtio_dev *dev)
 	pthread_mutex_lock(&dev->lock);
 	for (q = 0; q < dev->num_queues && virtio_dev_ready(dev); q++) {
 		struct virtq *vq = &dev->vqs[q];
-		virtio_chain_fn fail = NULL;
+		virtio_chain_fn fail;
 		int n;
 
 		if (!vq->enabled)
 			continue;
-		if (dev->ops->fail_chain)
-			fail = dev->ops->fail_chain(dev, vq);
+		/* cppcheck takes the returned function pointer for an integer. */
+		// cppcheck-suppress AssignmentIntegerToAddress
+		fail = dev->ops->fail_chain ? dev->ops->fail_chain(dev, vq) : NULL;
 		if (fail)
 			n = fail_queue(dev, vq, fail);
 		else

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Crash containment for one link: the functions' state follows every
+ * request into the link's state file, and a devmodel started while a
+ * driver VM is running takes its devices over from that file instead of
+ * presenting them at power-on (docs/devmodel.md, "Crash containment").
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <splitvirt/log.h>
+
+#include "state.h"
+
+static const char *state_dir(const struct dm_link *l)
+{
+	return l->opt->state_dir;
+}
+
+int dm_link_persist_init(struct dm_link *l)
+{
+	if (!state_dir(l))
+		return 0;
+	l->saved = calloc(1, sizeof(*l->saved));
+	l->scratch = calloc(1, sizeof(*l->scratch));
+	if (!l->saved || !l->scratch)
+		return -ENOMEM;
+	/* Power-on is what "no file" means: nothing to write yet. */
+	dm_state_capture(l, l->saved);
+	return 0;
+}
+
+void dm_link_persist_fini(struct dm_link *l)
+{
+	free(l->saved);
+	free(l->scratch);
+	l->saved = l->scratch = NULL;
+}
+
+static void write_state(struct dm_link *l, struct dm_link_state *st)
+{
+	int ret = dm_state_write(state_dir(l), st);
+	struct dm_link_state *t;
+
+	if (ret) {
+		/* Serving goes on; only a later restart would lose track. */
+		if (l->state_errors++ < 10 || l->state_errors % 1000 == 0)
+			pr_warn("link %u (%s): writing its state file in %s: %s (%lu so far)",
+				l->spec.id, l->spec.driver, state_dir(l), strerror(-ret),
+				l->state_errors);
+		return;
+	}
+	if (st == l->scratch) {
+		t = l->saved;
+		l->saved = l->scratch;
+		l->scratch = t;
+	}
+}
+
+void dm_link_persist(struct dm_link *l)
+{
+	if (!l->saved)
+		return;
+	dm_state_capture(l, l->scratch);
+	if (!memcmp(l->scratch, l->saved, DM_STATE_CMP_LEN))
+		return;
+	write_state(l, l->scratch);
+}
+
+void dm_link_forget(struct dm_link *l)
+{
+	int ret;
+
+	if (!l->saved)
+		return;
+	ret = dm_state_remove(state_dir(l), l->spec.id);
+	if (ret)
+		pr_warn("link %u (%s): removing its state file: %s", l->spec.id, l->spec.driver,
+			strerror(-ret));
+	dm_state_capture(l, l->saved);
+}
+
+/* Gives every function back the doorbell indices its predecessor had. */
+static void take_indices(struct dm_link *l, const struct dm_link_state *st)
+{
+	l->next_kick = st->next_kick;
+	l->next_call = st->next_call;
+	for (unsigned int k = 0; k < l->nr_fns; k++) {
+		for (unsigned int q = 0; q < DM_MAX_QUEUES; q++)
+			l->fns[k].kicks[q].index = st->fns[k].kick[q];
+		for (unsigned int v = 0; v < DM_MAX_VECTORS; v++)
+			l->fns[k].calls[v].index = st->fns[k].call[v];
+	}
+}
+
+static void discard(struct dm_link *l, const char *why)
+{
+	pr_warn("link %u (%s): not taking over from the saved state (%s); its devices start at power-on, and a driver VM still using them waits until it resets them",
+		l->spec.id, l->spec.driver, why);
+	dm_state_remove(state_dir(l), l->spec.id);
+}
+
+int dm_link_restore(struct dm_link *l)
+{
+	struct dm_link_state *st = l->scratch;
+	const char *why;
+	unsigned int k;
+	int ret;
+
+	if (!l->saved)
+		return 0;
+	ret = dm_state_read(state_dir(l), l->spec.id, st);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret) {
+		discard(l, "the state file is damaged");
+		return 0;
+	}
+	if (dm_state_check(st, l, &why)) {
+		discard(l, why);
+		return 0;
+	}
+	take_indices(l, st);
+	for (k = 0; k < l->nr_fns; k++)
+		if (virtio_pci_restore(l->fns[k].pci, &st->fns[k].pci))
+			break;
+	if (k < l->nr_fns) {
+		/* Undo what the others announced: all or nothing. */
+		for (unsigned int i = 0; i < k; i++)
+			dm_fn_reset(&l->fns[i]);
+		discard(l, "a device's saved state is invalid");
+		return 0;
+	}
+	l->restored = true;
+	return 1;
+}
+
+int dm_link_fail_pending(struct dm_link *l)
+{
+	int failed = 0;
+
+	if (!l->restored)
+		return 0;
+	for (unsigned int k = 0; k < l->nr_fns; k++) {
+		struct dm_fn *fn = &l->fns[k];
+		int n = virtio_dev_fail_pending(fn->dev);
+
+		if (n < 0)
+			pr_warn("%s: its rings were unusable after the restart: %s", fn->name,
+				strerror(-n));
+		else
+			failed += n;
+		/* Buffers may be waiting for backend input again. */
+		dm_fn_backend_watch(fn, true);
+	}
+	pr_info("restored link %u after a devmodel restart; %d requests failed (driver VM '%s', %u device(s))",
+		l->spec.id, failed, l->spec.driver, l->nr_fns);
+	/* The file now says what this process serves. */
+	dm_state_capture(l, l->scratch);
+	write_state(l, l->scratch);
+	return failed;
+}

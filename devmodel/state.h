@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The state file of one link, <state-dir>/link<ID>.state: what a devmodel
+ * restarted after a crash needs to take over the driver VM's devices
+ * without the driver VM noticing more than failed in-flight requests
+ * (docs/devmodel.md, "Crash containment"). Per function: the guest-programmed
+ * virtio-pci state and the kick/call doorbell indices the driver side's
+ * KVM ioeventfds and irqfds are bound to.
+ *
+ * The file is a fixed-size binary image for the same build (magic, version,
+ * size, FNV-1a checksum); it is written to a temporary file and renamed,
+ * so a reader sees an old or a new image, never a torn one. What is read
+ * back is still checked field by field before use.
+ */
+#ifndef DEVMODEL_STATE_H
+#define DEVMODEL_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <splitvirt/virtio_pci.h>
+
+#include "link.h"
+
+#define DM_STATE_MAGIC "SVDMSTAT"
+#define DM_STATE_VERSION 1
+
+struct dm_fn_state {
+	uint32_t type; /* enum dm_dev_type */
+	int16_t kick[DM_MAX_QUEUES]; /* -1: none allocated */
+	int16_t call[DM_MAX_VECTORS];
+	struct virtio_pci_state pci;
+};
+
+struct dm_link_state {
+	char magic[8];
+	uint32_t version;
+	uint32_t size; /* sizeof(struct dm_link_state) */
+	uint32_t link_id;
+	char driver[DM_NAME_MAX + 1];
+	uint32_t nr_fns;
+	uint32_t nr_kicks, nr_calls; /* the link's usable doorbells */
+	uint32_t next_kick, next_call; /* indices handed out so far */
+	struct dm_fn_state fns[DM_MAX_DEVS];
+	uint64_t checksum; /* FNV-1a over everything before it */
+};
+
+/* Bytes that describe the state (everything but the checksum): compare these. */
+#define DM_STATE_CMP_LEN offsetof(struct dm_link_state, checksum)
+
+/* Snapshot of link l (checksum left 0). */
+void dm_state_capture(struct dm_link *l, struct dm_link_state *st);
+/*
+ * Whether st can describe link l: same link, driver VM, devices and
+ * doorbell counts, doorbell indices in range and distinct. 0, or -EINVAL
+ * with the reason in *why. The virtio-pci states are checked by
+ * virtio_pci_restore() when applied.
+ */
+int dm_state_check(const struct dm_link_state *st, const struct dm_link *l, const char **why);
+
+/* <dir>/link<id>.state; -ENAMETOOLONG if it does not fit. */
+int dm_state_path(char *buf, size_t size, const char *dir, uint32_t id);
+/* Sets st->checksum and replaces the file atomically (creating dir if needed). */
+int dm_state_write(const char *dir, struct dm_link_state *st);
+/* -ENOENT if there is none, -EINVAL for a wrong size, magic, version or checksum. */
+int dm_state_read(const char *dir, uint32_t id, struct dm_link_state *st);
+/* 0 also when there was none. */
+int dm_state_remove(const char *dir, uint32_t id);
+
+#endif

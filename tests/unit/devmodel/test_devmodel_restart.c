@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Crash containment against the fake module: the link's state file follows
+ * the driver's requests; a devmodel opening the link again takes the
+ * devices over with the same doorbell indices and announcements, fails the
+ * blk requests left pending with IOERR and serves new ones; a reset notice
+ * or a damaged file means power-on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <linux/pci_regs.h>
+#include <linux/virtio_blk.h>
+
+#include <splitvirt/rpc.h>
+
+#include "../../../devmodel/state.h"
+#include "guestdrv.h"
+
+#define RAM_SIZE (4u << 20)
+#define DISK_SIZE (1u << 20)
+#define NFN 3
+
+struct fixture {
+	struct fake_kmod fk;
+	struct dm_loop loop;
+	struct dm_options opt;
+	struct dm_link_spec spec;
+	struct dm_link *link;
+	struct guestdrv gd;
+	char disk[64];
+	char dir[64];
+	char path[128];
+	int disk_fd;
+	int con_pipe[2];
+};
+
+/* fn 0 = blk over a temp file, fn 1 = rng, fn 2 = console; state files in a temp dir. */
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char line[128], err[128];
+	struct dm_config cfg;
+
+	assert_non_null(f);
+	strcpy(f->disk, "/tmp/svdmr-XXXXXX");
+	f->disk_fd = mkstemp(f->disk);
+	assert_true(f->disk_fd >= 0);
+	assert_int_equal(ftruncate(f->disk_fd, DISK_SIZE), 0);
+	strcpy(f->dir, "/tmp/svdmst-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(dm_state_path(f->path, sizeof(f->path), f->dir, 0), 0);
+	snprintf(line, sizeof(line), "sv.link0=app:blk=%s,rng,console", f->disk);
+	assert_int_equal(dm_parse_cmdline(line, &cfg, err, sizeof(err)), 0);
+	f->spec = cfg.links[0];
+	assert_int_equal(pipe(f->con_pipe), 0);
+	f->opt.console_out_fd = f->con_pipe[1];
+	f->opt.state_dir = f->dir;
+	assert_int_equal(fk_init(&f->fk, "app", RAM_SIZE, 16, 16), 0);
+	assert_int_equal(dm_loop_init(&f->loop), 0);
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+	gd_init(&f->gd, f->link, &f->fk);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dm_link_close(f->link);
+	dm_loop_fini(&f->loop);
+	fk_fini(&f->fk);
+	close(f->con_pipe[0]);
+	close(f->con_pipe[1]);
+	close(f->disk_fd);
+	unlink(f->disk);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* The devmodel dies (the module drops its registrations) and a new one opens the link. */
+static void restart(struct fixture *f)
+{
+	dm_link_close(f->link);
+	f->link = NULL;
+	f->fk.nr_log = 0;
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+	f->gd.link = f->link;
+}
+
+/* A blk request on function 0, made available; kicked and run if kick is set. */
+static uint64_t blk_post(struct fixture *f, uint32_t type, uint64_t sector, uint64_t data,
+			 uint32_t len, bool kick)
+{
+	struct guestdrv *gd = &f->gd;
+	uint64_t hgpa = gram_alloc(&gd->ram, 16, 8), sgpa = gram_alloc(&gd->ram, 1, 1);
+	struct virtio_blk_outhdr *h = gram_ptr(&gd->ram, hgpa);
+	struct gbuf bufs[3] = {
+		{ hgpa, 16, false },
+		{ data, len, type == VIRTIO_BLK_T_IN },
+		{ sgpa, 1, true },
+	};
+
+	h->type = type;
+	h->sector = sector;
+	*(uint8_t *)gram_ptr(&gd->ram, sgpa) = 0xee;
+	assert_true(gvring_add(&gd->vr[0][0], bufs, 3) >= 0);
+	gvring_publish(&gd->vr[0][0]);
+	if (kick) {
+		gd_kick(gd, &f->fk, 0, 0);
+		for (int i = 0; i < 10 && *(uint8_t *)gram_ptr(&gd->ram, sgpa) == 0xee; i++)
+			assert_true(dm_loop_run_once(&f->loop, 100) >= 0);
+	}
+	return sgpa;
+}
+
+static uint8_t blk_do(struct fixture *f, uint32_t type, uint64_t sector, uint32_t len, int fill)
+{
+	uint64_t buf = gram_alloc(&f->gd.ram, len, 512);
+	uint64_t s;
+	uint16_t head;
+	uint32_t used;
+
+	memset(gram_ptr(&f->gd.ram, buf), fill, len);
+	s = blk_post(f, type, sector, buf, len, true);
+	assert_true(gvring_get_used(&f->gd.vr[0][0], &head, &used));
+	return *(uint8_t *)gram_ptr(&f->gd.ram, s);
+}
+
+static void test_state_file_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct dm_link_state *now = calloc(1, sizeof(*now)), *read = calloc(1, sizeof(*read));
+	const char *why;
+	uint8_t b;
+	int fd;
+
+	/* Power-on needs no file; the driver's first change writes one. */
+	assert_false(exists(f->path));
+	gd_start(&f->gd, 0, 16);
+	assert_true(exists(f->path));
+	dm_state_capture(f->link, now);
+	assert_int_equal(dm_state_read(f->dir, 0, read), 0);
+	assert_memory_equal(now, read, DM_STATE_CMP_LEN);
+	assert_int_equal(dm_state_check(read, f->link, &why), 0);
+	assert_int_equal(read->fns[0].pci.status, 0x0f);
+
+	/* Same link, other driver VM; a duplicate doorbell index. */
+	strcpy(read->driver, "other");
+	assert_int_equal(dm_state_check(read, f->link, &why), -EINVAL);
+	assert_int_equal(dm_state_read(f->dir, 0, read), 0);
+	read->fns[1].kick[0] = read->fns[0].kick[0];
+	read->next_kick = 16;
+	assert_int_equal(dm_state_check(read, f->link, &why), -EINVAL);
+	assert_string_equal(why, "bad doorbell indices");
+
+	/* One flipped byte, a short file, no file. */
+	fd = open(f->path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &b, 1, 100), 1);
+	b ^= 0x40;
+	assert_int_equal(pwrite(fd, &b, 1, 100), 1);
+	assert_int_equal(dm_state_read(f->dir, 0, read), -EINVAL);
+	assert_int_equal(ftruncate(fd, 64), 0);
+	close(fd);
+	assert_int_equal(dm_state_read(f->dir, 0, read), -EINVAL);
+	assert_int_equal(dm_state_remove(f->dir, 0), 0);
+	assert_int_equal(dm_state_read(f->dir, 0, read), -ENOENT);
+	assert_int_equal(dm_state_remove(f->dir, 0), 0);
+	free(now);
+	free(read);
+}
+
+struct doorbells {
+	int kick[NFN][GD_MAX_Q]; /* -1 none */
+	struct fk_irqfd calls[FK_MAX_CALLS];
+};
+
+static void doorbells(const struct fixture *f, struct doorbells *d)
+{
+	for (unsigned int fn = 0; fn < NFN; fn++) {
+		for (unsigned int q = 0; q < GD_MAX_Q; q++) {
+			uint32_t k;
+			uint64_t gpa = gd_bar0(fn) + VIRTIO_PCI_NOTIFY_OFF + q * 4;
+
+			d->kick[fn][q] = fk_kick_fd(&f->fk, gpa, &k) >= 0 ? (int)k : -1;
+		}
+	}
+	memcpy(d->calls, f->fk.irqfds, sizeof(d->calls));
+}
+
+static void test_restart_same_doorbells(void **state)
+{
+	struct fixture *f = *state;
+	struct doorbells before, after;
+	int start = -1;
+
+	/* Not in function order, so the indices are not simply 0, 1, 2, ... */
+	gd_start(&f->gd, 2, 16);
+	gd_start(&f->gd, 0, 16);
+	gd_start(&f->gd, 1, 16);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_OUT, 0, 512, 0x5a), VIRTIO_BLK_S_OK);
+	doorbells(f, &before);
+	assert_int_equal(before.kick[2][0], 0);
+	assert_int_equal(before.kick[0][0], 2);
+
+	restart(f);
+	assert_true(f->link->restored);
+	/* Everything announced again: BAR windows, kicks and calls at their old indices. */
+	assert_int_equal(f->fk.nr_regions, 2 * NFN);
+	doorbells(f, &after);
+	assert_memory_equal(before.kick, after.kick, sizeof(before.kick));
+	for (unsigned int c = 0; c < FK_MAX_CALLS; c++) {
+		assert_int_equal(before.calls[c].used, after.calls[c].used);
+		if (!before.calls[c].used)
+			continue;
+		assert_int_equal(before.calls[c].pcidev, after.calls[c].pcidev);
+		assert_int_equal(before.calls[c].addr, after.calls[c].addr);
+		assert_int_equal(before.calls[c].data, after.calls[c].data);
+	}
+	assert_int_equal(fk_count(&f->fk, FK_REGISTER_PCI_DEV, NULL), NFN);
+	assert_int_equal(fk_count(&f->fk, FK_START_VM, &start), 1);
+	/* The driver keeps using its device: config reads and I/O as before. */
+	assert_int_equal(gd_common_read(&f->gd, 0, 0x14, 1), 0x0f);
+	assert_int_equal(gd_cfg_read(&f->gd, 1, PCI_COMMAND, 2),
+			 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_OK);
+}
+
+static void test_restart_fails_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct gvring *vr = &f->gd.vr[0][0];
+	uint64_t s1, s2;
+	uint8_t cnt[8];
+	uint16_t head;
+	uint32_t len;
+	int qfd;
+
+	gd_start(&f->gd, 0, 16);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_OUT, 0, 512, 0x11), VIRTIO_BLK_S_OK);
+	/* Submitted, kick lost: the devmodel died first. */
+	s1 = blk_post(f, VIRTIO_BLK_T_OUT, 4, gram_alloc(&f->gd.ram, 512, 512), 512, false);
+	s2 = blk_post(f, VIRTIO_BLK_T_IN, 0, gram_alloc(&f->gd.ram, 512, 512), 512, false);
+
+	restart(f);
+	assert_int_equal(*(uint8_t *)gram_ptr(&f->gd.ram, s1), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(*(uint8_t *)gram_ptr(&f->gd.ram, s2), VIRTIO_BLK_S_IOERR);
+	assert_true(gvring_get_used(vr, &head, &len));
+	assert_true(gvring_get_used(vr, &head, &len));
+	assert_false(gvring_get_used(vr, &head, &len));
+	/* The guest was interrupted through the (new) call eventfd of queue 0. */
+	qfd = -1;
+	for (unsigned int c = 0; c < FK_MAX_CALLS; c++)
+		if (f->fk.irqfds[c].used && f->fk.irqfds[c].data == 0x001)
+			qfd = f->fk.irqfds[c].fd;
+	assert_true(qfd >= 0);
+	assert_int_equal(read(qfd, cnt, sizeof(cnt)), sizeof(cnt));
+	/* And it works again. */
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_OUT, 4, 512, 0x22), VIRTIO_BLK_S_OK);
+	/* A second restart with nothing pending fails nothing. */
+	restart(f);
+	assert_false(gvring_get_used(vr, &head, &len));
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 4, 512, 0), VIRTIO_BLK_S_OK);
+}
+
+static void test_reset_notice_forgets(void **state)
+{
+	struct fixture *f = *state;
+	struct sv_ioreq req = { .dir = SV_IOREQ_RESET, .data = SV_RPC_RESET_RESTART };
+
+	gd_start(&f->gd, 0, 16);
+	assert_true(exists(f->path));
+	fk_push(&f->fk, &req);
+	assert_true(dm_loop_run_once(&f->loop, 1000) >= 1);
+	assert_false(exists(f->path));
+	restart(f);
+	assert_false(f->link->restored);
+	assert_int_equal(f->fk.nr_regions, 0);
+	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_COMMAND, 2), 0);
+	/* The rebooted driver sets it up again, and that is saved again. */
+	f->gd.ram.next = 0;
+	gd_start(&f->gd, 0, 16);
+	assert_true(exists(f->path));
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_OK);
+}
+
+static void test_bad_state_means_power_on(void **state)
+{
+	struct fixture *f = *state;
+	struct dm_link_state *st = calloc(1, sizeof(*st));
+
+	gd_start(&f->gd, 0, 16);
+	/* Valid file, invalid device state inside (checksum recomputed on write). */
+	assert_int_equal(dm_state_read(f->dir, 0, st), 0);
+	st->fns[0].pci.queues[0].desc_gpa = 0x1000;
+	assert_int_equal(dm_state_write(f->dir, st), 0);
+	restart(f);
+	assert_false(f->link->restored);
+	assert_false(exists(f->path));
+	assert_int_equal(f->fk.nr_regions, 0);
+	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_COMMAND, 2), 0);
+
+	/* Garbage of the right size. */
+	memset(st, 0x5a, sizeof(*st));
+	st->link_id = 0;
+	assert_int_equal(dm_state_write(f->dir, st), 0);
+	restart(f);
+	assert_false(f->link->restored);
+	assert_false(exists(f->path));
+	free(st);
+}
+
+static void test_without_state_dir(void **state)
+{
+	struct fixture *f = *state;
+
+	dm_link_close(f->link);
+	f->opt.state_dir = NULL;
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+	f->gd.link = f->link;
+	gd_start(&f->gd, 0, 16);
+	assert_false(exists(f->path));
+	assert_null(f->link->saved);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_state_file_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_same_doorbells, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_fails_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_notice_forgets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_state_means_power_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_without_state_dir, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
