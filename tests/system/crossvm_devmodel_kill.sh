@@ -1,0 +1,45 @@
+# Crash containment: the device VM's devmodel is killed (SIGKILL) while the
+# driver VM does block I/O through it. The device VM's init restarts it,
+# the new devmodel takes the disk over from its state file and fails the
+# requests the dead one left behind: the driver VM sees I/O errors, then
+# working I/O again, without rebooting. The supervisor, both VMs and the
+# board stay up (the tests after this one run on the same board).
+. /tests/lib.sh
+. /tests/crossvm_lib.sh
+IMG=/var/lib/splitvirt/kill.img
+cat >/tmp/kill.yaml <<YAML
+name: killdm
+vms:
+  - name: devvm
+    role: device
+    kernel: /guest/Image
+    initrd: /guest/devvm-initrd.cpio
+    cmdline: "console=ttyAMA0 quiet sv.test.kill-devmodel-after=8"
+    memory: 512M
+    cpus: 1
+    disks: [ $IMG ]
+  - name: app
+    role: driver
+    kernel: /guest/Image
+    initrd: /guest/initrd.cpio
+    cmdline: "console=ttyAMA0 quiet sv.run=io-across-kill"
+    memory: 256M
+    cpus: 1
+    devices: [ { type: blk, from: devvm, backing: /dev/vda } ]
+YAML
+dd if=/dev/zero of=$IMG bs=1M count=0 seek=16 2>/dev/null
+run_topology /tmp/kill.yaml
+rm -f $IMG
+expect_out "devvm: test hook: killing devmodel"
+expect_out "devvm: devmodel exited with status 137; restarting in 1 s"
+expect_out "restored link 0 after a devmodel restart"
+[ "$(fact io_hang)" = 1 ] && fail "driver VM I/O hung after the devmodel was killed"
+errors=$(fact io_errors)
+ok_after=$(fact io_ok_after)
+echo "driver VM: $(fact io_ok_before) good I/Os, then ${errors:-?} failed, then ${ok_after:-?} good"
+[ "${errors:-0}" -gt 0 ] || fail "no I/O error seen by the driver VM across the kill"
+[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O after the devmodel restarted"
+grep -q "restored link 0 after a devmodel restart; [1-9][0-9]* requests failed" "$OUT" ||
+	fail "the restarted devmodel failed no pending request"
+[ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"
+echo "$(grep -o 'restored link 0 after a devmodel restart; [0-9]* requests failed' "$OUT")"
