@@ -5,7 +5,8 @@
  *   kind(1) size(1) offset(2, LE) value(4, LE)
  * against config space, the BARs (by offset or by guest-physical
  * address), guest memory (so the fuzzer can build rings), and the host
- * entry points (queue kicks, backend readiness).
+ * entry points (queue kicks, backend readiness, and a takeover: save,
+ * optionally flip one byte of the saved state, restore, fail pending).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -75,6 +76,19 @@ static int make_device(uint8_t which, const struct gmem *gm, struct virtio_dev *
 	}
 }
 
+/* A new host process taking over from a saved state, maybe with a damaged byte. */
+static void take_over(struct virtio_pci *fn, struct virtio_dev *dev, uint32_t off, uint32_t val)
+{
+	static struct virtio_pci_state st;
+
+	if (virtio_pci_save(fn, &st))
+		return;
+	if (val & 0x100)
+		((uint8_t *)&st)[off % sizeof(st)] ^= (uint8_t)val;
+	if (virtio_pci_restore(fn, &st) == 0)
+		virtio_dev_fail_pending(dev);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *ram;
@@ -130,7 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memcpy(ram + off, &val, 4);
 			break;
 		case 5:
-			virtio_dev_handle_queue(dev, (uint16_t)(off % 4));
+			if (kind & 0x20)
+				take_over(fn, dev, off, val);
+			else
+				virtio_dev_handle_queue(dev, (uint16_t)(off % 4));
 			break;
 		case 6:
 			virtio_dev_handle_backend(dev);
