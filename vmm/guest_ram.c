@@ -32,7 +32,12 @@ static int try_hugetlb(struct guest_ram *ram)
 		return -errno;
 	if (ftruncate(fd, (off_t)ram->size) < 0)
 		goto fail;
-	p = mmap(NULL, ram->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	/*
+	 * A shared hugetlb mapping reserves its pages here (mmap fails if too
+	 * few are free), so faulting them in lazily cannot SIGBUS later, and we
+	 * skip zeroing all of RAM up front (MAP_POPULATE), which showed in boot time.
+	 */
+	p = mmap(NULL, ram->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
 	ram->memfd = fd;
