@@ -4,6 +4,8 @@
 # requests the dead one left behind: the driver VM sees I/O errors, then
 # working I/O again, without rebooting. The supervisor, both VMs and the
 # board stay up (the tests after this one run on the same board).
+# The driver VM runs with loglevel=3: its kernel's "I/O error" lines would
+# interleave with the device VM's console in the one shared log.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 IMG=/var/lib/splitvirt/kill.img
@@ -22,7 +24,7 @@ vms:
     role: driver
     kernel: /guest/Image
     initrd: /guest/initrd.cpio
-    cmdline: "console=ttyAMA0 quiet sv.run=io-across-kill"
+    cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill"
     memory: 256M
     cpus: 1
     devices: [ { type: blk, from: devvm, backing: /dev/vda } ]
