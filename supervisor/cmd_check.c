@@ -38,8 +38,6 @@ int sv_cmd_check(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		enum sv_log_level level;
-
 		switch (opt) {
 		case 'F':
 			flags &= ~SV_TOPO_CHECK_FILES;
@@ -48,11 +46,8 @@ int sv_cmd_check(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'L':
-			if (sv_log_parse_level(optarg, &level)) {
-				pr_err("--log-level %s: use error, warn, info or debug", optarg);
+			if (sv_log_level_option(optarg))
 				return 2;
-			}
-			sv_log_set_level(level);
 			break;
 		case 'h':
 			usage(stdout);

@@ -49,8 +49,6 @@ int sv_cmd_run(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		enum sv_log_level level;
-
 		switch (opt) {
 		case 'V':
 			ro.vmm_path = optarg;
@@ -69,11 +67,8 @@ int sv_cmd_run(int argc, char **argv)
 			ro.stop_timeout = (unsigned int)secs;
 			break;
 		case 'L':
-			if (sv_log_parse_level(optarg, &level)) {
-				pr_err("--log-level %s: use error, warn, info or debug", optarg);
+			if (sv_log_level_option(optarg))
 				return 2;
-			}
-			sv_log_set_level(level);
 			/* The vmms read the same variable. */
 			setenv("SPLITVIRT_LOG", optarg, 1);
 			break;

@@ -114,8 +114,6 @@ int sv_cmd_status(int argc, char **argv)
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		enum sv_log_level level;
-
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -124,11 +122,8 @@ int sv_cmd_status(int argc, char **argv)
 			run_dir = optarg;
 			break;
 		case 'L':
-			if (sv_log_parse_level(optarg, &level)) {
-				pr_err("--log-level %s: use error, warn, info or debug", optarg);
+			if (sv_log_level_option(optarg))
 				return 2;
-			}
-			sv_log_set_level(level);
 			break;
 		case 'h':
 			usage(stdout);

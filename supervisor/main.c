@@ -61,20 +61,13 @@ int main(int argc, char **argv)
 	sv_log_init_from_env();
 	/* Global options come before the command. */
 	while (i < argc && argv[i][0] == '-') {
-		enum sv_log_level level;
-
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
 		}
 		if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
-			if (sv_log_parse_level(argv[i + 1], &level)) {
-				fprintf(stderr,
-					"splitvirt: --log-level %s: use error, warn, info or debug\n",
-					argv[i + 1]);
+			if (sv_log_level_option(argv[i + 1]))
 				return 2;
-			}
-			sv_log_set_level(level);
 			setenv("SPLITVIRT_LOG", argv[i + 1], 1);
 			i += 2;
 			continue;

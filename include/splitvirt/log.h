@@ -20,6 +20,11 @@ void sv_log_set_level(enum sv_log_level level);
 enum sv_log_level sv_log_get_level(void);
 /* Parses "error", "warn", "info", "debug"; returns -EINVAL for others. */
 int sv_log_parse_level(const char *name, enum sv_log_level *out);
+/*
+ * Handles a --log-level ARG command-line option: sets the level, or logs
+ * which values are valid and returns -EINVAL.
+ */
+int sv_log_level_option(const char *arg);
 /* Applies SPLITVIRT_LOG from the environment if set and valid. */
 void sv_log_init_from_env(void);
 /* Prefix shown on every line, usually the program name. */

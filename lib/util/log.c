@@ -43,6 +43,18 @@ int sv_log_parse_level(const char *name, enum sv_log_level *out)
 	return -EINVAL;
 }
 
+int sv_log_level_option(const char *arg)
+{
+	enum sv_log_level level;
+
+	if (sv_log_parse_level(arg, &level)) {
+		sv_log(SV_LOG_ERROR, "--log-level %s: use error, warn, info or debug", arg);
+		return -EINVAL;
+	}
+	current_level = level;
+	return 0;
+}
+
 void sv_log_init_from_env(void)
 {
 	const char *env = getenv("SPLITVIRT_LOG");
