@@ -37,8 +37,23 @@ struct virtio_blk_backend {
 	bool read_only;
 };
 
-/* Opens a raw image file or block device. */
+/*
+ * How the raw backend uses the host page cache. AUTO: on block devices,
+ * aligned requests of 64 KiB or more use O_DIRECT (through a bounce
+ * buffer) and smaller ones the page cache; files always use the page cache.
+ * DIRECT: every aligned request uses O_DIRECT, files too (-EINVAL etc. if
+ * the filesystem cannot do it, e.g. tmpfs). BUFFERED: never O_DIRECT.
+ */
+enum virtio_blk_raw_cache {
+	VIRTIO_BLK_RAW_AUTO = 0,
+	VIRTIO_BLK_RAW_DIRECT,
+	VIRTIO_BLK_RAW_BUFFERED,
+};
+
+/* Opens a raw image file or block device (VIRTIO_BLK_RAW_AUTO). */
 int virtio_blk_raw_open(struct virtio_blk_backend **out, const char *path, bool read_only);
+int virtio_blk_raw_open_cache(struct virtio_blk_backend **out, const char *path, bool read_only,
+			      enum virtio_blk_raw_cache cache);
 /* Wraps an open fd (the backend takes ownership of fd). */
 int virtio_blk_raw_from_fd(struct virtio_blk_backend **out, int fd, bool read_only);
 
