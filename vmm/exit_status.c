@@ -22,7 +22,6 @@ static void exit_status_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned
 	if (is_write) {
 		memcpy(&v, data, len < 4 ? len : 4);
 		atomic_store(&vm->exit_status, (int)(v & 0xff));
-		vm->exit_status_written = 1;
 	} else {
 		v = (uint32_t)atomic_load(&vm->exit_status);
 		memcpy(data, &v, len < 4 ? len : 4);

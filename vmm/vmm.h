@@ -83,7 +83,6 @@ struct vm {
 	/* Set once by the first vCPU that sees SYSTEM_OFF/RESET or a fatal error. */
 	atomic_bool stopping;
 	atomic_int exit_status;
-	int exit_status_written;
 };
 
 /* kvm_vm.c */
