@@ -3,24 +3,9 @@
 
 #include <linux/pci_regs.h>
 
+#include <splitvirt/le_bytes.h>
+
 #include "pci_cfg.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 void pci_cfg_init(struct pci_cfg *cfg, uint16_t vendor, uint16_t device, uint32_t class_code,
 		  uint8_t revision, uint16_t subsys_vendor, uint16_t subsys_id,
@@ -29,18 +14,18 @@ void pci_cfg_init(struct pci_cfg *cfg, uint16_t vendor, uint16_t device, uint32_
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ops = ops;
 	cfg->opaque = opaque;
-	put16(&cfg->regs[PCI_VENDOR_ID], vendor);
-	put16(&cfg->regs[PCI_DEVICE_ID], device);
+	put_le16(&cfg->regs[PCI_VENDOR_ID], vendor);
+	put_le16(&cfg->regs[PCI_DEVICE_ID], device);
 	cfg->regs[PCI_REVISION_ID] = revision;
 	cfg->regs[PCI_CLASS_PROG] = (uint8_t)class_code;
-	put16(&cfg->regs[PCI_CLASS_DEVICE], (uint16_t)(class_code >> 8));
-	put16(&cfg->regs[PCI_SUBSYSTEM_VENDOR_ID], subsys_vendor);
-	put16(&cfg->regs[PCI_SUBSYSTEM_ID], subsys_id);
+	put_le16(&cfg->regs[PCI_CLASS_DEVICE], (uint16_t)(class_code >> 8));
+	put_le16(&cfg->regs[PCI_SUBSYSTEM_VENDOR_ID], subsys_vendor);
+	put_le16(&cfg->regs[PCI_SUBSYSTEM_ID], subsys_id);
 	cfg->regs[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
 	cfg->regs[PCI_INTERRUPT_PIN] = 1;
 	/* Memory decoding and bus mastering are all a guest may toggle. */
-	put16(&cfg->wmask[PCI_COMMAND],
-	      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	put_le16(&cfg->wmask[PCI_COMMAND],
+		 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	cfg->wmask[PCI_INTERRUPT_LINE] = 0xff;
 }
 
@@ -50,9 +35,10 @@ void pci_cfg_add_bar64(struct pci_cfg *cfg, int bar, uint64_t size, bool prefetc
 	uint64_t mask = ~(size - 1);
 
 	cfg->bar_size[bar] = size;
-	put32(r, PCI_BASE_ADDRESS_MEM_TYPE_64 | (prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0));
-	put32(&cfg->wmask[PCI_BASE_ADDRESS_0 + 4 * bar], (uint32_t)mask & ~0xfu);
-	put32(&cfg->wmask[PCI_BASE_ADDRESS_0 + 4 * (bar + 1)], (uint32_t)(mask >> 32));
+	put_le32(r,
+		 PCI_BASE_ADDRESS_MEM_TYPE_64 | (prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0));
+	put_le32(&cfg->wmask[PCI_BASE_ADDRESS_0 + 4 * bar], (uint32_t)mask & ~0xfu);
+	put_le32(&cfg->wmask[PCI_BASE_ADDRESS_0 + 4 * (bar + 1)], (uint32_t)(mask >> 32));
 }
 
 void pci_cfg_add_msix(struct pci_cfg *cfg, uint8_t at, uint16_t nvec, int bar, uint32_t table_off,
@@ -61,14 +47,14 @@ void pci_cfg_add_msix(struct pci_cfg *cfg, uint8_t at, uint16_t nvec, int bar, u
 	uint8_t *c = &cfg->regs[at];
 
 	cfg->msix_cap = at;
-	put16(&cfg->regs[PCI_STATUS], PCI_STATUS_CAP_LIST);
+	put_le16(&cfg->regs[PCI_STATUS], PCI_STATUS_CAP_LIST);
 	cfg->regs[PCI_CAPABILITY_LIST] = at;
 	c[0] = PCI_CAP_ID_MSIX;
 	c[1] = 0;
-	put16(c + PCI_MSIX_FLAGS, (uint16_t)(nvec - 1));
-	put32(c + PCI_MSIX_TABLE, table_off | (uint32_t)bar);
-	put32(c + PCI_MSIX_PBA, pba_off | (uint32_t)bar);
-	put16(&cfg->wmask[at + PCI_MSIX_FLAGS], PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	put_le16(c + PCI_MSIX_FLAGS, (uint16_t)(nvec - 1));
+	put_le32(c + PCI_MSIX_TABLE, table_off | (uint32_t)bar);
+	put_le32(c + PCI_MSIX_PBA, pba_off | (uint32_t)bar);
+	put_le16(&cfg->wmask[at + PCI_MSIX_FLAGS], PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 }
 
 static uint16_t msix_flags(const struct pci_cfg *cfg)
@@ -109,7 +95,7 @@ static void bars_sync(struct pci_cfg *cfg)
 
 		if (!cfg->bar_size[bar])
 			continue;
-		gpa = (get32(r) & PCI_BASE_ADDRESS_MEM_MASK) | (uint64_t)get32(r + 4) << 32;
+		gpa = (get_le32(r) & PCI_BASE_ADDRESS_MEM_MASK) | (uint64_t)get_le32(r + 4) << 32;
 		/* A BAR still holding the sizing pattern is not placed yet. */
 		mapped = decode && gpa != 0 && gpa != (~(cfg->bar_size[bar] - 1) & ~0xfull);
 		if (gpa == cfg->bar_gpa[bar] && mapped == cfg->bar_mapped[bar])

@@ -2,20 +2,7 @@
 #include <string.h>
 
 #include <splitvirt/arm64_image.h>
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#include <splitvirt/le_bytes.h>
 
 enum arm64_image_error arm64_image_parse(const void *buf, size_t len, uint64_t file_size,
 					 struct arm64_image_info *info)

@@ -15,6 +15,7 @@
 #include <linux/virtio_pci.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/le_bytes.h>
 #include <splitvirt/virtio_pci.h>
 
 #include "virtio_pci_internal.h"
@@ -25,39 +26,6 @@
 
 static const uint64_t bar_size[6] = { VIRTIO_PCI_BAR0_SIZE, 0, VIRTIO_PCI_BAR2_SIZE, 0, 0, 0 };
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static bool overlaps(uint64_t off, uint64_t len, uint64_t start, uint64_t n)
 {
 	return off < start + n && start < off + len;
@@ -67,7 +35,7 @@ static bool overlaps(uint64_t off, uint64_t len, uint64_t start, uint64_t n)
 
 static uint16_t msix_ctrl(const struct virtio_pci *fn)
 {
-	return get16(&fn->cfg[VIRTIO_PCI_CAP_MSIX_AT + PCI_MSIX_FLAGS]);
+	return get_le16(&fn->cfg[VIRTIO_PCI_CAP_MSIX_AT + PCI_MSIX_FLAGS]);
 }
 
 static bool msix_enabled(const struct virtio_pci *fn)
@@ -83,12 +51,12 @@ static bool msix_vector_masked(const struct virtio_pci *fn, uint16_t v)
 
 static uint64_t msix_addr(const struct virtio_pci *fn, uint16_t v)
 {
-	return get64(&fn->msix_table[v * 16 + PCI_MSIX_ENTRY_LOWER_ADDR]);
+	return get_le64(&fn->msix_table[v * 16 + PCI_MSIX_ENTRY_LOWER_ADDR]);
 }
 
 static uint32_t msix_data(const struct virtio_pci *fn, uint16_t v)
 {
-	return get32(&fn->msix_table[v * 16 + PCI_MSIX_ENTRY_DATA]);
+	return get_le32(&fn->msix_table[v * 16 + PCI_MSIX_ENTRY_DATA]);
 }
 
 static void msix_fire(struct virtio_pci *fn, uint16_t v)
@@ -118,7 +86,7 @@ void vpci_msix_vector_update(struct virtio_pci *fn, uint16_t v)
 
 void vpci_intx_update(struct virtio_pci *fn)
 {
-	uint16_t cmd = get16(&fn->cfg[PCI_COMMAND]);
+	uint16_t cmd = get_le16(&fn->cfg[PCI_COMMAND]);
 	bool level = fn->isr && !msix_enabled(fn) && !(cmd & PCI_COMMAND_INTX_DISABLE);
 
 	if (fn->isr && !msix_enabled(fn))
@@ -194,12 +162,12 @@ static uint64_t bar_reg_gpa(const struct virtio_pci *fn, int bar)
 {
 	const uint8_t *r = &fn->cfg[PCI_BASE_ADDRESS_0 + 4 * bar];
 
-	return (get32(r) & PCI_BASE_ADDRESS_MEM_MASK) | (uint64_t)get32(r + 4) << 32;
+	return (get_le32(r) & PCI_BASE_ADDRESS_MEM_MASK) | (uint64_t)get_le32(r + 4) << 32;
 }
 
 void vpci_bars_update(struct virtio_pci *fn)
 {
-	bool decode = get16(&fn->cfg[PCI_COMMAND]) & PCI_COMMAND_MEMORY;
+	bool decode = get_le16(&fn->cfg[PCI_COMMAND]) & PCI_COMMAND_MEMORY;
 	int bar;
 
 	for (bar = 0; bar < 6; bar++) {
@@ -263,26 +231,26 @@ static void common_image(struct virtio_pci *fn, uint8_t *img)
 	struct virtq *vq = selected_queue(fn);
 
 	memset(img, 0, VIRTIO_PCI_COMMON_LEN);
-	put32(img + 0x00, fn->dfselect);
+	put_le32(img + 0x00, fn->dfselect);
 	if (fn->dfselect < 2)
-		put32(img + 0x04, (uint32_t)(dev->host_features >> (32 * fn->dfselect)));
-	put32(img + 0x08, fn->gfselect);
+		put_le32(img + 0x04, (uint32_t)(dev->host_features >> (32 * fn->dfselect)));
+	put_le32(img + 0x08, fn->gfselect);
 	if (fn->gfselect < 2)
-		put32(img + 0x0c, (uint32_t)(dev->driver_features >> (32 * fn->gfselect)));
-	put16(img + 0x10, fn->msix_config);
-	put16(img + 0x12, dev->num_queues);
+		put_le32(img + 0x0c, (uint32_t)(dev->driver_features >> (32 * fn->gfselect)));
+	put_le16(img + 0x10, fn->msix_config);
+	put_le16(img + 0x12, dev->num_queues);
 	img[0x14] = dev->status;
 	img[0x15] = dev->config_generation;
-	put16(img + 0x16, fn->queue_select);
+	put_le16(img + 0x16, fn->queue_select);
 	if (!vq)
 		return; /* queue_size 0 tells the driver the queue does not exist */
-	put16(img + 0x18, vq->size);
-	put16(img + 0x1a, vq->msix_vector);
-	put16(img + 0x1c, vq->enabled);
-	put16(img + 0x1e, fn->queue_select); /* queue_notify_off */
-	put64(img + 0x20, vq->desc_gpa);
-	put64(img + 0x28, vq->avail_gpa);
-	put64(img + 0x30, vq->used_gpa);
+	put_le16(img + 0x18, vq->size);
+	put_le16(img + 0x1a, vq->msix_vector);
+	put_le16(img + 0x1c, vq->enabled);
+	put_le16(img + 0x1e, fn->queue_select); /* queue_notify_off */
+	put_le64(img + 0x20, vq->desc_gpa);
+	put_le64(img + 0x28, vq->avail_gpa);
+	put_le64(img + 0x30, vq->used_gpa);
 }
 
 static uint16_t valid_vector(const struct virtio_pci *fn, uint16_t v)
@@ -309,10 +277,10 @@ static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t 
 
 	switch (off) {
 	case 0x00:
-		fn->dfselect = get32(img + off);
+		fn->dfselect = get_le32(img + off);
 		break;
 	case 0x08:
-		fn->gfselect = get32(img + off);
+		fn->gfselect = get_le32(img + off);
 		break;
 	case 0x0c:
 		/* Features are frozen once FEATURES_OK is set. */
@@ -320,44 +288,44 @@ static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t 
 			break;
 		mask = 0xffffffffull << (32 * fn->gfselect);
 		dev->driver_features = (dev->driver_features & ~mask) |
-				       ((uint64_t)get32(img + off) << (32 * fn->gfselect));
+				       ((uint64_t)get_le32(img + off) << (32 * fn->gfselect));
 		break;
 	case 0x10:
-		fn->msix_config = valid_vector(fn, get16(img + off));
+		fn->msix_config = valid_vector(fn, get_le16(img + off));
 		break;
 	case 0x14:
 		virtio_dev_write_status(dev, img[off]);
 		break;
 	case 0x16:
-		fn->queue_select = get16(img + off);
+		fn->queue_select = get_le16(img + off);
 		break;
 	case 0x18:
 		if (cfg_open)
-			vq->size = get16(img + off);
+			vq->size = get_le16(img + off);
 		break;
 	case 0x1a:
 		if (vq)
-			vq->msix_vector = valid_vector(fn, get16(img + off));
+			vq->msix_vector = valid_vector(fn, get_le16(img + off));
 		break;
 	case 0x1c:
 		/* Writing 0 is not allowed by the spec; queues stop only on reset. */
-		if (vq && get16(img + off) == 1)
+		if (vq && get_le16(img + off) == 1)
 			virtio_dev_enable_queue(dev, fn->queue_select);
 		break;
 	case 0x20:
 	case 0x24:
 		if (cfg_open)
-			set_half(&vq->desc_gpa, off == 0x24, get32(img + off));
+			set_half(&vq->desc_gpa, off == 0x24, get_le32(img + off));
 		break;
 	case 0x28:
 	case 0x2c:
 		if (cfg_open)
-			set_half(&vq->avail_gpa, off == 0x2c, get32(img + off));
+			set_half(&vq->avail_gpa, off == 0x2c, get_le32(img + off));
 		break;
 	case 0x30:
 	case 0x34:
 		if (cfg_open)
-			set_half(&vq->used_gpa, off == 0x34, get32(img + off));
+			set_half(&vq->used_gpa, off == 0x34, get_le32(img + off));
 		break;
 	default:
 		break; /* read-only */
@@ -567,8 +535,8 @@ static void cap_vndr(struct virtio_pci *fn, uint8_t at, uint8_t next, uint8_t le
 	c[2] = len;
 	c[3] = type;
 	c[4] = bar;
-	put32(c + 8, off);
-	put32(c + 12, length);
+	put_le32(c + 8, off);
+	put_le32(c + 12, length);
 }
 
 static uint32_t class_for(uint16_t device_id)
@@ -592,29 +560,30 @@ static void cfg_init(struct virtio_pci *fn, const struct virtio_pci_params *p)
 	uint8_t after_isr = dev->config_size ? VIRTIO_PCI_CAP_DEVICE_AT : VIRTIO_PCI_CAP_PCICFG_AT;
 	uint8_t *m;
 
-	put16(&fn->cfg[PCI_VENDOR_ID], VIRTIO_PCI_VENDOR_ID);
-	put16(&fn->cfg[PCI_DEVICE_ID], VIRTIO_PCI_DEVICE_ID_BASE + dev->device_id);
-	put16(&fn->cfg[PCI_STATUS], PCI_STATUS_CAP_LIST);
+	put_le16(&fn->cfg[PCI_VENDOR_ID], VIRTIO_PCI_VENDOR_ID);
+	put_le16(&fn->cfg[PCI_DEVICE_ID], VIRTIO_PCI_DEVICE_ID_BASE + dev->device_id);
+	put_le16(&fn->cfg[PCI_STATUS], PCI_STATUS_CAP_LIST);
 	fn->cfg[PCI_REVISION_ID] = 1;
 	fn->cfg[PCI_CLASS_PROG] = (uint8_t) class;
-	put16(&fn->cfg[PCI_CLASS_DEVICE], (uint16_t)(class >> 8));
+	put_le16(&fn->cfg[PCI_CLASS_DEVICE], (uint16_t)(class >> 8));
 	fn->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
-	put16(&fn->cfg[PCI_SUBSYSTEM_VENDOR_ID],
-	      p && p->subsys_vendor ? p->subsys_vendor : VIRTIO_PCI_VENDOR_ID);
-	put16(&fn->cfg[PCI_SUBSYSTEM_ID], p && p->subsys_id ? p->subsys_id : 0x40 + dev->device_id);
+	put_le16(&fn->cfg[PCI_SUBSYSTEM_VENDOR_ID],
+		 p && p->subsys_vendor ? p->subsys_vendor : VIRTIO_PCI_VENDOR_ID);
+	put_le16(&fn->cfg[PCI_SUBSYSTEM_ID],
+		 p && p->subsys_id ? p->subsys_id : 0x40 + dev->device_id);
 	fn->cfg[PCI_CAPABILITY_LIST] = VIRTIO_PCI_CAP_COMMON_AT;
 	fn->cfg[PCI_INTERRUPT_PIN] = 1; /* INTA# */
 
 	/* BAR0 and BAR2: 64-bit memory; the mask makes sizing work. */
-	put32(&fn->cfg[PCI_BASE_ADDRESS_0], PCI_BASE_ADDRESS_MEM_TYPE_64);
-	put32(&fn->wmask[PCI_BASE_ADDRESS_0], ~(uint32_t)(VIRTIO_PCI_BAR0_SIZE - 1));
-	put32(&fn->wmask[PCI_BASE_ADDRESS_1], 0xffffffff);
-	put32(&fn->cfg[PCI_BASE_ADDRESS_2], PCI_BASE_ADDRESS_MEM_TYPE_64);
-	put32(&fn->wmask[PCI_BASE_ADDRESS_2], ~(uint32_t)(VIRTIO_PCI_BAR2_SIZE - 1));
-	put32(&fn->wmask[PCI_BASE_ADDRESS_3], 0xffffffff);
+	put_le32(&fn->cfg[PCI_BASE_ADDRESS_0], PCI_BASE_ADDRESS_MEM_TYPE_64);
+	put_le32(&fn->wmask[PCI_BASE_ADDRESS_0], ~(uint32_t)(VIRTIO_PCI_BAR0_SIZE - 1));
+	put_le32(&fn->wmask[PCI_BASE_ADDRESS_1], 0xffffffff);
+	put_le32(&fn->cfg[PCI_BASE_ADDRESS_2], PCI_BASE_ADDRESS_MEM_TYPE_64);
+	put_le32(&fn->wmask[PCI_BASE_ADDRESS_2], ~(uint32_t)(VIRTIO_PCI_BAR2_SIZE - 1));
+	put_le32(&fn->wmask[PCI_BASE_ADDRESS_3], 0xffffffff);
 
-	put16(&fn->wmask[PCI_COMMAND],
-	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	put_le16(&fn->wmask[PCI_COMMAND], PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+						  PCI_COMMAND_INTX_DISABLE);
 	fn->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
 	fn->wmask[PCI_INTERRUPT_LINE] = 0xff;
 
@@ -622,7 +591,7 @@ static void cfg_init(struct virtio_pci *fn, const struct virtio_pci_params *p)
 		 VIRTIO_PCI_CAP_COMMON_CFG, 0, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN);
 	cap_vndr(fn, VIRTIO_PCI_CAP_NOTIFY_AT, VIRTIO_PCI_CAP_ISR_AT, 20, VIRTIO_PCI_CAP_NOTIFY_CFG,
 		 0, VIRTIO_PCI_NOTIFY_OFF, (uint32_t)dev->num_queues * VIRTIO_PCI_NOTIFY_MULT);
-	put32(&fn->cfg[VIRTIO_PCI_CAP_NOTIFY_AT + 16], VIRTIO_PCI_NOTIFY_MULT);
+	put_le32(&fn->cfg[VIRTIO_PCI_CAP_NOTIFY_AT + 16], VIRTIO_PCI_NOTIFY_MULT);
 	cap_vndr(fn, VIRTIO_PCI_CAP_ISR_AT, after_isr, 16, VIRTIO_PCI_CAP_ISR_CFG, 0,
 		 VIRTIO_PCI_ISR_OFF, 1);
 	if (dev->config_size)
@@ -638,9 +607,9 @@ static void cfg_init(struct virtio_pci *fn, const struct virtio_pci_params *p)
 	m = &fn->cfg[VIRTIO_PCI_CAP_MSIX_AT];
 	m[0] = PCI_CAP_ID_MSIX;
 	m[1] = 0;
-	put16(m + PCI_MSIX_FLAGS, (uint16_t)(fn->nvec - 1));
-	put32(m + PCI_MSIX_TABLE, VIRTIO_PCI_MSIX_TABLE_OFF | VIRTIO_PCI_BAR_MSIX);
-	put32(m + PCI_MSIX_PBA, VIRTIO_PCI_MSIX_PBA_OFF | VIRTIO_PCI_BAR_MSIX);
+	put_le16(m + PCI_MSIX_FLAGS, (uint16_t)(fn->nvec - 1));
+	put_le32(m + PCI_MSIX_TABLE, VIRTIO_PCI_MSIX_TABLE_OFF | VIRTIO_PCI_BAR_MSIX);
+	put_le32(m + PCI_MSIX_PBA, VIRTIO_PCI_MSIX_PBA_OFF | VIRTIO_PCI_BAR_MSIX);
 	fn->wmask[VIRTIO_PCI_CAP_MSIX_AT + PCI_MSIX_FLAGS + 1] =
 		(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8;
 }
@@ -697,16 +666,16 @@ static void pcicfg_window(struct virtio_pci *fn, bool write)
 {
 	uint8_t *c = &fn->cfg[VIRTIO_PCI_CAP_PCICFG_AT];
 	uint8_t bar = c[4];
-	uint32_t off = get32(c + 8), len = get32(c + 12);
+	uint32_t off = get_le32(c + 8), len = get_le32(c + 12);
 	uint64_t v;
 
 	/* Only naturally aligned 1/2/4-byte windows are meaningful (4.1.4.9). */
 	if ((len != 1 && len != 2 && len != 4) || off % len)
 		return;
 	if (write) {
-		bar_write_locked(fn, bar, off, len, get32(c + 16));
+		bar_write_locked(fn, bar, off, len, get_le32(c + 16));
 	} else if (bar_read_locked(fn, bar, off, len, &v) == 0) {
-		put32(c + 16, (uint32_t)v);
+		put_le32(c + 16, (uint32_t)v);
 	}
 }
 
@@ -751,7 +720,7 @@ int virtio_pci_cfg_write(struct virtio_pci *fn, uint32_t off, uint32_t size, uin
 		return err;
 	pthread_mutex_lock(&fn->dev->lock);
 	old_msix = msix_ctrl(fn);
-	old_cmd = get16(&fn->cfg[PCI_COMMAND]);
+	old_cmd = get_le16(&fn->cfg[PCI_COMMAND]);
 	for (i = 0; i < size; i++) {
 		uint32_t o = off + i;
 		uint8_t b = (uint8_t)(val >> (8 * i));
@@ -768,7 +737,7 @@ int virtio_pci_cfg_write(struct virtio_pci *fn, uint32_t off, uint32_t size, uin
 			vpci_msix_vector_update(fn, v);
 		vpci_intx_update(fn);
 	}
-	if ((old_cmd ^ get16(&fn->cfg[PCI_COMMAND])) & PCI_COMMAND_INTX_DISABLE)
+	if ((old_cmd ^ get_le16(&fn->cfg[PCI_COMMAND])) & PCI_COMMAND_INTX_DISABLE)
 		vpci_intx_update(fn);
 	pthread_mutex_unlock(&fn->dev->lock);
 	return 0;
