@@ -1,5 +1,6 @@
 # devmodel unit tests: the daemon's logic against a fake splitvirt.ko.
 DEVMODEL_TEST_HELPERS := tests/unit/devmodel/fake_kmod.c tests/unit/devmodel/guestdrv.c \
+	tests/unit/devmodel/link_fixture.c \
 	tests/unit/virtio/guest.c
 
 UNIT_TESTS += test_devmodel_spec

@@ -25,69 +25,19 @@
 #include <splitvirt/rpc.h>
 
 #include "../../../devmodel/state.h"
-#include "guestdrv.h"
+#include "link_fixture.h"
 
-#define RAM_SIZE (4u << 20)
-#define DISK_SIZE (1u << 20)
 #define NFN 3
 
-struct fixture {
-	struct fake_kmod fk;
-	struct dm_loop loop;
-	struct dm_options opt;
-	struct dm_link_spec spec;
-	struct dm_link *link;
-	struct guestdrv gd;
-	char disk[64];
-	char dir[64];
-	char path[128];
-	int disk_fd;
-	int con_pipe[2];
-};
-
-/* fn 0 = blk over a temp file, fn 1 = rng, fn 2 = console; state files in a temp dir. */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	char line[128], err[128];
-	struct dm_config cfg;
-
-	assert_non_null(f);
-	strcpy(f->disk, "/tmp/svdmr-XXXXXX");
-	f->disk_fd = mkstemp(f->disk);
-	assert_true(f->disk_fd >= 0);
-	assert_int_equal(ftruncate(f->disk_fd, DISK_SIZE), 0);
-	strcpy(f->dir, "/tmp/svdmst-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(dm_state_path(f->path, sizeof(f->path), f->dir, 0), 0);
-	snprintf(line, sizeof(line), "sv.link0=app:blk=%s,rng,console", f->disk);
-	assert_int_equal(dm_parse_cmdline(line, &cfg, err, sizeof(err)), 0);
-	f->spec = cfg.links[0];
-	assert_int_equal(pipe(f->con_pipe), 0);
-	f->opt.console_out_fd = f->con_pipe[1];
-	f->opt.state_dir = f->dir;
-	assert_int_equal(fk_init(&f->fk, "app", RAM_SIZE, 16, 16), 0);
-	assert_int_equal(dm_loop_init(&f->loop), 0);
-	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
-	gd_init(&f->gd, f->link, &f->fk);
-	*state = f;
+	*state = fixture_new(16, 16, true);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	dm_link_close(f->link);
-	dm_loop_fini(&f->loop);
-	fk_fini(&f->fk);
-	close(f->con_pipe[0]);
-	close(f->con_pipe[1]);
-	close(f->disk_fd);
-	unlink(f->disk);
-	unlink(f->path);
-	rmdir(f->dir);
-	free(f);
+	fixture_free(*state);
 	return 0;
 }
 

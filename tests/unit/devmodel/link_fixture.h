@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A devmodel link on the fake module, shared by the link and restart
+ * tests: fn 0 = blk over a temp file, fn 1 = rng, fn 2 = console (output
+ * to a pipe); optionally a temp state directory.
+ */
+#ifndef TESTS_DEVMODEL_LINK_FIXTURE_H
+#define TESTS_DEVMODEL_LINK_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../../devmodel/daemon.h"
+#include "guestdrv.h"
+
+#define RAM_SIZE (4u << 20)
+#define DISK_SIZE (1u << 20)
+
+struct fixture {
+	struct fake_kmod fk;
+	struct dm_loop loop;
+	struct dm_options opt;
+	struct dm_link_spec spec;
+	struct dm_link *link;
+	struct guestdrv gd;
+	char disk[64];
+	char dir[64]; /* state directory, "" without one */
+	char path[128]; /* link 0's state file in it */
+	int disk_fd;
+	int con_pipe[2];
+};
+
+/* cmocka-asserts on failure. */
+struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool with_state_dir);
+void fixture_free(struct fixture *f);
+
+#endif
