@@ -30,9 +30,9 @@ static void retry_later(struct dm_slot *s)
 	s->retry_at.tv_nsec = (t % 1000) * 1000000;
 }
 
-static void signal_ready(struct dm_watch *w, uint32_t events)
+static void signal_ready(struct sv_watch *w, uint32_t events)
 {
-	struct dm_daemon *d = dm_container_of(w, struct dm_daemon, sig_watch);
+	struct dm_daemon *d = sv_container_of(w, struct dm_daemon, sig_watch);
 	struct signalfd_siginfo si;
 
 	(void)events;
@@ -57,7 +57,7 @@ int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct d
 	for (unsigned int i = 0; i < n; i++)
 		d->slots[i].spec = specs[i];
 	d->nr_slots = n;
-	ret = dm_loop_init(&d->loop);
+	ret = sv_loop_init(&d->loop);
 	if (ret)
 		return ret;
 	sigemptyset(&set);
@@ -68,7 +68,7 @@ int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct d
 	d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sig_fd < 0)
 		return -errno;
-	return dm_loop_add(&d->loop, &d->sig_watch, d->sig_fd, signal_ready);
+	return sv_loop_add(&d->loop, &d->sig_watch, d->sig_fd, signal_ready);
 }
 
 static void slot_try_open(struct dm_daemon *d, struct dm_slot *s)
@@ -142,7 +142,7 @@ int dm_daemon_run(struct dm_daemon *d, unsigned int max_iterations)
 		timeout = daemon_service(d);
 		if (max_iterations && (timeout < 0 || timeout > 10))
 			timeout = 10;
-		ret = dm_loop_run_once(&d->loop, timeout);
+		ret = sv_loop_run_once(&d->loop, timeout);
 		if (ret < 0) {
 			pr_err("event loop: %s", strerror(-ret));
 			return ret;
@@ -158,11 +158,11 @@ void dm_daemon_fini(struct dm_daemon *d)
 		dm_link_close(d->slots[i].link);
 		d->slots[i].link = NULL;
 	}
-	dm_loop_del(&d->loop, &d->sig_watch);
+	sv_loop_del(&d->loop, &d->sig_watch);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
 	d->sig_fd = -1;
-	dm_loop_fini(&d->loop);
+	sv_loop_fini(&d->loop);
 }
 
 void dm_daemon_survey(const struct dm_kmod *km, const struct dm_config *cfg)

@@ -14,7 +14,7 @@
 
 #include "kmod.h"
 #include "link.h"
-#include "loop.h"
+#include <splitvirt/event_loop.h>
 #include "spec.h"
 
 #define DM_RETRY_MS 1000
@@ -29,11 +29,11 @@ struct dm_slot {
 
 struct dm_daemon {
 	struct dm_kmod km;
-	struct dm_loop loop;
+	struct sv_loop loop;
 	struct dm_options opt;
 	unsigned int nr_slots;
 	struct dm_slot slots[DM_MAX_LINKS];
-	struct dm_watch sig_watch;
+	struct sv_watch sig_watch;
 	int sig_fd;
 	bool stop;
 };

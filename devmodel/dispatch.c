@@ -16,14 +16,17 @@
 
 static void log_bad(struct dm_link *l, const struct sv_ioreq *req, const char *why)
 {
-	/* A guest can do this in a loop: the first ones, then every 1000th. */
-	unsigned long n = ++l->bad_requests;
-
-	if (n <= 10 || n % 1000 == 0)
-		pr_warn("link %u (%s): %u-byte %s as %u at 0x%llx rejected: %s (%lu so far)",
+	/* A guest can do this in a loop. */
+	pr_warn_limited(&l->bad_requests, "link %u (%s): %u-byte %s as %u at 0x%llx rejected: %s",
 			l->spec.id, l->spec.driver, req->size,
 			req->dir == SV_RPC_MMIO_WRITE ? "write" : "read", req->as,
-			(unsigned long long)req->addr, why, n);
+			(unsigned long long)req->addr, why);
+}
+
+/* Rejected by the function model, which logged it already. */
+static void count_bad(struct dm_link *l)
+{
+	l->bad_requests++;
 }
 
 static uint64_t size_mask(uint8_t size)
@@ -47,16 +50,15 @@ static void dispatch_cfg(struct dm_link *l, struct sv_ioreq *req)
 		log_bad(l, req, "past the config space");
 		return;
 	}
-	if (req->dir == SV_RPC_MMIO_WRITE) {
-		ret = virtio_pci_cfg_write(fn->pci, (uint32_t)req->addr, req->size,
-					   (uint32_t)(req->data & size_mask(req->size)));
-	} else {
-		ret = virtio_pci_cfg_read(fn->pci, (uint32_t)req->addr, req->size, &v);
+	if (req->dir == SV_RPC_MMIO_WRITE)
+		v = (uint32_t)(req->data & size_mask(req->size));
+	ret = virtio_host_cfg_access(fn->vh, (uint32_t)req->addr, req->size, &v,
+				     req->dir == SV_RPC_MMIO_WRITE);
+	if (req->dir != SV_RPC_MMIO_WRITE)
 		req->data = v;
-	}
 	req->status = ret;
 	if (ret)
-		log_bad(l, req, strerror(-ret));
+		count_bad(l);
 }
 
 /* The function and BAR mapped at [addr, addr + size); false if none holds it all. */
@@ -102,19 +104,15 @@ static void dispatch_mmio(struct dm_link *l, struct sv_ioreq *req)
 		log_bad(l, req, straddle ? "crosses the end of a BAR" : "no BAR there");
 		return;
 	}
-	if (req->dir == SV_RPC_MMIO_WRITE) {
-		ret = virtio_pci_bar_write(fn->pci, bar, off, req->size,
-					   req->data & size_mask(req->size));
-		/* A trapped notify write may have added receive buffers. */
-		if (!ret)
-			dm_fn_backend_watch(fn, true);
-	} else {
-		ret = virtio_pci_bar_read(fn->pci, bar, off, req->size, &v);
+	if (req->dir == SV_RPC_MMIO_WRITE)
+		v = req->data & size_mask(req->size);
+	ret = virtio_host_bar_access(fn->vh, bar, off, req->size, &v,
+				     req->dir == SV_RPC_MMIO_WRITE);
+	if (req->dir != SV_RPC_MMIO_WRITE)
 		req->data = v & size_mask(req->size);
-	}
 	req->status = ret;
 	if (ret)
-		log_bad(l, req, strerror(-ret));
+		count_bad(l);
 }
 
 void dm_link_dispatch(struct dm_link *l, struct sv_ioreq *req)

@@ -10,14 +10,14 @@
 
 #include "link.h"
 
-static void vm_ready(struct dm_watch *w, uint32_t events)
+static void vm_ready(struct sv_watch *w, uint32_t events)
 {
-	struct dm_link *l = dm_container_of(w, struct dm_link, vm_watch);
+	struct dm_link *l = sv_container_of(w, struct dm_link, vm_watch);
 
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		/* Link reset or the dataport went away; the owner reopens later. */
 		pr_warn("link %u (%s): VM handle hung up", l->spec.id, l->spec.driver);
-		dm_loop_del(l->loop, &l->vm_watch);
+		sv_loop_del(l->loop, &l->vm_watch);
 		l->failed = true;
 		return;
 	}
@@ -109,7 +109,7 @@ static int link_register(struct dm_link *l)
 	return ret;
 }
 
-int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct dm_loop *loop,
+int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *loop,
 		 const struct dm_link_spec *spec, const struct dm_options *opt)
 {
 	struct dm_link *l = calloc(1, sizeof(*l));
@@ -134,7 +134,7 @@ int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct dm_loop 
 	ret = ret ?: dm_link_persist_init(l);
 	if (!ret)
 		dm_link_restore(l);
-	ret = ret ?: dm_loop_add(loop, &l->vm_watch, l->vm, vm_ready);
+	ret = ret ?: sv_loop_add(loop, &l->vm_watch, l->vm, vm_ready);
 	ret = ret ?: link_register(l);
 	if (ret) {
 		dm_link_close(l);
@@ -155,7 +155,7 @@ void dm_link_close(struct dm_link *l)
 		return;
 	for (unsigned int k = 0; k < l->nr_fns; k++)
 		dm_fn_fini(&l->fns[k]);
-	dm_loop_del(l->loop, &l->vm_watch);
+	sv_loop_del(l->loop, &l->vm_watch);
 	if (l->ram)
 		l->km->ops->unmap_ram(l->km->ctx, l->ram, l->info.ram_size);
 	/* The module fails pending requests and drops every registration. */

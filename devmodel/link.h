@@ -6,8 +6,8 @@
  *
  *   link.c      open (create VM, map RAM, devices, registration, START_VM),
  *               close
- *   fn_host.c   the virtio_pci host ops of a function: BAR windows, kick
- *               and call eventfds, INTx, backend polling
+ *   fn_kmod.c   a function: the virtio host glue's platform on splitvirt.ko
+ *               (BAR windows, kick and call doorbells, INTx)
  *   dispatch.c  MMIO/config requests from the driver side, reset notices
  *   devices.c   device models and their backends from the spec
  *   persist.c   crash containment: the state file, taking over after a restart
@@ -22,14 +22,13 @@
 #include <splitvirt/gmem.h>
 #include <splitvirt/kmod_uapi.h>
 #include <splitvirt/virtio_dev.h>
+#include <splitvirt/virtio_host.h>
 #include <splitvirt/virtio_pci.h>
 
 #include "kmod.h"
-#include "loop.h"
+#include <splitvirt/event_loop.h>
 #include "spec.h"
 
-#define DM_MAX_QUEUES 4 /* net and console have 2, blk and rng 1 */
-#define DM_MAX_VECTORS (DM_MAX_QUEUES + 1)
 #define DM_NR_BARS 6
 /* Requests handled per wake-up before kicks get their turn. */
 #define DM_DRAIN_BUDGET 64
@@ -45,23 +44,6 @@ struct dm_options {
 struct dm_fn;
 struct dm_link_state;
 
-/* Queue q's notify address bound to kick doorbell index through an eventfd. */
-struct dm_kick {
-	struct dm_watch w;
-	struct dm_fn *fn;
-	uint16_t q;
-	int index; /* < nr_kicks, -1 until the queue is first enabled */
-	int fd;
-	uint64_t gpa;
-	bool bound;
-};
-
-/* MSI-X vector v delivered through CALL[index] by an irqfd on fd. */
-struct dm_call {
-	int index; /* < nr_calls, -1 until the vector is first unmasked */
-	int fd;
-};
-
 struct dm_bar_window {
 	uint64_t gpa, size;
 	bool registered; /* announced with SV_VM_MMIO_REGION */
@@ -71,26 +53,25 @@ struct dm_fn {
 	struct dm_link *link;
 	unsigned int index; /* PCI function index = config address space id */
 	char name[48];
-	struct virtio_dev *dev;
-	struct virtio_pci *pci;
-	uint16_t nvectors;
-	struct dm_kick kicks[DM_MAX_QUEUES];
-	struct dm_call calls[DM_MAX_VECTORS];
+	struct virtio_host *vh; /* owns the device and its virtio_pci function */
+	struct virtio_dev *dev; /* vh's, for state and crash containment */
+	struct virtio_pci *pci; /* vh's */
+	/* Doorbell indices of the link: -1 until the queue/vector is first used. */
+	int kick_index[VIRTIO_HOST_MAX_QUEUES];
+	int call_index[VIRTIO_HOST_MAX_VECTORS];
 	struct dm_bar_window bars[DM_NR_BARS];
-	struct dm_watch backend;
-	unsigned long signal_errors;
 };
 
 struct dm_link {
 	const struct dm_kmod *km;
-	struct dm_loop *loop;
+	struct sv_loop *loop;
 	const struct dm_options *opt;
 	struct dm_link_spec spec;
 	struct sv_link_info info;
 	int vm;
 	void *ram;
 	struct gmem gm;
-	struct dm_watch vm_watch;
+	struct sv_watch vm_watch;
 	unsigned int nr_fns;
 	struct dm_fn fns[DM_MAX_DEVS];
 	unsigned int nr_kicks, nr_calls; /* usable: min(link's, dataport max) */
@@ -109,7 +90,7 @@ struct dm_link {
  * creates the devices, registers the functions and sends START_VM.
  * Returns -errno with everything undone.
  */
-int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct dm_loop *loop,
+int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *loop,
 		 const struct dm_link_spec *spec, const struct dm_options *opt);
 /* Destroys the devices and closes the handle (the module undoes the rest). */
 void dm_link_close(struct dm_link *l);
@@ -118,13 +99,10 @@ static inline bool dm_link_failed(const struct dm_link *l)
 	return l->failed;
 }
 
-/* ---- fn_host.c ---- */
-extern const struct virtio_pci_host_ops dm_fn_host_ops;
-/* Creates fn's kick and call state and its virtio_pci function over dev (owned). */
+/* ---- fn_kmod.c ---- */
+/* Hosts dev (owned, also on failure) as function index of link l. */
 int dm_fn_init(struct dm_fn *fn, struct dm_link *l, unsigned int index, struct virtio_dev *dev);
 void dm_fn_fini(struct dm_fn *fn);
-/* Starts (or stops) polling the device's backend fd. */
-void dm_fn_backend_watch(struct dm_fn *fn, bool on);
 /* Returns the function to its power-on state (driver VM reboot or reset). */
 void dm_fn_reset(struct dm_fn *fn);
 

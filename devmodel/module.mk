@@ -1,8 +1,8 @@
 # devmodel: the device VM's backend daemon. The logic is a library so that
 # unit tests and the fuzzer link it with a fake kmod; kmod_ioctl.c and
 # main.c are the only parts that need the real /dev/splitvirt.
-DEVMODEL_LIB_SRCS := devmodel/spec.c devmodel/args.c devmodel/loop.c devmodel/link.c \
-	devmodel/fn_host.c devmodel/dispatch.c devmodel/devices.c devmodel/console_tee.c \
+DEVMODEL_LIB_SRCS := devmodel/spec.c devmodel/args.c devmodel/link.c \
+	devmodel/fn_kmod.c devmodel/dispatch.c devmodel/devices.c devmodel/console_tee.c \
 	devmodel/daemon.c devmodel/state.c devmodel/persist.c
 
 NATIVE_LIBS += svdevmodel

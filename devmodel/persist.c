@@ -45,10 +45,8 @@ static void write_state(struct dm_link *l, struct dm_link_state *st)
 
 	if (ret) {
 		/* Serving goes on; only a later restart would lose track. */
-		if (l->state_errors++ < 10 || l->state_errors % 1000 == 0)
-			pr_warn("link %u (%s): writing its state file in %s: %s (%lu so far)",
-				l->spec.id, l->spec.driver, state_dir(l), strerror(-ret),
-				l->state_errors);
+		pr_warn_limited(&l->state_errors, "link %u (%s): writing its state file in %s: %s",
+				l->spec.id, l->spec.driver, state_dir(l), strerror(-ret));
 		return;
 	}
 	if (st == l->scratch) {
@@ -87,10 +85,10 @@ static void take_indices(struct dm_link *l, const struct dm_link_state *st)
 	l->next_kick = st->next_kick;
 	l->next_call = st->next_call;
 	for (unsigned int k = 0; k < l->nr_fns; k++) {
-		for (unsigned int q = 0; q < DM_MAX_QUEUES; q++)
-			l->fns[k].kicks[q].index = st->fns[k].kick[q];
-		for (unsigned int v = 0; v < DM_MAX_VECTORS; v++)
-			l->fns[k].calls[v].index = st->fns[k].call[v];
+		for (unsigned int q = 0; q < VIRTIO_HOST_MAX_QUEUES; q++)
+			l->fns[k].kick_index[q] = st->fns[k].kick[q];
+		for (unsigned int v = 0; v < VIRTIO_HOST_MAX_VECTORS; v++)
+			l->fns[k].call_index[v] = st->fns[k].call[v];
 	}
 }
 
@@ -152,7 +150,7 @@ int dm_link_fail_pending(struct dm_link *l)
 		else
 			failed += n;
 		/* Buffers may be waiting for backend input again. */
-		dm_fn_backend_watch(fn, true);
+		virtio_host_poll_backend(fn->vh);
 	}
 	pr_info("restored link %u after a devmodel restart; %d requests failed (driver VM '%s', %u device(s))",
 		l->spec.id, failed, l->spec.driver, l->nr_fns);

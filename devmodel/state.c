@@ -39,11 +39,11 @@ void dm_state_capture(struct dm_link *l, struct dm_link_state *st)
 		struct dm_fn_state *fs = &st->fns[k];
 
 		fs->type = l->spec.devs[k].type;
-		for (unsigned int q = 0; q < DM_MAX_QUEUES; q++)
-			fs->kick[q] = (int16_t)fn->kicks[q].index;
-		for (unsigned int v = 0; v < DM_MAX_VECTORS; v++)
-			fs->call[v] = (int16_t)fn->calls[v].index;
-		/* Our functions have at most DM_MAX_QUEUES queues: this cannot fail. */
+		for (unsigned int q = 0; q < VIRTIO_HOST_MAX_QUEUES; q++)
+			fs->kick[q] = (int16_t)fn->kick_index[q];
+		for (unsigned int v = 0; v < VIRTIO_HOST_MAX_VECTORS; v++)
+			fs->call[v] = (int16_t)fn->call_index[v];
+		/* Hosted functions have at most VIRTIO_PCI_STATE_MAX_QUEUES queues: cannot fail. */
 		virtio_pci_save(fn->pci, &fs->pci);
 	}
 }
@@ -83,9 +83,10 @@ int dm_state_check(const struct dm_link_state *st, const struct dm_link *l, cons
 
 		if (fs->type != (uint32_t)l->spec.devs[k].type)
 			*why = "another kind of device";
-		else if (!indices_ok(fs->kick, DM_MAX_QUEUES, fn->dev->num_queues, st->next_kick,
-				     kicks) ||
-			 !indices_ok(fs->call, DM_MAX_VECTORS, fn->nvectors, st->next_call, calls))
+		else if (!indices_ok(fs->kick, VIRTIO_HOST_MAX_QUEUES, fn->dev->num_queues,
+				     st->next_kick, kicks) ||
+			 !indices_ok(fs->call, VIRTIO_HOST_MAX_VECTORS, fn->dev->num_queues + 1u,
+				     st->next_call, calls))
 			*why = "bad doorbell indices";
 	}
 	return *why ? -EINVAL : 0;

@@ -23,12 +23,12 @@
 #include "link.h"
 
 #define DM_STATE_MAGIC "SVDMSTAT"
-#define DM_STATE_VERSION 1
+#define DM_STATE_VERSION 2 /* 2: kicks and calls for VIRTIO_HOST_MAX_QUEUES */
 
 struct dm_fn_state {
 	uint32_t type; /* enum dm_dev_type */
-	int16_t kick[DM_MAX_QUEUES]; /* -1: none allocated */
-	int16_t call[DM_MAX_VECTORS];
+	int16_t kick[VIRTIO_HOST_MAX_QUEUES]; /* -1: none allocated */
+	int16_t call[VIRTIO_HOST_MAX_VECTORS];
 	struct virtio_pci_state pci;
 };
 

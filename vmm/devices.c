@@ -9,7 +9,7 @@
 #include <splitvirt/virtio_rng.h>
 
 #include "devices.h"
-#include "virtio_host.h"
+#include "local_fn.h"
 #include "vmm.h"
 
 int devices_add_virtio(struct vmm_devices *d, struct virtio_dev *dev, const char *what)
@@ -21,7 +21,7 @@ int devices_add_virtio(struct vmm_devices *d, struct virtio_dev *dev, const char
 		pr_err("%s: too many devices (at most %d)", what, VMM_MAX_DEVICES);
 		return -ENOSPC;
 	}
-	ret = virtio_host_add(d->vm, d->pci, d->loop, dev, &d->hosts[d->count]);
+	ret = local_fn_add(d->vm, d->pci, d->loop, dev, &d->fns[d->count]);
 	if (ret) {
 		pr_err("%s: adding the PCI function: %s", what, strerror(-ret));
 		return ret;
@@ -86,6 +86,6 @@ int devices_create(struct vmm_devices *d, const struct vmm_args *args)
 void devices_destroy(struct vmm_devices *d)
 {
 	for (unsigned int i = 0; i < d->count; i++)
-		virtio_host_destroy(d->hosts[i]);
+		local_fn_destroy(d->fns[i]);
 	d->count = 0;
 }

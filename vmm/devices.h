@@ -10,17 +10,17 @@
 
 struct vm;
 struct pci_host;
-struct io_loop;
-struct virtio_host;
+struct sv_loop;
+struct local_fn;
 struct virtio_dev;
 
 struct vmm_devices {
 	struct vm *vm;
 	struct pci_host *pci;
-	struct io_loop *loop;
+	struct sv_loop *loop;
 	struct gmem gmem; /* guest RAM as the device models see it */
 	unsigned int count;
-	struct virtio_host *hosts[VMM_MAX_DEVICES];
+	struct local_fn *fns[VMM_MAX_DEVICES];
 };
 
 int devices_create(struct vmm_devices *d, const struct vmm_args *args);

@@ -12,11 +12,11 @@
 
 #include <linux/kvm.h>
 
+#include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
 #include <splitvirt/rpc_chan.h>
 #include <splitvirt/rpc_ring.h>
 
-#include "io_loop.h"
 #include "io_proxy.h"
 #include "msi.h"
 #include "pci.h"
@@ -53,6 +53,8 @@ struct io_slot {
 struct io_proxy {
 	struct vm *vm;
 	struct pci_host *pci;
+	struct sv_loop *loop;
+	struct sv_watch resp_watch; /* the device side posted replies or events */
 	struct vmm_link_arg link; /* fds owned from here on */
 	char name[48];
 	void *iobuf;
@@ -75,8 +77,7 @@ struct io_proxy {
 static void proxy_log_peer_error(struct io_proxy *p, const char *what)
 {
 	/* A hostile or broken device side must not flood our log. */
-	if (++p->errors <= 20 || p->errors % 1000 == 0)
-		pr_warn("%s: %s (%lu so far)", p->name, what, p->errors);
+	pr_warn_limited(&p->errors, "%s: %s", p->name, what);
 }
 
 static void ring_device(struct io_proxy *p)
@@ -427,9 +428,9 @@ static void proxy_send_hello(struct io_proxy *p)
 	}
 }
 
-static void proxy_on_resp(void *opaque, uint32_t events)
+static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 {
-	struct io_proxy *p = opaque;
+	struct io_proxy *p = sv_container_of(w, struct io_proxy, resp_watch);
 	struct sv_rpc_msg m;
 	uint64_t n;
 	int ret;
@@ -503,6 +504,7 @@ void io_proxy_destroy(struct io_proxy *p)
 {
 	if (!p)
 		return;
+	sv_loop_del(p->loop, &p->resp_watch);
 	for (unsigned int k = 0; k < p->link.nkicks; k++) {
 		if (p->kicks[k].bound)
 			kick_ioeventfd(p, k, false);
@@ -542,7 +544,7 @@ static int proxy_map_iobuf(struct io_proxy *p)
 	return ret;
 }
 
-int io_proxy_create(struct vm *vm, struct pci_host *pci, struct io_loop *loop,
+int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
 		    const struct vmm_link_arg *link, struct io_proxy **out)
 {
 	struct io_proxy *p = calloc(1, sizeof(*p));
@@ -553,6 +555,7 @@ int io_proxy_create(struct vm *vm, struct pci_host *pci, struct io_loop *loop,
 		return -ENOMEM;
 	p->vm = vm;
 	p->pci = pci;
+	p->loop = loop;
 	p->link = *link;
 	snprintf(p->name, sizeof(p->name), "link%u(%s)", link->id, link->peer);
 	pthread_mutex_init(&p->lock, NULL);
@@ -572,7 +575,7 @@ int io_proxy_create(struct vm *vm, struct pci_host *pci, struct io_loop *loop,
 		if (ret)
 			goto fail;
 	}
-	ret = io_loop_add(loop, link->resp_fd, EPOLLIN, proxy_on_resp, p);
+	ret = sv_loop_add(loop, &p->resp_watch, link->resp_fd, proxy_on_resp);
 	if (ret)
 		goto fail;
 	/* Let a device side that is already up see our new epoch. */

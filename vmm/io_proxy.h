@@ -15,11 +15,11 @@
 
 struct vm;
 struct pci_host;
-struct io_loop;
+struct sv_loop;
 struct io_proxy;
 
 /* Takes ownership of the link's fds. Call before the I/O loop starts. */
-int io_proxy_create(struct vm *vm, struct pci_host *pci, struct io_loop *loop,
+int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
 		    const struct vmm_link_arg *link, struct io_proxy **out);
 /* Waits for START_VM; -ETIMEDOUT after timeout_s seconds (the I/O loop must run). */
 int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s);

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
 
 #include "dataport.h"
 #include "devices.h"
 #include "io_proxy.h"
-#include "io_loop.h"
 #include "msi.h"
 #include "pci.h"
 #include "vmm.h"
@@ -17,7 +17,8 @@
 struct vmm {
 	struct vm *vm;
 	struct pci_host *pci;
-	struct io_loop *loop;
+	struct sv_loop loop;
+	bool loop_ready;
 	struct vmm_devices devices;
 	struct dataport *dataports[VMM_MAX_LINKS];
 	struct io_proxy *proxies[VMM_MAX_LINKS];
@@ -34,7 +35,7 @@ static int vmm_setup_links(struct vmm *v, const struct vmm_args *args)
 			return ret;
 	}
 	for (unsigned int i = 0; i < args->nlinks; i++) {
-		ret = io_proxy_create(v->vm, v->pci, v->loop, &args->links[i], &v->proxies[i]);
+		ret = io_proxy_create(v->vm, v->pci, &v->loop, &args->links[i], &v->proxies[i]);
 		if (ret)
 			return ret;
 	}
@@ -53,14 +54,15 @@ static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 	if (!ret)
 		ret = pci_host_create(vm, &v->pci);
 	if (!ret)
-		ret = io_loop_create(&v->loop);
+		ret = sv_loop_init(&v->loop);
+	v->loop_ready = !ret;
 	if (ret) {
 		pr_err("registering devices: %s", strerror(-ret));
 		return ret;
 	}
 	v->devices.vm = vm;
 	v->devices.pci = v->pci;
-	v->devices.loop = v->loop;
+	v->devices.loop = &v->loop;
 	gmem_init(&v->devices.gmem);
 	ret = gmem_add_region(&v->devices.gmem, vm->ram.gpa, vm->ram.size, vm->ram.host);
 	if (ret)
@@ -118,7 +120,7 @@ static int vmm_setup(struct vmm *v, const struct vmm_args *args)
 	ret = boot_load(vm, args, &layout);
 	if (ret)
 		return ret;
-	ret = io_loop_start(v->loop);
+	ret = sv_loop_start(&v->loop);
 	if (ret) {
 		pr_err("starting the I/O thread: %s", strerror(-ret));
 		return ret;
@@ -166,7 +168,8 @@ int main(int argc, char *argv[])
 	if (ret == 0)
 		status = vcpus_run(vm);
 	/* The I/O thread goes first: it may still be running device queues. */
-	io_loop_destroy(v.loop);
+	if (v.loop_ready)
+		sv_loop_fini(&v.loop);
 	for (unsigned int i = 0; i < VMM_MAX_LINKS; i++) {
 		io_proxy_destroy(v.proxies[i]);
 		dataport_destroy(v.dataports[i]);

@@ -44,6 +44,8 @@ void pci_host_destroy(struct pci_host *host);
  */
 int pci_host_add_function(struct pci_host *host, const struct pci_function_ops *ops, void *opaque,
 			  const char *name);
+/* Frees slot again (its config space reads as empty from then on). */
+void pci_host_remove_function(struct pci_host *host, int slot);
 /* The INTx SPI of pin (1..4) of slot, following the device tree's swizzle. */
 unsigned int pci_intx_spi(unsigned int slot, unsigned int pin);
 

@@ -115,3 +115,12 @@ int pci_host_add_function(struct pci_host *host, const struct pci_function_ops *
 		pr_info("PCI 00:%02x.0: %s", ret, name);
 	return ret;
 }
+
+void pci_host_remove_function(struct pci_host *host, int slot)
+{
+	if (slot < 0 || slot >= PCI_MAX_SLOTS)
+		return;
+	pthread_mutex_lock(&host->lock);
+	host->slots[slot] = (struct pci_slot){ 0 };
+	pthread_mutex_unlock(&host->lock);
+}

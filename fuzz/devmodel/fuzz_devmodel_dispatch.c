@@ -60,7 +60,7 @@ static void check(const struct sv_ioreq *req)
 		abort();
 }
 
-static void kick(struct fake_kmod *fk, struct dm_loop *loop, uint64_t which)
+static void kick(struct fake_kmod *fk, struct sv_loop *loop, uint64_t which)
 {
 	const struct fk_ioeventfd *b = &fk->ioeventfds[which % FK_MAX_IOEVENTFDS];
 	uint64_t one = 1;
@@ -69,7 +69,7 @@ static void kick(struct fake_kmod *fk, struct dm_loop *loop, uint64_t which)
 		return;
 	if (write(b->fd, &one, sizeof(one)) != sizeof(one))
 		abort();
-	dm_loop_run_once(loop, 0);
+	sv_loop_run_once(loop, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dm_options opt = { .console_out_fd = -1 };
 	struct dm_link_spec spec = { .id = 0, .driver = "fuzz", .nr_devs = 3 };
 	struct fake_kmod fk;
-	struct dm_loop loop;
+	struct sv_loop loop;
 	struct dm_link *l;
 	size_t nrec = size / REC_SIZE;
 
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strcpy(spec.devs[0].path, disk_path);
 	spec.devs[1].type = DM_DEV_RNG;
 	spec.devs[2].type = DM_DEV_CONSOLE;
-	if (fk_init(&fk, "fuzz", RAM_SIZE, 8, 8) || dm_loop_init(&loop))
+	if (fk_init(&fk, "fuzz", RAM_SIZE, 8, 8) || sv_loop_init(&loop))
 		abort();
 	if (dm_link_open(&l, &fk.km, &loop, &spec, &opt))
 		abort();
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			req.pad = 0;
 			req.status = 0;
 			fk_push(&fk, &req);
-			dm_loop_run_once(&loop, 0);
+			sv_loop_run_once(&loop, 0);
 			break;
 		}
 		if (dm_link_failed(l))
@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < fk.nr_done; i++)
 		check(&fk.done[i]);
 	dm_link_close(l);
-	dm_loop_fini(&loop);
+	sv_loop_fini(&loop);
 	fk_fini(&fk);
 	return 0;
 }

@@ -38,4 +38,26 @@ void sv_vlog(enum sv_log_level level, const char *fmt, va_list ap);
 #define pr_info(...) sv_log(SV_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) sv_log(SV_LOG_DEBUG, __VA_ARGS__)
 
+/*
+ * Throttling for messages a guest or a peer VM can trigger at will (a
+ * hostile driver writing a bad register in a loop must not flood the log
+ * or slow the host down): the first SV_LOG_LIMIT_BURST occurrences are
+ * logged, then every SV_LOG_LIMIT_EVERY-th, each with the running count.
+ * The counter is per event source and may be shared between threads.
+ */
+#define SV_LOG_LIMIT_BURST 10
+#define SV_LOG_LIMIT_EVERY 1000
+
+/* Counts one occurrence; returns the new count if it should be logged, else 0. */
+unsigned long sv_log_limit(unsigned long *counter);
+
+#define sv_log_limited(level, counter, fmt, ...)                               \
+	do {                                                                   \
+		unsigned long n_ = sv_log_limit(counter);                      \
+		if (n_)                                                        \
+			sv_log(level, fmt " (%lu so far)", ##__VA_ARGS__, n_); \
+	} while (0)
+#define pr_warn_limited(counter, fmt, ...) sv_log_limited(SV_LOG_WARN, counter, fmt, ##__VA_ARGS__)
+#define pr_info_limited(counter, fmt, ...) sv_log_limited(SV_LOG_INFO, counter, fmt, ##__VA_ARGS__)
+
 #endif

@@ -103,6 +103,13 @@ int virtio_pci_create(struct virtio_pci **out, struct virtio_dev *dev,
 		      const struct virtio_pci_params *params, const struct virtio_pci_host_ops *ops,
 		      void *opaque);
 void virtio_pci_destroy(struct virtio_pci *fn);
+/*
+ * Host-side reset to power-on, as a PCI function-level reset: the virtio
+ * device resets, then everything the guest programmed into config space
+ * and the MSI-X table goes. The host callbacks fire as for the guest's
+ * own writes (notify addresses inactive, BARs unmapped, vectors masked).
+ */
+void virtio_pci_reset(struct virtio_pci *fn);
 struct virtio_dev *virtio_pci_dev(struct virtio_pci *fn);
 
 /*

@@ -86,3 +86,11 @@ void sv_log(enum sv_log_level level, const char *fmt, ...)
 	sv_vlog(level, fmt, ap);
 	va_end(ap);
 }
+
+unsigned long sv_log_limit(unsigned long *counter)
+{
+	/* Relaxed: only the count matters, not its order against other memory. */
+	unsigned long n = __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+
+	return (n <= SV_LOG_LIMIT_BURST || n % SV_LOG_LIMIT_EVERY == 0) ? n : 0;
+}

@@ -656,6 +656,27 @@ void virtio_pci_destroy(struct virtio_pci *fn)
 	free(fn);
 }
 
+void virtio_pci_reset(struct virtio_pci *fn)
+{
+	struct virtio_dev *dev = fn->dev;
+
+	pthread_mutex_lock(&dev->lock);
+	/* Virtio first: queues stop and their notify addresses go. */
+	virtio_dev_reset(dev);
+	/* Then PCI: every guest-writable byte back to its power-on value (0). */
+	for (unsigned int o = 0; o < VIRTIO_PCI_CFG_SIZE; o++)
+		fn->cfg[o] &= (uint8_t)~fn->wmask[o];
+	memset(fn->msix_table, 0, sizeof(fn->msix_table));
+	for (uint16_t v = 0; v < fn->nvec; v++)
+		fn->msix_table[v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	memset(fn->pba, 0, sizeof(fn->pba));
+	vpci_bars_update(fn);
+	for (uint16_t v = 0; v < fn->nvec; v++)
+		vpci_msix_vector_update(fn, v);
+	vpci_intx_update(fn);
+	pthread_mutex_unlock(&dev->lock);
+}
+
 struct virtio_dev *virtio_pci_dev(struct virtio_pci *fn)
 {
 	return fn->dev;

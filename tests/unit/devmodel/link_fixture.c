@@ -34,7 +34,7 @@ struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool with_stat
 	assert_int_equal(pipe(f->con_pipe), 0);
 	f->opt.console_out_fd = f->con_pipe[1];
 	assert_int_equal(fk_init(&f->fk, "app", RAM_SIZE, nr_kicks, nr_calls), 0);
-	assert_int_equal(dm_loop_init(&f->loop), 0);
+	assert_int_equal(sv_loop_init(&f->loop), 0);
 	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
 	gd_init(&f->gd, f->link, &f->fk);
 	return f;
@@ -43,7 +43,7 @@ struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool with_stat
 void fixture_free(struct fixture *f)
 {
 	dm_link_close(f->link);
-	dm_loop_fini(&f->loop);
+	sv_loop_fini(&f->loop);
 	fk_fini(&f->fk);
 	close(f->con_pipe[0]);
 	close(f->con_pipe[1]);

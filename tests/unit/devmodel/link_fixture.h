@@ -18,7 +18,7 @@
 
 struct fixture {
 	struct fake_kmod fk;
-	struct dm_loop loop;
+	struct sv_loop loop;
 	struct dm_options opt;
 	struct dm_link_spec spec;
 	struct dm_link *link;

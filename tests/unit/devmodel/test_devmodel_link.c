@@ -195,7 +195,7 @@ static int blk_request(struct fixture *f, uint32_t type, uint64_t sector, uint64
 	gvring_publish(vr);
 	gd_kick(gd, &f->fk, 0, 0);
 	for (int i = 0; i < 10 && !gvring_get_used(vr, &head, &used); i++)
-		assert_true(dm_loop_run_once(&f->loop, 100) >= 0);
+		assert_true(sv_loop_run_once(&f->loop, 100) >= 0);
 	return *(uint8_t *)gram_ptr(&gd->ram, sgpa);
 }
 
@@ -318,7 +318,7 @@ static void test_requests_through_handle(void **state)
 				 .addr = PCI_INTERRUPT_LINE,
 				 .data = 0x77 };
 	fk_push(&f->fk, &req);
-	assert_true(dm_loop_run_once(&f->loop, 1000) >= 1);
+	assert_true(sv_loop_run_once(&f->loop, 1000) >= 1);
 	assert_int_equal(f->fk.nr_done, 3);
 	assert_int_equal(f->fk.done[0].id, 41);
 	assert_int_equal(f->fk.done[0].status, 0);
@@ -328,7 +328,7 @@ static void test_requests_through_handle(void **state)
 	assert_int_equal(f->fk.done[2].status, 0);
 	assert_int_equal(gd_cfg_read(&f->gd, 2, PCI_INTERRUPT_LINE, 1), 0x77);
 	/* Drained: the handle is quiet again. */
-	assert_int_equal(dm_loop_run_once(&f->loop, 0), 0);
+	assert_int_equal(sv_loop_run_once(&f->loop, 0), 0);
 }
 
 static void test_reset_notice(void **state)
@@ -340,7 +340,7 @@ static void test_reset_notice(void **state)
 	assert_int_equal(f->fk.nr_regions, 2);
 	assert_true(fk_kick_fd(&f->fk, gd_bar0(0) + VIRTIO_PCI_NOTIFY_OFF, NULL) >= 0);
 	fk_push(&f->fk, &req);
-	assert_true(dm_loop_run_once(&f->loop, 1000) >= 1);
+	assert_true(sv_loop_run_once(&f->loop, 1000) >= 1);
 	/* No completion for a notice; the function is back to power-on state. */
 	assert_int_equal(f->fk.nr_done, 0);
 	assert_int_equal(f->fk.nr_regions, 0);
@@ -370,7 +370,7 @@ static void test_console_output(void **state)
 	gvring_publish(tx);
 	gd_kick(&f->gd, &f->fk, 2, 1);
 	for (int i = 0; i < 10 && !gvring_get_used(tx, &head, &len); i++)
-		dm_loop_run_once(&f->loop, 100);
+		sv_loop_run_once(&f->loop, 100);
 	assert_int_equal(read(f->con_pipe[0], out, sizeof(out)), 6);
 	assert_string_equal(out, "hello\n");
 }

@@ -79,7 +79,7 @@ static uint64_t blk_post(struct fixture *f, uint32_t type, uint64_t sector, uint
 	if (kick) {
 		gd_kick(gd, &f->fk, 0, 0);
 		for (int i = 0; i < 10 && *(uint8_t *)gram_ptr(&gd->ram, sgpa) == 0xee; i++)
-			assert_true(dm_loop_run_once(&f->loop, 100) >= 0);
+			assert_true(sv_loop_run_once(&f->loop, 100) >= 0);
 	}
 	return sgpa;
 }
@@ -243,7 +243,7 @@ static void test_reset_notice_forgets(void **state)
 	gd_start(&f->gd, 0, 16);
 	assert_true(exists(f->path));
 	fk_push(&f->fk, &req);
-	assert_true(dm_loop_run_once(&f->loop, 1000) >= 1);
+	assert_true(sv_loop_run_once(&f->loop, 1000) >= 1);
 	assert_false(exists(f->path));
 	restart(f);
 	assert_false(f->link->restored);
