@@ -275,70 +275,58 @@ static void sv_irqfd_free(struct sv_irqfd_b *b)
 	kfree(b);
 }
 
-int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg)
+static int sv_irqfd_deassign(struct sv_link *l, u32 call)
 {
-	const u32 known = SV_IRQFD_F_DEASSIGN | SV_IRQFD_F_MSI;
-	struct sv_irqfd_b *old, *b;
+	struct sv_irqfd_b *old = l->irqfds[call];
 	struct sv_rpc_irqfd route;
-	struct eventfd_ctx *ctx;
 	struct sv_rpc_msg m;
-	__poll_t events;
-	struct fd f;
 	int ret;
 
-	if ((arg->flags & ~known) || arg->call >= l->nr_calls)
-		return -EINVAL;
-	old = l->irqfds[arg->call];
-	if (arg->flags & SV_IRQFD_F_DEASSIGN) {
-		if (!old)
-			return -ENOENT;
-		route = old->route;
-		route.flags |= SV_RPC_IRQFD_F_REMOVE;
-		ret = sv_rpc_encode_irqfd(&m, &route) ?: sv_announce(l, &m, true);
-		if (ret)
-			return ret;
-		l->irqfds[arg->call] = NULL;
-		sv_irqfd_free(old);
-		return 0;
-	}
+	if (!old)
+		return -ENOENT;
+	route = old->route;
+	route.flags |= SV_RPC_IRQFD_F_REMOVE;
+	ret = sv_rpc_encode_irqfd(&m, &route) ?: sv_announce(l, &m, true);
+	if (ret)
+		return ret;
+	l->irqfds[call] = NULL;
+	sv_irqfd_free(old);
+	return 0;
+}
 
-	memset(&route, 0, sizeof(route));
-	route.event = arg->call;
-	route.pcidev = arg->pcidev;
+/* The IRQFD announcement the driver side gets for arg. */
+static int sv_irqfd_encode(const struct sv_irqfd *arg, struct sv_rpc_irqfd *route,
+			   struct sv_rpc_msg *m)
+{
+	memset(route, 0, sizeof(*route));
+	route->event = arg->call;
+	route->pcidev = arg->pcidev;
 	if (arg->flags & SV_IRQFD_F_MSI) {
-		route.flags = SV_RPC_IRQFD_F_MSI;
-		route.addr = arg->msi_addr;
-		route.data = arg->msi_data;
+		route->flags = SV_RPC_IRQFD_F_MSI;
+		route->addr = arg->msi_addr;
+		route->data = arg->msi_data;
 	} else {
-		route.addr = arg->line;
+		route->addr = arg->line;
 	}
-	if (sv_rpc_encode_irqfd(&m, &route))
-		return -EINVAL;
+	return sv_rpc_encode_irqfd(m, route) ? -EINVAL : 0;
+}
 
-	f = fdget(arg->fd);
-	if (!f.file)
-		return -EBADF;
-	ctx = eventfd_ctx_fileget(f.file);
-	if (IS_ERR(ctx)) {
-		ret = PTR_ERR(ctx);
-		goto out_fd;
-	}
-	if (old && old->ctx == ctx) {
-		/* Same eventfd: only the route changes (MSI-X reprogrammed). */
-		ret = sv_announce(l, &m, true);
-		if (!ret)
-			old->route = route;
-		eventfd_ctx_put(ctx);
-		goto out_fd;
-	}
-	ret = -ENOMEM;
+/* Hooks a new binding of call to the eventfd behind f, replacing any old one. */
+static int sv_irqfd_bind(struct sv_link *l, const struct sv_irqfd *arg, struct file *file,
+			 struct eventfd_ctx *ctx, const struct sv_rpc_irqfd *route,
+			 struct sv_rpc_msg *m)
+{
+	struct sv_irqfd_b *old = l->irqfds[arg->call], *b;
+	__poll_t events;
+	int ret;
+
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
-		goto out_ctx;
-	ret = sv_announce(l, &m, true);
+		return -ENOMEM;
+	ret = sv_announce(l, m, true);
 	if (ret) {
 		kfree(b);
-		goto out_ctx;
+		return ret;
 	}
 	if (old) {
 		/* Another eventfd for the same call replaces the old binding. */
@@ -349,20 +337,55 @@ int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg)
 	b->ctx = ctx;
 	b->call = arg->call;
 	b->call_reg = l->regs + SV_DP_CALL_BASE + 4 * arg->call;
-	b->route = route;
+	b->route = *route;
 	init_waitqueue_func_entry(&b->wait, sv_irqfd_wakeup);
 	init_poll_funcptr(&b->pt, sv_irqfd_ptable);
 	l->irqfds[arg->call] = b;
-	events = vfs_poll(f.file, &b->pt);
+	events = vfs_poll(file, &b->pt);
 	/* Signalled before we hooked in: deliver it now. */
 	if (events & EPOLLIN)
 		writel(1, b->call_reg);
-	fdput(f);
 	return 0;
+}
 
-out_ctx:
-	eventfd_ctx_put(ctx);
-out_fd:
+int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg)
+{
+	const u32 known = SV_IRQFD_F_DEASSIGN | SV_IRQFD_F_MSI;
+	struct sv_irqfd_b *old;
+	struct sv_rpc_irqfd route;
+	struct eventfd_ctx *ctx;
+	struct sv_rpc_msg m;
+	struct fd f;
+	int ret;
+
+	if ((arg->flags & ~known) || arg->call >= l->nr_calls)
+		return -EINVAL;
+	if (arg->flags & SV_IRQFD_F_DEASSIGN)
+		return sv_irqfd_deassign(l, arg->call);
+	ret = sv_irqfd_encode(arg, &route, &m);
+	if (ret)
+		return ret;
+	f = fdget(arg->fd);
+	if (!f.file)
+		return -EBADF;
+	ctx = eventfd_ctx_fileget(f.file);
+	if (IS_ERR(ctx)) {
+		fdput(f);
+		return PTR_ERR(ctx);
+	}
+	old = l->irqfds[arg->call];
+	if (old && old->ctx == ctx) {
+		/* Same eventfd: only the route changes (MSI-X reprogrammed). */
+		ret = sv_announce(l, &m, true);
+		if (!ret)
+			old->route = route;
+		eventfd_ctx_put(ctx);
+	} else {
+		ret = sv_irqfd_bind(l, arg, f.file, ctx, &route, &m);
+		/* On success the binding keeps the context reference. */
+		if (ret)
+			eventfd_ctx_put(ctx);
+	}
 	fdput(f);
 	return ret;
 }

@@ -85,56 +85,67 @@ static int check_kernel(const char *path, uint64_t size, struct arm64_image_info
 	return 0;
 }
 
-int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
+/* Where kernel, initrd and device tree go in guest RAM (arm64 boot protocol). */
+static int boot_place(const struct guest_ram *ram, const struct vmm_args *args,
+		      const struct arm64_image_info *info, uint64_t ksize, struct boot_layout *l)
 {
-	struct guest_ram *ram = &vm->ram;
 	uint64_t ram_end = ram->gpa + ram->size;
-	struct arm64_image_info info;
-	struct guest_fdt_desc *desc;
-	struct guest_fdt_pci pci = { 0 };
-	uint64_t ksize, isize = 0;
+	uint64_t isize = 0;
 	int ret;
 
-	ret = file_size(args->kernel, "kernel", &ksize);
-	if (ret)
-		return ret;
-	ret = check_kernel(args->kernel, ksize, &info);
-	if (ret)
-		return ret;
 	if (args->initrd) {
 		ret = file_size(args->initrd, "initrd", &isize);
 		if (ret)
 			return ret;
 	}
-
-	l->kernel_gpa = ram->gpa + info.text_offset;
+	l->kernel_gpa = ram->gpa + info->text_offset;
 	l->kernel_size = ksize;
 	l->dtb_gpa = ram_end - SZ_2M;
 	l->initrd_size = isize;
 	l->initrd_gpa = (l->dtb_gpa - isize) & ~0xfffull;
 	/* The kernel also needs room for its page tables and early allocations. */
-	if (l->kernel_gpa + info.image_size + SZ_2M > l->initrd_gpa || isize > ram->size) {
+	if (l->kernel_gpa + info->image_size + SZ_2M > l->initrd_gpa || isize > ram->size) {
 		pr_err("guest RAM too small: %llu MiB holds neither kernel (%llu MiB with bss) + initrd (%llu MiB) + device tree; give --mem %llu or more",
 		       (unsigned long long)(ram->size >> 20),
-		       (unsigned long long)(info.image_size >> 20),
+		       (unsigned long long)(info->image_size >> 20),
 		       (unsigned long long)(isize >> 20),
-		       (unsigned long long)(((info.image_size + isize + 3 * SZ_2M) >> 20) + 32) &
+		       (unsigned long long)(((info->image_size + isize + 3 * SZ_2M) >> 20) + 32) &
 			       ~1ull);
 		return -ENOMEM;
 	}
+	return 0;
+}
 
-	ret = read_whole(args->kernel, "kernel", guest_ram_ptr(ram, l->kernel_gpa, ksize), ksize);
-	if (!ret && isize)
-		ret = read_whole(args->initrd, "initrd", guest_ram_ptr(ram, l->initrd_gpa, isize),
-				 isize);
-	if (ret)
-		return ret;
+/* The PCIe host bridge and its MSI controller, as the device tree describes them. */
+static void boot_describe_pci(const struct vm *vm, struct guest_fdt_pci *pci)
+{
+	pci->ecam_base = VMM_PCI_ECAM_BASE;
+	pci->ecam_size = VMM_PCI_ECAM_SIZE;
+	pci->mmio32_base = VMM_PCI_MMIO32_BASE;
+	pci->mmio32_size = VMM_PCI_MMIO32_SIZE;
+	pci->mmio64_base = VMM_PCI_MMIO64_BASE;
+	pci->mmio64_size = VMM_PCI_MMIO64_SIZE;
+	pci->intx_spi_base = VMM_PCI_INTX_SPI_BASE;
+	if (vm->gic_version == 3) {
+		pci->msi = GUEST_MSI_ITS;
+		pci->msi_base = VMM_ITS_BASE;
+		pci->msi_size = VMM_ITS_SIZE;
+	} else {
+		pci->msi = GUEST_MSI_V2M;
+		pci->msi_base = VMM_V2M_BASE;
+		pci->msi_size = VMM_V2M_SIZE;
+		pci->v2m_spi_base = VMM_V2M_SPI_BASE;
+		pci->v2m_spi_count = VMM_V2M_SPI_COUNT;
+	}
+}
 
-	desc = calloc(1, sizeof(*desc));
-	if (!desc)
-		return -ENOMEM;
-	desc->mem_base = ram->gpa;
-	desc->mem_size = ram->size;
+/* The machine as the guest's device tree describes it. */
+static void boot_describe(const struct vm *vm, const struct vmm_args *args,
+			  const struct boot_layout *l, struct guest_fdt_pci *pci,
+			  struct guest_fdt_desc *desc)
+{
+	desc->mem_base = vm->ram.gpa;
+	desc->mem_size = vm->ram.size;
 	desc->ncpus = vm->ncpus;
 	for (unsigned int i = 0; i < vm->ncpus; i++)
 		desc->mpidr[i] = vm->vcpus[i].mpidr;
@@ -148,40 +159,59 @@ int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
 	desc->uart_base = VMM_UART_BASE;
 	desc->uart_spi = VMM_UART_SPI;
 	desc->exit_base = VMM_EXIT_BASE;
-	desc->pci = &pci;
-	pci.ecam_base = VMM_PCI_ECAM_BASE;
-	pci.ecam_size = VMM_PCI_ECAM_SIZE;
-	pci.mmio32_base = VMM_PCI_MMIO32_BASE;
-	pci.mmio32_size = VMM_PCI_MMIO32_SIZE;
-	pci.mmio64_base = VMM_PCI_MMIO64_BASE;
-	pci.mmio64_size = VMM_PCI_MMIO64_SIZE;
-	pci.intx_spi_base = VMM_PCI_INTX_SPI_BASE;
-	if (vm->gic_version == 3) {
-		pci.msi = GUEST_MSI_ITS;
-		pci.msi_base = VMM_ITS_BASE;
-		pci.msi_size = VMM_ITS_SIZE;
-	} else {
-		pci.msi = GUEST_MSI_V2M;
-		pci.msi_base = VMM_V2M_BASE;
-		pci.msi_size = VMM_V2M_SIZE;
-		pci.v2m_spi_base = VMM_V2M_SPI_BASE;
-		pci.v2m_spi_count = VMM_V2M_SPI_COUNT;
-	}
+	boot_describe_pci(vm, pci);
+	desc->pci = pci;
 	desc->bootargs = args->cmdline;
-	if (isize) {
+	if (l->initrd_size) {
 		desc->initrd_start = l->initrd_gpa;
-		desc->initrd_end = l->initrd_gpa + isize;
+		desc->initrd_end = l->initrd_gpa + l->initrd_size;
 	}
-	ret = guest_fdt_build(desc, guest_ram_ptr(ram, l->dtb_gpa, DTB_MAX_SIZE), DTB_MAX_SIZE);
+}
+
+static int boot_write_fdt(struct vm *vm, const struct vmm_args *args, const struct boot_layout *l)
+{
+	struct guest_fdt_desc *desc = calloc(1, sizeof(*desc));
+	struct guest_fdt_pci pci = { 0 };
+	int ret;
+
+	if (!desc)
+		return -ENOMEM;
+	boot_describe(vm, args, l, &pci, desc);
+	ret = guest_fdt_build(desc, guest_ram_ptr(&vm->ram, l->dtb_gpa, DTB_MAX_SIZE),
+			      DTB_MAX_SIZE);
 	free(desc);
-	if (ret < 0) {
+	if (ret < 0)
 		pr_err("building the guest device tree: %s", strerror(-ret));
+	return ret;
+}
+
+int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
+{
+	struct guest_ram *ram = &vm->ram;
+	struct arm64_image_info info;
+	uint64_t ksize;
+	int ret;
+
+	ret = file_size(args->kernel, "kernel", &ksize);
+	if (!ret)
+		ret = check_kernel(args->kernel, ksize, &info);
+	if (!ret)
+		ret = boot_place(ram, args, &info, ksize, l);
+	if (ret)
 		return ret;
-	}
+	ret = read_whole(args->kernel, "kernel", guest_ram_ptr(ram, l->kernel_gpa, ksize), ksize);
+	if (!ret && l->initrd_size)
+		ret = read_whole(args->initrd, "initrd",
+				 guest_ram_ptr(ram, l->initrd_gpa, l->initrd_size), l->initrd_size);
+	if (ret)
+		return ret;
+	ret = boot_write_fdt(vm, args, l);
+	if (ret < 0)
+		return ret;
 	pr_debug(
 		"kernel at 0x%llx (%llu bytes), initrd at 0x%llx (%llu bytes), dtb at 0x%llx (%d bytes)",
 		(unsigned long long)l->kernel_gpa, (unsigned long long)ksize,
-		(unsigned long long)l->initrd_gpa, (unsigned long long)isize,
+		(unsigned long long)l->initrd_gpa, (unsigned long long)l->initrd_size,
 		(unsigned long long)l->dtb_gpa, ret);
 	return vcpu_set_boot_regs(&vm->vcpus[0], l->kernel_gpa, l->dtb_gpa);
 }
