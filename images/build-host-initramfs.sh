@@ -35,7 +35,7 @@ mkdir -p "$stage/lib/modules/extra" "$out/kmod-dev-root/lib/modules/extra" \
 cp "$kmod/splitvirt.ko" "$stage/lib/modules/extra/"
 cp "$kmod/splitvirt.ko" "$out/kmod-dev-root/lib/modules/extra/"
 cp "$bins/svctl" "$out/kmod-dev-root/bin/"
-cp "$top/kmod/board/kmod-dev" "$out/kmod-dev-root/etc/splitvirt/run/"
+cp "$top/tests/kmod/kmod-dev" "$out/kmod-dev-root/etc/splitvirt/run/"
 (cd "$out/kmod-dev-root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
 	cat "$out/guest-initrd.cpio" - >"$stage/guest/kmod-initrd.cpio"
 mkdir -p "$stage/etc/splitvirt/topologies"

@@ -3,13 +3,13 @@
 # refused) and unloads cleanly afterwards. With dataport functions present
 # (a device VM), it also runs svctl selftest on the first link and checks
 # that an open VM handle pins the module too.
-# The image comes from kmod/board/image.sh (the .ko and svctl as an overlay).
+# The image comes from tests/kmod/image.sh (the .ko and svctl as an overlay).
 ko=/lib/modules/extra/splitvirt.ko
 fails=0
 step() { echo "kmod-load: $*"; }
 bad() { echo "kmod-load: FAIL: $*"; fails=$((fails + 1)); }
 
-[ -f "$ko" ] || { echo "kmod-load: FAIL: $ko missing (image not built by kmod/board/image.sh?)"; exit 1; }
+[ -f "$ko" ] || { echo "kmod-load: FAIL: $ko missing (image not built by tests/kmod/image.sh?)"; exit 1; }
 step "insmod $ko"
 insmod "$ko" || { bad "insmod"; dmesg | tail -20; exit 1; }
 grep -q '^splitvirt ' /proc/modules || bad "not in /proc/modules"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Usage: kmod/board/image.sh [BUILD_DIR]   (default build)
+# Usage: tests/kmod/image.sh [BUILD_DIR]   (default build)
 # Makes BUILD_DIR/kmod-images/host-initrd.cpio for the kmod-load and
 # kmod-link board scenarios: the board's host initramfs (BUILD_DIR/images,
 # from `make images`) with an overlay appended. Linux unpacks concatenated
@@ -24,7 +24,7 @@ rm -rf "$dev"
 mkdir -p "$dev/lib/modules/extra" "$dev/bin" "$dev/etc/splitvirt/run"
 cp "$build/kmod/splitvirt.ko" "$dev/lib/modules/extra/"
 cp "$a64/svctl" "$dev/bin/"
-cp "$top/kmod/board/kmod-dev" "$dev/etc/splitvirt/run/"
+cp "$top/tests/kmod/kmod-dev" "$dev/etc/splitvirt/run/"
 cpio_of "$dev" >"$out/device-overlay.cpio"
 
 host=$out/overlay-root

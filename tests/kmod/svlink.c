@@ -9,7 +9,7 @@
  *
  *   svlink [--vmm PATH] [--kernel IMAGE] [--initrd CPIO] [--timeout SEC]
  *
- * The constants below are shared with svctl devtest (kmod/tools/svtest.h).
+ * The constants below are shared with svctl devtest (tests/kmod/svtest.h).
  * Prints "N passed, N failed"; exit status 0 when everything passed.
  */
 #include <errno.h>
