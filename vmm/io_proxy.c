@@ -53,7 +53,7 @@ struct io_slot {
 struct io_proxy {
 	struct vm *vm;
 	struct pci_host *pci;
-	struct vmm_link_arg link; /* fds owned from here on */
+	struct sv_link_args link; /* fds owned from here on */
 	char name[48];
 	void *iobuf;
 	uint32_t iobuf_size;
@@ -67,8 +67,8 @@ struct io_proxy {
 	struct remote_fn fns[SV_RPC_MAX_PCI_DEVS];
 	bool fn_registered[SV_RPC_MAX_PCI_DEVS];
 	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
-	struct kick_binding kicks[VMM_LINK_MAX_FDS];
-	int call_gsi[VMM_LINK_MAX_FDS];
+	struct kick_binding kicks[SV_LINK_ARGS_MAX_FDS];
+	int call_gsi[SV_LINK_ARGS_MAX_FDS];
 	unsigned long errors;
 };
 
@@ -513,7 +513,7 @@ void io_proxy_destroy(struct io_proxy *p)
 	}
 	if (p->iobuf)
 		munmap(p->iobuf, p->iobuf_size);
-	vmm_link_close(&p->link);
+	sv_link_args_close(&p->link);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -543,7 +543,7 @@ static int proxy_map_iobuf(struct io_proxy *p)
 }
 
 int io_proxy_create(struct vm *vm, struct pci_host *pci, struct io_loop *loop,
-		    const struct vmm_link_arg *link, struct io_proxy **out)
+		    const struct sv_link_args *link, struct io_proxy **out)
 {
 	struct io_proxy *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
@@ -560,7 +560,7 @@ int io_proxy_create(struct vm *vm, struct pci_host *pci, struct io_loop *loop,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	for (unsigned int i = 0; i < VMM_LINK_MAX_FDS; i++)
+	for (unsigned int i = 0; i < SV_LINK_ARGS_MAX_FDS; i++)
 		p->call_gsi[i] = -1;
 	ret = proxy_map_iobuf(p);
 	if (ret)
