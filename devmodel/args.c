@@ -17,7 +17,7 @@ const char dm_usage[] =
 	"\n"
 	"Serves the virtio devices of the driver VMs linked to this device VM, as\n"
 	"listed by sv.link<ID>=<driver>:<dev>,... parameters of the kernel command line:\n"
-	"  blk=<path>[:ro]  blk-ro=<path>  net=<bridge>[/<mac>]  console  rng\n"
+	"  blk=<path>[:ro]  net=<bridge>[/<mac>]  console  rng\n"
 	"\n"
 	"  --link ID            serve only this link (repeatable; default: all of them)\n"
 	"  --cmdline-file F     read the parameters from F (default /proc/cmdline)\n"
@@ -61,9 +61,9 @@ static int add_link(struct dm_args *a, const char *text, char *err, size_t errle
 {
 	unsigned long id;
 
-	if (sv_parse_uint(text, 0, DM_MAX_LINK_ID, &id)) {
+	if (sv_parse_uint(text, 0, SV_LINK_SPEC_MAX_ID, &id)) {
 		snprintf(err, errlen, "--link: '%.32s' is not a link id 0-%d", text,
-			 DM_MAX_LINK_ID);
+			 SV_LINK_SPEC_MAX_ID);
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < a->nr_links; i++) {
@@ -171,7 +171,7 @@ int dm_read_text_file(const char *path, char *buf, size_t size)
 }
 
 int dm_select_links(const struct dm_args *a, const struct dm_config *cfg,
-		    const struct dm_link_spec **out, char *err, size_t errlen)
+		    const struct sv_link_spec **out, char *err, size_t errlen)
 {
 	if (!a->nr_links) {
 		for (unsigned int i = 0; i < cfg->nr_links; i++)

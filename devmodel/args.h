@@ -40,6 +40,6 @@ int dm_read_text_file(const char *path, char *buf, size_t size);
  * of cfg. Returns the count or -EINVAL with a message in err.
  */
 int dm_select_links(const struct dm_args *a, const struct dm_config *cfg,
-		    const struct dm_link_spec **out, char *err, size_t errlen);
+		    const struct sv_link_spec **out, char *err, size_t errlen);
 
 #endif

@@ -43,7 +43,7 @@ static void signal_ready(struct sv_watch *w, uint32_t events)
 }
 
 int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct dm_options *opt,
-		   const struct dm_link_spec *const *specs, unsigned int n)
+		   const struct sv_link_spec *const *specs, unsigned int n)
 {
 	sigset_t set;
 	int ret;

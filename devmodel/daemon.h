@@ -21,7 +21,7 @@
 #define DM_PROBE_MAX_ID 255 /* link ids probed to list what the module has */
 
 struct dm_slot {
-	const struct dm_link_spec *spec;
+	const struct sv_link_spec *spec;
 	struct dm_link *link;
 	struct timespec retry_at;
 	int last_err; /* logged once per distinct error */
@@ -44,7 +44,7 @@ struct dm_daemon {
  * a clean stop, -errno if the loop itself failed.
  */
 int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct dm_options *opt,
-		   const struct dm_link_spec *const *specs, unsigned int n);
+		   const struct sv_link_spec *const *specs, unsigned int n);
 int dm_daemon_run(struct dm_daemon *d, unsigned int max_iterations);
 void dm_daemon_fini(struct dm_daemon *d);
 

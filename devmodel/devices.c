@@ -15,7 +15,7 @@
 #include "console_tee.h"
 #include "link.h"
 
-static int create_blk(struct dm_link *l, unsigned int k, const struct dm_dev_spec *d,
+static int create_blk(struct dm_link *l, unsigned int k, const struct sv_dev_spec *d,
 		      struct virtio_dev **out)
 {
 	struct virtio_blk_params p = { .read_only = d->read_only };
@@ -44,7 +44,7 @@ static void default_mac(const struct dm_link *l, unsigned int k, uint8_t mac[6])
 	mac[5] = (uint8_t)k;
 }
 
-static int create_net(struct dm_link *l, unsigned int k, const struct dm_dev_spec *d,
+static int create_net(struct dm_link *l, unsigned int k, const struct sv_dev_spec *d,
 		      struct virtio_dev **out)
 {
 	struct virtio_net_params p = { 0 };
@@ -81,7 +81,7 @@ static int create_net(struct dm_link *l, unsigned int k, const struct dm_dev_spe
 static int create_console(struct dm_link *l, unsigned int k, struct virtio_dev **out)
 {
 	struct virtio_console_backend *be;
-	char path[DM_PATH_MAX + 64];
+	char path[SV_LINK_SPEC_PATH_MAX + 1 + 64];
 	const char *sock = NULL;
 	int ret;
 
@@ -110,16 +110,16 @@ static int create_console(struct dm_link *l, unsigned int k, struct virtio_dev *
 
 int dm_device_create(struct dm_link *l, unsigned int k, struct virtio_dev **out)
 {
-	const struct dm_dev_spec *d = &l->spec.devs[k];
+	const struct sv_dev_spec *d = &l->spec.devs[k];
 
 	switch (d->type) {
-	case DM_DEV_BLK:
+	case SV_DEV_BLK:
 		return create_blk(l, k, d, out);
-	case DM_DEV_NET:
+	case SV_DEV_NET:
 		return create_net(l, k, d, out);
-	case DM_DEV_CONSOLE:
+	case SV_DEV_CONSOLE:
 		return create_console(l, k, out);
-	case DM_DEV_RNG:
+	case SV_DEV_RNG:
 		return virtio_rng_create(out, &l->gm);
 	}
 	return -EINVAL;

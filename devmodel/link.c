@@ -81,7 +81,7 @@ static int link_create_fns(struct dm_link *l)
 			ret = dm_fn_init(&l->fns[k], l, k, dev);
 		if (ret) {
 			pr_err("link %u (%s): device %u (%s): %s", l->spec.id, l->spec.driver, k,
-			       dm_dev_type_name(l->spec.devs[k].type), strerror(-ret));
+			       sv_dev_type_name(l->spec.devs[k].type), strerror(-ret));
 			return ret;
 		}
 		l->nr_fns++;
@@ -110,7 +110,7 @@ static int link_register(struct dm_link *l)
 }
 
 int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *loop,
-		 const struct dm_link_spec *spec, const struct dm_options *opt)
+		 const struct sv_link_spec *spec, const struct dm_options *opt)
 {
 	struct dm_link *l = calloc(1, sizeof(*l));
 	int ret;

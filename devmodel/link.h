@@ -66,14 +66,14 @@ struct dm_link {
 	const struct dm_kmod *km;
 	struct sv_loop *loop;
 	const struct dm_options *opt;
-	struct dm_link_spec spec;
+	struct sv_link_spec spec;
 	struct sv_link_info info;
 	int vm;
 	void *ram;
 	struct gmem gm;
 	struct sv_watch vm_watch;
 	unsigned int nr_fns;
-	struct dm_fn fns[DM_MAX_DEVS];
+	struct dm_fn fns[SV_LINK_SPEC_MAX_DEVS];
 	unsigned int nr_kicks, nr_calls; /* usable: min(link's, dataport max) */
 	unsigned int next_kick, next_call;
 	bool kicks_exhausted_logged, calls_exhausted_logged;
@@ -91,7 +91,7 @@ struct dm_link {
  * Returns -errno with everything undone.
  */
 int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *loop,
-		 const struct dm_link_spec *spec, const struct dm_options *opt);
+		 const struct sv_link_spec *spec, const struct dm_options *opt);
 /* Destroys the devices and closes the handle (the module undoes the rest). */
 void dm_link_close(struct dm_link *l);
 static inline bool dm_link_failed(const struct dm_link *l)

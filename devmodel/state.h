@@ -37,11 +37,11 @@ struct dm_link_state {
 	uint32_t version;
 	uint32_t size; /* sizeof(struct dm_link_state) */
 	uint32_t link_id;
-	char driver[DM_NAME_MAX + 1];
+	char driver[SV_LINK_SPEC_NAME_MAX + 1];
 	uint32_t nr_fns;
 	uint32_t nr_kicks, nr_calls; /* the link's usable doorbells */
 	uint32_t next_kick, next_call; /* indices handed out so far */
-	struct dm_fn_state fns[DM_MAX_DEVS];
+	struct dm_fn_state fns[SV_LINK_SPEC_MAX_DEVS];
 	uint64_t checksum; /* FNV-1a over everything before it */
 };
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <splitvirt/link_args.h>
+
 #include "supervisor.h"
 
 static int push(struct sv_vmm_cmd *cmd, char *arg)
@@ -63,58 +65,59 @@ static int grant(struct sv_vmm_cmd *cmd, int fd)
 	return 0;
 }
 
-/* "FD:FD:..." for a doorbell list, granting each fd. */
-static char *fd_list(struct sv_vmm_cmd *cmd, const int *fds, unsigned int n)
+static int grant_all(struct sv_vmm_cmd *cmd, const int *fds, unsigned int n)
 {
-	char *s = malloc((size_t)n * 12 + 1);
-	size_t len = 0;
+	int ret = 0;
 
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (unsigned int i = 0; i < n; i++) {
-		if (grant(cmd, fds[i])) {
-			free(s);
-			return NULL;
-		}
-		len += (size_t)sprintf(s + len, "%s%d", i ? ":" : "", fds[i]);
-	}
-	return s;
+	for (unsigned int i = 0; i < n && !ret; i++)
+		ret = grant(cmd, fds[i]);
+	return ret;
 }
+
+/* The doorbell lists of the argument are fixed arrays; the topology caps them. */
+_Static_assert(SV_TOPO_MAX_DOORBELLS <= SV_LINK_ARGS_MAX_FDS, "doorbells per link");
+_Static_assert(SV_TOPO_NAME_MAX <= SV_LINK_ARGS_PEER_MAX, "peer names");
 
 /* --link (driver side) or --serve (device side) for link l. */
 static int push_link(struct sv_vmm_cmd *cmd, const struct sv_topology *t,
-		     const struct sv_objects *o, const struct sv_topo_link *l, bool serve)
+		     const struct sv_objects *o, const struct sv_topo_link *l,
+		     enum sv_link_side side)
 {
 	const struct sv_link_objs *lo = &o->links[l->id];
-	char *kicks = fd_list(cmd, lo->kick, lo->nr_kicks);
-	char *calls = fd_list(cmd, lo->call, lo->nr_calls);
-	char ram[128] = "";
-	int ret = -ENOMEM;
+	bool serve = side == SV_LINK_DEVICE_SIDE;
+	struct sv_link_args a = {
+		.id = l->id,
+		.iobuf_fd = lo->iobuf,
+		.req_fd = lo->req,
+		.resp_fd = lo->resp,
+		.nkicks = lo->nr_kicks,
+		.ncalls = lo->nr_calls,
+		.ram_fd = serve ? o->ram[l->driver] : -1,
+		.ram_gpa = serve ? SV_TOPO_RAM_GPA : 0,
+		.ram_size = serve ? t->vms[l->driver].memory : 0,
+	};
+	char text[SV_LINK_ARGS_TEXT_MAX];
+	int ret;
 
-	if (!kicks || !calls)
-		goto out;
-	if (grant(cmd, lo->iobuf) || grant(cmd, lo->req) || grant(cmd, lo->resp))
-		goto out;
-	if (serve) {
-		const struct sv_topo_vm *drv = &t->vms[l->driver];
-
-		if (grant(cmd, o->ram[l->driver]))
-			goto out;
-		snprintf(ram, sizeof(ram), "ram-fd=%d,ram-gpa=0x%llx,ram-size=%llu,",
-			 o->ram[l->driver], SV_TOPO_RAM_GPA, (unsigned long long)drv->memory);
-	}
-	ret = push(cmd, strdup(serve ? "--serve" : "--link"));
-	if (!ret)
-		ret = pushf(
-			cmd,
-			"id=%u,peer=%s,%siobuf-fd=%d,req-fd=%d,resp-fd=%d,kick-fds=%s,call-fds=%s",
-			l->id, t->vms[serve ? l->driver : l->device].name, ram, lo->iobuf, lo->req,
-			lo->resp, kicks, calls);
-out:
-	free(kicks);
-	free(calls);
-	return ret;
+	if (lo->nr_kicks > SV_LINK_ARGS_MAX_FDS || lo->nr_calls > SV_LINK_ARGS_MAX_FDS)
+		return -E2BIG;
+	for (unsigned int i = 0; i < lo->nr_kicks; i++)
+		a.kick_fds[i] = lo->kick[i];
+	for (unsigned int i = 0; i < lo->nr_calls; i++)
+		a.call_fds[i] = lo->call[i];
+	snprintf(a.peer, sizeof(a.peer), "%s", t->vms[serve ? l->driver : l->device].name);
+	ret = sv_link_args_format(&a, side, text, sizeof(text));
+	if (ret < 0)
+		return ret;
+	ret = grant_all(cmd, a.kick_fds, a.nkicks);
+	ret = ret ?: grant_all(cmd, a.call_fds, a.ncalls);
+	ret = ret ?: grant(cmd, a.iobuf_fd);
+	ret = ret ?: grant(cmd, a.req_fd);
+	ret = ret ?: grant(cmd, a.resp_fd);
+	if (serve)
+		ret = ret ?: grant(cmd, a.ram_fd);
+	ret = ret ?: push(cmd, strdup(sv_link_side_option(side)));
+	return ret ?: push(cmd, strdup(text));
 }
 
 static int push_vm(struct sv_vmm_cmd *cmd, const struct sv_topology *t, unsigned int i)
@@ -185,9 +188,9 @@ int sv_vmm_cmd_build(const struct sv_topology *t, const struct sv_objects *o, un
 	}
 	for (unsigned int l = 0; l < t->nr_links && !ret; l++) {
 		if (t->links[l].driver == vm)
-			ret = push_link(cmd, t, o, &t->links[l], false);
+			ret = push_link(cmd, t, o, &t->links[l], SV_LINK_DRIVER_SIDE);
 		else if (t->links[l].device == vm)
-			ret = push_link(cmd, t, o, &t->links[l], true);
+			ret = push_link(cmd, t, o, &t->links[l], SV_LINK_DEVICE_SIDE);
 	}
 	if (ret)
 		sv_vmm_cmd_free(cmd);

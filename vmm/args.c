@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -266,15 +267,16 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 			break;
 		case OPT_LINK:
 		case OPT_SERVE: {
-			int serve = opt == OPT_SERVE;
+			bool serve = opt == OPT_SERVE;
+			enum sv_link_side side = serve ? SV_LINK_DEVICE_SIDE : SV_LINK_DRIVER_SIDE;
 			unsigned int *n = serve ? &args->nserves : &args->nlinks;
 
 			if (*n == VMM_MAX_LINKS)
 				return fail(err, errlen, "at most %d %s options", VMM_MAX_LINKS,
-					    serve ? "--serve" : "--link");
-			ret = vmm_parse_link(optarg, serve,
-					     serve ? &args->serves[*n] : &args->links[*n], err,
-					     errlen);
+					    sv_link_side_option(side));
+			ret = sv_link_args_parse(optarg, side,
+						 serve ? &args->serves[*n] : &args->links[*n], err,
+						 errlen);
 			if (ret)
 				return ret;
 			(*n)++;

@@ -5,9 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <splitvirt/link_args.h>
 #include <splitvirt/log.h>
-
-#include "link_args.h"
 
 #define VMM_MAX_CPUS 8
 #define VMM_DEFAULT_MEM (256ull << 20)
@@ -16,6 +15,7 @@
 
 #define VMM_MAX_DISKS 8
 #define VMM_MAX_NETS 4
+#define VMM_MAX_LINKS 8 /* --link options, and --serve options */
 
 struct vmm_disk_arg {
 	char path[4096];
@@ -51,9 +51,9 @@ struct vmm_args {
 	int rng;
 	const char *name;
 	int ram_fd; /* guest RAM memfd from the supervisor, -1: create one */
-	struct vmm_link_arg links[VMM_MAX_LINKS]; /* driver side */
+	struct sv_link_args links[VMM_MAX_LINKS]; /* driver side */
 	unsigned int nlinks;
-	struct vmm_link_arg serves[VMM_MAX_LINKS]; /* device side */
+	struct sv_link_args serves[VMM_MAX_LINKS]; /* device side */
 	unsigned int nserves;
 	unsigned int start_timeout; /* seconds to wait for START_VM */
 	int help;

@@ -39,7 +39,7 @@ struct dp_vector {
 
 struct dataport {
 	struct vm *vm;
-	struct vmm_link_arg link; /* fds owned from here on */
+	struct sv_link_args link; /* fds owned from here on */
 	struct pci_cfg cfg;
 	pthread_mutex_t lock;
 	int slot; /* PCI slot on our bus */
@@ -342,12 +342,12 @@ void dataport_destroy(struct dataport *dp)
 		munmap(dp->iobuf, dp->iobuf_size);
 	if (dp->ram)
 		munmap(dp->ram, dp->link.ram_size);
-	vmm_link_close(&dp->link);
+	sv_link_args_close(&dp->link);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
 }
 
-int dataport_create(struct vm *vm, struct pci_host *pci, const struct vmm_link_arg *link,
+int dataport_create(struct vm *vm, struct pci_host *pci, const struct sv_link_args *link,
 		    unsigned int memslot_base, struct dataport **out)
 {
 	struct dataport *dp = calloc(1, sizeof(*dp));

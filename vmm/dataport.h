@@ -7,14 +7,14 @@
 #ifndef VMM_DATAPORT_H
 #define VMM_DATAPORT_H
 
-#include "link_args.h"
+#include <splitvirt/link_args.h>
 
 struct vm;
 struct pci_host;
 struct dataport;
 
 /* Takes ownership of the link's fds. memslot_base: two KVM slots for BAR2/BAR4. */
-int dataport_create(struct vm *vm, struct pci_host *pci, const struct vmm_link_arg *link,
+int dataport_create(struct vm *vm, struct pci_host *pci, const struct sv_link_args *link,
 		    unsigned int memslot_base, struct dataport **out);
 void dataport_destroy(struct dataport *dp);
 

@@ -55,7 +55,7 @@ struct io_proxy {
 	struct pci_host *pci;
 	struct sv_loop *loop;
 	struct sv_watch resp_watch; /* the device side posted replies or events */
-	struct vmm_link_arg link; /* fds owned from here on */
+	struct sv_link_args link; /* fds owned from here on */
 	char name[48];
 	void *iobuf;
 	uint32_t iobuf_size;
@@ -69,8 +69,8 @@ struct io_proxy {
 	struct remote_fn fns[SV_RPC_MAX_PCI_DEVS];
 	bool fn_registered[SV_RPC_MAX_PCI_DEVS];
 	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
-	struct kick_binding kicks[VMM_LINK_MAX_FDS];
-	int call_gsi[VMM_LINK_MAX_FDS];
+	struct kick_binding kicks[SV_LINK_ARGS_MAX_FDS];
+	int call_gsi[SV_LINK_ARGS_MAX_FDS];
 	unsigned long errors;
 };
 
@@ -515,7 +515,7 @@ void io_proxy_destroy(struct io_proxy *p)
 	}
 	if (p->iobuf)
 		munmap(p->iobuf, p->iobuf_size);
-	vmm_link_close(&p->link);
+	sv_link_args_close(&p->link);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -545,7 +545,7 @@ static int proxy_map_iobuf(struct io_proxy *p)
 }
 
 int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
-		    const struct vmm_link_arg *link, struct io_proxy **out)
+		    const struct sv_link_args *link, struct io_proxy **out)
 {
 	struct io_proxy *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
@@ -563,7 +563,7 @@ int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	for (unsigned int i = 0; i < VMM_LINK_MAX_FDS; i++)
+	for (unsigned int i = 0; i < SV_LINK_ARGS_MAX_FDS; i++)
 		p->call_gsi[i] = -1;
 	ret = proxy_map_iobuf(p);
 	if (ret)

@@ -11,7 +11,7 @@
 #ifndef VMM_IO_PROXY_H
 #define VMM_IO_PROXY_H
 
-#include "link_args.h"
+#include <splitvirt/link_args.h>
 
 struct vm;
 struct pci_host;
@@ -20,7 +20,7 @@ struct io_proxy;
 
 /* Takes ownership of the link's fds. Call before the I/O loop starts. */
 int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
-		    const struct vmm_link_arg *link, struct io_proxy **out);
+		    const struct sv_link_args *link, struct io_proxy **out);
 /* Waits for START_VM; -ETIMEDOUT after timeout_s seconds (the I/O loop must run). */
 int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s);
 void io_proxy_destroy(struct io_proxy *p);

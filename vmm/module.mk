@@ -1,7 +1,7 @@
 # Architecture-independent parts of the vmm are also built natively for unit tests.
 NATIVE_LIBS += svboot
 ARM64_LIBS += svboot
-svboot_SRCS := lib/boot/arm64_image.c lib/fdt/guest_fdt.c vmm/args.c vmm/link_args.c vmm/pci_ecam.c
+svboot_SRCS := lib/boot/arm64_image.c lib/fdt/guest_fdt.c vmm/args.c vmm/pci_ecam.c
 
 ARM64_BINS += vmm
 vmm_SRCS := vmm/main.c vmm/kvm_vm.c vmm/guest_ram.c vmm/mmio_bus.c vmm/vcpu.c vmm/gic.c \
@@ -9,5 +9,5 @@ vmm_SRCS := vmm/main.c vmm/kvm_vm.c vmm/guest_ram.c vmm/mmio_bus.c vmm/vcpu.c vm
 	vmm/pci_host.c vmm/msi.c vmm/msi_its.c vmm/msi_v2m.c vmm/local_fn.c \
 	vmm/devices.c vmm/devices_net.c vmm/devices_console.c vmm/pci_cfg.c vmm/dataport.c \
 	vmm/io_proxy.c
-vmm_LIBS := svboot svvirtio svrpc svutil
+vmm_LIBS := svboot svlinkfmt svvirtio svrpc svutil
 vmm_LDLIBS := -lfdt

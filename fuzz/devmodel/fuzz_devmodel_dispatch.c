@@ -75,7 +75,7 @@ static void kick(struct fake_kmod *fk, struct sv_loop *loop, uint64_t which)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dm_options opt = { .console_out_fd = -1 };
-	struct dm_link_spec spec = { .id = 0, .driver = "fuzz", .nr_devs = 3 };
+	struct sv_link_spec spec = { .id = 0, .driver = "fuzz", .nr_devs = 3 };
 	struct fake_kmod fk;
 	struct sv_loop loop;
 	struct dm_link *l;
@@ -83,10 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	init_once();
 	opt.console_out_fd = devnull;
-	spec.devs[0].type = DM_DEV_BLK;
+	spec.devs[0].type = SV_DEV_BLK;
 	strcpy(spec.devs[0].path, disk_path);
-	spec.devs[1].type = DM_DEV_RNG;
-	spec.devs[2].type = DM_DEV_CONSOLE;
+	spec.devs[1].type = SV_DEV_RNG;
+	spec.devs[2].type = SV_DEV_CONSOLE;
 	if (fk_init(&fk, "fuzz", RAM_SIZE, 8, 8) || sv_loop_init(&loop))
 		abort();
 	if (dm_link_open(&l, &fk.km, &loop, &spec, &opt))

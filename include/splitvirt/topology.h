@@ -190,8 +190,10 @@ int sv_topo_find_vm(const struct sv_topology *topo, const char *name);
 
 /*
  * Writes the device list of a link as given to the device VM's kernel:
- * "sv.link<ID>=DRIVER:blk=/dev/vda,net=br0/52:54:00:00:00:20,console,rng".
- * Returns the length (like snprintf) or a negative errno.
+ * "sv.link<ID>=DRIVER:blk=/dev/vda,net=br0/52:54:00:00:00:20,console,rng"
+ * (format and writer: <splitvirt/link_spec.h>). Returns the length (like
+ * snprintf) or a negative errno (-EINVAL: not writable; validation
+ * prevents it).
  */
 int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link *link, char *buf,
 		       size_t size);

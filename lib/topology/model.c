@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <splitvirt/link_spec.h>
 #include <splitvirt/topology.h>
 
 static void free_vm(struct sv_topo_vm *vm)
@@ -97,40 +98,51 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, const c
 		*len += (size_t)n;
 }
 
+/* The parameter's arrays must hold what validation lets through. */
+_Static_assert(SV_TOPO_MAX_DEVICES_PER_LINK == SV_LINK_SPEC_MAX_DEVS, "devices per link");
+_Static_assert(SV_TOPO_NAME_MAX == SV_LINK_SPEC_NAME_MAX, "VM names");
+
+/* Copies src into a fixed array; -EINVAL where it does not fit (the writer would miss it). */
+static int copy_str(char *dst, size_t size, const char *src)
+{
+	return (size_t)snprintf(dst, size, "%s", src) < size ? 0 : -EINVAL;
+}
+
+static int dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *d)
+{
+	static const enum sv_dev_type types[] = {
+		[SV_TOPO_BLK] = SV_DEV_BLK,
+		[SV_TOPO_NET] = SV_DEV_NET,
+		[SV_TOPO_CONSOLE] = SV_DEV_CONSOLE,
+		[SV_TOPO_RNG] = SV_DEV_RNG,
+	};
+
+	*d = (struct sv_dev_spec){ .type = types[dev->type] };
+	if (dev->type == SV_TOPO_BLK) {
+		d->read_only = dev->readonly;
+		return copy_str(d->path, sizeof(d->path), dev->backing);
+	}
+	if (dev->type != SV_TOPO_NET)
+		return 0;
+	d->has_mac = dev->mac != NULL;
+	if (d->has_mac && sv_link_spec_parse_mac(dev->mac, d->mac))
+		return -EINVAL;
+	return copy_str(d->bridge, sizeof(d->bridge), dev->bridge);
+}
+
 int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link *link, char *buf,
 		       size_t size)
 {
 	const struct sv_topo_vm *drv = &topo->vms[link->driver];
-	char head[48];
-	size_t len = 0;
+	struct sv_link_spec spec = { .id = link->id, .nr_devs = link->nr_devs };
+	int ret;
 
-	snprintf(head, sizeof(head), "sv.link%u=", link->id);
-	append(buf, size, &len, "%s%s:", head, drv->name);
-	for (unsigned int i = 0; i < link->nr_devs; i++) {
-		const struct sv_topo_dev *dev = &drv->devs[link->devs[i]];
-		const char *sep = i ? "," : "";
-
-		switch (dev->type) {
-		case SV_TOPO_BLK:
-			append(buf, size, &len, dev->readonly ? "%sblk-ro=%s" : "%sblk=%s", sep,
-			       dev->backing);
-			break;
-		case SV_TOPO_NET:
-			append(buf, size, &len, "%snet=%s", sep, dev->bridge);
-			if (dev->mac)
-				append(buf, size, &len, "%s%s", "/", dev->mac);
-			break;
-		case SV_TOPO_CONSOLE:
-			append(buf, size, &len, "%s%s", sep, "console");
-			break;
-		case SV_TOPO_RNG:
-			append(buf, size, &len, "%s%s", sep, "rng");
-			break;
-		}
-	}
-	if (size && len >= size)
-		buf[size - 1] = '\0';
-	return len > INT_MAX ? -EOVERFLOW : (int)len;
+	if (link->nr_devs > SV_LINK_SPEC_MAX_DEVS)
+		return -EINVAL;
+	ret = copy_str(spec.driver, sizeof(spec.driver), drv->name);
+	for (unsigned int i = 0; i < link->nr_devs && !ret; i++)
+		ret = dev_spec(&drv->devs[link->devs[i]], &spec.devs[i]);
+	return ret ?: sv_link_spec_format(&spec, buf, size);
 }
 
 int sv_topo_vm_cmdline(const struct sv_topology *topo, unsigned int vm, char *buf, size_t size)

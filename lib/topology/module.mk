@@ -1,5 +1,5 @@
 # svtopo: topology files (YAML, libyaml) -> validated model of VMs and links.
-# Users link -lyaml.
+# Users link svlinkfmt (the sv.link writer) and -lyaml.
 NATIVE_LIBS += svtopo
 ARM64_LIBS += svtopo
 svtopo_SRCS := lib/topology/parse.c lib/topology/parse_devices.c lib/topology/parse_util.c \

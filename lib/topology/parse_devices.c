@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The 'devices:' list of a driver VM: devices served by a device VM. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <splitvirt/link_spec.h>
 
 #include "parse_util.h"
 
@@ -25,22 +26,6 @@ struct dev_ctx {
 	bool have_type;
 	yaml_node_t *nodes[6];
 };
-
-/*
- * A path inside the device VM ends up in its kernel command line
- * (sv.link<N>=...,blk=PATH,...): no blanks, commas or quotes there.
- */
-static bool guest_path_ok(const char *s)
-{
-	if (s[0] != '/')
-		return false;
-	for (; *s; s++) {
-		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s) || *s == ',' ||
-		    *s == '"')
-			return false;
-	}
-	return true;
-}
 
 static void parse_type(struct topo_parser *p, yaml_node_t *v, struct dev_ctx *ctx)
 {
@@ -79,11 +64,13 @@ static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void 
 		topo_get_string(p, v, "from", &dev->from);
 		break;
 	case DEV_BACKING:
-		if (topo_get_string(p, v, "backing", &dev->backing) && !guest_path_ok(dev->backing))
+		/* It ends up in the device VM's sv.link parameter: that format's rule. */
+		if (topo_get_string(p, v, "backing", &dev->backing) &&
+		    !sv_link_spec_path_ok(dev->backing))
 			topo_err(
 				p, v,
-				"backing: '%.200s' must be an absolute path in the device VM without blanks, commas or quotes (e.g. /dev/vda)",
-				dev->backing);
+				"backing: '%.200s' must be an absolute path in the device VM of at most %d bytes, without blanks, commas or quotes and not ending in ':ro' (e.g. /dev/vda)",
+				dev->backing, SV_LINK_SPEC_PATH_MAX);
 		break;
 	case DEV_READONLY:
 		topo_get_bool(p, v, "readonly", &dev->readonly);

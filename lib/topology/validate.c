@@ -285,7 +285,12 @@ static void check_cmdlines(struct checker *c)
 	for (unsigned int i = 0; i < c->t->nr_vms; i++) {
 		int len = sv_topo_vm_cmdline(c->t, i, NULL, 0);
 
-		if (len > SV_TOPO_CMDLINE_MAX)
+		/* Parsing already applied the parameter's rules: a bug if it fires. */
+		if (len < 0)
+			ERR(c, c->t->vms[i].line,
+			    "the sv.link parameters of VM '%s' cannot be written: %s",
+			    c->t->vms[i].name, strerror(-len));
+		else if (len > SV_TOPO_CMDLINE_MAX)
 			ERR(c, c->t->vms[i].line,
 			    "the kernel command line of VM '%s' would be %d bytes with its sv.link parameters; the limit is %d: shorten cmdline or backing paths",
 			    c->t->vms[i].name, len, SV_TOPO_CMDLINE_MAX);

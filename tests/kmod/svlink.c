@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <splitvirt/link_args.h>
 #include <splitvirt/rpc_posix.h>
 
 #include "svtest.h"
@@ -217,7 +218,15 @@ static void test_hostile(void)
 
 static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 {
-	char serve[512], kicks[64], calls[64];
+	struct sv_link_args link = {
+		.id = SVT_LINK_ID,
+		.peer = SVT_PEER,
+		.nkicks = NKICKS,
+		.ncalls = NCALLS,
+		.ram_gpa = SVT_RAM_GPA,
+		.ram_size = SVT_RAM_SIZE,
+	};
+	char serve[SV_LINK_ARGS_TEXT_MAX];
 	int ram_fd, iobuf_fd;
 	pid_t pid;
 
@@ -245,13 +254,16 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 		sv_rpc_doorbell_create(&kick_fd[i]);
 	for (int i = 0; i < NCALLS; i++)
 		sv_rpc_doorbell_create(&call_fd[i]);
-	snprintf(kicks, sizeof(kicks), "%d:%d", kick_fd[0], kick_fd[1]);
-	snprintf(calls, sizeof(calls), "%d:%d", call_fd[0], call_fd[1]);
-	snprintf(serve, sizeof(serve),
-		 "id=%u,peer=%s,ram-fd=%d,ram-gpa=%#llx,ram-size=%llu,iobuf-fd=%d,req-fd=%d,"
-		 "resp-fd=%d,kick-fds=%s,call-fds=%s",
-		 SVT_LINK_ID, SVT_PEER, ram_fd, (unsigned long long)SVT_RAM_GPA,
-		 (unsigned long long)SVT_RAM_SIZE, iobuf_fd, req_db, resp_db, kicks, calls);
+	link.ram_fd = ram_fd;
+	link.iobuf_fd = iobuf_fd;
+	link.req_fd = req_db;
+	link.resp_fd = resp_db;
+	memcpy(link.kick_fds, kick_fd, sizeof(kick_fd));
+	memcpy(link.call_fds, call_fd, sizeof(call_fd));
+	if (sv_link_args_format(&link, SV_LINK_DEVICE_SIDE, serve, sizeof(serve)) < 0) {
+		fprintf(stderr, "svlink: cannot write the --serve argument\n");
+		exit(1);
+	}
 	printf("svlink: vmm --serve %s\n", serve);
 	fflush(stdout);
 	pid = fork();

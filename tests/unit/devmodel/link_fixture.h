@@ -20,7 +20,7 @@ struct fixture {
 	struct fake_kmod fk;
 	struct sv_loop loop;
 	struct dm_options opt;
-	struct dm_link_spec spec;
+	struct sv_link_spec spec;
 	struct dm_link *link;
 	struct guestdrv gd;
 	char disk[64];

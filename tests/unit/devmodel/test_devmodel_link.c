@@ -378,7 +378,7 @@ static void test_console_output(void **state)
 static void test_name_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	struct dm_link_spec spec = f->spec;
+	struct sv_link_spec spec = f->spec;
 	struct dm_link *l;
 
 	dm_link_close(f->link);
@@ -392,7 +392,7 @@ static void test_name_mismatch(void **state)
 static void test_daemon_reopens_after_hangup(void **state)
 {
 	struct fixture *f = *state;
-	const struct dm_link_spec *specs[1] = { &f->spec };
+	const struct sv_link_spec *specs[1] = { &f->spec };
 	struct dm_daemon *d = calloc(1, sizeof(*d));
 	unsigned int creates;
 

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <splitvirt/link_args.h>
+
 static char bindir[PATH_MAX];
 static char dir[64];
 
@@ -206,29 +208,39 @@ static const char *fd_target(const struct dump *d, int fd)
 	return NULL;
 }
 
-/* The fd numbers an argv names (--ram-fd N, *-fd=N, *-fds=N:N:...). */
+/*
+ * The fd numbers an argv names: --ram-fd N, and those of --link and
+ * --serve as the vmm's parser reads them (ram-fd first, then iobuf, req,
+ * resp, kicks, calls).
+ */
 static int argv_fds(const struct dump *d, int *out)
 {
 	int n = 0;
 
 	for (int i = 1; i < d->argc; i++) {
-		const char *a = d->argv[i];
+		const char *opt = d->argv[i - 1];
+		enum sv_link_side side =
+			strcmp(opt, "--serve") ? SV_LINK_DRIVER_SIDE : SV_LINK_DEVICE_SIDE;
+		struct sv_link_args a;
+		char err[256];
 
-		if (!strcmp(d->argv[i - 1], "--ram-fd")) {
-			out[n++] = atoi(a);
+		if (!strcmp(opt, "--ram-fd")) {
+			out[n++] = atoi(d->argv[i]);
 			continue;
 		}
-		if (strcmp(d->argv[i - 1], "--link") && strcmp(d->argv[i - 1], "--serve"))
+		if (strcmp(opt, sv_link_side_option(side)))
 			continue;
-		for (const char *p = a; (p = strstr(p, "-fd")); p++) {
-			const char *v = strchr(p, '=') + 1;
-
-			while (*v >= '0' && *v <= '9') {
-				out[n++] = (int)strtol(v, (char **)&v, 10);
-				if (*v == ':')
-					v++;
-			}
-		}
+		if (sv_link_args_parse(d->argv[i], side, &a, err, sizeof(err)))
+			fail_msg("%s %s: %s", opt, d->argv[i], err);
+		if (side == SV_LINK_DEVICE_SIDE)
+			out[n++] = a.ram_fd;
+		out[n++] = a.iobuf_fd;
+		out[n++] = a.req_fd;
+		out[n++] = a.resp_fd;
+		for (unsigned int k = 0; k < a.nkicks; k++)
+			out[n++] = a.kick_fds[k];
+		for (unsigned int k = 0; k < a.ncalls; k++)
+			out[n++] = a.call_fds[k];
 	}
 	return n;
 }
@@ -392,7 +404,7 @@ static void test_argv_order_and_isolation(void **state)
 			"--initrd",
 			initrd,
 			"--cmdline",
-			"quiet sv.link0=app1:blk=/dev/vda,net=br0/52:54:00:00:00:20,console sv.link1=app2:blk-ro=/dev/vdb,rng",
+			"quiet sv.link0=app1:blk=/dev/vda,net=br0/52:54:00:00:00:20,console sv.link1=app2:blk=/dev/vdb:ro,rng",
 			"--mem",
 			"512M",
 			"--cpus",

@@ -172,7 +172,7 @@ static void test_link_order(void **state)
 	assert_int_equal(topo->links[2].nr_kicks, 4);
 	assert_int_equal(topo->links[2].nr_calls, 2);
 	sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf));
-	assert_string_equal(buf, "console=ttyAMA0 sv.link1=a:blk=/x,rng sv.link2=b:blk-ro=/x");
+	assert_string_equal(buf, "console=ttyAMA0 sv.link1=a:blk=/x,rng sv.link2=b:blk=/x:ro");
 }
 
 static void test_relative_paths(void **state)
@@ -330,6 +330,26 @@ static void test_bad_values(void **state)
 	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
 		     "    devices:\n      - { type: blk, from: devvm, backing: \"dev/vd a\" }\n",
 		     10, "absolute path in the device VM");
+	teardown(NULL);
+	/* blk=/x:ro would be read-only /x in the device VM. */
+	setup(NULL);
+	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+		     "    devices:\n      - { type: blk, from: devvm, backing: \"/x:ro\" }\n",
+		     10, "not ending in ':ro'");
+	teardown(NULL);
+	setup(NULL);
+	{
+		char text[1024], path[300];
+
+		memset(path, 'p', sizeof(path) - 1);
+		path[0] = '/';
+		path[sizeof(path) - 1] = '\0';
+		snprintf(text, sizeof(text),
+			 "vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
+			 "    devices:\n      - { type: blk, from: devvm, backing: %s }\n",
+			 path);
+		expect_error(text, 10, "of at most 255 bytes");
+	}
 	teardown(NULL);
 	setup(NULL);
 	expect_error("vms:\n" DEVVM "  - name: a\n    role: driver\n    kernel: K\n"
