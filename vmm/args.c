@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <splitvirt/size.h>
+#include <splitvirt/strbuf.h>
 
 #include "args.h"
 
@@ -79,16 +80,6 @@ void vmm_args_usage(FILE *out, const char *prog)
 		prog, VMM_MAX_CPUS, VMM_MAX_DISKS, VMM_MAX_NETS);
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int vmm_parse_disk(const char *text, struct vmm_disk_arg *disk, char *err, size_t errlen)
 {
 	const char *comma = strchr(text, ',');
@@ -96,17 +87,17 @@ int vmm_parse_disk(const char *text, struct vmm_disk_arg *disk, char *err, size_
 
 	memset(disk, 0, sizeof(*disk));
 	if (!*text || comma == text)
-		return fail(err, errlen, "--disk needs a file: --disk FILE[,ro]");
+		return sv_errmsg(err, errlen, "--disk needs a file: --disk FILE[,ro]");
 	if (comma) {
 		if (strcmp(comma + 1, "ro") != 0)
-			return fail(err, errlen,
-				    "--disk %s: unknown option '%s'; the only one is 'ro'", text,
-				    comma + 1);
+			return sv_errmsg(err, errlen,
+					 "--disk %s: unknown option '%s'; the only one is 'ro'",
+					 text, comma + 1);
 		disk->read_only = 1;
 	}
 	len = comma ? (size_t)(comma - text) : strlen(text);
 	if (len >= sizeof(disk->path))
-		return fail(err, errlen, "--disk: path too long");
+		return sv_errmsg(err, errlen, "--disk: path too long");
 	memcpy(disk->path, text, len);
 	disk->path[len] = '\0';
 	return 0;
@@ -133,35 +124,38 @@ int vmm_parse_net(const char *text, struct vmm_net_arg *net, char *err, size_t e
 
 	memset(net, 0, sizeof(*net));
 	if (strlen(text) >= sizeof(buf))
-		return fail(err, errlen, "--net %s: too long", text);
+		return sv_errmsg(err, errlen, "--net %s: too long", text);
 	strcpy(buf, text);
 	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(kv, "tap=", 4)) {
 			if (!kv[4] || strlen(kv + 4) >= sizeof(net->tap))
-				return fail(err, errlen,
-					    "--net %s: tap name must be 1-15 characters", text);
+				return sv_errmsg(err, errlen,
+						 "--net %s: tap name must be 1-15 characters",
+						 text);
 			strcpy(net->tap, kv + 4);
 		} else if (!strncmp(kv, "bridge=", 7)) {
 			if (!kv[7] || strlen(kv + 7) >= sizeof(net->bridge))
-				return fail(err, errlen,
-					    "--net %s: bridge name must be 1-15 characters", text);
+				return sv_errmsg(err, errlen,
+						 "--net %s: bridge name must be 1-15 characters",
+						 text);
 			strcpy(net->bridge, kv + 7);
 		} else if (!strncmp(kv, "mac=", 4)) {
 			if (parse_mac(kv + 4, net->mac))
-				return fail(
+				return sv_errmsg(
 					err, errlen,
 					"--net %s: '%s' is not a unicast MAC like 52:54:00:12:34:56",
 					text, kv + 4);
 			net->has_mac = 1;
 		} else {
-			return fail(
+			return sv_errmsg(
 				err, errlen,
 				"--net %s: unknown option '%s' (use tap=NAME,mac=MAC,bridge=BR)",
 				text, kv);
 		}
 	}
 	if (!net->tap[0])
-		return fail(err, errlen, "--net %s: name the tap device: --net tap=NAME", text);
+		return sv_errmsg(err, errlen, "--net %s: name the tap device: --net tap=NAME",
+				 text);
 	return 0;
 }
 
@@ -195,16 +189,16 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 		case 'm':
 			ret = sv_parse_size(optarg, &args->mem_size);
 			if (ret)
-				return fail(
+				return sv_errmsg(
 					err, errlen,
 					"--mem %s: not a size; use a number with an optional K, M or G suffix, e.g. --mem 256M",
 					optarg);
 			if (args->mem_size < VMM_MIN_MEM || args->mem_size > VMM_MAX_MEM)
-				return fail(err, errlen,
-					    "--mem %s: out of range; give between 32M and 16G",
-					    optarg);
+				return sv_errmsg(err, errlen,
+						 "--mem %s: out of range; give between 32M and 16G",
+						 optarg);
 			if (args->mem_size & ((2u << 20) - 1))
-				return fail(
+				return sv_errmsg(
 					err, errlen,
 					"--mem %s: must be a multiple of 2M (guest RAM uses 2 MiB pages)",
 					optarg);
@@ -212,8 +206,9 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 		case 'p':
 			ret = sv_parse_uint(optarg, 1, VMM_MAX_CPUS, &cpus);
 			if (ret)
-				return fail(err, errlen, "--cpus %s: give a number from 1 to %d",
-					    optarg, VMM_MAX_CPUS);
+				return sv_errmsg(err, errlen,
+						 "--cpus %s: give a number from 1 to %d", optarg,
+						 VMM_MAX_CPUS);
 			args->cpus = (unsigned int)cpus;
 			break;
 		case OPT_GIC:
@@ -224,18 +219,19 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 			else if (!strcmp(optarg, "v3") || !strcmp(optarg, "3"))
 				args->gic = VMM_GIC_V3;
 			else
-				return fail(err, errlen, "--gic %s: use auto, v2 or v3", optarg);
+				return sv_errmsg(err, errlen, "--gic %s: use auto, v2 or v3",
+						 optarg);
 			break;
 		case OPT_LOG_LEVEL:
 			if (sv_log_parse_level(optarg, &args->log_level))
-				return fail(err, errlen,
-					    "--log-level %s: use error, warn, info or debug",
-					    optarg);
+				return sv_errmsg(err, errlen,
+						 "--log-level %s: use error, warn, info or debug",
+						 optarg);
 			break;
 		case OPT_DISK:
 			if (args->ndisks == VMM_MAX_DISKS)
-				return fail(err, errlen, "at most %d --disk options",
-					    VMM_MAX_DISKS);
+				return sv_errmsg(err, errlen, "at most %d --disk options",
+						 VMM_MAX_DISKS);
 			ret = vmm_parse_disk(optarg, &args->disks[args->ndisks], err, errlen);
 			if (ret)
 				return ret;
@@ -243,7 +239,8 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 			break;
 		case OPT_NET:
 			if (args->nnets == VMM_MAX_NETS)
-				return fail(err, errlen, "at most %d --net options", VMM_MAX_NETS);
+				return sv_errmsg(err, errlen, "at most %d --net options",
+						 VMM_MAX_NETS);
 			ret = vmm_parse_net(optarg, &args->nets[args->nnets], err, errlen);
 			if (ret)
 				return ret;
@@ -261,8 +258,8 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 		case OPT_RAM_FD:
 			ret = sv_parse_uint(optarg, 0, 65535, &cpus);
 			if (ret)
-				return fail(err, errlen, "--ram-fd %s: not a file descriptor",
-					    optarg);
+				return sv_errmsg(err, errlen, "--ram-fd %s: not a file descriptor",
+						 optarg);
 			args->ram_fd = (int)cpus;
 			break;
 		case OPT_LINK:
@@ -272,8 +269,8 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 			unsigned int *n = serve ? &args->nserves : &args->nlinks;
 
 			if (*n == VMM_MAX_LINKS)
-				return fail(err, errlen, "at most %d %s options", VMM_MAX_LINKS,
-					    sv_link_side_option(side));
+				return sv_errmsg(err, errlen, "at most %d %s options",
+						 VMM_MAX_LINKS, sv_link_side_option(side));
 			ret = sv_link_args_parse(optarg, side,
 						 serve ? &args->serves[*n] : &args->links[*n], err,
 						 errlen);
@@ -285,23 +282,25 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 		case OPT_START_TIMEOUT:
 			ret = sv_parse_uint(optarg, 1, 3600, &cpus);
 			if (ret)
-				return fail(err, errlen, "--start-timeout %s: give 1-3600 seconds",
-					    optarg);
+				return sv_errmsg(err, errlen,
+						 "--start-timeout %s: give 1-3600 seconds", optarg);
 			args->start_timeout = (unsigned int)cpus;
 			break;
 		case 'h':
 			args->help = 1;
 			return 0;
 		case ':':
-			return fail(err, errlen, "%s needs a value (see --help)", argv[optind - 1]);
+			return sv_errmsg(err, errlen, "%s needs a value (see --help)",
+					 argv[optind - 1]);
 		default:
-			return fail(err, errlen, "unknown option %s (see --help)",
-				    argv[optind - 1]);
+			return sv_errmsg(err, errlen, "unknown option %s (see --help)",
+					 argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return sv_errmsg(err, errlen, "unexpected argument '%s' (see --help)",
+				 argv[optind]);
 	if (!args->kernel)
-		return fail(err, errlen, "no kernel given; use --kernel IMAGE (see --help)");
+		return sv_errmsg(err, errlen, "no kernel given; use --kernel IMAGE (see --help)");
 	return 0;
 }

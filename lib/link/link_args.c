@@ -11,7 +11,7 @@
 #include <splitvirt/link_args.h>
 #include <splitvirt/size.h>
 
-#include "fmt.h"
+#include <splitvirt/strbuf.h>
 
 /* Keys the parser must have seen. */
 #define SEEN_ID (1u << 0)
@@ -142,7 +142,7 @@ int sv_link_args_parse(const char *text, enum sv_link_side side, struct sv_link_
 
 	*a = (struct sv_link_args){ .iobuf_fd = -1, .req_fd = -1, .resp_fd = -1, .ram_fd = -1 };
 	if (strlen(text) >= sizeof(buf))
-		return linkfmt_fail(err, errlen, "%s: argument too long", opt);
+		return sv_errmsg(err, errlen, "%s: argument too long", opt);
 	strcpy(buf, text);
 	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *v = strchr(kv, '=');
@@ -151,22 +151,22 @@ int sv_link_args_parse(const char *text, enum sv_link_side side, struct sv_link_
 		int ret;
 
 		if (!v)
-			return linkfmt_fail(err, errlen, "%s: '%.64s' is not key=value", opt, kv);
+			return sv_errmsg(err, errlen, "%s: '%.64s' is not key=value", opt, kv);
 		*v++ = '\0';
 		/* The value as given: parsing a list cuts it up. */
 		orig = text + (v - buf);
 		vlen = strcspn(orig, ",");
 		ret = parse_item(kv, v, side, a, &seen);
 		if (ret == -ENOENT)
-			return linkfmt_fail(err, errlen, "%s: unknown key '%.64s'", opt, kv);
+			return sv_errmsg(err, errlen, "%s: unknown key '%.64s'", opt, kv);
 		if (ret)
-			return linkfmt_fail(err, errlen, "%s: bad value '%.*s' for %s", opt,
+			return sv_errmsg(err, errlen, "%s: bad value '%.*s' for %s", opt,
 					    (int)(vlen > 64 ? 64 : vlen), orig, kv);
 	}
 	if ((seen & SEEN_LINK) != SEEN_LINK)
-		return linkfmt_fail(err, errlen, "%s needs id, iobuf-fd, req-fd and resp-fd", opt);
+		return sv_errmsg(err, errlen, "%s needs id, iobuf-fd, req-fd and resp-fd", opt);
 	if (side == SV_LINK_DEVICE_SIDE && (seen & SEEN_RAM) != SEEN_RAM)
-		return linkfmt_fail(err, errlen, "%s also needs ram-fd and ram-size", opt);
+		return sv_errmsg(err, errlen, "%s also needs ram-fd and ram-size", opt);
 	if (!a->peer[0])
 		snprintf(a->peer, sizeof(a->peer), "link%u", a->id);
 	return 0;
@@ -176,11 +176,11 @@ static int check_fds(const char *opt, const char *key, const int *fds, unsigned 
 		     size_t errlen)
 {
 	if (n > SV_LINK_ARGS_MAX_FDS)
-		return linkfmt_fail(err, errlen, "%s: %u %s; the limit is %d", opt, n, key,
+		return sv_errmsg(err, errlen, "%s: %u %s; the limit is %d", opt, n, key,
 				    SV_LINK_ARGS_MAX_FDS);
 	for (unsigned int i = 0; i < n; i++) {
 		if (!fd_ok(fds[i]))
-			return linkfmt_fail(err, errlen, "%s: %s has %d; an fd is 0-%d", opt, key,
+			return sv_errmsg(err, errlen, "%s: %s has %d; an fd is 0-%d", opt, key,
 					    fds[i], SV_LINK_ARGS_MAX_FD);
 	}
 	return 0;
@@ -193,10 +193,10 @@ int sv_link_args_check(const struct sv_link_args *a, enum sv_link_side side, cha
 	int ret;
 
 	if (a->id > SV_LINK_ARGS_MAX_ID)
-		return linkfmt_fail(err, errlen, "%s: id %u is over %d", opt, a->id,
+		return sv_errmsg(err, errlen, "%s: id %u is over %d", opt, a->id,
 				    SV_LINK_ARGS_MAX_ID);
 	if (!peer_ok(a->peer, strnlen(a->peer, sizeof(a->peer))))
-		return linkfmt_fail(err, errlen, "%s: peer must be 1-%d bytes without ','", opt,
+		return sv_errmsg(err, errlen, "%s: peer must be 1-%d bytes without ','", opt,
 				    SV_LINK_ARGS_PEER_MAX);
 	ret = check_fds(opt, "iobuf-fd", &a->iobuf_fd, 1, err, errlen);
 	ret = ret ?: check_fds(opt, "req-fd", &a->req_fd, 1, err, errlen);
@@ -207,35 +207,35 @@ int sv_link_args_check(const struct sv_link_args *a, enum sv_link_side side, cha
 		return ret;
 	ret = check_fds(opt, "ram-fd", &a->ram_fd, 1, err, errlen);
 	if (!ret && !ram_size_ok(a->ram_size))
-		return linkfmt_fail(err, errlen,
+		return sv_errmsg(err, errlen,
 				    "%s: ram-size %llu is not a non-zero multiple of 4096", opt,
 				    (unsigned long long)a->ram_size);
 	return ret;
 }
 
-static void put_fds(struct linkfmt_out *o, const char *key, const int *fds, unsigned int n)
+static void put_fds(struct sv_strbuf *o, const char *key, const int *fds, unsigned int n)
 {
 	/* An empty list is left out: "kick-fds=" would not parse. */
 	for (unsigned int i = 0; i < n; i++)
-		linkfmt_put(o, "%s%d", i ? ":" : key, fds[i]);
+		sv_strbuf_put(o, "%s%d", i ? ":" : key, fds[i]);
 }
 
 int sv_link_args_format(const struct sv_link_args *a, enum sv_link_side side, char *buf,
 			size_t size)
 {
-	struct linkfmt_out o = { .buf = buf, .size = size };
+	struct sv_strbuf o = { .buf = buf, .size = size };
 	int len;
 
 	if (sv_link_args_check(a, side, NULL, 0))
 		return -EINVAL;
-	linkfmt_put(&o, "id=%u,peer=%s,", a->id, a->peer);
+	sv_strbuf_put(&o, "id=%u,peer=%s,", a->id, a->peer);
 	if (side == SV_LINK_DEVICE_SIDE)
-		linkfmt_put(&o, "ram-fd=%d,ram-gpa=0x%llx,ram-size=%llu,", a->ram_fd,
+		sv_strbuf_put(&o, "ram-fd=%d,ram-gpa=0x%llx,ram-size=%llu,", a->ram_fd,
 			    (unsigned long long)a->ram_gpa, (unsigned long long)a->ram_size);
-	linkfmt_put(&o, "iobuf-fd=%d,req-fd=%d,resp-fd=%d", a->iobuf_fd, a->req_fd, a->resp_fd);
+	sv_strbuf_put(&o, "iobuf-fd=%d,req-fd=%d,resp-fd=%d", a->iobuf_fd, a->req_fd, a->resp_fd);
 	put_fds(&o, ",kick-fds=", a->kick_fds, a->nkicks);
 	put_fds(&o, ",call-fds=", a->call_fds, a->ncalls);
-	len = linkfmt_end(&o);
+	len = sv_strbuf_end(&o);
 	/* Cannot happen with the limits above; the parser would refuse it. */
 	return len >= SV_LINK_ARGS_TEXT_MAX ? -E2BIG : len;
 }

@@ -8,7 +8,7 @@
 #include <splitvirt/link_spec.h>
 #include <splitvirt/size.h>
 
-#include "fmt.h"
+#include <splitvirt/strbuf.h>
 
 #define RO_SUFFIX ":ro"
 #define RO_SUFFIX_LEN (sizeof(RO_SUFFIX) - 1)
@@ -44,7 +44,7 @@ static int check_driver(uint32_t id, const char *s, size_t len, char *err, size_
 	for (size_t i = 0; ok && i < len; i++)
 		ok = isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-';
 	if (!ok)
-		return linkfmt_fail(
+		return sv_errmsg(
 			err, errlen,
 			"sv.link%u: '%.*s' is not a VM name; use 1-%d letters, digits, '-' or '_'",
 			id, (int)(len > 40 ? 40 : len), s, SV_LINK_SPEC_NAME_MAX);
@@ -56,23 +56,23 @@ static int check_blk(const char *path, size_t len, const char *where, char *err,
 	bool ok = len && path[0] == '/';
 
 	if (len == 0)
-		return linkfmt_fail(err, errlen,
+		return sv_errmsg(err, errlen,
 				    "%s: blk needs a path; write blk=/dev/vda or blk=/img:ro",
 				    where);
 	if (len > SV_LINK_SPEC_PATH_MAX)
-		return linkfmt_fail(err, errlen, "%s: blk path is %zu bytes; the limit is %d",
+		return sv_errmsg(err, errlen, "%s: blk path is %zu bytes; the limit is %d",
 				    where, len, SV_LINK_SPEC_PATH_MAX);
 	for (size_t i = 0; ok && i < len; i++)
 		ok = !isspace((unsigned char)path[i]) && !iscntrl((unsigned char)path[i]) &&
 		     path[i] != '"' && path[i] != ',';
 	if (!ok)
-		return linkfmt_fail(
+		return sv_errmsg(
 			err, errlen,
 			"%s: blk path '%.*s' must be absolute, without blanks, quotes or commas",
 			where, (int)(len > 64 ? 64 : len), path);
 	/* blk=/a:ro would be read-only /a: such a path cannot be written. */
 	if (len >= RO_SUFFIX_LEN && !memcmp(path + len - RO_SUFFIX_LEN, RO_SUFFIX, RO_SUFFIX_LEN))
-		return linkfmt_fail(err, errlen, "%s: blk path '%.*s' must not end in '%s'", where,
+		return sv_errmsg(err, errlen, "%s: blk path '%.*s' must not end in '%s'", where,
 				    (int)(len > 64 ? 64 : len), path, RO_SUFFIX);
 	return 0;
 }
@@ -82,14 +82,14 @@ static int check_bridge(const char *s, size_t len, const char *where, char *err,
 	bool ok = true;
 
 	if (len == 0 || len > SV_LINK_SPEC_IFNAME_MAX)
-		return linkfmt_fail(
+		return sv_errmsg(
 			err, errlen,
 			"%s: net needs a bridge name of 1-%d characters; write net=br0 or net=br0/52:54:00:12:34:56",
 			where, SV_LINK_SPEC_IFNAME_MAX);
 	for (size_t i = 0; ok && i < len; i++)
 		ok = isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.';
 	if (!ok)
-		return linkfmt_fail(
+		return sv_errmsg(
 			err, errlen,
 			"%s: '%.*s' is not an interface name; use letters, digits, '_', '-' or '.'",
 			where, (int)len, s);
@@ -99,7 +99,7 @@ static int check_bridge(const char *s, size_t len, const char *where, char *err,
 static int check_mac(const uint8_t mac[6], const char *where, char *err, size_t errlen)
 {
 	if (mac[0] & 1)
-		return linkfmt_fail(
+		return sv_errmsg(
 			err, errlen,
 			"%s: %02x:%02x:%02x:%02x:%02x:%02x is a multicast address; a NIC needs a unicast one",
 			where, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
@@ -123,7 +123,7 @@ static int check_dev(const struct sv_dev_spec *d, const char *where, char *err, 
 	case SV_DEV_RNG:
 		return 0;
 	}
-	return linkfmt_fail(err, errlen, "%s: device type %d is not blk, net, console or rng",
+	return sv_errmsg(err, errlen, "%s: device type %d is not blk, net, console or rng",
 			    where, (int)d->type);
 }
 
@@ -134,7 +134,7 @@ static void dev_where(char *where, size_t size, uint32_t id, unsigned int k)
 
 static int too_many_devs(uint32_t id, char *err, size_t errlen)
 {
-	return linkfmt_fail(err, errlen, "sv.link%u: more than %d devices", id,
+	return sv_errmsg(err, errlen, "sv.link%u: more than %d devices", id,
 			    SV_LINK_SPEC_MAX_DEVS);
 }
 
@@ -144,7 +144,7 @@ int sv_link_spec_check(const struct sv_link_spec *spec, char *err, size_t errlen
 	int ret;
 
 	if (spec->id > SV_LINK_SPEC_MAX_ID)
-		return linkfmt_fail(err, errlen, "sv.link%u: the link id is over %d", spec->id,
+		return sv_errmsg(err, errlen, "sv.link%u: the link id is over %d", spec->id,
 				    SV_LINK_SPEC_MAX_ID);
 	ret = check_driver(spec->id, spec->driver, strnlen(spec->driver, sizeof(spec->driver)), err,
 			   errlen);
@@ -214,7 +214,7 @@ static int parse_net(const char *arg, struct sv_dev_spec *d, const char *where, 
 	memcpy(d->bridge, arg, blen);
 	if (slash) {
 		if (sv_link_spec_parse_mac(slash + 1, d->mac))
-			return linkfmt_fail(
+			return sv_errmsg(
 				err, errlen,
 				"%s: '%.32s' is not a MAC address; write e.g. 52:54:00:12:34:56",
 				where, slash + 1);
@@ -234,7 +234,7 @@ static int parse_dev(const char *tok, struct sv_dev_spec *d, const char *where, 
 	if (!strncmp(tok, "blk=", 4))
 		return parse_blk(tok + 4, d, where, err, errlen);
 	if (!strncmp(tok, "blk-ro=", 7))
-		return linkfmt_fail(err, errlen,
+		return sv_errmsg(err, errlen,
 				    "%s: blk-ro= is not accepted; write blk=%.64s" RO_SUFFIX
 				    " for a read-only disk",
 				    where, tok + 7);
@@ -249,8 +249,8 @@ static int parse_dev(const char *tok, struct sv_dev_spec *d, const char *where, 
 		return 0;
 	}
 	if (!*tok)
-		return linkfmt_fail(err, errlen, "%s: empty device (two commas in a row?)", where);
-	return linkfmt_fail(
+		return sv_errmsg(err, errlen, "%s: empty device (two commas in a row?)", where);
+	return sv_errmsg(
 		err, errlen,
 		"%s: unknown device '%.40s'; use blk=PATH[:ro], net=BRIDGE[/MAC], console or rng",
 		where, tok);
@@ -265,7 +265,7 @@ static int parse_value(const char *value, struct sv_link_spec *spec, char *err, 
 	int ret;
 
 	if (!colon)
-		return linkfmt_fail(
+		return sv_errmsg(
 			err, errlen,
 			"sv.link%u: '%.40s' has no driver VM name; write sv.link%u=NAME:DEV,DEV,...",
 			spec->id, value, spec->id);
@@ -285,7 +285,7 @@ static int parse_value(const char *value, struct sv_link_spec *spec, char *err, 
 		if (spec->nr_devs == SV_LINK_SPEC_MAX_DEVS)
 			return too_many_devs(spec->id, err, errlen);
 		if (len >= sizeof(tok))
-			return linkfmt_fail(err, errlen, "%s: too long (%zu bytes)", where, len);
+			return sv_errmsg(err, errlen, "%s: too long (%zu bytes)", where, len);
 		memcpy(tok, p, len);
 		tok[len] = '\0';
 		ret = parse_dev(tok, &spec->devs[spec->nr_devs], where, err, errlen);
@@ -307,19 +307,19 @@ int sv_link_spec_parse(const char *param, struct sv_link_spec *spec, char *err, 
 
 	memset(spec, 0, sizeof(*spec));
 	if (strncmp(param, SV_LINK_SPEC_PREFIX, PREFIX_LEN))
-		return linkfmt_fail(err, errlen, "'%.40s' is not an sv.link parameter", param);
+		return sv_errmsg(err, errlen, "'%.40s' is not an sv.link parameter", param);
 	if (!eq)
-		return linkfmt_fail(err, errlen,
+		return sv_errmsg(err, errlen,
 				    "'%.40s' has no value; write sv.linkID=NAME:DEV,...", param);
 	idlen = (size_t)(eq - param) - PREFIX_LEN;
 	if (idlen == 0 || idlen >= sizeof(id_text))
-		return linkfmt_fail(err, errlen, "'%.40s': the link id must follow 'sv.link'",
+		return sv_errmsg(err, errlen, "'%.40s': the link id must follow 'sv.link'",
 				    param);
 	memcpy(id_text, param + PREFIX_LEN, idlen);
 	id_text[idlen] = '\0';
 	/* One spelling per id: "sv.link07" would be a second name of link 7. */
 	if ((idlen > 1 && id_text[0] == '0') || sv_parse_uint(id_text, 0, SV_LINK_SPEC_MAX_ID, &id))
-		return linkfmt_fail(err, errlen, "'%.40s': link id '%s' is not a number 0-%d",
+		return sv_errmsg(err, errlen, "'%.40s': link id '%s' is not a number 0-%d",
 				    param, id_text, SV_LINK_SPEC_MAX_ID);
 	spec->id = (uint32_t)id;
 	return parse_value(eq + 1, spec, err, errlen);
@@ -327,22 +327,22 @@ int sv_link_spec_parse(const char *param, struct sv_link_spec *spec, char *err, 
 
 int sv_link_spec_format(const struct sv_link_spec *spec, char *buf, size_t size)
 {
-	struct linkfmt_out o = { .buf = buf, .size = size };
+	struct sv_strbuf o = { .buf = buf, .size = size };
 
 	if (sv_link_spec_check(spec, NULL, 0))
 		return -EINVAL;
-	linkfmt_put(&o, SV_LINK_SPEC_PREFIX "%u=%s:", spec->id, spec->driver);
+	sv_strbuf_put(&o, SV_LINK_SPEC_PREFIX "%u=%s:", spec->id, spec->driver);
 	for (unsigned int k = 0; k < spec->nr_devs; k++) {
 		const struct sv_dev_spec *d = &spec->devs[k];
 
-		linkfmt_put(&o, "%s%s", k ? "," : "", sv_dev_type_name(d->type));
+		sv_strbuf_put(&o, "%s%s", k ? "," : "", sv_dev_type_name(d->type));
 		if (d->type == SV_DEV_BLK)
-			linkfmt_put(&o, "=%s%s", d->path, d->read_only ? RO_SUFFIX : "");
+			sv_strbuf_put(&o, "=%s%s", d->path, d->read_only ? RO_SUFFIX : "");
 		if (d->type == SV_DEV_NET)
-			linkfmt_put(&o, "=%s", d->bridge);
+			sv_strbuf_put(&o, "=%s", d->bridge);
 		if (d->type == SV_DEV_NET && d->has_mac)
-			linkfmt_put(&o, "/%02x:%02x:%02x:%02x:%02x:%02x", d->mac[0], d->mac[1],
+			sv_strbuf_put(&o, "/%02x:%02x:%02x:%02x:%02x:%02x", d->mac[0], d->mac[1],
 				    d->mac[2], d->mac[3], d->mac[4], d->mac[5]);
 	}
-	return linkfmt_end(&o);
+	return sv_strbuf_end(&o);
 }

@@ -5,4 +5,4 @@
 # Users also link svutil.
 NATIVE_LIBS += svlinkfmt
 ARM64_LIBS += svlinkfmt
-svlinkfmt_SRCS := lib/link/fmt.c lib/link/link_args.c lib/link/link_spec.c
+svlinkfmt_SRCS := lib/link/link_args.c lib/link/link_spec.c

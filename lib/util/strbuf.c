@@ -4,9 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "fmt.h"
+#include <splitvirt/strbuf.h>
 
-int linkfmt_fail(char *err, size_t errlen, const char *fmt, ...)
+int sv_errmsg(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -18,7 +18,7 @@ int linkfmt_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-void linkfmt_put(struct linkfmt_out *o, const char *fmt, ...)
+void sv_strbuf_put(struct sv_strbuf *o, const char *fmt, ...)
 {
 	size_t room = o->len < o->size ? o->size - o->len : 0;
 	va_list ap;
@@ -31,7 +31,7 @@ void linkfmt_put(struct linkfmt_out *o, const char *fmt, ...)
 		o->len += (size_t)n;
 }
 
-int linkfmt_end(const struct linkfmt_out *o)
+int sv_strbuf_end(const struct sv_strbuf *o)
 {
 	/* vsnprintf already terminated a truncated piece; an empty output needs it here. */
 	if (o->size && o->len == 0)
