@@ -18,6 +18,7 @@ enum {
 	OPT_NET,
 	OPT_CONSOLE,
 	OPT_RNG,
+	OPT_DEVICE,
 	OPT_NAME,
 	OPT_RAM_FD,
 	OPT_LINK,
@@ -37,6 +38,7 @@ static const struct option vmm_options[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "console", no_argument, NULL, OPT_CONSOLE },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "ram-fd", required_argument, NULL, OPT_RAM_FD },
 	{ "link", required_argument, NULL, OPT_LINK },
@@ -60,12 +62,17 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"                        v3 where the host supports it, else v2)\n"
 		"      --log-level LVL   error, warn, info or debug (default info; env SPLITVIRT_LOG)\n"
 		"\nLocal virtio-pci devices (served in this process):\n"
-		"      --disk FILE[,ro]  virtio-blk over a raw image file (repeatable, up to %d)\n"
+		"      --disk FILE[,ro]  virtio-blk over a raw image file (repeatable)\n"
 		"      --net tap=NAME[,mac=MAC][,bridge=BR]\n"
 		"                        virtio-net over tap NAME (created if missing; added to\n"
-		"                        bridge BR and brought up if given; repeatable, up to %d)\n"
+		"                        bridge BR and brought up if given; repeatable)\n"
 		"      --console         virtio-console (hvc0) on the vmm's stdin/stdout\n"
 		"      --rng             virtio-rng fed by getrandom()\n"
+		"      --device TYPE[,KEY=VALUE|ro]...\n"
+		"                        any device of the device table: %s\n"
+		"                        (keys: path, ro, bridge, tap, mac; --disk F,ro is\n"
+		"                        --device blk,path=F,ro and --net OPTS is --device net,OPTS)\n"
+		"                        Up to %d local devices in all.\n"
 		"\nCross-VM links (normally set up by the splitvirt supervisor):\n"
 		"      --name NAME       VM name for logs\n"
 		"      --ram-fd FD       guest RAM is this memfd (shared with linked device VMs)\n"
@@ -77,91 +84,200 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"  -h, --help            this text\n\n"
 		"Exit status: the guest's status (written to the exit-status register before\n"
 		"PSCI SYSTEM_OFF, 0 if never written); 1 on a vmm error.\n",
-		prog, VMM_MAX_CPUS, VMM_MAX_DISKS, VMM_MAX_NETS);
+		prog, VMM_MAX_CPUS, sv_dev_type_list(), VMM_MAX_DEVICES);
 }
 
-int vmm_parse_disk(const char *text, struct vmm_disk_arg *disk, char *err, size_t errlen)
+/* --disk FILE[,ro]: a local file may be any path, relative ones too. */
+static int parse_disk(const char *text, struct sv_dev_spec *d, char *err, size_t errlen)
 {
 	const char *comma = strchr(text, ',');
-	size_t len;
+	size_t len = comma ? (size_t)(comma - text) : strlen(text);
 
-	memset(disk, 0, sizeof(*disk));
-	if (!*text || comma == text)
+	*d = (struct sv_dev_spec){ .type = SV_DEV_BLK };
+	if (len == 0)
 		return sv_errmsg(err, errlen, "--disk needs a file: --disk FILE[,ro]");
-	if (comma) {
-		if (strcmp(comma + 1, "ro") != 0)
-			return sv_errmsg(err, errlen,
-					 "--disk %s: unknown option '%s'; the only one is 'ro'",
-					 text, comma + 1);
-		disk->read_only = 1;
-	}
-	len = comma ? (size_t)(comma - text) : strlen(text);
-	if (len >= sizeof(disk->path))
-		return sv_errmsg(err, errlen, "--disk: path too long");
-	memcpy(disk->path, text, len);
-	disk->path[len] = '\0';
-	return 0;
+	if (comma && strcmp(comma + 1, "ro") != 0)
+		return sv_errmsg(err, errlen,
+				 "--disk %s: unknown option '%s'; the only one is 'ro'", text,
+				 comma + 1);
+	if (len >= sizeof(d->path))
+		return sv_errmsg(err, errlen, "--disk: path is over %d bytes", SV_DEV_PATH_MAX);
+	memcpy(d->path, text, len);
+	d->read_only = comma != NULL;
+	return sv_dev_check(d, "--disk", err, errlen);
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
+/* --net tap=NAME[,mac=MAC][,bridge=BR] */
+static int parse_net(const char *text, struct sv_dev_spec *d, char *err, size_t errlen)
 {
-	unsigned int b[6];
-	char tail;
+	char buf[160];
+	int ret;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	/* Multicast addresses cannot be a NIC's own address. */
-	return (mac[0] & 1) ? -EINVAL : 0;
-}
-
-int vmm_parse_net(const char *text, struct vmm_net_arg *net, char *err, size_t errlen)
-{
-	char buf[128];
-	char *save = NULL;
-
-	memset(net, 0, sizeof(*net));
-	if (strlen(text) >= sizeof(buf))
-		return sv_errmsg(err, errlen, "--net %s: too long", text);
-	strcpy(buf, text);
-	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(kv, "tap=", 4)) {
-			if (!kv[4] || strlen(kv + 4) >= sizeof(net->tap))
-				return sv_errmsg(err, errlen,
-						 "--net %s: tap name must be 1-15 characters",
-						 text);
-			strcpy(net->tap, kv + 4);
-		} else if (!strncmp(kv, "bridge=", 7)) {
-			if (!kv[7] || strlen(kv + 7) >= sizeof(net->bridge))
-				return sv_errmsg(err, errlen,
-						 "--net %s: bridge name must be 1-15 characters",
-						 text);
-			strcpy(net->bridge, kv + 7);
-		} else if (!strncmp(kv, "mac=", 4)) {
-			if (parse_mac(kv + 4, net->mac))
-				return sv_errmsg(
-					err, errlen,
-					"--net %s: '%s' is not a unicast MAC like 52:54:00:12:34:56",
-					text, kv + 4);
-			net->has_mac = 1;
-		} else {
-			return sv_errmsg(
-				err, errlen,
-				"--net %s: unknown option '%s' (use tap=NAME,mac=MAC,bridge=BR)",
-				text, kv);
-		}
-	}
-	if (!net->tap[0])
+	if (snprintf(buf, sizeof(buf), "net,%s", text) >= (int)sizeof(buf))
+		return sv_errmsg(err, errlen, "--net %.40s: too long", text);
+	ret = sv_dev_parse_opts(buf, d, err, errlen);
+	if (!ret && !d->tap[0])
 		return sv_errmsg(err, errlen, "--net %s: name the tap device: --net tap=NAME",
 				 text);
+	return ret;
+}
+
+static int parse_device(int opt, const char *text, struct sv_dev_spec *d, char *err, size_t errlen)
+{
+	switch (opt) {
+	case OPT_DISK:
+		return parse_disk(text, d, err, errlen);
+	case OPT_NET:
+		return parse_net(text, d, err, errlen);
+	case OPT_CONSOLE:
+		*d = (struct sv_dev_spec){ .type = SV_DEV_CONSOLE };
+		return 0;
+	case OPT_RNG:
+		*d = (struct sv_dev_spec){ .type = SV_DEV_RNG };
+		return 0;
+	default:
+		return sv_dev_parse_opts(text, d, err, errlen);
+	}
+}
+
+bool vmm_args_has(const struct vmm_args *args, enum sv_dev_type type)
+{
+	for (unsigned int i = 0; i < args->ndevs; i++)
+		if (args->devs[i].type == type)
+			return true;
+	return false;
+}
+
+static int parse_mem(const char *arg, struct vmm_args *args, char *err, size_t errlen)
+{
+	if (sv_parse_size(arg, &args->mem_size))
+		return sv_errmsg(
+			err, errlen,
+			"--mem %s: not a size; use a number with an optional K, M or G suffix, e.g. --mem 256M",
+			arg);
+	if (args->mem_size < VMM_MIN_MEM || args->mem_size > VMM_MAX_MEM)
+		return sv_errmsg(err, errlen, "--mem %s: out of range; give between 32M and 16G",
+				 arg);
+	if (args->mem_size & ((2u << 20) - 1))
+		return sv_errmsg(err, errlen,
+				 "--mem %s: must be a multiple of 2M (guest RAM uses 2 MiB pages)",
+				 arg);
 	return 0;
+}
+
+static int parse_gic(const char *arg, struct vmm_args *args, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "auto"))
+		args->gic = VMM_GIC_AUTO;
+	else if (!strcmp(arg, "v2") || !strcmp(arg, "2"))
+		args->gic = VMM_GIC_V2;
+	else if (!strcmp(arg, "v3") || !strcmp(arg, "3"))
+		args->gic = VMM_GIC_V3;
+	else
+		return sv_errmsg(err, errlen, "--gic %s: use auto, v2 or v3", arg);
+	return 0;
+}
+
+static int parse_uint_opt(const char *opt, const char *arg, unsigned long min, unsigned long max,
+			  const char *what, unsigned long *out, char *err, size_t errlen)
+{
+	if (sv_parse_uint(arg, min, max, out))
+		return sv_errmsg(err, errlen, "%s %s: give %s", opt, arg, what);
+	return 0;
+}
+
+static int add_device(int opt, const char *arg, struct vmm_args *args, char *err, size_t errlen)
+{
+	int ret;
+
+	if (args->ndevs == VMM_MAX_DEVICES)
+		return sv_errmsg(err, errlen,
+				 "at most %d local devices (--disk, --net, --device...)",
+				 VMM_MAX_DEVICES);
+	ret = parse_device(opt, arg, &args->devs[args->ndevs], err, errlen);
+	if (!ret)
+		args->ndevs++;
+	return ret;
+}
+
+static int add_link(int opt, const char *arg, struct vmm_args *args, char *err, size_t errlen)
+{
+	bool serve = opt == OPT_SERVE;
+	enum sv_link_side side = serve ? SV_LINK_DEVICE_SIDE : SV_LINK_DRIVER_SIDE;
+	unsigned int *n = serve ? &args->nserves : &args->nlinks;
+	int ret;
+
+	if (*n == VMM_MAX_LINKS)
+		return sv_errmsg(err, errlen, "at most %d %s options", VMM_MAX_LINKS,
+				 sv_link_side_option(side));
+	ret = sv_link_args_parse(arg, side, serve ? &args->serves[*n] : &args->links[*n], err,
+				 errlen);
+	if (!ret)
+		(*n)++;
+	return ret;
+}
+
+/* One option (getopt's opt, its optarg): 0 or -EINVAL with a message. */
+static int parse_option(int opt, const char *arg, struct vmm_args *args, char *err, size_t errlen)
+{
+	unsigned long n = 0;
+	int ret = 0;
+
+	switch (opt) {
+	case 'k':
+		args->kernel = arg;
+		return 0;
+	case 'i':
+		args->initrd = arg;
+		return 0;
+	case 'c':
+		args->cmdline = arg;
+		return 0;
+	case 'm':
+		return parse_mem(arg, args, err, errlen);
+	case 'p':
+		ret = parse_uint_opt("--cpus", arg, 1, VMM_MAX_CPUS, "a number from 1 to 8", &n,
+				     err, errlen);
+		args->cpus = (unsigned int)n;
+		return ret;
+	case OPT_GIC:
+		return parse_gic(arg, args, err, errlen);
+	case OPT_LOG_LEVEL:
+		if (sv_log_parse_level(arg, &args->log_level))
+			return sv_errmsg(err, errlen,
+					 "--log-level %s: use error, warn, info or debug", arg);
+		return 0;
+	case OPT_DISK:
+	case OPT_NET:
+	case OPT_CONSOLE:
+	case OPT_RNG:
+	case OPT_DEVICE:
+		return add_device(opt, arg, args, err, errlen);
+	case OPT_NAME:
+		args->name = arg;
+		return 0;
+	case OPT_RAM_FD:
+		ret = parse_uint_opt("--ram-fd", arg, 0, 65535, "a file descriptor", &n, err,
+				     errlen);
+		args->ram_fd = (int)n;
+		return ret;
+	case OPT_LINK:
+	case OPT_SERVE:
+		return add_link(opt, arg, args, err, errlen);
+	case OPT_START_TIMEOUT:
+		ret = parse_uint_opt("--start-timeout", arg, 1, 3600, "1-3600 seconds", &n, err,
+				     errlen);
+		args->start_timeout = (unsigned int)n;
+		return ret;
+	case 'h':
+		args->help = 1;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *err, size_t errlen)
 {
-	unsigned long cpus;
 	int opt, ret;
 
 	memset(args, 0, sizeof(*args));
@@ -176,126 +292,17 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":k:i:c:m:p:h", vmm_options, NULL)) != -1) {
-		switch (opt) {
-		case 'k':
-			args->kernel = optarg;
-			break;
-		case 'i':
-			args->initrd = optarg;
-			break;
-		case 'c':
-			args->cmdline = optarg;
-			break;
-		case 'm':
-			ret = sv_parse_size(optarg, &args->mem_size);
-			if (ret)
-				return sv_errmsg(
-					err, errlen,
-					"--mem %s: not a size; use a number with an optional K, M or G suffix, e.g. --mem 256M",
-					optarg);
-			if (args->mem_size < VMM_MIN_MEM || args->mem_size > VMM_MAX_MEM)
-				return sv_errmsg(err, errlen,
-						 "--mem %s: out of range; give between 32M and 16G",
-						 optarg);
-			if (args->mem_size & ((2u << 20) - 1))
-				return sv_errmsg(
-					err, errlen,
-					"--mem %s: must be a multiple of 2M (guest RAM uses 2 MiB pages)",
-					optarg);
-			break;
-		case 'p':
-			ret = sv_parse_uint(optarg, 1, VMM_MAX_CPUS, &cpus);
-			if (ret)
-				return sv_errmsg(err, errlen,
-						 "--cpus %s: give a number from 1 to %d", optarg,
-						 VMM_MAX_CPUS);
-			args->cpus = (unsigned int)cpus;
-			break;
-		case OPT_GIC:
-			if (!strcmp(optarg, "auto"))
-				args->gic = VMM_GIC_AUTO;
-			else if (!strcmp(optarg, "v2") || !strcmp(optarg, "2"))
-				args->gic = VMM_GIC_V2;
-			else if (!strcmp(optarg, "v3") || !strcmp(optarg, "3"))
-				args->gic = VMM_GIC_V3;
-			else
-				return sv_errmsg(err, errlen, "--gic %s: use auto, v2 or v3",
-						 optarg);
-			break;
-		case OPT_LOG_LEVEL:
-			if (sv_log_parse_level(optarg, &args->log_level))
-				return sv_errmsg(err, errlen,
-						 "--log-level %s: use error, warn, info or debug",
-						 optarg);
-			break;
-		case OPT_DISK:
-			if (args->ndisks == VMM_MAX_DISKS)
-				return sv_errmsg(err, errlen, "at most %d --disk options",
-						 VMM_MAX_DISKS);
-			ret = vmm_parse_disk(optarg, &args->disks[args->ndisks], err, errlen);
-			if (ret)
-				return ret;
-			args->ndisks++;
-			break;
-		case OPT_NET:
-			if (args->nnets == VMM_MAX_NETS)
-				return sv_errmsg(err, errlen, "at most %d --net options",
-						 VMM_MAX_NETS);
-			ret = vmm_parse_net(optarg, &args->nets[args->nnets], err, errlen);
-			if (ret)
-				return ret;
-			args->nnets++;
-			break;
-		case OPT_CONSOLE:
-			args->console = 1;
-			break;
-		case OPT_RNG:
-			args->rng = 1;
-			break;
-		case OPT_NAME:
-			args->name = optarg;
-			break;
-		case OPT_RAM_FD:
-			ret = sv_parse_uint(optarg, 0, 65535, &cpus);
-			if (ret)
-				return sv_errmsg(err, errlen, "--ram-fd %s: not a file descriptor",
-						 optarg);
-			args->ram_fd = (int)cpus;
-			break;
-		case OPT_LINK:
-		case OPT_SERVE: {
-			bool serve = opt == OPT_SERVE;
-			enum sv_link_side side = serve ? SV_LINK_DEVICE_SIDE : SV_LINK_DRIVER_SIDE;
-			unsigned int *n = serve ? &args->nserves : &args->nlinks;
-
-			if (*n == VMM_MAX_LINKS)
-				return sv_errmsg(err, errlen, "at most %d %s options",
-						 VMM_MAX_LINKS, sv_link_side_option(side));
-			ret = sv_link_args_parse(optarg, side,
-						 serve ? &args->serves[*n] : &args->links[*n], err,
-						 errlen);
-			if (ret)
-				return ret;
-			(*n)++;
-			break;
-		}
-		case OPT_START_TIMEOUT:
-			ret = sv_parse_uint(optarg, 1, 3600, &cpus);
-			if (ret)
-				return sv_errmsg(err, errlen,
-						 "--start-timeout %s: give 1-3600 seconds", optarg);
-			args->start_timeout = (unsigned int)cpus;
-			break;
-		case 'h':
-			args->help = 1;
-			return 0;
-		case ':':
+		if (opt == ':')
 			return sv_errmsg(err, errlen, "%s needs a value (see --help)",
 					 argv[optind - 1]);
-		default:
+		if (opt == '?')
 			return sv_errmsg(err, errlen, "unknown option %s (see --help)",
 					 argv[optind - 1]);
-		}
+		ret = parse_option(opt, optarg, args, err, errlen);
+		if (ret)
+			return ret;
+		if (args->help)
+			return 0;
 	}
 	if (optind < argc)
 		return sv_errmsg(err, errlen, "unexpected argument '%s' (see --help)",

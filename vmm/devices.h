@@ -6,13 +6,10 @@
 
 #include "args.h"
 
-#define VMM_MAX_DEVICES 16
-
 struct vm;
 struct pci_host;
 struct sv_loop;
 struct local_fn;
-struct virtio_dev;
 
 struct vmm_devices {
 	struct vm *vm;
@@ -25,11 +22,5 @@ struct vmm_devices {
 
 int devices_create(struct vmm_devices *d, const struct vmm_args *args);
 void devices_destroy(struct vmm_devices *d);
-
-/* devices_net.c, devices_console.c */
-int devices_add_net(struct vmm_devices *d, const struct vmm_net_arg *net);
-int devices_add_console(struct vmm_devices *d);
-/* Shared by the per-device files: hosts dev as a PCI function. */
-int devices_add_virtio(struct vmm_devices *d, struct virtio_dev *dev, const char *what);
 
 #endif

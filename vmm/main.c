@@ -48,7 +48,7 @@ static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 	int ret;
 
 	/* With a virtio console, input belongs to hvc0. */
-	ret = pl011_create(vm, VMM_UART_BASE, VMM_UART_SPI, !args->console);
+	ret = pl011_create(vm, VMM_UART_BASE, VMM_UART_SPI, !vmm_args_has(args, SV_DEV_CONSOLE));
 	if (!ret)
 		ret = exit_status_create(vm, VMM_EXIT_BASE);
 	if (!ret)

@@ -11,7 +11,9 @@
  *   ID      decimal 0-65535, no leading zeros
  *   DRIVER  the driver VM's name: 1-31 letters, digits, '-' or '_',
  *           starting with a letter or digit
- *   DEV     blk=<PATH>         raw image or block device inside the device VM
+ *   DEV     <TYPE> or <TYPE>=<ARG>, as each device type of the device table
+ *           (<splitvirt/device_type.h>) defines it:
+ *           blk=<PATH>         raw image or block device inside the device VM
  *           blk=<PATH>:ro      the same, read-only
  *           net=<BRIDGE>       a new tap attached to that Linux bridge
  *           net=<BRIDGE>/<MAC> with this guest MAC (unicast)
@@ -38,28 +40,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <splitvirt/device_type.h>
+
 #define SV_LINK_SPEC_PREFIX "sv.link"
 #define SV_LINK_SPEC_MAX_ID 65535
 #define SV_LINK_SPEC_MAX_DEVS 8
 #define SV_LINK_SPEC_NAME_MAX 31 /* the dataport's 32-byte name register */
-#define SV_LINK_SPEC_PATH_MAX 255
-#define SV_LINK_SPEC_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
-
-enum sv_dev_type {
-	SV_DEV_BLK,
-	SV_DEV_NET,
-	SV_DEV_CONSOLE,
-	SV_DEV_RNG,
-};
-
-struct sv_dev_spec {
-	enum sv_dev_type type;
-	char path[SV_LINK_SPEC_PATH_MAX + 1]; /* blk */
-	bool read_only; /* blk */
-	char bridge[SV_LINK_SPEC_IFNAME_MAX + 1]; /* net */
-	uint8_t mac[6]; /* net, if has_mac */
-	bool has_mac; /* net; without one the devmodel derives a MAC */
-};
 
 struct sv_link_spec {
 	uint32_t id;
@@ -84,14 +70,5 @@ int sv_link_spec_format(const struct sv_link_spec *spec, char *buf, size_t size)
 
 /* Whether *spec can be written: 0, or -EINVAL with a message in err (errlen may be 0). */
 int sv_link_spec_check(const struct sv_link_spec *spec, char *err, size_t errlen);
-
-/* Whether path may stand as a blk PATH (see above). */
-bool sv_link_spec_path_ok(const char *path);
-
-/* Parses a MAC as written in the parameter ("52:54:00:12:34:56"); 0 or -EINVAL. */
-int sv_link_spec_parse_mac(const char *text, uint8_t mac[6]);
-
-/* The parameter's keyword for a device type: "blk", "net", "console", "rng". */
-const char *sv_dev_type_name(enum sv_dev_type type);
 
 #endif

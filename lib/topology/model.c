@@ -125,7 +125,7 @@ static int dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *d)
 	if (dev->type != SV_TOPO_NET)
 		return 0;
 	d->has_mac = dev->mac != NULL;
-	if (d->has_mac && sv_link_spec_parse_mac(dev->mac, d->mac))
+	if (d->has_mac && sv_dev_parse_mac(dev->mac, d->mac))
 		return -EINVAL;
 	return copy_str(d->bridge, sizeof(d->bridge), dev->bridge);
 }

@@ -6,6 +6,8 @@
 
 #include <splitvirt/link_spec.h>
 
+#include <splitvirt/device_type.h>
+
 #include "parse_util.h"
 
 enum dev_key {
@@ -26,6 +28,21 @@ struct dev_ctx {
 	bool have_type;
 	yaml_node_t *nodes[6];
 };
+
+/* It ends up in the device VM's sv.link parameter: the blk type's rule there. */
+static void check_backing(struct topo_parser *p, yaml_node_t *v, const char *backing)
+{
+	struct sv_dev_spec d = { .type = SV_DEV_BLK };
+	char err[160];
+
+	if (strlen(backing) < sizeof(d.path))
+		strcpy(d.path, backing);
+	if (!d.path[0] || sv_dev_link_check(&d, "backing", err, sizeof(err)))
+		topo_err(
+			p, v,
+			"backing: '%.200s' must be an absolute path in the device VM of at most 255 bytes, without blanks, commas or quotes and not ending in ':ro' (e.g. /dev/vda)",
+			backing);
+}
 
 static void parse_type(struct topo_parser *p, yaml_node_t *v, struct dev_ctx *ctx)
 {
@@ -64,13 +81,8 @@ static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void 
 		topo_get_string(p, v, "from", &dev->from);
 		break;
 	case DEV_BACKING:
-		/* It ends up in the device VM's sv.link parameter: that format's rule. */
-		if (topo_get_string(p, v, "backing", &dev->backing) &&
-		    !sv_link_spec_path_ok(dev->backing))
-			topo_err(
-				p, v,
-				"backing: '%.200s' must be an absolute path in the device VM of at most %d bytes, without blanks, commas or quotes and not ending in ':ro' (e.g. /dev/vda)",
-				dev->backing, SV_LINK_SPEC_PATH_MAX);
+		if (topo_get_string(p, v, "backing", &dev->backing))
+			check_backing(p, v, dev->backing);
 		break;
 	case DEV_READONLY:
 		topo_get_bool(p, v, "readonly", &dev->readonly);

@@ -91,20 +91,38 @@ static void test_devices(void **state)
 			       "tap=tap0,mac=52:54:00:00:00:01", "--net", "tap=tap1,bridge=br0",
 			       "--rng", "--console"),
 			 0);
-	assert_int_equal(a.ndisks, 2);
-	assert_string_equal(a.disks[0].path, "/d/a.img");
-	assert_false(a.disks[0].read_only);
-	assert_string_equal(a.disks[1].path, "b.img");
-	assert_true(a.disks[1].read_only);
-	assert_int_equal(a.nnets, 2);
-	assert_string_equal(a.nets[0].tap, "tap0");
-	assert_true(a.nets[0].has_mac);
-	assert_int_equal(a.nets[0].mac[5], 1);
-	assert_false(a.nets[1].has_mac);
-	assert_string_equal(a.nets[1].bridge, "br0");
-	assert_string_equal(a.nets[0].bridge, "");
-	assert_true(a.rng);
-	assert_true(a.console);
+	/* In command-line order, each through the device table. */
+	assert_int_equal(a.ndevs, 6);
+	assert_int_equal(a.devs[0].type, SV_DEV_BLK);
+	assert_string_equal(a.devs[0].path, "/d/a.img");
+	assert_false(a.devs[0].read_only);
+	assert_int_equal(a.devs[1].type, SV_DEV_BLK);
+	assert_string_equal(a.devs[1].path, "b.img");
+	assert_true(a.devs[1].read_only);
+	assert_int_equal(a.devs[2].type, SV_DEV_NET);
+	assert_string_equal(a.devs[2].tap, "tap0");
+	assert_true(a.devs[2].has_mac);
+	assert_int_equal(a.devs[2].mac[5], 1);
+	assert_string_equal(a.devs[2].bridge, "");
+	assert_false(a.devs[3].has_mac);
+	assert_string_equal(a.devs[3].bridge, "br0");
+	assert_int_equal(a.devs[4].type, SV_DEV_RNG);
+	assert_int_equal(a.devs[5].type, SV_DEV_CONSOLE);
+	assert_true(vmm_args_has(&a, SV_DEV_CONSOLE));
+	assert_true(vmm_args_has(&a, SV_DEV_RNG));
+
+	/* The generic form names any type of the table. */
+	assert_int_equal(PARSE(&a, "-k", "K", "--device", "blk,path=/x.img,ro", "--device",
+			       "net,tap=t1,bridge=br1,mac=52:54:00:00:00:09", "--device", "rng"),
+			 0);
+	assert_int_equal(a.ndevs, 3);
+	assert_string_equal(a.devs[0].path, "/x.img");
+	assert_true(a.devs[0].read_only);
+	assert_string_equal(a.devs[1].tap, "t1");
+	assert_string_equal(a.devs[1].bridge, "br1");
+	assert_int_equal(a.devs[1].mac[5], 9);
+	assert_int_equal(a.devs[2].type, SV_DEV_RNG);
+	assert_false(vmm_args_has(&a, SV_DEV_CONSOLE));
 }
 
 static void test_device_errors(void **state)
@@ -118,11 +136,37 @@ static void test_device_errors(void **state)
 	assert_int_equal(PARSE(&a, "-k", "K", "--net", "mac=52:54:00:00:00:01"), -EINVAL);
 	assert_non_null(strstr(err, "name the tap"));
 	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=t0,mac=01:00:00:00:00:01"), -EINVAL);
-	assert_non_null(strstr(err, "unicast MAC"));
+	assert_non_null(strstr(err, "multicast address"));
 	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=t0,mac=52:54:00:00:00"), -EINVAL);
 	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=0123456789abcdef"), -EINVAL);
 	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=t0,speed=10"), -EINVAL);
-	assert_non_null(strstr(err, "unknown option 'speed=10'"));
+	assert_non_null(strstr(err, "net takes no option 'speed'"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--device", "floppy"), -EINVAL);
+	assert_non_null(strstr(err, "the first word is the type: blk, net, console or rng"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--device", "rng,path=/x"), -EINVAL);
+	assert_non_null(strstr(err, "rng takes no option 'path' (its options: none)"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--device", "blk,ro=1,path=/x"), -EINVAL);
+	assert_non_null(strstr(err, "'ro' takes no value"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--device", "blk"), -EINVAL);
+	assert_non_null(strstr(err, "blk needs a path"));
+}
+
+/* No silent limit: the seventeenth local device is refused with the limit named. */
+static void test_device_limit(void **state)
+{
+	char *argv[2 + 2 * (VMM_MAX_DEVICES + 1) + 1] = { "vmm", "-k", "K" };
+	struct vmm_args a;
+	int argc = 3;
+
+	(void)state;
+	for (int i = 0; i <= VMM_MAX_DEVICES; i++) {
+		argv[argc++] = "--device";
+		argv[argc++] = "rng";
+	}
+	assert_int_equal(vmm_args_parse(argc, argv, &a, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "at most 16 local devices"));
+	assert_int_equal(vmm_args_parse(argc - 2, argv, &a, err, sizeof(err)), 0);
+	assert_int_equal(a.ndevs, VMM_MAX_DEVICES);
 }
 
 static void test_links(void **state)
@@ -181,10 +225,15 @@ static void test_too_many_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults), cmocka_unit_test(test_all_options),
-		cmocka_unit_test(test_help),	 cmocka_unit_test(test_errors_name_the_problem),
-		cmocka_unit_test(test_devices),	 cmocka_unit_test(test_device_errors),
-		cmocka_unit_test(test_links),	 cmocka_unit_test(test_too_many_links),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_errors_name_the_problem),
+		cmocka_unit_test(test_devices),
+		cmocka_unit_test(test_device_errors),
+		cmocka_unit_test(test_device_limit),
+		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_too_many_links),
 	};
 	return cmocka_run_group_tests_name("vmm_args", tests, NULL, NULL);
 }

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/* virtio-blk over a raw image file or block device. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/virtio_ids.h>
+
+#include <splitvirt/device_type.h>
+#include <splitvirt/log.h>
+#include <splitvirt/strbuf.h>
+#include <splitvirt/virtio_blk.h>
+
+#include "devices.h"
+
+#define RO_SUFFIX ":ro"
+#define RO_SUFFIX_LEN (sizeof(RO_SUFFIX) - 1)
+/* A path in a kernel command line: the kernel's own limit is the whole line. */
+#define LINK_PATH_MAX 255
+
+static int blk_check(const struct sv_dev_spec *d, const char *where, char *err, size_t errlen)
+{
+	size_t len = strnlen(d->path, sizeof(d->path));
+
+	if (len == 0)
+		return sv_errmsg(err, errlen, "%s: blk needs a path (a raw image or block device)",
+				 where);
+	if (len > SV_DEV_PATH_MAX)
+		return sv_errmsg(err, errlen, "%s: blk path is over %d bytes", where,
+				 SV_DEV_PATH_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (iscntrl((unsigned char)d->path[i]))
+			return sv_errmsg(err, errlen, "%s: blk path has a control character",
+					 where);
+	return 0;
+}
+
+/* What sv.link can carry: it is one word of a kernel command line. */
+static int blk_link_path_ok(const char *path, size_t len, const char *where, char *err,
+			    size_t errlen)
+{
+	bool ok = len && path[0] == '/';
+
+	if (len == 0)
+		return sv_errmsg(err, errlen,
+				 "%s: blk needs a path; write blk=/dev/vda or blk=/img:ro", where);
+	if (len > LINK_PATH_MAX)
+		return sv_errmsg(err, errlen, "%s: blk path is %zu bytes; the limit is %d", where,
+				 len, LINK_PATH_MAX);
+	for (size_t i = 0; ok && i < len; i++)
+		ok = !isspace((unsigned char)path[i]) && !iscntrl((unsigned char)path[i]) &&
+		     path[i] != '"' && path[i] != ',';
+	if (!ok)
+		return sv_errmsg(
+			err, errlen,
+			"%s: blk path '%.*s' must be absolute, without blanks, quotes or commas",
+			where, (int)(len > 64 ? 64 : len), path);
+	/* blk=/a:ro would be read-only /a: such a path cannot be written. */
+	if (len >= RO_SUFFIX_LEN && !memcmp(path + len - RO_SUFFIX_LEN, RO_SUFFIX, RO_SUFFIX_LEN))
+		return sv_errmsg(err, errlen, "%s: blk path '%.*s' must not end in '%s'", where,
+				 (int)(len > 64 ? 64 : len), path, RO_SUFFIX);
+	return 0;
+}
+
+static int blk_link_parse(struct sv_dev_spec *d, const char *arg, const char *where, char *err,
+			  size_t errlen)
+{
+	size_t len = arg ? strlen(arg) : 0;
+	int ret;
+
+	if (len >= RO_SUFFIX_LEN && !strcmp(arg + len - RO_SUFFIX_LEN, RO_SUFFIX)) {
+		d->read_only = true;
+		len -= RO_SUFFIX_LEN;
+	}
+	ret = blk_link_path_ok(arg, len, where, err, errlen);
+	if (ret)
+		return ret;
+	memcpy(d->path, arg, len);
+	return 0;
+}
+
+static int blk_link_arg(const struct sv_dev_spec *d, char *buf, size_t size, const char *where,
+			char *err, size_t errlen)
+{
+	int ret = blk_link_path_ok(d->path, strnlen(d->path, sizeof(d->path)), where, err, errlen);
+
+	return ret ?: snprintf(buf, size, "%s%s", d->path, d->read_only ? RO_SUFFIX : "");
+}
+
+static int blk_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
+		      struct virtio_dev **out)
+{
+	struct virtio_blk_params p = { .read_only = d->read_only, .serial = h->serial };
+	struct virtio_blk_backend *be;
+	int ret;
+
+	ret = virtio_blk_raw_open(&be, d->path, d->read_only);
+	if (ret) {
+		pr_err("%s: blk %s: %s", h->label, d->path, strerror(-ret));
+		return ret;
+	}
+	ret = virtio_blk_create(out, h->gm, be, &p);
+	if (ret) {
+		pr_err("%s: blk %s: %s", h->label, d->path, strerror(-ret));
+		return ret;
+	}
+	pr_info("%s: virtio-blk on %s (%llu MiB%s)", h->label, d->path,
+		(unsigned long long)(be->size >> 20), d->read_only ? ", read-only" : "");
+	return 0;
+}
+
+const struct sv_dev_desc sv_dev_blk = {
+	.name = "blk",
+	.virtio_id = VIRTIO_ID_BLOCK,
+	.max_queues = 1,
+	.opts = SV_DEV_OPT_PATH | SV_DEV_OPT_RO,
+	.remote_needs = SV_DEV_OPT_PATH,
+	.check = blk_check,
+	.link_parse = blk_link_parse,
+	.link_arg = blk_link_arg,
+	.create = blk_create,
+};

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/* virtio-net over a tap, optionally attached to a Linux bridge. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/virtio_ids.h>
+
+#include <splitvirt/device_type.h>
+#include <splitvirt/log.h>
+#include <splitvirt/net_bridge.h>
+#include <splitvirt/strbuf.h>
+#include <splitvirt/virtio_net.h>
+
+#include "devices.h"
+
+static int net_check(const struct sv_dev_spec *d, const char *where, char *err, size_t errlen)
+{
+	const uint8_t *m = d->mac;
+
+	if (d->bridge[0] && !sv_dev_ifname_ok(d->bridge, strnlen(d->bridge, sizeof(d->bridge))))
+		return sv_errmsg(
+			err, errlen,
+			"%s: bridge '%.16s' is not an interface name; use 1-%d letters, digits, '_', '-' or '.'",
+			where, d->bridge, SV_DEV_IFNAME_MAX);
+	if (d->tap[0] && !sv_dev_ifname_ok(d->tap, strnlen(d->tap, sizeof(d->tap))))
+		return sv_errmsg(
+			err, errlen,
+			"%s: tap '%.16s' is not an interface name; use 1-%d letters, digits, '_', '-' or '.'",
+			where, d->tap, SV_DEV_IFNAME_MAX);
+	if (d->has_mac && (m[0] & 1))
+		return sv_errmsg(
+			err, errlen,
+			"%s: %02x:%02x:%02x:%02x:%02x:%02x is a multicast address; a NIC needs a unicast one",
+			where, m[0], m[1], m[2], m[3], m[4], m[5]);
+	return 0;
+}
+
+/* sv.link: net=BRIDGE[/MAC] */
+static int net_link_parse(struct sv_dev_spec *d, const char *arg, const char *where, char *err,
+			  size_t errlen)
+{
+	const char *slash = arg ? strchr(arg, '/') : NULL;
+	size_t blen = !arg ? 0 : slash ? (size_t)(slash - arg) : strlen(arg);
+
+	if (blen == 0 || blen > SV_DEV_IFNAME_MAX)
+		return sv_errmsg(
+			err, errlen,
+			"%s: net needs a bridge name of 1-%d characters; write net=br0 or net=br0/52:54:00:12:34:56",
+			where, SV_DEV_IFNAME_MAX);
+	memcpy(d->bridge, arg, blen);
+	if (slash) {
+		if (sv_dev_parse_mac(slash + 1, d->mac))
+			return sv_errmsg(
+				err, errlen,
+				"%s: '%.32s' is not a MAC address; write e.g. 52:54:00:12:34:56",
+				where, slash + 1);
+		d->has_mac = true;
+	}
+	return net_check(d, where, err, errlen);
+}
+
+static int net_link_arg(const struct sv_dev_spec *d, char *buf, size_t size, const char *where,
+			char *err, size_t errlen)
+{
+	const uint8_t *m = d->mac;
+	struct sv_strbuf o = { .buf = buf, .size = size };
+
+	if (!d->bridge[0])
+		return sv_errmsg(
+			err, errlen,
+			"%s: net needs a bridge name of 1-%d characters; write net=br0 or net=br0/52:54:00:12:34:56",
+			where, SV_DEV_IFNAME_MAX);
+	if (d->tap[0])
+		return sv_errmsg(err, errlen,
+				 "%s: a device VM names its taps itself; give no tap", where);
+	sv_strbuf_put(&o, "%s", d->bridge);
+	if (d->has_mac)
+		sv_strbuf_put(&o, "/%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+			      m[5]);
+	return sv_strbuf_end(&o);
+}
+
+static int net_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
+		      struct virtio_dev **out)
+{
+	const char *want = d->tap[0] ? d->tap : h->tap;
+	struct virtio_net_params p = { 0 };
+	struct virtio_net_backend *be;
+	char name[32];
+	const uint8_t *m = p.mac;
+	int ret;
+
+	if (!want || !want[0]) {
+		pr_err("%s: net needs a tap name", h->label);
+		return -EINVAL;
+	}
+	ret = virtio_net_tap_open(&be, want, name, sizeof(name));
+	if (ret) {
+		pr_err("%s: tap %s: %s%s", h->label, want, strerror(-ret),
+		       ret == -EPERM ? " (needs CAP_NET_ADMIN or a tap owned by this user)" : "");
+		return ret;
+	}
+	if (d->bridge[0]) {
+		ret = sv_bridge_add_if(d->bridge, name);
+		if (ret) {
+			pr_err("%s: adding %s to bridge %s: %s%s", h->label, name, d->bridge,
+			       strerror(-ret), ret == -ENODEV ? " (does the bridge exist?)" : "");
+			virtio_net_backend_close(be);
+			return ret;
+		}
+	}
+	if (d->has_mac)
+		memcpy(p.mac, d->mac, 6);
+	else if (h->default_mac)
+		memcpy(p.mac, h->default_mac, 6);
+	ret = virtio_net_create(out, h->gm, be, &p);
+	if (ret) {
+		pr_err("%s: net on %s: %s", h->label, name, strerror(-ret));
+		return ret;
+	}
+	pr_info("%s: virtio-net on tap %s%s%s, MAC %02x:%02x:%02x:%02x:%02x:%02x%s", h->label, name,
+		d->bridge[0] ? " on bridge " : "", d->bridge, m[0], m[1], m[2], m[3], m[4], m[5],
+		be->offloads ? ", with offloads" : "");
+	return 0;
+}
+
+const struct sv_dev_desc sv_dev_net = {
+	.name = "net",
+	.virtio_id = VIRTIO_ID_NET,
+	.max_queues = 2,
+	.opts = SV_DEV_OPT_BRIDGE | SV_DEV_OPT_TAP | SV_DEV_OPT_MAC,
+	.remote_needs = SV_DEV_OPT_BRIDGE,
+	.check = net_check,
+	.link_parse = net_link_parse,
+	.link_arg = net_link_arg,
+	.create = net_create,
+};
