@@ -64,8 +64,9 @@ int sv_dev_parse_opt(struct sv_dev_spec *d, const char *key, const char *value, 
 				 where, desc->name, key, list);
 	}
 	if (keys[i].flag != !value)
-		return sv_errmsg(err, errlen, keys[i].flag ? "%s: '%s' takes no value" :
-							     "%s: '%s' needs a value: %s=...",
+		return sv_errmsg(err, errlen,
+				 keys[i].flag ? "%s: '%s' takes no value" :
+						"%s: '%s' needs a value: %s=...",
 				 where, key, key);
 	switch (keys[i].opt) {
 	case SV_DEV_OPT_PATH:

@@ -51,7 +51,10 @@ const char *sv_dev_type_list(void)
 		struct sv_strbuf o = { .buf = list, .size = sizeof(list) };
 
 		for (unsigned int t = 0; t < SV_DEV_NR_TYPES; t++)
-			sv_strbuf_put(&o, "%s%s", t == 0 ? "" : t + 1 == SV_DEV_NR_TYPES ? " or " : ", ",
+			sv_strbuf_put(&o, "%s%s",
+				      t == 0		       ? "" :
+				      t + 1 == SV_DEV_NR_TYPES ? " or " :
+								 ", ",
 				      table[t]->name);
 	}
 	return list;
@@ -146,9 +149,10 @@ int sv_dev_link_parse(const char *tok, struct sv_dev_spec *d, const char *where,
 	if (!*tok)
 		return sv_errmsg(err, errlen, "%s: empty device (two commas in a row?)", where);
 	if (nlen == 6 && !memcmp(tok, "blk-ro", 6))
-		return sv_errmsg(err, errlen,
-				 "%s: blk-ro= is not accepted; write blk=%.64s:ro for a read-only disk",
-				 where, eq ? eq + 1 : "");
+		return sv_errmsg(
+			err, errlen,
+			"%s: blk-ro= is not accepted; write blk=%.64s:ro for a read-only disk",
+			where, eq ? eq + 1 : "");
 	if (sv_dev_find(tok, nlen, &d->type))
 		return sv_errmsg(err, errlen, "%s: unknown device '%.40s'; use %s", where, tok,
 				 sv_dev_type_list());
@@ -161,8 +165,7 @@ int sv_dev_link_parse(const char *tok, struct sv_dev_spec *d, const char *where,
 	return 0;
 }
 
-int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
-		  struct virtio_dev **out)
+int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h, struct virtio_dev **out)
 {
 	const struct sv_dev_desc *desc = sv_dev_desc(d->type);
 	int ret;
@@ -173,8 +176,7 @@ int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 	if (ret)
 		return ret;
 	/* A model that outgrows its declared limit would be cut short by a host. */
-	if ((*out)->num_queues > desc->max_queues ||
-	    (*out)->num_queues > VIRTIO_HOST_MAX_QUEUES) {
+	if ((*out)->num_queues > desc->max_queues || (*out)->num_queues > VIRTIO_HOST_MAX_QUEUES) {
 		pr_err("%s: %s has %u queues, more than the %u its type declares", h->label,
 		       desc->name, (*out)->num_queues, desc->max_queues);
 		virtio_dev_destroy(*out);

@@ -72,8 +72,8 @@ static int net_link_arg(const struct sv_dev_spec *d, char *buf, size_t size, con
 			"%s: net needs a bridge name of 1-%d characters; write net=br0 or net=br0/52:54:00:12:34:56",
 			where, SV_DEV_IFNAME_MAX);
 	if (d->tap[0])
-		return sv_errmsg(err, errlen,
-				 "%s: a device VM names its taps itself; give no tap", where);
+		return sv_errmsg(err, errlen, "%s: a device VM names its taps itself; give no tap",
+				 where);
 	sv_strbuf_put(&o, "%s", d->bridge);
 	if (d->has_mac)
 		sv_strbuf_put(&o, "/%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],

@@ -161,7 +161,7 @@ int sv_link_args_parse(const char *text, enum sv_link_side side, struct sv_link_
 			return sv_errmsg(err, errlen, "%s: unknown key '%.64s'", opt, kv);
 		if (ret)
 			return sv_errmsg(err, errlen, "%s: bad value '%.*s' for %s", opt,
-					    (int)(vlen > 64 ? 64 : vlen), orig, kv);
+					 (int)(vlen > 64 ? 64 : vlen), orig, kv);
 	}
 	if ((seen & SEEN_LINK) != SEEN_LINK)
 		return sv_errmsg(err, errlen, "%s needs id, iobuf-fd, req-fd and resp-fd", opt);
@@ -177,11 +177,11 @@ static int check_fds(const char *opt, const char *key, const int *fds, unsigned 
 {
 	if (n > SV_LINK_ARGS_MAX_FDS)
 		return sv_errmsg(err, errlen, "%s: %u %s; the limit is %d", opt, n, key,
-				    SV_LINK_ARGS_MAX_FDS);
+				 SV_LINK_ARGS_MAX_FDS);
 	for (unsigned int i = 0; i < n; i++) {
 		if (!fd_ok(fds[i]))
 			return sv_errmsg(err, errlen, "%s: %s has %d; an fd is 0-%d", opt, key,
-					    fds[i], SV_LINK_ARGS_MAX_FD);
+					 fds[i], SV_LINK_ARGS_MAX_FD);
 	}
 	return 0;
 }
@@ -194,10 +194,10 @@ int sv_link_args_check(const struct sv_link_args *a, enum sv_link_side side, cha
 
 	if (a->id > SV_LINK_ARGS_MAX_ID)
 		return sv_errmsg(err, errlen, "%s: id %u is over %d", opt, a->id,
-				    SV_LINK_ARGS_MAX_ID);
+				 SV_LINK_ARGS_MAX_ID);
 	if (!peer_ok(a->peer, strnlen(a->peer, sizeof(a->peer))))
 		return sv_errmsg(err, errlen, "%s: peer must be 1-%d bytes without ','", opt,
-				    SV_LINK_ARGS_PEER_MAX);
+				 SV_LINK_ARGS_PEER_MAX);
 	ret = check_fds(opt, "iobuf-fd", &a->iobuf_fd, 1, err, errlen);
 	ret = ret ?: check_fds(opt, "req-fd", &a->req_fd, 1, err, errlen);
 	ret = ret ?: check_fds(opt, "resp-fd", &a->resp_fd, 1, err, errlen);
@@ -208,8 +208,8 @@ int sv_link_args_check(const struct sv_link_args *a, enum sv_link_side side, cha
 	ret = check_fds(opt, "ram-fd", &a->ram_fd, 1, err, errlen);
 	if (!ret && !ram_size_ok(a->ram_size))
 		return sv_errmsg(err, errlen,
-				    "%s: ram-size %llu is not a non-zero multiple of 4096", opt,
-				    (unsigned long long)a->ram_size);
+				 "%s: ram-size %llu is not a non-zero multiple of 4096", opt,
+				 (unsigned long long)a->ram_size);
 	return ret;
 }
 
@@ -231,7 +231,7 @@ int sv_link_args_format(const struct sv_link_args *a, enum sv_link_side side, ch
 	sv_strbuf_put(&o, "id=%u,peer=%s,", a->id, a->peer);
 	if (side == SV_LINK_DEVICE_SIDE)
 		sv_strbuf_put(&o, "ram-fd=%d,ram-gpa=0x%llx,ram-size=%llu,", a->ram_fd,
-			    (unsigned long long)a->ram_gpa, (unsigned long long)a->ram_size);
+			      (unsigned long long)a->ram_gpa, (unsigned long long)a->ram_size);
 	sv_strbuf_put(&o, "iobuf-fd=%d,req-fd=%d,resp-fd=%d", a->iobuf_fd, a->req_fd, a->resp_fd);
 	put_fds(&o, ",kick-fds=", a->kick_fds, a->nkicks);
 	put_fds(&o, ",call-fds=", a->call_fds, a->ncalls);
