@@ -44,6 +44,11 @@ struct sv_dev_spec {
 #define SV_DEV_OPT_TAP (1u << 3)
 #define SV_DEV_OPT_MAC (1u << 4)
 
+/* Rules of a type across the devices of a topology (sv_dev_desc.flags). */
+#define SV_DEV_F_ONE_PER_VM (1u << 0) /* one per driver VM, local or remote */
+#define SV_DEV_F_ONE_PER_LINK (1u << 1) /* one per (driver VM, device VM) link */
+#define SV_DEV_F_UNIQUE_PATH (1u << 2) /* no two with one path from one device VM */
+
 /* What the process that creates a device provides for it. */
 struct sv_dev_host {
 	const struct gmem *gm;
@@ -63,6 +68,7 @@ struct sv_dev_desc {
 	unsigned int opts; /* SV_DEV_OPT_* it takes */
 	/* Of opts, what a device served by a device VM must give. */
 	unsigned int remote_needs;
+	unsigned int flags; /* SV_DEV_F_* */
 	/*
 	 * Value rules of d's fields: 0, or -EINVAL with a message naming
 	 * where (e.g. "sv.link0 device 1"). NULL: nothing to check.

@@ -113,6 +113,7 @@ static int blk_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 const struct sv_dev_desc sv_dev_blk = {
 	.name = "blk",
 	.virtio_id = VIRTIO_ID_BLOCK,
+	.flags = SV_DEV_F_UNIQUE_PATH,
 	.max_queues = 1,
 	.opts = SV_DEV_OPT_PATH | SV_DEV_OPT_RO,
 	.remote_needs = SV_DEV_OPT_PATH,

@@ -33,6 +33,7 @@ static int console_create(const struct sv_dev_spec *d, const struct sv_dev_host 
 const struct sv_dev_desc sv_dev_console = {
 	.name = "console",
 	.virtio_id = VIRTIO_ID_CONSOLE,
+	.flags = SV_DEV_F_ONE_PER_VM,
 	.max_queues = 2,
 	.create = console_create,
 };

@@ -24,6 +24,7 @@ static int rng_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 const struct sv_dev_desc sv_dev_rng = {
 	.name = "rng",
 	.virtio_id = VIRTIO_ID_RNG,
+	.flags = SV_DEV_F_ONE_PER_LINK,
 	.max_queues = 1,
 	.create = rng_create,
 };
