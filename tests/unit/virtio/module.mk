@@ -29,3 +29,8 @@ UNIT_TESTS += test_virtio_restore
 test_virtio_restore_SRCS := tests/unit/virtio/test_virtio_restore.c $(VIRTIO_TESTDRV)
 test_virtio_restore_LIBS := svvirtio svutil
 test_virtio_restore_LDLIBS := -lpthread
+
+UNIT_TESTS += test_virtio_host
+test_virtio_host_SRCS := tests/unit/virtio/test_virtio_host.c $(VIRTIO_TESTDRV)
+test_virtio_host_LIBS := svvirtio svutil
+test_virtio_host_LDLIBS := -lpthread
