@@ -47,7 +47,7 @@ struct virtio_host {
 	struct sv_watch backend;
 	/* Throttled log counters: each can be driven by the guest. */
 	unsigned long stray_accesses, queue_errors, backend_errors, signal_errors;
-	unsigned long platform_errors;
+	unsigned long platform_errors, window_errors, kick_errors;
 };
 
 /* ---- host callbacks of the function model (device lock held) ------------- */
@@ -62,10 +62,14 @@ static void vh_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 	struct virtio_host *vh = opaque;
 	int ret = vh->plat->mmio_window(vh->ctx, bar, gpa, size, mapped);
 
-	/* A guest that places a BAR over RAM or another device only hurts itself. */
+	/*
+	 * A guest that places a BAR over RAM or another device only hurts
+	 * itself, but can do it in a loop.
+	 */
 	if (ret && mapped)
-		pr_warn("%s: BAR%d at 0x%llx (+0x%llx) not mapped: %s", vh->name, bar,
-			(unsigned long long)gpa, (unsigned long long)size, strerror(-ret));
+		pr_warn_limited(&vh->window_errors, "%s: BAR%d at 0x%llx (+0x%llx) not mapped: %s",
+				vh->name, bar, (unsigned long long)gpa, (unsigned long long)size,
+				strerror(-ret));
 	else if (mapped)
 		pr_debug("%s: BAR%d at 0x%llx", vh->name, bar, (unsigned long long)gpa);
 }
@@ -90,9 +94,13 @@ static void vh_notify_changed(void *opaque, uint16_t q, uint64_t gpa, bool activ
 	k->gpa = gpa;
 	ret = vh->plat->ioeventfd(vh->ctx, q, gpa, k->fd, true);
 	if (ret) {
-		/* Still works: the notify write then traps and is handled inline. */
-		pr_warn("%s: queue %u: no ioeventfd at 0x%llx (%s); kicks trap", vh->name, q,
-			(unsigned long long)gpa, strerror(-ret));
+		/*
+		 * Still works: the notify write then traps and is handled inline.
+		 * Throttled: the guest re-enables its queues on every reset.
+		 */
+		pr_warn_limited(&vh->kick_errors,
+				"%s: queue %u: no ioeventfd at 0x%llx (%s); kicks trap", vh->name,
+				q, (unsigned long long)gpa, strerror(-ret));
 		return;
 	}
 	k->bound = true;

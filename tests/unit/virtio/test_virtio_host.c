@@ -107,12 +107,10 @@ static int used(struct testdrv *td, uint16_t q)
 /* What the driver writes to queue q's notify address, routed by the platform. */
 static int notify_write(struct testdrv *td, uint16_t q)
 {
+	uint64_t gpa = fp_window_gpa(&td->fp, VIRTIO_PCI_BAR_REGS) + VIRTIO_PCI_NOTIFY_OFF +
+		       q * VIRTIO_PCI_NOTIFY_MULT;
 	uint64_t val = q;
-	int err = -1;
-	int how = fp_mmio(&td->fp, td->vh,
-			  fp_window_gpa(&td->fp, VIRTIO_PCI_BAR_REGS) + VIRTIO_PCI_NOTIFY_OFF +
-				  q * VIRTIO_PCI_NOTIFY_MULT,
-			  2, &val, true, &err);
+	int err = -1, how = fp_mmio(&td->fp, td->vh, gpa, 2, &val, true, &err);
 
 	assert_int_equal(err, 0);
 	return how;
@@ -681,6 +679,40 @@ static void test_stray_accesses(void **state)
 	assert_non_null(strstr(last, want));
 }
 
+/*
+ * The platform refusing what the guest asks for: logged, but throttled,
+ * since the guest can ask again in a loop (reset and re-enable its queues,
+ * toggle memory decoding).
+ */
+static void test_platform_refusals_log_throttled(void **state)
+{
+	struct fixture *f = *state;
+	struct testdrv *td = &f->td;
+	struct capture c;
+	char last[512];
+
+	attach_rng(f);
+	td->fp.fail_ioeventfd = -ENOSPC;
+	assert_int_equal(td_probe(td), 0);
+	capture_start(&c);
+	for (int i = 0; i < 3 * SV_LOG_LIMIT_BURST; i++) {
+		assert_int_equal(td_negotiate(td, 1ull << VIRTIO_F_VERSION_1), 0);
+		assert_int_equal(td_setup_queue(td, 0, QSIZE), 0);
+	}
+	assert_int_equal(capture_end(&c, "no ioeventfd", last, sizeof(last)), SV_LOG_LIMIT_BURST);
+	assert_int_equal(td->fp.ioeventfd_calls, 3 * SV_LOG_LIMIT_BURST);
+
+	td->fp.fail_window = -EEXIST;
+	capture_start(&c);
+	for (int i = 0; i < 3 * SV_LOG_LIMIT_BURST; i++) {
+		td_cfg_write(td, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+		td_cfg_write(td, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	}
+	/* Two BARs per round. */
+	assert_int_equal(capture_end(&c, "not mapped", last, sizeof(last)), SV_LOG_LIMIT_BURST);
+	assert_int_equal(td->fp.window_calls, 2 + 4 * 3 * SV_LOG_LIMIT_BURST);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -699,6 +731,7 @@ int main(void)
 		T(test_backend_resumes_on_poll_backend),
 		T(test_queue_limit),
 		T(test_stray_accesses),
+		T(test_platform_refusals_log_throttled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
