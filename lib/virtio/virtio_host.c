@@ -42,7 +42,12 @@ struct virtio_host {
 	uint16_t nvectors;
 	struct vh_kick kicks[VIRTIO_HOST_MAX_QUEUES];
 	struct vh_call calls[VIRTIO_HOST_MAX_VECTORS];
-	/* The backend watch is toggled by the loop and by trapped kicks (vCPUs). */
+	/*
+	 * The backend watch is toggled by the loop and by trapped kicks (vCPUs).
+	 * The loop holds the lock from the device's "blocked" verdict until the
+	 * watch is stopped, so a kick that adds buffers after the verdict
+	 * re-arms the watch after it was stopped, not before.
+	 */
 	pthread_mutex_t backend_lock;
 	struct sv_watch backend;
 	/* Throttled log counters: each can be driven by the guest. */
@@ -169,38 +174,49 @@ static const struct virtio_pci_host_ops vh_pci_ops = {
 static void vh_backend_ready(struct sv_watch *w, uint32_t events);
 
 /*
- * Polls the backend fd (on) or stops (off). Follows a changed fd: the
- * console's socket backend swaps its fd when a client connects.
+ * Polls the backend fd (on) or stops (off); backend_lock held. Follows a
+ * changed fd: the console's socket backend swaps its fd when a client
+ * connects.
  */
-static void vh_backend_watch(struct virtio_host *vh, bool on)
+static void vh_backend_watch_locked(struct virtio_host *vh, bool on)
 {
 	int fd = virtio_dev_backend_fd(vh->dev);
 	int ret = 0;
 
-	pthread_mutex_lock(&vh->backend_lock);
 	if (!on || fd < 0 || (vh->backend.added && vh->backend.fd != fd))
 		sv_loop_del(vh->loop, &vh->backend);
 	if (on && fd >= 0 && !vh->backend.added)
 		ret = sv_loop_add(vh->loop, &vh->backend, fd, vh_backend_ready);
-	pthread_mutex_unlock(&vh->backend_lock);
 	if (ret)
 		pr_warn_limited(&vh->backend_errors, "%s: polling backend fd %d: %s", vh->name, fd,
 				strerror(-ret));
 }
 
+static void vh_backend_watch(struct virtio_host *vh, bool on)
+{
+	pthread_mutex_lock(&vh->backend_lock);
+	vh_backend_watch_locked(vh, on);
+	pthread_mutex_unlock(&vh->backend_lock);
+}
+
 static void vh_backend_ready(struct sv_watch *w, uint32_t events)
 {
 	struct virtio_host *vh = sv_container_of(w, struct virtio_host, backend);
-	int ret = virtio_dev_handle_backend(vh->dev);
+	int ret;
 
 	(void)events;
-	if (ret < 0)
-		pr_warn_limited(&vh->backend_errors, "%s: backend: %s", vh->name, strerror(-ret));
 	/*
 	 * 0: blocked on guest buffers; an error: the device needs a reset.
-	 * Either way only a kick can change that, and it re-arms us.
+	 * Either way only a kick can change that, and it re-arms us. One on
+	 * another thread waits for the lock: it cannot re-arm in between the
+	 * verdict and the stop, and be undone by the stop.
 	 */
-	vh_backend_watch(vh, ret > 0);
+	pthread_mutex_lock(&vh->backend_lock);
+	ret = virtio_dev_handle_backend(vh->dev);
+	vh_backend_watch_locked(vh, ret > 0);
+	pthread_mutex_unlock(&vh->backend_lock);
+	if (ret < 0)
+		pr_warn_limited(&vh->backend_errors, "%s: backend: %s", vh->name, strerror(-ret));
 }
 
 static void vh_kick_ready(struct sv_watch *w, uint32_t events)

@@ -93,6 +93,8 @@ static int fp_msi(void *ctx, uint64_t addr, uint32_t data)
 	if (fp->nmsi == FP_MAX_MSI)
 		return -ENOSPC;
 	fp->msi[fp->nmsi++] = (struct fp_msi){ .addr = addr, .data = data };
+	if (fp->on_msi)
+		fp->on_msi(fp->on_msi_arg);
 	return 0;
 }
 

@@ -63,6 +63,12 @@ struct fake_platform {
 
 	/* Failure injection: an op with a nonzero value returns it and records nothing. */
 	int fail_window, fail_ioeventfd, fail_irqfd, fail_msi, fail_intx;
+	/*
+	 * Called after an MSI is recorded: a test's hook into the middle of
+	 * the device's processing (device lock held, as for every op).
+	 */
+	void (*on_msi)(void *arg);
+	void *on_msi_arg;
 };
 
 /* All five ops, as splitvirt.ko offers them; and without msi, as KVM. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -486,6 +488,94 @@ static void test_backend_resumes_on_poll_backend(void **state)
 	assert_received(td, g, "xyz");
 }
 
+/*
+ * A kick on another thread (a vCPU's trapped notify write, or
+ * virtio_host_poll_backend) that comes after the device found no receive
+ * buffers, but before the loop acted on that and stopped polling, must not
+ * be undone by the stop. The fake's msi hook runs inside the device's
+ * backend processing right after that verdict (the used-buffer interrupt):
+ * there the guest posts a buffer and another thread asks for polling
+ * again. The glue must be polling afterwards.
+ */
+struct late_kick {
+	struct testdrv *td;
+	uint64_t g;
+	bool hooked;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static void *late_kick_thread(void *arg)
+{
+	struct late_kick *k = arg;
+
+	virtio_host_poll_backend(k->td->vh);
+	pthread_mutex_lock(&k->lock);
+	k->done = true;
+	pthread_cond_signal(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+static void late_kick_hook(void *arg)
+{
+	struct late_kick *k = arg;
+	struct timespec until;
+
+	k->td->fp.on_msi = NULL;
+	k->hooked = true;
+	k->g = post(k->td, RXQ, 16, true);
+	assert_int_equal(pthread_create(&k->thread, NULL, late_kick_thread, k), 0);
+	/*
+	 * Give it time to re-arm now. A correct glue keeps it waiting until
+	 * the loop is done with the verdict, so this times out.
+	 */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 200 * 1000 * 1000;
+	if (until.tv_nsec >= 1000 * 1000 * 1000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	pthread_mutex_lock(&k->lock);
+	while (!k->done && pthread_cond_timedwait(&k->cond, &k->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void test_backend_late_kick_not_lost(void **state)
+{
+	struct fixture *f = *state;
+	struct testdrv *td = &f->td;
+	struct late_kick k = {
+		.td = td,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+	};
+	uint64_t g;
+
+	attach_console(f);
+	/* Interrupts through the platform's msi op, where the hook is. */
+	td->fp.fail_irqfd = -EINVAL;
+	assert_int_equal(td_start(td, ~0ull, QSIZE), 0);
+	g = post(td, RXQ, 16, true);
+	td_kick(td, RXQ);
+	td_run_host(td);
+	td->fp.on_msi = late_kick_hook;
+	td->fp.on_msi_arg = &k;
+	/* Fills the only buffer: blocked. */
+	console_in(f, "1");
+	assert_int_equal(sv_loop_run_once(&td->loop, 0), 1);
+	assert_true(k.hooked);
+	assert_int_equal(pthread_join(k.thread, NULL), 0);
+	assert_received(td, g, "1");
+	/* The buffer posted meanwhile takes the next input. */
+	console_in(f, "2");
+	assert_int_equal(sv_loop_run_once(&td->loop, 0), 1);
+	assert_received(td, k.g, "2");
+}
+
 /* ---- creation ---------------------------------------------------------------------- */
 
 struct counted_dev {
@@ -729,6 +819,7 @@ int main(void)
 		T(test_backend_resumes_on_kick),
 		T(test_backend_resumes_on_trapped_kick),
 		T(test_backend_resumes_on_poll_backend),
+		T(test_backend_late_kick_not_lost),
 		T(test_queue_limit),
 		T(test_stray_accesses),
 		T(test_platform_refusals_log_throttled),
