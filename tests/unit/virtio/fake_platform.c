@@ -5,74 +5,76 @@
 
 #include "fake_platform.h"
 
+/* A call that contradicts the platform's state: counted, and refused with err. */
+static int fp_misuse(struct fake_platform *fp, int err)
+{
+	fp->misuse++;
+	return err;
+}
+
+/*
+ * Counts a call of an op; returns the failure injected for it, -EINVAL
+ * (a misuse) if its arguments are out of range, or 0.
+ */
+static int fp_call(struct fake_platform *fp, unsigned int *calls, int fail, bool args_ok)
+{
+	(*calls)++;
+	if (fail)
+		return fail;
+	return args_ok ? 0 : fp_misuse(fp, -EINVAL);
+}
+
+/* Takes down what *active says is up, if it is the one the caller names (same). */
+static int fp_take_down(struct fake_platform *fp, bool *active, bool same)
+{
+	if (!*active || !same)
+		return fp_misuse(fp, -ENOENT);
+	*active = false;
+	return 0;
+}
+
 static int fp_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool add)
 {
 	struct fake_platform *fp = ctx;
-	struct fp_window *w;
+	int ret = fp_call(fp, &fp->window_calls, fp->fail_window, bar >= 0 && bar < FP_NR_BARS);
 
-	fp->window_calls++;
-	if (fp->fail_window)
-		return fp->fail_window;
-	if (bar < 0 || bar >= FP_NR_BARS) {
-		fp->misuse++;
-		return -EINVAL;
-	}
-	w = &fp->win[bar];
-	if (!add) {
-		if (!w->active || w->gpa != gpa || w->size != size) {
-			fp->misuse++;
-			return -ENOENT;
-		}
-		w->active = false;
-		return 0;
-	}
+	if (ret)
+		return ret;
+	if (!add)
+		return fp_take_down(fp, &fp->win[bar].active,
+				    fp->win[bar].gpa == gpa && fp->win[bar].size == size);
 	/* Adding over an active window moves it, as the KVM platform does. */
-	*w = (struct fp_window){ .active = true, .gpa = gpa, .size = size };
+	fp->win[bar] = (struct fp_window){ .active = true, .gpa = gpa, .size = size };
 	return 0;
 }
 
 static int fp_ioeventfd(void *ctx, uint16_t q, uint64_t gpa, int fd, bool assign)
 {
 	struct fake_platform *fp = ctx;
-	struct fp_kick *k;
+	int ret = fp_call(fp, &fp->ioeventfd_calls, fp->fail_ioeventfd,
+			  q < VIRTIO_HOST_MAX_QUEUES && fd >= 0);
 
-	fp->ioeventfd_calls++;
-	if (fp->fail_ioeventfd)
-		return fp->fail_ioeventfd;
-	if (q >= VIRTIO_HOST_MAX_QUEUES || fd < 0) {
-		fp->misuse++;
-		return -EINVAL;
-	}
-	k = &fp->kick[q];
-	if (!assign) {
-		if (!k->bound || k->gpa != gpa || k->fd != fd) {
-			fp->misuse++;
-			return -ENOENT;
-		}
-		k->bound = false;
-		return 0;
-	}
+	if (ret)
+		return ret;
+	if (!assign)
+		return fp_take_down(fp, &fp->kick[q].bound,
+				    fp->kick[q].gpa == gpa && fp->kick[q].fd == fd);
 	for (unsigned int i = 0; i < VIRTIO_HOST_MAX_QUEUES; i++) {
-		if (fp->kick[i].bound && (i == q || fp->kick[i].gpa == gpa)) {
-			fp->misuse++;
-			return -EEXIST;
-		}
+		if (fp->kick[i].bound && (i == q || fp->kick[i].gpa == gpa))
+			return fp_misuse(fp, -EEXIST);
 	}
-	*k = (struct fp_kick){ .bound = true, .gpa = gpa, .fd = fd };
+	fp->kick[q] = (struct fp_kick){ .bound = true, .gpa = gpa, .fd = fd };
 	return 0;
 }
 
 static int fp_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data, bool masked)
 {
 	struct fake_platform *fp = ctx;
+	int ret = fp_call(fp, &fp->irqfd_calls, fp->fail_irqfd,
+			  v < VIRTIO_HOST_MAX_VECTORS && fd >= 0);
 
-	fp->irqfd_calls++;
-	if (fp->fail_irqfd)
-		return fp->fail_irqfd;
-	if (v >= VIRTIO_HOST_MAX_VECTORS || fd < 0) {
-		fp->misuse++;
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	fp->route[v] = (struct fp_route){
 		.set = true,
 		.masked = masked,
@@ -86,10 +88,10 @@ static int fp_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data,
 static int fp_msi(void *ctx, uint64_t addr, uint32_t data)
 {
 	struct fake_platform *fp = ctx;
+	int ret = fp_call(fp, &fp->msi_calls, fp->fail_msi, true);
 
-	fp->msi_calls++;
-	if (fp->fail_msi)
-		return fp->fail_msi;
+	if (ret)
+		return ret;
 	if (fp->nmsi == FP_MAX_MSI)
 		return -ENOSPC;
 	fp->msi[fp->nmsi++] = (struct fp_msi){ .addr = addr, .data = data };
@@ -101,10 +103,10 @@ static int fp_msi(void *ctx, uint64_t addr, uint32_t data)
 static int fp_set_intx(void *ctx, bool level)
 {
 	struct fake_platform *fp = ctx;
+	int ret = fp_call(fp, &fp->intx_calls, fp->fail_intx, true);
 
-	fp->intx_calls++;
-	if (fp->fail_intx)
-		return fp->fail_intx;
+	if (ret)
+		return ret;
 	fp->intx = level;
 	return 0;
 }
