@@ -101,7 +101,7 @@ int virtio_host_bar_access(struct virtio_host *vh, int bar, uint64_t off, uint32
 
 /* Back to power-on, as after a PCI reset: windows, kicks and routes are undone. */
 void virtio_host_reset(struct virtio_host *vh);
-/* Polls the backend again (new guest buffers may unblock it). */
+/* Polls the backend again (new guest buffers may unblock it). Any thread. */
 void virtio_host_poll_backend(struct virtio_host *vh);
 
 struct virtio_pci *virtio_host_pci(struct virtio_host *vh);

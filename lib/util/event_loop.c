@@ -82,7 +82,7 @@ void sv_loop_del(struct sv_loop *loop, struct sv_watch *w)
 int sv_loop_run_once(struct sv_loop *loop, int timeout_ms)
 {
 	struct epoll_event ev[SV_LOOP_BATCH];
-	int n = epoll_wait(loop->epfd, ev, SV_LOOP_BATCH, timeout_ms);
+	int n = epoll_wait(loop->epfd, ev, SV_LOOP_BATCH, timeout_ms), handled = 0;
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -90,10 +90,12 @@ int sv_loop_run_once(struct sv_loop *loop, int timeout_ms)
 		struct sv_watch *w = ev[i].data.ptr;
 
 		/* An earlier handler of this batch may have stopped the watch. */
-		if (w->added)
-			w->fn(w, ev[i].events);
+		if (!w->added)
+			continue;
+		w->fn(w, ev[i].events);
+		handled++;
 	}
-	return n;
+	return handled;
 }
 
 static void *loop_thread(void *arg)

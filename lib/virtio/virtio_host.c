@@ -42,12 +42,17 @@ struct virtio_host {
 	uint16_t nvectors;
 	struct vh_kick kicks[VIRTIO_HOST_MAX_QUEUES];
 	struct vh_call calls[VIRTIO_HOST_MAX_VECTORS];
-	/* The backend watch is toggled by the loop and by trapped kicks (vCPUs). */
+	/*
+	 * The backend watch is toggled by the loop and by trapped kicks (vCPUs).
+	 * The loop holds the lock from the device's "blocked" verdict until the
+	 * watch is stopped, so a kick that adds buffers after the verdict
+	 * re-arms the watch after it was stopped, not before.
+	 */
 	pthread_mutex_t backend_lock;
 	struct sv_watch backend;
 	/* Throttled log counters: each can be driven by the guest. */
 	unsigned long stray_accesses, queue_errors, backend_errors, signal_errors;
-	unsigned long platform_errors;
+	unsigned long platform_errors, window_errors, kick_errors;
 };
 
 /* ---- host callbacks of the function model (device lock held) ------------- */
@@ -62,10 +67,14 @@ static void vh_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 	struct virtio_host *vh = opaque;
 	int ret = vh->plat->mmio_window(vh->ctx, bar, gpa, size, mapped);
 
-	/* A guest that places a BAR over RAM or another device only hurts itself. */
+	/*
+	 * A guest that places a BAR over RAM or another device only hurts
+	 * itself, but can do it in a loop.
+	 */
 	if (ret && mapped)
-		pr_warn("%s: BAR%d at 0x%llx (+0x%llx) not mapped: %s", vh->name, bar,
-			(unsigned long long)gpa, (unsigned long long)size, strerror(-ret));
+		pr_warn_limited(&vh->window_errors, "%s: BAR%d at 0x%llx (+0x%llx) not mapped: %s",
+				vh->name, bar, (unsigned long long)gpa, (unsigned long long)size,
+				strerror(-ret));
 	else if (mapped)
 		pr_debug("%s: BAR%d at 0x%llx", vh->name, bar, (unsigned long long)gpa);
 }
@@ -90,9 +99,13 @@ static void vh_notify_changed(void *opaque, uint16_t q, uint64_t gpa, bool activ
 	k->gpa = gpa;
 	ret = vh->plat->ioeventfd(vh->ctx, q, gpa, k->fd, true);
 	if (ret) {
-		/* Still works: the notify write then traps and is handled inline. */
-		pr_warn("%s: queue %u: no ioeventfd at 0x%llx (%s); kicks trap", vh->name, q,
-			(unsigned long long)gpa, strerror(-ret));
+		/*
+		 * Still works: the notify write then traps and is handled inline.
+		 * Throttled: the guest re-enables its queues on every reset.
+		 */
+		pr_warn_limited(&vh->kick_errors,
+				"%s: queue %u: no ioeventfd at 0x%llx (%s); kicks trap", vh->name,
+				q, (unsigned long long)gpa, strerror(-ret));
 		return;
 	}
 	k->bound = true;
@@ -161,38 +174,49 @@ static const struct virtio_pci_host_ops vh_pci_ops = {
 static void vh_backend_ready(struct sv_watch *w, uint32_t events);
 
 /*
- * Polls the backend fd (on) or stops (off). Follows a changed fd: the
- * console's socket backend swaps its fd when a client connects.
+ * Polls the backend fd (on) or stops (off); backend_lock held. Follows a
+ * changed fd: the console's socket backend swaps its fd when a client
+ * connects.
  */
-static void vh_backend_watch(struct virtio_host *vh, bool on)
+static void vh_backend_watch_locked(struct virtio_host *vh, bool on)
 {
 	int fd = virtio_dev_backend_fd(vh->dev);
 	int ret = 0;
 
-	pthread_mutex_lock(&vh->backend_lock);
 	if (!on || fd < 0 || (vh->backend.added && vh->backend.fd != fd))
 		sv_loop_del(vh->loop, &vh->backend);
 	if (on && fd >= 0 && !vh->backend.added)
 		ret = sv_loop_add(vh->loop, &vh->backend, fd, vh_backend_ready);
-	pthread_mutex_unlock(&vh->backend_lock);
 	if (ret)
 		pr_warn_limited(&vh->backend_errors, "%s: polling backend fd %d: %s", vh->name, fd,
 				strerror(-ret));
 }
 
+static void vh_backend_watch(struct virtio_host *vh, bool on)
+{
+	pthread_mutex_lock(&vh->backend_lock);
+	vh_backend_watch_locked(vh, on);
+	pthread_mutex_unlock(&vh->backend_lock);
+}
+
 static void vh_backend_ready(struct sv_watch *w, uint32_t events)
 {
 	struct virtio_host *vh = sv_container_of(w, struct virtio_host, backend);
-	int ret = virtio_dev_handle_backend(vh->dev);
+	int ret;
 
 	(void)events;
-	if (ret < 0)
-		pr_warn_limited(&vh->backend_errors, "%s: backend: %s", vh->name, strerror(-ret));
 	/*
 	 * 0: blocked on guest buffers; an error: the device needs a reset.
-	 * Either way only a kick can change that, and it re-arms us.
+	 * Either way only a kick can change that, and it re-arms us. One on
+	 * another thread waits for the lock: it cannot re-arm in between the
+	 * verdict and the stop, and be undone by the stop.
 	 */
-	vh_backend_watch(vh, ret > 0);
+	pthread_mutex_lock(&vh->backend_lock);
+	ret = virtio_dev_handle_backend(vh->dev);
+	vh_backend_watch_locked(vh, ret > 0);
+	pthread_mutex_unlock(&vh->backend_lock);
+	if (ret < 0)
+		pr_warn_limited(&vh->backend_errors, "%s: backend: %s", vh->name, strerror(-ret));
 }
 
 static void vh_kick_ready(struct sv_watch *w, uint32_t events)

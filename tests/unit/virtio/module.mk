@@ -2,7 +2,8 @@ UNIT_TESTS += test_virtq
 test_virtq_SRCS := tests/unit/virtio/test_virtq.c tests/unit/virtio/guest.c
 test_virtq_LIBS := svvirtio svutil
 
-VIRTIO_TESTDRV := tests/unit/virtio/testdrv.c tests/unit/virtio/guest.c
+VIRTIO_TESTDRV := tests/unit/virtio/testdrv.c tests/unit/virtio/fake_platform.c \
+	tests/unit/virtio/guest.c
 
 UNIT_TESTS += test_virtio_pci
 test_virtio_pci_SRCS := tests/unit/virtio/test_virtio_pci.c $(VIRTIO_TESTDRV)
@@ -28,3 +29,8 @@ UNIT_TESTS += test_virtio_restore
 test_virtio_restore_SRCS := tests/unit/virtio/test_virtio_restore.c $(VIRTIO_TESTDRV)
 test_virtio_restore_LIBS := svvirtio svutil
 test_virtio_restore_LDLIBS := -lpthread
+
+UNIT_TESTS += test_virtio_host
+test_virtio_host_SRCS := tests/unit/virtio/test_virtio_host.c $(VIRTIO_TESTDRV)
+test_virtio_host_LIBS := svvirtio svutil
+test_virtio_host_LDLIBS := -lpthread

@@ -96,8 +96,12 @@ static void test_probe_caps_and_bars(void **state)
 	assert_true(virtio_pci_bar_mapping(td->fn, 0, &gpa, &size));
 	assert_int_equal(gpa, TD_BAR0_GPA);
 	assert_int_equal(size, VIRTIO_PCI_BAR0_SIZE);
-	assert_true(td->bar_mapped[0] && td->bar_mapped[2]);
-	assert_int_equal(td->bar_gpa[2], TD_BAR2_GPA);
+	/* The platform was told where the guest placed them. */
+	assert_true(td->fp.win[0].active && td->fp.win[2].active);
+	assert_int_equal(td->fp.win[0].gpa, TD_BAR0_GPA);
+	assert_int_equal(td->fp.win[0].size, VIRTIO_PCI_BAR0_SIZE);
+	assert_int_equal(td->fp.win[2].gpa, TD_BAR2_GPA);
+	assert_int_equal(td->fp.win[2].size, VIRTIO_PCI_BAR2_SIZE);
 }
 
 static void test_cfg_odd_accesses(void **state)
@@ -154,21 +158,24 @@ static void test_bar_move(void **state)
 	uint64_t v;
 
 	assert_int_equal(td_start(td, ~0ull, 16), 0);
-	assert_true(td->notify_bound[0]);
-	assert_int_equal(td->notify_gpa[0], TD_BAR0_GPA + VIRTIO_PCI_NOTIFY_OFF);
+	assert_true(td->fp.kick[0].bound);
+	assert_int_equal(td->fp.kick[0].gpa, TD_BAR0_GPA + VIRTIO_PCI_NOTIFY_OFF);
 	/* Disable decoding: BARs unmapped, notify address released. */
 	td_cfg_write(td, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
-	assert_false(td->bar_mapped[0]);
-	assert_false(td->notify_bound[0]);
+	assert_false(td->fp.win[0].active);
+	assert_false(td->fp.kick[0].bound);
 	assert_int_equal(virtio_pci_mmio_read(td->fn, TD_BAR0_GPA, 4, &v), -ENOENT);
 	td_cfg_write(td, PCI_BASE_ADDRESS_0, 4, 0xd0000000);
 	td_cfg_write(td, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	assert_true(td->bar_mapped[0]);
-	assert_int_equal(td->bar_gpa[0], 0xd0000000);
-	assert_true(td->notify_bound[0]);
-	assert_int_equal(td->notify_gpa[0], 0xd0000000 + VIRTIO_PCI_NOTIFY_OFF);
+	assert_true(td->fp.win[0].active);
+	assert_int_equal(td->fp.win[0].gpa, 0xd0000000);
+	assert_true(td->fp.kick[0].bound);
+	assert_int_equal(td->fp.kick[0].gpa, 0xd0000000 + VIRTIO_PCI_NOTIFY_OFF);
 	assert_int_equal(virtio_pci_mmio_read(td->fn, 0xd0000012, 2, &v), 0);
 	assert_int_equal(v, 1);
+	/* The guest's next kick goes to the new address, through the eventfd. */
+	assert_int_equal(rng_request(td, 8, NULL), 8);
+	assert_int_equal(td->fp.misuse, 0);
 }
 
 static void test_rng_request(void **state)
@@ -188,8 +195,11 @@ static void test_rng_request(void **state)
 	for (i = 0; i < 64; i++)
 		nz += p[i] != 0;
 	assert_true(nz > 32);
-	/* Trapped kick path (no ioeventfd bound). */
-	td->notify_bound[0] = false;
+	/* Trapped kick path: the platform has no ioeventfd left for the queue. */
+	td_reset(td);
+	td->fp.fail_ioeventfd = -ENOSPC;
+	assert_int_equal(td_start(td, ~0ull, 16), 0);
+	assert_false(td->fp.kick[0].bound);
 	assert_int_equal(rng_request(td, 16, NULL), 16);
 	assert_true(td_irq(td, td_queue_vector(0)));
 	assert_false(td_irq(td, td_queue_vector(0)));
@@ -297,9 +307,10 @@ static void test_msix_masking(void **state)
 
 	assert_int_equal(td_start(td, ~0ull, 16), 0);
 	t = (struct td_region){ .bar = 2, .off = 16u * td_queue_vector(0) };
-	changes = td->msix_changes;
+	changes = td->fp.irqfd_calls;
 	td_write(td, &t, PCI_MSIX_ENTRY_VECTOR_CTRL, 4, PCI_MSIX_ENTRY_CTRL_MASKBIT);
-	assert_int_equal(td->msix_changes, changes + 1);
+	assert_int_equal(td->fp.irqfd_calls, changes + 1);
+	assert_true(td->fp.route[td_queue_vector(0)].masked);
 	assert_int_equal(rng_request(td, 8, NULL), 8);
 	assert_false(td_irq(td, td_queue_vector(0)));
 	assert_true(virtio_pci_msix_pending(td->fn, td_queue_vector(0)));
@@ -317,11 +328,12 @@ static void test_msix_masking(void **state)
 	td_cfg_write(td, td->msix_at + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
 	assert_true(td_irq(td, td_queue_vector(0)));
 	/* Reprogramming the address reaches the host hook; the PBA is read-only. */
-	changes = td->msix_changes;
+	changes = td->fp.irqfd_calls;
 	td_write(td, &t, PCI_MSIX_ENTRY_DATA, 4, 0x100u + td_queue_vector(0));
-	assert_int_equal(td->msix_changes, changes);
+	assert_int_equal(td->fp.irqfd_calls, changes);
 	td_write(td, &t, PCI_MSIX_ENTRY_LOWER_ADDR, 4, 0xfee00010);
-	assert_int_equal(td->msix_changes, changes + 1);
+	assert_int_equal(td->fp.irqfd_calls, changes + 1);
+	assert_int_equal(td->fp.route[td_queue_vector(0)].addr, 0xfee00010);
 	td_write(td, &t, PCI_MSIX_ENTRY_LOWER_ADDR, 4, 0xfee00000u + td_queue_vector(0));
 	td_write(td, &pba, 0, 8, ~0ull);
 	assert_int_equal(td_read(td, &pba, 0, 8), 0);
@@ -338,16 +350,16 @@ static void test_intx_and_isr(void **state)
 	td_cfg_write(td, td->msix_at + PCI_MSIX_FLAGS, 2, 0);
 	assert_int_equal(rng_request(td, 8, NULL), 8);
 	assert_false(td_irq(td, td_queue_vector(0)));
-	assert_true(td->intx);
+	assert_true(td->fp.intx);
 	assert_true(td_cfg_read(td, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
 	/* INTx disable in the command register lowers the line. */
 	td_cfg_write(td, PCI_COMMAND, 2,
 		     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
-	assert_false(td->intx);
+	assert_false(td->fp.intx);
 	td_cfg_write(td, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	assert_true(td->intx);
+	assert_true(td->fp.intx);
 	assert_int_equal(td_read(td, &td->isr, 0, 1), 1);
-	assert_false(td->intx);
+	assert_false(td->fp.intx);
 	assert_int_equal(td_read(td, &td->isr, 0, 1), 0);
 }
 
@@ -399,7 +411,7 @@ static void test_hostile_ring_needs_reset(void **state)
 	/* Reset and start again: the device works. */
 	td->ram.next = 0;
 	td_reset(td);
-	assert_false(td->notify_bound[0]);
+	assert_false(td->fp.kick[0].bound);
 	assert_int_equal(td_start(td, ~0ull, 16), 0);
 	assert_int_equal(rng_request(td, 32, NULL), 32);
 }

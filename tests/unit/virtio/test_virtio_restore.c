@@ -171,12 +171,15 @@ static void test_round_trip(void **state)
 
 	assert_int_equal(virtio_pci_restore(td->fn, &f->st), 0);
 	/* The host heard about everything again, as after the guest's writes. */
-	assert_true(td->bar_mapped[0] && td->bar_mapped[2]);
-	assert_int_equal(td->bar_gpa[0], TD_BAR0_GPA);
-	assert_int_equal(td->bar_gpa[2], TD_BAR2_GPA);
-	assert_true(td->notify_bound[0]);
-	assert_int_equal(td->notify_gpa[0], TD_BAR0_GPA + VIRTIO_PCI_NOTIFY_OFF);
-	assert_int_equal(td->msix_changes, td->msix_table_size);
+	assert_true(td->fp.win[0].active && td->fp.win[2].active);
+	assert_int_equal(td->fp.win[0].gpa, TD_BAR0_GPA);
+	assert_int_equal(td->fp.win[2].gpa, TD_BAR2_GPA);
+	assert_true(td->fp.kick[0].bound);
+	assert_int_equal(td->fp.kick[0].gpa, TD_BAR0_GPA + VIRTIO_PCI_NOTIFY_OFF);
+	assert_int_equal(td->fp.irqfd_calls, td->msix_table_size);
+	for (uint16_t v = 0; v < td->msix_table_size; v++)
+		assert_true(td->fp.route[v].set && !td->fp.route[v].masked);
+	assert_int_equal(td->fp.misuse, 0);
 	/* The guest sees the same device. */
 	assert_int_equal(td_status(td), status);
 	assert_int_equal(td_read(td, &td->common, 0x00, 4), 1);
@@ -267,13 +270,13 @@ static void test_corrupt_state(void **state)
 		assert_int_equal(virtio_pci_restore(td->fn, &bad), -EINVAL);
 		assert_int_equal(virtio_dev_get_status(td->dev), 0);
 		assert_false(virtio_pci_bar_mapping(td->fn, 0, NULL, NULL));
-		assert_int_equal(td->bar_changes, 0);
-		assert_false(td->notify_bound[0]);
+		assert_int_equal(td->fp.window_calls, 0);
+		assert_int_equal(td->fp.ioeventfd_calls, 0);
 		cases++;
 	}
 done:
 	assert_int_equal(cases, 20);
-	assert_int_equal(td->msix_changes, 0);
+	assert_int_equal(td->fp.irqfd_calls, 0);
 	/* The intact state still restores afterwards. */
 	assert_int_equal(virtio_pci_restore(td->fn, &f->st), 0);
 	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, pattern_buf(f, 512, 0), 512),

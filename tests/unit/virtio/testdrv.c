@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -16,124 +15,57 @@
 
 #include "testdrv.h"
 
-/* ---- host side callbacks ---- */
-
-static void host_signal_msix(void *opaque, uint16_t vector, uint64_t addr, uint32_t data)
-{
-	struct testdrv *td = opaque;
-	uint64_t one = 1;
-
-	/* The harness programs addr = vector, data = vector + 0x100. */
-	assert_int_equal(addr, 0xfee00000ull + vector);
-	assert_int_equal(data, 0x100u + vector);
-	assert_true(vector < TD_MAX_VEC);
-	assert_int_equal(write(td->irq_fd[vector], &one, sizeof(one)), sizeof(one));
-}
-
-static void host_set_intx(void *opaque, bool level)
-{
-	struct testdrv *td = opaque;
-
-	td->intx = level;
-}
-
-static void host_msix_changed(void *opaque, uint16_t vector, uint64_t addr, uint32_t data,
-			      bool masked)
-{
-	struct testdrv *td = opaque;
-
-	(void)vector;
-	(void)addr;
-	(void)data;
-	(void)masked;
-	td->msix_changes++;
-}
-
-static void host_notify_changed(void *opaque, uint16_t q, uint64_t gpa, bool active)
-{
-	struct testdrv *td = opaque;
-
-	assert_true(q < TD_MAX_Q);
-	/* A real host would (de)assign a KVM ioeventfd on gpa here. */
-	td->notify_bound[q] = active;
-	td->notify_gpa[q] = gpa;
-}
-
-static void host_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, bool mapped)
-{
-	struct testdrv *td = opaque;
-
-	(void)size;
-	td->bar_changes++;
-	td->bar_gpa[bar] = gpa;
-	td->bar_mapped[bar] = mapped;
-}
-
-static const struct virtio_pci_host_ops host_ops = {
-	.signal_msix = host_signal_msix,
-	.set_intx = host_set_intx,
-	.msix_changed = host_msix_changed,
-	.notify_changed = host_notify_changed,
-	.bar_changed = host_bar_changed,
-};
+/* ---- host side: the glue on the fake platform ---- */
 
 int td_init(struct testdrv *td)
 {
-	int i;
+	int err;
 
 	memset(td, 0, sizeof(*td));
 	gmem_init(&td->gm);
-	for (i = 0; i < TD_MAX_VEC; i++)
-		td->irq_fd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	for (i = 0; i < TD_MAX_Q; i++)
-		td->kick_fd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fp_init(&td->fp);
+	err = sv_loop_init(&td->loop);
+	if (err)
+		return err;
 	return gram_init(&td->ram, &td->gm, TD_RAM_GPA, TD_RAM_SIZE);
 }
 
 int td_attach(struct testdrv *td, struct virtio_dev *dev)
 {
-	td->dev = dev;
-	return virtio_pci_create(&td->fn, dev, NULL, &host_ops, td);
+	const struct virtio_host_params p = {
+		.name = "testdrv",
+		.loop = &td->loop,
+		.platform = td->platform ? td->platform : &fake_platform_ops,
+		.ctx = &td->fp,
+	};
+	int err = virtio_host_create(&td->vh, dev, &p);
+
+	if (err) {
+		td->vh = NULL;
+		td->dev = NULL;
+		td->fn = NULL;
+		return err;
+	}
+	td->dev = virtio_host_dev(td->vh);
+	td->fn = virtio_host_pci(td->vh);
+	return 0;
 }
 
 void td_destroy(struct testdrv *td)
 {
-	int i;
-
-	virtio_pci_destroy(td->fn);
-	virtio_dev_destroy(td->dev);
-	for (i = 0; i < TD_MAX_VEC; i++)
-		close(td->irq_fd[i]);
-	for (i = 0; i < TD_MAX_Q; i++)
-		close(td->kick_fd[i]);
+	virtio_host_destroy(td->vh);
+	td->vh = NULL;
+	td->dev = NULL;
+	td->fn = NULL;
+	sv_loop_fini(&td->loop);
 	gram_destroy(&td->ram);
 }
 
 int td_replace(struct testdrv *td, struct virtio_dev *dev)
 {
-	uint64_t cnt;
-	int i;
-
-	virtio_pci_destroy(td->fn);
-	virtio_dev_destroy(td->dev);
-	td->fn = NULL;
-	td->dev = NULL;
-	for (i = 0; i < TD_MAX_VEC; i++)
-		while (read(td->irq_fd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
-			;
-	for (i = 0; i < TD_MAX_Q; i++) {
-		while (read(td->kick_fd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
-			;
-		td->notify_bound[i] = false;
-		td->notify_gpa[i] = 0;
-	}
-	for (i = 0; i < 6; i++) {
-		td->bar_gpa[i] = 0;
-		td->bar_mapped[i] = false;
-	}
-	td->intx = false;
-	td->msix_changes = 0;
-	td->bar_changes = 0;
+	virtio_host_destroy(td->vh);
+	td->vh = NULL;
+	fp_init(&td->fp);
 	return td_attach(td, dev);
 }
 
@@ -143,36 +75,44 @@ uint32_t td_cfg_read(struct testdrv *td, uint32_t off, uint32_t size)
 {
 	uint32_t v;
 
-	assert_int_equal(virtio_pci_cfg_read(td->fn, off, size, &v), 0);
+	assert_int_equal(virtio_host_cfg_access(td->vh, off, size, &v, false), 0);
 	return v;
 }
 
 void td_cfg_write(struct testdrv *td, uint32_t off, uint32_t size, uint32_t val)
 {
-	assert_int_equal(virtio_pci_cfg_write(td->fn, off, size, val), 0);
+	assert_int_equal(virtio_host_cfg_access(td->vh, off, size, &val, true), 0);
 }
 
+/* Wherever the platform last saw the BAR decoded. */
 static uint64_t region_gpa(struct testdrv *td, const struct td_region *r, uint32_t off)
 {
-	uint64_t base = 0;
+	return fp_window_gpa(&td->fp, r->bar) + r->off + off;
+}
 
-	/* Wherever the guest last placed the BAR. */
-	virtio_pci_bar_mapping(td->fn, r->bar, &base, NULL);
-	return base + r->off + off;
+static int guest_mmio(struct testdrv *td, const struct td_region *r, uint32_t off, uint32_t size,
+		      uint64_t *val, bool is_write)
+{
+	uint64_t gpa = region_gpa(td, r, off);
+	int err = 0, how = fp_mmio(&td->fp, td->vh, gpa, size, val, is_write, &err);
+
+	assert_true(how > 0); /* something is mapped there */
+	assert_int_equal(err, 0);
+	return how;
 }
 
 uint64_t td_read(struct testdrv *td, const struct td_region *r, uint32_t off, uint32_t size)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
-	assert_int_equal(virtio_pci_mmio_read(td->fn, region_gpa(td, r, off), size, &v), 0);
+	guest_mmio(td, r, off, size, &v, false);
 	return v;
 }
 
 void td_write(struct testdrv *td, const struct td_region *r, uint32_t off, uint32_t size,
 	      uint64_t val)
 {
-	assert_int_equal(virtio_pci_mmio_write(td->fn, region_gpa(td, r, off), size, val), 0);
+	guest_mmio(td, r, off, size, &val, true);
 }
 
 /* ---- probing ---- */
@@ -383,35 +323,43 @@ int td_start(struct testdrv *td, uint64_t want, uint16_t qsize)
 
 void td_kick(struct testdrv *td, uint16_t q)
 {
-	uint64_t one = 1;
-
-	if (td->notify_bound[q]) {
-		/* What KVM does when the guest writes a bound notify address. */
-		assert_int_equal(write(td->kick_fd[q], &one, sizeof(one)), sizeof(one));
-		return;
-	}
 	td_write(td, &td->notify, q * td->notify_mult, 2, q);
 }
 
 int td_run_host(struct testdrv *td)
 {
-	int n = 0;
-	uint16_t q;
+	struct pollfd p[VIRTIO_HOST_MAX_QUEUES];
+	int n = 0, kicked = 0;
 
-	for (q = 0; q < td->nq && q < TD_MAX_Q; q++) {
-		uint64_t cnt;
-
-		if (read(td->kick_fd[q], &cnt, sizeof(cnt)) == sizeof(cnt)) {
-			virtio_dev_handle_queue(td->dev, q);
-			n++;
-		}
-	}
-	return n;
+	/* The kick eventfds the platform was given, fired or not. */
+	for (unsigned int q = 0; q < VIRTIO_HOST_MAX_QUEUES; q++)
+		if (td->fp.kick[q].fd >= 0)
+			p[n++] = (struct pollfd){ .fd = td->fp.kick[q].fd, .events = POLLIN };
+	assert_true(poll(p, (nfds_t)n, 0) >= 0);
+	for (int i = 0; i < n; i++)
+		kicked += !!(p[i].revents & POLLIN);
+	assert_true(sv_loop_run_once(&td->loop, 0) >= kicked);
+	/* A batch takes every ready watch: all those kicks were handled. */
+	for (int i = 0; i < n; i++)
+		assert_int_equal(poll(&p[i], 1, 0), 0);
+	return kicked;
 }
 
 bool td_irq(struct testdrv *td, uint16_t vector)
 {
-	uint64_t cnt;
+	const struct fp_route *r = &td->fp.route[vector];
+	/* The harness programs addr = 0xfee00000 + vector, data = 0x100 + vector. */
+	uint64_t addr = 0xfee00000ull + vector;
+	uint32_t data = 0x100u + vector;
+	bool fired = false;
 
-	return read(td->irq_fd[vector], &cnt, sizeof(cnt)) == sizeof(cnt);
+	assert_true(vector < VIRTIO_HOST_MAX_VECTORS);
+	if (r->set && fp_eventfd_take(r->fd)) {
+		assert_int_equal(r->addr, addr);
+		assert_int_equal(r->data, data);
+		fired = true;
+	}
+	if (fp_take_msi(&td->fp, addr, data))
+		fired = true;
+	return fired;
 }

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Userspace test driver: plays a guest's virtio-pci driver against a device
- * model through the PCI function model, and plays the host (vmm) side too:
- * MSI-X vectors are eventfds, queue notify addresses are bound to eventfds
- * (the ioeventfd pattern) and a "host loop" step dispatches them.
+ * model hosted as a virtio-pci function by the same glue the vmm and the
+ * devmodel use (<splitvirt/virtio_host.h>), on a fake platform
+ * (fake_platform.h) that stands in for KVM: the guest's config and MMIO
+ * accesses go through the glue, a notify write to a bound address signals
+ * the queue's kick eventfd, which a "host loop" step (one pass of the
+ * glue's event loop) handles, and interrupts arrive on the call eventfds
+ * the platform was asked to route (or as recorded MSIs and INTx).
  */
 #ifndef TESTS_VIRTIO_TESTDRV_H
 #define TESTS_VIRTIO_TESTDRV_H
@@ -11,9 +15,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <splitvirt/event_loop.h>
 #include <splitvirt/virtio_dev.h>
+#include <splitvirt/virtio_host.h>
 #include <splitvirt/virtio_pci.h>
 
+#include "fake_platform.h"
 #include "guest.h"
 
 #define TD_RAM_GPA 0x40000000ull
@@ -32,19 +39,14 @@ struct td_region {
 struct testdrv {
 	struct gmem gm;
 	struct gram ram;
+
+	/* Host side: the glue on the fake platform, and what it hosts. */
+	struct sv_loop loop;
+	struct fake_platform fp;
+	const struct virtio_host_platform *platform; /* td_attach's; NULL: fake_platform_ops */
+	struct virtio_host *vh;
 	struct virtio_dev *dev;
 	struct virtio_pci *fn;
-
-	/* Host side. */
-	int irq_fd[TD_MAX_VEC];
-	int kick_fd[TD_MAX_Q];
-	uint64_t notify_gpa[TD_MAX_Q];
-	bool notify_bound[TD_MAX_Q];
-	bool intx;
-	int msix_changes;
-	int bar_changes;
-	uint64_t bar_gpa[6];
-	bool bar_mapped[6];
 
 	/* Guest driver side: what probing found. */
 	uint64_t bar_size[6];
@@ -61,18 +63,21 @@ struct testdrv {
 };
 
 int td_init(struct testdrv *td);
-/* Wraps dev (td takes ownership) in a virtio-pci function with eventfd host ops. */
+/* Hosts dev (td takes ownership, also on failure) through the glue on td->fp. */
 int td_attach(struct testdrv *td, struct virtio_dev *dev);
 void td_destroy(struct testdrv *td);
 /*
- * A new host process taking over: the function and device go (guest RAM
- * and the guest driver state stay), dev is wrapped in a new function at
- * power-on, and the host-side records (bindings, counters, pending
- * interrupts) start empty.
+ * A new host process taking over: the glue, function and device go (guest
+ * RAM and the guest driver state stay), dev is hosted by a new glue at
+ * power-on, and the platform's records (windows, bindings, routes,
+ * counters, failure injection) start empty.
  */
 int td_replace(struct testdrv *td, struct virtio_dev *dev);
 
-/* Guest-physical MMIO and config space (assert on error). */
+/*
+ * Config space and guest-physical MMIO, through the platform and the glue
+ * (assert on error).
+ */
 uint32_t td_cfg_read(struct testdrv *td, uint32_t off, uint32_t size);
 void td_cfg_write(struct testdrv *td, uint32_t off, uint32_t size, uint32_t val);
 uint64_t td_read(struct testdrv *td, const struct td_region *r, uint32_t off, uint32_t size);
@@ -90,11 +95,21 @@ int td_start(struct testdrv *td, uint64_t want, uint16_t qsize);
 void td_reset(struct testdrv *td);
 uint8_t td_status(struct testdrv *td);
 
-/* Kicks via the bound eventfd (ioeventfd path), or traps the MMIO write. */
+/*
+ * Writes queue q's notify address: signals the kick eventfd if the
+ * platform bound one there (handled by td_run_host), else the write traps
+ * and the glue processes the queue inline.
+ */
 void td_kick(struct testdrv *td, uint16_t q);
-/* One host loop step: dispatches fired kick eventfds. Returns kicks handled. */
+/*
+ * One host loop step: one pass of the glue's event loop without waiting
+ * (kicks and the backend). Returns the number of kicks it handled.
+ */
 int td_run_host(struct testdrv *td);
-/* Consumes an MSI-X vector's eventfd; true if it had fired. */
+/*
+ * Consumes a vector's interrupts: its call eventfd (if the platform was
+ * asked to route it) and MSIs raised through the platform; true if any.
+ */
 bool td_irq(struct testdrv *td, uint16_t vector);
 static inline uint16_t td_queue_vector(uint16_t q)
 {
