@@ -25,7 +25,7 @@
 #include <splitvirt/log.h>
 #include <splitvirt/virtio_blk.h>
 
-#include "../../tests/unit/virtio/testdrv.h"
+#include "../../tests/support/testdrv.h"
 
 #define MAX_QD 8
 #define MAX_SEGS 64

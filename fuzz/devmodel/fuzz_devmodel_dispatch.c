@@ -25,7 +25,7 @@
 #include <splitvirt/rpc.h>
 
 #include "../../devmodel/link.h"
-#include "../../tests/unit/devmodel/fake_kmod.h"
+#include "../../tests/support/fake_kmod.h"
 
 #define RAM_SIZE 0x10000
 #define DISK_SIZE 0x10000

@@ -1,7 +1,7 @@
 # devmodel unit tests: the daemon's logic against a fake splitvirt.ko.
-DEVMODEL_TEST_HELPERS := tests/unit/devmodel/fake_kmod.c tests/unit/devmodel/guestdrv.c \
-	tests/unit/devmodel/link_fixture.c \
-	tests/unit/virtio/guest.c
+DEVMODEL_TEST_HELPERS := tests/support/fake_kmod.c tests/support/guestdrv.c \
+	tests/support/link_fixture.c \
+	tests/support/guest.c
 
 UNIT_TESTS += test_devmodel_spec
 test_devmodel_spec_SRCS := tests/unit/devmodel/test_devmodel_spec.c

@@ -21,7 +21,7 @@
 
 #include <splitvirt/rpc.h>
 
-#include "link_fixture.h"
+#include "../../support/link_fixture.h"
 
 static int setup(void **state)
 {

@@ -25,7 +25,7 @@
 #include <splitvirt/rpc.h>
 
 #include "../../../devmodel/state.h"
-#include "link_fixture.h"
+#include "../../support/link_fixture.h"
 
 #define NFN 3
 

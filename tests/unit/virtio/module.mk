@@ -1,9 +1,9 @@
 UNIT_TESTS += test_virtq
-test_virtq_SRCS := tests/unit/virtio/test_virtq.c tests/unit/virtio/guest.c
+test_virtq_SRCS := tests/unit/virtio/test_virtq.c tests/support/guest.c
 test_virtq_LIBS := svvirtio svutil
 
-VIRTIO_TESTDRV := tests/unit/virtio/testdrv.c tests/unit/virtio/fake_platform.c \
-	tests/unit/virtio/guest.c
+VIRTIO_TESTDRV := tests/support/testdrv.c tests/support/fake_platform.c \
+	tests/support/guest.c
 
 UNIT_TESTS += test_virtio_pci
 test_virtio_pci_SRCS := tests/unit/virtio/test_virtio_pci.c $(VIRTIO_TESTDRV)

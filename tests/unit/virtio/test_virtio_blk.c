@@ -17,7 +17,7 @@
 
 #include <splitvirt/virtio_blk.h>
 
-#include "testdrv.h"
+#include "../../support/testdrv.h"
 
 #define DISK_SIZE (4u << 20)
 #define CAPACITY (DISK_SIZE / 512)

@@ -19,7 +19,7 @@
 
 #include <splitvirt/virtio_console.h>
 
-#include "testdrv.h"
+#include "../../support/testdrv.h"
 
 #define RXQ 0
 #define TXQ 1

@@ -30,7 +30,7 @@
 #include <splitvirt/virtio_console.h>
 #include <splitvirt/virtio_rng.h>
 
-#include "testdrv.h"
+#include "../../support/testdrv.h"
 
 #define RXQ 0
 #define TXQ 1

@@ -23,7 +23,7 @@
 
 #include <splitvirt/virtio_net.h>
 
-#include "testdrv.h"
+#include "../../support/testdrv.h"
 
 #define RXQ 0
 #define TXQ 1

@@ -15,7 +15,7 @@
 
 #include <splitvirt/virtio_rng.h>
 
-#include "testdrv.h"
+#include "../../support/testdrv.h"
 
 static int setup(void **state)
 {

@@ -26,7 +26,7 @@
 #include <splitvirt/virtio_net.h>
 #include <splitvirt/virtio_rng.h>
 
-#include "testdrv.h"
+#include "../../support/testdrv.h"
 
 #define DISK_SIZE (1u << 20)
 #define QSIZE 16

@@ -12,7 +12,7 @@
 #include <splitvirt/gmem.h>
 #include <splitvirt/virtio_queue.h>
 
-#include "guest.h"
+#include "../../support/guest.h"
 
 #define RAM_GPA 0x40000000ull
 #define RAM_SIZE (1u << 20)

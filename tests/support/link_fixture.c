@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../../devmodel/state.h"
+#include "../../devmodel/state.h"
 #include "link_fixture.h"
 
 struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool with_state_dir)

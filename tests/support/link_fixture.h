@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../../../devmodel/daemon.h"
+#include "../../devmodel/daemon.h"
 #include "guestdrv.h"
 
 #define RAM_SIZE (4u << 20)

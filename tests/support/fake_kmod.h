@@ -14,7 +14,7 @@
 
 #include <splitvirt/kmod_uapi.h>
 
-#include "../../../devmodel/kmod.h"
+#include "../../devmodel/kmod.h"
 
 #define FK_RAM_GPA 0x40000000ull
 #define FK_MAX_LOG 512

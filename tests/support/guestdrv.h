@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "../../../devmodel/link.h"
-#include "../virtio/guest.h"
+#include "../../devmodel/link.h"
+#include "guest.h"
 #include "fake_kmod.h"
 
 #define GD_BAR_BASE 0x10000000ull /* function k: BAR0 at base + k * 1 MiB, BAR2 + 64 KiB */
