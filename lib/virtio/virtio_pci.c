@@ -231,26 +231,28 @@ static void common_image(struct virtio_pci *fn, uint8_t *img)
 	struct virtq *vq = selected_queue(fn);
 
 	memset(img, 0, VIRTIO_PCI_COMMON_LEN);
-	put_le32(img + 0x00, fn->dfselect);
+	put_le32(img + VIRTIO_PCI_COMMON_DFSELECT, fn->dfselect);
 	if (fn->dfselect < 2)
-		put_le32(img + 0x04, (uint32_t)(dev->host_features >> (32 * fn->dfselect)));
-	put_le32(img + 0x08, fn->gfselect);
+		put_le32(img + VIRTIO_PCI_COMMON_DF,
+			 (uint32_t)(dev->host_features >> (32 * fn->dfselect)));
+	put_le32(img + VIRTIO_PCI_COMMON_GFSELECT, fn->gfselect);
 	if (fn->gfselect < 2)
-		put_le32(img + 0x0c, (uint32_t)(dev->driver_features >> (32 * fn->gfselect)));
-	put_le16(img + 0x10, fn->msix_config);
-	put_le16(img + 0x12, dev->num_queues);
-	img[0x14] = dev->status;
-	img[0x15] = dev->config_generation;
-	put_le16(img + 0x16, fn->queue_select);
+		put_le32(img + VIRTIO_PCI_COMMON_GF,
+			 (uint32_t)(dev->driver_features >> (32 * fn->gfselect)));
+	put_le16(img + VIRTIO_PCI_COMMON_MSIX, fn->msix_config);
+	put_le16(img + VIRTIO_PCI_COMMON_NUMQ, dev->num_queues);
+	img[VIRTIO_PCI_COMMON_STATUS] = dev->status;
+	img[VIRTIO_PCI_COMMON_CFGGENERATION] = dev->config_generation;
+	put_le16(img + VIRTIO_PCI_COMMON_Q_SELECT, fn->queue_select);
 	if (!vq)
 		return; /* queue_size 0 tells the driver the queue does not exist */
-	put_le16(img + 0x18, vq->size);
-	put_le16(img + 0x1a, vq->msix_vector);
-	put_le16(img + 0x1c, vq->enabled);
-	put_le16(img + 0x1e, fn->queue_select); /* queue_notify_off */
-	put_le64(img + 0x20, vq->desc_gpa);
-	put_le64(img + 0x28, vq->avail_gpa);
-	put_le64(img + 0x30, vq->used_gpa);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_SIZE, vq->size);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_MSIX, vq->msix_vector);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_ENABLE, vq->enabled);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_NOFF, fn->queue_select);
+	put_le64(img + VIRTIO_PCI_COMMON_Q_DESCLO, vq->desc_gpa);
+	put_le64(img + VIRTIO_PCI_COMMON_Q_AVAILLO, vq->avail_gpa);
+	put_le64(img + VIRTIO_PCI_COMMON_Q_USEDLO, vq->used_gpa);
 }
 
 static uint16_t valid_vector(const struct virtio_pci *fn, uint16_t v)
@@ -267,7 +269,7 @@ static void set_half(uint64_t *v, bool hi, uint32_t half)
 		*v = (*v & ~0xffffffffull) | half;
 }
 
-/* Applies the value of the common-config field at off (width w) from img. */
+/* Applies the value of the common-config field at off from img. */
 static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t *img)
 {
 	struct virtio_dev *dev = fn->dev;
@@ -276,13 +278,13 @@ static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t 
 	uint64_t mask;
 
 	switch (off) {
-	case 0x00:
+	case VIRTIO_PCI_COMMON_DFSELECT:
 		fn->dfselect = get_le32(img + off);
 		break;
-	case 0x08:
+	case VIRTIO_PCI_COMMON_GFSELECT:
 		fn->gfselect = get_le32(img + off);
 		break;
-	case 0x0c:
+	case VIRTIO_PCI_COMMON_GF:
 		/* Features are frozen once FEATURES_OK is set. */
 		if (fn->gfselect >= 2 || (dev->status & VIRTIO_CONFIG_S_FEATURES_OK))
 			break;
@@ -290,54 +292,65 @@ static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t 
 		dev->driver_features = (dev->driver_features & ~mask) |
 				       ((uint64_t)get_le32(img + off) << (32 * fn->gfselect));
 		break;
-	case 0x10:
+	case VIRTIO_PCI_COMMON_MSIX:
 		fn->msix_config = valid_vector(fn, get_le16(img + off));
 		break;
-	case 0x14:
+	case VIRTIO_PCI_COMMON_STATUS:
 		virtio_dev_write_status(dev, img[off]);
 		break;
-	case 0x16:
+	case VIRTIO_PCI_COMMON_Q_SELECT:
 		fn->queue_select = get_le16(img + off);
 		break;
-	case 0x18:
+	case VIRTIO_PCI_COMMON_Q_SIZE:
 		if (cfg_open)
 			vq->size = get_le16(img + off);
 		break;
-	case 0x1a:
+	case VIRTIO_PCI_COMMON_Q_MSIX:
 		if (vq)
 			vq->msix_vector = valid_vector(fn, get_le16(img + off));
 		break;
-	case 0x1c:
+	case VIRTIO_PCI_COMMON_Q_ENABLE:
 		/* Writing 0 is not allowed by the spec; queues stop only on reset. */
 		if (vq && get_le16(img + off) == 1)
 			virtio_dev_enable_queue(dev, fn->queue_select);
 		break;
-	case 0x20:
-	case 0x24:
+	case VIRTIO_PCI_COMMON_Q_DESCLO:
+	case VIRTIO_PCI_COMMON_Q_DESCHI:
 		if (cfg_open)
-			set_half(&vq->desc_gpa, off == 0x24, get_le32(img + off));
+			set_half(&vq->desc_gpa, off == VIRTIO_PCI_COMMON_Q_DESCHI,
+				 get_le32(img + off));
 		break;
-	case 0x28:
-	case 0x2c:
+	case VIRTIO_PCI_COMMON_Q_AVAILLO:
+	case VIRTIO_PCI_COMMON_Q_AVAILHI:
 		if (cfg_open)
-			set_half(&vq->avail_gpa, off == 0x2c, get_le32(img + off));
+			set_half(&vq->avail_gpa, off == VIRTIO_PCI_COMMON_Q_AVAILHI,
+				 get_le32(img + off));
 		break;
-	case 0x30:
-	case 0x34:
+	case VIRTIO_PCI_COMMON_Q_USEDLO:
+	case VIRTIO_PCI_COMMON_Q_USEDHI:
 		if (cfg_open)
-			set_half(&vq->used_gpa, off == 0x34, get_le32(img + off));
+			set_half(&vq->used_gpa, off == VIRTIO_PCI_COMMON_Q_USEDHI,
+				 get_le32(img + off));
 		break;
 	default:
 		break; /* read-only */
 	}
 }
 
+/* Every field of the common structure, in offset order: where and how wide. */
 static const struct {
 	uint8_t off, width;
 } common_fields[] = {
-	{ 0x00, 4 }, { 0x04, 4 }, { 0x08, 4 }, { 0x0c, 4 }, { 0x10, 2 }, { 0x12, 2 }, { 0x14, 1 },
-	{ 0x15, 1 }, { 0x16, 2 }, { 0x18, 2 }, { 0x1a, 2 }, { 0x1c, 2 }, { 0x1e, 2 }, { 0x20, 4 },
-	{ 0x24, 4 }, { 0x28, 4 }, { 0x2c, 4 }, { 0x30, 4 }, { 0x34, 4 },
+	{ VIRTIO_PCI_COMMON_DFSELECT, 4 },  { VIRTIO_PCI_COMMON_DF, 4 },
+	{ VIRTIO_PCI_COMMON_GFSELECT, 4 },  { VIRTIO_PCI_COMMON_GF, 4 },
+	{ VIRTIO_PCI_COMMON_MSIX, 2 },	    { VIRTIO_PCI_COMMON_NUMQ, 2 },
+	{ VIRTIO_PCI_COMMON_STATUS, 1 },    { VIRTIO_PCI_COMMON_CFGGENERATION, 1 },
+	{ VIRTIO_PCI_COMMON_Q_SELECT, 2 },  { VIRTIO_PCI_COMMON_Q_SIZE, 2 },
+	{ VIRTIO_PCI_COMMON_Q_MSIX, 2 },    { VIRTIO_PCI_COMMON_Q_ENABLE, 2 },
+	{ VIRTIO_PCI_COMMON_Q_NOFF, 2 },    { VIRTIO_PCI_COMMON_Q_DESCLO, 4 },
+	{ VIRTIO_PCI_COMMON_Q_DESCHI, 4 },  { VIRTIO_PCI_COMMON_Q_AVAILLO, 4 },
+	{ VIRTIO_PCI_COMMON_Q_AVAILHI, 4 }, { VIRTIO_PCI_COMMON_Q_USEDLO, 4 },
+	{ VIRTIO_PCI_COMMON_Q_USEDHI, 4 },
 };
 
 static uint64_t common_read(struct virtio_pci *fn, uint64_t off, uint32_t size)
