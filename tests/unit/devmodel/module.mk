@@ -9,10 +9,10 @@ test_devmodel_spec_LIBS := svdevmodel svutil
 
 UNIT_TESTS += test_devmodel_link
 test_devmodel_link_SRCS := tests/unit/devmodel/test_devmodel_link.c $(DEVMODEL_TEST_HELPERS)
-test_devmodel_link_LIBS := svdevmodel svvirtio svutil
+test_devmodel_link_LIBS := svdevmodel svvirtio svpci svutil
 test_devmodel_link_LDLIBS := -lpthread
 
 UNIT_TESTS += test_devmodel_restart
 test_devmodel_restart_SRCS := tests/unit/devmodel/test_devmodel_restart.c $(DEVMODEL_TEST_HELPERS)
-test_devmodel_restart_LIBS := svdevmodel svvirtio svutil
+test_devmodel_restart_LIBS := svdevmodel svvirtio svpci svutil
 test_devmodel_restart_LDLIBS := -lpthread

@@ -6,25 +6,25 @@ VIRTIO_TESTDRV := tests/unit/virtio/testdrv.c tests/unit/virtio/guest.c
 
 UNIT_TESTS += test_virtio_pci
 test_virtio_pci_SRCS := tests/unit/virtio/test_virtio_pci.c $(VIRTIO_TESTDRV)
-test_virtio_pci_LIBS := svvirtio svutil
+test_virtio_pci_LIBS := svvirtio svpci svutil
 test_virtio_pci_LDLIBS := -lpthread
 
 UNIT_TESTS += test_virtio_blk
 test_virtio_blk_SRCS := tests/unit/virtio/test_virtio_blk.c $(VIRTIO_TESTDRV)
-test_virtio_blk_LIBS := svvirtio svutil
+test_virtio_blk_LIBS := svvirtio svpci svutil
 test_virtio_blk_LDLIBS := -lpthread
 
 UNIT_TESTS += test_virtio_console
 test_virtio_console_SRCS := tests/unit/virtio/test_virtio_console.c $(VIRTIO_TESTDRV)
-test_virtio_console_LIBS := svvirtio svutil
+test_virtio_console_LIBS := svvirtio svpci svutil
 test_virtio_console_LDLIBS := -lpthread
 
 UNIT_TESTS += test_virtio_net
 test_virtio_net_SRCS := tests/unit/virtio/test_virtio_net.c $(VIRTIO_TESTDRV)
-test_virtio_net_LIBS := svvirtio svutil
+test_virtio_net_LIBS := svvirtio svpci svutil
 test_virtio_net_LDLIBS := -lpthread
 
 UNIT_TESTS += test_virtio_restore
 test_virtio_restore_SRCS := tests/unit/virtio/test_virtio_restore.c $(VIRTIO_TESTDRV)
-test_virtio_restore_LIBS := svvirtio svutil
+test_virtio_restore_LIBS := svvirtio svpci svutil
 test_virtio_restore_LDLIBS := -lpthread
