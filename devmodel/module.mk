@@ -11,7 +11,7 @@ svdevmodel_SRCS := $(DEVMODEL_LIB_SRCS)
 
 ARM64_BINS += devmodel
 devmodel_SRCS := devmodel/main.c devmodel/kmod_ioctl.c
-devmodel_LIBS := svdevmodel svlinkfmt svdevices svvirtio svrpc svutil
+devmodel_LIBS := svdevmodel svlinkfmt svdevices svvirtio svpci svrpc svutil
 
 # Natively too, for trying the command line and cmdline parsing on the dev machine.
 NATIVE_BINS += devmodel

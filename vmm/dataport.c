@@ -8,7 +8,8 @@
  *    irqfds (call);
  *  - MSI-X vector 0 and 1 + k are irqfds on the link's req and kick[k]
  *    eventfds, routed to whatever the guest programmed.
- * Only register reads and MSI-X table writes trap to this process.
+ * Only register reads and MSI-X table writes trap to this process. Config
+ * space, BAR placement and the MSI-X table are the PCI model's (lib/pci).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,15 +24,15 @@
 
 #include <splitvirt/dataport.h>
 #include <splitvirt/log.h>
+#include <splitvirt/pci_cfg.h>
 
 #include "dataport.h"
 #include "msi.h"
 #include "pci.h"
-#include "pci_cfg.h"
 #include "vmm.h"
 
+/* The KVM side of an MSI-X vector; the table entry itself is in dp->cfg. */
 struct dp_vector {
-	uint32_t addr_lo, addr_hi, data, ctrl;
 	int gsi;
 	int fd; /* req_fd or kick_fds[k]; owned by the link arg copy */
 	bool routed;
@@ -66,20 +67,25 @@ static uint64_t pow2_roundup(uint64_t v)
 
 /* ---- MSI-X ---------------------------------------------------------------- */
 
-static void dp_vector_sync(struct dataport *dp, unsigned int v)
+/*
+ * The PCI model reports vector v (its message or effective mask changed):
+ * point the vector's irqfd route at the message, or disable it.
+ */
+static void dp_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t data, bool masked)
 {
+	struct dataport *dp = opaque;
 	struct dp_vector *vec = &dp->vec[v];
 	struct msi_msg msg = {
-		.addr = (uint64_t)vec->addr_hi << 32 | vec->addr_lo,
-		.data = vec->data,
+		.addr = addr,
+		.data = data,
 		.devid = (uint32_t)dp->slot << 3,
 	};
-	bool enabled = pci_cfg_msix_enabled(&dp->cfg) && !pci_cfg_msix_masked(&dp->cfg) &&
-		       !(vec->ctrl & 1);
 	uint64_t one = 1;
 	int ret;
 
-	ret = msi_route_set(dp->vm, vec->gsi, &msg, enabled);
+	if (v >= dp->nvec)
+		return;
+	ret = msi_route_set(dp->vm, vec->gsi, &msg, !masked);
 	if (ret == -EINVAL)
 		pr_warn("%s: MSI-X vector %u points at 0x%llx, not our MSI doorbell; ignored",
 			dp->name, v, (unsigned long long)msg.addr);
@@ -87,22 +93,13 @@ static void dp_vector_sync(struct dataport *dp, unsigned int v)
 		pr_err("%s: routing MSI-X vector %u: %s", dp->name, v, strerror(-ret));
 	/*
 	 * A signal that arrived while the vector was masked went nowhere (KVM
-	 * has no pending bit for irqfds); fire once on unmask so no kick or
-	 * request is lost. A spurious one costs the module a look at its queues.
+	 * has no pending bit for irqfds, so neither has our PBA); fire once on
+	 * unmask so no kick or request is lost. A spurious one costs the module
+	 * a look at its queues.
 	 */
-	if (enabled && ret == 0 && !vec->routed && write(vec->fd, &one, sizeof(one)) < 0)
+	if (!masked && ret == 0 && !vec->routed && write(vec->fd, &one, sizeof(one)) < 0)
 		pr_debug("%s: replaying vector %u: %s", dp->name, v, strerror(errno));
-	vec->routed = enabled && ret == 0;
-}
-
-static void dp_msix_control(void *opaque, bool enabled, bool masked)
-{
-	struct dataport *dp = opaque;
-
-	(void)enabled;
-	(void)masked;
-	for (unsigned int v = 0; v < dp->nvec; v++)
-		dp_vector_sync(dp, v);
+	vec->routed = !masked && ret == 0;
 }
 
 /* ---- BAR0 registers ------------------------------------------------------- */
@@ -111,13 +108,8 @@ static uint64_t dp_reg_read(struct dataport *dp, uint64_t off, unsigned int len)
 {
 	uint64_t v = 0;
 
-	if (off >= SV_DP_MSIX_TABLE && off < SV_DP_MSIX_TABLE + 16u * dp->nvec) {
-		const struct dp_vector *vec = &dp->vec[(off - SV_DP_MSIX_TABLE) / 16];
-		uint32_t words[4] = { vec->addr_lo, vec->addr_hi, vec->data, vec->ctrl };
-
-		memcpy(&v, (uint8_t *)words + (off & 15), len <= 16 - (off & 15) ? len : 4);
+	if (pci_cfg_msix_read(&dp->cfg, SV_DP_BAR_REGS, off, len, &v))
 		return v;
-	}
 	switch (off) {
 	case SV_DP_MAGIC:
 		return SV_DP_MAGIC_VALUE;
@@ -148,7 +140,6 @@ static uint64_t dp_reg_read(struct dataport *dp, uint64_t off, unsigned int len)
 		memcpy(name, dp->link.peer, strnlen(dp->link.peer, sizeof(name) - 1));
 		memcpy(&v, name + (off - SV_DP_NAME), len);
 	}
-	/* The PBA reads as zero: pending signals are replayed on unmask instead. */
 	return v;
 }
 
@@ -162,15 +153,8 @@ static void dp_ring(int fd)
 
 static void dp_reg_write(struct dataport *dp, uint64_t off, unsigned int len, uint64_t val)
 {
-	if (off >= SV_DP_MSIX_TABLE && off < SV_DP_MSIX_TABLE + 16u * dp->nvec && len == 4) {
-		unsigned int v = (unsigned int)((off - SV_DP_MSIX_TABLE) / 16);
-		struct dp_vector *vec = &dp->vec[v];
-		uint32_t *words[4] = { &vec->addr_lo, &vec->addr_hi, &vec->data, &vec->ctrl };
-
-		*words[(off & 15) / 4] = (uint32_t)val;
-		dp_vector_sync(dp, v);
+	if (pci_cfg_msix_write(&dp->cfg, SV_DP_BAR_REGS, off, len, val))
 		return;
-	}
 	/* Doorbells normally never get here (ioeventfds); other access sizes do. */
 	if (off == SV_DP_DOORBELL) {
 		dp_ring(dp->link.resp_fd);
@@ -263,7 +247,7 @@ static void dp_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 
 static const struct pci_cfg_ops dp_cfg_ops = {
 	.bar_changed = dp_bar_changed,
-	.msix_control = dp_msix_control,
+	.msix_changed = dp_msix_changed,
 };
 
 static uint32_t dp_cfg_read(void *opaque, uint32_t off, uint32_t size)
@@ -272,7 +256,8 @@ static uint32_t dp_cfg_read(void *opaque, uint32_t off, uint32_t size)
 	uint32_t v;
 
 	pthread_mutex_lock(&dp->lock);
-	v = pci_cfg_read(&dp->cfg, off, size);
+	/* The host bridge only passes sizes 1, 2 and 4 inside the 4 KiB. */
+	pci_cfg_read(&dp->cfg, off, size, &v);
 	pthread_mutex_unlock(&dp->lock);
 	return v;
 }
@@ -328,6 +313,28 @@ static int dp_map(struct dataport *dp)
 	return 0;
 }
 
+/* Config space of the layout in <splitvirt/dataport.h>; MSI-X starts masked. */
+static int dp_cfg_init(struct dataport *dp)
+{
+	const struct pci_cfg_ids ids = {
+		.vendor = SV_DP_VENDOR_ID,
+		.device = SV_DP_DEVICE_ID,
+		.class_code = SV_DP_CLASS,
+		.revision = SV_DP_REVISION,
+		.subsys_vendor = SV_DP_VENDOR_ID,
+		.subsys_id = (uint16_t)dp->link.id,
+	};
+
+	pci_cfg_init(&dp->cfg, &ids, &dp_cfg_ops, dp);
+	if (pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_REGS, SV_DP_REGS_SIZE, false) ||
+	    pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_IOBUF, dp->iobuf_size, true) ||
+	    pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_RAM, dp->ram_bar_size, true) ||
+	    pci_cfg_add_msix(&dp->cfg, SV_DP_CAP_MSIX, dp->nvec, SV_DP_BAR_REGS, SV_DP_MSIX_TABLE,
+			     SV_DP_MSIX_PBA))
+		return -EINVAL;
+	return 0;
+}
+
 void dataport_destroy(struct dataport *dp)
 {
 	if (!dp)
@@ -375,20 +382,15 @@ int dataport_create(struct vm *vm, struct pci_host *pci, const struct sv_link_ar
 	for (unsigned int v = 0; v < dp->nvec; v++) {
 		struct dp_vector *vec = &dp->vec[v];
 
-		vec->ctrl = 1; /* masked until the guest says otherwise */
 		vec->fd = v == SV_DP_VEC_RPC ? link->req_fd : link->kick_fds[v - 1];
 		vec->gsi = msi_route_alloc(vm);
 		ret = vec->gsi < 0 ? vec->gsi : msi_irqfd_bind(vm, vec->gsi, vec->fd);
 		if (ret)
 			goto fail;
 	}
-	pci_cfg_init(&dp->cfg, SV_DP_VENDOR_ID, SV_DP_DEVICE_ID, SV_DP_CLASS, SV_DP_REVISION,
-		     SV_DP_VENDOR_ID, (uint16_t)link->id, &dp_cfg_ops, dp);
-	pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_REGS, SV_DP_REGS_SIZE, false);
-	pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_IOBUF, dp->iobuf_size, true);
-	pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_RAM, dp->ram_bar_size, true);
-	pci_cfg_add_msix(&dp->cfg, SV_DP_CAP_MSIX, dp->nvec, SV_DP_BAR_REGS, SV_DP_MSIX_TABLE,
-			 SV_DP_MSIX_PBA);
+	ret = dp_cfg_init(dp);
+	if (ret)
+		goto fail;
 	ret = pci_host_add_function(pci, &dp_pci_ops, dp, dp->name);
 	if (ret < 0)
 		goto fail;

@@ -7,7 +7,7 @@ ARM64_BINS += vmm
 vmm_SRCS := vmm/main.c vmm/kvm_vm.c vmm/guest_ram.c vmm/mmio_bus.c vmm/vcpu.c vmm/gic.c \
 	vmm/gic_v2.c vmm/gic_v3.c vmm/pl011.c vmm/exit_status.c vmm/boot_arm64.c \
 	vmm/pci_host.c vmm/msi.c vmm/msi_its.c vmm/msi_v2m.c vmm/local_fn.c \
-	vmm/devices.c vmm/pci_cfg.c vmm/dataport.c \
+	vmm/devices.c vmm/dataport.c \
 	vmm/io_proxy.c
-vmm_LIBS := svboot svlinkfmt svdevices svvirtio svrpc svutil
+vmm_LIBS := svboot svlinkfmt svdevices svvirtio svpci svrpc svutil
 vmm_LDLIBS := -lfdt

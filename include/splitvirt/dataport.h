@@ -58,12 +58,12 @@
 #define SV_DP_MAX_CALLS 64
 #define SV_DP_MAX_KICKS 64
 #define SV_DP_MSIX_TABLE 0x800 /* 16 bytes per vector, 1 + NR_KICKS vectors */
-#define SV_DP_MSIX_PBA 0xc00
+#define SV_DP_MSIX_PBA 0xe00 /* past the largest table (65 vectors end at 0xc10) */
 #define SV_DP_MSIX_VECTORS (1 + SV_DP_MAX_KICKS)
 #define SV_DP_VEC_RPC 0
 #define SV_DP_VEC_KICK(k) (1 + (k))
 
-/* Config space: MSI-X capability at this offset (table BAR0+0x800, PBA BAR0+0xc00). */
+/* Config space: MSI-X capability at this offset (table BAR0+0x800, PBA BAR0+0xe00). */
 #define SV_DP_CAP_MSIX 0x40
 
 #endif

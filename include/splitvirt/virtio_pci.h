@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * virtio-pci (modern, virtio 1.x) function model: PCI type-0 config space,
- * the virtio vendor capabilities, MSI-X, and the BAR register blocks. It
- * knows nothing about KVM; the host forwards config-space and BAR accesses
- * into it and receives interrupts and mapping changes through
- * struct virtio_pci_host_ops.
+ * the virtio vendor capabilities, MSI-X, and the BAR register blocks (the
+ * PCI part is the shared model of <splitvirt/pci_cfg.h>). It knows nothing
+ * about KVM; the host forwards config-space and BAR accesses into it and
+ * receives interrupts and mapping changes through struct
+ * virtio_pci_host_ops.
  *
  * BAR layout (see docs/virtio-library.md):
  *   BAR0 (64-bit memory, non-prefetchable, 16 KiB)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-pci function model. Config space is a byte image plus a per-byte
- * writable mask, which gives real-hardware semantics for free (BAR sizing:
- * write all-ones, read back the size mask; read-only fields stay put).
- * Registers with side effects are handled after the bytes are patched.
+ * virtio-pci function model: what is virtio about a virtio-pci function.
+ * The vendor capabilities, the common/ISR/device-config/notify registers in
+ * BAR0 and the transport ops a device model calls. Config space, BAR decode,
+ * MSI-X and INTx are the generic PCI function model's (lib/pci); we hear
+ * from it through vpci_pci_ops and pass that on to the host.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@
 
 #include <splitvirt/log.h>
 #include <splitvirt/le_bytes.h>
+#include <splitvirt/pci_cfg.h>
 #include <splitvirt/virtio_pci.h>
 
 #include "virtio_pci_internal.h"
@@ -24,8 +27,6 @@
 #define ISR_QUEUE 0x1
 #define ISR_CONFIG 0x2
 
-static const uint64_t bar_size[6] = { VIRTIO_PCI_BAR0_SIZE, 0, VIRTIO_PCI_BAR2_SIZE, 0, 0, 0 };
-
 static bool overlaps(uint64_t off, uint64_t len, uint64_t start, uint64_t n)
 {
 	return off < start + n && start < off + len;
@@ -33,79 +34,17 @@ static bool overlaps(uint64_t off, uint64_t len, uint64_t start, uint64_t n)
 
 /* ---- interrupts ---------------------------------------------------------- */
 
-static uint16_t msix_ctrl(const struct virtio_pci *fn)
-{
-	return get_le16(&fn->cfg[VIRTIO_PCI_CAP_MSIX_AT + PCI_MSIX_FLAGS]);
-}
-
-static bool msix_enabled(const struct virtio_pci *fn)
-{
-	return msix_ctrl(fn) & PCI_MSIX_FLAGS_ENABLE;
-}
-
-static bool msix_vector_masked(const struct virtio_pci *fn, uint16_t v)
-{
-	return !msix_enabled(fn) || (msix_ctrl(fn) & PCI_MSIX_FLAGS_MASKALL) ||
-	       (fn->msix_table[v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
-}
-
-static uint64_t msix_addr(const struct virtio_pci *fn, uint16_t v)
-{
-	return get_le64(&fn->msix_table[v * 16 + PCI_MSIX_ENTRY_LOWER_ADDR]);
-}
-
-static uint32_t msix_data(const struct virtio_pci *fn, uint16_t v)
-{
-	return get_le32(&fn->msix_table[v * 16 + PCI_MSIX_ENTRY_DATA]);
-}
-
-static void msix_fire(struct virtio_pci *fn, uint16_t v)
-{
-	if (v == NO_VECTOR || v >= fn->nvec)
-		return;
-	if (msix_vector_masked(fn, v)) {
-		fn->pba[v / 64] |= 1ull << (v % 64);
-		return;
-	}
-	if (fn->ops->signal_msix)
-		fn->ops->signal_msix(fn->opaque, v, msix_addr(fn, v), msix_data(fn, v));
-}
-
-/* Reports vector v to the host and delivers a pending message once unmasked. */
-void vpci_msix_vector_update(struct virtio_pci *fn, uint16_t v)
-{
-	bool masked = msix_vector_masked(fn, v);
-
-	if (fn->ops->msix_changed)
-		fn->ops->msix_changed(fn->opaque, v, msix_addr(fn, v), msix_data(fn, v), masked);
-	if (!masked && (fn->pba[v / 64] & (1ull << (v % 64)))) {
-		fn->pba[v / 64] &= ~(1ull << (v % 64));
-		msix_fire(fn, v);
-	}
-}
-
 void vpci_intx_update(struct virtio_pci *fn)
 {
-	uint16_t cmd = get_le16(&fn->cfg[PCI_COMMAND]);
-	bool level = fn->isr && !msix_enabled(fn) && !(cmd & PCI_COMMAND_INTX_DISABLE);
-
-	if (fn->isr && !msix_enabled(fn))
-		fn->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
-	else
-		fn->cfg[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
-	if (level == fn->intx_level)
-		return;
-	fn->intx_level = level;
-	if (fn->ops->set_intx)
-		fn->ops->set_intx(fn->opaque, level);
+	pci_cfg_set_intx(&fn->pci, fn->isr != 0);
 }
 
 static void pci_signal_queue(struct virtio_dev *dev, struct virtq *vq)
 {
 	struct virtio_pci *fn = dev->transport;
 
-	if (msix_enabled(fn)) {
-		msix_fire(fn, vq->msix_vector);
+	if (pci_cfg_msix_enabled(&fn->pci)) {
+		pci_cfg_msix_fire(&fn->pci, vq->msix_vector);
 		return;
 	}
 	fn->isr |= ISR_QUEUE;
@@ -116,19 +55,19 @@ static void pci_signal_config(struct virtio_dev *dev)
 {
 	struct virtio_pci *fn = dev->transport;
 
-	if (msix_enabled(fn)) {
-		msix_fire(fn, fn->msix_config);
+	if (pci_cfg_msix_enabled(&fn->pci)) {
+		pci_cfg_msix_fire(&fn->pci, fn->msix_config);
 		return;
 	}
 	fn->isr |= ISR_CONFIG;
 	vpci_intx_update(fn);
 }
 
-/* ---- BAR placement and notify addresses ---------------------------------- */
+/* ---- notify addresses ------------------------------------------------------ */
 
 static uint64_t notify_gpa(const struct virtio_pci *fn, uint16_t q)
 {
-	return fn->bars[VIRTIO_PCI_BAR_REGS].gpa + VIRTIO_PCI_NOTIFY_OFF +
+	return fn->pci.bars[VIRTIO_PCI_BAR_REGS].gpa + VIRTIO_PCI_NOTIFY_OFF +
 	       (uint64_t)q * VIRTIO_PCI_NOTIFY_MULT;
 }
 
@@ -141,13 +80,18 @@ static void notify_set(struct virtio_pci *fn, uint16_t q, bool active)
 		fn->ops->notify_changed(fn->opaque, q, notify_gpa(fn, q), active);
 }
 
+static bool regs_mapped(const struct virtio_pci *fn)
+{
+	return pci_cfg_bar_mapping(&fn->pci, VIRTIO_PCI_BAR_REGS, NULL, NULL);
+}
+
 /* Recomputes which notify addresses the host should watch. */
 void vpci_notify_sync(struct virtio_pci *fn)
 {
 	uint16_t q;
 
 	for (q = 0; q < fn->dev->num_queues; q++)
-		notify_set(fn, q, fn->bars[VIRTIO_PCI_BAR_REGS].mapped && fn->dev->vqs[q].enabled);
+		notify_set(fn, q, regs_mapped(fn) && fn->dev->vqs[q].enabled);
 }
 
 static void notify_clear_all(struct virtio_pci *fn)
@@ -156,40 +100,6 @@ static void notify_clear_all(struct virtio_pci *fn)
 
 	for (q = 0; q < fn->dev->num_queues; q++)
 		notify_set(fn, q, false);
-}
-
-static uint64_t bar_reg_gpa(const struct virtio_pci *fn, int bar)
-{
-	const uint8_t *r = &fn->cfg[PCI_BASE_ADDRESS_0 + 4 * bar];
-
-	return (get_le32(r) & PCI_BASE_ADDRESS_MEM_MASK) | (uint64_t)get_le32(r + 4) << 32;
-}
-
-void vpci_bars_update(struct virtio_pci *fn)
-{
-	bool decode = get_le16(&fn->cfg[PCI_COMMAND]) & PCI_COMMAND_MEMORY;
-	int bar;
-
-	for (bar = 0; bar < 6; bar++) {
-		struct bar_state *b = &fn->bars[bar];
-		struct bar_state nb;
-
-		if (!bar_size[bar])
-			continue;
-		nb.gpa = bar_reg_gpa(fn, bar);
-		nb.mapped = decode;
-		if (nb.gpa == b->gpa && nb.mapped == b->mapped)
-			continue;
-		if (bar == VIRTIO_PCI_BAR_REGS)
-			notify_clear_all(fn);
-		if (b->mapped && fn->ops->bar_changed)
-			fn->ops->bar_changed(fn->opaque, bar, b->gpa, bar_size[bar], false);
-		*b = nb;
-		if (b->mapped && fn->ops->bar_changed)
-			fn->ops->bar_changed(fn->opaque, bar, b->gpa, bar_size[bar], true);
-		if (bar == VIRTIO_PCI_BAR_REGS)
-			vpci_notify_sync(fn);
-	}
 }
 
 static void pci_queue_state(struct virtio_dev *dev, uint16_t qidx, bool enabled)
@@ -207,13 +117,59 @@ static void pci_queue_state(struct virtio_dev *dev, uint16_t qidx, bool enabled)
 		return;
 	}
 	if (qidx < dev->num_queues)
-		notify_set(fn, qidx, enabled && fn->bars[VIRTIO_PCI_BAR_REGS].mapped);
+		notify_set(fn, qidx, enabled && regs_mapped(fn));
 }
 
 static const struct virtio_transport_ops pci_transport_ops = {
 	.signal_queue = pci_signal_queue,
 	.signal_config = pci_signal_config,
 	.queue_state = pci_queue_state,
+};
+
+/* ---- what the PCI model reports ---------------------------------------------- */
+
+static void vpci_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, bool mapped)
+{
+	struct virtio_pci *fn = opaque;
+
+	/* Notify addresses live in BAR0: released before it goes, bound after it comes. */
+	if (bar == VIRTIO_PCI_BAR_REGS && !mapped)
+		notify_clear_all(fn);
+	if (fn->ops->bar_changed)
+		fn->ops->bar_changed(fn->opaque, bar, gpa, size, mapped);
+	if (bar == VIRTIO_PCI_BAR_REGS && mapped)
+		vpci_notify_sync(fn);
+}
+
+static void vpci_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t data, bool masked)
+{
+	struct virtio_pci *fn = opaque;
+
+	if (fn->ops->msix_changed)
+		fn->ops->msix_changed(fn->opaque, v, addr, data, masked);
+}
+
+static void vpci_msix_signal(void *opaque, uint16_t v, uint64_t addr, uint32_t data)
+{
+	struct virtio_pci *fn = opaque;
+
+	if (fn->ops->signal_msix)
+		fn->ops->signal_msix(fn->opaque, v, addr, data);
+}
+
+static void vpci_intx_changed(void *opaque, bool level)
+{
+	struct virtio_pci *fn = opaque;
+
+	if (fn->ops->set_intx)
+		fn->ops->set_intx(fn->opaque, level);
+}
+
+static const struct pci_cfg_ops vpci_pci_ops = {
+	.bar_changed = vpci_bar_changed,
+	.msix_changed = vpci_msix_changed,
+	.msix_signal = vpci_msix_signal,
+	.intx_changed = vpci_intx_changed,
 };
 
 /* ---- common configuration ------------------------------------------------ */
@@ -231,32 +187,34 @@ static void common_image(struct virtio_pci *fn, uint8_t *img)
 	struct virtq *vq = selected_queue(fn);
 
 	memset(img, 0, VIRTIO_PCI_COMMON_LEN);
-	put_le32(img + 0x00, fn->dfselect);
+	put_le32(img + VIRTIO_PCI_COMMON_DFSELECT, fn->dfselect);
 	if (fn->dfselect < 2)
-		put_le32(img + 0x04, (uint32_t)(dev->host_features >> (32 * fn->dfselect)));
-	put_le32(img + 0x08, fn->gfselect);
+		put_le32(img + VIRTIO_PCI_COMMON_DF,
+			 (uint32_t)(dev->host_features >> (32 * fn->dfselect)));
+	put_le32(img + VIRTIO_PCI_COMMON_GFSELECT, fn->gfselect);
 	if (fn->gfselect < 2)
-		put_le32(img + 0x0c, (uint32_t)(dev->driver_features >> (32 * fn->gfselect)));
-	put_le16(img + 0x10, fn->msix_config);
-	put_le16(img + 0x12, dev->num_queues);
-	img[0x14] = dev->status;
-	img[0x15] = dev->config_generation;
-	put_le16(img + 0x16, fn->queue_select);
+		put_le32(img + VIRTIO_PCI_COMMON_GF,
+			 (uint32_t)(dev->driver_features >> (32 * fn->gfselect)));
+	put_le16(img + VIRTIO_PCI_COMMON_MSIX, fn->msix_config);
+	put_le16(img + VIRTIO_PCI_COMMON_NUMQ, dev->num_queues);
+	img[VIRTIO_PCI_COMMON_STATUS] = dev->status;
+	img[VIRTIO_PCI_COMMON_CFGGENERATION] = dev->config_generation;
+	put_le16(img + VIRTIO_PCI_COMMON_Q_SELECT, fn->queue_select);
 	if (!vq)
 		return; /* queue_size 0 tells the driver the queue does not exist */
-	put_le16(img + 0x18, vq->size);
-	put_le16(img + 0x1a, vq->msix_vector);
-	put_le16(img + 0x1c, vq->enabled);
-	put_le16(img + 0x1e, fn->queue_select); /* queue_notify_off */
-	put_le64(img + 0x20, vq->desc_gpa);
-	put_le64(img + 0x28, vq->avail_gpa);
-	put_le64(img + 0x30, vq->used_gpa);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_SIZE, vq->size);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_MSIX, vq->msix_vector);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_ENABLE, vq->enabled);
+	put_le16(img + VIRTIO_PCI_COMMON_Q_NOFF, fn->queue_select);
+	put_le64(img + VIRTIO_PCI_COMMON_Q_DESCLO, vq->desc_gpa);
+	put_le64(img + VIRTIO_PCI_COMMON_Q_AVAILLO, vq->avail_gpa);
+	put_le64(img + VIRTIO_PCI_COMMON_Q_USEDLO, vq->used_gpa);
 }
 
 static uint16_t valid_vector(const struct virtio_pci *fn, uint16_t v)
 {
 	/* Unsupported vectors read back as NO_VECTOR (virtio 1.x 4.1.5.1.2). */
-	return v < fn->nvec ? v : NO_VECTOR;
+	return v < pci_cfg_msix_nvec(&fn->pci) ? v : NO_VECTOR;
 }
 
 static void set_half(uint64_t *v, bool hi, uint32_t half)
@@ -267,7 +225,7 @@ static void set_half(uint64_t *v, bool hi, uint32_t half)
 		*v = (*v & ~0xffffffffull) | half;
 }
 
-/* Applies the value of the common-config field at off (width w) from img. */
+/* Applies the value of the common-config field at off from img. */
 static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t *img)
 {
 	struct virtio_dev *dev = fn->dev;
@@ -276,13 +234,13 @@ static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t 
 	uint64_t mask;
 
 	switch (off) {
-	case 0x00:
+	case VIRTIO_PCI_COMMON_DFSELECT:
 		fn->dfselect = get_le32(img + off);
 		break;
-	case 0x08:
+	case VIRTIO_PCI_COMMON_GFSELECT:
 		fn->gfselect = get_le32(img + off);
 		break;
-	case 0x0c:
+	case VIRTIO_PCI_COMMON_GF:
 		/* Features are frozen once FEATURES_OK is set. */
 		if (fn->gfselect >= 2 || (dev->status & VIRTIO_CONFIG_S_FEATURES_OK))
 			break;
@@ -290,54 +248,65 @@ static void common_apply(struct virtio_pci *fn, unsigned int off, const uint8_t 
 		dev->driver_features = (dev->driver_features & ~mask) |
 				       ((uint64_t)get_le32(img + off) << (32 * fn->gfselect));
 		break;
-	case 0x10:
+	case VIRTIO_PCI_COMMON_MSIX:
 		fn->msix_config = valid_vector(fn, get_le16(img + off));
 		break;
-	case 0x14:
+	case VIRTIO_PCI_COMMON_STATUS:
 		virtio_dev_write_status(dev, img[off]);
 		break;
-	case 0x16:
+	case VIRTIO_PCI_COMMON_Q_SELECT:
 		fn->queue_select = get_le16(img + off);
 		break;
-	case 0x18:
+	case VIRTIO_PCI_COMMON_Q_SIZE:
 		if (cfg_open)
 			vq->size = get_le16(img + off);
 		break;
-	case 0x1a:
+	case VIRTIO_PCI_COMMON_Q_MSIX:
 		if (vq)
 			vq->msix_vector = valid_vector(fn, get_le16(img + off));
 		break;
-	case 0x1c:
+	case VIRTIO_PCI_COMMON_Q_ENABLE:
 		/* Writing 0 is not allowed by the spec; queues stop only on reset. */
 		if (vq && get_le16(img + off) == 1)
 			virtio_dev_enable_queue(dev, fn->queue_select);
 		break;
-	case 0x20:
-	case 0x24:
+	case VIRTIO_PCI_COMMON_Q_DESCLO:
+	case VIRTIO_PCI_COMMON_Q_DESCHI:
 		if (cfg_open)
-			set_half(&vq->desc_gpa, off == 0x24, get_le32(img + off));
+			set_half(&vq->desc_gpa, off == VIRTIO_PCI_COMMON_Q_DESCHI,
+				 get_le32(img + off));
 		break;
-	case 0x28:
-	case 0x2c:
+	case VIRTIO_PCI_COMMON_Q_AVAILLO:
+	case VIRTIO_PCI_COMMON_Q_AVAILHI:
 		if (cfg_open)
-			set_half(&vq->avail_gpa, off == 0x2c, get_le32(img + off));
+			set_half(&vq->avail_gpa, off == VIRTIO_PCI_COMMON_Q_AVAILHI,
+				 get_le32(img + off));
 		break;
-	case 0x30:
-	case 0x34:
+	case VIRTIO_PCI_COMMON_Q_USEDLO:
+	case VIRTIO_PCI_COMMON_Q_USEDHI:
 		if (cfg_open)
-			set_half(&vq->used_gpa, off == 0x34, get_le32(img + off));
+			set_half(&vq->used_gpa, off == VIRTIO_PCI_COMMON_Q_USEDHI,
+				 get_le32(img + off));
 		break;
 	default:
 		break; /* read-only */
 	}
 }
 
+/* Every field of the common structure, in offset order: where and how wide. */
 static const struct {
 	uint8_t off, width;
 } common_fields[] = {
-	{ 0x00, 4 }, { 0x04, 4 }, { 0x08, 4 }, { 0x0c, 4 }, { 0x10, 2 }, { 0x12, 2 }, { 0x14, 1 },
-	{ 0x15, 1 }, { 0x16, 2 }, { 0x18, 2 }, { 0x1a, 2 }, { 0x1c, 2 }, { 0x1e, 2 }, { 0x20, 4 },
-	{ 0x24, 4 }, { 0x28, 4 }, { 0x2c, 4 }, { 0x30, 4 }, { 0x34, 4 },
+	{ VIRTIO_PCI_COMMON_DFSELECT, 4 },  { VIRTIO_PCI_COMMON_DF, 4 },
+	{ VIRTIO_PCI_COMMON_GFSELECT, 4 },  { VIRTIO_PCI_COMMON_GF, 4 },
+	{ VIRTIO_PCI_COMMON_MSIX, 2 },	    { VIRTIO_PCI_COMMON_NUMQ, 2 },
+	{ VIRTIO_PCI_COMMON_STATUS, 1 },    { VIRTIO_PCI_COMMON_CFGGENERATION, 1 },
+	{ VIRTIO_PCI_COMMON_Q_SELECT, 2 },  { VIRTIO_PCI_COMMON_Q_SIZE, 2 },
+	{ VIRTIO_PCI_COMMON_Q_MSIX, 2 },    { VIRTIO_PCI_COMMON_Q_ENABLE, 2 },
+	{ VIRTIO_PCI_COMMON_Q_NOFF, 2 },    { VIRTIO_PCI_COMMON_Q_DESCLO, 4 },
+	{ VIRTIO_PCI_COMMON_Q_DESCHI, 4 },  { VIRTIO_PCI_COMMON_Q_AVAILLO, 4 },
+	{ VIRTIO_PCI_COMMON_Q_AVAILHI, 4 }, { VIRTIO_PCI_COMMON_Q_USEDLO, 4 },
+	{ VIRTIO_PCI_COMMON_Q_USEDHI, 4 },
 };
 
 static uint64_t common_read(struct virtio_pci *fn, uint64_t off, uint32_t size)
@@ -408,62 +377,13 @@ static void devcfg_write(struct virtio_pci *fn, uint64_t off, uint32_t size, uin
 	dev->ops->config_write(dev, (uint32_t)off, buf, n);
 }
 
-static uint64_t msix_bar_read(struct virtio_pci *fn, uint64_t off, uint32_t size)
+static int bar_check(const struct virtio_pci *fn, int bar, uint64_t off, uint32_t size)
 {
-	uint64_t v = 0, tlen = (uint64_t)fn->nvec * 16;
-	uint32_t i;
+	uint64_t len = pci_cfg_bar_size(&fn->pci, bar);
 
-	for (i = 0; i < size; i++) {
-		uint64_t o = off + i;
-		uint8_t b = 0;
-
-		if (o < VIRTIO_PCI_MSIX_TABLE_OFF + tlen) {
-			b = fn->msix_table[o - VIRTIO_PCI_MSIX_TABLE_OFF];
-		} else if (o >= VIRTIO_PCI_MSIX_PBA_OFF &&
-			   o < VIRTIO_PCI_MSIX_PBA_OFF + sizeof(fn->pba)) {
-			uint64_t po = o - VIRTIO_PCI_MSIX_PBA_OFF;
-
-			b = (uint8_t)(fn->pba[po / 8] >> (8 * (po % 8)));
-		}
-		v |= (uint64_t)b << (8 * i);
-	}
-	return v;
-}
-
-static void msix_bar_write(struct virtio_pci *fn, uint64_t off, uint32_t size, uint64_t val)
-{
-	uint64_t tlen = (uint64_t)fn->nvec * 16;
-	uint16_t first, last, v;
-	uint8_t old[32]; /* at most two entries for one access */
-	uint32_t i;
-
-	if (off >= tlen)
-		return; /* the PBA is read-only */
-	first = (uint16_t)(off / 16);
-	last = (uint16_t)((off + size - 1 < tlen ? off + size - 1 : tlen - 1) / 16);
-	memcpy(old, &fn->msix_table[first * 16], (size_t)(last - first + 1) * 16);
-	for (i = 0; i < size && off + i < tlen; i++)
-		fn->msix_table[off + i] = (uint8_t)(val >> (8 * i));
-	for (v = first; v <= last; v++) {
-		uint8_t *e = &fn->msix_table[v * 16];
-
-		/* Only the mask bit of Vector Control is implemented. */
-		e[PCI_MSIX_ENTRY_VECTOR_CTRL] &= PCI_MSIX_ENTRY_CTRL_MASKBIT;
-		e[PCI_MSIX_ENTRY_VECTOR_CTRL + 1] = 0;
-		e[PCI_MSIX_ENTRY_VECTOR_CTRL + 2] = 0;
-		e[PCI_MSIX_ENTRY_VECTOR_CTRL + 3] = 0;
-		if (memcmp(old + (v - first) * 16, e, 16))
-			vpci_msix_vector_update(fn, v);
-	}
-}
-
-static int bar_check(int bar, uint64_t off, uint32_t size)
-{
-	if (bar < 0 || bar >= 6 || !bar_size[bar])
+	if (!len || (size != 1 && size != 2 && size != 4 && size != 8))
 		return -EINVAL;
-	if (size != 1 && size != 2 && size != 4 && size != 8)
-		return -EINVAL;
-	if (off >= bar_size[bar] || size > bar_size[bar] - off)
+	if (off >= len || size > len - off)
 		return -EINVAL;
 	return 0;
 }
@@ -471,7 +391,7 @@ static int bar_check(int bar, uint64_t off, uint32_t size)
 static int bar_read_locked(struct virtio_pci *fn, int bar, uint64_t off, uint32_t size,
 			   uint64_t *val)
 {
-	int err = bar_check(bar, off, size);
+	int err = bar_check(fn, bar, off, size);
 
 	*val = 0;
 	if (err) {
@@ -479,7 +399,8 @@ static int bar_read_locked(struct virtio_pci *fn, int bar, uint64_t off, uint32_
 		return err;
 	}
 	if (bar == VIRTIO_PCI_BAR_MSIX) {
-		*val = msix_bar_read(fn, off, size);
+		/* The rest of the MSI-X BAR reads as zero. */
+		pci_cfg_msix_read(&fn->pci, bar, off, size, val);
 	} else if (off < VIRTIO_PCI_ISR_OFF) {
 		*val = common_read(fn, off, size);
 	} else if (off < VIRTIO_PCI_DEVCFG_OFF) {
@@ -501,12 +422,12 @@ static int bar_read_locked(struct virtio_pci *fn, int bar, uint64_t off, uint32_
 static int bar_write_locked(struct virtio_pci *fn, int bar, uint64_t off, uint32_t size,
 			    uint64_t val)
 {
-	int err = bar_check(bar, off, size);
+	int err = bar_check(fn, bar, off, size);
 
 	if (err)
 		return err;
 	if (bar == VIRTIO_PCI_BAR_MSIX) {
-		msix_bar_write(fn, off, size, val);
+		pci_cfg_msix_write(&fn->pci, bar, off, size, val);
 	} else if (off < VIRTIO_PCI_ISR_OFF) {
 		common_write(fn, off, size, val);
 	} else if (off < VIRTIO_PCI_DEVCFG_OFF) {
@@ -525,18 +446,20 @@ static int bar_write_locked(struct virtio_pci *fn, int bar, uint64_t off, uint32
 
 /* ---- config space --------------------------------------------------------- */
 
-static void cap_vndr(struct virtio_pci *fn, uint8_t at, uint8_t next, uint8_t len, uint8_t type,
-		     uint8_t bar, uint32_t off, uint32_t length)
+/* Appends a virtio vendor capability pointing at BAR0 + off, length bytes. */
+static int cap_vndr(struct virtio_pci *fn, uint8_t at, uint8_t len, uint8_t type, uint32_t off,
+		    uint32_t length)
 {
-	uint8_t *c = &fn->cfg[at];
+	uint8_t *c = pci_cfg_add_cap(&fn->pci, at, PCI_CAP_ID_VNDR, len);
 
-	c[0] = PCI_CAP_ID_VNDR;
-	c[1] = next;
-	c[2] = len;
-	c[3] = type;
-	c[4] = bar;
-	put_le32(c + 8, off);
-	put_le32(c + 12, length);
+	if (!c)
+		return -EINVAL;
+	c[VIRTIO_PCI_CAP_LEN] = len;
+	c[VIRTIO_PCI_CAP_CFG_TYPE] = type;
+	c[VIRTIO_PCI_CAP_BAR] = VIRTIO_PCI_BAR_REGS;
+	put_le32(c + VIRTIO_PCI_CAP_OFFSET, off);
+	put_le32(c + VIRTIO_PCI_CAP_LENGTH, length);
+	return 0;
 }
 
 static uint32_t class_for(uint16_t device_id)
@@ -553,65 +476,52 @@ static uint32_t class_for(uint16_t device_id)
 	}
 }
 
-static void cfg_init(struct virtio_pci *fn, const struct virtio_pci_params *p)
+/* The capability list of the layout in virtio_pci.h. */
+static int caps_init(struct virtio_pci *fn, uint16_t nvec)
 {
 	struct virtio_dev *dev = fn->dev;
-	uint32_t class = class_for(dev->device_id);
-	uint8_t after_isr = dev->config_size ? VIRTIO_PCI_CAP_DEVICE_AT : VIRTIO_PCI_CAP_PCICFG_AT;
 	uint8_t *m;
 
-	put_le16(&fn->cfg[PCI_VENDOR_ID], VIRTIO_PCI_VENDOR_ID);
-	put_le16(&fn->cfg[PCI_DEVICE_ID], VIRTIO_PCI_DEVICE_ID_BASE + dev->device_id);
-	put_le16(&fn->cfg[PCI_STATUS], PCI_STATUS_CAP_LIST);
-	fn->cfg[PCI_REVISION_ID] = 1;
-	fn->cfg[PCI_CLASS_PROG] = (uint8_t) class;
-	put_le16(&fn->cfg[PCI_CLASS_DEVICE], (uint16_t)(class >> 8));
-	fn->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
-	put_le16(&fn->cfg[PCI_SUBSYSTEM_VENDOR_ID],
-		 p && p->subsys_vendor ? p->subsys_vendor : VIRTIO_PCI_VENDOR_ID);
-	put_le16(&fn->cfg[PCI_SUBSYSTEM_ID],
-		 p && p->subsys_id ? p->subsys_id : 0x40 + dev->device_id);
-	fn->cfg[PCI_CAPABILITY_LIST] = VIRTIO_PCI_CAP_COMMON_AT;
-	fn->cfg[PCI_INTERRUPT_PIN] = 1; /* INTA# */
-
-	/* BAR0 and BAR2: 64-bit memory; the mask makes sizing work. */
-	put_le32(&fn->cfg[PCI_BASE_ADDRESS_0], PCI_BASE_ADDRESS_MEM_TYPE_64);
-	put_le32(&fn->wmask[PCI_BASE_ADDRESS_0], ~(uint32_t)(VIRTIO_PCI_BAR0_SIZE - 1));
-	put_le32(&fn->wmask[PCI_BASE_ADDRESS_1], 0xffffffff);
-	put_le32(&fn->cfg[PCI_BASE_ADDRESS_2], PCI_BASE_ADDRESS_MEM_TYPE_64);
-	put_le32(&fn->wmask[PCI_BASE_ADDRESS_2], ~(uint32_t)(VIRTIO_PCI_BAR2_SIZE - 1));
-	put_le32(&fn->wmask[PCI_BASE_ADDRESS_3], 0xffffffff);
-
-	put_le16(&fn->wmask[PCI_COMMAND], PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-						  PCI_COMMAND_INTX_DISABLE);
-	fn->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
-	fn->wmask[PCI_INTERRUPT_LINE] = 0xff;
-
-	cap_vndr(fn, VIRTIO_PCI_CAP_COMMON_AT, VIRTIO_PCI_CAP_NOTIFY_AT, 16,
-		 VIRTIO_PCI_CAP_COMMON_CFG, 0, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN);
-	cap_vndr(fn, VIRTIO_PCI_CAP_NOTIFY_AT, VIRTIO_PCI_CAP_ISR_AT, 20, VIRTIO_PCI_CAP_NOTIFY_CFG,
-		 0, VIRTIO_PCI_NOTIFY_OFF, (uint32_t)dev->num_queues * VIRTIO_PCI_NOTIFY_MULT);
-	put_le32(&fn->cfg[VIRTIO_PCI_CAP_NOTIFY_AT + 16], VIRTIO_PCI_NOTIFY_MULT);
-	cap_vndr(fn, VIRTIO_PCI_CAP_ISR_AT, after_isr, 16, VIRTIO_PCI_CAP_ISR_CFG, 0,
-		 VIRTIO_PCI_ISR_OFF, 1);
-	if (dev->config_size)
-		cap_vndr(fn, VIRTIO_PCI_CAP_DEVICE_AT, VIRTIO_PCI_CAP_PCICFG_AT, 16,
-			 VIRTIO_PCI_CAP_DEVICE_CFG, 0, VIRTIO_PCI_DEVCFG_OFF, dev->config_size);
-	cap_vndr(fn, VIRTIO_PCI_CAP_PCICFG_AT, VIRTIO_PCI_CAP_MSIX_AT, 20, VIRTIO_PCI_CAP_PCI_CFG,
-		 0, 0, 0);
+	if (cap_vndr(fn, VIRTIO_PCI_CAP_COMMON_AT, sizeof(struct virtio_pci_cap),
+		     VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN) ||
+	    cap_vndr(fn, VIRTIO_PCI_CAP_NOTIFY_AT, sizeof(struct virtio_pci_notify_cap),
+		     VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY_OFF,
+		     (uint32_t)dev->num_queues * VIRTIO_PCI_NOTIFY_MULT) ||
+	    cap_vndr(fn, VIRTIO_PCI_CAP_ISR_AT, sizeof(struct virtio_pci_cap),
+		     VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR_OFF, 1) ||
+	    (dev->config_size &&
+	     cap_vndr(fn, VIRTIO_PCI_CAP_DEVICE_AT, sizeof(struct virtio_pci_cap),
+		      VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVCFG_OFF, dev->config_size)) ||
+	    cap_vndr(fn, VIRTIO_PCI_CAP_PCICFG_AT, sizeof(struct virtio_pci_cfg_cap),
+		     VIRTIO_PCI_CAP_PCI_CFG, 0, 0))
+		return -EINVAL;
+	put_le32(&fn->pci.regs[VIRTIO_PCI_CAP_NOTIFY_AT + VIRTIO_PCI_NOTIFY_CAP_MULT],
+		 VIRTIO_PCI_NOTIFY_MULT);
 	/* The PCI cfg access window: bar, offset, length and data are writable. */
-	m = &fn->wmask[VIRTIO_PCI_CAP_PCICFG_AT];
-	m[4] = 0xff;
-	memset(m + 8, 0xff, 12);
+	m = &fn->pci.wmask[VIRTIO_PCI_CAP_PCICFG_AT];
+	m[VIRTIO_PCI_CAP_BAR] = 0xff;
+	memset(m + VIRTIO_PCI_CAP_OFFSET, 0xff, 12);
+	return pci_cfg_add_msix(&fn->pci, VIRTIO_PCI_CAP_MSIX_AT, nvec, VIRTIO_PCI_BAR_MSIX,
+				VIRTIO_PCI_MSIX_TABLE_OFF, VIRTIO_PCI_MSIX_PBA_OFF);
+}
 
-	m = &fn->cfg[VIRTIO_PCI_CAP_MSIX_AT];
-	m[0] = PCI_CAP_ID_MSIX;
-	m[1] = 0;
-	put_le16(m + PCI_MSIX_FLAGS, (uint16_t)(fn->nvec - 1));
-	put_le32(m + PCI_MSIX_TABLE, VIRTIO_PCI_MSIX_TABLE_OFF | VIRTIO_PCI_BAR_MSIX);
-	put_le32(m + PCI_MSIX_PBA, VIRTIO_PCI_MSIX_PBA_OFF | VIRTIO_PCI_BAR_MSIX);
-	fn->wmask[VIRTIO_PCI_CAP_MSIX_AT + PCI_MSIX_FLAGS + 1] =
-		(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8;
+static int cfg_init(struct virtio_pci *fn, const struct virtio_pci_params *p, uint16_t nvec)
+{
+	uint16_t id = fn->dev->device_id;
+	struct pci_cfg_ids ids = {
+		.vendor = VIRTIO_PCI_VENDOR_ID,
+		.device = (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + id),
+		.class_code = class_for(id),
+		.revision = 1,
+		.subsys_vendor = p && p->subsys_vendor ? p->subsys_vendor : VIRTIO_PCI_VENDOR_ID,
+		.subsys_id = p && p->subsys_id ? p->subsys_id : (uint16_t)(0x40 + id),
+	};
+
+	pci_cfg_init(&fn->pci, &ids, &vpci_pci_ops, fn);
+	if (pci_cfg_add_bar64(&fn->pci, VIRTIO_PCI_BAR_REGS, VIRTIO_PCI_BAR0_SIZE, false) ||
+	    pci_cfg_add_bar64(&fn->pci, VIRTIO_PCI_BAR_MSIX, VIRTIO_PCI_BAR2_SIZE, false))
+		return -EINVAL;
+	return caps_init(fn, nvec);
 }
 
 int virtio_pci_create(struct virtio_pci **out, struct virtio_dev *dev,
@@ -621,7 +531,6 @@ int virtio_pci_create(struct virtio_pci **out, struct virtio_dev *dev,
 	static const struct virtio_pci_host_ops no_ops;
 	struct virtio_pci *fn;
 	uint16_t nvec = params && params->msix_vectors ? params->msix_vectors : dev->num_queues + 1;
-	uint16_t v;
 
 	if (dev->num_queues > VIRTIO_PCI_MAX_QUEUES || dev->config_size > VIRTIO_PCI_DEVCFG_MAX ||
 	    nvec > VIRTIO_PCI_MSIX_MAX_VECTORS || dev->tops)
@@ -632,11 +541,11 @@ int virtio_pci_create(struct virtio_pci **out, struct virtio_dev *dev,
 	fn->dev = dev;
 	fn->ops = ops ? ops : &no_ops;
 	fn->opaque = opaque;
-	fn->nvec = nvec;
 	fn->msix_config = NO_VECTOR;
-	for (v = 0; v < nvec; v++)
-		fn->msix_table[v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
-	cfg_init(fn, params);
+	if (cfg_init(fn, params, nvec)) {
+		free(fn);
+		return -EINVAL;
+	}
 	pthread_mutex_lock(&dev->lock);
 	dev->tops = &pci_transport_ops;
 	dev->transport = fn;
@@ -663,17 +572,8 @@ void virtio_pci_reset(struct virtio_pci *fn)
 	pthread_mutex_lock(&dev->lock);
 	/* Virtio first: queues stop and their notify addresses go. */
 	virtio_dev_reset(dev);
-	/* Then PCI: every guest-writable byte back to its power-on value (0). */
-	for (unsigned int o = 0; o < VIRTIO_PCI_CFG_SIZE; o++)
-		fn->cfg[o] &= (uint8_t)~fn->wmask[o];
-	memset(fn->msix_table, 0, sizeof(fn->msix_table));
-	for (uint16_t v = 0; v < fn->nvec; v++)
-		fn->msix_table[v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
-	memset(fn->pba, 0, sizeof(fn->pba));
-	vpci_bars_update(fn);
-	for (uint16_t v = 0; v < fn->nvec; v++)
-		vpci_msix_vector_update(fn, v);
-	vpci_intx_update(fn);
+	/* Then PCI: config space, MSI-X table and PBA back to power-on. */
+	pci_cfg_reset(&fn->pci);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -685,83 +585,56 @@ struct virtio_dev *virtio_pci_dev(struct virtio_pci *fn)
 /* Makes pci_cfg_data reflect the BAR bytes selected by the access capability. */
 static void pcicfg_window(struct virtio_pci *fn, bool write)
 {
-	uint8_t *c = &fn->cfg[VIRTIO_PCI_CAP_PCICFG_AT];
-	uint8_t bar = c[4];
-	uint32_t off = get_le32(c + 8), len = get_le32(c + 12);
+	uint8_t *c = &fn->pci.regs[VIRTIO_PCI_CAP_PCICFG_AT];
+	uint8_t *data = c + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data);
+	uint8_t bar = c[VIRTIO_PCI_CAP_BAR];
+	uint32_t off = get_le32(c + VIRTIO_PCI_CAP_OFFSET);
+	uint32_t len = get_le32(c + VIRTIO_PCI_CAP_LENGTH);
 	uint64_t v;
 
 	/* Only naturally aligned 1/2/4-byte windows are meaningful (4.1.4.9). */
 	if ((len != 1 && len != 2 && len != 4) || off % len)
 		return;
 	if (write) {
-		bar_write_locked(fn, bar, off, len, get_le32(c + 16));
+		bar_write_locked(fn, bar, off, len, get_le32(data));
 	} else if (bar_read_locked(fn, bar, off, len, &v) == 0) {
-		put_le32(c + 16, (uint32_t)v);
+		put_le32(data, (uint32_t)v);
 	}
 }
 
-static int cfg_check(uint32_t off, uint32_t size)
+static bool in_pcicfg_window(uint32_t off, uint32_t size)
 {
-	if (size != 1 && size != 2 && size != 4)
-		return -EINVAL;
-	if (off >= VIRTIO_PCI_EXT_CFG_SIZE || size > VIRTIO_PCI_EXT_CFG_SIZE - off)
-		return -EINVAL;
-	return 0;
+	return overlaps(off, size,
+			VIRTIO_PCI_CAP_PCICFG_AT +
+				offsetof(struct virtio_pci_cfg_cap, pci_cfg_data),
+			sizeof(((struct virtio_pci_cfg_cap *)0)->pci_cfg_data));
 }
 
 int virtio_pci_cfg_read(struct virtio_pci *fn, uint32_t off, uint32_t size, uint32_t *val)
 {
-	uint32_t i, v = 0;
-	int err = cfg_check(off, size);
+	int err;
 
-	if (err) {
-		*val = ~0u;
-		return err;
-	}
 	pthread_mutex_lock(&fn->dev->lock);
-	if (overlaps(off, size, VIRTIO_PCI_CAP_PCICFG_AT + 16, 4))
+	err = pci_cfg_read(&fn->pci, off, size, val);
+	/* A valid read of the window's data does the BAR read first. */
+	if (!err && in_pcicfg_window(off, size)) {
 		pcicfg_window(fn, false);
-	for (i = 0; i < size; i++)
-		if (off + i < VIRTIO_PCI_CFG_SIZE)
-			v |= (uint32_t)fn->cfg[off + i] << (8 * i);
+		err = pci_cfg_read(&fn->pci, off, size, val);
+	}
 	pthread_mutex_unlock(&fn->dev->lock);
-	*val = v;
-	return 0;
+	return err;
 }
 
 int virtio_pci_cfg_write(struct virtio_pci *fn, uint32_t off, uint32_t size, uint32_t val)
 {
-	uint16_t old_msix;
-	uint16_t old_cmd;
-	uint32_t i;
-	uint16_t v;
-	int err = cfg_check(off, size);
+	int err;
 
-	if (err)
-		return err;
 	pthread_mutex_lock(&fn->dev->lock);
-	old_msix = msix_ctrl(fn);
-	old_cmd = get_le16(&fn->cfg[PCI_COMMAND]);
-	for (i = 0; i < size; i++) {
-		uint32_t o = off + i;
-		uint8_t b = (uint8_t)(val >> (8 * i));
-
-		if (o < VIRTIO_PCI_CFG_SIZE)
-			fn->cfg[o] = (fn->cfg[o] & ~fn->wmask[o]) | (b & fn->wmask[o]);
-	}
-	if (overlaps(off, size, VIRTIO_PCI_CAP_PCICFG_AT + 16, 4))
+	err = pci_cfg_write(&fn->pci, off, size, val);
+	if (!err && in_pcicfg_window(off, size))
 		pcicfg_window(fn, true);
-	if (overlaps(off, size, PCI_COMMAND, 2) || overlaps(off, size, PCI_BASE_ADDRESS_0, 24))
-		vpci_bars_update(fn);
-	if (msix_ctrl(fn) != old_msix) {
-		for (v = 0; v < fn->nvec; v++)
-			vpci_msix_vector_update(fn, v);
-		vpci_intx_update(fn);
-	}
-	if ((old_cmd ^ get_le16(&fn->cfg[PCI_COMMAND])) & PCI_COMMAND_INTX_DISABLE)
-		vpci_intx_update(fn);
 	pthread_mutex_unlock(&fn->dev->lock);
-	return 0;
+	return err;
 }
 
 int virtio_pci_bar_read(struct virtio_pci *fn, int bar, uint64_t off, uint32_t size, uint64_t *val)
@@ -784,29 +657,13 @@ int virtio_pci_bar_write(struct virtio_pci *fn, int bar, uint64_t off, uint32_t 
 	return err;
 }
 
-static int mmio_resolve(struct virtio_pci *fn, uint64_t gpa, int *bar, uint64_t *off)
-{
-	int b;
-
-	for (b = 0; b < 6; b++) {
-		const struct bar_state *s = &fn->bars[b];
-
-		if (bar_size[b] && s->mapped && gpa >= s->gpa && gpa - s->gpa < bar_size[b]) {
-			*bar = b;
-			*off = gpa - s->gpa;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 int virtio_pci_mmio_read(struct virtio_pci *fn, uint64_t gpa, uint32_t size, uint64_t *val)
 {
 	uint64_t off;
 	int bar, err;
 
 	pthread_mutex_lock(&fn->dev->lock);
-	err = mmio_resolve(fn, gpa, &bar, &off);
+	err = pci_cfg_bar_find(&fn->pci, gpa, &bar, &off);
 	if (!err)
 		err = bar_read_locked(fn, bar, off, size, val);
 	else
@@ -821,7 +678,7 @@ int virtio_pci_mmio_write(struct virtio_pci *fn, uint64_t gpa, uint32_t size, ui
 	int bar, err;
 
 	pthread_mutex_lock(&fn->dev->lock);
-	err = mmio_resolve(fn, gpa, &bar, &off);
+	err = pci_cfg_bar_find(&fn->pci, gpa, &bar, &off);
 	if (!err)
 		err = bar_write_locked(fn, bar, off, size, val);
 	pthread_mutex_unlock(&fn->dev->lock);
@@ -832,14 +689,8 @@ bool virtio_pci_bar_mapping(struct virtio_pci *fn, int bar, uint64_t *gpa, uint6
 {
 	bool mapped;
 
-	if (bar < 0 || bar >= 6 || !bar_size[bar])
-		return false;
 	pthread_mutex_lock(&fn->dev->lock);
-	mapped = fn->bars[bar].mapped;
-	if (gpa)
-		*gpa = fn->bars[bar].gpa;
-	if (size)
-		*size = bar_size[bar];
+	mapped = pci_cfg_bar_mapping(&fn->pci, bar, gpa, size);
 	pthread_mutex_unlock(&fn->dev->lock);
 	return mapped;
 }
@@ -848,10 +699,8 @@ bool virtio_pci_msix_pending(struct virtio_pci *fn, uint16_t vector)
 {
 	bool p;
 
-	if (vector >= fn->nvec)
-		return false;
 	pthread_mutex_lock(&fn->dev->lock);
-	p = fn->pba[vector / 64] & (1ull << (vector % 64));
+	p = pci_cfg_msix_pending(&fn->pci, vector);
 	pthread_mutex_unlock(&fn->dev->lock);
 	return p;
 }

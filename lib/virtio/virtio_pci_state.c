@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <string.h>
 
-#include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/pci_cfg.h>
 #include <splitvirt/virtio_pci.h>
 
 #include "virtio_pci_internal.h"
@@ -24,9 +24,31 @@
 	 VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)
 #define ISR_KNOWN 0x3
 
+/* The PCI part of the format is the PCI model's state, field by field. */
+_Static_assert(sizeof(((struct virtio_pci_state *)0)->cfg) == PCI_CFG_SIZE, "cfg");
+_Static_assert(sizeof(((struct virtio_pci_state *)0)->msix_table) == PCI_CFG_MSIX_TABLE_BYTES,
+	       "msix_table");
+_Static_assert(sizeof(((struct virtio_pci_state *)0)->pba) == sizeof(uint64_t) * PCI_CFG_PBA_WORDS,
+	       "pba");
+
+static void pci_state_out(const struct pci_cfg_state *ps, struct virtio_pci_state *st)
+{
+	memcpy(st->cfg, ps->regs, sizeof(st->cfg));
+	memcpy(st->msix_table, ps->msix_table, sizeof(st->msix_table));
+	memcpy(st->pba, ps->msix_pba, sizeof(st->pba));
+}
+
+static void pci_state_in(const struct virtio_pci_state *st, struct pci_cfg_state *ps)
+{
+	memcpy(ps->regs, st->cfg, sizeof(ps->regs));
+	memcpy(ps->msix_table, st->msix_table, sizeof(ps->msix_table));
+	memcpy(ps->msix_pba, st->pba, sizeof(ps->msix_pba));
+}
+
 int virtio_pci_save(struct virtio_pci *fn, struct virtio_pci_state *st)
 {
 	struct virtio_dev *dev = fn->dev;
+	struct pci_cfg_state ps;
 	uint16_t q;
 
 	memset(st, 0, sizeof(*st));
@@ -36,7 +58,7 @@ int virtio_pci_save(struct virtio_pci *fn, struct virtio_pci_state *st)
 	st->version = VIRTIO_PCI_STATE_VERSION;
 	st->device_id = dev->device_id;
 	st->num_queues = dev->num_queues;
-	st->nvec = fn->nvec;
+	st->nvec = pci_cfg_msix_nvec(&fn->pci);
 	st->queue_select = fn->queue_select;
 	st->msix_config = fn->msix_config;
 	st->status = dev->status;
@@ -45,9 +67,8 @@ int virtio_pci_save(struct virtio_pci *fn, struct virtio_pci_state *st)
 	st->dfselect = fn->dfselect;
 	st->gfselect = fn->gfselect;
 	st->driver_features = dev->driver_features;
-	memcpy(st->cfg, fn->cfg, sizeof(st->cfg));
-	memcpy(st->msix_table, fn->msix_table, (size_t)fn->nvec * 16);
-	memcpy(st->pba, fn->pba, sizeof(st->pba));
+	pci_cfg_save(&fn->pci, &ps);
+	pci_state_out(&ps, st);
 	for (q = 0; q < dev->num_queues; q++) {
 		const struct virtq *vq = &dev->vqs[q];
 
@@ -68,7 +89,7 @@ int virtio_pci_save(struct virtio_pci *fn, struct virtio_pci_state *st)
 
 static bool vector_ok(const struct virtio_pci *fn, uint16_t v)
 {
-	return v == VIRTIO_MSI_NO_VECTOR || v < fn->nvec;
+	return v == VIRTIO_MSI_NO_VECTOR || v < pci_cfg_msix_nvec(&fn->pci);
 }
 
 static bool zeroes(const void *p, size_t n)
@@ -79,33 +100,6 @@ static bool zeroes(const void *p, size_t n)
 		if (b[i])
 			return false;
 	return true;
-}
-
-/* The PCI part: only bytes the guest can write may differ from ours. */
-static const char *check_pci(const struct virtio_pci *fn, const struct virtio_pci_state *st)
-{
-	for (unsigned int o = 0; o < VIRTIO_PCI_CFG_SIZE; o++) {
-		uint8_t ro = (uint8_t)~fn->wmask[o];
-
-		/* The interrupt status bit is ours to compute. */
-		if (o == PCI_STATUS)
-			ro &= (uint8_t)~PCI_STATUS_INTERRUPT;
-		if ((st->cfg[o] & ro) != (fn->cfg[o] & ro))
-			return "read-only config space differs";
-	}
-	for (uint16_t v = 0; v < fn->nvec; v++) {
-		const uint8_t *ctrl = &st->msix_table[v * 16 + PCI_MSIX_ENTRY_VECTOR_CTRL];
-
-		/* Only the mask bit of Vector Control is writable. */
-		if ((ctrl[0] & ~PCI_MSIX_ENTRY_CTRL_MASKBIT) || ctrl[1] || ctrl[2] || ctrl[3])
-			return "MSI-X vector control";
-	}
-	if (!zeroes(&st->msix_table[fn->nvec * 16], sizeof(st->msix_table) - fn->nvec * 16u))
-		return "MSI-X entries past the table";
-	for (unsigned int v = fn->nvec; v < VIRTIO_PCI_MSIX_MAX_VECTORS; v++)
-		if (st->pba[v / 64] & (1ull << (v % 64)))
-			return "MSI-X pending bit past the table";
-	return NULL;
 }
 
 /* The virtio part, except what needs the rings (checked when enabling them). */
@@ -180,30 +174,26 @@ static const char *apply_virtio(struct virtio_pci *fn, const struct virtio_pci_s
 }
 
 /* Config space and MSI-X, then the host hears about it as after guest writes. */
-static void apply_pci(struct virtio_pci *fn, const struct virtio_pci_state *st)
+static void apply_pci(struct virtio_pci *fn, const struct pci_cfg_state *ps, uint8_t isr)
 {
-	for (unsigned int o = 0; o < VIRTIO_PCI_CFG_SIZE; o++)
-		fn->cfg[o] = (uint8_t)((fn->cfg[o] & ~fn->wmask[o]) | (st->cfg[o] & fn->wmask[o]));
-	memcpy(fn->msix_table, st->msix_table, (size_t)fn->nvec * 16);
-	memcpy(fn->pba, st->pba, sizeof(fn->pba));
-	fn->isr = st->isr;
-	vpci_bars_update(fn);
+	fn->isr = isr;
+	pci_cfg_load(&fn->pci, ps);
 	vpci_notify_sync(fn);
-	for (uint16_t v = 0; v < fn->nvec; v++)
-		vpci_msix_vector_update(fn, v);
 	vpci_intx_update(fn);
 }
 
 int virtio_pci_restore(struct virtio_pci *fn, const struct virtio_pci_state *st)
 {
 	struct virtio_dev *dev = fn->dev;
+	struct pci_cfg_state ps;
 	const char *why = NULL;
 
 	if (st->version != VIRTIO_PCI_STATE_VERSION || st->device_id != dev->device_id ||
-	    st->num_queues != dev->num_queues || st->nvec != fn->nvec)
+	    st->num_queues != dev->num_queues || st->nvec != pci_cfg_msix_nvec(&fn->pci))
 		why = "another device or layout";
+	pci_state_in(st, &ps);
 	pthread_mutex_lock(&dev->lock);
-	why = why ?: check_pci(fn, st);
+	why = why ?: pci_cfg_check(&fn->pci, &ps);
 	why = why ?: check_virtio(fn, st);
 	if (!why) {
 		/* From power-on: with BARs unmapped no host callback fires yet. */
@@ -217,7 +207,7 @@ int virtio_pci_restore(struct virtio_pci *fn, const struct virtio_pci_state *st)
 		pr_warn("%s: saved state rejected: %s", dev->name, why);
 		return -EINVAL;
 	}
-	apply_pci(fn, st);
+	apply_pci(fn, &ps, st->isr);
 	if (st->status & VIRTIO_CONFIG_S_DRIVER_OK) {
 		dev->status |= VIRTIO_CONFIG_S_DRIVER_OK;
 		/* Features are final; net programs the (new) tap's offloads here. */

@@ -9,6 +9,7 @@
 
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
 
 #include <splitvirt/rpc.h>
 
@@ -123,30 +124,32 @@ void gd_start(struct guestdrv *gd, unsigned int fn, uint16_t qsize)
 
 	gd_place_bars(gd, fn);
 	gd_enable_msix(gd, fn);
-	gd_common_write(gd, fn, 0x14, 1, 0);
-	gd_common_write(gd, fn, 0x14, 1, s);
-	gd_common_write(gd, fn, 0x08, 4, 1);
-	gd_common_write(gd, fn, 0x0c, 4, 1); /* VIRTIO_F_VERSION_1 (bit 32) */
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, s);
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_GF, 4, 1); /* VIRTIO_F_VERSION_1 (bit 32) */
 	s |= VIRTIO_CONFIG_S_FEATURES_OK;
-	gd_common_write(gd, fn, 0x14, 1, s);
-	assert_true(gd_common_read(gd, fn, 0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
-	gd_common_write(gd, fn, 0x10, 2, 0); /* config vector 0 */
-	nq = (uint16_t)gd_common_read(gd, fn, 0x12, 2);
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, s);
+	assert_true(gd_common_read(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1) &
+		    VIRTIO_CONFIG_S_FEATURES_OK);
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_MSIX, 2, 0); /* config vector 0 */
+	nq = (uint16_t)gd_common_read(gd, fn, VIRTIO_PCI_COMMON_NUMQ, 2);
 	assert_true(nq <= GD_MAX_Q);
 	for (uint16_t q = 0; q < nq; q++) {
 		struct gvring *r = &gd->vr[fn][q];
 
-		gd_common_write(gd, fn, 0x16, 2, q);
+		gd_common_write(gd, fn, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
 		gvring_init(r, &gd->ram, qsize);
-		gd_common_write(gd, fn, 0x18, 2, qsize);
-		gd_common_write(gd, fn, 0x1a, 2, q + 1u);
-		gd_common_write(gd, fn, 0x20, 8, r->desc_gpa);
-		gd_common_write(gd, fn, 0x28, 8, r->avail_gpa);
-		gd_common_write(gd, fn, 0x30, 8, r->used_gpa);
-		gd_common_write(gd, fn, 0x1c, 2, 1);
+		gd_common_write(gd, fn, VIRTIO_PCI_COMMON_Q_SIZE, 2, qsize);
+		gd_common_write(gd, fn, VIRTIO_PCI_COMMON_Q_MSIX, 2, q + 1u);
+		gd_common_write(gd, fn, VIRTIO_PCI_COMMON_Q_DESCLO, 8, r->desc_gpa);
+		gd_common_write(gd, fn, VIRTIO_PCI_COMMON_Q_AVAILLO, 8, r->avail_gpa);
+		gd_common_write(gd, fn, VIRTIO_PCI_COMMON_Q_USEDLO, 8, r->used_gpa);
+		gd_common_write(gd, fn, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
 	}
-	gd_common_write(gd, fn, 0x14, 1, s | VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_int_equal(gd_common_read(gd, fn, 0x14, 1), s | VIRTIO_CONFIG_S_DRIVER_OK);
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, s | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(gd_common_read(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1),
+			 s | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 void gd_kick(struct guestdrv *gd, struct fake_kmod *fk, unsigned int fn, uint16_t q)

@@ -153,11 +153,11 @@ static void place_bar(struct testdrv *td, int bar, uint64_t gpa)
 
 static void parse_vndr_cap(struct testdrv *td, uint8_t at)
 {
-	uint8_t type = (uint8_t)td_cfg_read(td, at + 3, 1);
+	uint8_t type = (uint8_t)td_cfg_read(td, at + VIRTIO_PCI_CAP_CFG_TYPE, 1);
 	struct td_region r = {
-		.bar = (int)td_cfg_read(td, at + 4, 1),
-		.off = td_cfg_read(td, at + 8, 4),
-		.len = td_cfg_read(td, at + 12, 4),
+		.bar = (int)td_cfg_read(td, at + VIRTIO_PCI_CAP_BAR, 1),
+		.off = td_cfg_read(td, at + VIRTIO_PCI_CAP_OFFSET, 4),
+		.len = td_cfg_read(td, at + VIRTIO_PCI_CAP_LENGTH, 4),
 	};
 
 	switch (type) {
@@ -166,7 +166,7 @@ static void parse_vndr_cap(struct testdrv *td, uint8_t at)
 		break;
 	case VIRTIO_PCI_CAP_NOTIFY_CFG:
 		td->notify = r;
-		td->notify_mult = td_cfg_read(td, at + 16, 4);
+		td->notify_mult = td_cfg_read(td, at + VIRTIO_PCI_NOTIFY_CAP_MULT, 4);
 		break;
 	case VIRTIO_PCI_CAP_ISR_CFG:
 		td->isr = r;
@@ -207,7 +207,7 @@ int td_probe(struct testdrv *td)
 			td->msix_pba_off =
 				td_cfg_read(td, at + PCI_MSIX_PBA, 4) & PCI_MSIX_PBA_OFFSET;
 		}
-		at = (uint8_t)td_cfg_read(td, at + 1, 1);
+		at = (uint8_t)td_cfg_read(td, at + PCI_CAP_LIST_NEXT, 1);
 	}
 	if (!td->common.len || !td->notify.len || !td->isr.len || !td->msix_at)
 		return -ENODEV;
@@ -226,18 +226,18 @@ int td_probe(struct testdrv *td)
 		td_write(td, &t, PCI_MSIX_ENTRY_VECTOR_CTRL, 4, 0);
 	}
 	td_cfg_write(td, td->msix_at + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
-	td->nq = (uint16_t)td_read(td, &td->common, 0x12, 2);
+	td->nq = (uint16_t)td_read(td, &td->common, VIRTIO_PCI_COMMON_NUMQ, 2);
 	return 0;
 }
 
 uint8_t td_status(struct testdrv *td)
 {
-	return (uint8_t)td_read(td, &td->common, 0x14, 1);
+	return (uint8_t)td_read(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1);
 }
 
 void td_reset(struct testdrv *td)
 {
-	td_write(td, &td->common, 0x14, 1, 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	/* The driver waits for status to read back 0. */
 	assert_int_equal(td_status(td), 0);
 }
@@ -247,19 +247,19 @@ int td_negotiate(struct testdrv *td, uint64_t features)
 	uint8_t s = VIRTIO_CONFIG_S_ACKNOWLEDGE;
 
 	td_reset(td);
-	td_write(td, &td->common, 0x14, 1, s);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, s);
 	s |= VIRTIO_CONFIG_S_DRIVER;
-	td_write(td, &td->common, 0x14, 1, s);
-	td_write(td, &td->common, 0x08, 4, 0);
-	td_write(td, &td->common, 0x0c, 4, (uint32_t)features);
-	td_write(td, &td->common, 0x08, 4, 1);
-	td_write(td, &td->common, 0x0c, 4, (uint32_t)(features >> 32));
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, s);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)features);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)(features >> 32));
 	s |= VIRTIO_CONFIG_S_FEATURES_OK;
-	td_write(td, &td->common, 0x14, 1, s);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, s);
 	if (!(td_status(td) & VIRTIO_CONFIG_S_FEATURES_OK))
 		return -EIO;
 	td->features = features;
-	td_write(td, &td->common, 0x10, 2, TD_CONFIG_VECTOR);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_MSIX, 2, TD_CONFIG_VECTOR);
 	return 0;
 }
 
@@ -267,37 +267,40 @@ static uint64_t device_features(struct testdrv *td)
 {
 	uint64_t f;
 
-	td_write(td, &td->common, 0x00, 4, 0);
-	f = td_read(td, &td->common, 0x04, 4);
-	td_write(td, &td->common, 0x00, 4, 1);
-	return f | td_read(td, &td->common, 0x04, 4) << 32;
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	f = td_read(td, &td->common, VIRTIO_PCI_COMMON_DF, 4);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	return f | td_read(td, &td->common, VIRTIO_PCI_COMMON_DF, 4) << 32;
 }
 
 int td_setup_queue(struct testdrv *td, uint16_t q, uint16_t size)
 {
 	uint16_t max;
 
-	td_write(td, &td->common, 0x16, 2, q);
-	max = (uint16_t)td_read(td, &td->common, 0x18, 2);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+	max = (uint16_t)td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_SIZE, 2);
 	if (!max)
 		return -ENOENT;
 	if (size > max)
 		size = max;
 	gvring_init(&td->vr[q], &td->ram, size);
-	td_write(td, &td->common, 0x18, 2, size);
-	td_write(td, &td->common, 0x1a, 2, td_queue_vector(q));
-	td_write(td, &td->common, 0x20, 4, (uint32_t)td->vr[q].desc_gpa);
-	td_write(td, &td->common, 0x24, 4, (uint32_t)(td->vr[q].desc_gpa >> 32));
-	td_write(td, &td->common, 0x28, 4, (uint32_t)td->vr[q].avail_gpa);
-	td_write(td, &td->common, 0x2c, 4, (uint32_t)(td->vr[q].avail_gpa >> 32));
-	td_write(td, &td->common, 0x30, 8, td->vr[q].used_gpa);
-	td_write(td, &td->common, 0x1c, 2, 1);
-	return td_read(td, &td->common, 0x1c, 2) == 1 ? 0 : -EIO;
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_SIZE, 2, size);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_MSIX, 2, td_queue_vector(q));
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_DESCLO, 4, (uint32_t)td->vr[q].desc_gpa);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_DESCHI, 4,
+		 (uint32_t)(td->vr[q].desc_gpa >> 32));
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_AVAILLO, 4, (uint32_t)td->vr[q].avail_gpa);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_AVAILHI, 4,
+		 (uint32_t)(td->vr[q].avail_gpa >> 32));
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_USEDLO, 8, td->vr[q].used_gpa);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	return td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_ENABLE, 2) == 1 ? 0 : -EIO;
 }
 
 void td_driver_ok(struct testdrv *td)
 {
-	td_write(td, &td->common, 0x14, 1, td_status(td) | VIRTIO_CONFIG_S_DRIVER_OK);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1,
+		 td_status(td) | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 int td_start(struct testdrv *td, uint64_t want, uint16_t qsize)

@@ -5,14 +5,14 @@ DEVMODEL_TEST_HELPERS := tests/support/fake_kmod.c tests/support/guestdrv.c \
 
 UNIT_TESTS += test_devmodel_spec
 test_devmodel_spec_SRCS := tests/unit/devmodel/test_devmodel_spec.c
-test_devmodel_spec_LIBS := svdevmodel svlinkfmt svdevices svvirtio svutil
+test_devmodel_spec_LIBS := svdevmodel svlinkfmt svdevices svvirtio svpci svutil
 
 UNIT_TESTS += test_devmodel_link
 test_devmodel_link_SRCS := tests/unit/devmodel/test_devmodel_link.c $(DEVMODEL_TEST_HELPERS)
-test_devmodel_link_LIBS := svdevmodel svlinkfmt svdevices svvirtio svutil
+test_devmodel_link_LIBS := svdevmodel svlinkfmt svdevices svvirtio svpci svutil
 test_devmodel_link_LDLIBS := -lpthread
 
 UNIT_TESTS += test_devmodel_restart
 test_devmodel_restart_SRCS := tests/unit/devmodel/test_devmodel_restart.c $(DEVMODEL_TEST_HELPERS)
-test_devmodel_restart_LIBS := svdevmodel svlinkfmt svdevices svvirtio svutil
+test_devmodel_restart_LIBS := svdevmodel svlinkfmt svdevices svvirtio svpci svutil
 test_devmodel_restart_LDLIBS := -lpthread

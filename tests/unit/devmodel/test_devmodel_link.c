@@ -18,6 +18,7 @@
 
 #include <linux/pci_regs.h>
 #include <linux/virtio_blk.h>
+#include <linux/virtio_pci.h>
 
 #include <splitvirt/rpc.h>
 
@@ -100,18 +101,19 @@ static void test_bar_placement(void **state)
 	assert_true(has_region(fk, gd_bar2(1), VIRTIO_PCI_BAR2_SIZE, 0));
 	assert_int_equal(fk->nr_regions, 2);
 	/* The window answers through the dispatcher: device feature word 1 has VERSION_1. */
-	gd_common_write(&f->gd, 1, 0x00, 4, 1);
-	assert_int_equal(gd_common_read(&f->gd, 1, 0x04, 4) & 1, 1);
+	gd_common_write(&f->gd, 1, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	assert_int_equal(gd_common_read(&f->gd, 1, VIRTIO_PCI_COMMON_DF, 4) & 1, 1);
 
 	/* Moving BAR0 with decoding on: the old window goes, the new one comes. */
 	gd_cfg_write(&f->gd, 1, PCI_BASE_ADDRESS_0, 4, (uint32_t)moved);
 	assert_true(has_region(fk, gd_bar0(1), VIRTIO_PCI_BAR0_SIZE, SV_RPC_REGION_F_REMOVE));
 	assert_true(has_region(fk, moved, VIRTIO_PCI_BAR0_SIZE, 0));
 	assert_int_equal(fk->nr_regions, 2);
-	assert_int_equal(
-		gd_req(&f->gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ, gd_bar0(1) + 0x14, 1, &v),
-		-ENODEV);
-	assert_int_equal(gd_req(&f->gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ, moved + 0x14, 1, &v),
+	assert_int_equal(gd_req(&f->gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ,
+				gd_bar0(1) + VIRTIO_PCI_COMMON_STATUS, 1, &v),
+			 -ENODEV);
+	assert_int_equal(gd_req(&f->gd, SV_RPC_AS_GLOBAL, SV_RPC_MMIO_READ,
+				moved + VIRTIO_PCI_COMMON_STATUS, 1, &v),
 			 0);
 
 	/* Decoding off: every window goes. */
@@ -143,7 +145,7 @@ static void test_queue_enable_binds_kicks(void **state)
 	assert_int_equal(fk_count(fk, FK_IOEVENTFD, NULL), 4);
 
 	/* Reset of the rng function: its ioeventfd is deassigned. */
-	gd_common_write(&f->gd, 1, 0x14, 1, 0);
+	gd_common_write(&f->gd, 1, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	assert_int_equal(fk_kick_fd(fk, gd_bar0(1) + VIRTIO_PCI_NOTIFY_OFF, NULL), -1);
 	assert_true(fk_kick_fd(fk, gd_bar0(0) + VIRTIO_PCI_NOTIFY_OFF, NULL) >= 0);
 }

@@ -21,6 +21,7 @@
 
 #include <linux/pci_regs.h>
 #include <linux/virtio_blk.h>
+#include <linux/virtio_pci.h>
 
 #include <splitvirt/rpc.h>
 
@@ -191,7 +192,7 @@ static void test_restart_same_doorbells(void **state)
 	assert_int_equal(fk_count(&f->fk, FK_REGISTER_PCI_DEV, NULL), NFN);
 	assert_int_equal(fk_count(&f->fk, FK_START_VM, &start), 1);
 	/* The driver keeps using its device: config reads and I/O as before. */
-	assert_int_equal(gd_common_read(&f->gd, 0, 0x14, 1), 0x0f);
+	assert_int_equal(gd_common_read(&f->gd, 0, VIRTIO_PCI_COMMON_STATUS, 1), 0x0f);
 	assert_int_equal(gd_cfg_read(&f->gd, 1, PCI_COMMAND, 2),
 			 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_OK);

@@ -4,6 +4,6 @@ sv_fake_vmm_SRCS := tests/unit/supervisor/fake_vmm.c
 
 UNIT_TESTS += test_supervisor
 test_supervisor_SRCS := tests/unit/supervisor/test_supervisor.c
-test_supervisor_LIBS := svlinkfmt svdevices svvirtio svutil
+test_supervisor_LIBS := svlinkfmt svdevices svvirtio svpci svutil
 # The test runs the programs, so they must exist before it does.
 $(BUILD)/native/tests/test_supervisor: | $(BUILD)/native/bin/splitvirt $(BUILD)/native/bin/sv_fake_vmm

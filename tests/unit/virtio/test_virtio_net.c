@@ -20,6 +20,7 @@
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
+#include <linux/virtio_pci.h>
 
 #include <splitvirt/virtio_net.h>
 
@@ -312,13 +313,13 @@ static void test_link_status(void **state)
 {
 	struct net_fixture *f = *state;
 	struct testdrv *td = &f->td;
-	uint8_t gen = (uint8_t)td_read(td, &td->common, 0x15, 1);
+	uint8_t gen = (uint8_t)td_read(td, &td->common, VIRTIO_PCI_COMMON_CFGGENERATION, 1);
 
 	virtio_net_set_link(td->dev, false);
 	assert_true(td_irq(td, TD_CONFIG_VECTOR));
 	assert_int_equal(td_read(td, &td->device, offsetof(struct virtio_net_config, status), 2),
 			 0);
-	assert_int_not_equal(td_read(td, &td->common, 0x15, 1), gen);
+	assert_int_not_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_CFGGENERATION, 1), gen);
 	virtio_net_set_link(td->dev, false);
 	assert_false(td_irq(td, TD_CONFIG_VECTOR));
 }

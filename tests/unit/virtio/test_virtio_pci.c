@@ -141,7 +141,7 @@ static void test_bar_access_bounds(void **state)
 	assert_int_equal(virtio_pci_bar_read(td->fn, 7, 0, 4, &v), -EINVAL);
 	assert_int_equal(virtio_pci_bar_read(td->fn, 0, 0, 3, &v), -EINVAL);
 	assert_int_equal(virtio_pci_bar_write(td->fn, 2, UINT64_MAX, 1, 0), -EINVAL);
-	assert_int_equal(virtio_pci_bar_read(td->fn, 0, 0x12, 2, &v), 0);
+	assert_int_equal(virtio_pci_bar_read(td->fn, 0, VIRTIO_PCI_COMMON_NUMQ, 2, &v), 0);
 	assert_int_equal(v, 1); /* num_queues */
 	/* Past the common structure and in the gaps: zero. */
 	assert_int_equal(virtio_pci_bar_read(td->fn, 0, 0x100, 8, &v), 0);
@@ -171,7 +171,8 @@ static void test_bar_move(void **state)
 	assert_int_equal(td->fp.win[0].gpa, 0xd0000000);
 	assert_true(td->fp.kick[0].bound);
 	assert_int_equal(td->fp.kick[0].gpa, 0xd0000000 + VIRTIO_PCI_NOTIFY_OFF);
-	assert_int_equal(virtio_pci_mmio_read(td->fn, 0xd0000012, 2, &v), 0);
+	assert_int_equal(virtio_pci_mmio_read(td->fn, 0xd0000000 + VIRTIO_PCI_COMMON_NUMQ, 2, &v),
+			 0);
 	assert_int_equal(v, 1);
 	/* The guest's next kick goes to the new address, through the eventfd. */
 	assert_int_equal(rng_request(td, 8, NULL), 8);
@@ -224,14 +225,14 @@ static void test_feature_negotiation(void **state)
 	assert_int_equal(td_negotiate(td, (1ull << VIRTIO_F_VERSION_1) | (1ull << 50)), -EIO);
 	assert_int_equal(td_negotiate(td, 1ull << VIRTIO_F_VERSION_1), 0);
 	/* Frozen after FEATURES_OK. */
-	td_write(td, &td->common, 0x08, 4, 0);
-	td_write(td, &td->common, 0x0c, 4, 1u << VIRTIO_RING_F_EVENT_IDX);
-	assert_int_equal(td_read(td, &td->common, 0x0c, 4), 0);
-	td_write(td, &td->common, 0x08, 4, 1);
-	assert_int_equal(td_read(td, &td->common, 0x0c, 4), 1);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_GF, 4, 1u << VIRTIO_RING_F_EVENT_IDX);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_GF, 4), 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_GF, 4), 1);
 	/* Out-of-range feature select reads zero. */
-	td_write(td, &td->common, 0x00, 4, 7);
-	assert_int_equal(td_read(td, &td->common, 0x04, 4), 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_DFSELECT, 4, 7);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_DF, 4), 0);
 }
 
 static void test_access_platform(void **state)
@@ -252,14 +253,14 @@ static void test_status_machine(void **state)
 	uint8_t s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 
 	assert_int_equal(td_probe(td), 0);
-	td_write(td, &td->common, 0x14, 1, s);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, s);
 	/* DRIVER_OK without FEATURES_OK is refused. */
-	td_write(td, &td->common, 0x14, 1, s | VIRTIO_CONFIG_S_DRIVER_OK);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, s | VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_int_equal(td_status(td), s);
 	/* The driver cannot clear bits or set NEEDS_RESET. */
-	td_write(td, &td->common, 0x14, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	assert_int_equal(td_status(td), s);
-	td_write(td, &td->common, 0x14, 1, s | VIRTIO_CONFIG_S_NEEDS_RESET);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1, s | VIRTIO_CONFIG_S_NEEDS_RESET);
 	assert_int_equal(td_status(td), s);
 	/* Queue enable before FEATURES_OK: the device needs reset. */
 	assert_int_equal(td_setup_queue(td, 0, 16), -EIO);
@@ -274,28 +275,31 @@ static void test_queue_registers(void **state)
 
 	assert_int_equal(td_probe(td), 0);
 	assert_int_equal(td_negotiate(td, 1ull << VIRTIO_F_VERSION_1), 0);
-	td_write(td, &td->common, 0x16, 2, 5);
-	assert_int_equal(td_read(td, &td->common, 0x18, 2), 0);
-	td_write(td, &td->common, 0x1c, 2, 1); /* enabling a missing queue: ignored */
-	td_write(td, &td->common, 0x16, 2, 0);
-	assert_int_equal(td_read(td, &td->common, 0x18, 2), 256);
-	assert_int_equal(td_read(td, &td->common, 0x1e, 2), 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_SELECT, 2, 5);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_ENABLE, 2,
+		 1); /* enabling a missing queue: ignored */
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_SIZE, 2), 256);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_NOFF, 2), 0);
 	/* Vectors beyond the table read back as NO_VECTOR. */
-	td_write(td, &td->common, 0x1a, 2, 9);
-	assert_int_equal(td_read(td, &td->common, 0x1a, 2), VIRTIO_MSI_NO_VECTOR);
-	td_write(td, &td->common, 0x10, 2, 2);
-	assert_int_equal(td_read(td, &td->common, 0x10, 2), VIRTIO_MSI_NO_VECTOR);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_MSIX, 2, 9);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_MSIX, 2),
+			 VIRTIO_MSI_NO_VECTOR);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_MSIX, 2, 2);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
 	/* 64-bit register through two 32-bit halves and one 8-byte access. */
-	td_write(td, &td->common, 0x20, 4, 0x11223344);
-	td_write(td, &td->common, 0x24, 4, 0x55667788);
-	assert_int_equal(td_read(td, &td->common, 0x20, 8), 0x5566778811223344ull);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_DESCLO, 4, 0x11223344);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_DESCHI, 4, 0x55667788);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_DESCLO, 8),
+			 0x5566778811223344ull);
 	/* Byte write into the middle of a field keeps the other bytes. */
-	td_write(td, &td->common, 0x21, 1, 0xaa);
-	assert_int_equal(td_read(td, &td->common, 0x20, 4), 0x1122aa44);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_DESCLO + 1, 1, 0xaa);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_DESCLO, 4), 0x1122aa44);
 	/* A non-power-of-two size is refused at enable: needs reset. */
-	td_write(td, &td->common, 0x18, 2, 100);
-	td_write(td, &td->common, 0x1c, 2, 1);
-	assert_int_equal(td_read(td, &td->common, 0x1c, 2), 0);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_SIZE, 2, 100);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
 	assert_true(td_status(td) & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
@@ -363,6 +367,9 @@ static void test_intx_and_isr(void **state)
 	assert_int_equal(td_read(td, &td->isr, 0, 1), 0);
 }
 
+/* Where the PCI cfg access capability keeps the data of its BAR window. */
+#define PCICFG_DATA offsetof(struct virtio_pci_cfg_cap, pci_cfg_data)
+
 static void test_pci_cfg_access_cap(void **state)
 {
 	struct testdrv *td = *state;
@@ -370,24 +377,24 @@ static void test_pci_cfg_access_cap(void **state)
 
 	assert_int_equal(td_probe(td), 0);
 	at = td->pcicfg_at;
-	td_cfg_write(td, at + 4, 1, 0);
-	td_cfg_write(td, at + 8, 4, 0x12);
-	td_cfg_write(td, at + 12, 4, 2);
-	assert_int_equal(td_cfg_read(td, at + 16, 2), 1); /* num_queues via the window */
-	td_cfg_write(td, at + 8, 4, 0x14);
-	td_cfg_write(td, at + 12, 4, 1);
-	td_cfg_write(td, at + 16, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_BAR, 1, 0);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_OFFSET, 4, VIRTIO_PCI_COMMON_NUMQ);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_LENGTH, 4, 2);
+	assert_int_equal(td_cfg_read(td, at + PCICFG_DATA, 2), 1); /* num_queues via the window */
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_OFFSET, 4, VIRTIO_PCI_COMMON_STATUS);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_LENGTH, 4, 1);
+	td_cfg_write(td, at + PCICFG_DATA, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	assert_int_equal(td_status(td), VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	/* Bad windows (misaligned, bad length, bad BAR) do nothing. */
-	td_cfg_write(td, at + 8, 4, 0x13);
-	td_cfg_write(td, at + 12, 4, 2);
-	td_cfg_write(td, at + 16, 2, 0);
-	td_cfg_write(td, at + 12, 4, 3);
-	td_cfg_write(td, at + 16, 4, 0);
-	td_cfg_write(td, at + 4, 1, 5);
-	td_cfg_write(td, at + 12, 4, 4);
-	td_cfg_write(td, at + 8, 4, 0);
-	td_cfg_write(td, at + 16, 4, 0);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_OFFSET, 4, VIRTIO_PCI_COMMON_STATUS - 1);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_LENGTH, 4, 2);
+	td_cfg_write(td, at + PCICFG_DATA, 2, 0);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_LENGTH, 4, 3);
+	td_cfg_write(td, at + PCICFG_DATA, 4, 0);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_BAR, 1, 5);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_LENGTH, 4, 4);
+	td_cfg_write(td, at + VIRTIO_PCI_CAP_OFFSET, 4, 0);
+	td_cfg_write(td, at + PCICFG_DATA, 4, 0);
 	assert_int_equal(td_status(td), VIRTIO_CONFIG_S_ACKNOWLEDGE);
 }
 
@@ -432,7 +439,7 @@ static void test_reset_mid_operation(void **state)
 	td_reset(td);
 	assert_int_equal(td_run_host(td), 1);
 	assert_int_equal(td->vr[0].used->idx, 0);
-	assert_int_equal(td_read(td, &td->common, 0x10, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
 	assert_int_equal(td_start(td, ~0ull, 16), 0);
 	assert_int_equal(rng_request(td, 16, NULL), 16);
 }

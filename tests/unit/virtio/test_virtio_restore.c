@@ -21,6 +21,7 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
+#include <linux/virtio_pci.h>
 
 #include <splitvirt/virtio_blk.h>
 #include <splitvirt/virtio_net.h>
@@ -164,7 +165,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(blk_do(f, VIRTIO_BLK_T_OUT, 0, pattern_buf(f, 512, 0x11), 512),
 			 VIRTIO_BLK_S_OK);
 	/* Something besides the defaults in the selectors and an interrupt line. */
-	td_write(td, &td->common, 0x00, 4, 1);
+	td_write(td, &td->common, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
 	td_cfg_write(td, PCI_INTERRUPT_LINE, 1, 0x2a);
 	take_over(f, new_blk(f));
 	assert_false(virtio_pci_bar_mapping(td->fn, 0, NULL, NULL));
@@ -182,7 +183,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(td->fp.misuse, 0);
 	/* The guest sees the same device. */
 	assert_int_equal(td_status(td), status);
-	assert_int_equal(td_read(td, &td->common, 0x00, 4), 1);
+	assert_int_equal(td_read(td, &td->common, VIRTIO_PCI_COMMON_DFSELECT, 4), 1);
 	assert_int_equal(td_cfg_read(td, PCI_INTERRUPT_LINE, 1), 0x2a);
 	assert_int_equal(virtio_pci_save(td->fn, &again), 0);
 	assert_memory_equal(&again, &f->st, sizeof(again));

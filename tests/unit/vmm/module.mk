@@ -5,4 +5,4 @@ test_guest_fdt_SRCS := tests/unit/vmm/test_guest_fdt.c
 test_guest_fdt_LIBS := svboot
 test_guest_fdt_LDLIBS := -lfdt
 test_vmm_args_SRCS := tests/unit/vmm/test_vmm_args.c
-test_vmm_args_LIBS := svboot svlinkfmt svdevices svvirtio svutil
+test_vmm_args_LIBS := svboot svlinkfmt svdevices svvirtio svpci svutil
