@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * splitvirt.ko internals: one struct sv_link per bound dataport function,
- * at most one open VM handle (struct sv_vm) per link. docs/kmod.md has the
+ * splitvirt.ko internals: one struct svk_link per bound dataport function,
+ * at most one open VM handle (struct svk_vm) per link. docs/kmod.md has the
  * whole picture; the rules that matter when touching this code:
  *
  * Locks, outermost first:
- *   sv_links_lock   the list of links (lookup takes a kref on the link)
+ *   svk_links_lock   the list of links (lookup takes a kref on the link)
  *   mmap_lock       (taken by the VFS around our mmap)
  *   link->lock      mutex: the RPC device endpoint, the request table, the
  *                   announcement records, link->vm, link->dead. Never copy
@@ -18,8 +18,8 @@
  * maps it. The iobuf (BAR2) is only read and written by lib/rpc, which
  * validates everything the peer can write.
  */
-#ifndef SV_INTERNAL_H
-#define SV_INTERNAL_H
+#ifndef SVK_INTERNAL_H
+#define SVK_INTERNAL_H
 
 #include <linux/eventfd.h>
 #include <linux/kref.h>
@@ -36,25 +36,25 @@
 #include <splitvirt/kmod_uapi.h>
 #include <splitvirt/rpc_chan.h>
 
-#define SV_MAX_IOEVENTFDS 256
-#define SV_MAX_REGIONS 64
-#define SV_POLL_MS 10 /* request polling period without MSI-X */
-#define SV_RETRY_MS_MAX 100 /* longest back-off of an announcement replay */
+#define SVK_MAX_IOEVENTFDS 256
+#define SVK_MAX_REGIONS 64
+#define SVK_POLL_MS 10 /* request polling period without MSI-X */
+#define SVK_RETRY_MS_MAX 100 /* longest back-off of an announcement replay */
 
-enum sv_req_state {
-	SV_REQ_FREE = 0,
-	SV_REQ_QUEUED, /* waiting for SV_VM_GET_IO */
-	SV_REQ_USER, /* handed to userspace, waiting for SV_VM_COMPLETE_IO */
+enum svk_req_state {
+	SVK_REQ_FREE = 0,
+	SVK_REQ_QUEUED, /* waiting for SV_VM_GET_IO */
+	SVK_REQ_USER, /* handed to userspace, waiting for SV_VM_COMPLETE_IO */
 };
 
 /* An MMIO request the kernel could not answer itself, by RPC slot. */
-struct sv_req {
+struct svk_req {
 	u8 state;
 	u32 id; /* (sequence << 8) | slot: a stale id never names a newer request */
 	struct sv_rpc_msg msg;
 };
 
-struct sv_ioeventfd_b {
+struct svk_ioeventfd_b {
 	struct list_head node;
 	struct eventfd_ctx *ctx;
 	u64 gpa;
@@ -64,8 +64,8 @@ struct sv_ioeventfd_b {
 	u32 kick;
 };
 
-struct sv_irqfd_b {
-	struct sv_link *link;
+struct svk_irqfd_b {
+	struct svk_link *link;
 	struct eventfd_ctx *ctx;
 	wait_queue_entry_t wait;
 	poll_table pt;
@@ -74,26 +74,26 @@ struct sv_irqfd_b {
 	struct sv_rpc_irqfd route; /* what the driver side was told */
 };
 
-struct sv_region {
+struct svk_region {
 	u64 gpa;
 	u64 size;
 };
 
-struct sv_vm {
-	struct sv_link *link;
+struct svk_vm {
+	struct svk_link *link;
 	/* This handle's own inode mapping (set by mmap): zapped on unplug. */
 	struct address_space *mapping;
 };
 
-struct sv_kick_vec {
-	struct sv_link *link;
+struct svk_kick_vec {
+	struct svk_link *link;
 	u32 kick;
 	char name[32];
 };
 
-struct sv_link {
+struct svk_link {
 	struct kref ref;
-	struct list_head node; /* in sv_links, under sv_links_lock */
+	struct list_head node; /* in svk_links, under svk_links_lock */
 	struct pci_dev *pdev;
 	void __iomem *regs; /* BAR0 */
 	void *iobuf; /* BAR2, memremap WB */
@@ -108,7 +108,7 @@ struct sv_link {
 	/* MSI-X vectors in use: 1 + nr_kicks, 1 (no kick vectors) or 0 (polled). */
 	unsigned int nvec;
 	char rpc_irq_name[32];
-	struct sv_kick_vec kick_vec[SV_DP_MAX_KICKS];
+	struct svk_kick_vec kick_vec[SV_DP_MAX_KICKS];
 
 	struct mutex lock;
 	bool dead; /* function removed: every call fails with -ENODEV */
@@ -116,8 +116,8 @@ struct sv_link {
 	bool rpc_open;
 	bool ring; /* something for the driver side: ring DOORBELL on unlock */
 	u32 seen_peer; /* driver epoch the request table belongs to */
-	struct sv_vm *vm; /* the open handle, if any */
-	struct sv_req reqs[SV_RPC_MAX_SLOTS];
+	struct svk_vm *vm; /* the open handle, if any */
+	struct svk_req reqs[SV_RPC_MAX_SLOTS];
 	u16 fifo[SV_RPC_MAX_SLOTS];
 	u32 fifo_head, fifo_tail; /* free-running, tail - head = queued */
 	u32 seq;
@@ -126,11 +126,11 @@ struct sv_link {
 
 	/* What was announced to the driver side, re-sent to a new driver epoch. */
 	DECLARE_BITMAP(pci_devs, SV_RPC_MAX_PCI_DEVS);
-	struct sv_region regions[SV_MAX_REGIONS];
+	struct svk_region regions[SVK_MAX_REGIONS];
 	u32 nr_regions;
 	struct list_head ioeventfds;
 	u32 nr_ioeventfds;
-	struct sv_irqfd_b *irqfds[SV_DP_MAX_CALLS];
+	struct svk_irqfd_b *irqfds[SV_DP_MAX_CALLS];
 	bool started;
 	bool replay; /* announcements still to be re-sent from replay_pos */
 	u32 replay_pos;
@@ -149,42 +149,42 @@ struct sv_link {
 	atomic_long_t lost_kicks;
 };
 
-/* sv_main.c */
-extern struct mutex sv_links_lock;
-extern struct list_head sv_links;
-struct sv_link *sv_link_get(u32 id);
-void sv_link_put(struct sv_link *l);
-void sv_link_release(struct kref *ref);
+/* svk_main.c */
+extern struct mutex svk_links_lock;
+extern struct list_head svk_links;
+struct svk_link *svk_link_get(u32 id);
+void svk_link_put(struct svk_link *l);
+void svk_link_release(struct kref *ref);
 
-/* sv_pci.c */
-int sv_pci_init(void);
-void sv_pci_exit(void);
+/* svk_pci.c */
+int svk_pci_init(void);
+void svk_pci_exit(void);
 
-/* sv_rpc.c: the device side of the RPC, all under link->lock */
-void sv_service(struct sv_link *l);
-void sv_rx_work(struct work_struct *w);
-void sv_poll_work(struct work_struct *w);
-void sv_unlock_ring(struct sv_link *l);
-void sv_check_peer(struct sv_link *l);
-void sv_rpc_start(struct sv_link *l, u32 reason);
-void sv_drop_requests(struct sv_link *l);
-void sv_fail_requests(struct sv_link *l, int status);
-int sv_send_event(struct sv_link *l, struct sv_rpc_msg *m);
-bool sv_replay_run(struct sv_link *l);
-void sv_fill_info(struct sv_link *l, struct sv_link_info *info);
+/* svk_rpc.c: the device side of the RPC, all under link->lock */
+void svk_service(struct svk_link *l);
+void svk_rx_work(struct work_struct *w);
+void svk_poll_work(struct work_struct *w);
+void svk_unlock_ring(struct svk_link *l);
+void svk_check_peer(struct svk_link *l);
+void svk_rpc_start(struct svk_link *l, u32 reason);
+void svk_drop_requests(struct svk_link *l);
+void svk_fail_requests(struct svk_link *l, int status);
+int svk_send_event(struct svk_link *l, struct sv_rpc_msg *m);
+bool svk_replay_run(struct svk_link *l);
+void svk_fill_info(struct svk_link *l, struct sv_link_info *info);
 
-/* sv_vm.c */
-int sv_vm_create(struct sv_link *l);
-void sv_vm_unplug(struct sv_link *l);
+/* svk_vm.c */
+int svk_vm_create(struct svk_link *l);
+void svk_vm_unplug(struct svk_link *l);
 
-/* sv_eventfd.c: under link->lock */
-int sv_announce(struct sv_link *l, struct sv_rpc_msg *m, bool recorded);
-int sv_ioeventfd(struct sv_link *l, const struct sv_ioeventfd *arg);
-int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg);
-bool sv_ioeventfd_match(struct sv_link *l, const struct sv_rpc_mmio *io);
-void sv_eventfds_release(struct sv_link *l);
-void sv_ioeventfd_to_rpc(const struct sv_ioeventfd_b *b, struct sv_rpc_ioeventfd *e);
-bool sv_kick_has_irq(const struct sv_link *l, u32 kick);
-irqreturn_t sv_kick_irq(int irq, void *data);
+/* svk_eventfd.c: under link->lock */
+int svk_announce(struct svk_link *l, struct sv_rpc_msg *m, bool recorded);
+int svk_ioeventfd(struct svk_link *l, const struct sv_ioeventfd *arg);
+int svk_irqfd(struct svk_link *l, const struct sv_irqfd *arg);
+bool svk_ioeventfd_match(struct svk_link *l, const struct sv_rpc_mmio *io);
+void svk_eventfds_release(struct svk_link *l);
+void svk_ioeventfd_to_rpc(const struct svk_ioeventfd_b *b, struct sv_rpc_ioeventfd *e);
+bool svk_kick_has_irq(const struct svk_link *l, u32 kick);
+irqreturn_t svk_kick_irq(int irq, void *data);
 
 #endif

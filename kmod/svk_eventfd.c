@@ -5,9 +5,9 @@
  *
  * ioeventfd: (gpa, len, datamatch) -> kick k -> eventfd. The driver side is
  * told with an RPC IOEVENTFD event and binds a KVM ioeventfd that raises
- * MSI-X vector 1 + k of the dataport; sv_kick_irq() signals the eventfd.
+ * MSI-X vector 1 + k of the dataport; svk_kick_irq() signals the eventfd.
  * An MMIO write request for the address that still comes over the RPC is
- * matched in sv_ioeventfd_match() instead. All ioeventfds of one kick share
+ * matched in svk_ioeventfd_match() instead. All ioeventfds of one kick share
  * one eventfd (the vector cannot tell them apart).
  *
  * irqfd: eventfd -> CALL[i]. A wait-queue hook on the eventfd writes the
@@ -21,17 +21,17 @@
 #include <linux/io.h>
 #include <linux/slab.h>
 
-#include "sv_internal.h"
+#include "svk_internal.h"
 
-bool sv_kick_has_irq(const struct sv_link *l, u32 kick)
+bool svk_kick_has_irq(const struct svk_link *l, u32 kick)
 {
 	return l->nvec > 1 + kick;
 }
 
-irqreturn_t sv_kick_irq(int irq, void *data)
+irqreturn_t svk_kick_irq(int irq, void *data)
 {
-	struct sv_kick_vec *kv = data;
-	struct sv_link *l = kv->link;
+	struct svk_kick_vec *kv = data;
+	struct svk_link *l = kv->link;
 	struct eventfd_ctx *ctx;
 
 	spin_lock(&l->kick_lock);
@@ -45,7 +45,7 @@ irqreturn_t sv_kick_irq(int irq, void *data)
 }
 
 /* Registers one more ioeventfd user of kick k (ctx already checked equal). */
-static void sv_kick_ref(struct sv_link *l, u32 k, struct eventfd_ctx *ctx)
+static void svk_kick_ref(struct svk_link *l, u32 k, struct eventfd_ctx *ctx)
 {
 	if (l->kick_users[k]++)
 		return;
@@ -55,7 +55,7 @@ static void sv_kick_ref(struct sv_link *l, u32 k, struct eventfd_ctx *ctx)
 }
 
 /* Once this returns, no kick handler uses the context any more. */
-static void sv_kick_unref(struct sv_link *l, u32 k)
+static void svk_kick_unref(struct svk_link *l, u32 k)
 {
 	if (--l->kick_users[k])
 		return;
@@ -64,7 +64,7 @@ static void sv_kick_unref(struct sv_link *l, u32 k)
 	spin_unlock_irq(&l->kick_lock);
 }
 
-void sv_ioeventfd_to_rpc(const struct sv_ioeventfd_b *b, struct sv_rpc_ioeventfd *e)
+void svk_ioeventfd_to_rpc(const struct svk_ioeventfd_b *b, struct sv_rpc_ioeventfd *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->addr = b->gpa;
@@ -80,7 +80,7 @@ void sv_ioeventfd_to_rpc(const struct sv_ioeventfd_b *b, struct sv_rpc_ioeventfd
  * the replay sends them once the driver side is there. A full event ring
  * is -EAGAIN (the devmodel retries); nothing is recorded then.
  */
-int sv_announce(struct sv_link *l, struct sv_rpc_msg *m, bool recorded)
+int svk_announce(struct svk_link *l, struct sv_rpc_msg *m, bool recorded)
 {
 	int ret;
 
@@ -88,13 +88,13 @@ int sv_announce(struct sv_link *l, struct sv_rpc_msg *m, bool recorded)
 		return recorded ? 0 : -ENOTCONN;
 	if (sv_rpc_dev_sync(&l->rpc))
 		l->ring = true;
-	sv_check_peer(l);
-	if (!sv_replay_run(l)) {
+	svk_check_peer(l);
+	if (!svk_replay_run(l)) {
 		if (!l->rpc.ep.peer_epoch)
 			return recorded ? 0 : -ENOTCONN;
 		return -EAGAIN;
 	}
-	ret = sv_send_event(l, m);
+	ret = svk_send_event(l, m);
 	if (ret == -ENOTCONN)
 		return recorded ? 0 : -ENOTCONN;
 	if (ret == -ENOSPC || ret == -EPROTO)
@@ -102,14 +102,14 @@ int sv_announce(struct sv_link *l, struct sv_rpc_msg *m, bool recorded)
 	return ret;
 }
 
-static bool sv_access_len_ok(u32 len)
+static bool svk_access_len_ok(u32 len)
 {
 	return len == 1 || len == 2 || len == 4 || len == 8;
 }
 
-static struct sv_ioeventfd_b *sv_ioeventfd_find(struct sv_link *l, const struct sv_ioeventfd *a)
+static struct svk_ioeventfd_b *svk_ioeventfd_find(struct svk_link *l, const struct sv_ioeventfd *a)
 {
-	struct sv_ioeventfd_b *b;
+	struct svk_ioeventfd_b *b;
 
 	list_for_each_entry(b, &l->ioeventfds, node) {
 		if (b->gpa != a->gpa || b->len != a->len || b->kick != a->kick)
@@ -124,9 +124,9 @@ static struct sv_ioeventfd_b *sv_ioeventfd_find(struct sv_link *l, const struct 
 }
 
 /* Same address and length, and one is a wildcard or both match the same value. */
-static bool sv_ioeventfd_conflict(struct sv_link *l, const struct sv_ioeventfd *a)
+static bool svk_ioeventfd_conflict(struct svk_link *l, const struct sv_ioeventfd *a)
 {
-	struct sv_ioeventfd_b *b;
+	struct svk_ioeventfd_b *b;
 
 	list_for_each_entry(b, &l->ioeventfds, node) {
 		if (b->gpa != a->gpa || b->len != a->len)
@@ -138,26 +138,26 @@ static bool sv_ioeventfd_conflict(struct sv_link *l, const struct sv_ioeventfd *
 	return false;
 }
 
-static void sv_ioeventfd_free(struct sv_link *l, struct sv_ioeventfd_b *b)
+static void svk_ioeventfd_free(struct svk_link *l, struct svk_ioeventfd_b *b)
 {
 	list_del(&b->node);
 	l->nr_ioeventfds--;
-	sv_kick_unref(l, b->kick);
+	svk_kick_unref(l, b->kick);
 	eventfd_ctx_put(b->ctx);
 	kfree(b);
 }
 
-int sv_ioeventfd(struct sv_link *l, const struct sv_ioeventfd *arg)
+int svk_ioeventfd(struct svk_link *l, const struct sv_ioeventfd *arg)
 {
 	const u32 known = SV_IOEVENTFD_F_DATAMATCH | SV_IOEVENTFD_F_DEASSIGN;
 	struct sv_ioeventfd a = *arg;
 	struct sv_rpc_ioeventfd e;
-	struct sv_ioeventfd_b *b;
+	struct svk_ioeventfd_b *b;
 	struct eventfd_ctx *ctx;
 	struct sv_rpc_msg m;
 	int ret;
 
-	if ((a.flags & ~known) || !sv_access_len_ok(a.len) || a.kick >= l->nr_kicks ||
+	if ((a.flags & ~known) || !svk_access_len_ok(a.len) || a.kick >= l->nr_kicks ||
 	    a.gpa + a.len - 1 < a.gpa)
 		return -EINVAL;
 	if (!(a.flags & SV_IOEVENTFD_F_DATAMATCH))
@@ -169,27 +169,27 @@ int sv_ioeventfd(struct sv_link *l, const struct sv_ioeventfd *arg)
 		return PTR_ERR(ctx);
 
 	if (a.flags & SV_IOEVENTFD_F_DEASSIGN) {
-		b = sv_ioeventfd_find(l, &a);
+		b = svk_ioeventfd_find(l, &a);
 		ret = -ENOENT;
 		if (!b || b->ctx != ctx)
 			goto out;
-		if (sv_kick_has_irq(l, b->kick)) {
-			sv_ioeventfd_to_rpc(b, &e);
+		if (svk_kick_has_irq(l, b->kick)) {
+			svk_ioeventfd_to_rpc(b, &e);
 			e.flags |= SV_RPC_IOEVENTFD_F_REMOVE;
-			ret = sv_rpc_encode_ioeventfd(&m, &e) ?: sv_announce(l, &m, true);
+			ret = sv_rpc_encode_ioeventfd(&m, &e) ?: svk_announce(l, &m, true);
 			if (ret)
 				goto out;
 		}
-		sv_ioeventfd_free(l, b);
+		svk_ioeventfd_free(l, b);
 		ret = 0;
 		goto out;
 	}
 
 	ret = -ENOSPC;
-	if (l->nr_ioeventfds >= SV_MAX_IOEVENTFDS)
+	if (l->nr_ioeventfds >= SVK_MAX_IOEVENTFDS)
 		goto out;
 	ret = -EEXIST;
-	if (sv_ioeventfd_conflict(l, &a))
+	if (svk_ioeventfd_conflict(l, &a))
 		goto out;
 	ret = -EBUSY;
 	if (l->kick_users[a.kick] && l->kick_ctx[a.kick] != ctx)
@@ -206,11 +206,11 @@ int sv_ioeventfd(struct sv_link *l, const struct sv_ioeventfd *arg)
 	/*
 	 * Without a vector for this kick the driver side must not bind a KVM
 	 * ioeventfd: the writes then come as MMIO requests and are matched
-	 * in sv_ioeventfd_match().
+	 * in svk_ioeventfd_match().
 	 */
-	if (sv_kick_has_irq(l, b->kick)) {
-		sv_ioeventfd_to_rpc(b, &e);
-		ret = sv_rpc_encode_ioeventfd(&m, &e) ?: sv_announce(l, &m, true);
+	if (svk_kick_has_irq(l, b->kick)) {
+		svk_ioeventfd_to_rpc(b, &e);
+		ret = sv_rpc_encode_ioeventfd(&m, &e) ?: svk_announce(l, &m, true);
 		if (ret) {
 			kfree(b);
 			goto out;
@@ -220,7 +220,7 @@ int sv_ioeventfd(struct sv_link *l, const struct sv_ioeventfd *arg)
 	ctx = NULL; /* the binding owns the reference now */
 	list_add_tail(&b->node, &l->ioeventfds);
 	l->nr_ioeventfds++;
-	sv_kick_ref(l, b->kick, b->ctx);
+	svk_kick_ref(l, b->kick, b->ctx);
 	ret = 0;
 out:
 	if (ctx)
@@ -228,9 +228,9 @@ out:
 	return ret;
 }
 
-bool sv_ioeventfd_match(struct sv_link *l, const struct sv_rpc_mmio *io)
+bool svk_ioeventfd_match(struct svk_link *l, const struct sv_rpc_mmio *io)
 {
-	struct sv_ioeventfd_b *b;
+	struct svk_ioeventfd_b *b;
 
 	list_for_each_entry(b, &l->ioeventfds, node) {
 		if (b->gpa != io->addr || b->len != io->size)
@@ -244,9 +244,9 @@ bool sv_ioeventfd_match(struct sv_link *l, const struct sv_rpc_mmio *io)
 }
 
 /* Called by the eventfd with its wait-queue lock held and IRQs off. */
-static int sv_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
+static int svk_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
 {
-	struct sv_irqfd_b *b = container_of(wait, struct sv_irqfd_b, wait);
+	struct svk_irqfd_b *b = container_of(wait, struct svk_irqfd_b, wait);
 	__poll_t flags = key_to_poll(key);
 	u64 cnt;
 
@@ -257,16 +257,16 @@ static int sv_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync
 	return 1;
 }
 
-static void sv_irqfd_ptable(struct file *file, wait_queue_head_t *wqh, poll_table *pt)
+static void svk_irqfd_ptable(struct file *file, wait_queue_head_t *wqh, poll_table *pt)
 {
-	struct sv_irqfd_b *b = container_of(pt, struct sv_irqfd_b, pt);
+	struct svk_irqfd_b *b = container_of(pt, struct svk_irqfd_b, pt);
 
 	/* Exclusive and first: a signal is consumed by us, not by other pollers. */
 	add_wait_queue_priority(wqh, &b->wait);
 }
 
 /* After this returns the wakeup callback is neither running nor called again. */
-static void sv_irqfd_free(struct sv_irqfd_b *b)
+static void svk_irqfd_free(struct svk_irqfd_b *b)
 {
 	u64 cnt;
 
@@ -275,9 +275,9 @@ static void sv_irqfd_free(struct sv_irqfd_b *b)
 	kfree(b);
 }
 
-static int sv_irqfd_deassign(struct sv_link *l, u32 call)
+static int svk_irqfd_deassign(struct svk_link *l, u32 call)
 {
-	struct sv_irqfd_b *old = l->irqfds[call];
+	struct svk_irqfd_b *old = l->irqfds[call];
 	struct sv_rpc_irqfd route;
 	struct sv_rpc_msg m;
 	int ret;
@@ -286,17 +286,17 @@ static int sv_irqfd_deassign(struct sv_link *l, u32 call)
 		return -ENOENT;
 	route = old->route;
 	route.flags |= SV_RPC_IRQFD_F_REMOVE;
-	ret = sv_rpc_encode_irqfd(&m, &route) ?: sv_announce(l, &m, true);
+	ret = sv_rpc_encode_irqfd(&m, &route) ?: svk_announce(l, &m, true);
 	if (ret)
 		return ret;
 	l->irqfds[call] = NULL;
-	sv_irqfd_free(old);
+	svk_irqfd_free(old);
 	return 0;
 }
 
 /* The IRQFD announcement the driver side gets for arg. */
-static int sv_irqfd_encode(const struct sv_irqfd *arg, struct sv_rpc_irqfd *route,
-			   struct sv_rpc_msg *m)
+static int svk_irqfd_encode(const struct sv_irqfd *arg, struct sv_rpc_irqfd *route,
+			    struct sv_rpc_msg *m)
 {
 	memset(route, 0, sizeof(*route));
 	route->event = arg->call;
@@ -312,18 +312,18 @@ static int sv_irqfd_encode(const struct sv_irqfd *arg, struct sv_rpc_irqfd *rout
 }
 
 /* Hooks a new binding of call to the eventfd behind f, replacing any old one. */
-static int sv_irqfd_bind(struct sv_link *l, const struct sv_irqfd *arg, struct file *file,
-			 struct eventfd_ctx *ctx, const struct sv_rpc_irqfd *route,
-			 struct sv_rpc_msg *m)
+static int svk_irqfd_bind(struct svk_link *l, const struct sv_irqfd *arg, struct file *file,
+			  struct eventfd_ctx *ctx, const struct sv_rpc_irqfd *route,
+			  struct sv_rpc_msg *m)
 {
-	struct sv_irqfd_b *old = l->irqfds[arg->call], *b;
+	struct svk_irqfd_b *old = l->irqfds[arg->call], *b;
 	__poll_t events;
 	int ret;
 
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
-	ret = sv_announce(l, m, true);
+	ret = svk_announce(l, m, true);
 	if (ret) {
 		kfree(b);
 		return ret;
@@ -331,15 +331,15 @@ static int sv_irqfd_bind(struct sv_link *l, const struct sv_irqfd *arg, struct f
 	if (old) {
 		/* Another eventfd for the same call replaces the old binding. */
 		l->irqfds[arg->call] = NULL;
-		sv_irqfd_free(old);
+		svk_irqfd_free(old);
 	}
 	b->link = l;
 	b->ctx = ctx;
 	b->call = arg->call;
 	b->call_reg = l->regs + SV_DP_CALL_BASE + 4 * arg->call;
 	b->route = *route;
-	init_waitqueue_func_entry(&b->wait, sv_irqfd_wakeup);
-	init_poll_funcptr(&b->pt, sv_irqfd_ptable);
+	init_waitqueue_func_entry(&b->wait, svk_irqfd_wakeup);
+	init_poll_funcptr(&b->pt, svk_irqfd_ptable);
 	l->irqfds[arg->call] = b;
 	events = vfs_poll(file, &b->pt);
 	/* Signalled before we hooked in: deliver it now. */
@@ -348,10 +348,10 @@ static int sv_irqfd_bind(struct sv_link *l, const struct sv_irqfd *arg, struct f
 	return 0;
 }
 
-int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg)
+int svk_irqfd(struct svk_link *l, const struct sv_irqfd *arg)
 {
 	const u32 known = SV_IRQFD_F_DEASSIGN | SV_IRQFD_F_MSI;
-	struct sv_irqfd_b *old;
+	struct svk_irqfd_b *old;
 	struct sv_rpc_irqfd route;
 	struct eventfd_ctx *ctx;
 	struct sv_rpc_msg m;
@@ -361,8 +361,8 @@ int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg)
 	if ((arg->flags & ~known) || arg->call >= l->nr_calls)
 		return -EINVAL;
 	if (arg->flags & SV_IRQFD_F_DEASSIGN)
-		return sv_irqfd_deassign(l, arg->call);
-	ret = sv_irqfd_encode(arg, &route, &m);
+		return svk_irqfd_deassign(l, arg->call);
+	ret = svk_irqfd_encode(arg, &route, &m);
 	if (ret)
 		return ret;
 	f = fdget(arg->fd);
@@ -376,12 +376,12 @@ int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg)
 	old = l->irqfds[arg->call];
 	if (old && old->ctx == ctx) {
 		/* Same eventfd: only the route changes (MSI-X reprogrammed). */
-		ret = sv_announce(l, &m, true);
+		ret = svk_announce(l, &m, true);
 		if (!ret)
 			old->route = route;
 		eventfd_ctx_put(ctx);
 	} else {
-		ret = sv_irqfd_bind(l, arg, f.file, ctx, &route, &m);
+		ret = svk_irqfd_bind(l, arg, f.file, ctx, &route, &m);
 		/* On success the binding keeps the context reference. */
 		if (ret)
 			eventfd_ctx_put(ctx);
@@ -390,16 +390,16 @@ int sv_irqfd(struct sv_link *l, const struct sv_irqfd *arg)
 	return ret;
 }
 
-void sv_eventfds_release(struct sv_link *l)
+void svk_eventfds_release(struct svk_link *l)
 {
-	struct sv_ioeventfd_b *b, *tmp;
+	struct svk_ioeventfd_b *b, *tmp;
 	unsigned int i;
 
 	list_for_each_entry_safe(b, tmp, &l->ioeventfds, node)
-		sv_ioeventfd_free(l, b);
+		svk_ioeventfd_free(l, b);
 	for (i = 0; i < SV_DP_MAX_CALLS; i++) {
 		if (l->irqfds[i]) {
-			sv_irqfd_free(l->irqfds[i]);
+			svk_irqfd_free(l->irqfds[i]);
 			l->irqfds[i] = NULL;
 		}
 	}

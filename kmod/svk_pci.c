@@ -13,37 +13,37 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "sv_internal.h"
+#include "svk_internal.h"
 
 /* clang-format off */
-static const struct pci_device_id sv_pci_ids[] = {
+static const struct pci_device_id svk_pci_ids[] = {
 	{ PCI_DEVICE(SV_DP_VENDOR_ID, SV_DP_DEVICE_ID) },
 	{}
 };
 /* clang-format on */
-MODULE_DEVICE_TABLE(pci, sv_pci_ids);
+MODULE_DEVICE_TABLE(pci, svk_pci_ids);
 
-static irqreturn_t sv_rpc_irq(int irq, void *data)
+static irqreturn_t svk_rpc_irq(int irq, void *data)
 {
-	struct sv_link *l = data;
+	struct svk_link *l = data;
 
 	/* The iobuf is read under a mutex: leave the work to a worker. */
 	queue_work(system_highpri_wq, &l->rx_work);
 	return IRQ_HANDLED;
 }
 
-static bool sv_id_taken(u32 id)
+static bool svk_id_taken(u32 id)
 {
-	struct sv_link *l;
+	struct svk_link *l;
 
-	list_for_each_entry(l, &sv_links, node)
+	list_for_each_entry(l, &svk_links, node)
 		if (l->id == id)
 			return true;
 	return false;
 }
 
 /* Copies the NUL-padded name register; anything unprintable becomes '?'. */
-static void sv_read_name(struct sv_link *l)
+static void svk_read_name(struct svk_link *l)
 {
 	unsigned int i;
 
@@ -62,7 +62,7 @@ static void sv_read_name(struct sv_link *l)
  * The registers come from the device VM's own vmm, but a wrong value here
  * would turn into out-of-bounds accesses later: check every one of them.
  */
-static int sv_check_regs(struct sv_link *l)
+static int svk_check_regs(struct svk_link *l)
 {
 	struct pci_dev *pdev = l->pdev;
 	u32 magic = readl(l->regs + SV_DP_MAGIC);
@@ -81,7 +81,7 @@ static int sv_check_regs(struct sv_link *l)
 	l->iobuf_size = readl(l->regs + SV_DP_IOBUF_SIZE);
 	l->ram_gpa = lo_hi_readq(l->regs + SV_DP_RAM_GPA);
 	l->ram_size = lo_hi_readq(l->regs + SV_DP_RAM_SIZE);
-	sv_read_name(l);
+	svk_read_name(l);
 	if (l->nr_kicks > SV_DP_MAX_KICKS || l->nr_calls > SV_DP_MAX_CALLS) {
 		dev_err(&pdev->dev, "%u kicks / %u calls: at most %u / %u\n", l->nr_kicks,
 			l->nr_calls, SV_DP_MAX_KICKS, SV_DP_MAX_CALLS);
@@ -105,7 +105,7 @@ static int sv_check_regs(struct sv_link *l)
 	return 0;
 }
 
-static void sv_free_vectors(struct sv_link *l)
+static void svk_free_vectors(struct svk_link *l)
 {
 	unsigned int i;
 
@@ -118,7 +118,7 @@ static void sv_free_vectors(struct sv_link *l)
 	l->nvec = 0;
 }
 
-static int sv_request_vectors(struct sv_link *l, unsigned int nvec)
+static int svk_request_vectors(struct svk_link *l, unsigned int nvec)
 {
 	struct pci_dev *pdev = l->pdev;
 	unsigned int i;
@@ -128,16 +128,16 @@ static int sv_request_vectors(struct sv_link *l, unsigned int nvec)
 	if (ret < 0)
 		return ret;
 	snprintf(l->rpc_irq_name, sizeof(l->rpc_irq_name), "splitvirt%u-rpc", l->id);
-	ret = request_irq(pci_irq_vector(pdev, SV_DP_VEC_RPC), sv_rpc_irq, 0, l->rpc_irq_name, l);
+	ret = request_irq(pci_irq_vector(pdev, SV_DP_VEC_RPC), svk_rpc_irq, 0, l->rpc_irq_name, l);
 	if (ret)
 		goto free_vecs;
 	for (i = 1; i < nvec; i++) {
-		struct sv_kick_vec *kv = &l->kick_vec[i - 1];
+		struct svk_kick_vec *kv = &l->kick_vec[i - 1];
 
 		kv->link = l;
 		kv->kick = i - 1;
 		snprintf(kv->name, sizeof(kv->name), "splitvirt%u-kick%u", l->id, kv->kick);
-		ret = request_irq(pci_irq_vector(pdev, i), sv_kick_irq, 0, kv->name, kv);
+		ret = request_irq(pci_irq_vector(pdev, i), svk_kick_irq, 0, kv->name, kv);
 		if (ret)
 			goto free_irqs;
 	}
@@ -158,25 +158,25 @@ free_vecs:
  * write requests: slower, same result), else polling: the link keeps
  * working, and dmesg says why it is slow.
  */
-static void sv_setup_vectors(struct sv_link *l)
+static void svk_setup_vectors(struct svk_link *l)
 {
 	struct device *dev = &l->pdev->dev;
-	int ret = sv_request_vectors(l, 1 + l->nr_kicks);
+	int ret = svk_request_vectors(l, 1 + l->nr_kicks);
 
 	if (!ret)
 		return;
 	dev_err(dev, "link %u: cannot get %u MSI-X vectors (%d); kicks will be MMIO requests\n",
 		l->id, 1 + l->nr_kicks, ret);
-	if (l->nr_kicks && !sv_request_vectors(l, 1))
+	if (l->nr_kicks && !svk_request_vectors(l, 1))
 		return;
 	dev_err(dev, "link %u: MSI-X unavailable; polling for requests every %u ms\n", l->id,
-		SV_POLL_MS);
+		SVK_POLL_MS);
 }
 
-static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+static int svk_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 {
 	const char *mode;
-	struct sv_link *l;
+	struct svk_link *l;
 	int ret;
 
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
@@ -188,8 +188,8 @@ static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	mutex_init(&l->lock);
 	spin_lock_init(&l->kick_lock);
 	INIT_LIST_HEAD(&l->ioeventfds);
-	INIT_WORK(&l->rx_work, sv_rx_work);
-	INIT_DELAYED_WORK(&l->poll_work, sv_poll_work);
+	INIT_WORK(&l->rx_work, svk_rx_work);
+	INIT_DELAYED_WORK(&l->poll_work, svk_poll_work);
 	init_waitqueue_head(&l->wq);
 
 	ret = pci_enable_device(pdev);
@@ -212,7 +212,7 @@ static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		ret = -ENOMEM;
 		goto release;
 	}
-	ret = sv_check_regs(l);
+	ret = svk_check_regs(l);
 	if (ret)
 		goto unmap_regs;
 	/* Ordinary shared RAM behind the BAR (a memfd in the host): cached. */
@@ -224,21 +224,21 @@ static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	}
 	l->ram_phys = pci_resource_start(pdev, SV_DP_BAR_RAM);
 
-	mutex_lock(&sv_links_lock);
-	if (sv_id_taken(l->id)) {
-		mutex_unlock(&sv_links_lock);
+	mutex_lock(&svk_links_lock);
+	if (svk_id_taken(l->id)) {
+		mutex_unlock(&svk_links_lock);
 		dev_err(&pdev->dev, "link id %u is already bound to another function\n", l->id);
 		ret = -EEXIST;
 		goto unmap_iobuf;
 	}
-	/* Published under sv_links_lock only once it is complete (below). */
+	/* Published under svk_links_lock only once it is complete (below). */
 	mutex_lock(&l->lock);
-	sv_rpc_start(l, SV_RPC_RESET_RESTART);
-	sv_unlock_ring(l);
-	sv_setup_vectors(l);
+	svk_rpc_start(l, SV_RPC_RESET_RESTART);
+	svk_unlock_ring(l);
+	svk_setup_vectors(l);
 	pci_set_drvdata(pdev, l);
-	list_add_tail(&l->node, &sv_links);
-	mutex_unlock(&sv_links_lock);
+	list_add_tail(&l->node, &svk_links);
+	mutex_unlock(&svk_links_lock);
 
 	if (l->nvec == 1 + l->nr_kicks)
 		mode = "MSI-X";
@@ -250,7 +250,7 @@ static int sv_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	/* Requests may have been queued before we came. */
 	queue_work(system_highpri_wq, &l->rx_work);
 	if (!l->nvec)
-		schedule_delayed_work(&l->poll_work, msecs_to_jiffies(SV_POLL_MS));
+		schedule_delayed_work(&l->poll_work, msecs_to_jiffies(SVK_POLL_MS));
 	return 0;
 
 unmap_iobuf:
@@ -262,26 +262,26 @@ release:
 disable:
 	pci_disable_device(pdev);
 put:
-	sv_link_put(l);
+	svk_link_put(l);
 	return ret;
 }
 
-static void sv_remove(struct pci_dev *pdev)
+static void svk_remove(struct pci_dev *pdev)
 {
-	struct sv_link *l = pci_get_drvdata(pdev);
+	struct svk_link *l = pci_get_drvdata(pdev);
 
-	mutex_lock(&sv_links_lock);
+	mutex_lock(&svk_links_lock);
 	list_del_init(&l->node);
-	mutex_unlock(&sv_links_lock);
+	mutex_unlock(&svk_links_lock);
 
 	mutex_lock(&l->lock);
 	l->dead = true;
-	sv_vm_unplug(l);
+	svk_vm_unplug(l);
 	mutex_unlock(&l->lock);
 	wake_up_all(&l->wq);
 
 	/* No handler may run once the mappings below are gone. */
-	sv_free_vectors(l);
+	svk_free_vectors(l);
 	cancel_work_sync(&l->rx_work);
 	cancel_delayed_work_sync(&l->poll_work);
 	memunmap(l->iobuf);
@@ -290,22 +290,22 @@ static void sv_remove(struct pci_dev *pdev)
 	pci_disable_device(pdev);
 	pci_set_drvdata(pdev, NULL);
 	dev_info(&pdev->dev, "link %u removed\n", l->id);
-	sv_link_put(l);
+	svk_link_put(l);
 }
 
-static struct pci_driver sv_pci_driver = {
+static struct pci_driver svk_pci_driver = {
 	.name = KBUILD_MODNAME,
-	.id_table = sv_pci_ids,
-	.probe = sv_probe,
-	.remove = sv_remove,
+	.id_table = svk_pci_ids,
+	.probe = svk_probe,
+	.remove = svk_remove,
 };
 
-int sv_pci_init(void)
+int svk_pci_init(void)
 {
-	return pci_register_driver(&sv_pci_driver);
+	return pci_register_driver(&svk_pci_driver);
 }
 
-void sv_pci_exit(void)
+void svk_pci_exit(void)
 {
-	pci_unregister_driver(&sv_pci_driver);
+	pci_unregister_driver(&svk_pci_driver);
 }

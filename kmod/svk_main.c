@@ -12,147 +12,147 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "sv_internal.h"
+#include "svk_internal.h"
 
-DEFINE_MUTEX(sv_links_lock);
-LIST_HEAD(sv_links);
+DEFINE_MUTEX(svk_links_lock);
+LIST_HEAD(svk_links);
 
-void sv_link_release(struct kref *ref)
+void svk_link_release(struct kref *ref)
 {
-	struct sv_link *l = container_of(ref, struct sv_link, ref);
+	struct svk_link *l = container_of(ref, struct svk_link, ref);
 
 	pci_dev_put(l->pdev);
 	kfree(l);
 }
 
-void sv_link_put(struct sv_link *l)
+void svk_link_put(struct svk_link *l)
 {
-	kref_put(&l->ref, sv_link_release);
+	kref_put(&l->ref, svk_link_release);
 }
 
 /* Returns the link with that LINK_ID with a reference held, or NULL. */
-struct sv_link *sv_link_get(u32 id)
+struct svk_link *svk_link_get(u32 id)
 {
-	struct sv_link *l, *found = NULL;
+	struct svk_link *l, *found = NULL;
 
-	mutex_lock(&sv_links_lock);
-	list_for_each_entry(l, &sv_links, node) {
+	mutex_lock(&svk_links_lock);
+	list_for_each_entry(l, &svk_links, node) {
 		if (l->id == id) {
 			kref_get(&l->ref);
 			found = l;
 			break;
 		}
 	}
-	mutex_unlock(&sv_links_lock);
+	mutex_unlock(&svk_links_lock);
 	return found;
 }
 
-static long sv_ctl_nr_links(void)
+static long svk_ctl_nr_links(void)
 {
-	struct sv_link *l;
+	struct svk_link *l;
 	long n = 0;
 
-	mutex_lock(&sv_links_lock);
-	list_for_each_entry(l, &sv_links, node)
+	mutex_lock(&svk_links_lock);
+	list_for_each_entry(l, &svk_links, node)
 		n++;
-	mutex_unlock(&sv_links_lock);
+	mutex_unlock(&svk_links_lock);
 	return n;
 }
 
-static long sv_ctl_link_info(void __user *uarg)
+static long svk_ctl_link_info(void __user *uarg)
 {
 	struct sv_link_info info;
-	struct sv_link *l;
+	struct svk_link *l;
 
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
-	l = sv_link_get(info.link_id);
+	l = svk_link_get(info.link_id);
 	if (!l)
 		return -ENOENT;
 	mutex_lock(&l->lock);
-	sv_fill_info(l, &info);
+	svk_fill_info(l, &info);
 	mutex_unlock(&l->lock);
-	sv_link_put(l);
+	svk_link_put(l);
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
 }
 
-static long sv_ctl_create_vm(unsigned long id)
+static long svk_ctl_create_vm(unsigned long id)
 {
-	struct sv_link *l;
+	struct svk_link *l;
 	int ret;
 
 	if (id > U32_MAX)
 		return -ENOENT;
-	l = sv_link_get(id);
+	l = svk_link_get(id);
 	if (!l)
 		return -ENOENT;
 	/* On success the handle keeps this reference. */
-	ret = sv_vm_create(l);
+	ret = svk_vm_create(l);
 	if (ret < 0)
-		sv_link_put(l);
+		svk_link_put(l);
 	return ret;
 }
 
-static long sv_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+static long svk_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
 	case SV_GET_NR_LINKS:
-		return sv_ctl_nr_links();
+		return svk_ctl_nr_links();
 	case SV_GET_LINK_INFO:
-		return sv_ctl_link_info((void __user *)arg);
+		return svk_ctl_link_info((void __user *)arg);
 	case SV_CREATE_VM:
-		return sv_ctl_create_vm(arg);
+		return svk_ctl_create_vm(arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations sv_ctl_fops = {
+static const struct file_operations svk_ctl_fops = {
 	.owner = THIS_MODULE,
 	.open = nonseekable_open,
-	.unlocked_ioctl = sv_ctl_ioctl,
+	.unlocked_ioctl = svk_ctl_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
 
-static struct miscdevice sv_misc = {
+static struct miscdevice svk_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "splitvirt",
-	.fops = &sv_ctl_fops,
+	.fops = &svk_ctl_fops,
 	.mode = 0600,
 };
 
-static int __init sv_init(void)
+static int __init svk_init(void)
 {
-	int ret = misc_register(&sv_misc);
+	int ret = misc_register(&svk_misc);
 
 	if (ret) {
 		pr_err("cannot register /dev/splitvirt: %d\n", ret);
 		return ret;
 	}
-	ret = sv_pci_init();
+	ret = svk_pci_init();
 	if (ret) {
-		misc_deregister(&sv_misc);
+		misc_deregister(&svk_misc);
 		return ret;
 	}
-	pr_info("ready: /dev/splitvirt, %ld link(s)\n", sv_ctl_nr_links());
+	pr_info("ready: /dev/splitvirt, %ld link(s)\n", svk_ctl_nr_links());
 	return 0;
 }
 
-static void __exit sv_exit(void)
+static void __exit svk_exit(void)
 {
 	/*
 	 * Open handles and control fds hold module references, so nothing
 	 * uses a link any more: removing the functions frees them all.
 	 */
-	sv_pci_exit();
-	misc_deregister(&sv_misc);
+	svk_pci_exit();
+	misc_deregister(&svk_misc);
 	pr_info("unloaded\n");
 }
 
-module_init(sv_init);
-module_exit(sv_exit);
+module_init(svk_init);
+module_exit(svk_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("splitvirt device-VM side of the dataport links");

@@ -13,14 +13,14 @@
 #include <linux/io.h>
 #include <linux/ratelimit.h>
 
-#include "sv_internal.h"
+#include "svk_internal.h"
 
 /*
  * Rings the driver side after this section produced something. writel()
  * orders the iobuf stores before the doorbell store (its barrier covers
  * normal memory), so the peer sees the entries when it looks.
  */
-void sv_unlock_ring(struct sv_link *l)
+void svk_unlock_ring(struct svk_link *l)
 {
 	bool ring = l->ring && !l->dead;
 
@@ -30,33 +30,33 @@ void sv_unlock_ring(struct sv_link *l)
 	mutex_unlock(&l->lock);
 }
 
-void sv_drop_requests(struct sv_link *l)
+void svk_drop_requests(struct svk_link *l)
 {
 	unsigned int i;
 
 	for (i = 0; i < SV_RPC_MAX_SLOTS; i++)
-		l->reqs[i].state = SV_REQ_FREE;
+		l->reqs[i].state = SVK_REQ_FREE;
 	l->fifo_head = 0;
 	l->fifo_tail = 0;
 }
 
 /* Answers every request userspace has or will get with status, then forgets them. */
-void sv_fail_requests(struct sv_link *l, int status)
+void svk_fail_requests(struct svk_link *l, int status)
 {
 	unsigned int i;
 
 	for (i = 0; i < SV_RPC_MAX_SLOTS; i++) {
-		struct sv_req *r = &l->reqs[i];
+		struct svk_req *r = &l->reqs[i];
 
-		if (r->state == SV_REQ_FREE)
+		if (r->state == SVK_REQ_FREE)
 			continue;
 		if (!sv_rpc_dev_reply(&l->rpc, &r->msg, status))
 			l->ring = true;
 	}
-	sv_drop_requests(l);
+	svk_drop_requests(l);
 }
 
-static void sv_replay_from_start(struct sv_link *l)
+static void svk_replay_from_start(struct svk_link *l)
 {
 	l->replay = true;
 	l->replay_pos = 0;
@@ -68,7 +68,7 @@ static void sv_replay_from_start(struct sv_link *l)
  * voids the request table (the library forgot those requests too) and asks
  * for every announcement again.
  */
-void sv_check_peer(struct sv_link *l)
+void svk_check_peer(struct svk_link *l)
 {
 	u32 pe = l->rpc.ep.peer_epoch;
 
@@ -79,13 +79,13 @@ void sv_check_peer(struct sv_link *l)
 		l->notice_reason = SV_RPC_RESET_RESTART;
 		wake_up_interruptible(&l->wq);
 	}
-	sv_drop_requests(l);
+	svk_drop_requests(l);
 	l->seen_peer = pe;
-	sv_replay_from_start(l);
+	svk_replay_from_start(l);
 }
 
 /* Starts a new device epoch (attaching first if needed) and re-announces. */
-void sv_rpc_start(struct sv_link *l, u32 reason)
+void svk_rpc_start(struct svk_link *l, u32 reason)
 {
 	if (!l->rpc_open) {
 		int ret = sv_rpc_dev_open(&l->rpc, l->iobuf, l->iobuf_size);
@@ -99,18 +99,18 @@ void sv_rpc_start(struct sv_link *l, u32 reason)
 		l->seen_peer = 0;
 	} else {
 		sv_rpc_dev_reset(&l->rpc, reason);
-		sv_check_peer(l);
+		svk_check_peer(l);
 	}
-	sv_drop_requests(l);
-	sv_replay_from_start(l);
-	sv_replay_run(l);
+	svk_drop_requests(l);
+	svk_replay_from_start(l);
+	svk_replay_run(l);
 }
 
-int sv_send_event(struct sv_link *l, struct sv_rpc_msg *m)
+int svk_send_event(struct svk_link *l, struct sv_rpc_msg *m)
 {
 	int ret = sv_rpc_dev_send_event(&l->rpc, m);
 
-	sv_check_peer(l);
+	svk_check_peer(l);
 	if (!ret)
 		l->ring = true;
 	return ret;
@@ -121,10 +121,10 @@ int sv_send_event(struct sv_link *l, struct sv_rpc_msg *m)
  * regions, ioeventfds (those whose kick has a vector), irqfds, START_VM.
  * Returns 1 with *m filled, 0 past the end.
  */
-static int sv_replay_item(struct sv_link *l, u32 idx, struct sv_rpc_msg *m)
+static int svk_replay_item(struct svk_link *l, u32 idx, struct sv_rpc_msg *m)
 {
 	struct sv_rpc_hello h = { .version = SV_RPC_VERSION, .features = SV_RPC_FEATURES_KNOWN };
-	struct sv_ioeventfd_b *b;
+	struct svk_ioeventfd_b *b;
 	unsigned int bit;
 	u32 i;
 
@@ -145,12 +145,12 @@ static int sv_replay_item(struct sv_link *l, u32 idx, struct sv_rpc_msg *m)
 	}
 	idx -= l->nr_regions;
 	list_for_each_entry(b, &l->ioeventfds, node) {
-		if (!sv_kick_has_irq(l, b->kick))
+		if (!svk_kick_has_irq(l, b->kick))
 			continue;
 		if (idx-- == 0) {
 			struct sv_rpc_ioeventfd e;
 
-			sv_ioeventfd_to_rpc(b, &e);
+			svk_ioeventfd_to_rpc(b, &e);
 			return !sv_rpc_encode_ioeventfd(m, &e);
 		}
 	}
@@ -165,9 +165,9 @@ static int sv_replay_item(struct sv_link *l, u32 idx, struct sv_rpc_msg *m)
 	return 0;
 }
 
-static void sv_retry_later(struct sv_link *l)
+static void svk_retry_later(struct svk_link *l)
 {
-	l->retry_ms = clamp(l->retry_ms * 2, 1u, (unsigned int)SV_RETRY_MS_MAX);
+	l->retry_ms = clamp(l->retry_ms * 2, 1u, (unsigned int)SVK_RETRY_MS_MAX);
 	mod_delayed_work(system_wq, &l->poll_work, msecs_to_jiffies(l->retry_ms));
 }
 
@@ -176,7 +176,7 @@ static void sv_retry_later(struct sv_link *l)
  * full event ring (the driver side is behind) is retried from a timer with
  * back-off; no driver epoch yet means the replay starts over once there is.
  */
-bool sv_replay_run(struct sv_link *l)
+bool svk_replay_run(struct svk_link *l)
 {
 	unsigned int rounds = 0;
 	struct sv_rpc_msg m;
@@ -186,38 +186,38 @@ bool sv_replay_run(struct sv_link *l)
 	if (!l->rpc_open || l->dead)
 		return false;
 	/* Bounded: a peer flipping its epoch forever only delays us. */
-	while (rounds++ < 4 * (1 + SV_RPC_MAX_PCI_DEVS + SV_MAX_REGIONS + SV_MAX_IOEVENTFDS +
+	while (rounds++ < 4 * (1 + SV_RPC_MAX_PCI_DEVS + SVK_MAX_REGIONS + SVK_MAX_IOEVENTFDS +
 			       SV_DP_MAX_CALLS + 1)) {
 		u32 peer = l->seen_peer;
 		int ret;
 
 		if (!l->rpc.ep.peer_epoch)
 			return false;
-		if (!sv_replay_item(l, l->replay_pos, &m)) {
+		if (!svk_replay_item(l, l->replay_pos, &m)) {
 			l->replay = false;
 			l->retry_ms = 0;
 			return true;
 		}
-		ret = sv_send_event(l, &m);
+		ret = svk_send_event(l, &m);
 		if (l->seen_peer != peer)
 			continue; /* restarted from the first item */
 		if (ret == -ENOSPC || ret == -EPROTO) {
-			sv_retry_later(l);
+			svk_retry_later(l);
 			return false;
 		}
 		if (ret == -ENOTCONN)
 			return false;
 		l->replay_pos++;
 	}
-	sv_retry_later(l);
+	svk_retry_later(l);
 	return false;
 }
 
-static void sv_reply(struct sv_link *l, struct sv_rpc_msg *m, int status)
+static void svk_reply(struct svk_link *l, struct sv_rpc_msg *m, int status)
 {
 	int ret = sv_rpc_dev_reply(&l->rpc, m, status);
 
-	sv_check_peer(l);
+	svk_check_peer(l);
 	if (!ret) {
 		l->ring = true;
 		return;
@@ -228,70 +228,70 @@ static void sv_reply(struct sv_link *l, struct sv_rpc_msg *m, int status)
 			     sv_rpc_op_name(m->op), m->slot, ret);
 }
 
-static void sv_hello(struct sv_link *l, struct sv_rpc_msg *m)
+static void svk_hello(struct svk_link *l, struct sv_rpc_msg *m)
 {
 	struct sv_rpc_hello peer;
 	u64 common;
 
 	if (sv_rpc_decode_hello(m, &peer) ||
 	    sv_rpc_hello_negotiate(&peer, SV_RPC_FEATURES_KNOWN, &common)) {
-		sv_reply(l, m, -EPROTONOSUPPORT);
+		svk_reply(l, m, -EPROTONOSUPPORT);
 		return;
 	}
 	m->arg[0] = SV_RPC_VERSION;
 	m->arg[1] = common;
-	sv_reply(l, m, 0);
+	svk_reply(l, m, 0);
 }
 
-static void sv_queue(struct sv_link *l, struct sv_rpc_msg *m)
+static void svk_queue(struct svk_link *l, struct sv_rpc_msg *m)
 {
-	struct sv_req *r = &l->reqs[m->slot];
+	struct svk_req *r = &l->reqs[m->slot];
 
 	/* The library never hands out a slot twice while it is pending. */
-	if (WARN_ON_ONCE(r->state != SV_REQ_FREE)) {
-		sv_reply(l, m, -EBUSY);
+	if (WARN_ON_ONCE(r->state != SVK_REQ_FREE)) {
+		svk_reply(l, m, -EBUSY);
 		return;
 	}
-	r->state = SV_REQ_QUEUED;
+	r->state = SVK_REQ_QUEUED;
 	r->id = ((l->seq++ & 0xffffff) << 8) | m->slot;
 	r->msg = *m;
 	l->fifo[l->fifo_tail++ % SV_RPC_MAX_SLOTS] = m->slot;
 	wake_up_interruptible(&l->wq);
 }
 
-static void sv_mmio(struct sv_link *l, struct sv_rpc_msg *m)
+static void svk_mmio(struct svk_link *l, struct sv_rpc_msg *m)
 {
 	struct sv_rpc_mmio io;
 
 	if (sv_rpc_decode_mmio(m, &io)) {
-		sv_reply(l, m, -EINVAL);
+		svk_reply(l, m, -EINVAL);
 		return;
 	}
 	if (!l->vm) {
 		/* No device model is attached: the access fails (all-ones). */
-		sv_reply(l, m, -EIO);
+		svk_reply(l, m, -EIO);
 		return;
 	}
 	if (io.dir == SV_RPC_MMIO_WRITE && io.as == SV_RPC_AS_GLOBAL &&
-	    sv_ioeventfd_match(l, &io)) {
-		sv_reply(l, m, 0);
+	    svk_ioeventfd_match(l, &io)) {
+		svk_reply(l, m, 0);
 		return;
 	}
-	sv_queue(l, m);
+	svk_queue(l, m);
 }
 
-static void sv_request(struct sv_link *l, struct sv_rpc_msg *m)
+static void svk_request(struct svk_link *l, struct sv_rpc_msg *m)
 {
 	switch (m->op) {
 	case SV_RPC_OP_HELLO:
-		sv_hello(l, m);
+		svk_hello(l, m);
 		break;
 	case SV_RPC_OP_NOP:
-		sv_reply(l, m, 0);
+		svk_reply(l, m, 0);
 		break;
 	case SV_RPC_OP_RESET:
 		/* Completes, with everything else, as -ECONNRESET on the driver. */
-		sv_rpc_start(l, SV_RPC_RESET_REQUESTED);
+		svk_rpc_start(l, SV_RPC_RESET_REQUESTED);
 		if (l->vm) {
 			l->notice = true;
 			l->notice_reason = SV_RPC_RESET_REQUESTED;
@@ -299,16 +299,16 @@ static void sv_request(struct sv_link *l, struct sv_rpc_msg *m)
 		}
 		break;
 	case SV_RPC_OP_MMIO:
-		sv_mmio(l, m);
+		svk_mmio(l, m);
 		break;
 	default:
-		sv_reply(l, m, -EOPNOTSUPP);
+		svk_reply(l, m, -EOPNOTSUPP);
 		break;
 	}
 }
 
 /* Takes every request off the iobuf; a bounded batch per run. */
-void sv_service(struct sv_link *l)
+void svk_service(struct svk_link *l)
 {
 	const unsigned int budget = 2 * SV_RPC_MAX_SLOTS;
 	unsigned int n;
@@ -318,17 +318,17 @@ void sv_service(struct sv_link *l)
 	if (l->dead)
 		goto out;
 	if (!l->rpc_open)
-		sv_rpc_start(l, SV_RPC_RESET_RESTART);
+		svk_rpc_start(l, SV_RPC_RESET_RESTART);
 	if (!l->rpc_open)
 		goto out;
 	/* A driver restart is noticed even when nothing is queued. */
 	if (sv_rpc_dev_sync(&l->rpc))
 		l->ring = true;
-	sv_check_peer(l);
+	svk_check_peer(l);
 	for (n = 0; n < budget; n++) {
 		int ret = sv_rpc_dev_recv(&l->rpc, &m);
 
-		sv_check_peer(l);
+		svk_check_peer(l);
 		if (ret == -EPROTO) {
 			dev_warn_ratelimited(&l->pdev->dev,
 					     "link %u: corrupt request ring, flushed\n", l->id);
@@ -336,31 +336,31 @@ void sv_service(struct sv_link *l)
 		}
 		if (ret)
 			break;
-		sv_request(l, &m);
+		svk_request(l, &m);
 	}
 	if (n == budget)
 		queue_work(system_highpri_wq, &l->rx_work);
-	sv_replay_run(l);
+	svk_replay_run(l);
 out:
-	sv_unlock_ring(l);
+	svk_unlock_ring(l);
 }
 
-void sv_rx_work(struct work_struct *w)
+void svk_rx_work(struct work_struct *w)
 {
-	sv_service(container_of(w, struct sv_link, rx_work));
+	svk_service(container_of(w, struct svk_link, rx_work));
 }
 
-void sv_poll_work(struct work_struct *w)
+void svk_poll_work(struct work_struct *w)
 {
-	struct sv_link *l = container_of(to_delayed_work(w), struct sv_link, poll_work);
+	struct svk_link *l = container_of(to_delayed_work(w), struct svk_link, poll_work);
 
-	sv_service(l);
+	svk_service(l);
 	/* Without MSI-X nothing tells us about requests: look periodically. */
 	if (!l->nvec && !READ_ONCE(l->dead))
-		mod_delayed_work(system_wq, &l->poll_work, msecs_to_jiffies(SV_POLL_MS));
+		mod_delayed_work(system_wq, &l->poll_work, msecs_to_jiffies(SVK_POLL_MS));
 }
 
-void sv_fill_info(struct sv_link *l, struct sv_link_info *info)
+void svk_fill_info(struct svk_link *l, struct sv_link_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->link_id = l->id;

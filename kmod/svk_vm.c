@@ -15,16 +15,16 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "sv_internal.h"
+#include "svk_internal.h"
 
 /* Pages mapped per fault of the RAM mapping: fewer faults, bounded lock hold. */
-#define SV_FAULT_AROUND 64
+#define SVK_FAULT_AROUND 64
 
 /* Drops what the devmodel registered, answering its requests with -EIO. */
-static void sv_vm_teardown(struct sv_link *l)
+static void svk_vm_teardown(struct svk_link *l)
 {
-	sv_fail_requests(l, -EIO);
-	sv_eventfds_release(l);
+	svk_fail_requests(l, -EIO);
+	svk_eventfds_release(l);
 	bitmap_zero(l->pci_devs, SV_RPC_MAX_PCI_DEVS);
 	l->nr_regions = 0;
 	l->started = false;
@@ -32,40 +32,40 @@ static void sv_vm_teardown(struct sv_link *l)
 }
 
 /* The function is going away (link->lock held, link->dead set). */
-void sv_vm_unplug(struct sv_link *l)
+void svk_vm_unplug(struct svk_link *l)
 {
-	struct sv_vm *vm = l->vm;
+	struct svk_vm *vm = l->vm;
 
 	if (!vm)
 		return;
-	sv_vm_teardown(l);
+	svk_vm_teardown(l);
 	/* Faults check link->dead under link->lock: no page comes back. */
 	if (vm->mapping)
 		unmap_mapping_range(vm->mapping, 0, 0, 1);
 	l->vm = NULL;
 }
 
-static int sv_vm_release(struct inode *inode, struct file *f)
+static int svk_vm_release(struct inode *inode, struct file *f)
 {
-	struct sv_vm *vm = f->private_data;
-	struct sv_link *l = vm->link;
+	struct svk_vm *vm = f->private_data;
+	struct svk_link *l = vm->link;
 
 	mutex_lock(&l->lock);
 	if (l->vm == vm) {
-		sv_vm_teardown(l);
+		svk_vm_teardown(l);
 		l->vm = NULL;
-		sv_rpc_start(l, SV_RPC_RESET_RESTART);
+		svk_rpc_start(l, SV_RPC_RESET_RESTART);
 	}
-	sv_unlock_ring(l);
-	sv_link_put(l);
+	svk_unlock_ring(l);
+	svk_link_put(l);
 	kfree(vm);
 	return 0;
 }
 
-static __poll_t sv_vm_poll(struct file *f, poll_table *pt)
+static __poll_t svk_vm_poll(struct file *f, poll_table *pt)
 {
-	struct sv_vm *vm = f->private_data;
-	struct sv_link *l = vm->link;
+	struct svk_vm *vm = f->private_data;
+	struct svk_link *l = vm->link;
 
 	poll_wait(f, &l->wq, pt);
 	if (READ_ONCE(l->dead) || READ_ONCE(l->vm) != vm)
@@ -81,11 +81,11 @@ static __poll_t sv_vm_poll(struct file *f, poll_table *pt)
  * under link->lock, so that an unplug (which zaps the mapping under the same
  * lock) can never race with a mapping being populated.
  */
-static vm_fault_t sv_vm_fault(struct vm_fault *vmf)
+static vm_fault_t svk_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct sv_vm *vm = vma->vm_private_data;
-	struct sv_link *l = vm->link;
+	struct svk_vm *vm = vma->vm_private_data;
+	struct svk_link *l = vm->link;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	unsigned long pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	vm_fault_t ret = VM_FAULT_SIGBUS;
@@ -95,7 +95,7 @@ static vm_fault_t sv_vm_fault(struct vm_fault *vmf)
 	if (l->dead || l->vm != vm || pgoff >= (l->ram_size >> PAGE_SHIFT))
 		goto out;
 	ret = vmf_insert_pfn(vma, addr, PHYS_PFN(l->ram_phys) + pgoff);
-	for (i = 1; i < SV_FAULT_AROUND; i++) {
+	for (i = 1; i < SVK_FAULT_AROUND; i++) {
 		unsigned long a = addr + i * PAGE_SIZE;
 
 		if (a >= vma->vm_end || pgoff + i >= (l->ram_size >> PAGE_SHIFT))
@@ -107,14 +107,14 @@ out:
 	return ret;
 }
 
-static const struct vm_operations_struct sv_vm_vmops = {
-	.fault = sv_vm_fault,
+static const struct vm_operations_struct svk_vm_vmops = {
+	.fault = svk_vm_fault,
 };
 
-static int sv_vm_mmap(struct file *f, struct vm_area_struct *vma)
+static int svk_vm_mmap(struct file *f, struct vm_area_struct *vma)
 {
-	struct sv_vm *vm = f->private_data;
-	struct sv_link *l = vm->link;
+	struct svk_vm *vm = f->private_data;
+	struct svk_link *l = vm->link;
 	unsigned long size = vma->vm_end - vma->vm_start;
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	int ret = 0;
@@ -130,17 +130,17 @@ static int sv_vm_mmap(struct file *f, struct vm_area_struct *vma)
 	if (!ret) {
 		vm->mapping = f->f_mapping;
 		vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-		vma->vm_ops = &sv_vm_vmops;
+		vma->vm_ops = &svk_vm_vmops;
 		vma->vm_private_data = vm;
 	}
 	mutex_unlock(&l->lock);
 	return ret;
 }
 
-static int sv_vm_get_io(struct sv_link *l, struct sv_ioreq *io)
+static int svk_vm_get_io(struct svk_link *l, struct sv_ioreq *io)
 {
 	struct sv_rpc_mmio mmio;
-	struct sv_req *r;
+	struct svk_req *r;
 	u16 slot;
 
 	memset(io, 0, sizeof(*io));
@@ -157,7 +157,7 @@ static int sv_vm_get_io(struct sv_link *l, struct sv_ioreq *io)
 	/* Validated by the library when it was received. */
 	if (sv_rpc_decode_mmio(&r->msg, &mmio))
 		return -EIO;
-	r->state = SV_REQ_USER;
+	r->state = SVK_REQ_USER;
 	io->id = r->id;
 	io->as = mmio.as;
 	io->size = mmio.size;
@@ -167,12 +167,12 @@ static int sv_vm_get_io(struct sv_link *l, struct sv_ioreq *io)
 	return 0;
 }
 
-static int sv_vm_complete_io(struct sv_link *l, const struct sv_ioreq *io)
+static int svk_vm_complete_io(struct svk_link *l, const struct sv_ioreq *io)
 {
 	u32 slot = io->id & 0xff;
 	struct sv_rpc_mmio mmio;
 	struct sv_rpc_msg m;
-	struct sv_req *r;
+	struct svk_req *r;
 	int ret;
 
 	if (io->status > 0 || io->status < -4095)
@@ -180,7 +180,7 @@ static int sv_vm_complete_io(struct sv_link *l, const struct sv_ioreq *io)
 	if (!l->rpc_open || slot >= l->rpc.ep.lay.nslots)
 		return -ESTALE;
 	r = &l->reqs[slot];
-	if (r->state != SV_REQ_USER || r->id != io->id)
+	if (r->state != SVK_REQ_USER || r->id != io->id)
 		return -ESTALE;
 	m = r->msg;
 	if (sv_rpc_decode_mmio(&m, &mmio))
@@ -188,16 +188,16 @@ static int sv_vm_complete_io(struct sv_link *l, const struct sv_ioreq *io)
 	if (!io->status && mmio.dir == SV_RPC_MMIO_READ)
 		m.arg[1] = mmio.size == 8 ? io->data : io->data & ((1ull << (mmio.size * 8)) - 1);
 	ret = sv_rpc_dev_reply(&l->rpc, &m, io->status);
-	sv_check_peer(l);
+	svk_check_peer(l);
 	if (ret == -ENOSPC || ret == -EPROTO)
 		return -EAGAIN; /* the driver side is behind; the request stays ours */
-	r->state = SV_REQ_FREE;
+	r->state = SVK_REQ_FREE;
 	if (!ret)
 		l->ring = true;
 	return ret;
 }
 
-static int sv_vm_region(struct sv_link *l, const struct sv_mmio_region *a)
+static int svk_vm_region(struct svk_link *l, const struct sv_mmio_region *a)
 {
 	struct sv_rpc_region r = { .gpa = a->gpa, .size = a->size, .flags = a->flags };
 	bool remove = a->flags & SV_RPC_REGION_F_REMOVE;
@@ -212,9 +212,9 @@ static int sv_vm_region(struct sv_link *l, const struct sv_mmio_region *a)
 			break;
 	if (remove && i == l->nr_regions)
 		return -ENOENT;
-	if (!remove && i == l->nr_regions && l->nr_regions == SV_MAX_REGIONS)
+	if (!remove && i == l->nr_regions && l->nr_regions == SVK_MAX_REGIONS)
 		return -ENOSPC;
-	ret = sv_announce(l, &m, true);
+	ret = svk_announce(l, &m, true);
 	if (ret)
 		return ret;
 	if (remove) {
@@ -227,7 +227,7 @@ static int sv_vm_region(struct sv_link *l, const struct sv_mmio_region *a)
 	return 0;
 }
 
-static int sv_vm_pci_dev(struct sv_link *l, const struct sv_pci_dev *a)
+static int svk_vm_pci_dev(struct svk_link *l, const struct sv_pci_dev *a)
 {
 	struct sv_rpc_pci_dev p = { .index = a->index, .flags = a->flags };
 	struct sv_rpc_msg m;
@@ -235,7 +235,7 @@ static int sv_vm_pci_dev(struct sv_link *l, const struct sv_pci_dev *a)
 
 	if (sv_rpc_encode_pci_dev(&m, &p))
 		return -EINVAL;
-	ret = sv_announce(l, &m, true);
+	ret = svk_announce(l, &m, true);
 	if (ret)
 		return ret;
 	if (a->flags & SV_RPC_PCI_F_REMOVE)
@@ -245,7 +245,7 @@ static int sv_vm_pci_dev(struct sv_link *l, const struct sv_pci_dev *a)
 	return 0;
 }
 
-union sv_vm_arg {
+union svk_vm_arg {
 	struct sv_ioreq io;
 	struct sv_link_info info;
 	struct sv_ioeventfd ioeventfd;
@@ -257,28 +257,28 @@ union sv_vm_arg {
 };
 
 /* Everything under link->lock; the user copies happen outside it. */
-static long sv_vm_cmd(struct sv_link *l, unsigned int cmd, union sv_vm_arg *a)
+static long svk_vm_cmd(struct svk_link *l, unsigned int cmd, union svk_vm_arg *a)
 {
 	struct sv_rpc_msg m;
 
 	switch (cmd) {
 	case SV_VM_GET_IO:
-		return sv_vm_get_io(l, &a->io);
+		return svk_vm_get_io(l, &a->io);
 	case SV_VM_COMPLETE_IO:
-		return sv_vm_complete_io(l, &a->io);
+		return svk_vm_complete_io(l, &a->io);
 	case SV_VM_GET_INFO:
-		sv_fill_info(l, &a->info);
+		svk_fill_info(l, &a->info);
 		return 0;
 	case SV_VM_IOEVENTFD:
-		return sv_ioeventfd(l, &a->ioeventfd);
+		return svk_ioeventfd(l, &a->ioeventfd);
 	case SV_VM_IRQFD:
-		return sv_irqfd(l, &a->irqfd);
+		return svk_irqfd(l, &a->irqfd);
 	case SV_VM_SET_IRQ: {
 		struct sv_rpc_set_irq s = { .irq = a->set_irq.irq, .level = a->set_irq.level };
 
 		if (sv_rpc_encode_set_irq(&m, &s))
 			return -EINVAL;
-		return sv_announce(l, &m, false);
+		return svk_announce(l, &m, false);
 	}
 	case SV_VM_MSI: {
 		struct sv_rpc_msi msi = { .addr = a->msi.addr,
@@ -287,31 +287,31 @@ static long sv_vm_cmd(struct sv_link *l, unsigned int cmd, union sv_vm_arg *a)
 
 		if (sv_rpc_encode_msi(&m, &msi))
 			return -EINVAL;
-		return sv_announce(l, &m, false);
+		return svk_announce(l, &m, false);
 	}
 	case SV_VM_REGISTER_PCI_DEV:
-		return sv_vm_pci_dev(l, &a->pci_dev);
+		return svk_vm_pci_dev(l, &a->pci_dev);
 	case SV_VM_MMIO_REGION:
-		return sv_vm_region(l, &a->region);
+		return svk_vm_region(l, &a->region);
 	case SV_VM_START_VM: {
 		int ret;
 
 		sv_rpc_msg_init(&m, SV_RPC_OP_START_VM);
-		ret = sv_announce(l, &m, true);
+		ret = svk_announce(l, &m, true);
 		if (!ret)
 			l->started = true;
 		return ret;
 	}
 	case SV_VM_RESET:
 		/* Registrations stay and are announced again in the new epoch. */
-		sv_rpc_start(l, SV_RPC_RESET_RESTART);
+		svk_rpc_start(l, SV_RPC_RESET_RESTART);
 		return l->rpc_open ? 0 : -ENOTCONN;
 	default:
 		return -ENOTTY;
 	}
 }
 
-static bool sv_vm_cmd_known(unsigned int cmd)
+static bool svk_vm_cmd_known(unsigned int cmd)
 {
 	switch (cmd) {
 	case SV_VM_GET_IO:
@@ -331,16 +331,16 @@ static bool sv_vm_cmd_known(unsigned int cmd)
 	}
 }
 
-static long sv_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+static long svk_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
-	struct sv_vm *vm = f->private_data;
-	struct sv_link *l = vm->link;
+	struct svk_vm *vm = f->private_data;
+	struct svk_link *l = vm->link;
 	void __user *uarg = (void __user *)arg;
 	unsigned int size = _IOC_SIZE(cmd);
-	union sv_vm_arg a;
+	union svk_vm_arg a;
 	long ret;
 
-	if (!sv_vm_cmd_known(cmd))
+	if (!svk_vm_cmd_known(cmd))
 		return -ENOTTY;
 	BUILD_BUG_ON(sizeof(a) > 128);
 	if (size > sizeof(a))
@@ -353,28 +353,28 @@ static long sv_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	if (l->dead || l->vm != vm)
 		ret = -ENODEV;
 	else
-		ret = sv_vm_cmd(l, cmd, &a);
-	sv_unlock_ring(l);
+		ret = svk_vm_cmd(l, cmd, &a);
+	svk_unlock_ring(l);
 
 	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &a, size))
 		return -EFAULT;
 	return ret;
 }
 
-static const struct file_operations sv_vm_fops = {
+static const struct file_operations svk_vm_fops = {
 	.owner = THIS_MODULE,
-	.release = sv_vm_release,
-	.unlocked_ioctl = sv_vm_ioctl,
+	.release = svk_vm_release,
+	.unlocked_ioctl = svk_vm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.poll = sv_vm_poll,
-	.mmap = sv_vm_mmap,
+	.poll = svk_vm_poll,
+	.mmap = svk_vm_mmap,
 	.llseek = noop_llseek,
 };
 
 /* Returns the new handle's fd; on success the handle owns the caller's link reference. */
-int sv_vm_create(struct sv_link *l)
+int svk_vm_create(struct svk_link *l)
 {
-	struct sv_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	struct svk_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
 	int fd;
 
 	if (!vm)
@@ -391,15 +391,15 @@ int sv_vm_create(struct sv_link *l)
 		 * unmap_mapping_range() on unplug reaches this handle's
 		 * mappings and nobody else's.
 		 */
-		fd = anon_inode_getfd_secure("splitvirt-vm", &sv_vm_fops, vm, O_RDWR | O_CLOEXEC,
+		fd = anon_inode_getfd_secure("splitvirt-vm", &svk_vm_fops, vm, O_RDWR | O_CLOEXEC,
 					     NULL);
 		if (fd >= 0) {
 			l->vm = vm;
-			sv_rpc_start(l, SV_RPC_RESET_RESTART);
+			svk_rpc_start(l, SV_RPC_RESET_RESTART);
 			l->notice = false;
 		}
 	}
-	sv_unlock_ring(l);
+	svk_unlock_ring(l);
 	if (fd < 0)
 		kfree(vm);
 	return fd;
