@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -573,6 +574,54 @@ static void test_missing_vmm_and_bad_topology(void **state)
 	assert_int_equal(finish(start("check")), 2);
 }
 
+/* One check reports parse errors and cross-checks together, in line order. */
+static void test_check_reports_everything(void **state)
+{
+	char topo[PATH_MAX], *log, *typo, *dup;
+
+	(void)state;
+	write_file("mixed.yaml", "vms:\n"
+				 "  - name: d\n"
+				 "    role: device\n"
+				 "    kernel: Image\n"
+				 "    memroy: 1G\n" /* 5 */
+				 "  - name: a\n"
+				 "    role: driver\n"
+				 "    kernel: Image\n"
+				 "    devices:\n"
+				 "      - { type: rng, from: d }\n" /* 10 */
+				 "      - { type: rng, from: d }\n");
+	path_in(topo, sizeof(topo), "mixed.yaml");
+	assert_int_equal(finish(start("check", topo)), 1);
+	log = read_file("log");
+	typo = strstr(log, "mixed.yaml:5:5: error: unknown key 'memroy'");
+	dup = strstr(log, "mixed.yaml:11: error: VM 'a' already gets an rng from 'd' (line 10)");
+	assert_non_null(typo);
+	assert_non_null(dup);
+	assert_true(typo < dup);
+	assert_non_null(strstr(log, "mixed.yaml: 2 errors, 0 warnings"));
+	free(log);
+}
+
+/* A FIFO as the topology: a clear error at once, not a wait for a writer. */
+static void test_fifo_topology(void **state)
+{
+	char fifo[PATH_MAX], rundir[PATH_MAX], *log;
+
+	(void)state;
+	path_in(fifo, sizeof(fifo), "t.yaml");
+	path_in(rundir, sizeof(rundir), "run");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20); /* a regression blocks in open(): fail instead of hanging */
+	assert_int_equal(finish(start("check", fifo)), 1);
+	assert_int_equal(
+		finish(start("run", "--vmm", "/nonexistent/vmm", "--run-dir", rundir, fifo)), 1);
+	alarm(0);
+	log = read_file("log");
+	assert_non_null(strstr(log, "t.yaml: error: is a FIFO (named pipe), not a regular file"));
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +631,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_status_and_sigterm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_after_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_vmm_and_bad_topology, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_reports_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_topology, setup, teardown),
 	};
 	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
 	char *slash;
