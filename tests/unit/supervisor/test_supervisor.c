@@ -85,6 +85,17 @@ static void wait_for(const char *name)
 		fail_msg("%s/%s did not appear", dir, name);
 }
 
+/*
+ * Every fake vmm of topo_text has set up its SIGTERM handling (it writes
+ * its dump afterwards): one still starting would die of the signal.
+ */
+static void wait_for_all(void)
+{
+	wait_for("devvm.out");
+	wait_for("app1.out");
+	wait_for("app2.out");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -482,7 +493,7 @@ static void test_state_status_and_sigterm(void **state)
 	setenv("FAKE_VMM_WAIT_app2", "1", 1);
 	setenv("FAKE_VMM_EXIT_app2", "6", 1);
 	pid = start_run(NULL);
-	wait_for("app2.out");
+	wait_for_all();
 	/* The state is written after each start; app2 started last. */
 	for (int i = 0; i < 500; i++) {
 		st = read_file("run/t.state");
@@ -536,7 +547,7 @@ static void test_sigkill_after_timeout(void **state)
 	setenv("FAKE_VMM_WAIT_app1", "1", 1);
 	setenv("FAKE_VMM_IGNORE_TERM_app2", "1", 1);
 	pid = start_run("--stop-timeout=1");
-	wait_for("app2.out");
+	wait_for_all();
 	kill(pid, SIGINT);
 	assert_int_equal(finish(pid), 128 + SIGKILL);
 	assert_false(exists("app2.sigterm"));
