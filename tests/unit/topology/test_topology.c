@@ -508,20 +508,16 @@ static void test_demo_file(void **state)
 }
 
 #define NR_BAD (sizeof(bad_files) / sizeof(bad_files[0]))
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	static const struct CMUnitTest good[] = {
-		cmocka_unit_test_setup_teardown(test_good_model, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_param_and_cmdline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_relative_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_regular_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cmdline_too_long, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_demo_file, setup, teardown),
+		T(test_good_model),	  T(test_link_param_and_cmdline),
+		T(test_link_order),	  T(test_relative_paths),
+		T(test_warnings),	  T(test_limits),
+		T(test_file_check),	  T(test_not_a_regular_file),
+		T(test_cmdline_too_long), T(test_demo_file),
 	};
 	static char names[NR_BAD][96];
 	struct CMUnitTest tests[sizeof(good) / sizeof(good[0]) + NR_BAD];
