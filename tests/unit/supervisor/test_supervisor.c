@@ -633,6 +633,124 @@ static void test_fifo_topology(void **state)
 	free(log);
 }
 
+/*
+ * The lines fake_vmm's chatter() gives VM vm in text (prefix "[vm] " or
+ * none): all of them, whole and in order, and nothing else of vm's.
+ */
+static void expect_chatter(const char *text, const char *vm, bool prefixed, int lines)
+{
+	char *copy = strdup(text), *save = NULL, prefix[48], want[160], mark[3][64];
+	int console = 0, log = 0, tail = 0;
+
+	assert_non_null(copy);
+	snprintf(prefix, sizeof(prefix), "%s%s%s", prefixed ? "[" : "", prefixed ? vm : "",
+		 prefixed ? "] " : "");
+	snprintf(mark[0], sizeof(mark[0]), "chatter %s ", vm);
+	snprintf(mark[1], sizeof(mark[1]), "log %s ", vm);
+	snprintf(mark[2], sizeof(mark[2]), "tail of %s", vm);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, "abcdefghij") && !strstr(l, "chatter "))
+			fail_msg("a piece of a line: '%s'", l);
+		snprintf(want, sizeof(want),
+			 "%schatter %s line %d abcdefghijklmnopqrstuvwxyz 0123456789", prefix, vm,
+			 console);
+		if (!strcmp(l, want)) {
+			console++;
+			continue;
+		}
+		snprintf(want, sizeof(want), "%slog %s %d", prefix, vm, log);
+		if (!strcmp(l, want)) {
+			log++;
+			continue;
+		}
+		snprintf(want, sizeof(want), "%stail of %s", prefix, vm);
+		if (!strcmp(l, want)) {
+			tail++;
+			continue;
+		}
+		for (int m = 0; m < 3; m++) {
+			if (strstr(l, mark[m]))
+				fail_msg("broken or out-of-order line of %s: '%s'", vm, l);
+		}
+	}
+	free(copy);
+	assert_int_equal(console, lines);
+	assert_int_equal(log, lines);
+	assert_int_equal(tail, 1); /* flushed at EOF, with its own newline */
+}
+
+static const char *const topo_vms[] = { "devvm", "app1", "app2" };
+
+/* Every VM of topo_text writes n lines in pieces (see fake_vmm.c). */
+static void set_chatter(const char *n)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "FAKE_VMM_CHATTER_%s", topo_vms[i]);
+		setenv(key, n, 1);
+	}
+}
+
+/* Three VMs write lines in pieces at once: each reaches the output whole, prefixed. */
+static void test_console_lines(void **state)
+{
+	char *log, *started, *tail, *exited, exit_line[96];
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	set_chatter("40");
+	assert_int_equal(finish(start_run(NULL)), 0);
+	log = read_file("log");
+	for (unsigned int i = 0; i < 3; i++)
+		expect_chatter(log, topo_vms[i], true, 40);
+	/* What a VM wrote comes before the line saying it exited. */
+	started = strstr(log, "started driver VM 'app1' (pid ");
+	assert_non_null(started);
+	snprintf(exit_line, sizeof(exit_line), "VM 'app1' (pid %d) exited with status 0",
+		 atoi(started + strlen("started driver VM 'app1' (pid ")));
+	tail = strstr(log, "[app1] tail of app1\n");
+	exited = strstr(log, exit_line);
+	assert_non_null(tail);
+	assert_non_null(exited);
+	assert_true(tail < exited);
+	free(log);
+}
+
+/* --console-dir: each VM's lines in its own file, unprefixed; none on our output. */
+static void test_console_dir(void **state)
+{
+	char opt[PATH_MAX + 16], order[PATH_MAX], *log;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	set_chatter("20");
+	write_file("old.log", "");
+	snprintf(opt, sizeof(opt), "--console-dir=%s/cons", dir);
+	assert_int_equal(finish(start_run(opt)), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		char name[64], *text;
+
+		snprintf(name, sizeof(name), "cons/%s.log", topo_vms[i]);
+		text = read_file(name);
+		assert_non_null(text);
+		expect_chatter(text, topo_vms[i], false, 20);
+		free(text);
+	}
+	log = read_file("log");
+	assert_null(strstr(log, "chatter"));
+	assert_non_null(strstr(log, "/cons/<VM name>.log"));
+	free(log);
+	/* A folder that cannot be created: the run fails before any VM starts. */
+	path_in(order, sizeof(order), "order");
+	unlink(order);
+	snprintf(opt, sizeof(opt), "--console-dir=%s/old.log/x", dir);
+	assert_int_equal(finish(start_run(opt)), 1);
+	assert_false(exists("order"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +762,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_vmm_and_bad_topology, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_reports_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_topology, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_dir, setup, teardown),
 	};
 	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
 	char *slash;
