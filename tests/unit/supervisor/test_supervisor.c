@@ -2,7 +2,8 @@
 /*
  * The splitvirt supervisor with a fake vmm (sv_fake_vmm): argv per VM,
  * start order, the fds each vmm holds (capability isolation), the state
- * file and status, the exit status rule and stopping on SIGTERM.
+ * file and status, the exit status rule, stopping on SIGTERM, check's
+ * report, and the VMs' output as whole lines (prefixed, or per-VM files).
  */
 #include <errno.h>
 #include <fcntl.h>
