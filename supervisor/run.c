@@ -47,8 +47,24 @@ struct run {
 	int status; /* exit status of the first failed driver VM, 0 so far */
 	int sigfd;
 	struct sv_relay *relays; /* VM i: [2 * i] its stdout, [2 * i + 1] its stderr */
+	long long *hold; /* per relay: its pipe is not polled before this (now_ms()) */
 	int *logs; /* --console-dir: VM i's log file, else NULL */
 };
+
+/*
+ * A serial console writes a byte at a time: once a read leaves a line
+ * unfinished, its pipe rests this long, so the line gathers in the pipe
+ * instead of waking us for every byte. Lines show at most this much later.
+ */
+#define OUTPUT_HOLD_MS 10
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static bool is_workload(const struct sv_topo_vm *vm)
 {
@@ -350,11 +366,17 @@ static void wait_events(struct run *run, long ms)
 	struct pollfd pfd[1 + 2 * SV_TOPO_MAX_VMS];
 	unsigned int relay_of[1 + 2 * SV_TOPO_MAX_VMS];
 	unsigned int n = 1;
+	long long now = now_ms();
 
 	pfd[0] = (struct pollfd){ .fd = run->sigfd, .events = POLLIN };
 	for (unsigned int k = 0; k < 2 * run->t->nr_vms; k++) {
 		if (run->relays[k].in < 0)
 			continue;
+		if (run->hold[k] > now) {
+			if (run->hold[k] - now < ms)
+				ms = (long)(run->hold[k] - now);
+			continue;
+		}
 		relay_of[n] = k;
 		pfd[n++] = (struct pollfd){ .fd = run->relays[k].in, .events = POLLIN };
 	}
@@ -366,8 +388,11 @@ static void wait_events(struct run *run, long ms)
 		return;
 	}
 	for (unsigned int j = 1; j < n; j++) {
-		if (pfd[j].revents)
-			sv_relay_read(&run->relays[relay_of[j]]);
+		unsigned int k = relay_of[j];
+
+		if (pfd[j].revents && sv_relay_read(&run->relays[k]) == -EAGAIN &&
+		    run->relays[k].len)
+			run->hold[k] = now_ms() + OUTPUT_HOLD_MS;
 	}
 	if (pfd[0].revents)
 		read_signals(run);
@@ -473,8 +498,9 @@ static int run_setup(struct run *run, const sigset_t *signals)
 	run->relays = calloc(2 * nr, sizeof(*run->relays));
 	for (unsigned int k = 0; run->relays && k < 2 * nr; k++)
 		run->relays[k].in = -1; /* until the VM starts */
+	run->hold = calloc(2 * nr, sizeof(*run->hold));
 	run->vms = calloc(nr, sizeof(*run->vms));
-	if (!run->vms || !run->relays) {
+	if (!run->vms || !run->relays || !run->hold) {
 		pr_err("out of memory");
 		return -ENOMEM;
 	}
@@ -502,6 +528,7 @@ static void run_teardown(struct run *run)
 	if (run->sigfd >= 0)
 		close(run->sigfd);
 	free(run->logs);
+	free(run->hold);
 	free(run->relays);
 	free(run->vms);
 }
