@@ -7,6 +7,7 @@
 #include <splitvirt/log.h>
 #include <splitvirt/size.h>
 
+#include "relay.h"
 #include "supervisor.h"
 
 static void usage(FILE *out)
@@ -20,13 +21,19 @@ static void usage(FILE *out)
 		"      --run-dir DIR      where the state file goes (default $SPLITVIRT_RUN_DIR,\n"
 		"                         else " SV_DEFAULT_RUN_DIR ")\n"
 		"      --stop-timeout S   seconds between SIGTERM and SIGKILL when stopping (default %d)\n"
+		"      --console-dir DIR  write each VM's console and log lines to DIR/<VM name>.log\n"
+		"                         (created if missing, truncated) instead of to our output\n"
 		"      --log-level LVL    error, warn, info or debug; also passed on to the vmms\n"
 		"  -h, --help             this text\n\n"
+		"Without --console-dir, each line a VM writes (guest console, vmm log) appears\n"
+		"whole on our stdout (stderr for the vmm's stderr) as \"[VM name] line\"; a line\n"
+		"shows once it ends, exceeds %d bytes (split) or the VM exits. stdin goes to\n"
+		"one VM, as docs/topology.md says.\n\n"
 		"SIGINT or SIGTERM stops every VM. Exit status: 0 if every driver and standalone\n"
 		"VM exited with 0, else the status of the first one that did not (128+N if killed\n"
 		"by signal N); 1 if the topology is invalid or the objects cannot be created;\n"
 		"2 on bad arguments.\n",
-		SV_DEFAULT_STOP_TIMEOUT);
+		SV_DEFAULT_STOP_TIMEOUT, SV_RELAY_LINE_MAX);
 }
 
 int sv_cmd_run(int argc, char **argv)
@@ -36,6 +43,7 @@ int sv_cmd_run(int argc, char **argv)
 		{ "no-file-check", no_argument, NULL, 'F' },
 		{ "run-dir", required_argument, NULL, 'R' },
 		{ "stop-timeout", required_argument, NULL, 'S' },
+		{ "console-dir", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -58,6 +66,9 @@ int sv_cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			run_dir = optarg;
+			break;
+		case 'C':
+			ro.console_dir = optarg;
 			break;
 		case 'S':
 			if (sv_parse_uint(optarg, 0, 3600, &secs)) {

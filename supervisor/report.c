@@ -9,10 +9,31 @@
 
 #include "supervisor.h"
 
+/* File order; diagnostics of one line in the order they were found. */
+static int by_line(const void *a, const void *b)
+{
+	const struct sv_topo_diag *x = *(const struct sv_topo_diag *const *)a;
+	const struct sv_topo_diag *y = *(const struct sv_topo_diag *const *)b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Parse errors come first and cross-checks after them; a reader wants
+ * them by line. Without memory for the order, they print as found.
+ */
 static void print_diags(const char *path, const struct sv_topo_diags *d)
 {
+	const struct sv_topo_diag **order = calloc(d->nr ? d->nr : 1, sizeof(*order));
+
+	for (unsigned int i = 0; i < d->nr && order; i++)
+		order[i] = &d->v[i];
+	if (order)
+		qsort(order, d->nr, sizeof(*order), by_line);
 	for (unsigned int i = 0; i < d->nr; i++) {
-		const struct sv_topo_diag *g = &d->v[i];
+		const struct sv_topo_diag *g = order ? order[i] : &d->v[i];
 		const char *sev = g->severity == SV_TOPO_ERROR ? "error" : "warning";
 
 		if (g->line && g->column)
@@ -25,6 +46,7 @@ static void print_diags(const char *path, const struct sv_topo_diags *d)
 	}
 	if (d->dropped)
 		fprintf(stderr, "%s: %u more problems not shown\n", path, d->dropped);
+	free(order);
 }
 
 struct sv_topology *sv_load_and_report(const char *path, unsigned int flags)

@@ -3,8 +3,13 @@
  * `splitvirt run`: objects -> vmm processes (device VMs first) -> wait.
  *
  * The supervisor is single-threaded and takes signals synchronously:
- * SIGCHLD, SIGINT, SIGTERM and SIGHUP stay blocked and are collected with
- * sigtimedwait(), so there are no handlers and no races with waitpid().
+ * SIGCHLD, SIGINT, SIGTERM and SIGHUP stay blocked and are read from a
+ * signalfd, polled with the vmms' output pipes, so there are no handlers
+ * and no races with waitpid().
+ *
+ * Each vmm's stdout and stderr are pipes to the supervisor, which relays
+ * them line by line (relay.h): prefixed with the VM's name on its own
+ * stdout/stderr, or into a per-VM file with --console-dir.
  *
  * The run ends when every driver and standalone VM has exited; device VMs
  * left then get SIGTERM (nobody needs them any more). A SIGINT/SIGTERM to
@@ -12,17 +17,23 @@
  * the stop timeout gets SIGKILL.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <splitvirt/log.h>
 
+#include "relay.h"
 #include "supervisor.h"
 
 struct run {
@@ -34,7 +45,26 @@ struct run {
 	struct timespec deadline; /* SIGKILL time once stopping */
 	bool killed_all;
 	int status; /* exit status of the first failed driver VM, 0 so far */
+	int sigfd;
+	struct sv_relay *relays; /* VM i: [2 * i] its stdout, [2 * i + 1] its stderr */
+	long long *hold; /* per relay: its pipe is not polled before this (now_ms()) */
+	int *logs; /* --console-dir: VM i's log file, else NULL */
 };
+
+/*
+ * A serial console writes a byte at a time: once a read leaves a line
+ * unfinished, its pipe rests this long, so the line gathers in the pipe
+ * instead of waking us for every byte. Lines show at most this much later.
+ */
+#define OUTPUT_HOLD_MS 10
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static bool is_workload(const struct sv_topo_vm *vm)
 {
@@ -57,7 +87,8 @@ static void save_state(struct run *run)
 /* Up to the fds we are about to create, if the hard limit allows it. */
 static int raise_fd_limit(const struct sv_topology *t)
 {
-	rlim_t need = sv_objects_count(t) + 64;
+	/* + per VM: its two output pipes and its log file */
+	rlim_t need = sv_objects_count(t) + 3 * t->nr_vms + 64;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -93,16 +124,81 @@ static void begin_stop(struct run *run, const char *why)
 	signal_all(run, SIGTERM);
 }
 
+/*
+ * A pipe whose read end (ours) is non-blocking. The vmm's end blocks: a
+ * guest console that outpaces us waits rather than losing bytes.
+ */
+static int output_pipe(int p[2])
+{
+	int ret;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == 0)
+		return 0;
+	ret = -errno;
+	close(p[0]);
+	close(p[1]);
+	return ret;
+}
+
+/* The vmm's stdout and stderr, each a pipe into VM i's relay. */
+static int open_outputs(struct run *run, unsigned int i, struct sv_spawn_stdio *stdio)
+{
+	const char *name = run->t->vms[i].name;
+	int po[2], pe[2], ret;
+
+	ret = output_pipe(po);
+	if (ret)
+		return ret;
+	ret = output_pipe(pe);
+	if (ret) {
+		close(po[0]);
+		close(po[1]);
+		return ret;
+	}
+	sv_relay_init(&run->relays[2 * i], po[0], run->logs ? run->logs[i] : STDOUT_FILENO, name,
+		      !run->logs);
+	sv_relay_init(&run->relays[2 * i + 1], pe[0], run->logs ? run->logs[i] : STDERR_FILENO,
+		      name, !run->logs);
+	stdio->out = po[1];
+	stdio->err = pe[1];
+	return 0;
+}
+
+/* Everything a VM wrote before it exited, before the line that says so. */
+static void drain_vm(struct run *run, unsigned int i)
+{
+	for (unsigned int k = 2 * i; k < 2 * i + 2; k++) {
+		struct sv_relay *r = &run->relays[k];
+		int ret;
+
+		/* Bounded: a pipe holds 64 KiB, unless a child of the vmm keeps writing. */
+		for (int n = 0; n < 64 && (ret = sv_relay_read(r)) == 1; n++)
+			;
+		/* Still open: a child of the vmm holds it. Its line so far goes now. */
+		if (ret == -EAGAIN)
+			sv_relay_flush(r);
+	}
+}
+
 static int start_vm(struct run *run, struct sv_objects *o, unsigned int i, int stdin_owner)
 {
 	const struct sv_topo_vm *vm = &run->t->vms[i];
 	struct sv_vm_run *r = &run->vms[i];
+	struct sv_spawn_stdio stdio = { .keep_stdin = (int)i == stdin_owner };
 	struct sv_vmm_cmd cmd;
 	int ret;
 
 	ret = sv_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &cmd);
 	if (ret) {
 		pr_err("cannot build the vmm command of VM '%s': %s", vm->name, strerror(-ret));
+		return ret;
+	}
+	ret = open_outputs(run, i, &stdio);
+	if (ret) {
+		pr_err("cannot create the output pipes of VM '%s': %s", vm->name, strerror(-ret));
+		sv_vmm_cmd_free(&cmd);
 		return ret;
 	}
 	if (sv_log_get_level() >= SV_LOG_DEBUG) {
@@ -112,7 +208,10 @@ static int start_vm(struct run *run, struct sv_objects *o, unsigned int i, int s
 	r->state = SV_VM_STARTING;
 	r->started = (long long)time(NULL);
 	save_state(run);
-	ret = sv_spawn(cmd.argv, cmd.fds, cmd.nr_fds, (int)i == stdin_owner, &r->pid);
+	ret = sv_spawn(cmd.argv, cmd.fds, cmd.nr_fds, &stdio, &r->pid);
+	/* The vmm has its copies; ours would keep its pipes from ever reaching EOF. */
+	close(stdio.out);
+	close(stdio.err);
 	if (ret) {
 		pr_err("cannot start the vmm of VM '%s' (%s): %s; give its path with --vmm",
 		       vm->name, cmd.argv[0], strerror(-ret));
@@ -168,6 +267,7 @@ static void record_exit(struct run *run, pid_t pid, int wstatus)
 
 		if (r->pid != pid || !alive(r))
 			continue;
+		drain_vm(run, i);
 		if (WIFSIGNALED(wstatus)) {
 			r->state = SV_VM_KILLED;
 			r->code = WTERMSIG(wstatus);
@@ -235,15 +335,75 @@ static long wait_ms(struct run *run)
 	return ms < 0 ? 0 : ms;
 }
 
-static void wait_loop(struct run *run, const sigset_t *set)
+static void stop_signal(struct run *run, int sig)
+{
+	char why[64];
+
+	if (run->stopping && !run->killed_all) {
+		pr_warn("second %s: sending SIGKILL", strsignal(sig));
+		signal_all(run, SIGKILL);
+		run->killed_all = true;
+		return;
+	}
+	snprintf(why, sizeof(why), "got %s", strsignal(sig));
+	begin_stop(run, why);
+}
+
+static void read_signals(struct run *run)
+{
+	struct signalfd_siginfo si;
+
+	/* SIGCHLD needs nothing here: every round of the loop reaps. */
+	while (read(run->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)
+			stop_signal(run, (int)si.ssi_signo);
+	}
+}
+
+/* Waits up to ms for a signal or vmm output, and handles what came. */
+static void wait_events(struct run *run, long ms)
+{
+	struct pollfd pfd[1 + 2 * SV_TOPO_MAX_VMS];
+	unsigned int relay_of[1 + 2 * SV_TOPO_MAX_VMS];
+	unsigned int n = 1;
+	long long now = now_ms();
+
+	pfd[0] = (struct pollfd){ .fd = run->sigfd, .events = POLLIN };
+	for (unsigned int k = 0; k < 2 * run->t->nr_vms; k++) {
+		if (run->relays[k].in < 0)
+			continue;
+		if (run->hold[k] > now) {
+			if (run->hold[k] - now < ms)
+				ms = (long)(run->hold[k] - now);
+			continue;
+		}
+		relay_of[n] = k;
+		pfd[n++] = (struct pollfd){ .fd = run->relays[k].in, .events = POLLIN };
+	}
+	if (poll(pfd, n, ms > INT_MAX ? INT_MAX : (int)ms) < 0) {
+		if (errno != EINTR) {
+			pr_err("poll: %s", strerror(errno));
+			usleep(100 * 1000); /* no busy loop if it persists */
+		}
+		return;
+	}
+	for (unsigned int j = 1; j < n; j++) {
+		unsigned int k = relay_of[j];
+
+		if (pfd[j].revents && sv_relay_read(&run->relays[k]) == -EAGAIN &&
+		    run->relays[k].len)
+			run->hold[k] = now_ms() + OUTPUT_HOLD_MS;
+	}
+	if (pfd[0].revents)
+		read_signals(run);
+}
+
+static void wait_loop(struct run *run)
 {
 	bool workload = has_workload(run->t);
 
 	for (;;) {
-		struct timespec ts;
-		siginfo_t info;
 		long ms;
-		int sig;
 
 		reap(run);
 		if (!any_alive(run, false))
@@ -258,21 +418,7 @@ static void wait_loop(struct run *run, const sigset_t *set)
 			run->killed_all = true;
 			continue;
 		}
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (ms % 1000) * 1000000L;
-		sig = sigtimedwait(set, &info, &ts);
-		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-			char why[64];
-
-			if (run->stopping && !run->killed_all) {
-				pr_warn("second %s: sending SIGKILL", strsignal(sig));
-				signal_all(run, SIGKILL);
-				run->killed_all = true;
-				continue;
-			}
-			snprintf(why, sizeof(why), "got %s", strsignal(sig));
-			begin_stop(run, why);
-		}
+		wait_events(run, ms);
 	}
 }
 
@@ -288,11 +434,111 @@ static int check_not_running(const char *path, const char *name)
 	return 0;
 }
 
+/* The vmms' output pipes must not be fds 0-2, where their dup2() would clash. */
+static int ensure_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* open() takes the lowest free fd: this one. */
+		if (open("/dev/null", O_RDWR) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* --console-dir: DIR/<VM>.log per VM, truncated, before any VM starts. */
+static int open_logs(struct run *run)
+{
+	const char *dir = run->opts->console_dir;
+	const struct sv_topology *t = run->t;
+	int ret;
+
+	if (!dir)
+		return 0;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		ret = -errno;
+		pr_err("cannot create the console folder %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	run->logs = malloc(t->nr_vms * sizeof(*run->logs));
+	if (!run->logs) {
+		pr_err("out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < t->nr_vms; i++)
+		run->logs[i] = -1;
+	for (unsigned int i = 0; i < t->nr_vms; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s.log", dir, t->vms[i].name);
+		run->logs[i] =
+			open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+		if (run->logs[i] < 0) {
+			ret = -errno;
+			pr_err("cannot create the console log %s: %s", path, strerror(-ret));
+			return ret;
+		}
+	}
+	pr_info("console output of each VM goes to %s/<VM name>.log", dir);
+	return 0;
+}
+
+/* Everything of a run but the state file and the objects; logs its errors. */
+static int run_setup(struct run *run, const sigset_t *signals)
+{
+	unsigned int nr = run->t->nr_vms;
+	int ret = ensure_stdio();
+
+	if (ret) {
+		pr_err("cannot open /dev/null for a closed stdin, stdout or stderr: %s",
+		       strerror(-ret));
+		return ret;
+	}
+	run->relays = calloc(2 * nr, sizeof(*run->relays));
+	for (unsigned int k = 0; run->relays && k < 2 * nr; k++)
+		run->relays[k].in = -1; /* until the VM starts */
+	run->hold = calloc(2 * nr, sizeof(*run->hold));
+	run->vms = calloc(nr, sizeof(*run->vms));
+	if (!run->vms || !run->relays || !run->hold) {
+		pr_err("out of memory");
+		return -ENOMEM;
+	}
+	ret = open_logs(run);
+	if (ret)
+		return ret;
+	run->sigfd = signalfd(-1, signals, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (run->sigfd < 0) {
+		ret = -errno;
+		pr_err("signalfd: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static void run_teardown(struct run *run)
+{
+	/* What orphans of the vmms still hold open: its last line goes out. */
+	for (unsigned int k = 0; run->relays && k < 2 * run->t->nr_vms; k++)
+		sv_relay_close(&run->relays[k]);
+	for (unsigned int i = 0; run->logs && i < run->t->nr_vms; i++) {
+		if (run->logs[i] >= 0)
+			close(run->logs[i]);
+	}
+	if (run->sigfd >= 0)
+		close(run->sigfd);
+	free(run->logs);
+	free(run->hold);
+	free(run->relays);
+	free(run->vms);
+}
+
 int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts)
 {
-	struct run run = { .t = t, .opts = opts };
+	struct run run = { .t = t, .opts = opts, .sigfd = -1 };
+	struct timespec now = { 0 };
 	struct sv_objects objs;
-	sigset_t set, old;
+	sigset_t set, blocked, old, pipe_only;
 	int ret;
 
 	ret = raise_fd_limit(t);
@@ -309,20 +555,21 @@ int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts)
 		free(run.state.tmp);
 		return 1;
 	}
-	run.vms = calloc(t->nr_vms, sizeof(*run.vms));
-	if (!run.vms) {
-		sv_state_remove(&run.state);
-		return 1;
-	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
+	/* A closed stdout is an EPIPE for the relay (its VM's lines are lost), not our end. */
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	blocked = set;
+	sigaddset(&blocked, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &blocked, &old);
 
-	ret = sv_objects_create(t, &objs);
-	if (ret) {
+	if (run_setup(&run, &set)) {
+		run.status = 1;
+	} else if ((ret = sv_objects_create(t, &objs))) {
 		pr_err("cannot create the shared objects of topology '%s': %s", t->name,
 		       strerror(-ret));
 		run.status = 1;
@@ -336,11 +583,14 @@ int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts)
 		}
 		/* The vmms hold what they need; our copies would only pin memory. */
 		sv_objects_close(&objs);
-		wait_loop(&run, &set);
+		wait_loop(&run);
 	}
+	run_teardown(&run);
 	sv_state_remove(&run.state);
+	/* A SIGPIPE left pending would end us once unblocked. */
+	while (sigtimedwait(&pipe_only, NULL, &now) == SIGPIPE)
+		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	free(run.vms);
 	pr_info("topology '%s' ended, exit status %d", t->name, run.status);
 	return run.status;
 }

@@ -43,8 +43,8 @@ static void cloexec_all_but_stdio(void)
 	closedir(d);
 }
 
-static void child(char *const argv[], const int *fds, unsigned int nr_fds, bool keep_stdin,
-		  int err_pipe, pid_t parent)
+static void child(char *const argv[], const int *fds, unsigned int nr_fds,
+		  const struct sv_spawn_stdio *stdio, int err_pipe, pid_t parent)
 {
 	sigset_t none;
 	int ret;
@@ -55,7 +55,7 @@ static void child(char *const argv[], const int *fds, unsigned int nr_fds, bool 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(127);
-	if (!keep_stdin) {
+	if (!stdio->keep_stdin) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		if (null >= 0 && null != 0) {
@@ -63,6 +63,10 @@ static void child(char *const argv[], const int *fds, unsigned int nr_fds, bool 
 			close(null);
 		}
 	}
+	/* dup2() leaves the copies without CLOEXEC; the originals go at exec. */
+	if ((stdio->out >= 0 && dup2(stdio->out, 1) < 0) ||
+	    (stdio->err >= 0 && dup2(stdio->err, 2) < 0))
+		goto fail;
 	cloexec_all_but_stdio();
 	for (unsigned int i = 0; i < nr_fds; i++) {
 		if (fcntl(fds[i], F_SETFD, 0) < 0)
@@ -76,7 +80,8 @@ fail:
 	_exit(127);
 }
 
-int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds, bool keep_stdin, pid_t *pid)
+int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
+	     const struct sv_spawn_stdio *stdio, pid_t *pid)
 {
 	pid_t parent = getpid();
 	int pipefd[2], err = 0;
@@ -94,7 +99,7 @@ int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds, bool keep_
 		return err;
 	}
 	if (p == 0)
-		child(argv, fds, nr_fds, keep_stdin, pipefd[1], parent);
+		child(argv, fds, nr_fds, stdio, pipefd[1], parent);
 	close(pipefd[1]);
 	do {
 		n = read(pipefd[0], &err, sizeof(err));

@@ -49,12 +49,18 @@ int sv_vmm_cmd_build(const struct sv_topology *t, const struct sv_objects *o, un
 		     const char *vmm_path, struct sv_vmm_cmd *cmd);
 void sv_vmm_cmd_free(struct sv_vmm_cmd *cmd);
 
+/* The stdio of a vmm. */
+struct sv_spawn_stdio {
+	bool keep_stdin; /* else /dev/null */
+	int out, err; /* its stdout and stderr (fds above 2), or -1: the supervisor's */
+};
+
 /*
- * Starts argv[0] (searched in PATH) with only fds[] (and stdio) open, stdin
- * replaced by /dev/null unless keep_stdin. Returns 0 and *pid once the exec
- * succeeded, or the exec's negative errno.
+ * Starts argv[0] (searched in PATH) with only fds[] and stdio open.
+ * Returns 0 and *pid once the exec succeeded, or the exec's negative errno.
  */
-int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds, bool keep_stdin, pid_t *pid);
+int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
+	     const struct sv_spawn_stdio *stdio, pid_t *pid);
 
 /* The VM whose vmm keeps the terminal's stdin, or -1. */
 int sv_stdin_owner(const struct sv_topology *t);
@@ -115,6 +121,8 @@ struct sv_run_opts {
 	const char *vmm_path;
 	const char *run_dir;
 	unsigned int stop_timeout; /* seconds between SIGTERM and SIGKILL */
+	/* NULL: VM output on our stdout/stderr, "[name] " per line; else DIR/<name>.log */
+	const char *console_dir;
 };
 
 /* Runs the topology to the end; returns the exit status for the CLI. */

@@ -96,7 +96,8 @@ bench_run() {
 	out=$BENCH_DIR/$impl-$round.out
 	timeout -s KILL "$tmo" "$@" </dev/null >"$out" 2>&1
 	st=$?
-	tr -d '\r' <"$out" | grep '^BENCH ' >"$out.bench"
+	# Under splitvirt run the guest's lines start with "[vm] ".
+	tr -d '\r' <"$out" | sed 's/^\[[^]]*\] //' | grep '^BENCH ' >"$out.bench"
 	got=$(grep -c . "$out.bench")
 	tag=run
 	[ "$round" -le 0 ] && tag=warm-up

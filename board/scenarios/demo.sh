@@ -30,7 +30,8 @@ else
 	rc=1
 fi
 echo "demo: ============================== summary ========================="
-grep -E "demo: (PASS|FAIL)" "$OUT" | sed 's/^/demo:   /; s/demo:   demo: /demo:   /'
+# The driver VM's lines come as "[app] demo: PASS ...".
+grep -E "demo: (PASS|FAIL)" "$OUT" | tr -d '\r' | sed 's/^.*demo: /demo:   /'
 echo "demo:   board host: $disk"
 if [ "$rc" -eq 0 ]; then
 	echo "demo: SUCCESS: every device of the driver VM was served by the device VM"

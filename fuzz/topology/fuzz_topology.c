@@ -27,27 +27,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 64 * 1024)
 		return 0;
 	sv_log_set_level(SV_LOG_ERROR);
-	if (sv_topo_parse((const char *)data, size, "fuzz.yaml", "/base", &t, &diags) == 0) {
-		if (sv_topo_validate(t, 0, &diags) == 0) {
-			for (unsigned int i = 0; i < t->nr_links; i++) {
-				int n = sv_topo_link_param(t, &t->links[i], buf, sizeof(buf));
+	/* As `splitvirt check`: partial models with parse errors are validated too. */
+	if (sv_topo_load_text((const char *)data, size, "fuzz.yaml", "/base", 0, &t, &diags) == 0) {
+		for (unsigned int i = 0; i < t->nr_links; i++) {
+			int n = sv_topo_link_param(t, &t->links[i], buf, sizeof(buf));
 
-				if (n < 0 || ((size_t)n < sizeof(buf) && strlen(buf) != (size_t)n))
-					abort();
-				if ((size_t)n < sizeof(buf) &&
-				    (sv_link_spec_parse(buf, &spec, NULL, 0) ||
-				     spec.id != t->links[i].id ||
-				     spec.nr_devs != t->links[i].nr_devs))
-					abort();
-			}
-			for (unsigned int i = 0; i < t->nr_vms; i++) {
-				int n = sv_topo_vm_cmdline(t, i, buf, sizeof(buf));
+			if (n < 0 || ((size_t)n < sizeof(buf) && strlen(buf) != (size_t)n))
+				abort();
+			if ((size_t)n < sizeof(buf) &&
+			    (sv_link_spec_parse(buf, &spec, NULL, 0) || spec.id != t->links[i].id ||
+			     spec.nr_devs != t->links[i].nr_devs))
+				abort();
+		}
+		for (unsigned int i = 0; i < t->nr_vms; i++) {
+			int n = sv_topo_vm_cmdline(t, i, buf, sizeof(buf));
 
-				if (n < 0 || n > SV_TOPO_CMDLINE_MAX)
-					abort(); /* validation must have refused it */
-			}
+			if (n < 0 || n > SV_TOPO_CMDLINE_MAX)
+				abort(); /* validation must have refused it */
 		}
 		sv_topo_free(t);
+	} else if (t) {
+		abort(); /* a failed load hands out no model */
 	}
 	for (unsigned int i = 0; i < diags.nr; i++) {
 		if (!diags.v[i].msg)

@@ -97,6 +97,14 @@ void sv_rpc_ring_consume(struct sv_rpc_ring *r);
  */
 void sv_rpc_ring_flush(struct sv_rpc_ring *r);
 
+/*
+ * Producer: stores its private index into the shared prod again. Done on a
+ * reset: a peer may have scribbled on the shared copy, and the consumer's
+ * flush on the new epoch must land on the producer's real position, or
+ * every later reserve would see an impossible consumer index.
+ */
+void sv_rpc_ring_republish(struct sv_rpc_ring *r);
+
 /* The peer's index (load-acquire): cons for a producer, prod for a consumer. */
 __u32 sv_rpc_ring_peer_pos(const struct sv_rpc_ring *r);
 

@@ -76,6 +76,7 @@ struct sv_topo_dev {
 	char *mac; /* net: lower-case; derived from the link if not given */
 	int line;
 	int from_line;
+	bool broken; /* had parse errors; only seen by validation of a partial model */
 	/* Set by validation. */
 	unsigned int device_vm; /* index into sv_topology.vms */
 	unsigned int link; /* index into sv_topology.links */
@@ -84,6 +85,7 @@ struct sv_topo_dev {
 struct sv_topo_vm {
 	char *name;
 	enum sv_topo_role role;
+	bool role_unknown; /* role missing or invalid; only seen in a partial model */
 	char *kernel; /* host paths, absolute after loading from a file */
 	char *initrd; /* or NULL */
 	char *cmdline;
@@ -168,9 +170,22 @@ int sv_topo_parse(const char *text, size_t len, const char *path, const char *di
 int sv_topo_validate(struct sv_topology *topo, unsigned int flags, struct sv_topo_diags *diags);
 
 /*
- * Reads the file at path, parses and validates it. Returns 0 and *out, or
- * -EINVAL (diagnostics say why), -ENOMEM, or the errno of reading the file
- * (nothing is added to diags for those: the caller reports them).
+ * Parses and validates text as one check: when parsing finds errors in
+ * readable YAML with VMs, the cross-checks (duplicates, references, links,
+ * MACs, limits) still run on what could be parsed, so a user sees every
+ * problem in one pass. Arguments as sv_topo_parse(), flags as
+ * sv_topo_validate(). Returns 0 and *out, -EINVAL (*out NULL), -ENOMEM.
+ */
+int sv_topo_load_text(const char *text, size_t len, const char *path, const char *dir,
+		      unsigned int flags, struct sv_topology **out, struct sv_topo_diags *diags);
+
+/*
+ * Reads the file at path and runs sv_topo_load_text() on it, with relative
+ * paths resolved against the file's folder. Returns 0 and *out, or -EINVAL
+ * (diagnostics say why; also for a path that is not a regular file, such as
+ * a FIFO, refused without waiting for a writer), -ENOMEM, or the errno of
+ * reading the file (nothing is added to diags for those: the caller reports
+ * them).
  */
 int sv_topo_load(const char *path, unsigned int flags, struct sv_topology **out,
 		 struct sv_topo_diags *diags);

@@ -215,6 +215,8 @@ void sv_rpc_drv_reset(struct sv_rpc_drv *d)
 {
 	drv_fail_all(d);
 	d->acked = 0;
+	/* Before the epoch: the device flushes to prod when it sees the epoch. */
+	sv_rpc_ring_republish(&d->ep.req);
 	d->ep.epoch = next_epoch(d->ep.epoch);
 	sv_store_release(&d->ep.me->epoch, d->ep.epoch);
 }
@@ -391,6 +393,9 @@ void sv_rpc_dev_reset(struct sv_rpc_dev *v, __u32 reason)
 	struct sv_rpc_msg m;
 
 	dev_drop_all(v);
+	/* Before the epoch: the driver flushes the reply ring when it sees it. */
+	sv_rpc_ring_republish(&v->ep.rep);
+	sv_rpc_ring_republish(&v->ep.evt);
 	v->ep.epoch = next_epoch(v->ep.epoch);
 	sv_store_release(&v->ep.me->epoch, v->ep.epoch);
 	/* Best effort: the epoch in the side block is what counts. */

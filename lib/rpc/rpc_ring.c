@@ -105,3 +105,9 @@ void sv_rpc_ring_flush(struct sv_rpc_ring *r)
 	r->pos = sv_load_acquire(r->prod);
 	sv_store_release(r->cons, r->pos);
 }
+
+void sv_rpc_ring_republish(struct sv_rpc_ring *r)
+{
+	if (r->producer)
+		sv_store_release(r->prod, r->pos);
+}

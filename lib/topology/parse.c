@@ -156,8 +156,11 @@ static void parse_role(struct topo_parser *p, yaml_node_t *v, struct sv_topo_vm 
 		vm->role = SV_TOPO_DRIVER;
 	else if (!strcmp(s, "standalone"))
 		vm->role = SV_TOPO_STANDALONE;
-	else
+	else {
 		topo_err(p, v, "role: '%.64s' is not a role; use device, driver or standalone", s);
+		return;
+	}
+	vm->role_unknown = false;
 }
 
 static void parse_vm_pair(struct topo_parser *p, int key, yaml_node_t *v, void *opaque)
@@ -245,6 +248,7 @@ static void parse_vm(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm *v
 	unsigned int seen;
 
 	vm->line = NODE_LINE(n);
+	vm->role_unknown = true; /* until parse_role() reads a valid one */
 	vm->memory = SV_TOPO_DEFAULT_MEM;
 	vm->cpus = 1;
 	vm->kicks = SV_TOPO_DEFAULT_DOORBELLS;
@@ -415,8 +419,8 @@ static int load_document(struct topo_parser *p, const char *text, size_t len)
 	return ret;
 }
 
-int sv_topo_parse(const char *text, size_t len, const char *path, const char *dir,
-		  struct sv_topology **out, struct sv_topo_diags *diags)
+int topo_parse_partial(const char *text, size_t len, const char *path, const char *dir,
+		       struct sv_topology **out, struct sv_topo_diags *diags)
 {
 	yaml_document_t doc;
 	struct topo_parser p = { .doc = &doc, .diags = diags, .dir = dir };
@@ -442,10 +446,27 @@ int sv_topo_parse(const char *text, size_t len, const char *path, const char *di
 	yaml_document_delete(&doc);
 	if (!p.topo->name && !p.nomem && default_name(&p, p.topo->path))
 		p.nomem = 1;
-	if (p.nomem || diags->nr_errors != errors) {
+	if (p.nomem) {
 		sv_topo_free(p.topo);
-		return p.nomem ? -ENOMEM : -EINVAL;
+		return -ENOMEM;
+	}
+	/* Without VMs, cross-checks would only add "no VMs" to the errors above. */
+	if (diags->nr_errors != errors && !p.topo->nr_vms) {
+		sv_topo_free(p.topo);
+		return -EINVAL;
 	}
 	*out = p.topo;
-	return 0;
+	return diags->nr_errors != errors ? -EINVAL : 0;
+}
+
+int sv_topo_parse(const char *text, size_t len, const char *path, const char *dir,
+		  struct sv_topology **out, struct sv_topo_diags *diags)
+{
+	int ret = topo_parse_partial(text, len, path, dir, out, diags);
+
+	if (ret && *out) {
+		sv_topo_free(*out);
+		*out = NULL;
+	}
+	return ret;
 }

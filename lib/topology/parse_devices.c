@@ -169,8 +169,13 @@ void topo_parse_devices(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm
 	}
 	for (unsigned int i = 0; i < count; i++) {
 		yaml_node_t *item = yaml_document_get_node(p->doc, items[i]);
+		unsigned int errors = p->diags->nr_errors;
+		struct sv_topo_dev *dev = &vm->devs[vm->nr_devs];
 
-		if (item)
-			parse_device(p, item, &vm->devs[vm->nr_devs++], vmname);
+		if (!item)
+			continue;
+		vm->nr_devs++;
+		parse_device(p, item, dev, vmname);
+		dev->broken = p->diags->nr_errors != errors;
 	}
 }

@@ -57,4 +57,16 @@ yaml_node_item_t *topo_items(struct topo_parser *p, yaml_node_t *n, const char *
 void topo_parse_devices(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm *vm,
 			const char *vmname);
 
+/*
+ * sv_topo_parse(), except that on -EINVAL *out may still be a partial model
+ * (readable YAML with at least one VM; the caller frees it): what could not
+ * be parsed is missing or marked (sv_topo_vm.role_unknown,
+ * sv_topo_dev.broken), so validation can add its cross-checks.
+ */
+int topo_parse_partial(const char *text, size_t len, const char *path, const char *dir,
+		       struct sv_topology **out, struct sv_topo_diags *diags);
+
+/* sv_topo_validate() flag: the model is partial; skip what only repeats its errors. */
+#define TOPO_VALIDATE_PARTIAL (1u << 31)
+
 #endif

@@ -8,6 +8,14 @@
 
 #include <splitvirt/topology.h>
 
+#include "parse_util.h"
+
+/*
+ * A partial model (parse errors, see topo_parse_partial()) is checked too,
+ * so a user sees every problem at once. Its holes are skipped, never
+ * reported again: VMs without a name, roles that did not parse
+ * (role_unknown), devices with errors (broken), missing paths.
+ */
 struct checker {
 	struct sv_topology *t;
 	struct sv_topo_diags *d;
@@ -29,7 +37,7 @@ struct checker {
 static void check_file(struct checker *c, const char *what, const char *path, int line,
 		       const char *vm)
 {
-	if (access(path, R_OK) == 0)
+	if (!path || access(path, R_OK) == 0)
 		return;
 	ERR(c, line,
 	    "%s of VM '%s': cannot read '%s': %s; fix the path (relative paths start at the topology's folder) or skip this check with --no-file-check where the files exist only inside the board",
@@ -42,8 +50,11 @@ static void check_vm(struct checker *c, unsigned int i)
 	int line = vm->memory_line ? vm->memory_line : vm->line;
 	unsigned long long mib = (unsigned long long)(vm->memory >> 20);
 
+	/* Unnamed: already an error, and every message below names the VM. */
+	if (!vm->name)
+		return;
 	for (unsigned int j = 0; j < i; j++) {
-		if (!strcmp(c->t->vms[j].name, vm->name))
+		if (c->t->vms[j].name && !strcmp(c->t->vms[j].name, vm->name))
 			ERR(c, vm->name_line,
 			    "VM name '%s' is already used at line %d; give each VM its own name",
 			    vm->name, c->t->vms[j].name_line);
@@ -59,7 +70,7 @@ static void check_vm(struct checker *c, unsigned int i)
 		ERR(c, line,
 		    "memory of VM '%s' is %lluM, too small for a kernel with an initrd; give at least 64M",
 		    vm->name, mib);
-	if (vm->role == SV_TOPO_DRIVER && vm->nr_devs == 0)
+	if (vm->role == SV_TOPO_DRIVER && vm->nr_devs == 0 && !(c->flags & TOPO_VALIDATE_PARTIAL))
 		WARN(c, vm->line,
 		     "driver VM '%s' has no devices from a device VM; list them under 'devices:' or make it role: standalone",
 		     vm->name);
@@ -80,9 +91,12 @@ static void resolve_from(struct checker *c, unsigned int i)
 	for (unsigned int j = 0; j < vm->nr_devs; j++) {
 		struct sv_topo_dev *dev = &vm->devs[j];
 		int line = dev->from_line ? dev->from_line : dev->line;
-		int dv = sv_topo_find_vm(c->t, dev->from);
+		int dv;
 
 		dev->device_vm = (unsigned int)-1;
+		if (dev->broken || !vm->name)
+			continue;
+		dv = sv_topo_find_vm(c->t, dev->from);
 		if (dv < 0) {
 			ERR(c, line,
 			    "device of VM '%s' comes from '%s', but no VM has that name; name a VM with role: device",
@@ -91,6 +105,8 @@ static void resolve_from(struct checker *c, unsigned int i)
 			ERR(c, line,
 			    "driver VM '%s' names itself in 'from'; a device must come from a device VM",
 			    vm->name);
+		} else if (c->t->vms[dv].role_unknown) {
+			continue; /* its role is already an error */
 		} else if (c->t->vms[dv].role != SV_TOPO_DEVICE) {
 			ERR(c, line,
 			    "device of VM '%s' comes from '%s', whose role is %s; only VMs with role: device serve devices",
@@ -108,6 +124,8 @@ static void check_duplicates(struct checker *c, struct sv_topo_vm *vm)
 	for (unsigned int j = 0; j < vm->nr_devs; j++) {
 		struct sv_topo_dev *dev = &vm->devs[j];
 
+		if (dev->broken || !vm->name)
+			continue;
 		if (dev->type == SV_TOPO_CONSOLE) {
 			if (vm->console)
 				ERR(c, dev->line,
@@ -122,7 +140,8 @@ static void check_duplicates(struct checker *c, struct sv_topo_vm *vm)
 		for (unsigned int k = 0; k < j; k++) {
 			struct sv_topo_dev *prev = &vm->devs[k];
 
-			if (prev->type != dev->type || strcmp(prev->from, dev->from))
+			if (prev->broken || prev->type != dev->type ||
+			    strcmp(prev->from, dev->from))
 				continue;
 			if (dev->type == SV_TOPO_BLK && !strcmp(prev->backing, dev->backing))
 				ERR(c, dev->line,
@@ -209,6 +228,9 @@ static void build_links(struct checker *c)
 				add_to_link(c, i, j);
 		}
 	}
+	/* In a partial model, its drivers' devices may be the ones that failed. */
+	if (c->flags & TOPO_VALIDATE_PARTIAL)
+		return;
 	for (unsigned int i = 0; i < t->nr_vms; i++) {
 		if (t->vms[i].role == SV_TOPO_DEVICE && !count_links(t, i, true))
 			WARN(c, t->vms[i].line,
@@ -266,7 +288,9 @@ static void check_macs(struct checker *c)
 			const char *mac = local ? vm->nets[j].mac : vm->devs[j - vm->nr_nets].mac;
 			int line = local ? vm->nets[j].line : vm->devs[j - vm->nr_nets].line;
 
-			if (!mac || (!local && vm->devs[j - vm->nr_nets].type != SV_TOPO_NET))
+			if (!mac || !vm->name ||
+			    (!local && (vm->devs[j - vm->nr_nets].type != SV_TOPO_NET ||
+					vm->devs[j - vm->nr_nets].broken)))
 				continue;
 			for (unsigned int k = 0; k < n; k++) {
 				if (!strcmp(seen[k].mac, mac))
@@ -274,7 +298,7 @@ static void check_macs(struct checker *c)
 					    "MAC %s of VM '%s' is already used by VM '%s' (line %d); give each NIC its own MAC",
 					    mac, vm->name, seen[k].vm, seen[k].line);
 			}
-			seen[n++] = (struct mac_use){ mac, vm->name, line };
+			seen[n++] = (struct mac_use){ .mac = mac, .vm = vm->name, .line = line };
 		}
 	}
 	free(seen);
@@ -283,7 +307,11 @@ static void check_macs(struct checker *c)
 static void check_cmdlines(struct checker *c)
 {
 	for (unsigned int i = 0; i < c->t->nr_vms; i++) {
-		int len = sv_topo_vm_cmdline(c->t, i, NULL, 0);
+		int len;
+
+		if (!c->t->vms[i].name || !c->t->vms[i].cmdline)
+			continue;
+		len = sv_topo_vm_cmdline(c->t, i, NULL, 0);
 
 		/* Parsing already applied the parameter's rules: a bug if it fires. */
 		if (len < 0)

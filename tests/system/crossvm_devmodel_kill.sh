@@ -4,8 +4,8 @@
 # requests the dead one left behind: the driver VM sees I/O errors, then
 # working I/O again, without rebooting. The supervisor, both VMs and the
 # board stay up (the tests after this one run on the same board).
-# The driver VM runs with loglevel=3: its kernel's "I/O error" lines would
-# interleave with the device VM's console in the one shared log.
+# The driver VM runs with loglevel=3: its kernel's many "I/O error" lines
+# ("[app] ..." in the supervisor's output) would drown the device VM's.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 IMG=/var/lib/splitvirt/kill.img

@@ -20,8 +20,10 @@ expect_out() {
 	grep -q -- "$1" "$OUT" || fail "expected '$1' in the output"
 }
 
+# fact NAME: a "fact: NAME=value" line of the guest; under splitvirt run the
+# line starts with the VM's "[name] " prefix.
 fact() {
-	sed -n "s/^fact: $1=//p" "$OUT" | tr -d '\r' | head -1
+	sed -n "s/^\(\[[^]]*\] \)\{0,1\}fact: $1=//p" "$OUT" | tr -d '\r' | head -1
 }
 
 # The board's own GIC version, from its device tree.

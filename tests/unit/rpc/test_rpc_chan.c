@@ -481,12 +481,18 @@ static void test_hostile_driver(void **state)
 	assert_int_equal(sv_rpc_dev_reply(&f->dev, &m, 0), -EPROTO);
 }
 
+/*
+ * A peer that overwrites everything after the header with noise: every
+ * call stays bounded, the noise is counted, and once both sides reset the
+ * channel works again (old requests complete with -ECONNRESET first).
+ */
 static void test_garbage_iobuf(void **state)
 {
 	struct fixture *f = *state;
-	struct sv_rpc_msg m;
+	struct sv_rpc_msg m, rep;
+	unsigned long drv_errors, dev_resets;
+	int slot, completions = 0;
 
-	/* The peer overwrites everything after the header with noise. */
 	srand(1);
 	for (__u32 i = 64; i < SIZE; i++)
 		f->buf[i] = (char)rand();
@@ -499,6 +505,44 @@ static void test_garbage_iobuf(void **state)
 		for (__u32 j = 64; j < 640; j += 4)
 			f->buf[j + (__u32)rand() % 4] = (char)rand();
 	}
+	/*
+	 * The driver sees impossible ring indices and replies; the device
+	 * reads the noise in the driver's side block as new driver epochs,
+	 * each of which drops its queue (so it never parses a request).
+	 */
+	drv_errors = f->drv.ep.stats.proto_errors;
+	dev_resets = f->dev.ep.stats.peer_resets;
+	assert_true(drv_errors >= 10);
+	assert_true(f->drv.ep.stats.stale > 0);
+	assert_true(dev_resets > 10);
+
+	/* The noise stops; the device restarts and the driver resets. */
+	assert_int_equal(sv_rpc_dev_open(&f->dev, f->buf, SIZE), 0);
+	sv_rpc_drv_reset(&f->drv);
+	assert_int_equal(sv_rpc_dev_sync(&f->dev), 1);
+	assert_int_equal(sv_rpc_drv_sync(&f->drv), 1);
+	assert_true(sv_rpc_drv_connected(&f->drv));
+	assert_true(sv_rpc_dev_connected(&f->dev));
+	while (sv_rpc_drv_recv_reply(&f->drv, &rep) == 0) {
+		assert_int_equal(rep.status, -ECONNRESET);
+		completions++;
+	}
+	assert_true(completions <= 32);
+	/* A full round of slots works, each answered with its own data. */
+	for (__u64 i = 0; i < 40; i++) {
+		slot = sv_rpc_drv_slot_alloc(&f->drv);
+		assert_true(slot >= 0);
+		m = mmio(0x8000 + i * 8, 0, SV_RPC_MMIO_READ);
+		assert_int_equal(sv_rpc_drv_send(&f->drv, (__u32)slot, &m), 0);
+		dev_answer_one(f);
+		assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), 0);
+		assert_int_equal(rep.status, 0);
+		assert_int_equal(rep.slot, slot);
+		assert_int_equal(rep.arg[1], (0x8000 + i * 8) ^ 0x5a5a);
+	}
+	/* Nothing new was counted once the peer behaved. */
+	assert_int_equal(f->drv.ep.stats.proto_errors, drv_errors);
+	assert_int_equal(f->dev.ep.stats.proto_errors, 0);
 }
 
 int main(void)

@@ -8,6 +8,9 @@
  *   FAKE_VMM_WAIT_<name>=1       run until SIGTERM (writes <name>.sigterm)
  *   FAKE_VMM_IGNORE_TERM_<name>=1  ignore SIGTERM (only SIGKILL stops it)
  *   FAKE_VMM_EXIT_<name>=N       exit status (default 0)
+ *   FAKE_VMM_CHATTER_<name>=N    N console lines on stdout and N log lines
+ *                                on stderr, each written in pieces, then
+ *                                "tail of <name>" without a newline
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,6 +28,42 @@ static void on_term(int sig)
 {
 	(void)sig;
 	got_term = 1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void put(int fd, const char *s)
+{
+	if (write(fd, s, strlen(s)) < 0)
+		_exit(97);
+}
+
+/*
+ * Lines in three pieces with pauses between them, so that the VMs' pieces
+ * reach the supervisor mixed: the relay must still print whole lines.
+ */
+static void chatter(const char *name, int lines)
+{
+	char head[96];
+
+	for (int i = 0; i < lines; i++) {
+		snprintf(head, sizeof(head), "chatter %s line %d ", name, i);
+		put(1, head);
+		sleep_ms(1);
+		put(1, "abcdefghijklmnopqrstuvwxyz ");
+		put(2, "log ");
+		sleep_ms(1);
+		put(1, "0123456789\n");
+		snprintf(head, sizeof(head), "%s %d\n", name, i);
+		put(2, head);
+	}
+	snprintf(head, sizeof(head), "tail of %s", name);
+	put(1, head);
 }
 
 static const char *env_for(const char *what, const char *name)
@@ -90,12 +129,12 @@ int main(int argc, char **argv)
 	v = env_for("EXIT", name);
 	if (v)
 		status = atoi(v);
+	v = env_for("CHATTER", name);
+	if (v)
+		chatter(name, atoi(v));
 	v = env_for("DELAY_MS", name);
-	if (v) {
-		struct timespec ts = { atoi(v) / 1000, (atoi(v) % 1000) * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
+	if (v)
+		sleep_ms(atoi(v));
 	if (env_for("WAIT", name) || env_for("IGNORE_TERM", name)) {
 		while (!got_term)
 			pause();

@@ -7,3 +7,8 @@ test_supervisor_SRCS := tests/unit/supervisor/test_supervisor.c
 test_supervisor_LIBS := svlinkfmt svdevices svvirtio svpci svutil
 # The test runs the programs, so they must exist before it does.
 $(BUILD)/native/tests/test_supervisor: | $(BUILD)/native/bin/splitvirt $(BUILD)/native/bin/sv_fake_vmm
+
+UNIT_TESTS += test_relay
+test_relay_SRCS := tests/unit/supervisor/test_relay.c supervisor/relay.c
+test_relay_LIBS := svutil
+test_relay_LDLIBS := -lpthread

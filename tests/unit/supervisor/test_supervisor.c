@@ -2,7 +2,8 @@
 /*
  * The splitvirt supervisor with a fake vmm (sv_fake_vmm): argv per VM,
  * start order, the fds each vmm holds (capability isolation), the state
- * file and status, the exit status rule and stopping on SIGTERM.
+ * file and status, the exit status rule, stopping on SIGTERM, check's
+ * report, and the VMs' output as whole lines (prefixed, or per-VM files).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +86,17 @@ static void wait_for(const char *name)
 		usleep(10000);
 	if (!exists(name))
 		fail_msg("%s/%s did not appear", dir, name);
+}
+
+/*
+ * Every fake vmm of topo_text has set up its SIGTERM handling (it writes
+ * its dump afterwards): one still starting would die of the signal.
+ */
+static void wait_for_all(void)
+{
+	wait_for("devvm.out");
+	wait_for("app1.out");
+	wait_for("app2.out");
 }
 
 static int setup(void **state)
@@ -493,7 +506,7 @@ static void test_state_status_and_sigterm(void **state)
 	setenv("FAKE_VMM_WAIT_app2", "1", 1);
 	setenv("FAKE_VMM_EXIT_app2", "6", 1);
 	pid = start_run(NULL);
-	wait_for("app2.out");
+	wait_for_all();
 	/* The state is written after each start; app2 started last. */
 	for (int i = 0; i < 500; i++) {
 		st = read_file("run/t.state");
@@ -547,7 +560,7 @@ static void test_sigkill_after_timeout(void **state)
 	setenv("FAKE_VMM_WAIT_app1", "1", 1);
 	setenv("FAKE_VMM_IGNORE_TERM_app2", "1", 1);
 	pid = start_run("--stop-timeout=1");
-	wait_for("app2.out");
+	wait_for_all();
 	kill(pid, SIGINT);
 	assert_int_equal(finish(pid), 128 + SIGKILL);
 	assert_false(exists("app2.sigterm"));
@@ -585,6 +598,172 @@ static void test_missing_vmm_and_bad_topology(void **state)
 	assert_int_equal(finish(start("check")), 2);
 }
 
+/* One check reports parse errors and cross-checks together, in line order. */
+static void test_check_reports_everything(void **state)
+{
+	char topo[PATH_MAX], *log, *typo, *dup;
+
+	(void)state;
+	write_file("mixed.yaml", "vms:\n"
+				 "  - name: d\n"
+				 "    role: device\n"
+				 "    kernel: Image\n"
+				 "    memroy: 1G\n" /* 5 */
+				 "  - name: a\n"
+				 "    role: driver\n"
+				 "    kernel: Image\n"
+				 "    devices:\n"
+				 "      - { type: rng, from: d }\n" /* 10 */
+				 "      - { type: rng, from: d }\n");
+	path_in(topo, sizeof(topo), "mixed.yaml");
+	assert_int_equal(finish(start("check", topo)), 1);
+	log = read_file("log");
+	typo = strstr(log, "mixed.yaml:5:5: error: unknown key 'memroy'");
+	dup = strstr(log, "mixed.yaml:11: error: VM 'a' already gets an rng from 'd' (line 10)");
+	assert_non_null(typo);
+	assert_non_null(dup);
+	assert_true(typo < dup);
+	assert_non_null(strstr(log, "mixed.yaml: 2 errors, 0 warnings"));
+	free(log);
+}
+
+/* A FIFO as the topology: a clear error at once, not a wait for a writer. */
+static void test_fifo_topology(void **state)
+{
+	char fifo[PATH_MAX], rundir[PATH_MAX], *log;
+
+	(void)state;
+	path_in(fifo, sizeof(fifo), "t.yaml");
+	path_in(rundir, sizeof(rundir), "run");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20); /* a regression blocks in open(): fail instead of hanging */
+	assert_int_equal(finish(start("check", fifo)), 1);
+	assert_int_equal(
+		finish(start("run", "--vmm", "/nonexistent/vmm", "--run-dir", rundir, fifo)), 1);
+	alarm(0);
+	log = read_file("log");
+	assert_non_null(strstr(log, "t.yaml: error: is a FIFO (named pipe), not a regular file"));
+	free(log);
+}
+
+/*
+ * The lines fake_vmm's chatter() gives VM vm in text (prefix "[vm] " or
+ * none): all of them, whole and in order, and nothing else of vm's.
+ */
+static void expect_chatter(const char *text, const char *vm, bool prefixed, int lines)
+{
+	char *copy = strdup(text), *save = NULL, prefix[48], want[160], mark[3][64];
+	int console = 0, log = 0, tail = 0;
+
+	assert_non_null(copy);
+	snprintf(prefix, sizeof(prefix), "%s%s%s", prefixed ? "[" : "", prefixed ? vm : "",
+		 prefixed ? "] " : "");
+	snprintf(mark[0], sizeof(mark[0]), "chatter %s ", vm);
+	snprintf(mark[1], sizeof(mark[1]), "log %s ", vm);
+	snprintf(mark[2], sizeof(mark[2]), "tail of %s", vm);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, "abcdefghij") && !strstr(l, "chatter "))
+			fail_msg("a piece of a line: '%s'", l);
+		snprintf(want, sizeof(want),
+			 "%schatter %s line %d abcdefghijklmnopqrstuvwxyz 0123456789", prefix, vm,
+			 console);
+		if (!strcmp(l, want)) {
+			console++;
+			continue;
+		}
+		snprintf(want, sizeof(want), "%slog %s %d", prefix, vm, log);
+		if (!strcmp(l, want)) {
+			log++;
+			continue;
+		}
+		snprintf(want, sizeof(want), "%stail of %s", prefix, vm);
+		if (!strcmp(l, want)) {
+			tail++;
+			continue;
+		}
+		for (int m = 0; m < 3; m++) {
+			if (strstr(l, mark[m]))
+				fail_msg("broken or out-of-order line of %s: '%s'", vm, l);
+		}
+	}
+	free(copy);
+	assert_int_equal(console, lines);
+	assert_int_equal(log, lines);
+	assert_int_equal(tail, 1); /* flushed at EOF, with its own newline */
+}
+
+static const char *const topo_vms[] = { "devvm", "app1", "app2" };
+
+/* Every VM of topo_text writes n lines in pieces (see fake_vmm.c). */
+static void set_chatter(const char *n)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "FAKE_VMM_CHATTER_%s", topo_vms[i]);
+		setenv(key, n, 1);
+	}
+}
+
+/* Three VMs write lines in pieces at once: each reaches the output whole, prefixed. */
+static void test_console_lines(void **state)
+{
+	char *log, *started, *tail, *exited, exit_line[96];
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	set_chatter("40");
+	assert_int_equal(finish(start_run(NULL)), 0);
+	log = read_file("log");
+	for (unsigned int i = 0; i < 3; i++)
+		expect_chatter(log, topo_vms[i], true, 40);
+	/* What a VM wrote comes before the line saying it exited. */
+	started = strstr(log, "started driver VM 'app1' (pid ");
+	assert_non_null(started);
+	snprintf(exit_line, sizeof(exit_line), "VM 'app1' (pid %d) exited with status 0",
+		 atoi(started + strlen("started driver VM 'app1' (pid ")));
+	tail = strstr(log, "[app1] tail of app1\n");
+	exited = strstr(log, exit_line);
+	assert_non_null(tail);
+	assert_non_null(exited);
+	assert_true(tail < exited);
+	free(log);
+}
+
+/* --console-dir: each VM's lines in its own file, unprefixed; none on our output. */
+static void test_console_dir(void **state)
+{
+	char opt[PATH_MAX + 16], order[PATH_MAX], *log;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	set_chatter("20");
+	write_file("old.log", "");
+	snprintf(opt, sizeof(opt), "--console-dir=%s/cons", dir);
+	assert_int_equal(finish(start_run(opt)), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		char name[64], *text;
+
+		snprintf(name, sizeof(name), "cons/%s.log", topo_vms[i]);
+		text = read_file(name);
+		assert_non_null(text);
+		expect_chatter(text, topo_vms[i], false, 20);
+		free(text);
+	}
+	log = read_file("log");
+	assert_null(strstr(log, "chatter"));
+	assert_non_null(strstr(log, "/cons/<VM name>.log"));
+	free(log);
+	/* A folder that cannot be created: the run fails before any VM starts. */
+	path_in(order, sizeof(order), "order");
+	unlink(order);
+	snprintf(opt, sizeof(opt), "--console-dir=%s/old.log/x", dir);
+	assert_int_equal(finish(start_run(opt)), 1);
+	assert_false(exists("order"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +773,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_status_and_sigterm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_after_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_vmm_and_bad_topology, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_reports_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_topology, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_dir, setup, teardown),
 	};
 	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
 	char *slash;
