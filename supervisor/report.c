@@ -73,12 +73,11 @@ static void print_devices(FILE *out, const struct sv_topology *t, const struct s
 	for (unsigned int i = 0; i < l->nr_devs; i++) {
 		const struct sv_topo_dev *d = &drv->devs[l->devs[i]];
 
-		fprintf(out, "      %s", sv_topo_dev_type_name(d->type));
-		if (d->type == SV_TOPO_BLK)
-			fprintf(out, "%*s%s%s", 8 - 3, "", d->backing,
-				d->readonly ? " (read-only)" : "");
-		else if (d->type == SV_TOPO_NET)
-			fprintf(out, "%*sbridge %s, mac %s", 8 - 3, "", d->bridge, d->mac);
+		fprintf(out, "      %-8s", sv_dev_type_name(d->type));
+		if (d->backing)
+			fprintf(out, "%s%s", d->backing, d->readonly ? " (read-only)" : "");
+		if (d->bridge)
+			fprintf(out, "bridge %s, mac %s", d->bridge, d->mac ? d->mac : "(derived)");
 		fputc('\n', out);
 	}
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <splitvirt/device_type.h>
+
 #define SV_TOPO_MAX_FILE_SIZE (1u << 20)
 #define SV_TOPO_MAX_VMS 32
 #define SV_TOPO_NAME_MAX 31 /* fits the dataport's 32-byte name register */
@@ -44,13 +46,6 @@ enum sv_topo_role {
 	SV_TOPO_DRIVER,
 };
 
-enum sv_topo_dev_type {
-	SV_TOPO_BLK,
-	SV_TOPO_NET,
-	SV_TOPO_CONSOLE,
-	SV_TOPO_RNG,
-};
-
 /* A local virtio-blk of a VM (vmm --disk PATH[,ro]). */
 struct sv_topo_disk {
 	char *path; /* host path, absolute after loading from a file */
@@ -68,7 +63,7 @@ struct sv_topo_net {
 
 /* A device of a driver VM served by a device VM. */
 struct sv_topo_dev {
-	enum sv_topo_dev_type type;
+	enum sv_dev_type type; /* of the device table (device_type.h) */
 	char *from; /* device VM name */
 	char *backing; /* blk: path inside the device VM */
 	bool readonly; /* blk */
@@ -198,7 +193,11 @@ int sv_topo_diag_add(struct sv_topo_diags *diags, enum sv_topo_severity severity
 void sv_topo_diags_free(struct sv_topo_diags *diags);
 
 const char *sv_topo_role_name(enum sv_topo_role role);
-const char *sv_topo_dev_type_name(enum sv_topo_dev_type type);
+/*
+ * A remote device as the device table describes it (what sv.link carries):
+ * 0, or -EINVAL for a field that does not fit.
+ */
+int sv_topo_dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *spec);
 
 /* The VM index of name, or -ENOENT. */
 int sv_topo_find_vm(const struct sv_topology *topo, const char *name);

@@ -63,21 +63,6 @@ const char *sv_topo_role_name(enum sv_topo_role role)
 	return "?";
 }
 
-const char *sv_topo_dev_type_name(enum sv_topo_dev_type type)
-{
-	switch (type) {
-	case SV_TOPO_BLK:
-		return "blk";
-	case SV_TOPO_NET:
-		return "net";
-	case SV_TOPO_CONSOLE:
-		return "console";
-	case SV_TOPO_RNG:
-		return "rng";
-	}
-	return "?";
-}
-
 int sv_topo_find_vm(const struct sv_topology *topo, const char *name)
 {
 	for (unsigned int i = 0; i < topo->nr_vms; i++) {
@@ -105,29 +90,17 @@ _Static_assert(SV_TOPO_NAME_MAX == SV_LINK_SPEC_NAME_MAX, "VM names");
 /* Copies src into a fixed array; -EINVAL where it does not fit (the writer would miss it). */
 static int copy_str(char *dst, size_t size, const char *src)
 {
-	return (size_t)snprintf(dst, size, "%s", src) < size ? 0 : -EINVAL;
+	return (size_t)snprintf(dst, size, "%s", src ? src : "") < size ? 0 : -EINVAL;
 }
 
-static int dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *d)
+int sv_topo_dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *d)
 {
-	static const enum sv_dev_type types[] = {
-		[SV_TOPO_BLK] = SV_DEV_BLK,
-		[SV_TOPO_NET] = SV_DEV_NET,
-		[SV_TOPO_CONSOLE] = SV_DEV_CONSOLE,
-		[SV_TOPO_RNG] = SV_DEV_RNG,
-	};
-
-	*d = (struct sv_dev_spec){ .type = types[dev->type] };
-	if (dev->type == SV_TOPO_BLK) {
-		d->read_only = dev->readonly;
-		return copy_str(d->path, sizeof(d->path), dev->backing);
-	}
-	if (dev->type != SV_TOPO_NET)
-		return 0;
+	*d = (struct sv_dev_spec){ .type = dev->type, .read_only = dev->readonly };
 	d->has_mac = dev->mac != NULL;
 	if (d->has_mac && sv_dev_parse_mac(dev->mac, d->mac))
 		return -EINVAL;
-	return copy_str(d->bridge, sizeof(d->bridge), dev->bridge);
+	return copy_str(d->path, sizeof(d->path), dev->backing) ?:
+		       copy_str(d->bridge, sizeof(d->bridge), dev->bridge);
 }
 
 int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link *link, char *buf,
@@ -141,7 +114,7 @@ int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link
 		return -EINVAL;
 	ret = copy_str(spec.driver, sizeof(spec.driver), drv->name);
 	for (unsigned int i = 0; i < link->nr_devs && !ret; i++)
-		ret = dev_spec(&drv->devs[link->devs[i]], &spec.devs[i]);
+		ret = sv_topo_dev_spec(&drv->devs[link->devs[i]], &spec.devs[i]);
 	return ret ?: sv_link_spec_format(&spec, buf, size);
 }
 

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <splitvirt/link_spec.h>
-
 #include <splitvirt/device_type.h>
 
 #include "parse_util.h"
@@ -29,41 +27,18 @@ struct dev_ctx {
 	yaml_node_t *nodes[6];
 };
 
-/* It ends up in the device VM's sv.link parameter: the blk type's rule there. */
-static void check_backing(struct topo_parser *p, yaml_node_t *v, const char *backing)
-{
-	struct sv_dev_spec d = { .type = SV_DEV_BLK };
-	char err[160];
-
-	if (strlen(backing) < sizeof(d.path))
-		strcpy(d.path, backing);
-	if (!d.path[0] || sv_dev_link_check(&d, "backing", err, sizeof(err)))
-		topo_err(
-			p, v,
-			"backing: '%.200s' must be an absolute path in the device VM of at most 255 bytes, without blanks, commas or quotes and not ending in ':ro' (e.g. /dev/vda)",
-			backing);
-}
-
+/* The device type named by 'type:', from the device table. */
 static void parse_type(struct topo_parser *p, yaml_node_t *v, struct dev_ctx *ctx)
 {
-	static const char *const names[] = {
-		[SV_TOPO_BLK] = "blk",
-		[SV_TOPO_NET] = "net",
-		[SV_TOPO_CONSOLE] = "console",
-		[SV_TOPO_RNG] = "rng",
-	};
 	const char *s = topo_scalar(p, v, "type");
 
 	if (!s)
 		return;
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
-			ctx->dev->type = (enum sv_topo_dev_type)i;
-			ctx->have_type = true;
-			return;
-		}
+	if (!sv_dev_find(s, strlen(s), &ctx->dev->type)) {
+		ctx->have_type = true;
+		return;
 	}
-	topo_err(p, v, "type: '%.64s' is not a device type; use blk, net, console or rng", s);
+	topo_err(p, v, "type: '%.64s' is not a device type; use %s", s, sv_dev_type_list());
 }
 
 static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void *opaque)
@@ -81,8 +56,7 @@ static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void 
 		topo_get_string(p, v, "from", &dev->from);
 		break;
 	case DEV_BACKING:
-		if (topo_get_string(p, v, "backing", &dev->backing))
-			check_backing(p, v, dev->backing);
+		topo_get_string(p, v, "backing", &dev->backing);
 		break;
 	case DEV_READONLY:
 		topo_get_bool(p, v, "readonly", &dev->readonly);
@@ -96,34 +70,42 @@ static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void 
 	}
 }
 
-/* Which keys each type takes, and which it needs. */
+/* The device table's option behind each key, and how to ask for a missing one. */
+static const struct {
+	unsigned int opt;
+	const char *hint;
+} key_opts[] = {
+	[DEV_BACKING] = { .opt = SV_DEV_OPT_PATH,
+			  .hint = "give the disk's path inside the device VM (e.g. backing: /dev/vda)" },
+	[DEV_READONLY] = { .opt = SV_DEV_OPT_RO },
+	[DEV_BRIDGE] = { .opt = SV_DEV_OPT_BRIDGE,
+			 .hint = "give the bridge inside the device VM (e.g. bridge: br0)" },
+	[DEV_MAC] = { .opt = SV_DEV_OPT_MAC },
+};
+
+/* Which keys the type takes and needs (its descriptor says), and whether a device VM can serve it. */
 static void check_keys(struct topo_parser *p, yaml_node_t *n, struct dev_ctx *ctx,
 		       const char *vmname)
 {
-	static const unsigned int allowed[] = {
-		[SV_TOPO_BLK] = 1u << DEV_BACKING | 1u << DEV_READONLY,
-		[SV_TOPO_NET] = 1u << DEV_BRIDGE | 1u << DEV_MAC,
-		[SV_TOPO_CONSOLE] = 0,
-		[SV_TOPO_RNG] = 0,
-	};
-	enum sv_topo_dev_type type = ctx->dev->type;
-	const char *tname = sv_topo_dev_type_name(type);
+	const struct sv_dev_desc *desc = sv_dev_desc(ctx->dev->type);
+	struct sv_dev_spec spec;
+	bool complete = true;
+	char err[200];
 
 	for (int k = DEV_BACKING; k <= DEV_MAC; k++) {
-		if (ctx->nodes[k] && !(allowed[type] & (1u << k)))
+		if (ctx->nodes[k] && !(desc->opts & key_opts[k].opt))
 			topo_err(p, ctx->nodes[k], "'%s' does not apply to a %s device; remove it",
-				 dev_keys[k], tname);
+				 dev_keys[k], desc->name);
+		if (!ctx->nodes[k] && (desc->remote_needs & key_opts[k].opt)) {
+			topo_err(p, n, "%s device of VM '%.40s' has no '%s:'; %s", desc->name,
+				 vmname, dev_keys[k], key_opts[k].hint);
+			complete = false;
+		}
 	}
-	if (type == SV_TOPO_BLK && !ctx->nodes[DEV_BACKING])
-		topo_err(
-			p, n,
-			"blk device of VM '%.40s' has no 'backing:'; give the disk's path inside the device VM (e.g. backing: /dev/vda)",
-			vmname);
-	if (type == SV_TOPO_NET && !ctx->nodes[DEV_BRIDGE])
-		topo_err(
-			p, n,
-			"net device of VM '%.40s' has no 'bridge:'; give the bridge inside the device VM (e.g. bridge: br0)",
-			vmname);
+	/* What the supervisor will write into the device VM's sv.link parameter. */
+	if (complete && !sv_topo_dev_spec(ctx->dev, &spec) &&
+	    sv_dev_link_check(&spec, "", err, sizeof(err)))
+		topo_err(p, n, "%s device of VM '%.40s'%s", desc->name, vmname, err);
 }
 
 static void parse_device(struct topo_parser *p, yaml_node_t *n, struct sv_topo_dev *dev,
@@ -142,7 +124,7 @@ static void parse_device(struct topo_parser *p, yaml_node_t *n, struct sv_topo_d
 	snprintf(what, sizeof(what), "a device of VM '%.40s'", vmname);
 	topo_walk_mapping(p, n, dev_keys, what, parse_dev_pair, &ctx);
 	if (!ctx.nodes[DEV_TYPE])
-		topo_err(p, n, "%s has no 'type:'; use blk, net, console or rng", what);
+		topo_err(p, n, "%s has no 'type:'; use %s", what, sv_dev_type_list());
 	if (!ctx.nodes[DEV_FROM])
 		topo_err(p, n, "%s has no 'from:'; name the device VM that serves it", what);
 	if (ctx.have_type)

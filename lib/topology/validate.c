@@ -117,40 +117,65 @@ static void resolve_from(struct checker *c, unsigned int i)
 	}
 }
 
+/* Whether the VM also has a local device of type (its own keys: disks, nets, console, rng). */
+static bool has_local(const struct sv_topo_vm *vm, enum sv_dev_type type)
+{
+	switch (type) {
+	case SV_DEV_BLK:
+		return vm->nr_disks;
+	case SV_DEV_NET:
+		return vm->nr_nets;
+	case SV_DEV_CONSOLE:
+		return vm->console;
+	case SV_DEV_RNG:
+		return vm->rng;
+	default:
+		return false;
+	}
+}
+
+/* Two remote devices the device table's rules (sv_dev_desc.flags) say are one too many. */
+static void check_pair(struct checker *c, const struct sv_topo_vm *vm,
+		       const struct sv_topo_dev *prev, const struct sv_topo_dev *dev)
+{
+	const struct sv_dev_desc *desc = sv_dev_desc(dev->type);
+
+	if (prev->broken || prev->type != dev->type)
+		return;
+	if (desc->flags & SV_DEV_F_ONE_PER_VM)
+		ERR(c, dev->line, "VM '%s' has a second %s (first at line %d); keep one %s",
+		    vm->name, desc->name, prev->line, desc->name);
+	else if (strcmp(prev->from, dev->from))
+		return;
+	else if ((desc->flags & SV_DEV_F_UNIQUE_PATH) && !strcmp(prev->backing, dev->backing))
+		ERR(c, dev->line,
+		    "VM '%s' already gets %s %s from '%s' (line %d); remove the duplicate",
+		    vm->name, desc->name, dev->backing, dev->from, prev->line);
+	else if (desc->flags & SV_DEV_F_ONE_PER_LINK)
+		ERR(c, dev->line,
+		    "VM '%s' already gets an %s from '%s' (line %d); remove the duplicate",
+		    vm->name, desc->name, dev->from, prev->line);
+}
+
 static void check_duplicates(struct checker *c, struct sv_topo_vm *vm)
 {
-	int console_line = 0;
-
 	for (unsigned int j = 0; j < vm->nr_devs; j++) {
 		struct sv_topo_dev *dev = &vm->devs[j];
+		const struct sv_dev_desc *desc = sv_dev_desc(dev->type);
+		unsigned int first = 0;
 
 		if (dev->broken || !vm->name)
 			continue;
-		if (dev->type == SV_TOPO_CONSOLE) {
-			if (vm->console)
-				ERR(c, dev->line,
-				    "VM '%s' gets a console from '%s' and has 'console: true'; keep one console",
-				    vm->name, dev->from);
-			else if (console_line)
-				ERR(c, dev->line,
-				    "VM '%s' has a second console (first at line %d); keep one console",
-				    vm->name, console_line);
-			console_line = dev->line;
-		}
-		for (unsigned int k = 0; k < j; k++) {
-			struct sv_topo_dev *prev = &vm->devs[k];
+		if ((desc->flags & SV_DEV_F_ONE_PER_VM) && has_local(vm, dev->type))
+			ERR(c, dev->line,
+			    "VM '%s' gets a %s from '%s' and has a local one ('%s: true'); keep one %s",
+			    vm->name, desc->name, dev->from, desc->name, desc->name);
+		/* One report per device: against the first earlier one it clashes with. */
+		for (unsigned int k = 0; k < j && !first; k++) {
+			unsigned int before = c->d->nr_errors;
 
-			if (prev->broken || prev->type != dev->type ||
-			    strcmp(prev->from, dev->from))
-				continue;
-			if (dev->type == SV_TOPO_BLK && !strcmp(prev->backing, dev->backing))
-				ERR(c, dev->line,
-				    "VM '%s' already gets blk %s from '%s' (line %d); remove the duplicate",
-				    vm->name, dev->backing, dev->from, prev->line);
-			else if (dev->type == SV_TOPO_RNG)
-				ERR(c, dev->line,
-				    "VM '%s' already gets an rng from '%s' (line %d); remove the duplicate",
-				    vm->name, dev->from, prev->line);
+			check_pair(c, vm, &vm->devs[k], dev);
+			first = c->d->nr_errors != before;
 		}
 	}
 }
@@ -250,7 +275,7 @@ static void derive_macs(struct checker *c)
 		for (unsigned int i = 0; i < link->nr_devs; i++) {
 			struct sv_topo_dev *dev = &t->vms[link->driver].devs[link->devs[i]];
 
-			if (dev->type != SV_TOPO_NET || dev->mac)
+			if (dev->type != SV_DEV_NET || dev->mac)
 				continue;
 			if (asprintf(&dev->mac, "52:54:00:a5:%02x:%02x", link->id, i) < 0) {
 				dev->mac = NULL;
@@ -289,7 +314,7 @@ static void check_macs(struct checker *c)
 			int line = local ? vm->nets[j].line : vm->devs[j - vm->nr_nets].line;
 
 			if (!mac || !vm->name ||
-			    (!local && (vm->devs[j - vm->nr_nets].type != SV_TOPO_NET ||
+			    (!local && (vm->devs[j - vm->nr_nets].type != SV_DEV_NET ||
 					vm->devs[j - vm->nr_nets].broken)))
 				continue;
 			for (unsigned int k = 0; k < n; k++) {

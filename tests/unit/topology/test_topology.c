@@ -149,10 +149,10 @@ static const struct bad_file bad_files[] = {
 	BAD("vms:\n" DEVVM "    disks: [ \"/a,b.img\" ]\n", 6, "contains a comma"),
 	BAD("vms:\n" DEVVM "    cmdline: \"\"\n", 6, "empty value"),
 	BAD("vms:\n" DEVVM DRV_A "      - { type: blk, from: devvm, backing: \"dev/vd a\" }\n", 10,
-	    "absolute path in the device VM"),
+	    "must be absolute"),
 	/* blk=/x:ro would be read-only /x in the device VM. */
 	BAD("vms:\n" DEVVM DRV_A "      - { type: blk, from: devvm, backing: \"/x:ro\" }\n", 10,
-	    "not ending in ':ro'"),
+	    "must not end in ':ro'"),
 	BAD("vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm, backing: /x }\n", 10,
 	    "'backing' does not apply to a rng device"),
 	BAD("vms:\n" DEVVM DRV_A "      - { type: gpu, from: devvm }\n", 10, "not a device type"),
@@ -258,10 +258,10 @@ static void test_good_model(void **state)
 	assert_int_equal(app->memory, 128ull << 20);
 	assert_int_equal(app->cpus, 2);
 	assert_int_equal(app->nr_devs, 4);
-	assert_int_equal(app->devs[0].type, SV_TOPO_BLK);
+	assert_int_equal(app->devs[0].type, SV_DEV_BLK);
 	assert_string_equal(app->devs[0].backing, "/dev/vda");
 	assert_int_equal(app->devs[0].line, 13);
-	assert_int_equal(app->devs[1].type, SV_TOPO_NET);
+	assert_int_equal(app->devs[1].type, SV_DEV_NET);
 	assert_string_equal(app->devs[1].mac, "52:54:00:a5:00:01"); /* derived */
 	assert_int_equal(topo->nr_links, 1);
 	l = &topo->links[0];
@@ -480,7 +480,7 @@ static void test_backing_too_long(void **state)
 	path[sizeof(path) - 1] = '\0';
 	snprintf(text, sizeof(text),
 		 "vms:\n" DEVVM DRV_A "      - { type: blk, from: devvm, backing: %s }\n", path);
-	expect_error(text, 10, "of at most 255 bytes");
+	expect_error(text, 10, "the limit is 255");
 }
 
 static void test_cmdline_too_long(void **state)
