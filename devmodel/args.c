@@ -72,8 +72,8 @@ static int add_link(struct dm_args *a, const char *text, char *err, size_t errle
 			return -EINVAL;
 		}
 	}
-	if (a->nr_links == DM_MAX_LINKS) {
-		snprintf(err, errlen, "--link: at most %d links", DM_MAX_LINKS);
+	if (a->nr_links == SV_VM_MAX_LINKS) {
+		snprintf(err, errlen, "--link: at most %d links", SV_VM_MAX_LINKS);
 		return -EINVAL;
 	}
 	a->links[a->nr_links++] = (uint32_t)id;

@@ -17,7 +17,7 @@
 #define DM_DEFAULT_STATE_DIR "/run/splitvirt"
 
 struct dm_args {
-	uint32_t links[DM_MAX_LINKS]; /* --link; none: every sv.link of the cmdline */
+	uint32_t links[SV_VM_MAX_LINKS]; /* --link; none: every sv.link of the cmdline */
 	unsigned int nr_links;
 	const char *cmdline_file;
 	const char *device;

@@ -52,7 +52,7 @@ int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct d
 	d->km = *km;
 	d->opt = *opt;
 	d->sig_fd = -1;
-	if (n > DM_MAX_LINKS)
+	if (n > SV_VM_MAX_LINKS)
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
 		d->slots[i].spec = specs[i];

@@ -32,7 +32,7 @@ struct dm_daemon {
 	struct sv_loop loop;
 	struct dm_options opt;
 	unsigned int nr_slots;
-	struct dm_slot slots[DM_MAX_LINKS];
+	struct dm_slot slots[SV_VM_MAX_LINKS];
 	struct sv_watch sig_watch;
 	int sig_fd;
 	bool stop;

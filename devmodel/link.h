@@ -73,7 +73,7 @@ struct dm_link {
 	struct gmem gm;
 	struct sv_watch vm_watch;
 	unsigned int nr_fns;
-	struct dm_fn fns[SV_LINK_SPEC_MAX_DEVS];
+	struct dm_fn fns[SV_LINK_MAX_DEVICES];
 	unsigned int nr_kicks, nr_calls; /* usable: min(link's, dataport max) */
 	unsigned int next_kick, next_call;
 	bool kicks_exhausted_logged, calls_exhausted_logged;

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 {
 	static struct dm_config cfg;
 	static struct dm_daemon d;
-	const struct sv_link_spec *specs[DM_MAX_LINKS];
+	const struct sv_link_spec *specs[SV_VM_MAX_LINKS];
 	struct dm_options opt = { .console_out_fd = STDOUT_FILENO };
 	struct dm_kmod km;
 	struct dm_args a;

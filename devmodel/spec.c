@@ -24,8 +24,8 @@ static int add_param(const char *word, struct dm_config *cfg, char *err, size_t 
 {
 	struct sv_link_spec *spec = &cfg->links[cfg->nr_links];
 
-	if (cfg->nr_links == DM_MAX_LINKS) {
-		snprintf(err, errlen, "more than %d sv.link parameters", DM_MAX_LINKS);
+	if (cfg->nr_links == SV_VM_MAX_LINKS) {
+		snprintf(err, errlen, "more than %d sv.link parameters", SV_VM_MAX_LINKS);
 		return -EINVAL;
 	}
 	if (sv_link_spec_parse(word, spec, err, errlen))

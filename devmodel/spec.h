@@ -12,12 +12,11 @@
 #include <stdint.h>
 
 #include <splitvirt/link_spec.h>
-
-#define DM_MAX_LINKS 16
+#include <splitvirt/machine.h>
 
 struct dm_config {
 	unsigned int nr_links;
-	struct sv_link_spec links[DM_MAX_LINKS];
+	struct sv_link_spec links[SV_VM_MAX_LINKS];
 };
 
 /*

@@ -41,7 +41,7 @@ struct dm_link_state {
 	uint32_t nr_fns;
 	uint32_t nr_kicks, nr_calls; /* the link's usable doorbells */
 	uint32_t next_kick, next_call; /* indices handed out so far */
-	struct dm_fn_state fns[SV_LINK_SPEC_MAX_DEVS];
+	struct dm_fn_state fns[SV_LINK_MAX_DEVICES];
 	uint64_t checksum; /* FNV-1a over everything before it */
 };
 

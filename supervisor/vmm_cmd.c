@@ -93,7 +93,7 @@ static int push_link(struct sv_vmm_cmd *cmd, const struct sv_topology *t,
 		.nkicks = lo->nr_kicks,
 		.ncalls = lo->nr_calls,
 		.ram_fd = serve ? o->ram[l->driver] : -1,
-		.ram_gpa = serve ? SV_TOPO_RAM_GPA : 0,
+		.ram_gpa = serve ? SV_GUEST_RAM_BASE : 0,
 		.ram_size = serve ? t->vms[l->driver].memory : 0,
 	};
 	char text[SV_LINK_ARGS_TEXT_MAX];

@@ -84,7 +84,7 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"  -h, --help            this text\n\n"
 		"Exit status: the guest's status (written to the exit-status register before\n"
 		"PSCI SYSTEM_OFF, 0 if never written); 1 on a vmm error.\n",
-		prog, VMM_MAX_CPUS, sv_dev_type_list(), VMM_MAX_DEVICES);
+		prog, SV_GUEST_MAX_CPUS, sv_dev_type_list(), SV_VM_MAX_LOCAL_DEVICES);
 }
 
 /* --disk FILE[,ro]: a local file may be any path, relative ones too. */
@@ -155,7 +155,7 @@ static int parse_mem(const char *arg, struct vmm_args *args, char *err, size_t e
 			err, errlen,
 			"--mem %s: not a size; use a number with an optional K, M or G suffix, e.g. --mem 256M",
 			arg);
-	if (args->mem_size < VMM_MIN_MEM || args->mem_size > VMM_MAX_MEM)
+	if (args->mem_size < SV_GUEST_MIN_MEM || args->mem_size > SV_GUEST_MAX_MEM)
 		return sv_errmsg(err, errlen, "--mem %s: out of range; give between 32M and 16G",
 				 arg);
 	if (args->mem_size & ((2u << 20) - 1))
@@ -190,10 +190,10 @@ static int add_device(int opt, const char *arg, struct vmm_args *args, char *err
 {
 	int ret;
 
-	if (args->ndevs == VMM_MAX_DEVICES)
+	if (args->ndevs == SV_VM_MAX_LOCAL_DEVICES)
 		return sv_errmsg(err, errlen,
 				 "at most %d local devices (--disk, --net, --device...)",
-				 VMM_MAX_DEVICES);
+				 SV_VM_MAX_LOCAL_DEVICES);
 	ret = parse_device(opt, arg, &args->devs[args->ndevs], err, errlen);
 	if (!ret)
 		args->ndevs++;
@@ -207,8 +207,8 @@ static int add_link(int opt, const char *arg, struct vmm_args *args, char *err, 
 	unsigned int *n = serve ? &args->nserves : &args->nlinks;
 	int ret;
 
-	if (*n == VMM_MAX_LINKS)
-		return sv_errmsg(err, errlen, "at most %d %s options", VMM_MAX_LINKS,
+	if (*n == SV_VM_MAX_LINKS)
+		return sv_errmsg(err, errlen, "at most %d %s options", SV_VM_MAX_LINKS,
 				 sv_link_side_option(side));
 	ret = sv_link_args_parse(arg, side, serve ? &args->serves[*n] : &args->links[*n], err,
 				 errlen);
@@ -236,8 +236,8 @@ static int parse_option(int opt, const char *arg, struct vmm_args *args, char *e
 	case 'm':
 		return parse_mem(arg, args, err, errlen);
 	case 'p':
-		ret = parse_uint_opt("--cpus", arg, 1, VMM_MAX_CPUS, "a number from 1 to 8", &n,
-				     err, errlen);
+		ret = parse_uint_opt("--cpus", arg, 1, SV_GUEST_MAX_CPUS, "a number from 1 to 8",
+				     &n, err, errlen);
 		args->cpus = (unsigned int)n;
 		return ret;
 	case OPT_GIC:
@@ -281,7 +281,7 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 	int opt, ret;
 
 	memset(args, 0, sizeof(*args));
-	args->mem_size = VMM_DEFAULT_MEM;
+	args->mem_size = SV_GUEST_DEFAULT_MEM;
 	args->cpus = 1;
 	args->cmdline = "console=ttyAMA0";
 	args->log_level = sv_log_get_level();

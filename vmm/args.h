@@ -9,15 +9,9 @@
 #include <splitvirt/device_type.h>
 #include <splitvirt/link_args.h>
 #include <splitvirt/log.h>
+#include <splitvirt/machine.h>
 
-#define VMM_MAX_CPUS 8
-#define VMM_DEFAULT_MEM (256ull << 20)
-#define VMM_MIN_MEM (32ull << 20)
-#define VMM_MAX_MEM (16ull << 30)
-
-#define VMM_MAX_LINKS 8 /* --link options, and --serve options */
 /* Local devices of one vmm (--disk, --net, --console, --rng, --device). */
-#define VMM_MAX_DEVICES 16
 
 enum vmm_gic_choice {
 	VMM_GIC_AUTO = 0,
@@ -33,13 +27,13 @@ struct vmm_args {
 	unsigned int cpus;
 	enum vmm_gic_choice gic;
 	enum sv_log_level log_level;
-	struct sv_dev_spec devs[VMM_MAX_DEVICES]; /* in command-line order */
+	struct sv_dev_spec devs[SV_VM_MAX_LOCAL_DEVICES]; /* in command-line order */
 	unsigned int ndevs;
 	const char *name;
 	int ram_fd; /* guest RAM memfd from the supervisor, -1: create one */
-	struct sv_link_args links[VMM_MAX_LINKS]; /* driver side */
+	struct sv_link_args links[SV_VM_MAX_LINKS]; /* driver side */
 	unsigned int nlinks;
-	struct sv_link_args serves[VMM_MAX_LINKS]; /* device side */
+	struct sv_link_args serves[SV_VM_MAX_LINKS]; /* device side */
 	unsigned int nserves;
 	unsigned int start_timeout; /* seconds to wait for START_VM */
 	int help;

@@ -17,7 +17,7 @@ struct vmm_devices {
 	struct sv_loop *loop;
 	struct gmem gmem; /* guest RAM as the device models see it */
 	unsigned int count;
-	struct local_fn *fns[VMM_MAX_DEVICES];
+	struct local_fn *fns[SV_VM_MAX_LOCAL_DEVICES];
 };
 
 int devices_create(struct vmm_devices *d, const struct vmm_args *args);

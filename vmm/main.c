@@ -20,8 +20,8 @@ struct vmm {
 	struct sv_loop loop;
 	bool loop_ready;
 	struct vmm_devices devices;
-	struct dataport *dataports[VMM_MAX_LINKS];
-	struct io_proxy *proxies[VMM_MAX_LINKS];
+	struct dataport *dataports[SV_VM_MAX_LINKS];
+	struct io_proxy *proxies[SV_VM_MAX_LINKS];
 };
 
 static int vmm_setup_links(struct vmm *v, const struct vmm_args *args)
@@ -83,16 +83,16 @@ static int vmm_setup(struct vmm *v, const struct vmm_args *args)
 	if (ret)
 		return ret;
 	if (args->ram_fd >= 0)
-		ret = guest_ram_from_fd(&vm->ram, args->ram_fd, VMM_RAM_BASE, args->mem_size);
+		ret = guest_ram_from_fd(&vm->ram, args->ram_fd, SV_GUEST_RAM_BASE, args->mem_size);
 	else
-		ret = guest_ram_create(&vm->ram, VMM_RAM_BASE, args->mem_size);
+		ret = guest_ram_create(&vm->ram, SV_GUEST_RAM_BASE, args->mem_size);
 	if (ret) {
 		pr_err("allocating %llu MiB of guest RAM: %s",
 		       (unsigned long long)(args->mem_size >> 20), strerror(-ret));
 		return ret;
 	}
 	pr_info("guest RAM: %llu MiB at 0x%llx, %s", (unsigned long long)(args->mem_size >> 20),
-		(unsigned long long)VMM_RAM_BASE, vm->ram.backing);
+		(unsigned long long)SV_GUEST_RAM_BASE, vm->ram.backing);
 	ret = vm_add_ram_slot(vm, 0, vm->ram.gpa, vm->ram.size, vm->ram.host);
 	if (ret) {
 		pr_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(-ret));
@@ -170,7 +170,7 @@ int main(int argc, char *argv[])
 	/* The I/O thread goes first: it may still be running device queues. */
 	if (v.loop_ready)
 		sv_loop_fini(&v.loop);
-	for (unsigned int i = 0; i < VMM_MAX_LINKS; i++) {
+	for (unsigned int i = 0; i < SV_VM_MAX_LINKS; i++) {
 		io_proxy_destroy(v.proxies[i]);
 		dataport_destroy(v.dataports[i]);
 	}

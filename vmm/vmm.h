@@ -35,7 +35,6 @@
 #define VMM_UART_BASE 0x09000000ull
 #define VMM_UART_SPI 1
 #define VMM_EXIT_BASE 0x09010000ull
-#define VMM_RAM_BASE 0x40000000ull
 #define VMM_GIC_NR_IRQS 256
 #define VMM_ITS_BASE 0x08080000ull
 #define VMM_ITS_SIZE 0x20000ull
@@ -73,7 +72,7 @@ struct vm {
 	int vm_fd;
 	size_t run_size;
 	unsigned int ncpus;
-	struct vcpu vcpus[VMM_MAX_CPUS];
+	struct vcpu vcpus[SV_GUEST_MAX_CPUS];
 	struct guest_ram ram;
 	struct mmio_bus bus;
 	int gic_fd;

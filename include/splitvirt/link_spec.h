@@ -41,17 +41,17 @@
 #include <stdint.h>
 
 #include <splitvirt/device_type.h>
+#include <splitvirt/machine.h>
 
 #define SV_LINK_SPEC_PREFIX "sv.link"
 #define SV_LINK_SPEC_MAX_ID 65535
-#define SV_LINK_SPEC_MAX_DEVS 8
 #define SV_LINK_SPEC_NAME_MAX 31 /* the dataport's 32-byte name register */
 
 struct sv_link_spec {
 	uint32_t id;
 	char driver[SV_LINK_SPEC_NAME_MAX + 1];
 	unsigned int nr_devs;
-	struct sv_dev_spec devs[SV_LINK_SPEC_MAX_DEVS];
+	struct sv_dev_spec devs[SV_LINK_MAX_DEVICES];
 };
 
 /*

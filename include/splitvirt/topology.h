@@ -18,27 +18,18 @@
 #include <stdint.h>
 
 #include <splitvirt/device_type.h>
+#include <splitvirt/machine.h>
 
 #define SV_TOPO_MAX_FILE_SIZE (1u << 20)
 #define SV_TOPO_MAX_VMS 32
 #define SV_TOPO_NAME_MAX 31 /* fits the dataport's 32-byte name register */
-#define SV_TOPO_MAX_CPUS 8
-#define SV_TOPO_MIN_MEM (32ull << 20)
-#define SV_TOPO_MIN_MEM_INITRD (64ull << 20)
-#define SV_TOPO_MAX_MEM (16ull << 30)
-#define SV_TOPO_MEM_ALIGN (2ull << 20)
-#define SV_TOPO_DEFAULT_MEM (256ull << 20)
 #define SV_TOPO_DEFAULT_CMDLINE "console=ttyAMA0"
 #define SV_TOPO_MAX_DISKS 8 /* local, as the vmm's --disk */
 #define SV_TOPO_MAX_NETS 4 /* local, as the vmm's --net */
 #define SV_TOPO_MAX_DEVICES 64 /* remote devices of one driver VM */
-#define SV_TOPO_MAX_DRIVERS_PER_DEVICE 8 /* links served by one device VM */
-#define SV_TOPO_MAX_LINKS_PER_DRIVER 8 /* device VMs one driver VM uses */
-#define SV_TOPO_MAX_DEVICES_PER_LINK 8
 #define SV_TOPO_DEFAULT_DOORBELLS 16
 #define SV_TOPO_MAX_DOORBELLS 64 /* SV_DP_MAX_KICKS / SV_DP_MAX_CALLS */
 #define SV_TOPO_CMDLINE_MAX 2047 /* arm64 COMMAND_LINE_SIZE minus the NUL */
-#define SV_TOPO_RAM_GPA 0x40000000ull /* where every vmm puts guest RAM */
 
 enum sv_topo_role {
 	SV_TOPO_STANDALONE,
@@ -107,7 +98,7 @@ struct sv_topo_link {
 	unsigned int id;
 	unsigned int driver; /* index into sv_topology.vms */
 	unsigned int device;
-	unsigned int devs[SV_TOPO_MAX_DEVICES_PER_LINK]; /* indices into the driver's devs */
+	unsigned int devs[SV_LINK_MAX_DEVICES]; /* indices into the driver's devs */
 	unsigned int nr_devs;
 	unsigned int nr_kicks, nr_calls;
 };

@@ -41,7 +41,7 @@ static void dev_where(char *where, size_t size, uint32_t id, unsigned int k)
 
 static int too_many_devs(uint32_t id, char *err, size_t errlen)
 {
-	return sv_errmsg(err, errlen, "sv.link%u: more than %d devices", id, SV_LINK_SPEC_MAX_DEVS);
+	return sv_errmsg(err, errlen, "sv.link%u: more than %d devices", id, SV_LINK_MAX_DEVICES);
 }
 
 int sv_link_spec_check(const struct sv_link_spec *spec, char *err, size_t errlen)
@@ -56,7 +56,7 @@ int sv_link_spec_check(const struct sv_link_spec *spec, char *err, size_t errlen
 			   errlen);
 	if (ret)
 		return ret;
-	if (spec->nr_devs > SV_LINK_SPEC_MAX_DEVS)
+	if (spec->nr_devs > SV_LINK_MAX_DEVICES)
 		return too_many_devs(spec->id, err, errlen);
 	for (unsigned int k = 0; k < spec->nr_devs; k++) {
 		dev_where(where, sizeof(where), spec->id, k);
@@ -93,7 +93,7 @@ static int parse_value(const char *value, struct sv_link_spec *spec, char *err, 
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
 		dev_where(where, sizeof(where), spec->id, spec->nr_devs);
-		if (spec->nr_devs == SV_LINK_SPEC_MAX_DEVS)
+		if (spec->nr_devs == SV_LINK_MAX_DEVICES)
 			return too_many_devs(spec->id, err, errlen);
 		if (len >= sizeof(tok))
 			return sv_errmsg(err, errlen, "%s: too long (%zu bytes)", where, len);

@@ -84,7 +84,7 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, const c
 }
 
 /* The parameter's arrays must hold what validation lets through. */
-_Static_assert(SV_TOPO_MAX_DEVICES_PER_LINK == SV_LINK_SPEC_MAX_DEVS, "devices per link");
+_Static_assert(SV_LINK_MAX_DEVICES == SV_LINK_MAX_DEVICES, "devices per link");
 _Static_assert(SV_TOPO_NAME_MAX == SV_LINK_SPEC_NAME_MAX, "VM names");
 
 /* Copies src into a fixed array; -EINVAL where it does not fit (the writer would miss it). */
@@ -110,7 +110,7 @@ int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link
 	struct sv_link_spec spec = { .id = link->id, .nr_devs = link->nr_devs };
 	int ret;
 
-	if (link->nr_devs > SV_LINK_SPEC_MAX_DEVS)
+	if (link->nr_devs > SV_LINK_MAX_DEVICES)
 		return -EINVAL;
 	ret = copy_str(spec.driver, sizeof(spec.driver), drv->name);
 	for (unsigned int i = 0; i < link->nr_devs && !ret; i++)

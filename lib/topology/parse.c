@@ -198,7 +198,7 @@ static void parse_vm_pair(struct topo_parser *p, int key, yaml_node_t *v, void *
 		break;
 	case VM_CPUS:
 		vm->cpus_line = NODE_LINE(v);
-		topo_get_uint(p, v, "cpus", 1, SV_TOPO_MAX_CPUS, &vm->cpus);
+		topo_get_uint(p, v, "cpus", 1, SV_GUEST_MAX_CPUS, &vm->cpus);
 		break;
 	case VM_DISKS:
 		parse_disks(p, v, vm);
@@ -249,7 +249,7 @@ static void parse_vm(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm *v
 
 	vm->line = NODE_LINE(n);
 	vm->role_unknown = true; /* until parse_role() reads a valid one */
-	vm->memory = SV_TOPO_DEFAULT_MEM;
+	vm->memory = SV_GUEST_DEFAULT_MEM;
 	vm->cpus = 1;
 	vm->kicks = SV_TOPO_DEFAULT_DOORBELLS;
 	vm->calls = SV_TOPO_DEFAULT_DOORBELLS;

@@ -59,14 +59,14 @@ static void check_vm(struct checker *c, unsigned int i)
 			    "VM name '%s' is already used at line %d; give each VM its own name",
 			    vm->name, c->t->vms[j].name_line);
 	}
-	if (vm->memory % SV_TOPO_MEM_ALIGN)
+	if (vm->memory % SV_GUEST_MEM_ALIGN)
 		ERR(c, line,
 		    "memory of VM '%s' is not a multiple of 2M (guest RAM uses 2 MiB pages); use e.g. %lluM",
 		    vm->name, (mib + 1) & ~1ull);
-	if (vm->memory < SV_TOPO_MIN_MEM || vm->memory > SV_TOPO_MAX_MEM)
+	if (vm->memory < SV_GUEST_MIN_MEM || vm->memory > SV_GUEST_MAX_MEM)
 		ERR(c, line, "memory of VM '%s' is out of range; give between 32M and 16G",
 		    vm->name);
-	else if (vm->initrd && vm->memory < SV_TOPO_MIN_MEM_INITRD)
+	else if (vm->initrd && vm->memory < SV_GUEST_MIN_MEM_INITRD)
 		ERR(c, line,
 		    "memory of VM '%s' is %lluM, too small for a kernel with an initrd; give at least 64M",
 		    vm->name, mib);
@@ -206,16 +206,16 @@ static void add_to_link(struct checker *c, unsigned int drv, unsigned int j)
 	struct sv_topo_link *link = find_link(t, drv, dev->device_vm);
 
 	if (!link) {
-		if (count_links(t, dev->device_vm, true) == SV_TOPO_MAX_DRIVERS_PER_DEVICE) {
+		if (count_links(t, dev->device_vm, true) == SV_VM_MAX_LINKS) {
 			ERR(c, dev->line,
 			    "device VM '%s' already serves %d driver VMs, the limit; serve VM '%s' from another device VM",
-			    dev->from, SV_TOPO_MAX_DRIVERS_PER_DEVICE, vm->name);
+			    dev->from, SV_VM_MAX_LINKS, vm->name);
 			return;
 		}
-		if (count_links(t, drv, false) == SV_TOPO_MAX_LINKS_PER_DRIVER) {
+		if (count_links(t, drv, false) == SV_VM_MAX_LINKS) {
 			ERR(c, dev->line,
 			    "VM '%s' already uses %d device VMs, the limit; take this device from one of them",
-			    vm->name, SV_TOPO_MAX_LINKS_PER_DRIVER);
+			    vm->name, SV_VM_MAX_LINKS);
 			return;
 		}
 		link = &t->links[t->nr_links];
@@ -226,10 +226,10 @@ static void add_to_link(struct checker *c, unsigned int drv, unsigned int j)
 		link->nr_kicks = vm->kicks;
 		link->nr_calls = vm->calls;
 	}
-	if (link->nr_devs == SV_TOPO_MAX_DEVICES_PER_LINK) {
+	if (link->nr_devs == SV_LINK_MAX_DEVICES) {
 		ERR(c, dev->line,
 		    "VM '%s' already gets %d devices from '%s', the limit per link; move this one to another device VM",
-		    vm->name, SV_TOPO_MAX_DEVICES_PER_LINK, dev->from);
+		    vm->name, SV_LINK_MAX_DEVICES, dev->from);
 		return;
 	}
 	dev->link = link->id;
@@ -242,7 +242,7 @@ static void build_links(struct checker *c)
 
 	free(t->links);
 	t->nr_links = 0;
-	t->links = calloc((size_t)t->nr_vms * SV_TOPO_MAX_LINKS_PER_DRIVER + 1, sizeof(*t->links));
+	t->links = calloc((size_t)t->nr_vms * SV_VM_MAX_LINKS + 1, sizeof(*t->links));
 	if (!t->links) {
 		c->nomem = 1;
 		return;

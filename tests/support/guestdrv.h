@@ -21,7 +21,7 @@
 struct guestdrv {
 	struct dm_link *link;
 	struct gram ram;
-	struct gvring vr[SV_LINK_SPEC_MAX_DEVS][GD_MAX_Q];
+	struct gvring vr[SV_LINK_MAX_DEVICES][GD_MAX_Q];
 };
 
 void gd_init(struct guestdrv *gd, struct dm_link *l, struct fake_kmod *fk);

@@ -115,7 +115,7 @@ static void test_too_many_links(void **state)
 	char line[2048] = "";
 
 	(void)state;
-	for (int i = 0; i <= DM_MAX_LINKS; i++) {
+	for (int i = 0; i <= SV_VM_MAX_LINKS; i++) {
 		char p[48];
 
 		snprintf(p, sizeof(p), " sv.link%d=v%d:rng", i, i);
@@ -144,7 +144,7 @@ static void test_args(void **state)
 	const char *help[] = { "devmodel", "--help" };
 	const char *sdir[] = { "devmodel", "--state-dir", "/tmp/st" };
 	const char *nostate[] = { "devmodel", "--no-state" };
-	const struct sv_link_spec *specs[DM_MAX_LINKS];
+	const struct sv_link_spec *specs[SV_VM_MAX_LINKS];
 	struct dm_args a;
 
 	(void)state;

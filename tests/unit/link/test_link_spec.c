@@ -68,7 +68,7 @@ static const struct round_trip round_trips[] = {
 		.spec = {
 			.id = SV_LINK_SPEC_MAX_ID,
 			.driver = "V-m_012345678901234567890123456",
-			.nr_devs = SV_LINK_SPEC_MAX_DEVS,
+			.nr_devs = SV_LINK_MAX_DEVICES,
 			.devs = {
 				{ .type = SV_DEV_RNG },
 				{ .type = SV_DEV_CONSOLE },
@@ -152,9 +152,9 @@ static void test_round_trip_macs(void **state)
 	static struct sv_link_spec spec = { .id = 2, .driver = "m" };
 
 	(void)state;
-	for (unsigned int v = 0; v < 256; v += SV_LINK_SPEC_MAX_DEVS) {
-		spec.nr_devs = SV_LINK_SPEC_MAX_DEVS;
-		for (unsigned int k = 0; k < SV_LINK_SPEC_MAX_DEVS; k++) {
+	for (unsigned int v = 0; v < 256; v += SV_LINK_MAX_DEVICES) {
+		spec.nr_devs = SV_LINK_MAX_DEVICES;
+		for (unsigned int k = 0; k < SV_LINK_MAX_DEVICES; k++) {
 			uint8_t b = (uint8_t)(v + k);
 
 			spec.devs[k] = (struct sv_dev_spec){
@@ -196,7 +196,7 @@ static const struct bad_spec bad_specs[] = {
 	{ .spec = { .driver = "" }, .msg = "not a VM name" },
 	{ .spec = { .driver = "-x" }, .msg = "not a VM name" },
 	{ .spec = { .driver = "a b" }, .msg = "not a VM name" },
-	{ .spec = { .driver = "a", .nr_devs = SV_LINK_SPEC_MAX_DEVS + 1 },
+	{ .spec = { .driver = "a", .nr_devs = SV_LINK_MAX_DEVICES + 1 },
 	  .msg = "more than 8 devices" },
 	{ .spec = { ONE_DEV(.type = SV_DEV_BLK) }, .msg = "device 0: blk needs a path" },
 	{ .spec = { ONE_DEV(.type = SV_DEV_BLK, .path = "dev/vda") }, .msg = "must be absolute" },

@@ -251,7 +251,7 @@ static void test_good_model(void **state)
 	app = &topo->vms[1];
 	assert_string_equal(dev->name, "devvm");
 	assert_int_equal(dev->role, SV_TOPO_DEVICE);
-	assert_int_equal(dev->memory, SV_TOPO_DEFAULT_MEM);
+	assert_int_equal(dev->memory, SV_GUEST_DEFAULT_MEM);
 	assert_int_equal(dev->cpus, 1);
 	assert_string_equal(dev->cmdline, SV_TOPO_DEFAULT_CMDLINE);
 	assert_int_equal(app->role, SV_TOPO_DRIVER);

@@ -26,7 +26,7 @@ static void test_defaults(void **state)
 	assert_int_equal(PARSE(&a, "--kernel", "Image"), 0);
 	assert_string_equal(a.kernel, "Image");
 	assert_null(a.initrd);
-	assert_int_equal(a.mem_size, VMM_DEFAULT_MEM);
+	assert_int_equal(a.mem_size, SV_GUEST_DEFAULT_MEM);
 	assert_int_equal(a.cpus, 1);
 	assert_int_equal(a.gic, VMM_GIC_AUTO);
 	assert_string_equal(a.cmdline, "console=ttyAMA0");
@@ -154,19 +154,19 @@ static void test_device_errors(void **state)
 /* No silent limit: the seventeenth local device is refused with the limit named. */
 static void test_device_limit(void **state)
 {
-	char *argv[2 + 2 * (VMM_MAX_DEVICES + 1) + 1] = { "vmm", "-k", "K" };
+	char *argv[2 + 2 * (SV_VM_MAX_LOCAL_DEVICES + 1) + 1] = { "vmm", "-k", "K" };
 	struct vmm_args a;
 	int argc = 3;
 
 	(void)state;
-	for (int i = 0; i <= VMM_MAX_DEVICES; i++) {
+	for (int i = 0; i <= SV_VM_MAX_LOCAL_DEVICES; i++) {
 		argv[argc++] = "--device";
 		argv[argc++] = "rng";
 	}
 	assert_int_equal(vmm_args_parse(argc, argv, &a, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "at most 16 local devices"));
 	assert_int_equal(vmm_args_parse(argc - 2, argv, &a, err, sizeof(err)), 0);
-	assert_int_equal(a.ndevs, VMM_MAX_DEVICES);
+	assert_int_equal(a.ndevs, SV_VM_MAX_LOCAL_DEVICES);
 }
 
 static void test_links(void **state)
@@ -214,7 +214,7 @@ static void test_too_many_links(void **state)
 	assert_int_equal(PARSE(&a, "-k", "K", "--link", L, "--link", L, "--link", L, "--link", L,
 			       "--link", L, "--link", L, "--link", L, "--link", L),
 			 0);
-	assert_int_equal(a.nlinks, VMM_MAX_LINKS);
+	assert_int_equal(a.nlinks, SV_VM_MAX_LINKS);
 	assert_int_equal(PARSE(&a, "-k", "K", "--link", L, "--link", L, "--link", L, "--link", L,
 			       "--link", L, "--link", L, "--link", L, "--link", L, "--link", L),
 			 -EINVAL);
