@@ -122,7 +122,7 @@ static void test_too_many_links(void **state)
 		strcat(line, p);
 	}
 	assert_int_equal(dm_parse_cmdline(line, &cfg, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "more than 16 sv.link parameters"));
+	assert_non_null(strstr(err, "more than 8 sv.link parameters"));
 }
 
 static int parse(struct dm_args *a, int argc, const char **argv)
