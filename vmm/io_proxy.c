@@ -3,14 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <linux/kvm.h>
 
 #include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
@@ -277,18 +273,11 @@ static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
 
 static int kick_ioeventfd(struct io_proxy *p, unsigned int k, bool assign)
 {
-	struct kick_binding *b = &p->kicks[k];
-	struct kvm_ioeventfd ioev = {
-		.addr = b->gpa,
-		.len = b->len,
-		.fd = p->link.kick_fds[k],
-		.datamatch = b->datamatch,
-		.flags = (b->flags & SV_RPC_IOEVENTFD_F_DATAMATCH ? KVM_IOEVENTFD_FLAG_DATAMATCH :
-								    0) |
-			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
-	};
+	const struct kick_binding *b = &p->kicks[k];
+	bool match = b->flags & SV_RPC_IOEVENTFD_F_DATAMATCH;
 
-	return ioctl(p->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0 ? -errno : 0;
+	return vm_ioeventfd(p->vm, b->gpa, b->len, p->link.kick_fds[k],
+			    match ? &b->datamatch : NULL, assign);
 }
 
 static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
