@@ -18,7 +18,7 @@
 #include "pci.h"
 #include "vmm.h"
 
-/* A vCPU waits this long for a reply before it reads all-ones instead. */
+/* By default a vCPU waits this long for a reply before it reads all-ones instead. */
 #define IO_PROXY_REPLY_TIMEOUT_MS 5000
 #define IO_PROXY_MAX_REGIONS 32
 
@@ -26,6 +26,7 @@ struct remote_fn {
 	struct io_proxy *proxy;
 	uint32_t index; /* the device side's PCI function index */
 	int slot; /* where it sits on our bus */
+	char name[64]; /* the host bridge keeps a pointer to it */
 };
 
 struct fwd_region {
@@ -59,6 +60,7 @@ struct io_proxy {
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t cond;
 	struct sv_rpc_drv drv;
+	unsigned int reply_timeout_ms;
 	bool started;
 	bool hello_sent;
 	struct io_slot slots[SV_RPC_MAX_SLOTS];
@@ -129,8 +131,8 @@ static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t si
 	pthread_mutex_unlock(&p->lock);
 	ring_device(p);
 
-	deadline_after_ms(&deadline, IO_PROXY_REPLY_TIMEOUT_MS);
 	pthread_mutex_lock(&p->lock);
+	deadline_after_ms(&deadline, p->reply_timeout_ms);
 	while (!p->slots[slot].done && ret == 0)
 		ret = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
 	if (p->slots[slot].done) {
@@ -210,7 +212,6 @@ static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
 {
 	struct sv_rpc_pci_dev d;
 	struct remote_fn *fn;
-	char name[64];
 	int ret = sv_rpc_decode_pci_dev(m, &d);
 
 	if (ret)
@@ -227,8 +228,8 @@ static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
 			p->name, d.index);
 	fn = &p->fns[d.index];
 	*fn = (struct remote_fn){ .proxy = p, .index = d.index };
-	snprintf(name, sizeof(name), "%s function %u (remote)", p->link.peer, d.index);
-	ret = pci_host_add_function(p->pci, &remote_fn_ops, fn, strdup(name));
+	snprintf(fn->name, sizeof(fn->name), "%s function %u (remote)", p->link.peer, d.index);
+	ret = pci_host_add_function(p->pci, &remote_fn_ops, fn, fn->name);
 	if (ret < 0)
 		return ret;
 	fn->slot = ret;
@@ -472,6 +473,13 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 
 /* ---- setup ------------------------------------------------------------------ */
 
+void io_proxy_set_reply_timeout(struct io_proxy *p, unsigned int ms)
+{
+	pthread_mutex_lock(&p->lock);
+	p->reply_timeout_ms = ms;
+	pthread_mutex_unlock(&p->lock);
+}
+
 int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s)
 {
 	struct timespec deadline;
@@ -494,6 +502,15 @@ void io_proxy_destroy(struct io_proxy *p)
 	if (!p)
 		return;
 	sv_loop_del(p->loop, &p->resp_watch);
+	/* The bus and the host bridge outlive us: leave nothing there that points here. */
+	for (unsigned int i = 0; i < SV_RPC_MAX_PCI_DEVS; i++) {
+		if (p->fn_registered[i])
+			pci_host_remove_function(p->pci, p->fns[i].slot);
+	}
+	for (unsigned int i = 0; i < IO_PROXY_MAX_REGIONS; i++) {
+		if (p->regions[i].used)
+			mmio_bus_remove(&p->vm->bus, p->regions[i].gpa);
+	}
 	for (unsigned int k = 0; k < p->link.nkicks; k++) {
 		if (p->kicks[k].bound)
 			kick_ioeventfd(p, k, false);
@@ -546,6 +563,7 @@ int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
 	p->pci = pci;
 	p->loop = loop;
 	p->link = *link;
+	p->reply_timeout_ms = IO_PROXY_REPLY_TIMEOUT_MS;
 	snprintf(p->name, sizeof(p->name), "link%u(%s)", link->id, link->peer);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);

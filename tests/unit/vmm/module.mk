@@ -6,3 +6,12 @@ test_guest_fdt_LIBS := svboot
 test_guest_fdt_LDLIBS := -lfdt
 test_vmm_args_SRCS := tests/unit/vmm/test_vmm_args.c
 test_vmm_args_LIBS := svboot svutil
+
+# The vmm's runtime (svvmmrt) against a fake KVM (fake_kvm.c); io_proxy
+# against a device side played on a real iobuf (proxy_peer.c).
+VMM_RT_TEST_HELPERS := tests/unit/vmm/fake_kvm.c tests/unit/vmm/proxy_peer.c
+
+UNIT_TESTS += test_io_proxy
+test_io_proxy_SRCS := tests/unit/vmm/test_io_proxy.c $(VMM_RT_TEST_HELPERS)
+test_io_proxy_LIBS := svvmmrt svboot svrpc svutil
+test_io_proxy_LDLIBS := -lpthread
