@@ -45,6 +45,7 @@ struct io_slot {
 	bool waiting, done;
 	int status;
 	uint64_t data;
+	uint64_t addr, info; /* what was asked: arg[0] and arg[2] of the request */
 };
 
 struct io_proxy {
@@ -127,7 +128,7 @@ static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t si
 		pthread_mutex_unlock(&p->lock);
 		return ret;
 	}
-	p->slots[slot] = (struct io_slot){ .waiting = true };
+	p->slots[slot] = (struct io_slot){ .waiting = true, .addr = m.arg[0], .info = m.arg[2] };
 	pthread_mutex_unlock(&p->lock);
 	ring_device(p);
 
@@ -403,6 +404,21 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 
 /* ---- the resp doorbell (I/O thread) ----------------------------------------- */
 
+/*
+ * Hands a reply to the vCPU waiting in its slot. The channel only checks
+ * that a reply is well-formed in itself; one that answers another address,
+ * size, direction or function than was asked gives the guest all-ones, not
+ * a truncated or misplaced value.
+ */
+static void complete_slot(struct io_slot *s, const struct sv_rpc_msg *m)
+{
+	s->done = true;
+	s->status = m->status;
+	s->data = m->arg[1];
+	if (!m->status && (m->arg[0] != s->addr || m->arg[2] != s->info))
+		s->status = -EPROTO;
+}
+
 static void proxy_send_hello(struct io_proxy *p)
 {
 	struct sv_rpc_hello h = { .version = SV_RPC_VERSION, .features = SV_RPC_FEATURES_KNOWN };
@@ -443,11 +459,8 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 				pr_warn("%s: HELLO refused (%d)", p->name, m.status);
 			continue;
 		}
-		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting) {
-			p->slots[m.slot].done = true;
-			p->slots[m.slot].status = m.status;
-			p->slots[m.slot].data = m.arg[1];
-		}
+		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting)
+			complete_slot(&p->slots[m.slot], &m);
 	}
 	while ((ret = sv_rpc_drv_recv_event(&p->drv, &m)) != -EAGAIN) {
 		int err;

@@ -411,6 +411,42 @@ static void test_reply_to_unused_slot(void **state)
 	assert_int_equal(vcpu_access_finish(&a), 0x1af4);
 }
 
+/* A reply must describe the access that was asked for; else all-ones. */
+static void test_reply_wrong_size(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct vcpu_access a;
+	struct sv_rpc_msg m, forged;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 0), 2, false, 0), 0);
+		m = expect_request(pp, 0, 0, 2, SV_RPC_MMIO_READ);
+		forged = m;
+		forged.flags = SV_RPC_F_REPLY;
+		forged.arg[1] = 0x1af4;
+		if (i == 0) {
+			/* 8 bytes answered for 2 asked */
+			forged.arg[2] = SV_RPC_MMIO_INFO(8, SV_RPC_MMIO_READ, 0);
+			forged.arg[1] = 0x1122334455667788ull;
+		} else if (i == 1) {
+			/* 1 byte answered for 2 asked */
+			forged.arg[2] = SV_RPC_MMIO_INFO(1, SV_RPC_MMIO_READ, 0);
+			forged.arg[1] = 0xf4;
+		} else if (i == 2) {
+			/* a value that does not fit the size */
+			forged.arg[1] = 0x12345;
+		} else {
+			/* another register's value */
+			forged.arg[0] = 4;
+		}
+		assert_int_equal(peer_forge_reply(pp, &forged, m.slot), 0);
+		assert_int_equal(vcpu_access_finish(&a), 0xffff);
+	}
+	/* The link still works. */
+	assert_int_equal(cfg_read(pp, 0, 0, 2, 2, 0x1041), 0x1041);
+}
+
 static void test_events_replayed(void **state)
 {
 	struct proxy_peer *pp = *state;
@@ -537,6 +573,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_irqfd_routes, setup_its, teardown),
 		cmocka_unit_test_setup_teardown(test_intx_and_msi_v2m, setup_v2m, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_to_unused_slot, setup_its, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_wrong_size, setup_its, teardown),
 		cmocka_unit_test_setup_teardown(test_events_replayed, setup_its, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_timeout, setup_its, teardown),
 		cmocka_unit_test_setup_teardown(test_register_failure_no_leak, setup_its, teardown),
