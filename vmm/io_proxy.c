@@ -70,7 +70,8 @@ struct io_proxy {
 	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
 	struct kick_binding kicks[VMM_LINK_MAX_FDS];
 	int call_gsi[VMM_LINK_MAX_FDS];
-	unsigned long errors;
+	unsigned long errors; /* peer misbehaviour, for pr_warn_limited */
+	unsigned long notices; /* peer announcements worth a line, ditto */
 };
 
 static void proxy_log_peer_error(struct io_proxy *p, const char *what)
@@ -218,14 +219,18 @@ static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
 	if (ret)
 		return ret;
 	if (d.flags & SV_RPC_PCI_F_REMOVE) {
-		pr_warn("%s: device side removed PCI function %u; hot-unplug is not supported, it stays",
+		pr_warn_limited(
+			&p->notices,
+			"%s: device side removed PCI function %u; hot-unplug is not supported, it stays",
 			p->name, d.index);
 		return 0;
 	}
 	if (p->fn_registered[d.index])
 		return 0; /* a restarted device side announces its functions again */
 	if (p->started)
-		pr_warn("%s: PCI function %u registered after START_VM; the guest sees it only after a rescan",
+		pr_warn_limited(
+			&p->notices,
+			"%s: PCI function %u registered after START_VM; the guest sees it only after a rescan",
 			p->name, d.index);
 	fn = &p->fns[d.index];
 	*fn = (struct remote_fn){ .proxy = p, .index = d.index };
@@ -371,8 +376,8 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 	switch (m->op) {
 	case SV_RPC_OP_HELLO_EVT:
 		if (sv_rpc_decode_hello(m, &h) == 0)
-			pr_info("%s: device side '%s' is up (protocol %u.%u)", p->name,
-				p->link.peer, h.version >> 16, h.version & 0xffff);
+			pr_info_limited(&p->notices, "%s: device side '%s' is up (protocol %u.%u)",
+					p->name, p->link.peer, h.version >> 16, h.version & 0xffff);
 		return 0;
 	case SV_RPC_OP_REGISTER_PCI_DEV:
 		return ev_register_pci_dev(p, m);
@@ -394,8 +399,9 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return 0;
 	case SV_RPC_OP_RESET_EVT:
 		if (sv_rpc_decode_reset(m, &reason) == 0)
-			pr_warn("%s: device side '%s' restarted its protocol (reason %u)", p->name,
-				p->link.peer, reason);
+			pr_warn_limited(&p->notices,
+					"%s: device side '%s' restarted its protocol (reason %u)",
+					p->name, p->link.peer, reason);
 		return 0;
 	default:
 		return -EOPNOTSUPP;
@@ -456,7 +462,8 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 			struct sv_rpc_hello h;
 
 			if (m.status || sv_rpc_decode_hello(&m, &h))
-				pr_warn("%s: HELLO refused (%d)", p->name, m.status);
+				pr_warn_limited(&p->notices, "%s: HELLO refused (%d)", p->name,
+						m.status);
 			continue;
 		}
 		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting)

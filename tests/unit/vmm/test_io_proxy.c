@@ -560,6 +560,63 @@ static void test_destroy_detaches(void **state)
 	assert_false(mmio_bus_dispatch(&pp->vm->bus, REGION_GPA, (uint8_t[4]){ 0 }, 4, false));
 }
 
+/* Lines of the proxy's log (it names itself "link0(dev)") while burst() runs. */
+static unsigned int proxy_log_lines(struct proxy_peer *pp, void (*burst)(struct proxy_peer *))
+{
+	unsigned int lines = 0;
+	char line[1024];
+	FILE *log = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	assert_non_null(log);
+	assert_true(saved >= 0);
+	sv_log_set_level(SV_LOG_INFO);
+	fflush(stderr);
+	assert_true(dup2(fileno(log), STDERR_FILENO) >= 0);
+	burst(pp);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	sv_log_set_level(SV_LOG_ERROR);
+	rewind(log);
+	while (fgets(line, sizeof(line), log))
+		lines += strstr(line, "link0(dev)") != NULL;
+	fclose(log);
+	return lines;
+}
+
+/* 300 announcements a device side may legitimately send once in a while. */
+static void announcement_burst(struct proxy_peer *pp)
+{
+	struct sv_rpc_hello h = { .version = SV_RPC_VERSION };
+	struct sv_rpc_pci_dev unplug = { .index = 0, .flags = SV_RPC_PCI_F_REMOVE };
+
+	for (int i = 0; i < 100; i++) {
+		struct sv_rpc_msg m[3];
+
+		assert_int_equal(sv_rpc_encode_reset(&m[0], SV_RPC_OP_RESET_EVT, 0), 0);
+		assert_int_equal(sv_rpc_encode_hello(&m[1], SV_RPC_OP_HELLO_EVT, &h), 0);
+		assert_int_equal(sv_rpc_encode_pci_dev(&m[2], &unplug), 0);
+		for (int j = 0; j < 3; j++)
+			assert_int_equal(sv_rpc_dev_send_event(&pp->dev, &m[j]), 0);
+		assert_int_equal(peer_deliver(pp), 0);
+	}
+}
+
+/* A device side repeating them in a loop must not flood the driver VM's log. */
+static void test_announcements_rate_limited(void **state)
+{
+	struct proxy_peer *pp = *state;
+	unsigned int lines;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	lines = proxy_log_lines(pp, announcement_burst);
+	assert_true(lines >= 1);
+	assert_true(lines <= SV_LOG_LIMIT_BURST);
+	/* Still served. */
+	assert_int_equal(cfg_read(pp, 0, 0, 0, 4, 0x10421af4), 0x10421af4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +635,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reply_timeout, setup_its, teardown),
 		cmocka_unit_test_setup_teardown(test_register_failure_no_leak, setup_its, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_detaches, setup_its, teardown),
+		cmocka_unit_test_setup_teardown(test_announcements_rate_limited, setup_its,
+						teardown),
 	};
 
 	/* Rejections are logged as warnings; keep the test log to errors. */
