@@ -15,3 +15,11 @@ UNIT_TESTS += test_io_proxy
 test_io_proxy_SRCS := tests/unit/vmm/test_io_proxy.c $(VMM_RT_TEST_HELPERS)
 test_io_proxy_LIBS := svvmmrt svboot svrpc svutil
 test_io_proxy_LDLIBS := -lpthread
+
+UNIT_TESTS += test_pci_host test_msi
+test_pci_host_SRCS := tests/unit/vmm/test_pci_host.c
+test_pci_host_LIBS := svvmmrt svboot svutil
+test_pci_host_LDLIBS := -lpthread
+test_msi_SRCS := tests/unit/vmm/test_msi.c tests/unit/vmm/fake_kvm.c
+test_msi_LIBS := svvmmrt svboot svutil
+test_msi_LDLIBS := -lpthread
