@@ -5,9 +5,11 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../../../vmm/msi.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
 
@@ -19,6 +21,31 @@ void fake_kvm_reset(void)
 	pthread_mutex_lock(&fk_lock);
 	memset(&fake_kvm, 0, sizeof(fake_kvm));
 	pthread_mutex_unlock(&fk_lock);
+}
+
+struct vm *fake_vm_new(int gic_version)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->kvm_fd = vm->vm_fd = vm->gic_fd = vm->msi_fd = -1;
+	vm->gic_version = gic_version;
+	mmio_bus_init(&vm->bus);
+	if (msi_create(vm) || msi_finalize(vm)) {
+		fake_vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+void fake_vm_free(struct vm *vm)
+{
+	if (!vm)
+		return;
+	msi_destroy(vm);
+	mmio_bus_destroy(&vm->bus);
+	free(vm);
 }
 
 /* Logs c; returns the injected failure for its op, or 0. Lock held. */

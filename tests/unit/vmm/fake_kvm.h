@@ -12,6 +12,8 @@
 
 #include <linux/kvm.h>
 
+struct vm;
+
 #define FAKE_KVM_LOG 256
 #define FAKE_KVM_MAX_ROUTES 1024
 
@@ -51,6 +53,15 @@ struct fake_kvm {
 extern struct fake_kvm fake_kvm;
 
 void fake_kvm_reset(void);
+/*
+ * A VM set up as the vmm does, minus KVM: MMIO bus and MSI (an ITS for
+ * gic_version 3, the GICv2m frame for 2). NULL on failure.
+ */
+struct vm *fake_vm_new(int gic_version);
+void fake_vm_free(struct vm *vm);
+/* A cmocka test whose setup() finds the GIC version as its initial state. */
+#define GIC_TEST(test, gic_version) \
+	cmocka_unit_test_prestate_setup_teardown(test, setup, teardown, (int[]){ gic_version })
 /* The most recent call of op, or NULL. */
 const struct fake_kvm_call *fake_kvm_last(enum fake_kvm_op op);
 /* The route of gsi in the last table, or NULL if it has none. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,29 +8,10 @@
 #include <splitvirt/rpc_posix.h>
 
 #include "../../../vmm/io_proxy.h"
-#include "../../../vmm/msi.h"
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
+#include "fake_kvm.h"
 #include "proxy_peer.h"
-
-static int vm_new(struct proxy_peer *pp, int gic_version)
-{
-	struct vm *vm = calloc(1, sizeof(*vm));
-	int ret;
-
-	if (!vm)
-		return -ENOMEM;
-	vm->kvm_fd = vm->vm_fd = vm->gic_fd = vm->msi_fd = -1;
-	vm->gic_version = gic_version;
-	mmio_bus_init(&vm->bus);
-	pp->vm = vm;
-	ret = msi_create(vm);
-	if (!ret)
-		ret = msi_finalize(vm);
-	if (!ret)
-		ret = pci_host_create(vm, &pp->pci);
-	return ret;
-}
 
 /* Creates the link's objects as the supervisor would; the proxy owns them. */
 static int link_new(struct proxy_peer *pp)
@@ -63,9 +45,15 @@ int peer_open(struct proxy_peer *pp, int gic_version)
 	int ret;
 
 	memset(pp, 0, sizeof(*pp));
-	pp->req_db = pp->resp_db = -1;
+	pp->req_db = pp->resp_db = pp->vcpu_db = -1;
 	pp->link.iobuf_fd = pp->link.req_fd = pp->link.resp_fd = pp->link.ram_fd = -1;
-	ret = vm_new(pp, gic_version);
+	pp->vm = fake_vm_new(gic_version);
+	if (!pp->vm)
+		return -ENOMEM;
+	ret = pci_host_create(pp->vm, &pp->pci);
+	if (ret)
+		return ret;
+	ret = sv_rpc_doorbell_create(&pp->vcpu_db);
 	if (ret)
 		return ret;
 	ret = sv_loop_init(&pp->loop);
@@ -99,12 +87,10 @@ void peer_close(struct proxy_peer *pp)
 		close(pp->req_db);
 	if (pp->resp_db >= 0)
 		close(pp->resp_db);
+	if (pp->vcpu_db >= 0)
+		close(pp->vcpu_db);
 	pci_host_destroy(pp->pci);
-	if (pp->vm) {
-		msi_destroy(pp->vm);
-		mmio_bus_destroy(&pp->vm->bus);
-		free(pp->vm);
-	}
+	fake_vm_free(pp->vm);
 	memset(pp, 0, sizeof(*pp));
 }
 
@@ -161,6 +147,13 @@ int peer_forge_reply(struct proxy_peer *pp, const struct sv_rpc_msg *m, uint16_t
 	return peer_deliver(pp);
 }
 
+static int reply_hello(struct proxy_peer *pp, struct sv_rpc_msg *req)
+{
+	req->arg[0] = SV_RPC_VERSION;
+	req->arg[1] = 0;
+	return peer_reply(pp, req, 0, 0);
+}
+
 /* Answers the HELLO the proxy sends to each new device epoch. */
 static int answer_hello(struct proxy_peer *pp)
 {
@@ -169,11 +162,36 @@ static int answer_hello(struct proxy_peer *pp)
 
 	if (ret)
 		return ret;
-	if (req.op != SV_RPC_OP_HELLO)
-		return -EPROTO;
-	req.arg[0] = SV_RPC_VERSION;
-	req.arg[1] = 0;
-	return peer_reply(pp, &req, 0, 0);
+	return req.op == SV_RPC_OP_HELLO ? reply_hello(pp, &req) : -EPROTO;
+}
+
+int peer_recv_for(struct proxy_peer *pp, struct vcpu_access *a, struct sv_rpc_msg *req,
+		  int timeout_ms)
+{
+	uint64_t deadline = sv_rpc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	struct pollfd pfd[2] = { { .fd = pp->req_db, .events = POLLIN },
+				 { .fd = pp->vcpu_db, .events = POLLIN } };
+
+	for (;;) {
+		uint64_t n;
+		int ret = sv_rpc_dev_recv(&pp->dev, req);
+
+		if (ret == 0 && req->op == SV_RPC_OP_HELLO) {
+			reply_hello(pp, req);
+			continue;
+		}
+		if (ret != -EAGAIN)
+			return ret;
+		if (atomic_load(&a->done))
+			return 1;
+		ret = poll(pfd, 2, sv_rpc_ms_left(deadline));
+		if (ret == 0)
+			return -ETIMEDOUT;
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].revents && read(pfd[i].fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+				return -errno;
+		}
+	}
 }
 
 int peer_connect(struct proxy_peer *pp)
@@ -238,6 +256,7 @@ static void *vcpu_thread(void *arg)
 
 	a->handled = mmio_bus_dispatch(&a->pp->vm->bus, a->gpa, a->data, a->len, a->write);
 	atomic_store(&a->done, true);
+	sv_rpc_doorbell_ring(a->pp->vcpu_db);
 	return NULL;
 }
 

@@ -39,6 +39,7 @@ struct proxy_peer {
 	struct sv_rpc_dev dev; /* the device side's endpoint */
 	void *iobuf;
 	int req_db, resp_db; /* our own ends of the link's doorbells */
+	int vcpu_db; /* rung by each vCPU access when it completes */
 	struct vmm_link_arg link; /* the fd numbers given to the proxy */
 	bool link_given; /* the proxy owns (and closes) the link's fds */
 	bool loop_ready;
@@ -63,6 +64,14 @@ int peer_region(struct proxy_peer *pp, uint64_t gpa, uint64_t size, uint32_t fla
 int peer_start(struct proxy_peer *pp);
 /* Waits up to timeout_ms for the driver's next request. */
 int peer_recv(struct proxy_peer *pp, struct sv_rpc_msg *req, int timeout_ms);
+/*
+ * Waits up to timeout_ms for the request vCPU access a makes: 0 and *req,
+ * 1 if the access completed without one, or -ETIMEDOUT. HELLOs on the way
+ * are answered.
+ */
+struct vcpu_access;
+int peer_recv_for(struct proxy_peer *pp, struct vcpu_access *a, struct sv_rpc_msg *req,
+		  int timeout_ms);
 /* Answers req (data is the value read, for reads) and delivers the reply. */
 int peer_reply(struct proxy_peer *pp, const struct sv_rpc_msg *req, uint64_t data, int status);
 /*

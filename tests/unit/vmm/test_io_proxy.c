@@ -29,8 +29,10 @@
 #define REGION_GPA 0x10000000ull
 #define NO_REQUEST_MS 30
 
-static int setup(void **state, int gic)
+/* The initial state is the GIC version (GIC_TEST). */
+static int setup(void **state)
 {
+	int gic = *(int *)*state;
 	struct proxy_peer *pp = calloc(1, sizeof(*pp));
 
 	assert_non_null(pp);
@@ -39,16 +41,6 @@ static int setup(void **state, int gic)
 	assert_int_equal(peer_connect(pp), 0);
 	*state = pp;
 	return 0;
-}
-
-static int setup_its(void **state)
-{
-	return setup(state, 3);
-}
-
-static int setup_v2m(void **state)
-{
-	return setup(state, 2);
 }
 
 static int teardown(void **state)
@@ -111,6 +103,16 @@ static uint64_t cfg_read(struct proxy_peer *pp, unsigned int slot, uint16_t inde
 	return answered_read(pp, peer_ecam(slot, off), len, index, off, value, 0);
 }
 
+/* "A signal on call eventfd event raises this MSI of function pcidev." */
+static struct sv_rpc_irqfd msi_irqfd(uint32_t event, uint64_t addr, uint32_t data, uint32_t pcidev)
+{
+	return (struct sv_rpc_irqfd){ .event = event,
+				      .flags = SV_RPC_IRQFD_F_MSI,
+				      .addr = addr,
+				      .data = data,
+				      .pcidev = pcidev };
+}
+
 /* Encodes value with encode() and sends it as an event; 0 once delivered. */
 #define SEND(pp, encode, value)                             \
 	({                                                  \
@@ -166,9 +168,7 @@ static void test_config_accesses_forwarded(void **state)
 static void test_unregistered_functions(void **state)
 {
 	struct proxy_peer *pp = *state;
-	struct sv_rpc_irqfd f = {
-		.event = 0, .flags = SV_RPC_IRQFD_F_MSI, .addr = ITS_DOORBELL, .pcidev = 3
-	};
+	struct sv_rpc_irqfd f = msi_irqfd(0, ITS_DOORBELL, 0, 3);
 	struct sv_rpc_msi msi = { .addr = ITS_DOORBELL, .data = 1, .pcidev = 3 };
 	struct sv_rpc_set_irq irq = { .irq = 3, .level = SV_RPC_IRQ_SET };
 	unsigned long calls;
@@ -292,11 +292,7 @@ static void test_ioeventfd_binding(void **state)
 static void test_irqfd_routes(void **state)
 {
 	struct proxy_peer *pp = *state;
-	struct sv_rpc_irqfd f = { .event = 1,
-				  .flags = SV_RPC_IRQFD_F_MSI,
-				  .addr = ITS_DOORBELL,
-				  .data = 7,
-				  .pcidev = 5 };
+	struct sv_rpc_irqfd f = msi_irqfd(1, ITS_DOORBELL, 7, 5);
 	const struct kvm_irq_routing_entry *r;
 	const struct fake_kvm_call *c;
 	unsigned long n;
@@ -345,11 +341,7 @@ static void test_intx_and_msi_v2m(void **state)
 	struct proxy_peer *pp = *state;
 	struct sv_rpc_set_irq s = { .irq = 6, .level = SV_RPC_IRQ_SET };
 	struct sv_rpc_msi msi = { .addr = V2M_DOORBELL, .data = 100, .pcidev = 6 };
-	struct sv_rpc_irqfd f = { .event = 0,
-				  .flags = SV_RPC_IRQFD_F_MSI,
-				  .addr = V2M_DOORBELL,
-				  .data = 96,
-				  .pcidev = 6 };
+	struct sv_rpc_irqfd f = msi_irqfd(0, V2M_DOORBELL, 96, 6);
 	unsigned int spi = pci_intx_spi(1, 1);
 	const struct fake_kvm_call *c;
 	unsigned long n;
@@ -451,11 +443,7 @@ static void test_events_replayed(void **state)
 {
 	struct proxy_peer *pp = *state;
 	struct sv_rpc_ioeventfd e = { .addr = REGION_GPA + 0x100, .len = 2, .doorbell = 0 };
-	struct sv_rpc_irqfd f = { .event = 0,
-				  .flags = SV_RPC_IRQFD_F_MSI,
-				  .addr = ITS_DOORBELL,
-				  .data = 2,
-				  .pcidev = 0 };
+	struct sv_rpc_irqfd f = msi_irqfd(0, ITS_DOORBELL, 2, 0);
 	const struct fake_kvm_call *c;
 	struct vcpu_access a;
 	unsigned long n;
@@ -620,23 +608,20 @@ static void test_announcements_rate_limited(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_registration_then_start, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_config_accesses_forwarded, setup_its,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unregistered_functions, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_regions_only_in_pci_window, setup_its,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_ioeventfd_binding, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_irqfd_routes, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_intx_and_msi_v2m, setup_v2m, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_to_unused_slot, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_wrong_size, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_events_replayed, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_timeout, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_register_failure_no_leak, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_detaches, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_announcements_rate_limited, setup_its,
-						teardown),
+		GIC_TEST(test_registration_then_start, 3),
+		GIC_TEST(test_config_accesses_forwarded, 3),
+		GIC_TEST(test_unregistered_functions, 3),
+		GIC_TEST(test_regions_only_in_pci_window, 3),
+		GIC_TEST(test_ioeventfd_binding, 3),
+		GIC_TEST(test_irqfd_routes, 3),
+		GIC_TEST(test_intx_and_msi_v2m, 2),
+		GIC_TEST(test_reply_to_unused_slot, 3),
+		GIC_TEST(test_reply_wrong_size, 3),
+		GIC_TEST(test_events_replayed, 3),
+		GIC_TEST(test_reply_timeout, 3),
+		GIC_TEST(test_register_failure_no_leak, 3),
+		GIC_TEST(test_destroy_detaches, 3),
+		GIC_TEST(test_announcements_rate_limited, 3),
 	};
 
 	/* Rejections are logged as warnings; keep the test log to errors. */

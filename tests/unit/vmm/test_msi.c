@@ -24,38 +24,17 @@
 #define V2M_TYPER (VMM_V2M_BASE + 0x08)
 #define V2M_FIRST_INTID (VMM_V2M_SPI_BASE + 32)
 
-static int setup(void **state, int gic)
+/* The initial state is the GIC version (GIC_TEST). */
+static int setup(void **state)
 {
-	struct vm *vm = calloc(1, sizeof(*vm));
-
-	assert_non_null(vm);
 	fake_kvm_reset();
-	vm->vm_fd = vm->msi_fd = -1;
-	vm->gic_version = gic;
-	mmio_bus_init(&vm->bus);
-	assert_int_equal(msi_create(vm), 0);
-	assert_int_equal(msi_finalize(vm), 0);
-	*state = vm;
-	return 0;
-}
-
-static int setup_its(void **state)
-{
-	return setup(state, 3);
-}
-
-static int setup_v2m(void **state)
-{
-	return setup(state, 2);
+	*state = fake_vm_new(*(int *)*state);
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct vm *vm = *state;
-
-	msi_destroy(vm);
-	mmio_bus_destroy(&vm->bus);
-	free(vm);
+	fake_vm_free(*state);
 	return 0;
 }
 
@@ -230,13 +209,13 @@ static void test_v2m_frame(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_its_created_at_its_frame, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_its_routes, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_route_bounds, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_its_signal_and_irqfd, setup_its, teardown),
-		cmocka_unit_test_setup_teardown(test_v2m_routes, setup_v2m, teardown),
-		cmocka_unit_test_setup_teardown(test_v2m_signal_pulses_spi, setup_v2m, teardown),
-		cmocka_unit_test_setup_teardown(test_v2m_frame, setup_v2m, teardown),
+		GIC_TEST(test_its_created_at_its_frame, 3),
+		GIC_TEST(test_its_routes, 3),
+		GIC_TEST(test_route_bounds, 3),
+		GIC_TEST(test_its_signal_and_irqfd, 3),
+		GIC_TEST(test_v2m_routes, 2),
+		GIC_TEST(test_v2m_signal_pulses_spi, 2),
+		GIC_TEST(test_v2m_frame, 2),
 	};
 
 	sv_log_set_level(SV_LOG_ERROR);
