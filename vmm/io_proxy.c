@@ -266,7 +266,12 @@ static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
 	}
 	if (r.flags & SV_RPC_REGION_F_REMOVE)
 		return 0;
-	/* The device side may only claim PCI window space, never RAM or the GIC. */
+	/*
+	 * The device side may only claim PCI window space, never RAM or the
+	 * GIC. Not checked (yet): that the range is a BAR the guest gave one of
+	 * this link's functions, so a device side can take window space the
+	 * guest later wants for another device's BAR.
+	 */
 	if (!in_pci_window(r.gpa, r.size))
 		return -EPERM;
 	if (!free_slot)
@@ -304,6 +309,11 @@ static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
 	}
 	if (e.flags & SV_RPC_IOEVENTFD_F_REMOVE)
 		return 0;
+	/*
+	 * Not checked (yet): that the address lies in one of this link's
+	 * regions; a kick bound over another device's register would swallow
+	 * the guest's writes to it.
+	 */
 	if (!in_pci_window(e.addr, e.len))
 		return -EPERM;
 	*b = (struct kick_binding){ e.addr, e.datamatch, e.len, e.flags, false };
@@ -364,6 +374,11 @@ static int ev_msi(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return ret;
 	if (!p->fn_registered[s.pcidev])
 		return -ENODEV;
+	/*
+	 * The requester id is ours to set, so with an ITS a function only
+	 * reaches its own vectors. A GICv2m message has no device id: any of
+	 * the frame's SPIs can be raised, also one of another device's vectors.
+	 */
 	msg = (struct msi_msg){ s.addr, s.data, (uint32_t)p->fns[s.pcidev].slot << 3 };
 	return msi_signal(p->vm, &msg);
 }
@@ -450,6 +465,14 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 	(void)events;
 	if (read(p->link.resp_fd, &n, sizeof(n)) != sizeof(n))
 		return;
+	/*
+	 * Known limit: both loops below drain until the rings are empty, with
+	 * the lock held. A device side that keeps producing events as fast as
+	 * they are taken keeps the vmm's one I/O thread here (local devices
+	 * starve) and blocks every vCPU that touches this link on the lock,
+	 * which the reply timeout does not cover. A per-doorbell budget that
+	 * re-rings resp_fd would bound it.
+	 */
 	pthread_mutex_lock(&p->lock);
 	if (sv_rpc_drv_sync(&p->drv) == 1)
 		p->hello_sent = false; /* a new device epoch: greet it again */
