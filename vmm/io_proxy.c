@@ -3,14 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <linux/kvm.h>
 
 #include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
@@ -22,7 +18,7 @@
 #include "pci.h"
 #include "vmm.h"
 
-/* A vCPU waits this long for a reply before it reads all-ones instead. */
+/* By default a vCPU waits this long for a reply before it reads all-ones instead. */
 #define IO_PROXY_REPLY_TIMEOUT_MS 5000
 #define IO_PROXY_MAX_REGIONS 32
 
@@ -30,6 +26,7 @@ struct remote_fn {
 	struct io_proxy *proxy;
 	uint32_t index; /* the device side's PCI function index */
 	int slot; /* where it sits on our bus */
+	char name[64]; /* the host bridge keeps a pointer to it */
 };
 
 struct fwd_region {
@@ -48,6 +45,7 @@ struct io_slot {
 	bool waiting, done;
 	int status;
 	uint64_t data;
+	uint64_t addr, info; /* what was asked: arg[0] and arg[2] of the request */
 };
 
 struct io_proxy {
@@ -63,6 +61,7 @@ struct io_proxy {
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t cond;
 	struct sv_rpc_drv drv;
+	unsigned int reply_timeout_ms;
 	bool started;
 	bool hello_sent;
 	struct io_slot slots[SV_RPC_MAX_SLOTS];
@@ -71,7 +70,8 @@ struct io_proxy {
 	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
 	struct kick_binding kicks[SV_LINK_ARGS_MAX_FDS];
 	int call_gsi[SV_LINK_ARGS_MAX_FDS];
-	unsigned long errors;
+	unsigned long errors; /* peer misbehaviour, for pr_warn_limited */
+	unsigned long notices; /* peer announcements worth a line, ditto */
 };
 
 static void proxy_log_peer_error(struct io_proxy *p, const char *what)
@@ -129,12 +129,12 @@ static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t si
 		pthread_mutex_unlock(&p->lock);
 		return ret;
 	}
-	p->slots[slot] = (struct io_slot){ .waiting = true };
+	p->slots[slot] = (struct io_slot){ .waiting = true, .addr = m.arg[0], .info = m.arg[2] };
 	pthread_mutex_unlock(&p->lock);
 	ring_device(p);
 
-	deadline_after_ms(&deadline, IO_PROXY_REPLY_TIMEOUT_MS);
 	pthread_mutex_lock(&p->lock);
+	deadline_after_ms(&deadline, p->reply_timeout_ms);
 	while (!p->slots[slot].done && ret == 0)
 		ret = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
 	if (p->slots[slot].done) {
@@ -214,25 +214,28 @@ static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
 {
 	struct sv_rpc_pci_dev d;
 	struct remote_fn *fn;
-	char name[64];
 	int ret = sv_rpc_decode_pci_dev(m, &d);
 
 	if (ret)
 		return ret;
 	if (d.flags & SV_RPC_PCI_F_REMOVE) {
-		pr_warn("%s: device side removed PCI function %u; hot-unplug is not supported, it stays",
+		pr_warn_limited(
+			&p->notices,
+			"%s: device side removed PCI function %u; hot-unplug is not supported, it stays",
 			p->name, d.index);
 		return 0;
 	}
 	if (p->fn_registered[d.index])
 		return 0; /* a restarted device side announces its functions again */
 	if (p->started)
-		pr_warn("%s: PCI function %u registered after START_VM; the guest sees it only after a rescan",
+		pr_warn_limited(
+			&p->notices,
+			"%s: PCI function %u registered after START_VM; the guest sees it only after a rescan",
 			p->name, d.index);
 	fn = &p->fns[d.index];
 	*fn = (struct remote_fn){ .proxy = p, .index = d.index };
-	snprintf(name, sizeof(name), "%s function %u (remote)", p->link.peer, d.index);
-	ret = pci_host_add_function(p->pci, &remote_fn_ops, fn, strdup(name));
+	snprintf(fn->name, sizeof(fn->name), "%s function %u (remote)", p->link.peer, d.index);
+	ret = pci_host_add_function(p->pci, &remote_fn_ops, fn, fn->name);
 	if (ret < 0)
 		return ret;
 	fn->slot = ret;
@@ -263,7 +266,12 @@ static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
 	}
 	if (r.flags & SV_RPC_REGION_F_REMOVE)
 		return 0;
-	/* The device side may only claim PCI window space, never RAM or the GIC. */
+	/*
+	 * The device side may only claim PCI window space, never RAM or the
+	 * GIC. Not checked (yet): that the range is a BAR the guest gave one of
+	 * this link's functions, so a device side can take window space the
+	 * guest later wants for another device's BAR.
+	 */
 	if (!in_pci_window(r.gpa, r.size))
 		return -EPERM;
 	if (!free_slot)
@@ -277,18 +285,11 @@ static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
 
 static int kick_ioeventfd(struct io_proxy *p, unsigned int k, bool assign)
 {
-	struct kick_binding *b = &p->kicks[k];
-	struct kvm_ioeventfd ioev = {
-		.addr = b->gpa,
-		.len = b->len,
-		.fd = p->link.kick_fds[k],
-		.datamatch = b->datamatch,
-		.flags = (b->flags & SV_RPC_IOEVENTFD_F_DATAMATCH ? KVM_IOEVENTFD_FLAG_DATAMATCH :
-								    0) |
-			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
-	};
+	const struct kick_binding *b = &p->kicks[k];
+	bool match = b->flags & SV_RPC_IOEVENTFD_F_DATAMATCH;
 
-	return ioctl(p->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0 ? -errno : 0;
+	return vm_ioeventfd(p->vm, b->gpa, b->len, p->link.kick_fds[k],
+			    match ? &b->datamatch : NULL, assign);
 }
 
 static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
@@ -308,6 +309,11 @@ static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
 	}
 	if (e.flags & SV_RPC_IOEVENTFD_F_REMOVE)
 		return 0;
+	/*
+	 * Not checked (yet): that the address lies in one of this link's
+	 * regions; a kick bound over another device's register would swallow
+	 * the guest's writes to it.
+	 */
 	if (!in_pci_window(e.addr, e.len))
 		return -EPERM;
 	*b = (struct kick_binding){ e.addr, e.datamatch, e.len, e.flags, false };
@@ -368,6 +374,11 @@ static int ev_msi(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return ret;
 	if (!p->fn_registered[s.pcidev])
 		return -ENODEV;
+	/*
+	 * The requester id is ours to set, so with an ITS a function only
+	 * reaches its own vectors. A GICv2m message has no device id: any of
+	 * the frame's SPIs can be raised, also one of another device's vectors.
+	 */
 	msg = (struct msi_msg){ s.addr, s.data, (uint32_t)p->fns[s.pcidev].slot << 3 };
 	return msi_signal(p->vm, &msg);
 }
@@ -380,8 +391,8 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 	switch (m->op) {
 	case SV_RPC_OP_HELLO_EVT:
 		if (sv_rpc_decode_hello(m, &h) == 0)
-			pr_info("%s: device side '%s' is up (protocol %u.%u)", p->name,
-				p->link.peer, h.version >> 16, h.version & 0xffff);
+			pr_info_limited(&p->notices, "%s: device side '%s' is up (protocol %u.%u)",
+					p->name, p->link.peer, h.version >> 16, h.version & 0xffff);
 		return 0;
 	case SV_RPC_OP_REGISTER_PCI_DEV:
 		return ev_register_pci_dev(p, m);
@@ -403,8 +414,9 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return 0;
 	case SV_RPC_OP_RESET_EVT:
 		if (sv_rpc_decode_reset(m, &reason) == 0)
-			pr_warn("%s: device side '%s' restarted its protocol (reason %u)", p->name,
-				p->link.peer, reason);
+			pr_warn_limited(&p->notices,
+					"%s: device side '%s' restarted its protocol (reason %u)",
+					p->name, p->link.peer, reason);
 		return 0;
 	default:
 		return -EOPNOTSUPP;
@@ -412,6 +424,21 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 }
 
 /* ---- the resp doorbell (I/O thread) ----------------------------------------- */
+
+/*
+ * Hands a reply to the vCPU waiting in its slot. The channel only checks
+ * that a reply is well-formed in itself; one that answers another address,
+ * size, direction or function than was asked gives the guest all-ones, not
+ * a truncated or misplaced value.
+ */
+static void complete_slot(struct io_slot *s, const struct sv_rpc_msg *m)
+{
+	s->done = true;
+	s->status = m->status;
+	s->data = m->arg[1];
+	if (!m->status && (m->arg[0] != s->addr || m->arg[2] != s->info))
+		s->status = -EPROTO;
+}
 
 static void proxy_send_hello(struct io_proxy *p)
 {
@@ -438,6 +465,14 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 	(void)events;
 	if (read(p->link.resp_fd, &n, sizeof(n)) != sizeof(n))
 		return;
+	/*
+	 * Known limit: both loops below drain until the rings are empty, with
+	 * the lock held. A device side that keeps producing events as fast as
+	 * they are taken keeps the vmm's one I/O thread here (local devices
+	 * starve) and blocks every vCPU that touches this link on the lock,
+	 * which the reply timeout does not cover. A per-doorbell budget that
+	 * re-rings resp_fd would bound it.
+	 */
 	pthread_mutex_lock(&p->lock);
 	if (sv_rpc_drv_sync(&p->drv) == 1)
 		p->hello_sent = false; /* a new device epoch: greet it again */
@@ -450,14 +485,12 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 			struct sv_rpc_hello h;
 
 			if (m.status || sv_rpc_decode_hello(&m, &h))
-				pr_warn("%s: HELLO refused (%d)", p->name, m.status);
+				pr_warn_limited(&p->notices, "%s: HELLO refused (%d)", p->name,
+						m.status);
 			continue;
 		}
-		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting) {
-			p->slots[m.slot].done = true;
-			p->slots[m.slot].status = m.status;
-			p->slots[m.slot].data = m.arg[1];
-		}
+		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting)
+			complete_slot(&p->slots[m.slot], &m);
 	}
 	while ((ret = sv_rpc_drv_recv_event(&p->drv, &m)) != -EAGAIN) {
 		int err;
@@ -483,6 +516,13 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 
 /* ---- setup ------------------------------------------------------------------ */
 
+void io_proxy_set_reply_timeout(struct io_proxy *p, unsigned int ms)
+{
+	pthread_mutex_lock(&p->lock);
+	p->reply_timeout_ms = ms;
+	pthread_mutex_unlock(&p->lock);
+}
+
 int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s)
 {
 	struct timespec deadline;
@@ -505,6 +545,15 @@ void io_proxy_destroy(struct io_proxy *p)
 	if (!p)
 		return;
 	sv_loop_del(p->loop, &p->resp_watch);
+	/* The bus and the host bridge outlive us: leave nothing there that points here. */
+	for (unsigned int i = 0; i < SV_RPC_MAX_PCI_DEVS; i++) {
+		if (p->fn_registered[i])
+			pci_host_remove_function(p->pci, p->fns[i].slot);
+	}
+	for (unsigned int i = 0; i < IO_PROXY_MAX_REGIONS; i++) {
+		if (p->regions[i].used)
+			mmio_bus_remove(&p->vm->bus, p->regions[i].gpa);
+	}
 	for (unsigned int k = 0; k < p->link.nkicks; k++) {
 		if (p->kicks[k].bound)
 			kick_ioeventfd(p, k, false);
@@ -557,6 +606,7 @@ int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
 	p->pci = pci;
 	p->loop = loop;
 	p->link = *link;
+	p->reply_timeout_ms = IO_PROXY_REPLY_TIMEOUT_MS;
 	snprintf(p->name, sizeof(p->name), "link%u(%s)", link->id, link->peer);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);

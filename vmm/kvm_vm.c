@@ -75,18 +75,6 @@ int vm_add_ram_slot(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t siz
 	return 0;
 }
 
-int vm_set_spi(struct vm *vm, unsigned int spi, int level)
-{
-	struct kvm_irq_level irq = {
-		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | (spi + 32),
-		.level = level,
-	};
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		return -errno;
-	return 0;
-}
-
 void vm_request_stop(struct vm *vm, int status)
 {
 	bool expected = false;

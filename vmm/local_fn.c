@@ -3,9 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-
-#include <linux/kvm.h>
 
 #include <splitvirt/log.h>
 #include <splitvirt/virtio_dev.h>
@@ -98,15 +95,10 @@ static int lf_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool 
 static int lf_ioeventfd(void *ctx, uint16_t q, uint64_t gpa, int fd, bool assign)
 {
 	struct local_fn *lf = ctx;
-	struct kvm_ioeventfd ioev = {
-		.addr = gpa,
-		.len = 2, /* the driver writes the 16-bit queue index */
-		.fd = fd,
-		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
-	};
 
 	(void)q;
-	return ioctl(lf->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0 ? -errno : 0;
+	/* The driver writes the 16-bit queue index; any value kicks. */
+	return vm_ioeventfd(lf->vm, gpa, 2, fd, NULL, assign);
 }
 
 static int lf_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data, bool masked)

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -85,8 +84,7 @@ static int routes_commit(struct vm *vm, struct msi_routes *r)
 			table->entries[n++] = r->entry[i];
 	}
 	table->nr = n;
-	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, table) < 0)
-		ret = -errno;
+	ret = vm_set_gsi_routing(vm, table);
 	free(table);
 	return ret;
 }
@@ -118,20 +116,12 @@ int msi_route_set(struct vm *vm, int gsi, const struct msi_msg *msg, bool enable
 
 int msi_irqfd_bind(struct vm *vm, int gsi, int fd)
 {
-	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = (uint32_t)gsi };
-
-	return ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+	return vm_irqfd(vm, gsi, fd, true);
 }
 
 int msi_irqfd_unbind(struct vm *vm, int gsi, int fd)
 {
-	struct kvm_irqfd irqfd = {
-		.fd = (uint32_t)fd,
-		.gsi = (uint32_t)gsi,
-		.flags = KVM_IRQFD_FLAG_DEASSIGN,
-	};
-
-	return ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+	return vm_irqfd(vm, gsi, fd, false);
 }
 
 int msi_signal(struct vm *vm, const struct msi_msg *msg)

@@ -55,6 +55,8 @@ static void ecam_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int le
 	/* Absent functions and malformed accesses read as all-ones, writes vanish. */
 	if (slot.ops && (len == 1 || len == 2 || len == 4) && (a.reg & (len - 1)) == 0) {
 		if (is_write) {
+			/* Exactly len bytes: the upper ones of a narrow write are zero. */
+			v = 0;
 			memcpy(&v, data, len);
 			slot.ops->cfg_write(slot.opaque, a.reg, len, v);
 		} else {

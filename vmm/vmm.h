@@ -88,9 +88,32 @@ struct vm {
 int vm_open(struct vm *vm);
 void vm_close(struct vm *vm);
 int vm_add_ram_slot(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t size, void *host);
+void vm_request_stop(struct vm *vm, int status);
+
+/*
+ * kvm_irq.c: the KVM calls behind interrupts and doorbells, in one file so
+ * that native tests can link a recording fake (tests/unit/vmm/fake_kvm.c).
+ * All return 0 or -errno.
+ */
+struct kvm_irq_routing;
 /* Raises or lowers a level-triggered SPI (number is SPI, INTID - 32). */
 int vm_set_spi(struct vm *vm, unsigned int spi, int level);
-void vm_request_stop(struct vm *vm, int status);
+/* Replaces KVM's whole GSI routing table. */
+int vm_set_gsi_routing(struct vm *vm, const struct kvm_irq_routing *table);
+/* Binds (assign) or unbinds eventfd fd to gsi: a write to fd raises the GSI. */
+int vm_irqfd(struct vm *vm, int gsi, int fd, bool assign);
+/*
+ * Guest writes of len bytes at gpa (only those of value *datamatch unless
+ * datamatch is NULL) signal eventfd fd instead of exiting to a vCPU thread.
+ */
+int vm_ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, const uint64_t *datamatch,
+		 bool assign);
+/* Injects one MSI through the ITS; devid is the PCI requester id. */
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data, uint32_t devid);
+/* Creates the in-kernel ITS with its frame at base; returns its device fd. */
+int vm_its_create(struct vm *vm, uint64_t base);
+/* Initializes the ITS in vm->msi_fd (after the vGIC is initialized). */
+int vm_its_init(struct vm *vm);
 
 /* guest_ram.c */
 int guest_ram_create(struct guest_ram *ram, uint64_t gpa, uint64_t size);

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: io_proxy (the driver VM's side of a link) against a
+ * hostile device side (tests/unit/vmm/proxy_peer.h: real iobuf, real
+ * doorbells, fake KVM). The input is a script; each step starts with an
+ * opcode byte (taken modulo 8):
+ *   0 event   op byte, 6 x 8-byte args: sent through the channel (it
+ *             drops what is not a well-formed event), not yet delivered
+ *   1 raw     64 raw bytes straight into the event ring; a flag byte says
+ *             whether to stamp them with the current epochs
+ *   2 patch   2-byte offset, 1-byte length, bytes: written anywhere in the
+ *             iobuf (indices, slots, epochs, the header)
+ *   3 ring    ring the driver's doorbell and run its I/O loop once
+ *   4 access  a guest access (ECAM or PCI window; size, direction, value)
+ *             and how the device side answers it: properly, with an
+ *             error, with a forged reply in its slot or under any id, or
+ *             not at all; the vCPU waits 200 ms, or not at all (flag
+ *             0x80: the slot stays lent), and a vCPU still waiting after
+ *             the answer is freed by a device reset
+ *   5 reset   the device side starts a new epoch (reason byte)
+ *   6 reopen  the device side re-attaches (as a restarted devmodel)
+ *   7 serve   answer the requests left unanswered, then whatever is
+ *             queued (a byte each: success or error; HELLOs need none)
+ * After every step, what reached KVM and the MMIO bus is checked: kicks
+ * and forwarded regions only inside the PCI window, routes and injected
+ * interrupts only to this VM's MSI doorbell / INTx and GICv2m SPIs with
+ * the sending function's requester id. Failed guest reads read all-ones.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/rpc_msg.h>
+
+#include "../../tests/unit/vmm/fake_kvm.h"
+#include "../../tests/unit/vmm/proxy_peer.h"
+#include "../../vmm/io_proxy.h"
+#include "../../vmm/pci.h"
+#include "../../vmm/vmm.h"
+
+#define MAX_STEPS 256
+#define MAX_LATE 8
+#define MAX_ACCESSES 48
+/*
+ * A prompt answer takes microseconds; these only bound how long an access
+ * whose request the device side never sees (stale after a patch) costs.
+ */
+#define REPLY_TIMEOUT_MS 200
+#define RECV_TIMEOUT_MS 250
+#define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
+#define V2M_DOORBELL (VMM_V2M_BASE + 0x40)
+
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* Requests the device side received and left unanswered, for "serve". */
+static struct sv_rpc_msg late[MAX_LATE];
+static unsigned int nlate;
+
+static uint8_t next8(struct input *in)
+{
+	if (!in->left)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+static uint16_t next16(struct input *in)
+{
+	uint16_t lo = next8(in);
+
+	return (uint16_t)(lo | next8(in) << 8);
+}
+
+static uint64_t next64(struct input *in)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)next8(in) << (8 * i);
+	return v;
+}
+
+static void take(struct input *in, void *buf, size_t len)
+{
+	memset(buf, 0, len);
+	if (len > in->left)
+		len = in->left;
+	memcpy(buf, in->p, len);
+	in->p += len;
+	in->left -= len;
+}
+
+static bool in_window(uint64_t gpa, uint64_t size)
+{
+	return (gpa >= VMM_PCI_MMIO32_BASE && size <= VMM_PCI_MMIO32_SIZE &&
+		gpa - VMM_PCI_MMIO32_BASE <= VMM_PCI_MMIO32_SIZE - size) ||
+	       (gpa >= VMM_PCI_MMIO64_BASE && size <= VMM_PCI_MMIO64_SIZE &&
+		gpa - VMM_PCI_MMIO64_BASE <= VMM_PCI_MMIO64_SIZE - size);
+}
+
+static void check_route(const struct proxy_peer *pp, const struct kvm_irq_routing_entry *r)
+{
+	if (pp->vm->gic_version == 3) {
+		if (r->type != KVM_IRQ_ROUTING_MSI ||
+		    r->u.msi.address_lo != (uint32_t)ITS_DOORBELL || r->u.msi.address_hi ||
+		    (r->u.msi.devid & 7) || r->u.msi.devid >> 3 >= PCI_MAX_SLOTS)
+			abort();
+	} else if (r->type != KVM_IRQ_ROUTING_IRQCHIP || r->u.irqchip.pin < VMM_V2M_SPI_BASE ||
+		   r->u.irqchip.pin >= VMM_V2M_SPI_BASE + VMM_V2M_SPI_COUNT) {
+		abort();
+	}
+}
+
+static bool is_kick_fd(const struct proxy_peer *pp, int fd)
+{
+	for (unsigned int i = 0; i < pp->link.nkicks; i++)
+		if (pp->link.kick_fds[i] == fd)
+			return true;
+	return false;
+}
+
+static void check_call(const struct proxy_peer *pp, const struct fake_kvm_call *c)
+{
+	switch (c->op) {
+	case FK_IOEVENTFD:
+		if (!in_window(c->addr, c->len) || !is_kick_fd(pp, c->fd))
+			abort();
+		break;
+	case FK_SET_SPI:
+		if ((c->b != 0 && c->b != 1) ||
+		    !((c->a >= VMM_PCI_INTX_SPI_BASE && c->a < VMM_PCI_INTX_SPI_BASE + 4) ||
+		      (c->a >= VMM_V2M_SPI_BASE && c->a < VMM_V2M_SPI_BASE + VMM_V2M_SPI_COUNT)))
+			abort();
+		break;
+	case FK_SIGNAL_MSI:
+		if (c->addr != ITS_DOORBELL || (c->devid & 7) || c->devid >> 3 >= PCI_MAX_SLOTS)
+			abort();
+		break;
+	default:
+		break;
+	}
+}
+
+/* What the device side made the proxy do since the last check. */
+static void check_effects(const struct proxy_peer *pp, unsigned long *checked)
+{
+	const struct mmio_bus *bus = &pp->vm->bus;
+	unsigned long n = fake_kvm.ncalls;
+
+	if (n - *checked > FAKE_KVM_LOG)
+		*checked = n - FAKE_KVM_LOG;
+	for (; *checked < n; (*checked)++)
+		check_call(pp, &fake_kvm.log[*checked % FAKE_KVM_LOG]);
+	for (unsigned int i = 0; i < fake_kvm.nr_routes; i++)
+		check_route(pp, &fake_kvm.routes[i]);
+	for (unsigned int i = 0; i < bus->count; i++) {
+		const struct mmio_window *w = &bus->win[i];
+
+		if (w->base != VMM_PCI_ECAM_BASE && w->base != VMM_V2M_BASE &&
+		    !in_window(w->base, w->size))
+			abort();
+	}
+}
+
+static void send_event(struct proxy_peer *pp, struct input *in)
+{
+	struct sv_rpc_msg m;
+
+	sv_rpc_msg_init(&m, SV_RPC_OP_FIRST_EVENT + next8(in) % 9);
+	for (int i = 0; i < 6; i++)
+		m.arg[i] = next64(in);
+	sv_rpc_dev_send_event(&pp->dev, &m);
+}
+
+static void raw_event(struct proxy_peer *pp, struct input *in)
+{
+	struct sv_rpc_endpoint *ep = &pp->dev.ep;
+	bool stamp = next8(in) & 1;
+	struct sv_rpc_msg m;
+	void *e;
+
+	take(in, &m, sizeof(m));
+	if (stamp) {
+		m.drv_epoch = ep->peer_epoch;
+		m.dev_epoch = ep->epoch;
+	}
+	if (sv_rpc_ring_reserve(&ep->evt, &e) == 0) {
+		memcpy(e, &m, sizeof(m));
+		sv_rpc_ring_produce(&ep->evt);
+	}
+}
+
+static void patch(struct proxy_peer *pp, struct input *in)
+{
+	unsigned int off = next16(in) % PEER_IOBUF_SIZE;
+	unsigned int len = next8(in) % 64;
+
+	if (len > PEER_IOBUF_SIZE - off)
+		len = PEER_IOBUF_SIZE - off;
+	take(in, (uint8_t *)pp->iobuf + off, len);
+}
+
+/* Answers req as the script says (how % 5: data, error, forged x2, nothing). */
+static void answer(struct proxy_peer *pp, struct sv_rpc_msg *req, unsigned int how, uint64_t data,
+		   struct input *in)
+{
+	struct sv_rpc_msg forged = *req;
+
+	switch (how % 5) {
+	case 0:
+		peer_reply(pp, req, data, 0);
+		break;
+	case 1:
+		peer_reply(pp, req, 0, -(int)(1 + next8(in) % 200));
+		break;
+	case 2:
+		forged.flags = SV_RPC_F_REPLY;
+		forged.arg[0] = next64(in);
+		forged.arg[1] = data;
+		forged.arg[2] = next64(in);
+		peer_forge_reply(pp, &forged, req->slot);
+		break;
+	case 3:
+		take(in, &forged, sizeof(forged));
+		peer_forge_reply(pp, &forged, next16(in));
+		break;
+	default:
+		if (nlate < MAX_LATE)
+			late[nlate++] = *req; /* maybe later */
+		break;
+	}
+}
+
+static uint64_t access_gpa(struct input *in, uint8_t where)
+{
+	uint16_t off = next16(in);
+
+	switch (where % 3) {
+	case 0:
+		return peer_ecam(where / 3 % 4, off % ECAM_FN_SIZE);
+	case 1:
+		return VMM_PCI_MMIO32_BASE + off;
+	default:
+		return VMM_PCI_MMIO64_BASE + off;
+	}
+}
+
+static void guest_access(struct proxy_peer *pp, struct input *in)
+{
+	static const unsigned int sizes[] = { 1, 2, 4, 8, 3 };
+	uint8_t where = next8(in), flags = next8(in), how = next8(in);
+	uint64_t gpa = access_gpa(in, where), value = next64(in), got;
+	unsigned int len = sizes[(flags & 0x7f) % 5];
+	bool write = flags & 0x80, answered_error = false;
+	struct vcpu_access a;
+	struct sv_rpc_msg req;
+	int ret;
+
+	/* "No answer" either waits for a reset or times out at once. */
+	io_proxy_set_reply_timeout(pp->proxy, (how & 0x80) ? 0 : REPLY_TIMEOUT_MS);
+	if (vcpu_access_start(&a, pp, gpa, len, write, value))
+		abort();
+	ret = peer_recv_for(pp, &a, &req, RECV_TIMEOUT_MS);
+	if (ret == 0) {
+		answered_error = (how & 0x7f) % 5 == 1;
+		answer(pp, &req, how & 0x7f, value, in);
+	}
+	if (!atomic_load(&a.done)) {
+		/* A device restart fails whatever is outstanding. */
+		sv_rpc_dev_reset(&pp->dev, SV_RPC_RESET_RESTART);
+		peer_deliver(pp);
+	}
+	got = vcpu_access_finish(&a);
+	if (write)
+		return;
+	/* An error, or no device answer at all on the bridge, reads all-ones. */
+	if ((answered_error || (ret == 1 && where % 3 == 0)) &&
+	    got != (len == 8 ? ~0ull : (1ull << (len * 8)) - 1))
+		abort();
+}
+
+/* A restarted device side attaches again (unless it patched the header). */
+static void reopen(struct proxy_peer *pp)
+{
+	struct sv_rpc_dev old = pp->dev;
+
+	if (sv_rpc_dev_open(&pp->dev, pp->iobuf, PEER_IOBUF_SIZE))
+		pp->dev = old;
+	nlate = 0;
+	peer_deliver(pp);
+}
+
+/* Answers what it left unanswered and everything queued, as a device side catching up would. */
+static void serve(struct proxy_peer *pp, struct input *in)
+{
+	struct sv_rpc_msg req;
+
+	for (unsigned int i = 0; i < nlate; i++)
+		sv_rpc_dev_reply(&pp->dev, &late[i], next8(in) & 1 ? -EIO : 0);
+	nlate = 0;
+	while (sv_rpc_dev_recv(&pp->dev, &req) == 0) {
+		if (req.op == SV_RPC_OP_HELLO) {
+			req.arg[0] = SV_RPC_VERSION;
+			req.arg[1] = 0;
+			sv_rpc_dev_reply(&pp->dev, &req, 0);
+			continue;
+		}
+		sv_rpc_dev_reply(&pp->dev, &req, next8(in) & 1 ? -EIO : 0);
+	}
+	peer_deliver(pp);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+	struct proxy_peer pp;
+	unsigned long checked = 0;
+	int steps = 0, accesses = 0;
+
+	sv_log_set_level(SV_LOG_ERROR);
+	fake_kvm_reset();
+	nlate = 0;
+	if (peer_open(&pp, next8(&in) & 1 ? 3 : 2) || peer_connect(&pp))
+		abort();
+	while (in.left && steps++ < MAX_STEPS) {
+		switch (next8(&in) % 8) {
+		case 0:
+			send_event(&pp, &in);
+			break;
+		case 1:
+			raw_event(&pp, &in);
+			break;
+		case 2:
+			patch(&pp, &in);
+			break;
+		case 3:
+			peer_deliver(&pp);
+			break;
+		case 4:
+			if (accesses++ < MAX_ACCESSES)
+				guest_access(&pp, &in);
+			break;
+		case 5:
+			sv_rpc_dev_reset(&pp.dev, next8(&in) % (SV_RPC_RESET_MAX + 1));
+			peer_deliver(&pp);
+			break;
+		case 6:
+			reopen(&pp);
+			break;
+		default:
+			serve(&pp, &in);
+			break;
+		}
+		check_effects(&pp, &checked);
+	}
+	peer_close(&pp);
+	return 0;
+}

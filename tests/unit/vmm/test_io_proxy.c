@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_proxy against a device side played on a real iobuf (proxy_peer.h):
+ * what a device VM can make the driver VM's vmm do, and what it cannot.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/rpc_msg.h>
+
+#include "../../../vmm/io_proxy.h"
+#include "../../../vmm/pci.h"
+#include "../../../vmm/vmm.h"
+#include "fake_kvm.h"
+#include "proxy_peer.h"
+
+#define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
+#define V2M_DOORBELL (VMM_V2M_BASE + 0x40)
+#define REGION_GPA 0x10000000ull
+#define NO_REQUEST_MS 30
+
+/* The initial state is the GIC version (GIC_TEST). */
+static int setup(void **state)
+{
+	int gic = *(int *)*state;
+	struct proxy_peer *pp = calloc(1, sizeof(*pp));
+
+	assert_non_null(pp);
+	fake_kvm_reset();
+	assert_int_equal(peer_open(pp, gic), 0);
+	assert_int_equal(peer_connect(pp), 0);
+	*state = pp;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct proxy_peer *pp = *state;
+
+	peer_close(pp);
+	free(pp);
+	return 0;
+}
+
+static struct sv_rpc_mmio decode(const struct sv_rpc_msg *m)
+{
+	struct sv_rpc_mmio io;
+
+	assert_int_equal(m->op, SV_RPC_OP_MMIO);
+	assert_int_equal(sv_rpc_decode_mmio(m, &io), 0);
+	return io;
+}
+
+/* The device side receives the driver's next request (which must come). */
+static struct sv_rpc_msg expect_request(struct proxy_peer *pp, uint16_t as, uint64_t addr,
+					uint8_t size, uint8_t dir)
+{
+	struct sv_rpc_msg m;
+	struct sv_rpc_mmio io;
+
+	assert_int_equal(peer_recv(pp, &m, 1000), 0);
+	io = decode(&m);
+	assert_int_equal(io.as, as);
+	assert_int_equal(io.addr, addr);
+	assert_int_equal(io.size, size);
+	assert_int_equal(io.dir, dir);
+	return m;
+}
+
+static void expect_no_request(struct proxy_peer *pp)
+{
+	struct sv_rpc_msg m;
+
+	assert_int_equal(peer_recv(pp, &m, NO_REQUEST_MS), -ETIMEDOUT);
+}
+
+/* A guest read that the device side answers with value (or status). */
+static uint64_t answered_read(struct proxy_peer *pp, uint64_t gpa, unsigned int len, uint16_t as,
+			      uint64_t addr, uint64_t value, int status)
+{
+	struct vcpu_access a;
+	struct sv_rpc_msg m;
+
+	assert_int_equal(vcpu_access_start(&a, pp, gpa, len, false, 0), 0);
+	m = expect_request(pp, as, addr, (uint8_t)len, SV_RPC_MMIO_READ);
+	assert_int_equal(peer_reply(pp, &m, value, status), 0);
+	return vcpu_access_finish(&a);
+}
+
+static uint64_t cfg_read(struct proxy_peer *pp, unsigned int slot, uint16_t index, unsigned int off,
+			 unsigned int len, uint64_t value)
+{
+	return answered_read(pp, peer_ecam(slot, off), len, index, off, value, 0);
+}
+
+/* "A signal on call eventfd event raises this MSI of function pcidev." */
+static struct sv_rpc_irqfd msi_irqfd(uint32_t event, uint64_t addr, uint32_t data, uint32_t pcidev)
+{
+	return (struct sv_rpc_irqfd){ .event = event,
+				      .flags = SV_RPC_IRQFD_F_MSI,
+				      .addr = addr,
+				      .data = data,
+				      .pcidev = pcidev };
+}
+
+/* Encodes value with encode() and sends it as an event; 0 once delivered. */
+#define SEND(pp, encode, value)                             \
+	({                                                  \
+		struct sv_rpc_msg m_;                       \
+		assert_int_equal(encode(&m_, &(value)), 0); \
+		peer_event(pp, &m_);                        \
+	})
+
+static void test_registration_then_start(void **state)
+{
+	struct proxy_peer *pp = *state;
+
+	assert_int_equal(io_proxy_wait_started(pp->proxy, 0), -ETIMEDOUT);
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_register(pp, 7), 0);
+	assert_int_equal(io_proxy_wait_started(pp->proxy, 0), -ETIMEDOUT);
+	assert_int_equal(peer_start(pp), 0);
+	assert_int_equal(io_proxy_wait_started(pp->proxy, 0), 0);
+	/* Slots in registration order; each forwards to its own index. */
+	assert_int_equal(cfg_read(pp, 0, 0, 0, 4, 0x10421af4), 0x10421af4);
+	assert_int_equal(cfg_read(pp, 1, 7, 0, 4, 0x10441af4), 0x10441af4);
+	/* Registered after START_VM: still added (a rescan finds it). */
+	assert_int_equal(peer_register(pp, 9), 0);
+	assert_int_equal(cfg_read(pp, 2, 9, 0x2c, 2, 0x1af4), 0x1af4);
+}
+
+static void test_config_accesses_forwarded(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct vcpu_access a;
+	struct sv_rpc_msg m;
+
+	assert_int_equal(peer_register(pp, 4), 0);
+	assert_int_equal(cfg_read(pp, 0, 4, 0x3d, 1, 0x01), 0x01);
+	assert_int_equal(cfg_read(pp, 0, 4, 0x06, 2, 0x0010), 0x0010);
+	assert_int_equal(cfg_read(pp, 0, 4, 0xffc, 4, 0xdeadbeef), 0xdeadbeef);
+
+	assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 0x04), 2, true, 0x0006), 0);
+	m = expect_request(pp, 4, 0x04, 2, SV_RPC_MMIO_WRITE);
+	assert_int_equal(decode(&m).data, 0x0006);
+	assert_int_equal(peer_reply(pp, &m, 0, 0), 0);
+	vcpu_access_finish(&a);
+
+	/* The device side's error reads as all-ones. */
+	assert_int_equal(answered_read(pp, peer_ecam(0, 0x10), 4, 4, 0x10, 0, -EIO), 0xffffffff);
+	/* Malformed config accesses never reach the device side. */
+	assert_int_equal(vcpu_access(pp, peer_ecam(0, 0x02), 4, false, 0), 0xffffffff);
+	assert_int_equal(vcpu_access(pp, peer_ecam(0, 0x01), 2, false, 0), 0xffff);
+	vcpu_access(pp, peer_ecam(0, 0x08), 8, true, 1);
+	expect_no_request(pp);
+}
+
+static void test_unregistered_functions(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_irqfd f = msi_irqfd(0, ITS_DOORBELL, 0, 3);
+	struct sv_rpc_msi msi = { .addr = ITS_DOORBELL, .data = 1, .pcidev = 3 };
+	struct sv_rpc_set_irq irq = { .irq = 3, .level = SV_RPC_IRQ_SET };
+	unsigned long calls;
+
+	assert_int_equal(peer_register(pp, 2), 0);
+	/* Nothing at slot 1: all-ones, and the device side hears nothing. */
+	assert_int_equal(vcpu_access(pp, peer_ecam(1, 0), 4, false, 0), 0xffffffff);
+	expect_no_request(pp);
+	calls = fake_kvm.ncalls;
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(SEND(pp, sv_rpc_encode_set_irq, irq), 0);
+	assert_int_equal(fake_kvm.ncalls, calls);
+	/* Index 2 does work. */
+	msi.pcidev = 2;
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SIGNAL_MSI], 1);
+	assert_int_equal(fake_kvm_last(FK_SIGNAL_MSI)->devid, 0 << 3);
+}
+
+static void test_regions_only_in_pci_window(void **state)
+{
+	static const struct {
+		uint64_t gpa, size;
+	} bad[] = {
+		{ SV_GUEST_RAM_BASE, 0x1000 }, /* guest RAM */
+		{ VMM_GIC_DIST_BASE, 0x1000 }, /* the GIC */
+		{ VMM_PCI_ECAM_BASE, 0x1000 }, /* the host bridge */
+		{ VMM_PCI_MMIO32_BASE - 0x1000, 0x2000 }, /* starts below the window */
+		{ VMM_PCI_MMIO32_BASE + VMM_PCI_MMIO32_SIZE - 0x1000, 0x2000 }, /* into ECAM */
+		{ VMM_PCI_MMIO64_BASE + VMM_PCI_MMIO64_SIZE - 0x1000, 0x2000 },
+		{ VMM_PCI_MMIO32_BASE, VMM_PCI_MMIO32_SIZE + 1 },
+		{ 0xfffffffffffff000ull, 0x1000 },
+	};
+	struct proxy_peer *pp = *state;
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(peer_region(pp, bad[i].gpa, bad[i].size, 0), 0);
+		vcpu_access(pp, bad[i].gpa + bad[i].size - 4, 4, false, 0);
+		expect_no_request(pp);
+	}
+	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
+	assert_int_equal(peer_region(pp, VMM_PCI_MMIO64_BASE, 0x4000, 0), 0);
+	assert_int_equal(answered_read(pp, REGION_GPA + 0x10, 4, SV_RPC_AS_GLOBAL,
+				       REGION_GPA + 0x10, 0x12345678, 0),
+			 0x12345678);
+	assert_int_equal(answered_read(pp, VMM_PCI_MMIO64_BASE + 0x3ff8, 8, SV_RPC_AS_GLOBAL,
+				       VMM_PCI_MMIO64_BASE + 0x3ff8, 0x1122334455667788ull, 0),
+			 0x1122334455667788ull);
+	/* An access across the region's end is not the device side's. */
+	vcpu_access(pp, REGION_GPA + 0xffe, 4, false, 0);
+	expect_no_request(pp);
+	/* Overlapping a forwarded region is refused, removing it stops forwarding. */
+	assert_int_equal(peer_region(pp, REGION_GPA + 0x800, 0x1000, 0), 0);
+	vcpu_access(pp, REGION_GPA + 0x1000, 4, false, 0);
+	expect_no_request(pp);
+	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, SV_RPC_REGION_F_REMOVE), 0);
+	vcpu_access(pp, REGION_GPA + 0x10, 4, false, 0);
+	expect_no_request(pp);
+}
+
+static void test_ioeventfd_binding(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_ioeventfd e = { .addr = REGION_GPA + 0x100,
+				      .len = 4,
+				      .flags = SV_RPC_IOEVENTFD_F_DATAMATCH,
+				      .datamatch = 3,
+				      .doorbell = 0 };
+	const struct fake_kvm_call *c;
+	unsigned long n;
+
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	c = fake_kvm_last(FK_IOEVENTFD);
+	assert_non_null(c);
+	assert_true(c->assign);
+	assert_int_equal(c->addr, REGION_GPA + 0x100);
+	assert_int_equal(c->len, 4);
+	assert_int_equal(c->fd, pp->link.kick_fds[0]);
+	assert_true(c->has_datamatch);
+	assert_int_equal(c->datamatch, 3);
+
+	e = (struct sv_rpc_ioeventfd){ .addr = REGION_GPA + 0x104, .len = 2, .doorbell = 1 };
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	c = fake_kvm_last(FK_IOEVENTFD);
+	assert_int_equal(c->fd, pp->link.kick_fds[1]);
+	assert_false(c->has_datamatch);
+
+	/* A doorbell the link does not have, or an address outside the window. */
+	n = fake_kvm.count[FK_IOEVENTFD];
+	e.doorbell = PEER_NKICKS;
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	assert_int_equal(fake_kvm.count[FK_IOEVENTFD], n);
+	e = (struct sv_rpc_ioeventfd){ .addr = SV_GUEST_RAM_BASE, .len = 4, .doorbell = 1 };
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	/* The old binding of doorbell 1 went; no new one came. */
+	assert_int_equal(fake_kvm.count[FK_IOEVENTFD], n + 1);
+	c = fake_kvm_last(FK_IOEVENTFD);
+	assert_false(c->assign);
+	assert_int_equal(c->addr, REGION_GPA + 0x104);
+
+	/* KVM refusing a binding: nothing to undo later. */
+	fake_kvm.fail_errno[FK_IOEVENTFD] = EEXIST;
+	e = (struct sv_rpc_ioeventfd){ .addr = REGION_GPA + 0x108, .len = 4, .doorbell = 1 };
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	fake_kvm.fail_errno[FK_IOEVENTFD] = 0;
+
+	/* Destroying the proxy unbinds doorbell 0 (and only it) and both calls. */
+	n = fake_kvm.count[FK_IOEVENTFD];
+	io_proxy_destroy(pp->proxy);
+	pp->proxy = NULL;
+	assert_int_equal(fake_kvm.count[FK_IOEVENTFD], n + 1);
+	c = fake_kvm_last(FK_IOEVENTFD);
+	assert_false(c->assign);
+	assert_int_equal(c->addr, REGION_GPA + 0x100);
+	assert_int_equal(c->fd, pp->link.kick_fds[0]);
+	c = fake_kvm_last(FK_IRQFD);
+	assert_false(c->assign);
+}
+
+static void test_irqfd_routes(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_irqfd f = msi_irqfd(1, ITS_DOORBELL, 7, 5);
+	const struct kvm_irq_routing_entry *r;
+	const struct fake_kvm_call *c;
+	unsigned long n;
+
+	/* io_proxy_create bound one irqfd per call eventfd, on GSIs 0 and 1. */
+	assert_int_equal(fake_kvm.count[FK_IRQFD], PEER_NCALLS);
+	c = fake_kvm_last(FK_IRQFD);
+	assert_true(c->assign);
+	assert_int_equal(c->a, 1);
+	assert_int_equal(c->b, pp->link.call_fds[1]);
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_register(pp, 5), 0);
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	r = fake_kvm_route(1);
+	assert_non_null(r);
+	assert_int_equal(r->type, KVM_IRQ_ROUTING_MSI);
+	assert_int_equal(r->u.msi.devid, 1 << 3); /* index 5 sits in slot 1 */
+	assert_int_equal(r->u.msi.address_lo, (uint32_t)ITS_DOORBELL);
+	assert_int_equal(r->u.msi.data, 7);
+
+	/* Not our doorbell: the route goes rather than pointing anywhere. */
+	f.addr = VMM_ITS_BASE;
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_null(fake_kvm_route(1));
+	f.addr = ITS_DOORBELL;
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_non_null(fake_kvm_route(1));
+	f.flags |= SV_RPC_IRQFD_F_REMOVE;
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_null(fake_kvm_route(1));
+
+	/* Wired lines and events the link has no eventfd for change nothing. */
+	n = fake_kvm.count[FK_GSI_ROUTING];
+	f = (struct sv_rpc_irqfd){ .event = 0, .addr = 5, .pcidev = 0 };
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	f = (struct sv_rpc_irqfd){ .event = PEER_NCALLS,
+				   .flags = SV_RPC_IRQFD_F_MSI,
+				   .addr = ITS_DOORBELL };
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_int_equal(fake_kvm.count[FK_GSI_ROUTING], n);
+}
+
+static void test_intx_and_msi_v2m(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_set_irq s = { .irq = 6, .level = SV_RPC_IRQ_SET };
+	struct sv_rpc_msi msi = { .addr = V2M_DOORBELL, .data = 100, .pcidev = 6 };
+	struct sv_rpc_irqfd f = msi_irqfd(0, V2M_DOORBELL, 96, 6);
+	unsigned int spi = pci_intx_spi(1, 1);
+	const struct fake_kvm_call *c;
+	unsigned long n;
+
+	assert_int_equal(peer_register(pp, 1), 0);
+	assert_int_equal(peer_register(pp, 6), 0); /* slot 1 */
+	assert_int_equal(SEND(pp, sv_rpc_encode_set_irq, s), 0);
+	c = fake_kvm_last(FK_SET_SPI);
+	assert_int_equal(c->a, spi);
+	assert_int_equal(c->b, 1);
+	s.level = SV_RPC_IRQ_CLEAR;
+	assert_int_equal(SEND(pp, sv_rpc_encode_set_irq, s), 0);
+	assert_int_equal(fake_kvm_last(FK_SET_SPI)->b, 0);
+	n = fake_kvm.count[FK_SET_SPI];
+	s.level = SV_RPC_IRQ_PULSE;
+	assert_int_equal(SEND(pp, sv_rpc_encode_set_irq, s), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
+
+	/* A GICv2m MSI is an edge on its SPI; outside the frame's SPIs it is dropped. */
+	n = fake_kvm.count[FK_SET_SPI];
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
+	c = fake_kvm_last(FK_SET_SPI);
+	assert_int_equal(c->a, 100 - 32);
+	assert_int_equal(c->b, 0);
+	msi.data = 95;
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	msi.data = 100;
+	msi.addr = V2M_DOORBELL + 4;
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
+	assert_int_equal(fake_kvm.count[FK_SIGNAL_MSI], 0);
+
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_non_null(fake_kvm_route(0));
+	assert_int_equal(fake_kvm_route(0)->type, KVM_IRQ_ROUTING_IRQCHIP);
+	assert_int_equal(fake_kvm_route(0)->u.irqchip.pin, 96 - 32);
+}
+
+/* A reply id for a slot the driver never lent completes nothing. */
+static void test_reply_to_unused_slot(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct vcpu_access a;
+	struct sv_rpc_msg m, forged;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 0), 4, false, 0), 0);
+	m = expect_request(pp, 0, 0, 4, SV_RPC_MMIO_READ);
+	forged = m;
+	forged.flags = SV_RPC_F_REPLY;
+	forged.arg[1] = 0x0bad0bad;
+	forged.slot = (uint16_t)(m.slot + 3);
+	assert_int_equal(peer_forge_reply(pp, &forged, forged.slot), 0);
+	assert_int_equal(peer_forge_reply(pp, &forged, 0x7fff), 0);
+	usleep(20000);
+	assert_false(atomic_load(&a.done));
+	assert_int_equal(peer_reply(pp, &m, 0x1af4, 0), 0);
+	assert_int_equal(vcpu_access_finish(&a), 0x1af4);
+}
+
+/* A reply must describe the access that was asked for; else all-ones. */
+static void test_reply_wrong_size(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct vcpu_access a;
+	struct sv_rpc_msg m, forged;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 0), 2, false, 0), 0);
+		m = expect_request(pp, 0, 0, 2, SV_RPC_MMIO_READ);
+		forged = m;
+		forged.flags = SV_RPC_F_REPLY;
+		forged.arg[1] = 0x1af4;
+		if (i == 0) {
+			/* 8 bytes answered for 2 asked */
+			forged.arg[2] = SV_RPC_MMIO_INFO(8, SV_RPC_MMIO_READ, 0);
+			forged.arg[1] = 0x1122334455667788ull;
+		} else if (i == 1) {
+			/* 1 byte answered for 2 asked */
+			forged.arg[2] = SV_RPC_MMIO_INFO(1, SV_RPC_MMIO_READ, 0);
+			forged.arg[1] = 0xf4;
+		} else if (i == 2) {
+			/* a value that does not fit the size */
+			forged.arg[1] = 0x12345;
+		} else {
+			/* another register's value */
+			forged.arg[0] = 4;
+		}
+		assert_int_equal(peer_forge_reply(pp, &forged, m.slot), 0);
+		assert_int_equal(vcpu_access_finish(&a), 0xffff);
+	}
+	/* The link still works. */
+	assert_int_equal(cfg_read(pp, 0, 0, 2, 2, 0x1041), 0x1041);
+}
+
+static void test_events_replayed(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_ioeventfd e = { .addr = REGION_GPA + 0x100, .len = 2, .doorbell = 0 };
+	struct sv_rpc_irqfd f = msi_irqfd(0, ITS_DOORBELL, 2, 0);
+	const struct fake_kvm_call *c;
+	struct vcpu_access a;
+	unsigned long n;
+
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(peer_register(pp, 0), 0);
+		assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
+		n = fake_kvm.count[FK_IOEVENTFD];
+		assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+		assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+		assert_int_equal(peer_start(pp), 0);
+		/* The replay rebinds the kick: old binding off, the same one on. */
+		assert_int_equal(fake_kvm.count[FK_IOEVENTFD], n + (round ? 2 : 1));
+		c = fake_kvm_last(FK_IOEVENTFD);
+		assert_true(c->assign);
+		assert_int_equal(c->addr, REGION_GPA + 0x100);
+		assert_non_null(fake_kvm_route(0));
+		if (round)
+			break;
+		/* The device side restarts with a request in flight. */
+		assert_int_equal(vcpu_access_start(&a, pp, REGION_GPA, 4, false, 0), 0);
+		expect_request(pp, SV_RPC_AS_GLOBAL, REGION_GPA, 4, SV_RPC_MMIO_READ);
+		assert_int_equal(peer_restart(pp), 0);
+		assert_int_equal(vcpu_access_finish(&a), 0xffffffff);
+	}
+	/* One function, one region: no duplicates. */
+	assert_int_equal(vcpu_access(pp, peer_ecam(1, 0), 4, false, 0), 0xffffffff);
+	expect_no_request(pp);
+	assert_int_equal(cfg_read(pp, 0, 0, 0, 4, 0x10421af4), 0x10421af4);
+	assert_int_equal(
+		answered_read(pp, REGION_GPA + 4, 4, SV_RPC_AS_GLOBAL, REGION_GPA + 4, 9, 0), 9);
+	assert_int_equal(io_proxy_wait_started(pp->proxy, 0), 0);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void test_reply_timeout(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_msg late, m;
+	struct vcpu_access a;
+	uint64_t t0;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	io_proxy_set_reply_timeout(pp->proxy, 50);
+	t0 = now_ms();
+	assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 0), 4, false, 0), 0);
+	late = expect_request(pp, 0, 0, 4, SV_RPC_MMIO_READ);
+	assert_int_equal(vcpu_access_finish(&a), 0xffffffff);
+	assert_true(now_ms() - t0 >= 50);
+
+	/* The unanswered slot stays lent: the next request gets another one. */
+	io_proxy_set_reply_timeout(pp->proxy, PEER_REPLY_TIMEOUT_MS);
+	assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 4), 4, false, 0), 0);
+	m = expect_request(pp, 0, 4, 4, SV_RPC_MMIO_READ);
+	assert_int_not_equal(m.slot, late.slot);
+	assert_int_equal(peer_reply(pp, &m, 0x100006, 0), 0);
+	assert_int_equal(vcpu_access_finish(&a), 0x100006);
+
+	/* The late answer completes nothing, then frees its slot for reuse. */
+	assert_int_equal(peer_reply(pp, &late, 0x0bad, 0), 0);
+	assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 8), 4, false, 0), 0);
+	m = expect_request(pp, 0, 8, 4, SV_RPC_MMIO_READ);
+	assert_int_equal(m.slot, late.slot);
+	assert_int_equal(peer_reply(pp, &m, 0x01000001, 0), 0);
+	assert_int_equal(vcpu_access_finish(&a), 0x01000001);
+}
+
+/* More functions than the bus has slots: the extra ones are refused, nothing leaks. */
+static void test_register_failure_no_leak(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_msi msi = { .addr = ITS_DOORBELL, .data = 1, .pcidev = PCI_MAX_SLOTS };
+
+	for (uint32_t i = 0; i <= PCI_MAX_SLOTS; i++)
+		assert_int_equal(peer_register(pp, i), 0);
+	assert_int_equal(peer_start(pp), 0);
+	assert_int_equal(peer_register(pp, PCI_MAX_SLOTS + 1), 0);
+	assert_int_equal(cfg_read(pp, PCI_MAX_SLOTS - 1, PCI_MAX_SLOTS - 1, 0, 4, 0x10421af4),
+			 0x10421af4);
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SIGNAL_MSI], 0);
+}
+
+/* After io_proxy_destroy nothing on the bus points into the freed proxy. */
+static void test_destroy_detaches(void **state)
+{
+	struct proxy_peer *pp = *state;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
+	assert_int_equal(peer_start(pp), 0);
+	io_proxy_destroy(pp->proxy);
+	pp->proxy = NULL;
+	assert_int_equal(vcpu_access(pp, peer_ecam(0, 0), 4, false, 0), 0xffffffff);
+	assert_false(mmio_bus_dispatch(&pp->vm->bus, REGION_GPA, (uint8_t[4]){ 0 }, 4, false));
+}
+
+/* Lines of the proxy's log (it names itself "link0(dev)") while burst() runs. */
+static unsigned int proxy_log_lines(struct proxy_peer *pp, void (*burst)(struct proxy_peer *))
+{
+	unsigned int lines = 0;
+	char line[1024];
+	FILE *log = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	assert_non_null(log);
+	assert_true(saved >= 0);
+	sv_log_set_level(SV_LOG_INFO);
+	fflush(stderr);
+	assert_true(dup2(fileno(log), STDERR_FILENO) >= 0);
+	burst(pp);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	sv_log_set_level(SV_LOG_ERROR);
+	rewind(log);
+	while (fgets(line, sizeof(line), log))
+		lines += strstr(line, "link0(dev)") != NULL;
+	fclose(log);
+	return lines;
+}
+
+/* 300 announcements a device side may legitimately send once in a while. */
+static void announcement_burst(struct proxy_peer *pp)
+{
+	struct sv_rpc_hello h = { .version = SV_RPC_VERSION };
+	struct sv_rpc_pci_dev unplug = { .index = 0, .flags = SV_RPC_PCI_F_REMOVE };
+
+	for (int i = 0; i < 100; i++) {
+		struct sv_rpc_msg m[3];
+
+		assert_int_equal(sv_rpc_encode_reset(&m[0], SV_RPC_OP_RESET_EVT, 0), 0);
+		assert_int_equal(sv_rpc_encode_hello(&m[1], SV_RPC_OP_HELLO_EVT, &h), 0);
+		assert_int_equal(sv_rpc_encode_pci_dev(&m[2], &unplug), 0);
+		for (int j = 0; j < 3; j++)
+			assert_int_equal(sv_rpc_dev_send_event(&pp->dev, &m[j]), 0);
+		assert_int_equal(peer_deliver(pp), 0);
+	}
+}
+
+/* A device side repeating them in a loop must not flood the driver VM's log. */
+static void test_announcements_rate_limited(void **state)
+{
+	struct proxy_peer *pp = *state;
+	unsigned int lines;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	lines = proxy_log_lines(pp, announcement_burst);
+	assert_true(lines >= 1);
+	assert_true(lines <= SV_LOG_LIMIT_BURST);
+	/* Still served. */
+	assert_int_equal(cfg_read(pp, 0, 0, 0, 4, 0x10421af4), 0x10421af4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		GIC_TEST(test_registration_then_start, 3),
+		GIC_TEST(test_config_accesses_forwarded, 3),
+		GIC_TEST(test_unregistered_functions, 3),
+		GIC_TEST(test_regions_only_in_pci_window, 3),
+		GIC_TEST(test_ioeventfd_binding, 3),
+		GIC_TEST(test_irqfd_routes, 3),
+		GIC_TEST(test_intx_and_msi_v2m, 2),
+		GIC_TEST(test_reply_to_unused_slot, 3),
+		GIC_TEST(test_reply_wrong_size, 3),
+		GIC_TEST(test_events_replayed, 3),
+		GIC_TEST(test_reply_timeout, 3),
+		GIC_TEST(test_register_failure_no_leak, 3),
+		GIC_TEST(test_destroy_detaches, 3),
+		GIC_TEST(test_announcements_rate_limited, 3),
+	};
+
+	/* Rejections are logged as warnings; keep the test log to errors. */
+	sv_log_set_level(SV_LOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
