@@ -45,16 +45,16 @@ enum {
 };
 
 static const struct option options[] = {
-	{ "link", required_argument, NULL, OPT_LINK },
-	{ "cmdline-file", required_argument, NULL, OPT_CMDLINE },
-	{ "log-level", required_argument, NULL, OPT_LEVEL },
-	{ "device", required_argument, NULL, OPT_DEVICE },
-	{ "console-dir", required_argument, NULL, OPT_CONSOLE_DIR },
-	{ "no-console-input", no_argument, NULL, OPT_NO_INPUT },
-	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-	{ "no-state", no_argument, NULL, OPT_NO_STATE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{ .name = "link", .has_arg = required_argument, .val = OPT_LINK },
+	{ .name = "cmdline-file", .has_arg = required_argument, .val = OPT_CMDLINE },
+	{ .name = "log-level", .has_arg = required_argument, .val = OPT_LEVEL },
+	{ .name = "device", .has_arg = required_argument, .val = OPT_DEVICE },
+	{ .name = "console-dir", .has_arg = required_argument, .val = OPT_CONSOLE_DIR },
+	{ .name = "no-console-input", .has_arg = no_argument, .val = OPT_NO_INPUT },
+	{ .name = "state-dir", .has_arg = required_argument, .val = OPT_STATE_DIR },
+	{ .name = "no-state", .has_arg = no_argument, .val = OPT_NO_STATE },
+	{ .name = "help", .has_arg = no_argument, .val = 'h' },
+	{ 0 },
 };
 
 static int add_link(struct dm_args *a, const char *text, char *err, size_t errlen)
@@ -114,16 +114,12 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 			a->device = optarg;
 			break;
 		case OPT_CONSOLE_DIR:
-			a->console_dir = optarg;
-			break;
 		case OPT_NO_INPUT:
-			a->console_dir = NULL;
+			a->console_dir = c == OPT_CONSOLE_DIR ? optarg : NULL;
 			break;
 		case OPT_STATE_DIR:
-			a->state_dir = optarg;
-			break;
 		case OPT_NO_STATE:
-			a->state_dir = NULL;
+			a->state_dir = c == OPT_STATE_DIR ? optarg : NULL;
 			break;
 		case 'h':
 			a->help = true;

@@ -117,10 +117,7 @@ int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop 
 
 	if (!l)
 		return -ENOMEM;
-	l->km = km;
-	l->loop = loop;
-	l->opt = opt;
-	l->spec = *spec;
+	*l = (struct dm_link){ .km = km, .loop = loop, .opt = opt, .spec = *spec };
 	l->vm = km->ops->create_vm(km->ctx, spec->id);
 	if (l->vm < 0) {
 		ret = l->vm;

@@ -7,7 +7,8 @@
 
 #include "supervisor.h"
 
-static void usage(FILE *out)
+/* Prints the usage; returns status, for "return usage(...)". */
+static int usage(FILE *out, int status)
 {
 	fprintf(out,
 		"Usage: splitvirt check [options] TOPOLOGY\n"
@@ -20,6 +21,7 @@ static void usage(FILE *out)
 		"  -h, --help            this text\n\n"
 		"Exit status: 0 if the topology is valid (warnings allowed), 1 if not, 2 on\n"
 		"bad arguments.\n");
+	return status;
 }
 
 int sv_cmd_check(int argc, char **argv)
@@ -50,16 +52,13 @@ int sv_cmd_check(int argc, char **argv)
 				return 2;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
 	if (optind != argc - 1) {
-		usage(stderr);
-		return 2;
+		return usage(stderr, 2);
 	}
 	t = sv_load_and_report(argv[optind], flags);
 	if (!t)

@@ -10,7 +10,8 @@
 #include "relay.h"
 #include "supervisor.h"
 
-static void usage(FILE *out)
+/* Prints the usage; returns status, for "return usage(...)". */
+static int usage(FILE *out, int status)
 {
 	fprintf(out,
 		"Usage: splitvirt run [options] TOPOLOGY\n"
@@ -34,6 +35,7 @@ static void usage(FILE *out)
 		"by signal N); 1 if the topology is invalid or the objects cannot be created;\n"
 		"2 on bad arguments.\n",
 		SV_DEFAULT_STOP_TIMEOUT, SV_RELAY_LINE_MAX);
+	return status;
 }
 
 int sv_cmd_run(int argc, char **argv)
@@ -84,16 +86,13 @@ int sv_cmd_run(int argc, char **argv)
 			setenv("SPLITVIRT_LOG", optarg, 1);
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
 	if (optind != argc - 1) {
-		usage(stderr);
-		return 2;
+		return usage(stderr, 2);
 	}
 	ro.run_dir = sv_run_dir(run_dir);
 	t = sv_load_and_report(argv[optind], flags);

@@ -12,7 +12,8 @@
 
 #include "supervisor.h"
 
-static void usage(FILE *out)
+/* Prints the usage; returns status, for "return usage(...)". */
+static int usage(FILE *out, int status)
 {
 	fprintf(out,
 		"Usage: splitvirt status [options]\n"
@@ -23,6 +24,7 @@ static void usage(FILE *out)
 		"      --log-level LVL   error, warn, info or debug\n"
 		"  -h, --help            this text\n\n"
 		"Exit status: 0 (also when nothing runs), 1 if the run folder is unreadable.\n");
+	return status;
 }
 
 static void uptime(char *buf, size_t size, const struct sv_state_vm *vm, long long now)
@@ -126,16 +128,13 @@ int sv_cmd_status(int argc, char **argv)
 				return 2;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
-		return 2;
+		return usage(stderr, 2);
 	}
 	run_dir = sv_run_dir(run_dir);
 	d = opendir(run_dir);

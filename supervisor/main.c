@@ -8,7 +8,8 @@
 
 #include "supervisor.h"
 
-static void usage(FILE *out)
+/* Prints the usage; returns status, for "return usage(...)". */
+static int usage(FILE *out, int status)
 {
 	fprintf(out,
 		"Usage: splitvirt [--log-level LVL] COMMAND [options] ...\n"
@@ -22,6 +23,7 @@ static void usage(FILE *out)
 		"  --log-level LVL  error, warn, info or debug (default info; env SPLITVIRT_LOG)\n"
 		"  -h, --help       this text\n\n"
 		"The topology file format is described in docs/topology.md.\n");
+	return status;
 }
 
 static int dispatch(int argc, char **argv)
@@ -41,8 +43,7 @@ static int dispatch(int argc, char **argv)
 
 			return dispatch(2, help_argv);
 		}
-		usage(stdout);
-		return 0;
+		return usage(stdout, 0);
 	}
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (!strcmp(argv[0], cmds[i].name))
@@ -62,8 +63,7 @@ int main(int argc, char **argv)
 	/* Global options come before the command. */
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		}
 		if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {
 			if (sv_log_level_option(argv[i + 1]))
@@ -76,8 +76,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (i == argc) {
-		usage(stderr);
-		return 2;
+		return usage(stderr, 2);
 	}
 	return dispatch(argc - i, argv + i);
 }

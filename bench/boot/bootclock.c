@@ -35,7 +35,8 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void usage(FILE *f)
+/* Prints the usage; returns status, for "return usage(...)". */
+static int usage(FILE *f, int status)
 {
 	fprintf(f,
 		"Usage: bootclock [-m MARKER] [-t SECONDS] [-o FILE] [-l LABEL] -- CMD [ARG...]\n"
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 		"  -t SECONDS  kill CMD after this long (default 120)\n"
 		"  -o FILE     also write CMD's output to FILE\n"
 		"  -l LABEL    label for the result line (default: CMD's name)\n");
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -70,16 +72,13 @@ int main(int argc, char **argv)
 			label = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
 	if (optind >= argc || !*marker || timeout_ms <= 0) {
-		usage(stderr);
-		return 2;
+		return usage(stderr, 2);
 	}
 	if (!label)
 		label = argv[optind];

@@ -24,7 +24,8 @@ enum mode { SEQREAD, SEQWRITE, RANDREAD, RANDWRITE };
 
 static const char *const mode_names[] = { "seqread", "seqwrite", "randread", "randwrite" };
 
-static void usage(FILE *f)
+/* Prints the usage; returns status, for "return usage(...)". */
+static int usage(FILE *f, int status)
 {
 	fprintf(f, "Usage: blkbench -m seqread|seqwrite|randread|randwrite [-d DEV] [-b BYTES]\n"
 		   "                [-t SECONDS] [-s MAXBYTES] [-n NAME]\n"
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 		   "(default 1M for seq*, 4K for rand*; suffixes K, M). Prints\n"
 		   "  BENCH test=NAME bs=.. secs=.. ops=.. bytes=.. mbps=.. iops=..\n"
 		   "(NAME defaults to the mode). Writes destroy the device's contents.\n");
+	return status;
 }
 
 static double now(void)
@@ -114,16 +116,13 @@ int main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
 	if (mode < 0 || optind != argc || secs <= 0) {
-		usage(stderr);
-		return 2;
+		return usage(stderr, 2);
 	}
 	if (!bs)
 		bs = (mode == SEQREAD || mode == SEQWRITE) ? 1u << 20 : 4096;

@@ -28,7 +28,8 @@
 
 static char buf[BUF_SIZE];
 
-static void usage(FILE *f)
+/* Prints the usage; returns status, for "return usage(...)". */
+static int usage(FILE *f, int status)
 {
 	fprintf(f, "Usage: tcpbench -s [-p PORT] [-B ADDR] [-n CONNECTIONS]\n"
 		   "       tcpbench -c HOST [-p PORT] [-t SECONDS] [-l WRITE_BYTES] [-N NAME]\n"
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 		   "    (default 131072), then print\n"
 		   "    BENCH test=NAME secs=.. bytes=.. mbits=..   (NAME default tcp-tx)\n"
 		   "Port default 5201. Connecting is retried for 20 s.\n");
+	return status;
 }
 
 static double now(void)
@@ -205,17 +207,14 @@ int main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
 	if (optind != argc || server == !!host || !port || port > 65535 || !len || len > BUF_SIZE ||
 	    secs <= 0) {
-		usage(stderr);
-		return 2;
+		return usage(stderr, 2);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (server)

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <linux/pci_regs.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_pci.h>
@@ -432,19 +434,19 @@ static void test_daemon_reopens_after_hangup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_registration, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_reaches_function, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bar_placement, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_queue_enable_binds_kicks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msix_routes_calls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blk_end_to_end, setup, teardown),
+		SV_TEST(test_registration),
+		SV_TEST(test_config_reaches_function),
+		SV_TEST(test_bar_placement),
+		SV_TEST(test_queue_enable_binds_kicks),
+		SV_TEST(test_msix_routes_calls),
+		SV_TEST(test_blk_end_to_end),
 		cmocka_unit_test_setup_teardown(test_scarce_doorbells, setup_scarce, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_requests_through_handle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_notice, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_console_output, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_name_mismatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_daemon_reopens_after_hangup, setup, teardown),
+		SV_TEST(test_malformed_requests),
+		SV_TEST(test_requests_through_handle),
+		SV_TEST(test_reset_notice),
+		SV_TEST(test_console_output),
+		SV_TEST(test_name_mismatch),
+		SV_TEST(test_daemon_reopens_after_hangup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

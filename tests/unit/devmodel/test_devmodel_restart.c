@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <linux/pci_regs.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_pci.h>
@@ -299,12 +301,9 @@ static void test_without_state_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_state_file_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart_same_doorbells, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart_fails_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_notice_forgets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_state_means_power_on, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_without_state_dir, setup, teardown),
+		SV_TEST(test_state_file_round_trip),	SV_TEST(test_restart_same_doorbells),
+		SV_TEST(test_restart_fails_pending),	SV_TEST(test_reset_notice_forgets),
+		SV_TEST(test_bad_state_means_power_on), SV_TEST(test_without_state_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <linux/pci_regs.h>
 
 #include <splitvirt/pci_cfg.h>
@@ -715,7 +717,7 @@ static void test_save_check_load(void **state)
 	free(g);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 
 int main(void)
 {

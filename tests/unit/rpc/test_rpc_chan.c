@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/log.h>
 #include <splitvirt/rpc_chan.h>
 
@@ -547,7 +549,7 @@ static void test_garbage_iobuf(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 	const struct CMUnitTest tests[] = {
 		T(test_handshake),	 T(test_request_reply),	  T(test_out_of_order),
 		T(test_slot_exhaustion), T(test_events),	  T(test_event_before_driver),

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/rpc_ring.h>
 
 #define SIZE (2 * SV_RPC_PAGE_SIZE)
@@ -144,13 +146,9 @@ static void test_bad_offsets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_standard_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_init_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_magic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_version, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_offsets, setup, teardown),
+		SV_TEST(test_standard_sizes), SV_TEST(test_bad_init_sizes), SV_TEST(test_good),
+		SV_TEST(test_bad_magic),      SV_TEST(test_bad_version),    SV_TEST(test_bad_sizes),
+		SV_TEST(test_bad_offsets),
 	};
 
 	return cmocka_run_group_tests_name("rpc_layout", tests, NULL, NULL);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/log.h>
 
 #include "../../../supervisor/relay.h"
@@ -242,7 +244,7 @@ static void test_closed_output(void **state)
 	close(p[1]);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) SV_TEST(f)
 
 int main(void)
 {

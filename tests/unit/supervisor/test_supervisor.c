@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/link_args.h>
 
 static char bindir[PATH_MAX];
@@ -767,16 +769,16 @@ static void test_console_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_argv_order_and_isolation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exit_status_rule, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_vm_exit_is_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_state_status_and_sigterm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigkill_after_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_vmm_and_bad_topology, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_reports_everything, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fifo_topology, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_console_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_console_dir, setup, teardown),
+		SV_TEST(test_argv_order_and_isolation),
+		SV_TEST(test_exit_status_rule),
+		SV_TEST(test_device_vm_exit_is_reported),
+		SV_TEST(test_state_status_and_sigterm),
+		SV_TEST(test_sigkill_after_timeout),
+		SV_TEST(test_missing_vmm_and_bad_topology),
+		SV_TEST(test_check_reports_everything),
+		SV_TEST(test_fifo_topology),
+		SV_TEST(test_console_lines),
+		SV_TEST(test_console_dir),
 	};
 	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
 	char *slash;

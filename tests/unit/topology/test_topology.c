@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/topology.h>
 
 static struct sv_topo_diags diags;
@@ -525,17 +527,16 @@ static void test_demo_file(void **state)
 }
 
 #define NR_BAD (sizeof(bad_files) / sizeof(bad_files[0]))
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	static const struct CMUnitTest good[] = {
-		T(test_good_model),	  T(test_link_param_and_cmdline),
-		T(test_link_order),	  T(test_relative_paths),
-		T(test_warnings),	  T(test_limits),
-		T(test_file_check),	  T(test_not_a_regular_file),
-		T(test_backing_too_long), T(test_cmdline_too_long),
-		T(test_demo_file),
+		SV_TEST(test_good_model),	SV_TEST(test_link_param_and_cmdline),
+		SV_TEST(test_link_order),	SV_TEST(test_relative_paths),
+		SV_TEST(test_warnings),		SV_TEST(test_limits),
+		SV_TEST(test_file_check),	SV_TEST(test_not_a_regular_file),
+		SV_TEST(test_backing_too_long), SV_TEST(test_cmdline_too_long),
+		SV_TEST(test_demo_file),
 	};
 	static char names[NR_BAD][96];
 	struct CMUnitTest tests[sizeof(good) / sizeof(good[0]) + NR_BAD];

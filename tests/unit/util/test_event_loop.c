@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/event_loop.h>
 
 struct probe {
@@ -205,7 +207,7 @@ static void test_thread_start_and_fini(void **state)
 	/* A second fini (teardown's) does nothing. */
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 
 int main(void)
 {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 
@@ -427,7 +429,7 @@ static void test_backend_open_errors(void **state)
 	close(fd[1]);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 
 int main(void)
 {

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
@@ -803,7 +805,7 @@ static void test_platform_refusals_log_throttled(void **state)
 	assert_int_equal(td->fp.window_calls, 2 + 4 * 3 * SV_LOG_LIMIT_BURST);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 
 int main(void)
 {

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
@@ -468,7 +470,7 @@ static int teardown_tap(void **state)
 	return 0;
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 
 int main(void)
 {

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
@@ -468,7 +470,7 @@ static void test_buffers_before_driver_ok(void **state)
 	assert_int_equal(len, 16);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 
 int main(void)
 {

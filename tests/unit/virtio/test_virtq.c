@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/gmem.h>
 #include <splitvirt/virtio_queue.h>
 
@@ -479,7 +481,7 @@ static void test_notify_on_more(void **state)
 	assert_true(virtq_notify_on_more(&f->vq, 1));
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) SV_TEST(fn)
 
 int main(void)
 {

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../support/unit.h"
+
 #include <splitvirt/log.h>
 
 #include "../../../vmm/pci.h"
@@ -229,13 +231,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ecam_decode),
-		cmocka_unit_test_setup_teardown(test_config_reaches_its_function, setup, teardown),
+		SV_TEST(test_config_reaches_its_function),
 		cmocka_unit_test_setup_teardown(test_absent_functions_read_all_ones, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_accesses_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slots_run_out, setup, teardown),
+		SV_TEST(test_malformed_accesses_ignored),
+		SV_TEST(test_slots_run_out),
 		cmocka_unit_test(test_intx_swizzle),
-		cmocka_unit_test_setup_teardown(test_mmio_bus_windows, setup, teardown),
+		SV_TEST(test_mmio_bus_windows),
 	};
 
 	sv_log_set_level(SV_LOG_ERROR);
