@@ -24,7 +24,7 @@ static int usage(FILE *out, int status)
 	return status;
 }
 
-int sv_cmd_check(int argc, char **argv)
+int sup_cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "no-file-check", no_argument, NULL, 'F' },
@@ -60,11 +60,11 @@ int sv_cmd_check(int argc, char **argv)
 	if (optind != argc - 1) {
 		return usage(stderr, 2);
 	}
-	t = sv_load_and_report(argv[optind], flags);
+	t = sup_load_and_report(argv[optind], flags);
 	if (!t)
 		return 1;
 	if (!quiet)
-		sv_print_summary(stdout, t);
+		sup_print_summary(stdout, t);
 	sv_topo_free(t);
 	return 0;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `splitvirt run TOPOLOGY`: options, then sv_run(). */
+/* `splitvirt run TOPOLOGY`: options, then sup_run(). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@ static int usage(FILE *out, int status)
 		"      --vmm PATH         the vmm program (default: vmm, searched in PATH)\n"
 		"      --no-file-check    do not check kernel, initrd and disk files beforehand\n"
 		"      --run-dir DIR      where the state file goes (default $SPLITVIRT_RUN_DIR,\n"
-		"                         else " SV_DEFAULT_RUN_DIR ")\n"
+		"                         else " SUP_DEFAULT_RUN_DIR ")\n"
 		"      --stop-timeout S   seconds between SIGTERM and SIGKILL when stopping (default %d)\n"
 		"      --console-dir DIR  write each VM's console and log lines to DIR/<VM name>.log\n"
 		"                         (created if missing, truncated) instead of to our output\n"
@@ -34,11 +34,11 @@ static int usage(FILE *out, int status)
 		"VM exited with 0, else the status of the first one that did not (128+N if killed\n"
 		"by signal N); 1 if the topology is invalid or the objects cannot be created;\n"
 		"2 on bad arguments.\n",
-		SV_DEFAULT_STOP_TIMEOUT, SV_RELAY_LINE_MAX);
+		SUP_DEFAULT_STOP_TIMEOUT, SUP_RELAY_LINE_MAX);
 	return status;
 }
 
-int sv_cmd_run(int argc, char **argv)
+int sup_cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vmm", required_argument, NULL, 'V' },
@@ -50,7 +50,7 @@ int sv_cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sv_run_opts ro = { .vmm_path = "vmm", .stop_timeout = SV_DEFAULT_STOP_TIMEOUT };
+	struct sup_run_opts ro = { .vmm_path = "vmm", .stop_timeout = SUP_DEFAULT_STOP_TIMEOUT };
 	unsigned int flags = SV_TOPO_CHECK_FILES;
 	const char *run_dir = NULL;
 	struct sv_topology *t;
@@ -94,11 +94,11 @@ int sv_cmd_run(int argc, char **argv)
 	if (optind != argc - 1) {
 		return usage(stderr, 2);
 	}
-	ro.run_dir = sv_run_dir(run_dir);
-	t = sv_load_and_report(argv[optind], flags);
+	ro.run_dir = sup_run_dir(run_dir);
+	t = sup_load_and_report(argv[optind], flags);
 	if (!t)
 		return 1;
-	status = sv_run(t, &ro);
+	status = sup_run(t, &ro);
 	sv_topo_free(t);
 	return status;
 }

@@ -20,14 +20,14 @@ static int usage(FILE *out, int status)
 		"Lists the VMs of every running topology (from the state files).\n\n"
 		"      --json            one JSON object per line, one per topology\n"
 		"      --run-dir DIR     where the state files are (default $SPLITVIRT_RUN_DIR,\n"
-		"                        else " SV_DEFAULT_RUN_DIR ")\n"
+		"                        else " SUP_DEFAULT_RUN_DIR ")\n"
 		"      --log-level LVL   error, warn, info or debug\n"
 		"  -h, --help            this text\n\n"
 		"Exit status: 0 (also when nothing runs), 1 if the run folder is unreadable.\n");
 	return status;
 }
 
-static void uptime(char *buf, size_t size, const struct sv_state_vm *vm, long long now)
+static void uptime(char *buf, size_t size, const struct sup_state_vm *vm, long long now)
 {
 	long long s = now - vm->started;
 
@@ -40,7 +40,7 @@ static void uptime(char *buf, size_t size, const struct sv_state_vm *vm, long lo
 	snprintf(buf, size, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
 }
 
-static void print_table(const struct sv_state *st, bool stale)
+static void print_table(const struct sup_state *st, bool stale)
 {
 	long long now = (long long)time(NULL);
 
@@ -49,7 +49,7 @@ static void print_table(const struct sv_state *st, bool stale)
 	printf("  %-20s %-10s %7s  %-10s %9s %8s  %s\n", "VM", "ROLE", "PID", "STATE", "UPTIME",
 	       "MEMORY", "LINKS");
 	for (unsigned int i = 0; i < st->nr_vms; i++) {
-		const struct sv_state_vm *vm = &st->vms[i];
+		const struct sup_state_vm *vm = &st->vms[i];
 		char up[32];
 
 		uptime(up, sizeof(up), vm, now);
@@ -71,7 +71,7 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-static void print_json(const struct sv_state *st, bool stale)
+static void print_json(const struct sup_state *st, bool stale)
 {
 	long long now = (long long)time(NULL);
 
@@ -82,7 +82,7 @@ static void print_json(const struct sv_state *st, bool stale)
 	printf(",\"supervisor\":%d,\"stale\":%s,\"vms\":[", st->supervisor,
 	       stale ? "true" : "false");
 	for (unsigned int i = 0; i < st->nr_vms; i++) {
-		const struct sv_state_vm *vm = &st->vms[i];
+		const struct sup_state_vm *vm = &st->vms[i];
 
 		printf("%s{\"name\":", i ? "," : "");
 		json_string(vm->name);
@@ -98,7 +98,55 @@ static void print_json(const struct sv_state *st, bool stale)
 	printf("]}\n");
 }
 
-int sv_cmd_status(int argc, char **argv)
+/* Shows one state file of the run folder; false if it is not one. */
+static bool show_state(const char *path, bool json)
+{
+	struct sup_state *st = malloc(sizeof(*st));
+	bool ok;
+
+	if (!st)
+		return false;
+	ok = sup_state_read(path, st) == 0;
+	if (ok && json)
+		print_json(st, !sup_state_alive(st));
+	else if (ok)
+		print_table(st, !sup_state_alive(st));
+	else
+		pr_warn("%s is not a splitvirt state file; ignored", path);
+	free(st);
+	return ok;
+}
+
+static bool is_state_file(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len >= 7 && !strcmp(name + len - 6, ".state");
+}
+
+/* Every topology with a state file in run_dir; -errno if the folder cannot be read. */
+static int show_states(const char *run_dir, bool json, unsigned int *shown)
+{
+	DIR *d = opendir(run_dir);
+	struct dirent *e;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		char *path;
+
+		if (!is_state_file(e->d_name))
+			continue;
+		if (asprintf(&path, "%s/%s", run_dir, e->d_name) < 0)
+			break;
+		*shown += show_state(path, json);
+		free(path);
+	}
+	closedir(d);
+	return 0;
+}
+
+int sup_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -110,9 +158,7 @@ int sv_cmd_status(int argc, char **argv)
 	const char *run_dir = NULL;
 	unsigned int shown = 0;
 	bool json = false;
-	struct dirent *e;
-	DIR *d;
-	int opt;
+	int opt, ret;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -133,43 +179,14 @@ int sv_cmd_status(int argc, char **argv)
 			return usage(stderr, 2);
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc)
 		return usage(stderr, 2);
-	}
-	run_dir = sv_run_dir(run_dir);
-	d = opendir(run_dir);
-	if (!d && errno != ENOENT) {
-		pr_err("cannot read %s: %s", run_dir, strerror(errno));
+	run_dir = sup_run_dir(run_dir);
+	ret = show_states(run_dir, json, &shown);
+	if (ret) {
+		pr_err("cannot read %s: %s", run_dir, strerror(-ret));
 		return 1;
 	}
-	while (d && (e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		struct sv_state *st;
-		char *path;
-
-		if (e->d_name[0] == '.' || len < 7 || strcmp(e->d_name + len - 6, ".state"))
-			continue;
-		st = malloc(sizeof(*st));
-		if (!st || asprintf(&path, "%s/%s", run_dir, e->d_name) < 0) {
-			free(st);
-			break;
-		}
-		if (sv_state_read(path, st) == 0) {
-			bool stale = !sv_state_alive(st);
-
-			if (json)
-				print_json(st, stale);
-			else
-				print_table(st, stale);
-			shown++;
-		} else {
-			pr_warn("%s is not a splitvirt state file; ignored", path);
-		}
-		free(path);
-		free(st);
-	}
-	if (d)
-		closedir(d);
 	if (!shown && !json)
 		printf("no topology is running (no state files in %s)\n", run_dir);
 	return 0;

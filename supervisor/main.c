@@ -32,9 +32,9 @@ static int dispatch(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-		{ "run", sv_cmd_run },
-		{ "check", sv_cmd_check },
-		{ "status", sv_cmd_status },
+		{ "run", sup_cmd_run },
+		{ "check", sup_cmd_check },
+		{ "status", sup_cmd_status },
 	};
 
 	if (!strcmp(argv[0], "help")) {

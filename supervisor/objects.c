@@ -74,7 +74,7 @@ static int ram_plain(const char *name, uint64_t size)
 	return fd;
 }
 
-static int create_ram(struct sv_objects *o, const struct sv_topo_vm *vm, unsigned int i)
+static int create_ram(struct sup_objects *o, const struct sv_topo_vm *vm, unsigned int i)
 {
 	bool hugetlb = true;
 	char name[64];
@@ -109,20 +109,20 @@ static int create_iobuf(const struct sv_topology *t, const struct sv_topo_link *
 	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, SV_IOBUF_SIZE) < 0) {
+	if (ftruncate(fd, SUP_IOBUF_SIZE) < 0) {
 		ret = -errno;
 		goto fail;
 	}
 	ret = seal_size(fd);
 	if (ret)
 		goto fail;
-	p = mmap(NULL, SV_IOBUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, SUP_IOBUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		ret = -errno;
 		goto fail;
 	}
-	ret = sv_rpc_iobuf_init(p, SV_IOBUF_SIZE);
-	munmap(p, SV_IOBUF_SIZE);
+	ret = sv_rpc_iobuf_init(p, SUP_IOBUF_SIZE);
+	munmap(p, SUP_IOBUF_SIZE);
 	if (ret)
 		goto fail;
 	return fd;
@@ -143,7 +143,7 @@ static int create_eventfds(int *fds, unsigned int n)
 }
 
 static int create_link(const struct sv_topology *t, const struct sv_topo_link *l,
-		       struct sv_link_objs *lo)
+		       struct sup_link_objs *lo)
 {
 	int ret;
 
@@ -173,7 +173,7 @@ static int create_link(const struct sv_topology *t, const struct sv_topo_link *l
 	return ret;
 }
 
-unsigned int sv_objects_count(const struct sv_topology *t)
+unsigned int sup_objects_count(const struct sv_topology *t)
 {
 	unsigned int n = 0;
 
@@ -184,7 +184,7 @@ unsigned int sv_objects_count(const struct sv_topology *t)
 	return n;
 }
 
-int sv_objects_create(const struct sv_topology *t, struct sv_objects *o)
+int sup_objects_create(const struct sv_topology *t, struct sup_objects *o)
 {
 	int ret = 0;
 
@@ -192,7 +192,7 @@ int sv_objects_create(const struct sv_topology *t, struct sv_objects *o)
 	o->ram = malloc((t->nr_vms + 1) * sizeof(int));
 	o->links = calloc(t->nr_links + 1, sizeof(*o->links));
 	if (!o->ram || !o->links) {
-		sv_objects_close(o);
+		sup_objects_close(o);
 		return -ENOMEM;
 	}
 	o->nr_vms = t->nr_vms;
@@ -208,7 +208,7 @@ int sv_objects_create(const struct sv_topology *t, struct sv_objects *o)
 	for (unsigned int i = 0; i < t->nr_links && !ret; i++)
 		ret = create_link(t, &t->links[i], &o->links[i]);
 	if (ret)
-		sv_objects_close(o);
+		sup_objects_close(o);
 	return ret;
 }
 
@@ -219,12 +219,12 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-void sv_objects_close(struct sv_objects *o)
+void sup_objects_close(struct sup_objects *o)
 {
 	for (unsigned int i = 0; o->ram && i < o->nr_vms; i++)
 		close_fd(&o->ram[i]);
 	for (unsigned int i = 0; o->links && i < o->nr_links; i++) {
-		struct sv_link_objs *lo = &o->links[i];
+		struct sup_link_objs *lo = &o->links[i];
 
 		close_fd(&lo->iobuf);
 		close_fd(&lo->req);

@@ -11,7 +11,7 @@
 
 #include "relay.h"
 
-void sv_relay_init(struct sv_relay *r, int in, int out, const char *name, bool prefix)
+void sup_relay_init(struct sup_relay *r, int in, int out, const char *name, bool prefix)
 {
 	memset(r, 0, sizeof(*r));
 	r->in = in;
@@ -42,7 +42,7 @@ static int advance(struct iovec *iov, int cnt, size_t n)
  * (a pipe or terminal takes it at once; O_APPEND files too). Short writes
  * and a non-blocking output are still handled, so nothing is lost.
  */
-static void emit(struct sv_relay *r, const char *data, size_t n, bool newline)
+static void emit(struct sup_relay *r, const char *data, size_t n, bool newline)
 {
 	struct iovec iov[3] = {
 		{ .iov_base = r->prefix, .iov_len = r->prefix_len },
@@ -91,7 +91,7 @@ static size_t cut_point(const char *buf, size_t n)
 }
 
 /* Writes the lines buf holds; from is where the bytes not yet scanned start. */
-static void drain(struct sv_relay *r, size_t from)
+static void drain(struct sup_relay *r, size_t from)
 {
 	size_t start = 0;
 	char *nl;
@@ -112,7 +112,7 @@ static void drain(struct sv_relay *r, size_t from)
 	memmove(r->buf, r->buf + start, r->len);
 }
 
-int sv_relay_feed(struct sv_relay *r, const char *data, size_t len)
+int sup_relay_feed(struct sup_relay *r, const char *data, size_t len)
 {
 	while (len) {
 		size_t n = sizeof(r->buf) - r->len;
@@ -129,7 +129,7 @@ int sv_relay_feed(struct sv_relay *r, const char *data, size_t len)
 	return r->err;
 }
 
-int sv_relay_flush(struct sv_relay *r)
+int sup_relay_flush(struct sup_relay *r)
 {
 	if (r->len)
 		emit(r, r->buf, r->len, true);
@@ -137,15 +137,15 @@ int sv_relay_flush(struct sv_relay *r)
 	return r->err;
 }
 
-void sv_relay_close(struct sv_relay *r)
+void sup_relay_close(struct sup_relay *r)
 {
-	sv_relay_flush(r);
+	sup_relay_flush(r);
 	if (r->in >= 0)
 		close(r->in);
 	r->in = -1;
 }
 
-int sv_relay_read(struct sv_relay *r)
+int sup_relay_read(struct sup_relay *r)
 {
 	/* Bounded, so one chatty VM cannot keep the others waiting. */
 	for (int i = 0; i < 16 && r->in >= 0; i++) {
@@ -159,7 +159,7 @@ int sv_relay_read(struct sv_relay *r)
 		if (n <= 0) {
 			int ret = n < 0 ? -errno : 0;
 
-			sv_relay_close(r);
+			sup_relay_close(r);
 			return ret;
 		}
 		r->len += (size_t)n;

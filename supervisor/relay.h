@@ -6,39 +6,39 @@
  * VMs running at the same time never interleave mid-line.
  *
  * A line is held until its newline. An unfinished line is written out (with
- * a newline added) when it reaches SV_RELAY_LINE_MAX bytes, the rest
+ * a newline added) when it reaches SUP_RELAY_LINE_MAX bytes, the rest
  * following as a new prefixed line, and when the vmm's pipe reaches EOF or
  * the VM has exited: nothing is lost, nothing is cut inside a UTF-8
  * character.
  */
-#ifndef SV_RELAY_H
-#define SV_RELAY_H
+#ifndef SUP_RELAY_H
+#define SUP_RELAY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SV_RELAY_LINE_MAX 4096
-#define SV_RELAY_NAME_MAX 31 /* SV_TOPO_NAME_MAX */
+#define SUP_RELAY_LINE_MAX 4096
+#define SUP_RELAY_NAME_MAX 31 /* SV_TOPO_NAME_MAX */
 
-struct sv_relay {
+struct sup_relay {
 	int in; /* read end of the vmm's pipe (owned, non-blocking), or -1 */
 	int out; /* where the lines go (not owned) */
-	char name[SV_RELAY_NAME_MAX + 1]; /* the VM's, for messages */
-	char prefix[SV_RELAY_NAME_MAX + 4]; /* "[name] " or "" */
+	char name[SUP_RELAY_NAME_MAX + 1]; /* the VM's, for messages */
+	char prefix[SUP_RELAY_NAME_MAX + 4]; /* "[name] " or "" */
 	size_t prefix_len;
 	size_t len; /* bytes of an unfinished line in buf */
 	int err; /* first write error (negative errno); later lines are dropped */
-	char buf[SV_RELAY_LINE_MAX];
+	char buf[SUP_RELAY_LINE_MAX];
 };
 
 /*
  * prefix false: lines go out as they are (a per-VM log file). in may be -1
- * when the bytes come through sv_relay_feed() only.
+ * when the bytes come through sup_relay_feed() only.
  */
-void sv_relay_init(struct sv_relay *r, int in, int out, const char *name, bool prefix);
+void sup_relay_init(struct sup_relay *r, int in, int out, const char *name, bool prefix);
 
 /* Takes len bytes the vmm wrote; writes every line they complete. */
-int sv_relay_feed(struct sv_relay *r, const char *data, size_t len);
+int sup_relay_feed(struct sup_relay *r, const char *data, size_t len);
 
 /*
  * Reads what the pipe holds right now, up to a bound, and relays it.
@@ -46,12 +46,12 @@ int sv_relay_feed(struct sv_relay *r, const char *data, size_t len);
  * (call again), 0 at EOF (the unfinished line is flushed and in is closed),
  * or another negative errno of read() (in is closed too).
  */
-int sv_relay_read(struct sv_relay *r);
+int sup_relay_read(struct sup_relay *r);
 
 /* Writes out the unfinished line, if any, ending it with a newline. */
-int sv_relay_flush(struct sv_relay *r);
+int sup_relay_flush(struct sup_relay *r);
 
 /* Flushes and closes in. */
-void sv_relay_close(struct sv_relay *r);
+void sup_relay_close(struct sup_relay *r);
 
 #endif

@@ -49,7 +49,7 @@ static void print_diags(const char *path, const struct sv_topo_diags *d)
 	free(order);
 }
 
-struct sv_topology *sv_load_and_report(const char *path, unsigned int flags)
+struct sv_topology *sup_load_and_report(const char *path, unsigned int flags)
 {
 	struct sv_topo_diags diags = { 0 };
 	struct sv_topology *t = NULL;
@@ -94,7 +94,7 @@ static void print_link_param(FILE *out, const struct sv_topology *t, const struc
 	free(buf);
 }
 
-void sv_print_summary(FILE *out, const struct sv_topology *t)
+void sup_print_summary(FILE *out, const struct sv_topology *t)
 {
 	fprintf(out, "topology %s (%s): %u VM%s, %u link%s\n", t->name, t->path, t->nr_vms,
 		t->nr_vms == 1 ? "" : "s", t->nr_links, t->nr_links == 1 ? "" : "s");

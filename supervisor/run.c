@@ -38,15 +38,15 @@
 
 struct run {
 	const struct sv_topology *t;
-	const struct sv_run_opts *opts;
-	struct sv_vm_run *vms;
-	struct sv_state_file state;
+	const struct sup_run_opts *opts;
+	struct sup_vm_run *vms;
+	struct sup_state_file state;
 	bool stopping;
 	struct timespec deadline; /* SIGKILL time once stopping */
 	bool killed_all;
 	int status; /* exit status of the first failed driver VM, 0 so far */
 	int sigfd;
-	struct sv_relay *relays; /* VM i: [2 * i] its stdout, [2 * i + 1] its stderr */
+	struct sup_relay *relays; /* VM i: [2 * i] its stdout, [2 * i + 1] its stderr */
 	long long *hold; /* per relay: its pipe is not polled before this (now_ms()) */
 	int *logs; /* --console-dir: VM i's log file, else NULL */
 };
@@ -71,14 +71,14 @@ static bool is_workload(const struct sv_topo_vm *vm)
 	return vm->role != SV_TOPO_DEVICE;
 }
 
-static bool alive(const struct sv_vm_run *r)
+static bool alive(const struct sup_vm_run *r)
 {
-	return r->state == SV_VM_STARTING || r->state == SV_VM_RUNNING;
+	return r->state == SUP_VM_STARTING || r->state == SUP_VM_RUNNING;
 }
 
 static void save_state(struct run *run)
 {
-	int ret = sv_state_write(&run->state, run->t, run->vms);
+	int ret = sup_state_write(&run->state, run->t, run->vms);
 
 	if (ret)
 		pr_warn("cannot write the state file %s: %s", run->state.path, strerror(-ret));
@@ -88,7 +88,7 @@ static void save_state(struct run *run)
 static int raise_fd_limit(const struct sv_topology *t)
 {
 	/* + per VM: its two output pipes and its log file */
-	rlim_t need = sv_objects_count(t) + 3 * t->nr_vms + 64;
+	rlim_t need = sup_objects_count(t) + 3 * t->nr_vms + 64;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -143,7 +143,7 @@ static int output_pipe(int p[2])
 }
 
 /* The vmm's stdout and stderr, each a pipe into VM i's relay. */
-static int open_outputs(struct run *run, unsigned int i, struct sv_spawn_stdio *stdio)
+static int open_outputs(struct run *run, unsigned int i, struct sup_spawn_stdio *stdio)
 {
 	const char *name = run->t->vms[i].name;
 	int po[2], pe[2], ret;
@@ -157,10 +157,10 @@ static int open_outputs(struct run *run, unsigned int i, struct sv_spawn_stdio *
 		close(po[1]);
 		return ret;
 	}
-	sv_relay_init(&run->relays[2 * i], po[0], run->logs ? run->logs[i] : STDOUT_FILENO, name,
-		      !run->logs);
-	sv_relay_init(&run->relays[2 * i + 1], pe[0], run->logs ? run->logs[i] : STDERR_FILENO,
-		      name, !run->logs);
+	sup_relay_init(&run->relays[2 * i], po[0], run->logs ? run->logs[i] : STDOUT_FILENO, name,
+		       !run->logs);
+	sup_relay_init(&run->relays[2 * i + 1], pe[0], run->logs ? run->logs[i] : STDERR_FILENO,
+		       name, !run->logs);
 	stdio->out = po[1];
 	stdio->err = pe[1];
 	return 0;
@@ -170,27 +170,27 @@ static int open_outputs(struct run *run, unsigned int i, struct sv_spawn_stdio *
 static void drain_vm(struct run *run, unsigned int i)
 {
 	for (unsigned int k = 2 * i; k < 2 * i + 2; k++) {
-		struct sv_relay *r = &run->relays[k];
+		struct sup_relay *r = &run->relays[k];
 		int ret;
 
 		/* Bounded: a pipe holds 64 KiB, unless a child of the vmm keeps writing. */
-		for (int n = 0; n < 64 && (ret = sv_relay_read(r)) == 1; n++)
+		for (int n = 0; n < 64 && (ret = sup_relay_read(r)) == 1; n++)
 			;
 		/* Still open: a child of the vmm holds it. Its line so far goes now. */
 		if (ret == -EAGAIN)
-			sv_relay_flush(r);
+			sup_relay_flush(r);
 	}
 }
 
-static int start_vm(struct run *run, struct sv_objects *o, unsigned int i, int stdin_owner)
+static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int stdin_owner)
 {
 	const struct sv_topo_vm *vm = &run->t->vms[i];
-	struct sv_vm_run *r = &run->vms[i];
-	struct sv_spawn_stdio stdio = { .keep_stdin = (int)i == stdin_owner };
-	struct sv_vmm_cmd cmd;
+	struct sup_vm_run *r = &run->vms[i];
+	struct sup_spawn_stdio stdio = { .keep_stdin = (int)i == stdin_owner };
+	struct sup_vmm_cmd cmd;
 	int ret;
 
-	ret = sv_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &cmd);
+	ret = sup_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &cmd);
 	if (ret) {
 		pr_err("cannot build the vmm command of VM '%s': %s", vm->name, strerror(-ret));
 		return ret;
@@ -198,39 +198,39 @@ static int start_vm(struct run *run, struct sv_objects *o, unsigned int i, int s
 	ret = open_outputs(run, i, &stdio);
 	if (ret) {
 		pr_err("cannot create the output pipes of VM '%s': %s", vm->name, strerror(-ret));
-		sv_vmm_cmd_free(&cmd);
+		sup_vmm_cmd_free(&cmd);
 		return ret;
 	}
 	if (sv_log_get_level() >= SV_LOG_DEBUG) {
 		for (unsigned int a = 0; a < cmd.argc; a++)
 			pr_debug("VM '%s' argv[%u] = %s", vm->name, a, cmd.argv[a]);
 	}
-	r->state = SV_VM_STARTING;
+	r->state = SUP_VM_STARTING;
 	r->started = (long long)time(NULL);
 	save_state(run);
-	ret = sv_spawn(cmd.argv, cmd.fds, cmd.nr_fds, &stdio, &r->pid);
+	ret = sup_spawn(cmd.argv, cmd.fds, cmd.nr_fds, &stdio, &r->pid);
 	/* The vmm has its copies; ours would keep its pipes from ever reaching EOF. */
 	close(stdio.out);
 	close(stdio.err);
 	if (ret) {
 		pr_err("cannot start the vmm of VM '%s' (%s): %s; give its path with --vmm",
 		       vm->name, cmd.argv[0], strerror(-ret));
-		r->state = SV_VM_EXITED;
+		r->state = SUP_VM_EXITED;
 		r->code = 127;
 	} else {
-		r->state = SV_VM_RUNNING;
+		r->state = SUP_VM_RUNNING;
 		pr_info("started %s VM '%s' (pid %d, %u fds granted)", sv_topo_role_name(vm->role),
 			vm->name, (int)r->pid, cmd.nr_fds);
 	}
 	save_state(run);
-	sv_vmm_cmd_free(&cmd);
+	sup_vmm_cmd_free(&cmd);
 	return ret;
 }
 
 /* Device VMs first, so their dataports exist before any driver VM probes. */
-static int start_all(struct run *run, struct sv_objects *o)
+static int start_all(struct run *run, struct sup_objects *o)
 {
-	int stdin_owner = sv_stdin_owner(run->t);
+	int stdin_owner = sup_stdin_owner(run->t);
 	int ret = 0;
 
 	for (unsigned int pass = 0; pass < 2 && !ret; pass++) {
@@ -263,19 +263,19 @@ static void record_exit(struct run *run, pid_t pid, int wstatus)
 	int code;
 
 	for (unsigned int i = 0; i < t->nr_vms; i++) {
-		struct sv_vm_run *r = &run->vms[i];
+		struct sup_vm_run *r = &run->vms[i];
 
 		if (r->pid != pid || !alive(r))
 			continue;
 		drain_vm(run, i);
 		if (WIFSIGNALED(wstatus)) {
-			r->state = SV_VM_KILLED;
+			r->state = SUP_VM_KILLED;
 			r->code = WTERMSIG(wstatus);
 			code = 128 + r->code;
 			pr_info("VM '%s' (pid %d) was killed by signal %d (%s)", t->vms[i].name,
 				(int)pid, r->code, strsignal(r->code));
 		} else {
-			r->state = SV_VM_EXITED;
+			r->state = SUP_VM_EXITED;
 			r->code = WEXITSTATUS(wstatus);
 			code = r->code;
 			if (code)
@@ -390,7 +390,7 @@ static void wait_events(struct run *run, long ms)
 	for (unsigned int j = 1; j < n; j++) {
 		unsigned int k = relay_of[j];
 
-		if (pfd[j].revents && sv_relay_read(&run->relays[k]) == -EAGAIN &&
+		if (pfd[j].revents && sup_relay_read(&run->relays[k]) == -EAGAIN &&
 		    run->relays[k].len)
 			run->hold[k] = now_ms() + OUTPUT_HOLD_MS;
 	}
@@ -424,9 +424,9 @@ static void wait_loop(struct run *run)
 
 static int check_not_running(const char *path, const char *name)
 {
-	struct sv_state st;
+	struct sup_state st;
 
-	if (sv_state_read(path, &st) == 0 && sv_state_alive(&st) && st.supervisor != getpid()) {
+	if (sup_state_read(path, &st) == 0 && sup_state_alive(&st) && st.supervisor != getpid()) {
 		pr_err("topology '%s' already runs (supervisor pid %d); stop it first (kill %d)",
 		       name, st.supervisor, st.supervisor);
 		return -EBUSY;
@@ -520,7 +520,7 @@ static void run_teardown(struct run *run)
 {
 	/* What orphans of the vmms still hold open: its last line goes out. */
 	for (unsigned int k = 0; run->relays && k < 2 * run->t->nr_vms; k++)
-		sv_relay_close(&run->relays[k]);
+		sup_relay_close(&run->relays[k]);
 	for (unsigned int i = 0; run->logs && i < run->t->nr_vms; i++) {
 		if (run->logs[i] >= 0)
 			close(run->logs[i]);
@@ -533,18 +533,18 @@ static void run_teardown(struct run *run)
 	free(run->vms);
 }
 
-int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts)
+int sup_run(const struct sv_topology *t, const struct sup_run_opts *opts)
 {
 	struct run run = { .t = t, .opts = opts, .sigfd = -1 };
 	struct timespec now = { 0 };
-	struct sv_objects objs;
+	struct sup_objects objs;
 	sigset_t set, blocked, old, pipe_only;
 	int ret;
 
 	ret = raise_fd_limit(t);
 	if (ret)
 		return 1;
-	ret = sv_state_open(&run.state, opts->run_dir, t->name);
+	ret = sup_state_open(&run.state, opts->run_dir, t->name);
 	if (ret) {
 		pr_err("cannot use the run folder %s: %s; set SPLITVIRT_RUN_DIR or --run-dir",
 		       opts->run_dir, strerror(-ret));
@@ -569,7 +569,7 @@ int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts)
 
 	if (run_setup(&run, &set)) {
 		run.status = 1;
-	} else if ((ret = sv_objects_create(t, &objs))) {
+	} else if ((ret = sup_objects_create(t, &objs))) {
 		pr_err("cannot create the shared objects of topology '%s': %s", t->name,
 		       strerror(-ret));
 		run.status = 1;
@@ -582,11 +582,11 @@ int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts)
 			begin_stop(&run, "a vmm did not start");
 		}
 		/* The vmms hold what they need; our copies would only pin memory. */
-		sv_objects_close(&objs);
+		sup_objects_close(&objs);
 		wait_loop(&run);
 	}
 	run_teardown(&run);
-	sv_state_remove(&run.state);
+	sup_state_remove(&run.state);
 	/* A SIGPIPE left pending would end us once unblocked. */
 	while (sigtimedwait(&pipe_only, NULL, &now) == SIGPIPE)
 		;

@@ -44,7 +44,7 @@ static void cloexec_all_but_stdio(void)
 }
 
 static void child(char *const argv[], const int *fds, unsigned int nr_fds,
-		  const struct sv_spawn_stdio *stdio, int err_pipe, pid_t parent)
+		  const struct sup_spawn_stdio *stdio, int err_pipe, pid_t parent)
 {
 	sigset_t none;
 	int ret;
@@ -80,8 +80,8 @@ fail:
 	_exit(127);
 }
 
-int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
-	     const struct sv_spawn_stdio *stdio, pid_t *pid)
+int sup_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
+	      const struct sup_spawn_stdio *stdio, pid_t *pid)
 {
 	pid_t parent = getpid();
 	int pipefd[2], err = 0;
@@ -113,7 +113,7 @@ int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
 	return 0;
 }
 
-int sv_stdin_owner(const struct sv_topology *t)
+int sup_stdin_owner(const struct sv_topology *t)
 {
 	static const enum sv_topo_role order[] = { SV_TOPO_DRIVER, SV_TOPO_STANDALONE };
 

@@ -21,16 +21,16 @@
 
 #include "supervisor.h"
 
-const char *sv_run_dir(const char *option)
+const char *sup_run_dir(const char *option)
 {
 	const char *env = getenv("SPLITVIRT_RUN_DIR");
 
 	if (option)
 		return option;
-	return env && *env ? env : SV_DEFAULT_RUN_DIR;
+	return env && *env ? env : SUP_DEFAULT_RUN_DIR;
 }
 
-int sv_state_open(struct sv_state_file *sf, const char *run_dir, const char *topo_name)
+int sup_state_open(struct sup_state_file *sf, const char *run_dir, const char *topo_name)
 {
 	memset(sf, 0, sizeof(*sf));
 	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
@@ -48,22 +48,22 @@ int sv_state_open(struct sv_state_file *sf, const char *run_dir, const char *top
 	return 0;
 }
 
-static void state_word(char *buf, size_t size, const struct sv_vm_run *r)
+static void state_word(char *buf, size_t size, const struct sup_vm_run *r)
 {
 	switch (r->state) {
-	case SV_VM_PENDING:
+	case SUP_VM_PENDING:
 		snprintf(buf, size, "pending");
 		break;
-	case SV_VM_STARTING:
+	case SUP_VM_STARTING:
 		snprintf(buf, size, "starting");
 		break;
-	case SV_VM_RUNNING:
+	case SUP_VM_RUNNING:
 		snprintf(buf, size, "running");
 		break;
-	case SV_VM_EXITED:
+	case SUP_VM_EXITED:
 		snprintf(buf, size, "exited:%d", r->code);
 		break;
-	case SV_VM_KILLED:
+	case SUP_VM_KILLED:
 		snprintf(buf, size, "killed:%d", r->code);
 		break;
 	}
@@ -89,8 +89,8 @@ static void peers(char *buf, size_t size, const struct sv_topology *t, unsigned 
 
 static long long start_time;
 
-int sv_state_write(struct sv_state_file *sf, const struct sv_topology *t,
-		   const struct sv_vm_run *vms)
+int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
+		    const struct sup_vm_run *vms)
 {
 	FILE *f;
 	int fd, ret = 0;
@@ -127,7 +127,7 @@ int sv_state_write(struct sv_state_file *sf, const struct sv_topology *t,
 	return ret;
 }
 
-void sv_state_remove(struct sv_state_file *sf)
+void sup_state_remove(struct sup_state_file *sf)
 {
 	if (sf->path)
 		unlink(sf->path);

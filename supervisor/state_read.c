@@ -8,9 +8,9 @@
 
 #include "supervisor.h"
 
-static int parse_line(char *line, struct sv_state *st, bool *magic)
+static int parse_line(char *line, struct sup_state *st, bool *magic)
 {
-	struct sv_state_vm *vm;
+	struct sup_state_vm *vm;
 
 	line[strcspn(line, "\n")] = '\0';
 	if (!strcmp(line, "splitvirt-state 1")) {
@@ -44,7 +44,7 @@ static int parse_line(char *line, struct sv_state *st, bool *magic)
 	return 0;
 }
 
-int sv_state_read(const char *path, struct sv_state *st)
+int sup_state_read(const char *path, struct sup_state *st)
 {
 	char line[8192];
 	bool magic = false;
@@ -62,7 +62,7 @@ int sv_state_read(const char *path, struct sv_state *st)
 	return ret;
 }
 
-bool sv_state_alive(const struct sv_state *st)
+bool sup_state_alive(const struct sup_state *st)
 {
 	return st->supervisor > 0 && (kill(st->supervisor, 0) == 0 || errno == EPERM);
 }

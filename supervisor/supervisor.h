@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The splitvirt supervisor's internal interfaces. */
-#ifndef SV_SUPERVISOR_H
-#define SV_SUPERVISOR_H
+#ifndef SUP_SUPERVISOR_H
+#define SUP_SUPERVISOR_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,13 +9,13 @@
 
 #include <splitvirt/topology.h>
 
-#define SV_IOBUF_SIZE (2u * 4096u)
-#define SV_DEFAULT_RUN_DIR "/run/splitvirt"
-#define SV_DEFAULT_STOP_TIMEOUT 10
+#define SUP_IOBUF_SIZE (2u * 4096u)
+#define SUP_DEFAULT_RUN_DIR "/run/splitvirt"
+#define SUP_DEFAULT_STOP_TIMEOUT 10
 
 /* The objects of one link, shared by the driver VM's and the device VM's vmm. */
-struct sv_link_objs {
-	int iobuf; /* memfd, SV_IOBUF_SIZE bytes, RPC layout initialised */
+struct sup_link_objs {
+	int iobuf; /* memfd, SUP_IOBUF_SIZE bytes, RPC layout initialised */
 	int req; /* eventfd: driver vmm -> device VM (dataport MSI-X vector 0) */
 	int resp; /* eventfd: device VM doorbell -> driver vmm */
 	int *kick; /* nr_kicks eventfds */
@@ -24,20 +24,20 @@ struct sv_link_objs {
 };
 
 /* Everything the supervisor creates for a topology; all fds are CLOEXEC. */
-struct sv_objects {
+struct sup_objects {
 	int *ram; /* per VM: guest-RAM memfd of a driver VM, else -1 */
-	struct sv_link_objs *links;
+	struct sup_link_objs *links;
 	unsigned int nr_vms, nr_links;
 	bool hugetlb; /* at least one RAM memfd is on hugetlbfs */
 };
 
 /* File descriptors needed for t, to size RLIMIT_NOFILE. */
-unsigned int sv_objects_count(const struct sv_topology *t);
-int sv_objects_create(const struct sv_topology *t, struct sv_objects *o);
-void sv_objects_close(struct sv_objects *o);
+unsigned int sup_objects_count(const struct sv_topology *t);
+int sup_objects_create(const struct sv_topology *t, struct sup_objects *o);
+void sup_objects_close(struct sup_objects *o);
 
 /* A NULL-terminated argv and the fds it names (the grants of one vmm). */
-struct sv_vmm_cmd {
+struct sup_vmm_cmd {
 	char **argv;
 	unsigned int argc, cap;
 	int *fds;
@@ -45,12 +45,12 @@ struct sv_vmm_cmd {
 };
 
 /* Builds "vmm --name ..." for VM vm; see docs/topology.md. */
-int sv_vmm_cmd_build(const struct sv_topology *t, const struct sv_objects *o, unsigned int vm,
-		     const char *vmm_path, struct sv_vmm_cmd *cmd);
-void sv_vmm_cmd_free(struct sv_vmm_cmd *cmd);
+int sup_vmm_cmd_build(const struct sv_topology *t, const struct sup_objects *o, unsigned int vm,
+		      const char *vmm_path, struct sup_vmm_cmd *cmd);
+void sup_vmm_cmd_free(struct sup_vmm_cmd *cmd);
 
 /* The stdio of a vmm. */
-struct sv_spawn_stdio {
+struct sup_spawn_stdio {
 	bool keep_stdin; /* else /dev/null */
 	int out, err; /* its stdout and stderr (fds above 2), or -1: the supervisor's */
 };
@@ -59,41 +59,41 @@ struct sv_spawn_stdio {
  * Starts argv[0] (searched in PATH) with only fds[] and stdio open.
  * Returns 0 and *pid once the exec succeeded, or the exec's negative errno.
  */
-int sv_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
-	     const struct sv_spawn_stdio *stdio, pid_t *pid);
+int sup_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
+	      const struct sup_spawn_stdio *stdio, pid_t *pid);
 
 /* The VM whose vmm keeps the terminal's stdin, or -1. */
-int sv_stdin_owner(const struct sv_topology *t);
+int sup_stdin_owner(const struct sv_topology *t);
 
-enum sv_vm_state {
-	SV_VM_PENDING, /* not started yet */
-	SV_VM_STARTING,
-	SV_VM_RUNNING,
-	SV_VM_EXITED, /* status in code */
-	SV_VM_KILLED, /* signal in code */
+enum sup_vm_state {
+	SUP_VM_PENDING, /* not started yet */
+	SUP_VM_STARTING,
+	SUP_VM_RUNNING,
+	SUP_VM_EXITED, /* status in code */
+	SUP_VM_KILLED, /* signal in code */
 };
 
-struct sv_vm_run {
+struct sup_vm_run {
 	pid_t pid;
-	enum sv_vm_state state;
+	enum sup_vm_state state;
 	int code;
 	long long started; /* Unix time */
 };
 
 /* The state file of a running topology (status reads it). */
-struct sv_state_file {
+struct sup_state_file {
 	char *path;
 	char *tmp;
 };
 
-int sv_state_open(struct sv_state_file *sf, const char *run_dir, const char *topo_name);
-int sv_state_write(struct sv_state_file *sf, const struct sv_topology *t,
-		   const struct sv_vm_run *vms);
-void sv_state_remove(struct sv_state_file *sf);
-const char *sv_run_dir(const char *option);
+int sup_state_open(struct sup_state_file *sf, const char *run_dir, const char *topo_name);
+int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
+		    const struct sup_vm_run *vms);
+void sup_state_remove(struct sup_state_file *sf);
+const char *sup_run_dir(const char *option);
 
 /* A state file as read back by status (and by run, to refuse a second start). */
-struct sv_state_vm {
+struct sup_state_vm {
 	char name[SV_TOPO_NAME_MAX + 1];
 	char role[16];
 	int pid;
@@ -103,21 +103,21 @@ struct sv_state_vm {
 	char links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
 };
 
-struct sv_state {
+struct sup_state {
 	int supervisor;
 	long long started;
 	char name[SV_TOPO_NAME_MAX + 1];
 	char path[4096];
-	struct sv_state_vm vms[SV_TOPO_MAX_VMS];
+	struct sup_state_vm vms[SV_TOPO_MAX_VMS];
 	unsigned int nr_vms;
 };
 
 /* Parses a state file; -EINVAL if it is not one. */
-int sv_state_read(const char *path, struct sv_state *st);
+int sup_state_read(const char *path, struct sup_state *st);
 /* Whether the supervisor that wrote st still runs. */
-bool sv_state_alive(const struct sv_state *st);
+bool sup_state_alive(const struct sup_state *st);
 
-struct sv_run_opts {
+struct sup_run_opts {
 	const char *vmm_path;
 	const char *run_dir;
 	unsigned int stop_timeout; /* seconds between SIGTERM and SIGKILL */
@@ -126,15 +126,15 @@ struct sv_run_opts {
 };
 
 /* Runs the topology to the end; returns the exit status for the CLI. */
-int sv_run(const struct sv_topology *t, const struct sv_run_opts *opts);
+int sup_run(const struct sv_topology *t, const struct sup_run_opts *opts);
 
 /* Commands: argc/argv start at the command name; return the exit status. */
-int sv_cmd_check(int argc, char **argv);
-int sv_cmd_run(int argc, char **argv);
-int sv_cmd_status(int argc, char **argv);
+int sup_cmd_check(int argc, char **argv);
+int sup_cmd_run(int argc, char **argv);
+int sup_cmd_status(int argc, char **argv);
 
 /* Shared by check and run: loads and prints the diagnostics; NULL on failure. */
-struct sv_topology *sv_load_and_report(const char *path, unsigned int flags);
-void sv_print_summary(FILE *out, const struct sv_topology *t);
+struct sv_topology *sup_load_and_report(const char *path, unsigned int flags);
+void sup_print_summary(FILE *out, const struct sv_topology *t);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "supervisor.h"
 
-static int push(struct sv_vmm_cmd *cmd, char *arg)
+static int push(struct sup_vmm_cmd *cmd, char *arg)
 {
 	if (!arg)
 		return -ENOMEM;
@@ -36,9 +36,9 @@ static int push(struct sv_vmm_cmd *cmd, char *arg)
 	return 0;
 }
 
-static int pushf(struct sv_vmm_cmd *cmd, const char *fmt, ...)
+static int pushf(struct sup_vmm_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static int pushf(struct sv_vmm_cmd *cmd, const char *fmt, ...)
+static int pushf(struct sup_vmm_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -50,7 +50,7 @@ static int pushf(struct sv_vmm_cmd *cmd, const char *fmt, ...)
 	return push(cmd, n < 0 ? NULL : s);
 }
 
-static int grant(struct sv_vmm_cmd *cmd, int fd)
+static int grant(struct sup_vmm_cmd *cmd, int fd)
 {
 	if (cmd->nr_fds == cmd->fds_cap) {
 		unsigned int cap = cmd->fds_cap ? cmd->fds_cap * 2 : 64;
@@ -65,7 +65,7 @@ static int grant(struct sv_vmm_cmd *cmd, int fd)
 	return 0;
 }
 
-static int grant_all(struct sv_vmm_cmd *cmd, const int *fds, unsigned int n)
+static int grant_all(struct sup_vmm_cmd *cmd, const int *fds, unsigned int n)
 {
 	int ret = 0;
 
@@ -79,11 +79,11 @@ _Static_assert(SV_TOPO_MAX_DOORBELLS <= SV_LINK_ARGS_MAX_FDS, "doorbells per lin
 _Static_assert(SV_TOPO_NAME_MAX <= SV_LINK_ARGS_PEER_MAX, "peer names");
 
 /* --link (driver side) or --serve (device side) for link l. */
-static int push_link(struct sv_vmm_cmd *cmd, const struct sv_topology *t,
-		     const struct sv_objects *o, const struct sv_topo_link *l,
+static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
+		     const struct sup_objects *o, const struct sv_topo_link *l,
 		     enum sv_link_side side)
 {
-	const struct sv_link_objs *lo = &o->links[l->id];
+	const struct sup_link_objs *lo = &o->links[l->id];
 	bool serve = side == SV_LINK_DEVICE_SIDE;
 	struct sv_link_args a = {
 		.id = l->id,
@@ -120,7 +120,7 @@ static int push_link(struct sv_vmm_cmd *cmd, const struct sv_topology *t,
 	return ret ?: push(cmd, strdup(text));
 }
 
-static int push_vm(struct sv_vmm_cmd *cmd, const struct sv_topology *t, unsigned int i)
+static int push_vm(struct sup_vmm_cmd *cmd, const struct sv_topology *t, unsigned int i)
 {
 	const struct sv_topo_vm *vm = &t->vms[i];
 	int len = sv_topo_vm_cmdline(t, i, NULL, 0);
@@ -173,8 +173,8 @@ static int push_vm(struct sv_vmm_cmd *cmd, const struct sv_topology *t, unsigned
 	return ret;
 }
 
-int sv_vmm_cmd_build(const struct sv_topology *t, const struct sv_objects *o, unsigned int vm,
-		     const char *vmm_path, struct sv_vmm_cmd *cmd)
+int sup_vmm_cmd_build(const struct sv_topology *t, const struct sup_objects *o, unsigned int vm,
+		      const char *vmm_path, struct sup_vmm_cmd *cmd)
 {
 	int ret;
 
@@ -193,11 +193,11 @@ int sv_vmm_cmd_build(const struct sv_topology *t, const struct sv_objects *o, un
 			ret = push_link(cmd, t, o, &t->links[l], SV_LINK_DEVICE_SIDE);
 	}
 	if (ret)
-		sv_vmm_cmd_free(cmd);
+		sup_vmm_cmd_free(cmd);
 	return ret;
 }
 
-void sv_vmm_cmd_free(struct sv_vmm_cmd *cmd)
+void sup_vmm_cmd_free(struct sup_vmm_cmd *cmd)
 {
 	for (unsigned int i = 0; i < cmd->argc; i++)
 		free(cmd->argv[i]);

@@ -51,17 +51,17 @@ static const char *output(void)
 	return got;
 }
 
-static void feed(struct sv_relay *r, const char *s)
+static void feed(struct sup_relay *r, const char *s)
 {
-	assert_int_equal(sv_relay_feed(r, s, strlen(s)), 0);
+	assert_int_equal(sup_relay_feed(r, s, strlen(s)), 0);
 }
 
 static void test_partial_lines(void **state)
 {
-	struct sv_relay r;
+	struct sup_relay r;
 
 	(void)state;
-	sv_relay_init(&r, -1, out, "app", true);
+	sup_relay_init(&r, -1, out, "app", true);
 	feed(&r, "hel");
 	assert_string_equal(output(), ""); /* held until its newline */
 	feed(&r, "lo\nwor");
@@ -70,18 +70,18 @@ static void test_partial_lines(void **state)
 	/* Bytes are kept as they are, \r and empty lines too. */
 	assert_string_equal(output(), "[app] hello\n[app] world\r\n[app] \n");
 	feed(&r, "last");
-	assert_int_equal(sv_relay_flush(&r), 0);
+	assert_int_equal(sup_relay_flush(&r), 0);
 	assert_string_equal(output(), "[app] hello\n[app] world\r\n[app] \n[app] last\n");
-	assert_int_equal(sv_relay_flush(&r), 0); /* nothing left: nothing written */
+	assert_int_equal(sup_relay_flush(&r), 0); /* nothing left: nothing written */
 	assert_int_equal(strlen(output()),
 			 strlen("[app] hello\n[app] world\r\n[app] \n[app] last\n"));
 }
 
-/* Lines beyond SV_RELAY_LINE_MAX come out in prefixed pieces, every byte kept. */
+/* Lines beyond SUP_RELAY_LINE_MAX come out in prefixed pieces, every byte kept. */
 static void test_long_line(void **state)
 {
 	static char line[10000 + 2];
-	struct sv_relay r;
+	struct sup_relay r;
 	const char *o, *p;
 	size_t total = 0;
 	int pieces = 0;
@@ -89,12 +89,12 @@ static void test_long_line(void **state)
 	(void)state;
 	memset(line, 'x', 10000);
 	strcpy(line + 10000, "\n");
-	sv_relay_init(&r, -1, out, "devvm", true);
+	sup_relay_init(&r, -1, out, "devvm", true);
 	/* In odd-sized chunks, as a pipe would hand them over. */
 	for (size_t off = 0; off < sizeof(line) - 1; off += 777)
 		assert_int_equal(
-			sv_relay_feed(&r, line + off,
-				      sizeof(line) - 1 - off < 777 ? sizeof(line) - 1 - off : 777),
+			sup_relay_feed(&r, line + off,
+				       sizeof(line) - 1 - off < 777 ? sizeof(line) - 1 - off : 777),
 			0);
 	o = output();
 	for (p = o; *p; pieces++) {
@@ -102,7 +102,7 @@ static void test_long_line(void **state)
 
 		assert_non_null(nl);
 		assert_int_equal(strncmp(p, "[devvm] ", 8), 0);
-		assert_true((size_t)(nl - p - 8) <= SV_RELAY_LINE_MAX);
+		assert_true((size_t)(nl - p - 8) <= SUP_RELAY_LINE_MAX);
 		assert_int_equal(strspn(p + 8, "x"), (size_t)(nl - p - 8));
 		total += (size_t)(nl - p - 8);
 		p = nl + 1;
@@ -114,18 +114,18 @@ static void test_long_line(void **state)
 /* A cut never splits a UTF-8 character: it moves to the next piece. */
 static void test_cut_keeps_utf8(void **state)
 {
-	static char line[SV_RELAY_LINE_MAX + 16];
-	struct sv_relay r;
+	static char line[SUP_RELAY_LINE_MAX + 16];
+	struct sup_relay r;
 	const char *o;
 
 	(void)state;
-	memset(line, 'a', SV_RELAY_LINE_MAX - 1);
-	strcpy(line + SV_RELAY_LINE_MAX - 1, "\xe2\x82\xac!\n"); /* euro sign: 3 bytes */
-	sv_relay_init(&r, -1, out, "a", true);
+	memset(line, 'a', SUP_RELAY_LINE_MAX - 1);
+	strcpy(line + SUP_RELAY_LINE_MAX - 1, "\xe2\x82\xac!\n"); /* euro sign: 3 bytes */
+	sup_relay_init(&r, -1, out, "a", true);
 	feed(&r, line);
 	o = output();
-	assert_int_equal(strspn(o + 4, "a"), SV_RELAY_LINE_MAX - 1);
-	assert_string_equal(o + 4 + SV_RELAY_LINE_MAX - 1, "\n[a] \xe2\x82\xac!\n");
+	assert_int_equal(strspn(o + 4, "a"), SUP_RELAY_LINE_MAX - 1);
+	assert_string_equal(o + 4 + SUP_RELAY_LINE_MAX - 1, "\n[a] \xe2\x82\xac!\n");
 }
 
 /* Two VMs writing byte by byte at once: each line still comes out whole. */
@@ -133,16 +133,16 @@ static void test_two_writers(void **state)
 {
 	static const char a[] = "alpha says one\nalpha says two\n";
 	static const char b[] = "beta: first line is longer\nbeta: 2\n";
-	struct sv_relay ra, rb;
+	struct sup_relay ra, rb;
 
 	(void)state;
-	sv_relay_init(&ra, -1, out, "alpha", true);
-	sv_relay_init(&rb, -1, out, "beta", true);
+	sup_relay_init(&ra, -1, out, "alpha", true);
+	sup_relay_init(&rb, -1, out, "beta", true);
 	for (size_t i = 0; i < sizeof(a) - 1 || i < sizeof(b) - 1; i++) {
 		if (i < sizeof(a) - 1)
-			assert_int_equal(sv_relay_feed(&ra, a + i, 1), 0);
+			assert_int_equal(sup_relay_feed(&ra, a + i, 1), 0);
 		if (i < sizeof(b) - 1)
-			assert_int_equal(sv_relay_feed(&rb, b + i, 1), 0);
+			assert_int_equal(sup_relay_feed(&rb, b + i, 1), 0);
 	}
 	/* In the order the lines were completed. */
 	assert_string_equal(output(), "[alpha] alpha says one\n"
@@ -154,23 +154,23 @@ static void test_two_writers(void **state)
 /* From a pipe: nothing yet is -EAGAIN; EOF flushes the unfinished line and closes. */
 static void test_pipe_eof(void **state)
 {
-	struct sv_relay r;
+	struct sup_relay r;
 	int p[2];
 
 	(void)state;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
-	sv_relay_init(&r, p[0], out, "app", false);
-	assert_int_equal(sv_relay_read(&r), -EAGAIN);
+	sup_relay_init(&r, p[0], out, "app", false);
+	assert_int_equal(sup_relay_read(&r), -EAGAIN);
 	assert_int_equal(write(p[1], "one\ntw", 6), 6);
-	assert_int_equal(sv_relay_read(&r), -EAGAIN);
+	assert_int_equal(sup_relay_read(&r), -EAGAIN);
 	assert_string_equal(output(), "one\n"); /* unprefixed: a per-VM file */
 	assert_int_equal(write(p[1], "o", 1), 1);
 	close(p[1]);
-	assert_int_equal(sv_relay_read(&r), 0);
+	assert_int_equal(sup_relay_read(&r), 0);
 	assert_int_equal(r.in, -1);
 	assert_string_equal(output(), "one\ntwo\n");
-	sv_relay_close(&r); /* already closed: nothing happens */
+	sup_relay_close(&r); /* already closed: nothing happens */
 	assert_string_equal(output(), "one\ntwo\n");
 }
 
@@ -198,7 +198,7 @@ static void test_full_output(void **state)
 {
 	static struct reader rd;
 	char line[3001];
-	struct sv_relay r;
+	struct sup_relay r;
 	pthread_t t;
 	int p[2];
 
@@ -211,7 +211,7 @@ static void test_full_output(void **state)
 	memset(line, 'z', sizeof(line) - 2);
 	line[sizeof(line) - 2] = '\n';
 	line[sizeof(line) - 1] = '\0';
-	sv_relay_init(&r, -1, p[1], "vm", true);
+	sup_relay_init(&r, -1, p[1], "vm", true);
 	for (int i = 0; i < 40; i++)
 		feed(&r, line);
 	close(p[1]);
@@ -227,7 +227,7 @@ static void test_full_output(void **state)
 /* A closed output: the error is kept, later lines are dropped, nothing blocks. */
 static void test_closed_output(void **state)
 {
-	struct sv_relay r;
+	struct sup_relay r;
 	sigset_t pipe_set;
 	int p[2];
 
@@ -237,9 +237,9 @@ static void test_closed_output(void **state)
 	sigprocmask(SIG_BLOCK, &pipe_set, NULL); /* as the supervisor's run does */
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	close(p[0]);
-	sv_relay_init(&r, -1, p[1], "vm", true);
-	assert_int_equal(sv_relay_feed(&r, "lost\n", 5), -EPIPE);
-	assert_int_equal(sv_relay_feed(&r, "also lost\n", 10), -EPIPE);
+	sup_relay_init(&r, -1, p[1], "vm", true);
+	assert_int_equal(sup_relay_feed(&r, "lost\n", 5), -EPIPE);
+	assert_int_equal(sup_relay_feed(&r, "also lost\n", 10), -EPIPE);
 	assert_int_equal(r.len, 0);
 	close(p[1]);
 }
