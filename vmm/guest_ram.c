@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest RAM lives in a memfd so that it can later be handed to a device VM
+ * Guest RAM lives in a memfd so that it can be handed to a device VM
  * (the same pages, mapped there too). 2 MiB pages cut stage-2 TLB misses:
  * hugetlbfs pages when the host has some reserved, else shmem THP when the
  * host allows it ("advise" or "always"), else plain 4 KiB pages.

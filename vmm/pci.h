@@ -2,8 +2,8 @@
 /*
  * The guest's PCIe host bridge: one bus behind an ECAM window, functions
  * registered by slot. The bridge itself only decodes config accesses; each
- * function owns its config space and BARs (virtio-pci functions, later
- * remote functions forwarded over RPC).
+ * function owns its config space and BARs (local virtio-pci functions, the
+ * dataport, and remote functions io_proxy forwards over RPC).
  *
  * Address plan (see vmm.h): ECAM at VMM_PCI_ECAM_BASE, 32-bit window below
  * it, 64-bit prefetchable window high up; INTx swizzled onto four SPIs.
