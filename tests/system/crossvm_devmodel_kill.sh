@@ -16,7 +16,7 @@ vms:
     role: device
     kernel: /guest/Image
     initrd: /guest/devvm-initrd.cpio
-    cmdline: "console=ttyAMA0 quiet sv.test.kill-devmodel-after=8"
+    cmdline: "console=ttyAMA0 quiet sv.test.kill-devmodel-after-io=2"
     memory: 512M
     cpus: 1
     disks: [ $IMG ]
