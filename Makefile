@@ -171,7 +171,7 @@ kmod: $(DEBIAN)/.stamp
 	$(MAKE) -C kmod BUILD=$(abspath $(BUILD)) DEBIAN=$(abspath $(DEBIAN))
 
 images: arm64 kmod
-	images/build-guest-initramfs.sh $(DEBIAN) $(BUILD)/images
+	images/build-guest-initramfs.sh $(DEBIAN) $(BUILD)/images $(A)/bin
 	images/build-devvm-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
 	images/build-host-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
 
