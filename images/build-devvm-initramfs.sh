@@ -12,7 +12,7 @@ root=$debian/arm64
 kver=$(cat "$debian/kernel-version")
 stage=$out/devvm-root
 echo "images: building device-VM initramfs"
-for f in "$bins/devmodel" "$kmod/splitvirt.ko"; do
+for f in "$bins/devmodel" "$bins/svctl" "$kmod/splitvirt.ko"; do
 	[ -f "$f" ] || { echo "images: $f is missing (make arm64 kmod)" >&2; exit 1; }
 done
 rm -rf "$stage"
@@ -23,5 +23,7 @@ cp "$here/devvm/init" "$stage/init"
 "$here/install-modules.sh" "$root/lib/modules/$kver" "$here/devvm/modules.list" "$stage"
 cp "$kmod/splitvirt.ko" "$stage/lib/modules/splitvirt.ko"
 cp "$bins/devmodel" "$stage/usr/bin/devmodel"
+# svctl, for the hostile-device system test hook in init.
+cp "$bins/svctl" "$stage/usr/bin/svctl"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out/devvm-initrd.cpio"
 echo "images:   $out/devvm-initrd.cpio ($(du -h "$out/devvm-initrd.cpio" | cut -f1))"

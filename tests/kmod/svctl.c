@@ -15,6 +15,10 @@
  *   svctl devtest ID [SEC]          the devmodel half of svlink's end-to-end test
  *   svctl unplugtest ID             hold a handle with RAM mapped until the function
  *                                   is removed, then check it is dead (-ENODEV, SIGBUS)
+ *   svctl hostile ID SEC            a hostile device side for SEC seconds: registers
+ *                                   function 0 and START_VM, then floods valid and
+ *                                   invalid announcements (regions, ioeventfds, irqfds,
+ *                                   registration replays) and never answers a request
  *
  * Exit status 0 on success; the tests print "N passed, N failed".
  */
@@ -488,6 +492,72 @@ static int cmd_devtest(unsigned int id, double timeout)
 	return finish();
 }
 
+/*
+ * One round of announcements a hostile device VM can make at will: regions
+ * and ioeventfds inside and outside the driver's PCI window, added and
+ * removed, irqfd routes to the VM's doorbell and elsewhere, registrations
+ * replayed and removed. Returns how many the module accepted.
+ */
+static long hostile_round(int vm, int efd, unsigned int round)
+{
+	uint64_t gpa = 0x10000000ull + (uint64_t)(round % 64) * 0x10000;
+	struct sv_mmio_region reg = { .gpa = gpa, .size = 0x1000 };
+	struct sv_mmio_region ram = { .gpa = 0x40000000ull, .size = 0x1000 };
+	struct sv_ioeventfd ioe = { .gpa = gpa + 0x3000, .len = 2, .fd = efd, .kick = round % 4 };
+	struct sv_irqfd good = { .fd = efd,
+				 .call = round % 4,
+				 .flags = SV_IRQFD_F_MSI,
+				 .msi_addr = 0x08090040,
+				 .msi_data = round };
+	struct sv_irqfd bad = good;
+	struct sv_pci_dev pd = { .index = round % 3 };
+	long accepted = 0;
+
+	bad.msi_addr = 0x40000000ull + round;
+	accepted += ioctl(vm, SV_VM_MMIO_REGION, &reg) == 0;
+	accepted += ioctl(vm, SV_VM_MMIO_REGION, &ram) == 0;
+	accepted += ioctl(vm, SV_VM_IOEVENTFD, &ioe) == 0;
+	accepted += ioctl(vm, SV_VM_IRQFD, &good) == 0;
+	accepted += ioctl(vm, SV_VM_IRQFD, &bad) == 0;
+	accepted += ioctl(vm, SV_VM_REGISTER_PCI_DEV, &pd) == 0;
+	ioe.flags = SV_IOEVENTFD_F_DEASSIGN;
+	accepted += ioctl(vm, SV_VM_IOEVENTFD, &ioe) == 0;
+	reg.flags = SV_RPC_REGION_F_REMOVE;
+	accepted += ioctl(vm, SV_VM_MMIO_REGION, &reg) == 0;
+	return accepted;
+}
+
+static int cmd_hostile(unsigned int id, double seconds)
+{
+	int vm = open_vm(id);
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct sv_pci_dev pd = { .index = 0 };
+	double end = now() + seconds;
+	long accepted = 0, ignored = 0;
+	unsigned int round = 0;
+
+	if (efd < 0 || ioctl_retry(vm, SV_VM_REGISTER_PCI_DEV, &pd) ||
+	    ioctl_retry(vm, SV_VM_START_VM, NULL)) {
+		perror("svctl: hostile: setup");
+		return 1;
+	}
+	printf("svctl: hostile: flooding link %u for %.0f s, answering nothing\n", id, seconds);
+	fflush(stdout);
+	while (now() < end) {
+		struct sv_ioreq io;
+
+		accepted += hostile_round(vm, efd, round++);
+		/* Taken and dropped: the driver side's vCPUs wait for replies that never come. */
+		while (ioctl(vm, SV_VM_GET_IO, &io) == 0)
+			ignored++;
+	}
+	printf("svctl: hostile: %u rounds, %ld announcements accepted, %ld requests ignored\n",
+	       round, accepted, ignored);
+	printf("fact: hostile_rounds=%u\nfact: hostile_accepted=%ld\nfact: hostile_ignored=%ld\n",
+	       round, accepted, ignored);
+	return 0;
+}
+
 static sigjmp_buf bus_jmp;
 
 static void on_sigbus(int sig)
@@ -530,7 +600,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: svctl list | info ID | hold ID SEC | serve ID [-v VAL] [-n N] "
-		"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC] | unplugtest ID\n");
+		"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC] | unplugtest ID |\n"
+		"       hostile ID SEC\n");
 	exit(2);
 }
 
@@ -555,6 +626,8 @@ int main(int argc, char **argv)
 		return cmd_selftest(id);
 	if (!strcmp(argv[1], "unplugtest"))
 		return cmd_unplugtest(id);
+	if (!strcmp(argv[1], "hostile"))
+		return cmd_hostile(id, argc > 3 ? strtod(argv[3], NULL) : 30);
 	if (!strcmp(argv[1], "devtest"))
 		return cmd_devtest(id, argc > 3 ? strtod(argv[3], NULL) : 120);
 	if (!strcmp(argv[1], "serve")) {

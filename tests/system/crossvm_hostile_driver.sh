@@ -49,22 +49,8 @@ for img in $IMG1 $IMG2; do
 	rm -f "$img"
 	dd if=/dev/zero of="$img" bs=1M count=0 seek=16 2>/dev/null
 done
-splitvirt run --no-file-check /tmp/hostile.yaml >"$OUT" 2>&1 &
-sup=$!
-i=0
-while kill -0 $sup 2>/dev/null && [ $i -lt $((LIMIT * 10)) ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-hung=0
-if kill -0 $sup 2>/dev/null; then
-	hung=1
-	kill -TERM $sup # the supervisor stops every vmm
-	sleep 15
-	kill -KILL $sup 2>/dev/null
-fi
-wait $sup
-VM_RC=$?
+run_topology_within /tmp/hostile.yaml $LIMIT
+hung=$HUNG
 sed 's/^/  | /' "$OUT"
 rm -f $IMG1 $IMG2
 [ $hung -eq 0 ] || fail "the topology was still running after $LIMIT s (a guest hung; see the log above)"

@@ -24,6 +24,28 @@ run_topology() {
 	sed 's/^/  | /' "$OUT"
 }
 
+# run_topology_within FILE SECONDS: runs it under the supervisor in the
+# background; a topology still running after SECONDS is stopped (SIGTERM,
+# then SIGKILL) and HUNG=1. Output in $OUT, status in $VM_RC.
+run_topology_within() {
+	splitvirt run --no-file-check "$1" >"$OUT" 2>&1 &
+	sup=$!
+	i=0
+	while kill -0 $sup 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	HUNG=0
+	if kill -0 $sup 2>/dev/null; then
+		HUNG=1
+		kill -TERM $sup # the supervisor stops every vmm
+		sleep 15
+		kill -KILL $sup 2>/dev/null
+	fi
+	wait $sup
+	VM_RC=$?
+}
+
 # state_pid NAME: pid of VM NAME's vmm from the supervisor's state file.
 state_pid() {
 	awk -v n="$1" '$1 == "vm" && $2 == n { print $4 }' /run/splitvirt/*.state 2>/dev/null | head -1
