@@ -35,3 +35,19 @@ memfds_of() {
 		readlink "$fd"
 	done 2>/dev/null | sed -n 's|^/memfd:\([^ ]*\).*|\1|p' | sort -u
 }
+
+# start_topology FILE: runs it under the supervisor in the background; output
+# in $OUT, the supervisor's pid in $SUP (wait for it: `wait $SUP`).
+start_topology() {
+	splitvirt run --no-file-check "$1" >"$OUT" 2>&1 &
+	SUP=$!
+}
+
+# wait_out TEXT TENTHS: waits up to TENTHS tenths of a second for TEXT in $OUT.
+wait_out() {
+	i=0
+	while ! grep -q -- "$1" "$OUT" && [ $i -lt "$2" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}

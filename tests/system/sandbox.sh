@@ -18,22 +18,13 @@ vms:
     memory: 512M
     disks: [ /var/lib/splitvirt/sb.img ]
     nets: [ { tap: sv-sb0, bridge: sv-br0 } ]
-  - name: app
-    role: driver
-    kernel: /guest/Image
-    initrd: /guest/initrd.cpio
-    cmdline: "console=ttyAMA0 quiet sv.run=idle"
-    devices: [ { type: rng, from: devvm } ]
+  - { name: app, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio,
+      cmdline: "console=ttyAMA0 quiet sv.run=idle", devices: [ { type: rng, from: devvm } ] }
 YAML
 dd if=/dev/zero of=/var/lib/splitvirt/sb.img bs=1M count=0 seek=8 2>/dev/null
 chmod 0600 /var/lib/splitvirt/sb.img # only root: the vmm gets it as an fd
-splitvirt run --no-file-check /tmp/sb.yaml >"$OUT" 2>&1 &
-sup=$!
-i=0
-while ! grep -q "guest: idle" "$OUT" && [ $i -lt 900 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+start_topology /tmp/sb.yaml
+wait_out "guest: idle" 900
 splitvirt status >/tmp/sb.status 2>&1
 checked=""
 problems=""
@@ -55,7 +46,7 @@ for vm in devvm app; do
 	checked="$checked $vm"
 done
 ls -l /dev/kvm
-wait $sup
+wait $SUP
 VM_RC=$?
 sed 's/^/  | /' "$OUT"
 sed 's/^/  status| /' /tmp/sb.status
