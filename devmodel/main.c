@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/sandbox.h>
 
 #include "args.h"
 #include "daemon.h"
@@ -80,9 +81,16 @@ int main(int argc, char **argv)
 	opt.console_dir = a.console_dir;
 	opt.state_dir = a.state_dir;
 	ret = dm_daemon_init(&d, &km, &opt, specs, (unsigned int)n);
+	/*
+	 * Set up; links that come back later are reopened under the filter,
+	 * whose devmodel list allows exactly that (lib/sandbox/rules.c).
+	 */
 	if (!ret)
+		ret = sv_sandbox_apply_env(SV_SANDBOX_DEVMODEL);
+	if (!ret) {
+		sv_sandbox_selftest(NULL);
 		ret = dm_daemon_run(&d, 0);
-	else
+	} else
 		pr_err("setting up: %s", strerror(-ret));
 	dm_daemon_fini(&d);
 	dm_kmod_close(&km);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <splitvirt/log.h>
 #include <splitvirt/size.h>
@@ -25,6 +26,11 @@ static int usage(FILE *out, int status)
 		"      --console-dir DIR  write each VM's console and log lines to DIR/<VM name>.log\n"
 		"                         (created if missing, truncated) instead of to our output\n"
 		"      --log-level LVL    error, warn, info or debug; also passed on to the vmms\n"
+		"      --no-sandbox       run the vmms unconfined, for debugging: as our user, in\n"
+		"                         our namespaces, without seccomp (docs/security.md)\n"
+		"                         (also SPLITVIRT_SANDBOX=off)\n"
+		"      --uid-base N       sandboxed VM i runs as uid and gid N+1+i (default %u,\n"
+		"                         or $SPLITVIRT_UID_BASE); need not be in /etc/passwd\n"
 		"  -h, --help             this text\n\n"
 		"Without --console-dir, each line a VM writes (guest console, vmm log) appears\n"
 		"whole on our stdout (stderr for the vmm's stderr) as \"[VM name] line\"; a line\n"
@@ -34,7 +40,7 @@ static int usage(FILE *out, int status)
 		"VM exited with 0, else the status of the first one that did not (128+N if killed\n"
 		"by signal N); 1 if the topology is invalid or the objects cannot be created;\n"
 		"2 on bad arguments.\n",
-		SUP_DEFAULT_STOP_TIMEOUT, SUP_RELAY_LINE_MAX);
+		SUP_DEFAULT_STOP_TIMEOUT, SUP_DEFAULT_UID_BASE, SUP_RELAY_LINE_MAX);
 	return status;
 }
 
@@ -47,19 +53,42 @@ int sup_cmd_run(int argc, char **argv)
 		{ "stop-timeout", required_argument, NULL, 'S' },
 		{ "console-dir", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "no-sandbox", no_argument, NULL, 'N' },
+		{ "uid-base", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sup_run_opts ro = { .vmm_path = "vmm", .stop_timeout = SUP_DEFAULT_STOP_TIMEOUT };
+	struct sup_run_opts ro = { .vmm_path = "vmm",
+				   .stop_timeout = SUP_DEFAULT_STOP_TIMEOUT,
+				   .uid_base = SUP_DEFAULT_UID_BASE };
+	const char *base = getenv("SPLITVIRT_UID_BASE"), *sandbox = getenv("SPLITVIRT_SANDBOX");
 	unsigned int flags = SV_TOPO_CHECK_FILES;
 	const char *run_dir = NULL;
 	struct sv_topology *t;
 	unsigned long secs;
 	int opt, status;
 
+	/* As --no-sandbox, for whoever cannot change the command line (tests). */
+	if (sandbox && !strcmp(sandbox, "off"))
+		ro.no_sandbox = true;
+	/* The ids are 32-bit; leave room for the VMs above the base. */
+	if (base && sv_parse_uint(base, 1, 4000000000ul, &secs) == 0)
+		ro.uid_base = (unsigned int)secs;
+	else if (base)
+		pr_warn("SPLITVIRT_UID_BASE=%s is not a uid; using %u", base, ro.uid_base);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'N':
+			ro.no_sandbox = true;
+			break;
+		case 'U':
+			if (sv_parse_uint(optarg, 1, 4000000000ul, &secs)) {
+				pr_err("--uid-base %s: give a uid from 1 to 4000000000", optarg);
+				return 2;
+			}
+			ro.uid_base = (unsigned int)secs;
+			break;
 		case 'V':
 			ro.vmm_path = optarg;
 			break;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/sandbox.h>
 
 #include "supervisor.h"
 
@@ -40,21 +41,36 @@ static void uptime(char *buf, size_t size, const struct sup_state_vm *vm, long l
 	snprintf(buf, size, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
 }
 
+/* What VM vm's vmm runs with, from /proc; "-" if it does not run. */
+static void sandbox_of(const struct sup_state_vm *vm, char *buf, size_t size)
+{
+	struct sv_proc_sandbox s;
+
+	if (vm->pid <= 0 || (strcmp(vm->state, "running") && strcmp(vm->state, "starting")) ||
+	    sv_proc_sandbox_read(vm->pid, &s)) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	sv_proc_sandbox_format(&s, buf, size);
+}
+
 static void print_table(const struct sup_state *st, bool stale)
 {
 	long long now = (long long)time(NULL);
 
 	printf("topology %s (%s), supervisor pid %d%s\n", st->name, st->path, st->supervisor,
 	       stale ? " -- STALE: the supervisor is gone; remove the state file" : "");
-	printf("  %-20s %-10s %7s  %-10s %9s %8s  %s\n", "VM", "ROLE", "PID", "STATE", "UPTIME",
-	       "MEMORY", "LINKS");
+	printf("  %-20s %-10s %7s  %-10s %9s %8s  %-16s %s\n", "VM", "ROLE", "PID", "STATE",
+	       "UPTIME", "MEMORY", "LINKS", "SANDBOX");
 	for (unsigned int i = 0; i < st->nr_vms; i++) {
 		const struct sup_state_vm *vm = &st->vms[i];
-		char up[32];
+		char up[32], sb[96];
 
 		uptime(up, sizeof(up), vm, now);
-		printf("  %-20s %-10s %7d  %-10s %9s %7lluM  %s\n", vm->name, vm->role, vm->pid,
-		       vm->state, up, vm->memory >> 20, vm->links);
+		sandbox_of(vm, sb, sizeof(sb));
+		printf("  %-20s %-10s %7d  %-10s %9s %7lluM  %-16s %s\n", vm->name, vm->role,
+		       vm->pid, vm->state, up, vm->memory >> 20, vm->links[0] ? vm->links : "-",
+		       sb);
 	}
 }
 
@@ -69,6 +85,25 @@ static void json_string(const char *s)
 			putchar(*s);
 	}
 	putchar('"');
+}
+
+/* ,"sandbox":{...} from /proc, or null when the vmm does not run. */
+static void print_json_sandbox(const struct sup_state_vm *vm)
+{
+	struct sv_proc_sandbox s;
+	char ns[96];
+
+	if (vm->pid <= 0 || (strcmp(vm->state, "running") && strcmp(vm->state, "starting")) ||
+	    sv_proc_sandbox_read(vm->pid, &s)) {
+		printf(",\"sandbox\":null");
+		return;
+	}
+	snprintf(ns, sizeof(ns), "%s%s%s%s%s%s", s.own_mnt ? ",\"mnt\"" : "",
+		 s.own_pid ? ",\"pid\"" : "", s.own_ipc ? ",\"ipc\"" : "",
+		 s.own_uts ? ",\"uts\"" : "", s.own_net ? ",\"net\"" : "",
+		 s.own_user ? ",\"user\"" : "");
+	printf(",\"sandbox\":{\"seccomp\":%d,\"no_new_privs\":%d,\"uid\":%ld,\"gid\":%ld,\"namespaces\":[%s]}",
+	       s.seccomp, s.no_new_privs, s.uid, s.gid, ns[0] ? ns + 1 : "");
 }
 
 static void print_json(const struct sup_state *st, bool stale)
@@ -93,6 +128,7 @@ static void print_json(const struct sup_state *st, bool stale)
 		printf(",\"uptime\":%lld,\"memory\":%llu,\"links\":",
 		       vm->started ? now - vm->started : 0, vm->memory);
 		json_string(vm->links);
+		print_json_sandbox(vm);
 		putchar('}');
 	}
 	printf("]}\n");

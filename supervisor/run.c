@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/sandbox.h>
 
 #include "relay.h"
 #include "supervisor.h"
@@ -49,6 +50,7 @@ struct run {
 	struct sup_relay *relays; /* VM i: [2 * i] its stdout, [2 * i + 1] its stderr */
 	long long *hold; /* per relay: its pipe is not polled before this (now_ms()) */
 	int *logs; /* --console-dir: VM i's log file, else NULL */
+	struct sup_sandbox sb;
 };
 
 /*
@@ -182,15 +184,33 @@ static void drain_vm(struct run *run, unsigned int i)
 	}
 }
 
+static const char *sandbox_summary(const struct sup_sandbox *sb, unsigned int i)
+{
+	static char buf[64];
+
+	if (!sb->on)
+		snprintf(buf, sizeof(buf), "no sandbox");
+	else if (!sb->drop)
+		snprintf(buf, sizeof(buf), "sandbox without a user of its own");
+	else
+		snprintf(buf, sizeof(buf), "sandboxed as uid %u",
+			 (unsigned int)sup_sandbox_uid(sb, i));
+	return buf;
+}
+
 static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int stdin_owner)
 {
 	const struct sv_topo_vm *vm = &run->t->vms[i];
 	struct sup_vm_run *r = &run->vms[i];
 	struct sup_spawn_stdio stdio = { .keep_stdin = (int)i == stdin_owner };
+	struct sup_spawn_sandbox sbc;
 	struct sup_vmm_cmd cmd;
-	int ret;
+	int ret, step = 0;
 
-	ret = sup_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &cmd);
+	ret = sup_sandbox_prepare_vm(&run->sb, run->t, i);
+	if (ret)
+		return ret;
+	ret = sup_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &run->sb, &cmd);
 	if (ret) {
 		pr_err("cannot build the vmm command of VM '%s': %s", vm->name, strerror(-ret));
 		return ret;
@@ -208,19 +228,27 @@ static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int 
 	r->state = SUP_VM_STARTING;
 	r->started = (long long)time(NULL);
 	save_state(run);
-	ret = sup_spawn(cmd.argv, cmd.fds, cmd.nr_fds, &stdio, &r->pid);
+	sup_sandbox_spawn_config(&run->sb, run->t, i, cmd.nr_fds, &sbc);
+	ret = sup_spawn(cmd.argv, cmd.fds, cmd.nr_fds, &stdio, &sbc, &r->pid, &step);
 	/* The vmm has its copies; ours would keep its pipes from ever reaching EOF. */
 	close(stdio.out);
 	close(stdio.err);
-	if (ret) {
+	if (ret && step) {
+		pr_err("cannot start the vmm of VM '%s': %s: %s%s", vm->name,
+		       sup_spawn_step_name(step), strerror(-ret),
+		       run->sb.drop ? "; --no-sandbox runs it unconfined" : "");
+		r->state = SUP_VM_EXITED;
+		r->code = 127;
+	} else if (ret) {
 		pr_err("cannot start the vmm of VM '%s' (%s): %s; give its path with --vmm",
 		       vm->name, cmd.argv[0], strerror(-ret));
 		r->state = SUP_VM_EXITED;
 		r->code = 127;
 	} else {
 		r->state = SUP_VM_RUNNING;
-		pr_info("started %s VM '%s' (pid %d, %u fds granted)", sv_topo_role_name(vm->role),
-			vm->name, (int)r->pid, cmd.nr_fds);
+		pr_info("started %s VM '%s' (pid %d, %u fds granted, %s)",
+			sv_topo_role_name(vm->role), vm->name, (int)r->pid, cmd.nr_fds,
+			sandbox_summary(&run->sb, i));
 	}
 	save_state(run);
 	sup_vmm_cmd_free(&cmd);
@@ -257,6 +285,26 @@ static void report_orphans(struct run *run, unsigned int dev)
 	}
 }
 
+/*
+ * SIGSYS is what the vmm's seccomp filter kills with. The kernel logs which
+ * syscall it was (audit type=1326, in dmesg); without that record, say how
+ * to find out.
+ */
+static void report_seccomp_kill(const char *name, pid_t pid)
+{
+	const char *sc;
+	long nr;
+
+	if (sv_seccomp_audit_find(pid, &nr)) {
+		pr_err("vmm[%s] killed by seccomp (SIGSYS, pid %d); the syscall is not in the kernel log: run with SPLITVIRT_SECCOMP=log to have violations logged instead of killed, then look for type=1326 in dmesg (docs/security.md)",
+		       name, (int)pid);
+		return;
+	}
+	sc = sv_syscall_name(nr);
+	pr_err("vmm[%s] killed by seccomp (syscall %ld%s%s, pid %d); if the vmm needs it, add it to lib/sandbox/rules.c (docs/security.md)",
+	       name, nr, sc ? ", " : "", sc ? sc : "", (int)pid);
+}
+
 static void record_exit(struct run *run, pid_t pid, int wstatus)
 {
 	const struct sv_topology *t = run->t;
@@ -272,8 +320,11 @@ static void record_exit(struct run *run, pid_t pid, int wstatus)
 			r->state = SUP_VM_KILLED;
 			r->code = WTERMSIG(wstatus);
 			code = 128 + r->code;
-			pr_info("VM '%s' (pid %d) was killed by signal %d (%s)", t->vms[i].name,
-				(int)pid, r->code, strsignal(r->code));
+			if (r->code == SIGSYS)
+				report_seccomp_kill(t->vms[i].name, pid);
+			else
+				pr_info("VM '%s' (pid %d) was killed by signal %d (%s)",
+					t->vms[i].name, (int)pid, r->code, strsignal(r->code));
 		} else {
 			r->state = SUP_VM_EXITED;
 			r->code = WEXITSTATUS(wstatus);
@@ -569,6 +620,8 @@ int sup_run(const struct sv_topology *t, const struct sup_run_opts *opts)
 
 	if (run_setup(&run, &set)) {
 		run.status = 1;
+	} else if (sup_sandbox_init(&run.sb, t, !opts->no_sandbox, opts->uid_base)) {
+		run.status = 1;
 	} else if ((ret = sup_objects_create(t, &objs))) {
 		pr_err("cannot create the shared objects of topology '%s': %s", t->name,
 		       strerror(-ret));
@@ -583,8 +636,10 @@ int sup_run(const struct sv_topology *t, const struct sup_run_opts *opts)
 		}
 		/* The vmms hold what they need; our copies would only pin memory. */
 		sup_objects_close(&objs);
+		sup_sandbox_close_fds(&run.sb);
 		wait_loop(&run);
 	}
+	sup_sandbox_fini(&run.sb);
 	run_teardown(&run);
 	sup_state_remove(&run.state);
 	/* A SIGPIPE left pending would end us once unblocked. */

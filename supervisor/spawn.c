@@ -4,14 +4,24 @@
  * CLOEXEC, but the supervisor may itself have inherited fds from whoever
  * started it; so the child marks every fd above stdio CLOEXEC and then
  * clears the flag on its grants only, right before exec.
+ *
+ * Sandboxed (docs/security.md), the child also sets its rlimits, enters
+ * new mount, IPC and UTS namespaces, drops to the VM's user (keeping only
+ * the KVM group) and sets no_new_privs, in that order: the namespaces and
+ * the drop need root, and what comes after the drop cannot undo it.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,18 +53,89 @@ static void cloexec_all_but_stdio(void)
 	closedir(d);
 }
 
-static void child(char *const argv[], const int *fds, unsigned int nr_fds,
-		  const struct sup_spawn_stdio *stdio, int err_pipe, pid_t parent)
+/* What failed in the child, for the parent's message. */
+enum spawn_step {
+	STEP_EXEC,
+	STEP_STDIO,
+	STEP_RLIMIT,
+	STEP_UNSHARE,
+	STEP_MOUNT,
+	STEP_HOSTNAME,
+	STEP_SETGROUPS,
+	STEP_SETGID,
+	STEP_SETUID,
+	STEP_NNP,
+};
+
+static const char *const step_names[] = {
+	[STEP_EXEC] = "exec",
+	[STEP_STDIO] = "setting up its stdio",
+	[STEP_RLIMIT] = "setting its rlimits",
+	[STEP_UNSHARE] = "entering new mount/IPC/UTS namespaces",
+	[STEP_MOUNT] = "making its mounts private",
+	[STEP_HOSTNAME] = "setting its hostname",
+	[STEP_SETGROUPS] = "setting its groups (the KVM group)",
+	[STEP_SETGID] = "setting its gid",
+	[STEP_SETUID] = "setting its uid",
+	[STEP_NNP] = "setting no_new_privs",
+};
+
+struct spawn_err {
+	int step, err;
+};
+
+static int set_limit(int resource, unsigned long n)
 {
+	struct rlimit rl = { .rlim_cur = n, .rlim_max = n };
+
+	return setrlimit(resource, &rl);
+}
+
+/* Returns the failed step, or -1. */
+static int enter_sandbox(const struct sup_spawn_sandbox *sb)
+{
+	if (!sb || !sb->on) {
+		/* The vmm then installs no filter either. */
+		setenv("SPLITVIRT_SECCOMP", "off", 1);
+		return -1;
+	}
+	/* Guest RAM is mapped in the vmm: a core dump would write it out. */
+	if (set_limit(RLIMIT_CORE, 0) || set_limit(RLIMIT_NOFILE, sb->nofile))
+		return STEP_RLIMIT;
+	if (sb->drop) {
+		/* Counted per user: each VM has its own, so this bounds its threads. */
+		if (set_limit(RLIMIT_NPROC, sb->nproc))
+			return STEP_RLIMIT;
+		if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+			return STEP_UNSHARE;
+		/* Nothing it mounts (it cannot, but) reaches the host's view. */
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return STEP_MOUNT;
+		if (sethostname(sb->hostname, strlen(sb->hostname)) < 0)
+			return STEP_HOSTNAME;
+		if (setgroups(1, &sb->kvm_gid) < 0)
+			return STEP_SETGROUPS;
+		if (setresgid(sb->gid, sb->gid, sb->gid) < 0)
+			return STEP_SETGID;
+		/* From root to another uid: every capability goes with it. */
+		if (setresuid(sb->uid, sb->uid, sb->uid) < 0)
+			return STEP_SETUID;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return STEP_NNP;
+	return -1;
+}
+
+static void child(char *const argv[], const int *fds, unsigned int nr_fds,
+		  const struct sup_spawn_stdio *stdio, const struct sup_spawn_sandbox *sb,
+		  int err_pipe, pid_t parent)
+{
+	struct spawn_err e = { .step = STEP_STDIO };
 	sigset_t none;
-	int ret;
+	int step;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* A vmm must not outlive a supervisor that was killed outright. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(127);
 	if (!stdio->keep_stdin) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -72,18 +153,40 @@ static void child(char *const argv[], const int *fds, unsigned int nr_fds,
 		if (fcntl(fds[i], F_SETFD, 0) < 0)
 			goto fail;
 	}
+	step = enter_sandbox(sb);
+	if (step >= 0) {
+		e.step = step;
+		goto fail;
+	}
+	/*
+	 * A vmm must not outlive a supervisor that was killed outright. After
+	 * the uid change, which clears it.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127);
+	e.step = STEP_EXEC;
 	execvp(argv[0], argv);
 fail:
-	ret = errno;
-	if (write(err_pipe, &ret, sizeof(ret)) < 0)
+	e.err = errno;
+	if (write(err_pipe, &e, sizeof(e)) < 0)
 		_exit(127);
 	_exit(127);
 }
 
+const char *sup_spawn_step_name(int step)
+{
+	return step >= 0 && step < (int)(sizeof(step_names) / sizeof(step_names[0])) ?
+		       step_names[step] :
+		       "?";
+}
+
 int sup_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
-	      const struct sup_spawn_stdio *stdio, pid_t *pid)
+	      const struct sup_spawn_stdio *stdio, const struct sup_spawn_sandbox *sb, pid_t *pid,
+	      int *failed_step)
 {
 	pid_t parent = getpid();
+	struct spawn_err e = { 0 };
 	int pipefd[2], err = 0;
 	ssize_t n;
 	pid_t p;
@@ -99,16 +202,17 @@ int sup_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
 		return err;
 	}
 	if (p == 0)
-		child(argv, fds, nr_fds, stdio, pipefd[1], parent);
+		child(argv, fds, nr_fds, stdio, sb, pipefd[1], parent);
 	close(pipefd[1]);
 	do {
-		n = read(pipefd[0], &err, sizeof(err));
+		n = read(pipefd[0], &e, sizeof(e));
 	} while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
 	*pid = p;
-	if (n == sizeof(err)) {
+	if (n == sizeof(e)) {
 		waitpid(p, NULL, 0);
-		return -err;
+		*failed_step = e.step;
+		return -e.err;
 	}
 	return 0;
 }

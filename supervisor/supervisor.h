@@ -36,6 +36,8 @@ unsigned int sup_objects_count(const struct sv_topology *t);
 int sup_objects_create(const struct sv_topology *t, struct sup_objects *o);
 void sup_objects_close(struct sup_objects *o);
 
+struct sup_sandbox;
+
 /* A NULL-terminated argv and the fds it names (the grants of one vmm). */
 struct sup_vmm_cmd {
 	char **argv;
@@ -45,9 +47,51 @@ struct sup_vmm_cmd {
 };
 
 /* Builds "vmm --name ..." for VM vm; see docs/topology.md. */
+/*
+ * With sb->drop, disks are the fds sb opened (--disk /dev/fd/N) and taps are
+ * on their bridges already (no bridge=); sb may be NULL.
+ */
 int sup_vmm_cmd_build(const struct sv_topology *t, const struct sup_objects *o, unsigned int vm,
-		      const char *vmm_path, struct sup_vmm_cmd *cmd);
+		      const char *vmm_path, const struct sup_sandbox *sb, struct sup_vmm_cmd *cmd);
 void sup_vmm_cmd_free(struct sup_vmm_cmd *cmd);
+
+/* The sandbox of the vmms (sandbox.c, docs/security.md). */
+#define SUP_SANDBOX_MAX_TAPS (SV_TOPO_MAX_VMS * SV_TOPO_MAX_NETS)
+#define SUP_DEFAULT_UID_BASE 200000u
+
+struct sup_sandbox {
+	bool ready; /* sup_sandbox_init ran: the fields below are set */
+	bool on; /* default; off with --no-sandbox */
+	bool drop; /* we are root: per-VM users, namespaces, our taps and disk fds */
+	unsigned int uid_base; /* VM i runs as uid and gid uid_base + 1 + i */
+	gid_t kvm_gid; /* may open /dev/kvm; every vmm's supplementary group */
+	int disk_fds[SV_TOPO_MAX_VMS][SV_TOPO_MAX_DISKS]; /* opened for the vmm, or -1 */
+	char taps[SUP_SANDBOX_MAX_TAPS][16]; /* taps we created, removed at the end */
+	unsigned int nr_taps;
+};
+
+/* What the child does before exec (spawn.c). */
+struct sup_spawn_sandbox {
+	bool on; /* rlimits and no_new_privs; off: SPLITVIRT_SECCOMP=off for the vmm */
+	bool drop; /* namespaces and the user below */
+	uid_t uid;
+	gid_t gid, kvm_gid;
+	char hostname[SV_TOPO_NAME_MAX + 1]; /* in its own UTS namespace */
+	unsigned long nofile, nproc; /* RLIMIT_NOFILE, RLIMIT_NPROC */
+};
+
+/* Logs its errors. */
+int sup_sandbox_init(struct sup_sandbox *sb, const struct sv_topology *t, bool on,
+		     unsigned int uid_base);
+uid_t sup_sandbox_uid(const struct sup_sandbox *sb, unsigned int vm);
+/* Disks and taps of VM i for its user; logs its errors. */
+int sup_sandbox_prepare_vm(struct sup_sandbox *sb, const struct sv_topology *t, unsigned int i);
+void sup_sandbox_spawn_config(const struct sup_sandbox *sb, const struct sv_topology *t,
+			      unsigned int i, unsigned int nr_fds, struct sup_spawn_sandbox *c);
+/* Once the vmms hold their disks. */
+void sup_sandbox_close_fds(struct sup_sandbox *sb);
+/* At the end of the run: also removes the taps it created. */
+void sup_sandbox_fini(struct sup_sandbox *sb);
 
 /* The stdio of a vmm. */
 struct sup_spawn_stdio {
@@ -56,11 +100,15 @@ struct sup_spawn_stdio {
 };
 
 /*
- * Starts argv[0] (searched in PATH) with only fds[] and stdio open.
- * Returns 0 and *pid once the exec succeeded, or the exec's negative errno.
+ * Starts argv[0] (searched in PATH) with only fds[] and stdio open, in the
+ * sandbox sb (NULL: none). Returns 0 and *pid once the exec succeeded, or
+ * the negative errno of the step that failed (*failed_step, for
+ * sup_spawn_step_name()).
  */
 int sup_spawn(char *const argv[], const int *fds, unsigned int nr_fds,
-	      const struct sup_spawn_stdio *stdio, pid_t *pid);
+	      const struct sup_spawn_stdio *stdio, const struct sup_spawn_sandbox *sb, pid_t *pid,
+	      int *failed_step);
+const char *sup_spawn_step_name(int step);
 
 /* The VM whose vmm keeps the terminal's stdin, or -1. */
 int sup_stdin_owner(const struct sv_topology *t);
@@ -123,6 +171,8 @@ struct sup_run_opts {
 	unsigned int stop_timeout; /* seconds between SIGTERM and SIGKILL */
 	/* NULL: VM output on our stdout/stderr, "[name] " per line; else DIR/<name>.log */
 	const char *console_dir;
+	bool no_sandbox; /* --no-sandbox */
+	unsigned int uid_base; /* --uid-base */
 };
 
 /* Runs the topology to the end; returns the exit status for the CLI. */

@@ -120,8 +120,11 @@ static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
 	return ret ?: push(cmd, strdup(text));
 }
 
-static int push_vm(struct sup_vmm_cmd *cmd, const struct sv_topology *t, unsigned int i)
+static int push_vm(struct sup_vmm_cmd *cmd, const struct sv_topology *t, unsigned int i,
+		   const struct sup_sandbox *sb)
 {
+	/* Sandboxed: the vmm's user may not open the image nor touch the bridge. */
+	bool prepared = sb && sb->drop;
 	const struct sv_topo_vm *vm = &t->vms[i];
 	int len = sv_topo_vm_cmdline(t, i, NULL, 0);
 	char *cmdline;
@@ -153,6 +156,13 @@ static int push_vm(struct sup_vmm_cmd *cmd, const struct sv_topology *t, unsigne
 	ret = ret ?: pushf(cmd, "%u", vm->cpus);
 	for (unsigned int d = 0; d < vm->nr_disks; d++) {
 		ret = ret ?: push(cmd, strdup("--disk"));
+		if (prepared) {
+			ret = ret ?: grant(cmd, sb->disk_fds[i][d]);
+			ret = ret   ?:
+				      pushf(cmd, "/dev/fd/%d%s", sb->disk_fds[i][d],
+					    vm->disks[d].readonly ? ",ro" : "");
+			continue;
+		}
 		ret = ret   ?:
 			      pushf(cmd, "%s%s", vm->disks[d].path,
 				    vm->disks[d].readonly ? ",ro" : "");
@@ -163,8 +173,8 @@ static int push_vm(struct sup_vmm_cmd *cmd, const struct sv_topology *t, unsigne
 			      pushf(cmd, "tap=%s%s%s%s%s", vm->nets[n].tap,
 				    vm->nets[n].mac ? ",mac=" : "",
 				    vm->nets[n].mac ? vm->nets[n].mac : "",
-				    vm->nets[n].bridge ? ",bridge=" : "",
-				    vm->nets[n].bridge ? vm->nets[n].bridge : "");
+				    vm->nets[n].bridge && !prepared ? ",bridge=" : "",
+				    vm->nets[n].bridge && !prepared ? vm->nets[n].bridge : "");
 	}
 	if (vm->rng)
 		ret = ret ?: push(cmd, strdup("--rng"));
@@ -174,13 +184,13 @@ static int push_vm(struct sup_vmm_cmd *cmd, const struct sv_topology *t, unsigne
 }
 
 int sup_vmm_cmd_build(const struct sv_topology *t, const struct sup_objects *o, unsigned int vm,
-		      const char *vmm_path, struct sup_vmm_cmd *cmd)
+		      const char *vmm_path, const struct sup_sandbox *sb, struct sup_vmm_cmd *cmd)
 {
 	int ret;
 
 	memset(cmd, 0, sizeof(*cmd));
 	ret = push(cmd, strdup(vmm_path));
-	ret = ret ?: push_vm(cmd, t, vm);
+	ret = ret ?: push_vm(cmd, t, vm, sb);
 	if (!ret && t->vms[vm].role == SV_TOPO_DRIVER) {
 		ret = grant(cmd, o->ram[vm]);
 		ret = ret ?: push(cmd, strdup("--ram-fd"));

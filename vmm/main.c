@@ -6,6 +6,7 @@
 
 #include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
+#include <splitvirt/sandbox.h>
 
 #include "dataport.h"
 #include "devices.h"
@@ -120,6 +121,14 @@ static int vmm_setup(struct vmm *v, const struct vmm_args *args)
 	ret = boot_load(vm, args, &layout);
 	if (ret)
 		return ret;
+	/*
+	 * Everything is open and mapped: from here on, only the fds we hold.
+	 * Before the first thread, which then inherits the filter.
+	 */
+	ret = sv_sandbox_apply_env(SV_SANDBOX_VMM);
+	if (ret)
+		return ret;
+	sv_sandbox_selftest(args->name);
 	ret = sv_loop_start(&v->loop);
 	if (ret) {
 		pr_err("starting the I/O thread: %s", strerror(-ret));

@@ -2,8 +2,10 @@
 /* virtio-blk over a raw image file or block device. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/virtio_ids.h>
 
@@ -88,6 +90,29 @@ static int blk_link_arg(const struct sv_dev_spec *d, char *buf, size_t size, con
 	return ret ?: snprintf(buf, size, "%s%s", d->path, d->read_only ? RO_SUFFIX : "");
 }
 
+/*
+ * "/dev/fd/N": the image an inherited fd N holds (the sandboxed vmm gets
+ * its disks opened by the supervisor, docs/security.md). Reopening the
+ * path would check the file's permissions against our user, which may
+ * not have them: the fd is the grant.
+ */
+static int blk_open(const struct sv_dev_spec *d, struct virtio_blk_backend **be)
+{
+	unsigned int fd;
+	int n = 0, dup_fd, ret;
+
+	if (sscanf(d->path, "/dev/fd/%u%n", &fd, &n) != 1 || d->path[n] != '\0')
+		return virtio_blk_raw_open(be, d->path, d->read_only);
+	/* Our own copy: the backend closes it, the inherited one stays as granted. */
+	dup_fd = fcntl((int)fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0)
+		return -errno;
+	ret = virtio_blk_raw_from_fd(be, dup_fd, d->read_only);
+	if (ret)
+		close(dup_fd);
+	return ret;
+}
+
 static int blk_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 		      struct virtio_dev **out)
 {
@@ -95,7 +120,7 @@ static int blk_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 	struct virtio_blk_backend *be;
 	int ret;
 
-	ret = virtio_blk_raw_open(&be, d->path, d->read_only);
+	ret = blk_open(d, &be);
 	if (ret) {
 		pr_err("%s: blk %s: %s", h->label, d->path, strerror(-ret));
 		return ret;

@@ -23,13 +23,8 @@ vms:
     devices: [ { type: rng, from: devvm } ]
 YAML
 dd if=/dev/zero of=/var/lib/splitvirt/iso.img bs=1M count=0 seek=8 2>/dev/null
-splitvirt run --no-file-check /tmp/iso.yaml >"$OUT" 2>&1 &
-sup=$!
-i=0
-while ! grep -q "guest: idle" "$OUT" && [ $i -lt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+start_topology /tmp/iso.yaml
+wait_out "guest: idle" 600
 dev=$(state_pid devvm)
 a1=$(state_pid app1)
 a2=$(state_pid app2)
@@ -46,7 +41,7 @@ holders() { # memfd name -> pids holding it
 }
 h1=$(holders splitvirt-ram-app1)
 h2=$(holders splitvirt-ram-app2)
-wait $sup
+wait $SUP
 VM_RC=$?
 sed 's/^/  | /' "$OUT"
 [ -n "$dev" ] && [ -n "$a1" ] && [ -n "$a2" ] || fail "could not find the vmm pids"

@@ -28,21 +28,20 @@ run_topology() {
 # background; a topology still running after SECONDS is stopped (SIGTERM,
 # then SIGKILL) and HUNG=1. Output in $OUT, status in $VM_RC.
 run_topology_within() {
-	splitvirt run --no-file-check "$1" >"$OUT" 2>&1 &
-	sup=$!
+	start_topology "$1"
 	i=0
-	while kill -0 $sup 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do
+	while kill -0 $SUP 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	HUNG=0
-	if kill -0 $sup 2>/dev/null; then
+	if kill -0 $SUP 2>/dev/null; then
 		HUNG=1
-		kill -TERM $sup # the supervisor stops every vmm
+		kill -TERM $SUP # the supervisor stops every vmm
 		sleep 15
-		kill -KILL $sup 2>/dev/null
+		kill -KILL $SUP 2>/dev/null
 	fi
-	wait $sup
+	wait $SUP
 	VM_RC=$?
 }
 
@@ -56,4 +55,20 @@ memfds_of() {
 	for fd in /proc/"$1"/fd/*; do
 		readlink "$fd"
 	done 2>/dev/null | sed -n 's|^/memfd:\([^ ]*\).*|\1|p' | sort -u
+}
+
+# start_topology FILE: runs it under the supervisor in the background; output
+# in $OUT, the supervisor's pid in $SUP (wait for it: `wait $SUP`).
+start_topology() {
+	splitvirt run --no-file-check "$1" >"$OUT" 2>&1 &
+	SUP=$!
+}
+
+# wait_out TEXT TENTHS: waits up to TENTHS tenths of a second for TEXT in $OUT.
+wait_out() {
+	i=0
+	while ! grep -q -- "$1" "$OUT" && [ $i -lt "$2" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
