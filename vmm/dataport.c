@@ -15,12 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <linux/kvm.h>
 
 #include <splitvirt/dataport.h>
 #include <splitvirt/log.h>
@@ -52,6 +49,7 @@ struct dataport {
 	uint16_t nvec;
 	struct dp_vector vec[SV_DP_MSIX_VECTORS];
 	bool doorbells_bound;
+	bool regs_mapped; /* BAR0's window is ours on the bus (its add succeeded) */
 	uint64_t regs_gpa;
 	char name[48];
 };
@@ -188,14 +186,7 @@ static void dp_regs_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int
 
 static int dp_ioeventfd(struct dataport *dp, uint64_t gpa, int fd, bool assign)
 {
-	struct kvm_ioeventfd ioev = {
-		.addr = gpa,
-		.len = 4,
-		.fd = fd,
-		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
-	};
-
-	return ioctl(dp->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0 ? -errno : 0;
+	return vm_ioeventfd(dp->vm, gpa, 4, fd, NULL, assign);
 }
 
 static void dp_bind_doorbells(struct dataport *dp, uint64_t base, bool bind)
@@ -222,14 +213,21 @@ static void dp_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 		if (!mapped) {
 			if (dp->doorbells_bound)
 				dp_bind_doorbells(dp, dp->regs_gpa, false);
-			mmio_bus_remove(&dp->vm->bus, dp->regs_gpa);
+			/* Only our own window: after a failed add another one sits there. */
+			if (dp->regs_mapped)
+				mmio_bus_remove_own(&dp->vm->bus, dp->regs_gpa, dp);
+			dp->regs_mapped = false;
 			return;
 		}
 		dp->regs_gpa = gpa;
-		if (mmio_bus_add(&dp->vm->bus, gpa, size, dp_regs_mmio, dp, dp->name))
+		dp->regs_mapped =
+			!mmio_bus_add(&dp->vm->bus, gpa, size, dp_regs_mmio, dp, dp->name);
+		/* No doorbells over the other window: they would swallow its writes. */
+		if (!dp->regs_mapped)
 			pr_warn("%s: BAR0 at 0x%llx overlaps another region", dp->name,
 				(unsigned long long)gpa);
-		dp_bind_doorbells(dp, gpa, true);
+		else
+			dp_bind_doorbells(dp, gpa, true);
 		return;
 	}
 	slot = dp->memslot_base + (bar == SV_DP_BAR_IOBUF ? 0 : 1);

@@ -256,7 +256,7 @@ static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
 
 		if (fr->used && fr->gpa == r.gpa && fr->size == r.size) {
 			if (r.flags & SV_RPC_REGION_F_REMOVE) {
-				mmio_bus_remove(&p->vm->bus, fr->gpa);
+				mmio_bus_remove_own(&p->vm->bus, fr->gpa, fr);
 				fr->used = false;
 			}
 			return 0;
@@ -552,7 +552,7 @@ void io_proxy_destroy(struct io_proxy *p)
 	}
 	for (unsigned int i = 0; i < IO_PROXY_MAX_REGIONS; i++) {
 		if (p->regions[i].used)
-			mmio_bus_remove(&p->vm->bus, p->regions[i].gpa);
+			mmio_bus_remove_own(&p->vm->bus, p->regions[i].gpa, &p->regions[i]);
 	}
 	for (unsigned int k = 0; k < p->link.nkicks; k++) {
 		if (p->kicks[k].bound)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Recording fake of vmm/kvm_irq.c (see fake_kvm.h). Calls come from the
+ * Recording fake of vmm/kvm_irq.c (see fake_kvm.h), and of the one call of
+ * vmm/kvm_vm.c the dataport makes (vm_add_ram_slot). Calls come from the
  * test's threads and the proxy's I/O loop alike, hence the lock.
  */
 #include <fcntl.h>
@@ -152,4 +153,12 @@ int vm_its_create(struct vm *vm, uint64_t base)
 int vm_its_init(struct vm *vm)
 {
 	return record_unlocked(&(struct fake_kvm_call){ .op = FK_ITS_INIT, .fd = vm->msi_fd });
+}
+
+int vm_add_ram_slot(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t size, void *host)
+{
+	(void)vm;
+	(void)host;
+	return record_unlocked(&(struct fake_kvm_call){
+		.op = FK_RAM_SLOT, .a = slot, .addr = gpa, .datamatch = size });
 }

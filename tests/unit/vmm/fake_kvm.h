@@ -25,6 +25,7 @@ enum fake_kvm_op {
 	FK_SIGNAL_MSI,
 	FK_ITS_CREATE,
 	FK_ITS_INIT,
+	FK_RAM_SLOT,
 	FK_NR_OPS,
 };
 
@@ -33,7 +34,10 @@ struct fake_kvm_call {
 	/* SET_SPI: a = spi, b = level. IRQFD: a = gsi, b = fd. */
 	int64_t a, b;
 	bool assign; /* IRQFD, IOEVENTFD */
-	/* IOEVENTFD: gpa, len, fd, datamatch. SIGNAL_MSI/ITS_CREATE: addr/data/devid. */
+	/*
+	 * IOEVENTFD: gpa, len, fd, datamatch. SIGNAL_MSI/ITS_CREATE: addr/data/devid.
+	 * RAM_SLOT: a = slot, addr = gpa, datamatch = size (0 removes it).
+	 */
 	uint64_t addr, datamatch;
 	uint32_t len, data, devid;
 	int fd;

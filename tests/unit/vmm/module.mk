@@ -23,3 +23,9 @@ test_pci_host_LDLIBS := -lpthread
 test_msi_SRCS := tests/unit/vmm/test_msi.c tests/unit/vmm/fake_kvm.c
 test_msi_LIBS := svvmmrt svboot svutil
 test_msi_LDLIBS := -lpthread
+
+# The dataport (device side of a link) against the fake KVM.
+UNIT_TESTS += test_dataport
+test_dataport_SRCS := tests/unit/vmm/test_dataport.c vmm/dataport.c tests/unit/vmm/fake_kvm.c
+test_dataport_LIBS := svvmmrt svboot svlinkfmt svpci svrpc svutil
+test_dataport_LDLIBS := -lpthread

@@ -218,8 +218,15 @@ static void test_mmio_bus_windows(void **state)
 	/* Straddling two windows belongs to neither; reads see zeroes. */
 	assert_false(mmio_bus_dispatch(bus, 0x1ffc, b, 8, false));
 	assert_int_equal(b[0], 0);
+	/* Only the owner's remove takes a window off (a failed add owns nothing). */
+	assert_int_equal(mmio_bus_add(bus, 0x1000, 0x800, noop, &b[1], "same base"), -EBUSY);
+	assert_int_equal(mmio_bus_remove_own(bus, 0x1000, &b[1]), -ENOENT);
+	assert_true(mmio_bus_dispatch(bus, 0x1000, b, 4, false));
 	assert_int_equal(mmio_bus_remove(bus, 0x1000), 0);
 	assert_int_equal(mmio_bus_remove(bus, 0x1000), -ENOENT);
+	assert_false(mmio_bus_dispatch(bus, 0x1000, b, 4, false));
+	assert_int_equal(mmio_bus_add(bus, 0x1000, 0x800, noop, &b[1], "again"), 0);
+	assert_int_equal(mmio_bus_remove_own(bus, 0x1000, &b[1]), 0);
 	assert_false(mmio_bus_dispatch(bus, 0x1000, b, 4, false));
 	for (unsigned int i = bus->count; i < MMIO_BUS_MAX; i++)
 		assert_int_equal(
