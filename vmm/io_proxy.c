@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,15 @@
 /* By default a vCPU waits this long for a reply before it reads all-ones instead. */
 #define IO_PROXY_REPLY_TIMEOUT_MS 5000
 #define IO_PROXY_MAX_REGIONS 32
+/*
+ * Replies and events taken per resp doorbell, each. With more left, the
+ * proxy rings its own doorbell and comes back after the I/O loop has served
+ * its other fds: a device side that keeps the rings full can neither keep
+ * the vmm's one I/O thread nor hold p->lock for longer than one batch.
+ */
+#define IO_PROXY_BATCH 32
+/* How often the I/O thread lets vCPUs waiting for the lock go first. */
+#define IO_PROXY_YIELDS 8
 
 struct remote_fn {
 	struct io_proxy *proxy;
@@ -58,13 +70,25 @@ struct io_proxy {
 	void *iobuf;
 	uint32_t iobuf_size;
 
-	pthread_mutex_t lock; /* everything below */
-	pthread_cond_t cond;
-	struct sv_rpc_drv drv;
-	unsigned int reply_timeout_ms;
-	bool started;
-	bool hello_sent;
+	atomic_uint reply_timeout_ms; /* read by vCPUs before they take a lock */
+
+	/*
+	 * A device side must never keep a vCPU longer than the reply timeout:
+	 * the I/O thread holds lock for one batch at a time and lets vCPUs
+	 * that wait for it go first (lock_waiters); a vCPU takes it with its
+	 * reply deadline (pthread_mutex_clocklock), only to send, and waits
+	 * for the reply under wait_lock, which is only ever held briefly.
+	 * Order: lock, then wait_lock.
+	 */
+	pthread_mutex_t wait_lock; /* slots[], started */
+	pthread_cond_t cond; /* with wait_lock: a slot completed, or START_VM */
 	struct io_slot slots[SV_RPC_MAX_SLOTS];
+	bool started; /* written with both locks held */
+	atomic_uint lock_waiters; /* vCPUs waiting for lock */
+
+	pthread_mutex_t lock; /* everything below, and the channel */
+	struct sv_rpc_drv drv;
+	bool hello_sent;
 	struct remote_fn fns[SV_RPC_MAX_PCI_DEVS];
 	bool fn_registered[SV_RPC_MAX_PCI_DEVS];
 	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
@@ -80,12 +104,17 @@ static void proxy_log_peer_error(struct io_proxy *p, const char *what)
 	pr_warn_limited(&p->errors, "%s: %s", p->name, what);
 }
 
-static void ring_device(struct io_proxy *p)
+static void ring(struct io_proxy *p, int fd, const char *which)
 {
 	uint64_t one = 1;
 
-	if (write(p->link.req_fd, &one, sizeof(one)) < 0)
-		pr_debug("%s: request doorbell: %s", p->name, strerror(errno));
+	if (write(fd, &one, sizeof(one)) < 0)
+		pr_debug("%s: %s doorbell: %s", p->name, which, strerror(errno));
+}
+
+static void ring_device(struct io_proxy *p)
+{
+	ring(p, p->link.req_fd, "request");
 }
 
 /* ---- requests from vCPU threads --------------------------------------------- */
@@ -99,6 +128,30 @@ static void deadline_after_ms(struct timespec *ts, unsigned int ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+/* A vCPU takes the lock, or gives up at its deadline (-ETIMEDOUT). */
+static int proxy_lock_vcpu(struct io_proxy *p, const struct timespec *deadline)
+{
+	int ret;
+
+	atomic_fetch_add(&p->lock_waiters, 1);
+	ret = pthread_mutex_clocklock(&p->lock, CLOCK_MONOTONIC, deadline);
+	atomic_fetch_sub(&p->lock_waiters, 1);
+	return -ret;
+}
+
+/*
+ * The I/O thread takes the lock. A mutex is not fair: right after its
+ * last batch the I/O thread would usually win it again before a woken
+ * vCPU runs, so it first yields to vCPUs that wait for it (a bounded
+ * number of times, so busy vCPUs cannot keep it from the rings).
+ */
+static void proxy_lock_io(struct io_proxy *p)
+{
+	for (unsigned int i = 0; i < IO_PROXY_YIELDS && atomic_load(&p->lock_waiters); i++)
+		sched_yield();
+	pthread_mutex_lock(&p->lock);
 }
 
 /*
@@ -122,21 +175,34 @@ static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t si
 	ret = sv_rpc_encode_mmio(&m, &io);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&p->lock);
+	deadline_after_ms(&deadline, atomic_load(&p->reply_timeout_ms));
+	ret = proxy_lock_vcpu(p, &deadline);
+	if (ret)
+		return ret;
 	slot = sv_rpc_drv_slot_alloc(&p->drv);
-	ret = slot < 0 ? slot : sv_rpc_drv_send(&p->drv, (uint32_t)slot, &m);
+	if (slot < 0) {
+		pthread_mutex_unlock(&p->lock);
+		return slot;
+	}
+	/* Before the send: the reply cannot be taken before the slot waits for it. */
+	pthread_mutex_lock(&p->wait_lock);
+	p->slots[slot] = (struct io_slot){ .waiting = true, .addr = m.arg[0], .info = m.arg[2] };
+	pthread_mutex_unlock(&p->wait_lock);
+	ret = sv_rpc_drv_send(&p->drv, (uint32_t)slot, &m);
 	if (ret) {
+		/* Not lent (e.g. no device epoch yet): nothing will complete it. */
+		pthread_mutex_lock(&p->wait_lock);
+		p->slots[slot].waiting = false;
+		pthread_mutex_unlock(&p->wait_lock);
 		pthread_mutex_unlock(&p->lock);
 		return ret;
 	}
-	p->slots[slot] = (struct io_slot){ .waiting = true, .addr = m.arg[0], .info = m.arg[2] };
 	pthread_mutex_unlock(&p->lock);
 	ring_device(p);
 
-	pthread_mutex_lock(&p->lock);
-	deadline_after_ms(&deadline, p->reply_timeout_ms);
+	pthread_mutex_lock(&p->wait_lock);
 	while (!p->slots[slot].done && ret == 0)
-		ret = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+		ret = pthread_cond_timedwait(&p->cond, &p->wait_lock, &deadline);
 	if (p->slots[slot].done) {
 		ret = p->slots[slot].status;
 		if (!ret && !write)
@@ -146,7 +212,7 @@ static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t si
 		ret = -ETIMEDOUT;
 	}
 	p->slots[slot].waiting = false;
-	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&p->wait_lock);
 	return ret;
 }
 
@@ -409,8 +475,10 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 	case SV_RPC_OP_START_VM:
 		if (!p->started)
 			pr_info("%s: device side '%s' sent START_VM", p->name, p->link.peer);
+		pthread_mutex_lock(&p->wait_lock);
 		p->started = true;
 		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->wait_lock);
 		return 0;
 	case SV_RPC_OP_RESET_EVT:
 		if (sv_rpc_decode_reset(m, &reason) == 0)
@@ -455,30 +523,23 @@ static void proxy_send_hello(struct io_proxy *p)
 	}
 }
 
-static void proxy_on_resp(struct sv_watch *w, uint32_t events)
+/* Takes up to a batch of replies; true if more may be waiting. */
+static bool proxy_take_replies(struct io_proxy *p)
 {
-	struct io_proxy *p = sv_container_of(w, struct io_proxy, resp_watch);
-	struct sv_rpc_msg m;
-	uint64_t n;
-	int ret;
+	bool more = true;
 
-	(void)events;
-	if (read(p->link.resp_fd, &n, sizeof(n)) != sizeof(n))
-		return;
-	/*
-	 * Known limit: both loops below drain until the rings are empty, with
-	 * the lock held. A device side that keeps producing events as fast as
-	 * they are taken keeps the vmm's one I/O thread here (local devices
-	 * starve) and blocks every vCPU that touches this link on the lock,
-	 * which the reply timeout does not cover. A per-doorbell budget that
-	 * re-rings resp_fd would bound it.
-	 */
-	pthread_mutex_lock(&p->lock);
-	if (sv_rpc_drv_sync(&p->drv) == 1)
-		p->hello_sent = false; /* a new device epoch: greet it again */
-	while ((ret = sv_rpc_drv_recv_reply(&p->drv, &m)) != -EAGAIN) {
+	pthread_mutex_lock(&p->wait_lock);
+	for (unsigned int n = 0; n < IO_PROXY_BATCH; n++) {
+		struct sv_rpc_msg m;
+		int ret = sv_rpc_drv_recv_reply(&p->drv, &m);
+
+		if (ret == -EAGAIN) {
+			more = false;
+			break;
+		}
 		if (ret) {
 			proxy_log_peer_error(p, "corrupt reply ring flushed");
+			more = false;
 			break;
 		}
 		if (m.op == SV_RPC_OP_HELLO) {
@@ -492,35 +553,65 @@ static void proxy_on_resp(struct sv_watch *w, uint32_t events)
 		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting)
 			complete_slot(&p->slots[m.slot], &m);
 	}
-	while ((ret = sv_rpc_drv_recv_event(&p->drv, &m)) != -EAGAIN) {
-		int err;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->wait_lock);
+	return more;
+}
 
+/* Handles up to a batch of events; true if more may be waiting. */
+static bool proxy_take_events(struct io_proxy *p)
+{
+	struct sv_rpc_msg m;
+
+	for (unsigned int n = 0; n < IO_PROXY_BATCH; n++) {
+		int ret = sv_rpc_drv_recv_event(&p->drv, &m);
+
+		if (ret == -EAGAIN)
+			return false;
 		if (ret) {
 			proxy_log_peer_error(p, "corrupt event ring");
-			break;
+			return false;
 		}
-		err = proxy_handle_event(p, &m);
-		if (err) {
+		ret = proxy_handle_event(p, &m);
+		if (ret) {
 			char what[96];
 
 			snprintf(what, sizeof(what), "%s event rejected: %s", sv_rpc_op_name(m.op),
-				 strerror(-err));
+				 strerror(-ret));
 			proxy_log_peer_error(p, what);
 		}
 	}
+	return true;
+}
+
+static void proxy_on_resp(struct sv_watch *w, uint32_t events)
+{
+	struct io_proxy *p = sv_container_of(w, struct io_proxy, resp_watch);
+	uint64_t n;
+	bool more;
+
+	(void)events;
+	if (read(p->link.resp_fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	proxy_lock_io(p);
+	if (sv_rpc_drv_sync(&p->drv) == 1)
+		p->hello_sent = false; /* a new device epoch: greet it again */
+	/* Replies first: a flood of events does not delay the vCPUs' answers. */
+	more = proxy_take_replies(p);
+	more |= proxy_take_events(p);
 	if (!p->hello_sent && sv_rpc_drv_connected(&p->drv))
 		proxy_send_hello(p);
-	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+	/* The rest on the next round of the I/O loop, after its other fds. */
+	if (more)
+		ring(p, p->link.resp_fd, "own resp");
 }
 
 /* ---- setup ------------------------------------------------------------------ */
 
 void io_proxy_set_reply_timeout(struct io_proxy *p, unsigned int ms)
 {
-	pthread_mutex_lock(&p->lock);
-	p->reply_timeout_ms = ms;
-	pthread_mutex_unlock(&p->lock);
+	atomic_store(&p->reply_timeout_ms, ms);
 }
 
 int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s)
@@ -529,11 +620,11 @@ int io_proxy_wait_started(struct io_proxy *p, unsigned int timeout_s)
 	int ret = 0;
 
 	deadline_after_ms(&deadline, timeout_s * 1000);
-	pthread_mutex_lock(&p->lock);
+	pthread_mutex_lock(&p->wait_lock);
 	while (!p->started && ret == 0)
-		ret = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+		ret = pthread_cond_timedwait(&p->cond, &p->wait_lock, &deadline);
 	ret = p->started ? 0 : -ETIMEDOUT;
-	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&p->wait_lock);
 	if (ret)
 		pr_err("%s: device VM '%s' sent no START_VM within %u s; is it running, with splitvirt.ko loaded and its devmodel serving link %u? (--start-timeout to wait longer)",
 		       p->name, p->link.peer, timeout_s, p->link.id);
@@ -566,6 +657,7 @@ void io_proxy_destroy(struct io_proxy *p)
 		munmap(p->iobuf, p->iobuf_size);
 	sv_link_args_close(&p->link);
 	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->wait_lock);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -606,9 +698,10 @@ int io_proxy_create(struct vm *vm, struct pci_host *pci, struct sv_loop *loop,
 	p->pci = pci;
 	p->loop = loop;
 	p->link = *link;
-	p->reply_timeout_ms = IO_PROXY_REPLY_TIMEOUT_MS;
+	atomic_init(&p->reply_timeout_ms, IO_PROXY_REPLY_TIMEOUT_MS);
 	snprintf(p->name, sizeof(p->name), "link%u(%s)", link->id, link->peer);
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->wait_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);

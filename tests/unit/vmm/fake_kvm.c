@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,11 +60,14 @@ static int record(const struct fake_kvm_call *c)
 
 static int record_unlocked(const struct fake_kvm_call *c)
 {
+	unsigned int delay = atomic_load(&fake_kvm.delay_us[c->op]);
 	int ret;
 
 	pthread_mutex_lock(&fk_lock);
 	ret = record(c);
 	pthread_mutex_unlock(&fk_lock);
+	if (delay)
+		usleep(delay);
 	return ret;
 }
 

@@ -52,6 +52,8 @@ struct fake_kvm {
 	struct kvm_irq_routing_entry routes[FAKE_KVM_MAX_ROUTES]; /* last table */
 	unsigned int nr_routes;
 	int fail_errno[FK_NR_OPS]; /* != 0: that call fails with -fail_errno */
+	/* Each call of that op takes this long (a slow KVM, for contention tests). */
+	_Atomic unsigned int delay_us[FK_NR_OPS];
 };
 
 extern struct fake_kvm fake_kvm;

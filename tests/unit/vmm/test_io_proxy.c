@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/rpc_posix.h>
 #include <splitvirt/rpc_msg.h>
 
 #include "../../../vmm/io_proxy.h"
@@ -518,6 +519,143 @@ static void test_reply_timeout(void **state)
 	assert_int_equal(vcpu_access_finish(&a), 0x01000001);
 }
 
+/*
+ * A device side that floods valid events without pause while a vCPU reads
+ * config space: every read completes (answered, or all-ones at the reply
+ * timeout) and the test ends. The I/O loop runs on a thread of its own
+ * here, as in the vmm; the device endpoint is shared by the flooding and
+ * the answering thread, hence flood.lock.
+ */
+#define FLOOD_READS 10
+#define FLOOD_TIMEOUT_MS 500
+#define FLOOD_DEADLINE_MS 10000
+
+struct flood {
+	struct proxy_peer *pp;
+	pthread_mutex_t lock; /* pp->dev */
+	atomic_bool stop;
+	atomic_uint reads_done;
+	uint64_t value[FLOOD_READS];
+	uint64_t took_ms[FLOOD_READS];
+};
+
+static void *flood_io_thread(void *arg)
+{
+	struct flood *f = arg;
+
+	while (!atomic_load(&f->stop))
+		sv_loop_run_once(&f->pp->loop, 10);
+	return NULL;
+}
+
+/*
+ * INTx pulses and IRQFD route changes. Each costs the proxy KVM calls,
+ * made slow here, so the device side refills the ring faster than the
+ * proxy empties it: the proxy never finds it empty.
+ */
+static void *flood_events_thread(void *arg)
+{
+	struct flood *f = arg;
+	struct sv_rpc_set_irq s = { .irq = 0, .level = SV_RPC_IRQ_PULSE };
+	struct sv_rpc_irqfd fd = msi_irqfd(0, ITS_DOORBELL, 1, 0);
+	struct sv_rpc_msg m[2];
+	unsigned long n = 0;
+
+	sv_rpc_encode_set_irq(&m[0], &s);
+	sv_rpc_encode_irqfd(&m[1], &fd);
+	while (!atomic_load(&f->stop)) {
+		int ret;
+
+		pthread_mutex_lock(&f->lock);
+		ret = sv_rpc_dev_send_event(&f->pp->dev, &m[n % 2]);
+		pthread_mutex_unlock(&f->lock);
+		if (ret == 0)
+			n++;
+		else
+			sv_rpc_doorbell_ring(f->pp->resp_db);
+	}
+	return NULL;
+}
+
+static void *flood_vcpu_thread(void *arg)
+{
+	struct flood *f = arg;
+
+	for (unsigned int i = 0; i < FLOOD_READS; i++) {
+		uint64_t t0 = now_ms();
+		uint32_t v = 0;
+
+		mmio_bus_dispatch(&f->pp->vm->bus, peer_ecam(0, 0), (uint8_t *)&v, 4, false);
+		f->took_ms[i] = now_ms() - t0;
+		f->value[i] = v;
+		atomic_fetch_add(&f->reads_done, 1);
+	}
+	return NULL;
+}
+
+/* The device side's answering thread: config reads of function 0 read 0x10421af4. */
+static void flood_answer(struct flood *f, uint64_t deadline_ms)
+{
+	while (atomic_load(&f->reads_done) < FLOOD_READS && now_ms() < deadline_ms) {
+		struct sv_rpc_msg req;
+		int ret;
+
+		pthread_mutex_lock(&f->lock);
+		ret = sv_rpc_dev_recv(&f->pp->dev, &req);
+		if (ret == 0) {
+			if (req.op == SV_RPC_OP_MMIO)
+				req.arg[1] = 0x10421af4;
+			ret = sv_rpc_dev_reply(&f->pp->dev, &req, 0);
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (ret == 0)
+			sv_rpc_doorbell_ring(f->pp->resp_db);
+		else
+			sv_rpc_doorbell_wait(f->pp->req_db, 10);
+	}
+}
+
+static void test_event_flood_does_not_block_vcpus(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct flood flood = { .pp = pp }, *f = &flood;
+	pthread_t io, events, vcpu;
+	unsigned int answered = 0;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_start(pp), 0);
+	io_proxy_set_reply_timeout(pp->proxy, FLOOD_TIMEOUT_MS);
+	atomic_store(&fake_kvm.delay_us[FK_SET_SPI], 1000);
+	atomic_store(&fake_kvm.delay_us[FK_GSI_ROUTING], 1000);
+	pthread_mutex_init(&f->lock, NULL);
+	assert_int_equal(pthread_create(&io, NULL, flood_io_thread, f), 0);
+	assert_int_equal(pthread_create(&events, NULL, flood_events_thread, f), 0);
+	usleep(50000); /* the flood is on before the first read */
+	assert_int_equal(pthread_create(&vcpu, NULL, flood_vcpu_thread, f), 0);
+	flood_answer(f, now_ms() + FLOOD_DEADLINE_MS);
+	/* Whatever happened, stop the flood so that every thread ends. */
+	atomic_store(&f->stop, true);
+	pthread_join(events, NULL);
+	pthread_join(io, NULL);
+	/* Answer what a vCPU still stuck behind the flood asks now. */
+	while (atomic_load(&f->reads_done) < FLOOD_READS) {
+		sv_loop_run_once(&pp->loop, 10);
+		flood_answer(f, now_ms() + 100);
+	}
+	pthread_join(vcpu, NULL);
+	atomic_store(&fake_kvm.delay_us[FK_SET_SPI], 0);
+	atomic_store(&fake_kvm.delay_us[FK_GSI_ROUTING], 0);
+	for (unsigned int i = 0; i < FLOOD_READS; i++) {
+		/* Never longer than the reply timeout (plus scheduling slack). */
+		assert_true(f->took_ms[i] <= FLOOD_TIMEOUT_MS + 500);
+		assert_true(f->value[i] == 0x10421af4 || f->value[i] == 0xffffffff);
+		answered += f->value[i] == 0x10421af4;
+	}
+	/* Replies are taken before more events: the device side's answers get through. */
+	assert_true(answered >= FLOOD_READS / 2);
+	pthread_mutex_destroy(&f->lock);
+}
+
 /* More functions than the bus has slots: the extra ones are refused, nothing leaks. */
 static void test_register_failure_no_leak(void **state)
 {
@@ -622,6 +760,7 @@ int main(void)
 		GIC_TEST(test_register_failure_no_leak, 3),
 		GIC_TEST(test_destroy_detaches, 3),
 		GIC_TEST(test_announcements_rate_limited, 3),
+		GIC_TEST(test_event_flood_does_not_block_vcpus, 3),
 	};
 
 	/* Rejections are logged as warnings; keep the test log to errors. */
