@@ -60,6 +60,22 @@ struct io_slot {
 	uint64_t addr, info; /* what was asked: arg[0] and arg[2] of the request */
 };
 
+/*
+ * Kinds of log line that a device side or the guest can cause at will:
+ * each is rate-limited on its own counter (pr_*_limited), so flooding one
+ * does not silence another.
+ */
+enum proxy_log {
+	PROXY_LOG_PEER_ERROR, /* corrupt rings, rejected events */
+	PROXY_LOG_ACCESS, /* a guest access the device side failed */
+	PROXY_LOG_HELLO, /* HELLO_EVT */
+	PROXY_LOG_HELLO_REFUSED, /* the device side refused our HELLO */
+	PROXY_LOG_RESET, /* RESET_EVT */
+	PROXY_LOG_UNPLUG, /* REGISTER_PCI_DEV with REMOVE */
+	PROXY_LOG_LATE_REGISTER, /* REGISTER_PCI_DEV after START_VM */
+	PROXY_LOG_NR,
+};
+
 struct io_proxy {
 	struct vm *vm;
 	struct pci_host *pci;
@@ -94,14 +110,14 @@ struct io_proxy {
 	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
 	struct kick_binding kicks[SV_LINK_ARGS_MAX_FDS];
 	int call_gsi[SV_LINK_ARGS_MAX_FDS];
-	unsigned long errors; /* peer misbehaviour, for pr_warn_limited */
-	unsigned long notices; /* peer announcements worth a line, ditto */
+	/* Occurrences of each kind of line a peer or the guest can repeat at will. */
+	unsigned long logged[PROXY_LOG_NR];
 };
 
 static void proxy_log_peer_error(struct io_proxy *p, const char *what)
 {
 	/* A hostile or broken device side must not flood our log. */
-	pr_warn_limited(&p->errors, "%s: %s", p->name, what);
+	pr_warn_limited(&p->logged[PROXY_LOG_PEER_ERROR], "%s: %s", p->name, what);
 }
 
 static void ring(struct io_proxy *p, int fd, const char *which)
@@ -231,7 +247,7 @@ static void proxy_access(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t
 		snprintf(what, sizeof(what), "%s of %u bytes at %s0x%llx failed: %s",
 			 is_write ? "write" : "read", len, as == SV_RPC_AS_GLOBAL ? "" : "config ",
 			 (unsigned long long)addr, strerror(-ret));
-		proxy_log_peer_error(p, what);
+		pr_warn_limited(&p->logged[PROXY_LOG_ACCESS], "%s: %s", p->name, what);
 		v = ~0ull;
 	}
 	if (!is_write)
@@ -286,7 +302,7 @@ static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return ret;
 	if (d.flags & SV_RPC_PCI_F_REMOVE) {
 		pr_warn_limited(
-			&p->notices,
+			&p->logged[PROXY_LOG_UNPLUG],
 			"%s: device side removed PCI function %u; hot-unplug is not supported, it stays",
 			p->name, d.index);
 		return 0;
@@ -295,7 +311,7 @@ static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return 0; /* a restarted device side announces its functions again */
 	if (p->started)
 		pr_warn_limited(
-			&p->notices,
+			&p->logged[PROXY_LOG_LATE_REGISTER],
 			"%s: PCI function %u registered after START_VM; the guest sees it only after a rescan",
 			p->name, d.index);
 	fn = &p->fns[d.index];
@@ -457,8 +473,9 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 	switch (m->op) {
 	case SV_RPC_OP_HELLO_EVT:
 		if (sv_rpc_decode_hello(m, &h) == 0)
-			pr_info_limited(&p->notices, "%s: device side '%s' is up (protocol %u.%u)",
-					p->name, p->link.peer, h.version >> 16, h.version & 0xffff);
+			pr_info_limited(&p->logged[PROXY_LOG_HELLO],
+					"%s: device side '%s' is up (protocol %u.%u)", p->name,
+					p->link.peer, h.version >> 16, h.version & 0xffff);
 		return 0;
 	case SV_RPC_OP_REGISTER_PCI_DEV:
 		return ev_register_pci_dev(p, m);
@@ -482,7 +499,7 @@ static int proxy_handle_event(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return 0;
 	case SV_RPC_OP_RESET_EVT:
 		if (sv_rpc_decode_reset(m, &reason) == 0)
-			pr_warn_limited(&p->notices,
+			pr_warn_limited(&p->logged[PROXY_LOG_RESET],
 					"%s: device side '%s' restarted its protocol (reason %u)",
 					p->name, p->link.peer, reason);
 		return 0;
@@ -546,8 +563,8 @@ static bool proxy_take_replies(struct io_proxy *p)
 			struct sv_rpc_hello h;
 
 			if (m.status || sv_rpc_decode_hello(&m, &h))
-				pr_warn_limited(&p->notices, "%s: HELLO refused (%d)", p->name,
-						m.status);
+				pr_warn_limited(&p->logged[PROXY_LOG_HELLO_REFUSED],
+						"%s: HELLO refused (%d)", p->name, m.status);
 			continue;
 		}
 		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting)

@@ -27,6 +27,7 @@
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
+#include "log_lines.h"
 
 #define IOBUF_SIZE 8192u
 #define RAM_SIZE 0x200000ull
@@ -204,11 +205,61 @@ static void test_bar0_over_taken_window(void **state)
 	assert_int_equal(guest(f, BAR0_GPA, 4, false, 0), 0xabababab);
 }
 
+static void bad_register_writes(void *arg)
+{
+	struct dp_fixture *f = arg;
+
+	for (unsigned int i = 0; i < 200; i++)
+		guest(f, BAR0_GPA + SV_DP_MAGIC, 4, true, i);
+}
+
+/* Vector 0 pointed at guest RAM, 200 times. */
+static void bad_vector_writes(void *arg)
+{
+	struct dp_fixture *f = arg;
+	const uint64_t entry = BAR0_GPA + SV_DP_MSIX_TABLE;
+
+	guest(f, entry + 12, 4, true, 0); /* unmasked */
+	for (unsigned int i = 0; i < 200; i++)
+		guest(f, entry, 4, true, SV_GUEST_RAM_BASE + 4 * (i % 2));
+}
+
+static void bar0_overlap_toggles(void *arg)
+{
+	struct dp_fixture *f = arg;
+
+	for (unsigned int i = 0; i < 100; i++)
+		place_bar0(f, BAR0_GPA, i & 1);
+}
+
+/*
+ * What the guest can repeat at will is logged rate-limited, each kind on
+ * its own: flooding one does not silence the next.
+ */
+static void test_guest_mistakes_log_limited(void **state)
+{
+	struct dp_fixture *f = *state;
+	unsigned int lines;
+
+	place_bar0(f, BAR0_GPA, true);
+	cfg_write(f, SV_DP_CAP_MSIX + 2, 2, 0x8000); /* MSI-X on */
+	lines = log_lines_while("read-only or unknown register", bad_register_writes, f);
+	assert_true(lines >= 1 && lines <= SV_LOG_LIMIT_BURST);
+	lines = log_lines_while("not our MSI doorbell", bad_vector_writes, f);
+	assert_true(lines >= 1 && lines <= SV_LOG_LIMIT_BURST);
+	place_bar0(f, BAR0_GPA, false);
+	assert_int_equal(mmio_bus_add(&f->vm->bus, BAR0_GPA, 0x1000, other_window, NULL, "other"),
+			 0);
+	lines = log_lines_while("overlaps another region", bar0_overlap_toggles, f);
+	assert_true(lines >= 1 && lines <= SV_LOG_LIMIT_BURST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SV_TEST(test_msix_unaligned_reads),
 		SV_TEST(test_bar0_over_taken_window),
+		SV_TEST(test_guest_mistakes_log_limited),
 	};
 
 	sv_log_set_level(SV_LOG_ERROR);

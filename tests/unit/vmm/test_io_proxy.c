@@ -23,6 +23,7 @@
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
+#include "log_lines.h"
 #include "proxy_peer.h"
 
 #define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
@@ -686,34 +687,10 @@ static void test_destroy_detaches(void **state)
 	assert_false(mmio_bus_dispatch(&pp->vm->bus, REGION_GPA, (uint8_t[4]){ 0 }, 4, false));
 }
 
-/* Lines of the proxy's log (it names itself "link0(dev)") while burst() runs. */
-static unsigned int proxy_log_lines(struct proxy_peer *pp, void (*burst)(struct proxy_peer *))
-{
-	unsigned int lines = 0;
-	char line[1024];
-	FILE *log = tmpfile();
-	int saved = dup(STDERR_FILENO);
-
-	assert_non_null(log);
-	assert_true(saved >= 0);
-	sv_log_set_level(SV_LOG_INFO);
-	fflush(stderr);
-	assert_true(dup2(fileno(log), STDERR_FILENO) >= 0);
-	burst(pp);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	sv_log_set_level(SV_LOG_ERROR);
-	rewind(log);
-	while (fgets(line, sizeof(line), log))
-		lines += strstr(line, "link0(dev)") != NULL;
-	fclose(log);
-	return lines;
-}
-
 /* 300 announcements a device side may legitimately send once in a while. */
-static void announcement_burst(struct proxy_peer *pp)
+static void announcement_burst(void *arg)
 {
+	struct proxy_peer *pp = arg;
 	struct sv_rpc_hello h = { .version = SV_RPC_VERSION };
 	struct sv_rpc_pci_dev unplug = { .index = 0, .flags = SV_RPC_PCI_F_REMOVE };
 
@@ -729,6 +706,53 @@ static void announcement_burst(struct proxy_peer *pp)
 	}
 }
 
+static int encode_hello_evt(struct sv_rpc_msg *m, const struct sv_rpc_hello *h)
+{
+	return sv_rpc_encode_hello(m, SV_RPC_OP_HELLO_EVT, h);
+}
+
+/* 100 HELLO_EVTs and as many events it must refuse (a function it does not have). */
+static void hello_and_refusal_burst(void *arg)
+{
+	struct proxy_peer *pp = arg;
+	struct sv_rpc_hello h = { .version = SV_RPC_VERSION };
+	struct sv_rpc_set_irq s = { .irq = 9, .level = SV_RPC_IRQ_SET };
+
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(SEND(pp, encode_hello_evt, h), 0);
+		assert_int_equal(SEND(pp, sv_rpc_encode_set_irq, s), 0);
+	}
+}
+
+static void one_reset(void *arg)
+{
+	struct proxy_peer *pp = arg;
+
+	assert_int_equal(peer_restart(pp), 0);
+}
+
+static void one_failed_access(void *arg)
+{
+	struct proxy_peer *pp = arg;
+
+	/* The device side answers with an error. */
+	assert_int_equal(answered_read(pp, peer_ecam(0, 0), 4, 0, 0, 0, -EIO), 0xffffffff);
+}
+
+/*
+ * Each kind of line has its own limit: a device side that floods one kind
+ * does not silence another, nor the guest's failed accesses.
+ */
+static void test_log_limits_per_source(void **state)
+{
+	struct proxy_peer *pp = *state;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_true(log_lines_while("is up", hello_and_refusal_burst, pp) <= SV_LOG_LIMIT_BURST);
+	assert_int_equal(log_lines_while("restarted its protocol", one_reset, pp), 1);
+	assert_int_equal(log_lines_while("read of 4 bytes at config", one_failed_access, pp), 1);
+}
+
 /* A device side repeating them in a loop must not flood the driver VM's log. */
 static void test_announcements_rate_limited(void **state)
 {
@@ -736,9 +760,10 @@ static void test_announcements_rate_limited(void **state)
 	unsigned int lines;
 
 	assert_int_equal(peer_register(pp, 0), 0);
-	lines = proxy_log_lines(pp, announcement_burst);
-	assert_true(lines >= 1);
-	assert_true(lines <= SV_LOG_LIMIT_BURST);
+	/* The proxy names itself "link0(dev)" in each of its lines; three kinds, each limited. */
+	lines = log_lines_while("link0(dev)", announcement_burst, pp);
+	assert_true(lines >= 3);
+	assert_true(lines <= 3 * SV_LOG_LIMIT_BURST);
 	/* Still served. */
 	assert_int_equal(cfg_read(pp, 0, 0, 0, 4, 0x10421af4), 0x10421af4);
 }
@@ -761,6 +786,7 @@ int main(void)
 		GIC_TEST(test_destroy_detaches, 3),
 		GIC_TEST(test_announcements_rate_limited, 3),
 		GIC_TEST(test_event_flood_does_not_block_vcpus, 3),
+		GIC_TEST(test_log_limits_per_source, 3),
 	};
 
 	/* Rejections are logged as warnings; keep the test log to errors. */
