@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/pci_regs.h>
+
 #include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
 #include <splitvirt/rpc_chan.h>
@@ -34,17 +36,43 @@
 /* How often the I/O thread lets vCPUs waiting for the lock go first. */
 #define IO_PROXY_YIELDS 8
 
+/* MSI-X table entries followed per function: a GICv2m frame has no more SPIs. */
+#define IO_PROXY_MSIX_TRACKED VMM_V2M_SPI_COUNT
+#define CFG_TRACKED 256 /* config bytes followed: header and capability list */
+
+/*
+ * A remote function, and what the guest programmed into it as far as the
+ * proxy's checks depend on it (io_proxy.lock). Written by the guest (config
+ * writes, MSI-X table writes through a forwarded region) before they are
+ * forwarded, or read by the guest (config reads: the value it was given),
+ * so the device side can neither change it nor get ahead of it.
+ */
 struct remote_fn {
 	struct io_proxy *proxy;
 	uint32_t index; /* the device side's PCI function index */
 	int slot; /* where it sits on our bus */
 	char name[64]; /* the host bridge keeps a pointer to it */
+	uint32_t bar_written[PCI_STD_NUM_BARS]; /* BAR registers as the guest wrote them */
+	uint32_t bar_sized[PCI_STD_NUM_BARS]; /* what it read back after writing all-ones */
+	uint8_t bar_sizing; /* bit i: BAR i holds the all-ones sizing pattern */
+	uint16_t command;
+	bool msix_enabled; /* MSI-X Enable as the guest last wrote it */
+	uint8_t cfg[CFG_TRACKED]; /* config bytes the guest read */
+	uint8_t cfg_known[CFG_TRACKED / 8];
+	uint8_t msix[IO_PROXY_MSIX_TRACKED][PCI_MSIX_ENTRY_SIZE]; /* table as written */
 };
 
 struct fwd_region {
 	struct io_proxy *proxy;
 	uint64_t gpa, size;
 	bool used;
+};
+
+/* What a call eventfd raises (GICv2m: revoked once the guest reprograms it). */
+struct call_route {
+	bool routed;
+	uint32_t pcidev;
+	struct msi_msg msg;
 };
 
 struct kick_binding {
@@ -110,6 +138,7 @@ struct io_proxy {
 	struct fwd_region regions[IO_PROXY_MAX_REGIONS];
 	struct kick_binding kicks[SV_LINK_ARGS_MAX_FDS];
 	int call_gsi[SV_LINK_ARGS_MAX_FDS];
+	struct call_route calls[SV_LINK_ARGS_MAX_FDS];
 	/* Occurrences of each kind of line a peer or the guest can repeat at will. */
 	unsigned long logged[PROXY_LOG_NR];
 };
@@ -131,6 +160,261 @@ static void ring(struct io_proxy *p, int fd, const char *which)
 static void ring_device(struct io_proxy *p)
 {
 	ring(p, p->link.req_fd, "request");
+}
+
+/* ---- what the guest programmed (lock held) --------------------------------- */
+
+static bool in_pci_window(uint64_t gpa, uint64_t size)
+{
+	return (gpa >= VMM_PCI_MMIO32_BASE && size <= VMM_PCI_MMIO32_SIZE &&
+		gpa - VMM_PCI_MMIO32_BASE <= VMM_PCI_MMIO32_SIZE - size) ||
+	       (gpa >= VMM_PCI_MMIO64_BASE && size <= VMM_PCI_MMIO64_SIZE &&
+		gpa - VMM_PCI_MMIO64_BASE <= VMM_PCI_MMIO64_SIZE - size);
+}
+
+static bool inside(uint64_t gpa, uint64_t size, uint64_t base, uint64_t len)
+{
+	return gpa >= base && size <= len && gpa - base <= len - size;
+}
+
+static bool cfg_known(const struct remote_fn *fn, unsigned int off, unsigned int len)
+{
+	for (unsigned int o = off; o < off + len; o++) {
+		if (o >= CFG_TRACKED || !(fn->cfg_known[o / 8] & (1u << (o % 8))))
+			return false;
+	}
+	return true;
+}
+
+static uint32_t cfg_get(const struct remote_fn *fn, unsigned int off, unsigned int len)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < len; i++)
+		v |= (uint32_t)fn->cfg[off + i] << (8 * i);
+	return v;
+}
+
+/* Where the guest found the MSI-X capability (walking what it read), or -1. */
+static int fn_msix_cap(const struct remote_fn *fn)
+{
+	unsigned int pos;
+
+	if (!cfg_known(fn, PCI_CAPABILITY_LIST, 1))
+		return -1;
+	pos = fn->cfg[PCI_CAPABILITY_LIST] & ~3u;
+	/* As Linux does: at most 48 capabilities, none in the header. */
+	for (unsigned int ttl = 48; ttl && pos >= 0x40 && cfg_known(fn, pos, 2); ttl--) {
+		if (fn->cfg[pos] == PCI_CAP_ID_MSIX)
+			return (int)pos;
+		pos = fn->cfg[pos + 1] & ~3u;
+	}
+	return -1;
+}
+
+/*
+ * BAR i as the guest placed it: false unless it sized it (a memory BAR),
+ * wrote an address and has memory decoding on, as a PCI function decodes
+ * it (lib/pci does the same). The upper half of a 64-bit BAR is none.
+ */
+static bool fn_bar(const struct remote_fn *fn, unsigned int i, uint64_t *base, uint64_t *size)
+{
+	uint32_t type = fn->bar_sized[i];
+	uint64_t mask = type & PCI_BASE_ADDRESS_MEM_MASK, addr = fn->bar_written[i];
+	unsigned int halves = 1u << i;
+
+	if (!(fn->command & PCI_COMMAND_MEMORY) || (type & PCI_BASE_ADDRESS_SPACE_IO))
+		return false;
+	if ((type & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+		if (i + 1 >= PCI_STD_NUM_BARS)
+			return false;
+		mask |= (uint64_t)fn->bar_sized[i + 1] << 32;
+		addr |= (uint64_t)fn->bar_written[i + 1] << 32;
+		halves |= 2u << i;
+	}
+	if (!mask || (fn->bar_sizing & halves))
+		return false;
+	*size = mask & -mask; /* the lowest writable address bit, as Linux sizes it */
+	*base = addr & PCI_BASE_ADDRESS_MEM_MASK & ~(*size - 1);
+	return *base && in_pci_window(*base, *size);
+}
+
+/* Whether [gpa, gpa + size) lies inside one BAR the guest gave one of this link's functions. */
+static bool in_own_bar(const struct io_proxy *p, uint64_t gpa, uint64_t size)
+{
+	for (unsigned int f = 0; f < SV_RPC_MAX_PCI_DEVS; f++) {
+		uint64_t base, len;
+
+		if (!p->fn_registered[f])
+			continue;
+		for (unsigned int i = 0; i < PCI_STD_NUM_BARS; i++) {
+			if (fn_bar(&p->fns[f], i, &base, &len) && inside(gpa, size, base, len))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Whether fn may raise msg. With an ITS the requester id (ours to set)
+ * confines a function to its own vectors. A GICv2m message has no device
+ * id, so it must be one the guest wrote into this function's MSI-X table,
+ * with MSI-X enabled: not another device's SPI.
+ */
+static bool fn_msi_allowed(const struct io_proxy *p, const struct remote_fn *fn,
+			   const struct msi_msg *msg)
+{
+	int cap = fn_msix_cap(fn);
+	unsigned int nvec = IO_PROXY_MSIX_TRACKED;
+
+	if (p->vm->gic_version == 3)
+		return true;
+	if (!fn->msix_enabled || cap < 0)
+		return false;
+	if (cfg_known(fn, (unsigned int)cap + PCI_MSIX_FLAGS, 2)) {
+		unsigned int n = (cfg_get(fn, (unsigned int)cap + PCI_MSIX_FLAGS, 2) &
+				  PCI_MSIX_FLAGS_QSIZE) +
+				 1;
+
+		nvec = n < nvec ? n : nvec;
+	}
+	for (unsigned int v = 0; v < nvec; v++) {
+		const uint8_t *e = fn->msix[v];
+		uint64_t addr = 0;
+		uint32_t data = 0;
+
+		for (unsigned int b = 0; b < 8; b++)
+			addr |= (uint64_t)e[PCI_MSIX_ENTRY_LOWER_ADDR + b] << (8 * b);
+		for (unsigned int b = 0; b < 4; b++)
+			data |= (uint32_t)e[PCI_MSIX_ENTRY_DATA + b] << (8 * b);
+		if (addr == msg->addr && data == msg->data)
+			return true;
+	}
+	return false;
+}
+
+static int kick_ioeventfd(struct io_proxy *p, unsigned int k, bool assign)
+{
+	const struct kick_binding *b = &p->kicks[k];
+	bool match = b->flags & SV_RPC_IOEVENTFD_F_DATAMATCH;
+
+	return vm_ioeventfd(p->vm, b->gpa, b->len, p->link.kick_fds[k],
+			    match ? &b->datamatch : NULL, assign);
+}
+
+/*
+ * After the guest moved a BAR, turned decoding off or reprogrammed MSI-X:
+ * what the device side was given there goes, so that the space or the SPI
+ * the guest gives to someone else next is theirs.
+ */
+static void proxy_revoke_stale(struct io_proxy *p)
+{
+	for (unsigned int i = 0; i < IO_PROXY_MAX_REGIONS; i++) {
+		struct fwd_region *fr = &p->regions[i];
+
+		if (fr->used && !in_own_bar(p, fr->gpa, fr->size)) {
+			mmio_bus_remove_own(&p->vm->bus, fr->gpa, fr);
+			fr->used = false;
+		}
+	}
+	for (unsigned int k = 0; k < p->link.nkicks; k++) {
+		struct kick_binding *b = &p->kicks[k];
+
+		if (b->bound && !in_own_bar(p, b->gpa, b->len)) {
+			kick_ioeventfd(p, k, false);
+			b->bound = false;
+		}
+	}
+	for (unsigned int c = 0; c < p->link.ncalls; c++) {
+		struct call_route *r = &p->calls[c];
+
+		if (r->routed && !fn_msi_allowed(p, &p->fns[r->pcidev], &r->msg)) {
+			msi_route_set(p->vm, p->call_gsi[c], &r->msg, false);
+			r->routed = false;
+		}
+	}
+}
+
+/* The guest writes config space of fn (before it is forwarded). */
+static void fn_cfg_written(struct io_proxy *p, struct remote_fn *fn, uint32_t off, uint32_t size,
+			   uint64_t val)
+{
+	int cap = fn_msix_cap(fn);
+	bool changed = false;
+
+	for (uint32_t o = off; o < off + size; o++) {
+		uint32_t b = (uint32_t)(val >> (8 * (o - off))) & 0xff;
+
+		if (o >= PCI_BASE_ADDRESS_0 && o < PCI_BASE_ADDRESS_0 + 4 * PCI_STD_NUM_BARS) {
+			unsigned int i = (o - PCI_BASE_ADDRESS_0) / 4, sh = 8 * (o % 4);
+
+			fn->bar_written[i] = (fn->bar_written[i] & ~(0xffu << sh)) | b << sh;
+			fn->bar_sizing &= (uint8_t) ~(1u << i);
+			if (fn->bar_written[i] == 0xffffffffu)
+				fn->bar_sizing |= (uint8_t)(1u << i);
+			changed = true;
+		} else if (o == PCI_COMMAND || o == PCI_COMMAND + 1) {
+			unsigned int sh = 8 * (o - PCI_COMMAND);
+
+			fn->command = (uint16_t)((fn->command & ~(0xffu << sh)) | b << sh);
+			changed = true;
+		} else if (cap >= 0 && o == (uint32_t)cap + PCI_MSIX_FLAGS + 1) {
+			fn->msix_enabled = b & (PCI_MSIX_FLAGS_ENABLE >> 8);
+			changed = true;
+		}
+	}
+	if (changed)
+		proxy_revoke_stale(p);
+}
+
+/* The guest reads config space of fn: val is what it got. */
+static void fn_cfg_read(struct remote_fn *fn, uint32_t off, uint32_t size, uint64_t val)
+{
+	if (size == 4 && off >= PCI_BASE_ADDRESS_0 &&
+	    off < PCI_BASE_ADDRESS_0 + 4 * PCI_STD_NUM_BARS) {
+		unsigned int i = (off - PCI_BASE_ADDRESS_0) / 4;
+
+		if (fn->bar_sizing & (1u << i))
+			fn->bar_sized[i] = (uint32_t)val;
+	}
+	for (uint32_t o = off; o < off + size && o < CFG_TRACKED; o++) {
+		fn->cfg[o] = (uint8_t)(val >> (8 * (o - off)));
+		fn->cfg_known[o / 8] |= (uint8_t)(1u << (o % 8));
+	}
+}
+
+/* The guest writes guest-physical memory the link forwards: its MSI-X tables are there. */
+static void proxy_mem_written(struct io_proxy *p, uint64_t gpa, uint32_t size, uint64_t val)
+{
+	bool changed = false;
+
+	for (unsigned int f = 0; f < SV_RPC_MAX_PCI_DEVS; f++) {
+		struct remote_fn *fn = &p->fns[f];
+		uint64_t base, len, table;
+		uint32_t where;
+		int cap;
+
+		if (!p->fn_registered[f])
+			continue;
+		cap = fn_msix_cap(fn);
+		if (cap < 0 || !cfg_known(fn, (unsigned int)cap + PCI_MSIX_TABLE, 4))
+			continue;
+		where = cfg_get(fn, (unsigned int)cap + PCI_MSIX_TABLE, 4);
+		if (!fn_bar(fn, where & PCI_MSIX_TABLE_BIR, &base, &len))
+			continue;
+		table = base + (where & PCI_MSIX_TABLE_OFFSET);
+		for (uint32_t i = 0; i < size; i++) {
+			uint64_t off = gpa + i - table;
+
+			if (gpa + i >= table && off < sizeof(fn->msix)) {
+				fn->msix[off / PCI_MSIX_ENTRY_SIZE][off % PCI_MSIX_ENTRY_SIZE] =
+					(uint8_t)(val >> (8 * i));
+				changed = true;
+			}
+		}
+	}
+	if (changed)
+		proxy_revoke_stale(p);
 }
 
 /* ---- requests from vCPU threads --------------------------------------------- */
@@ -200,6 +484,11 @@ static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t si
 		pthread_mutex_unlock(&p->lock);
 		return slot;
 	}
+	/* What the device side may claim depends on it: recorded before it sees the write. */
+	if (write && as == SV_RPC_AS_GLOBAL)
+		proxy_mem_written(p, addr, size, *data);
+	else if (write && as < SV_RPC_MAX_PCI_DEVS && p->fn_registered[as])
+		fn_cfg_written(p, &p->fns[as], (uint32_t)addr, size, *data);
 	/* Before the send: the reply cannot be taken before the slot waits for it. */
 	pthread_mutex_lock(&p->wait_lock);
 	p->slots[slot] = (struct io_slot){ .waiting = true, .addr = m.arg[0], .info = m.arg[2] };
@@ -284,14 +573,6 @@ static void region_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int 
 
 /* ---- events from the device side (I/O thread, lock held) --------------------- */
 
-static bool in_pci_window(uint64_t gpa, uint64_t size)
-{
-	return (gpa >= VMM_PCI_MMIO32_BASE && size <= VMM_PCI_MMIO32_SIZE &&
-		gpa - VMM_PCI_MMIO32_BASE <= VMM_PCI_MMIO32_SIZE - size) ||
-	       (gpa >= VMM_PCI_MMIO64_BASE && size <= VMM_PCI_MMIO64_SIZE &&
-		gpa - VMM_PCI_MMIO64_BASE <= VMM_PCI_MMIO64_SIZE - size);
-}
-
 static int ev_register_pci_dev(struct io_proxy *p, const struct sv_rpc_msg *m)
 {
 	struct sv_rpc_pci_dev d;
@@ -349,12 +630,11 @@ static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
 	if (r.flags & SV_RPC_REGION_F_REMOVE)
 		return 0;
 	/*
-	 * The device side may only claim PCI window space, never RAM or the
-	 * GIC. Not checked (yet): that the range is a BAR the guest gave one of
-	 * this link's functions, so a device side can take window space the
-	 * guest later wants for another device's BAR.
+	 * Only inside a BAR the guest gave one of this link's functions (the
+	 * message names no function): never RAM, the GIC, the host bridge,
+	 * nor space the guest gave another device or has not given at all.
 	 */
-	if (!in_pci_window(r.gpa, r.size))
+	if (!in_own_bar(p, r.gpa, r.size))
 		return -EPERM;
 	if (!free_slot)
 		return -ENOSPC;
@@ -363,15 +643,6 @@ static int ev_mmio_region(struct io_proxy *p, const struct sv_rpc_msg *m)
 	if (ret)
 		free_slot->used = false;
 	return ret;
-}
-
-static int kick_ioeventfd(struct io_proxy *p, unsigned int k, bool assign)
-{
-	const struct kick_binding *b = &p->kicks[k];
-	bool match = b->flags & SV_RPC_IOEVENTFD_F_DATAMATCH;
-
-	return vm_ioeventfd(p->vm, b->gpa, b->len, p->link.kick_fds[k],
-			    match ? &b->datamatch : NULL, assign);
 }
 
 static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
@@ -391,12 +662,8 @@ static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
 	}
 	if (e.flags & SV_RPC_IOEVENTFD_F_REMOVE)
 		return 0;
-	/*
-	 * Not checked (yet): that the address lies in one of this link's
-	 * regions; a kick bound over another device's register would swallow
-	 * the guest's writes to it.
-	 */
-	if (!in_pci_window(e.addr, e.len))
+	/* Likewise: a kick over another device's register would swallow its writes. */
+	if (!in_own_bar(p, e.addr, e.len))
 		return -EPERM;
 	*b = (struct kick_binding){ e.addr, e.datamatch, e.len, e.flags, false };
 	ret = kick_ioeventfd(p, e.doorbell, true);
@@ -409,6 +676,7 @@ static int ev_ioeventfd(struct io_proxy *p, const struct sv_rpc_msg *m)
 static int ev_irqfd(struct io_proxy *p, const struct sv_rpc_msg *m)
 {
 	struct sv_rpc_irqfd f;
+	struct call_route route;
 	struct msi_msg msg;
 	int ret = sv_rpc_decode_irqfd(m, &f);
 
@@ -421,7 +689,16 @@ static int ev_irqfd(struct io_proxy *p, const struct sv_rpc_msg *m)
 	if (!p->fn_registered[f.pcidev])
 		return -ENODEV;
 	msg = (struct msi_msg){ f.addr, f.data, (uint32_t)p->fns[f.pcidev].slot << 3 };
-	ret = msi_route_set(p->vm, p->call_gsi[f.event], &msg, !(f.flags & SV_RPC_IRQFD_F_REMOVE));
+	route = (struct call_route){ !(f.flags & SV_RPC_IRQFD_F_REMOVE), f.pcidev, msg };
+	/* Not one of the function's vectors: the route goes rather than pointing there. */
+	if (route.routed && !fn_msi_allowed(p, &p->fns[f.pcidev], &msg)) {
+		msi_route_set(p->vm, p->call_gsi[f.event], &msg, false);
+		p->calls[f.event].routed = false;
+		return -EPERM;
+	}
+	ret = msi_route_set(p->vm, p->call_gsi[f.event], &msg, route.routed);
+	route.routed = route.routed && ret == 0;
+	p->calls[f.event] = route;
 	pr_debug("%s: call %u -> MSI 0x%llx/0x%x of function %u (%d)", p->name, f.event,
 		 (unsigned long long)f.addr, f.data, f.pcidev, ret);
 	return ret;
@@ -456,12 +733,9 @@ static int ev_msi(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return ret;
 	if (!p->fn_registered[s.pcidev])
 		return -ENODEV;
-	/*
-	 * The requester id is ours to set, so with an ITS a function only
-	 * reaches its own vectors. A GICv2m message has no device id: any of
-	 * the frame's SPIs can be raised, also one of another device's vectors.
-	 */
 	msg = (struct msi_msg){ s.addr, s.data, (uint32_t)p->fns[s.pcidev].slot << 3 };
+	if (!fn_msi_allowed(p, &p->fns[s.pcidev], &msg))
+		return -EPERM;
 	return msi_signal(p->vm, &msg);
 }
 
@@ -525,6 +799,16 @@ static void complete_slot(struct io_slot *s, const struct sv_rpc_msg *m)
 		s->status = -EPROTO;
 }
 
+/* A config read the guest gets the answer to: what it learns, the proxy learns too. */
+static void proxy_snoop_read(struct io_proxy *p, const struct io_slot *s)
+{
+	uint32_t size = s->info & 0xff, dir = (s->info >> 8) & 0xff, as = (uint32_t)(s->info >> 16);
+
+	if (!s->status && dir == SV_RPC_MMIO_READ && as < SV_RPC_MAX_PCI_DEVS &&
+	    p->fn_registered[as])
+		fn_cfg_read(&p->fns[as], (uint32_t)s->addr, size, s->data);
+}
+
 static void proxy_send_hello(struct io_proxy *p)
 {
 	struct sv_rpc_hello h = { .version = SV_RPC_VERSION, .features = SV_RPC_FEATURES_KNOWN };
@@ -567,8 +851,10 @@ static bool proxy_take_replies(struct io_proxy *p)
 						"%s: HELLO refused (%d)", p->name, m.status);
 			continue;
 		}
-		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting)
+		if (m.slot < SV_RPC_MAX_SLOTS && p->slots[m.slot].waiting) {
 			complete_slot(&p->slots[m.slot], &m);
+			proxy_snoop_read(p, &p->slots[m.slot]);
+		}
 	}
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->wait_lock);
