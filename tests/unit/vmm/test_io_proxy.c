@@ -159,16 +159,19 @@ static void place_bar(struct proxy_peer *pp, unsigned int slot, uint16_t index, 
 #define MSIX_CAP 0x40
 
 /*
- * The guest finds the function's MSI-X capability (at MSIX_CAP: nvec
- * vectors, the table at offset 0 of BAR bar) and enables MSI-X.
+ * A function whose BAR 0 (4 KiB at table, forwarded) holds its MSI-X
+ * table of nvec vectors: the guest places the BAR, finds the capability
+ * (at MSIX_CAP) and enables MSI-X.
  */
-static void enable_msix(struct proxy_peer *pp, unsigned int slot, uint16_t index, unsigned int bar,
-			unsigned int nvec)
+static void msix_function(struct proxy_peer *pp, unsigned int slot, uint16_t index, uint64_t table,
+			  unsigned int nvec)
 {
+	place_bar(pp, slot, index, 0, table, 0x1000);
+	assert_int_equal(peer_region(pp, table, 0x1000, 0), 0);
 	cfg_read(pp, slot, index, PCI_CAPABILITY_LIST, 1, MSIX_CAP);
 	cfg_read(pp, slot, index, MSIX_CAP, 2, PCI_CAP_ID_MSIX); /* the last one */
 	cfg_read(pp, slot, index, MSIX_CAP + PCI_MSIX_FLAGS, 2, nvec - 1);
-	cfg_read(pp, slot, index, MSIX_CAP + PCI_MSIX_TABLE, 4, bar);
+	cfg_read(pp, slot, index, MSIX_CAP + PCI_MSIX_TABLE, 4, 0); /* BAR 0, offset 0 */
 	cfg_write(pp, slot, index, MSIX_CAP + PCI_MSIX_FLAGS, 2,
 		  PCI_MSIX_FLAGS_ENABLE | (nvec - 1));
 }
@@ -513,9 +516,7 @@ static void test_intx_and_msi_v2m(void **state)
 	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
 
 	/* Function 6's vectors, as the guest programs them: SPIs 100 and 96. */
-	place_bar(pp, 1, 6, 0, REGION_GPA, 0x1000);
-	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
-	enable_msix(pp, 1, 6, 0, 2);
+	msix_function(pp, 1, 6, REGION_GPA, 2);
 	program_vector(pp, REGION_GPA, 0, V2M_DOORBELL, 100);
 	program_vector(pp, REGION_GPA, 1, V2M_DOORBELL, 96);
 
@@ -556,12 +557,8 @@ static void test_v2m_msi_only_own_vectors(void **state)
 
 	assert_int_equal(peer_register(pp, 0), 0);
 	assert_int_equal(peer_register(pp, 1), 0);
-	place_bar(pp, 0, 0, 0, table0, 0x1000);
-	place_bar(pp, 1, 1, 0, table1, 0x1000);
-	assert_int_equal(peer_region(pp, table0, 0x1000, 0), 0);
-	assert_int_equal(peer_region(pp, table1, 0x1000, 0), 0);
-	enable_msix(pp, 0, 0, 0, 4);
-	enable_msix(pp, 1, 1, 0, 4);
+	msix_function(pp, 0, 0, table0, 4);
+	msix_function(pp, 1, 1, table1, 4);
 	program_vector(pp, table0, 0, V2M_DOORBELL, 100);
 	program_vector(pp, table1, 3, V2M_DOORBELL, 101);
 
