@@ -43,9 +43,10 @@
 /*
  * A remote function, and what the guest programmed into it as far as the
  * proxy's checks depend on it (io_proxy.lock). Written by the guest (config
- * writes, MSI-X table writes through a forwarded region) before they are
- * forwarded, or read by the guest (config reads: the value it was given),
- * so the device side can neither change it nor get ahead of it.
+ * writes, MSI-X table writes through a forwarded region: recorded before
+ * any reply or event that follows them is taken), or read by the guest
+ * (config reads: the value it was given), so the device side can neither
+ * change it nor get ahead of it.
  */
 struct remote_fn {
 	struct io_proxy *proxy;
@@ -164,17 +165,16 @@ static void ring_device(struct io_proxy *p)
 
 /* ---- what the guest programmed (lock held) --------------------------------- */
 
-static bool in_pci_window(uint64_t gpa, uint64_t size)
-{
-	return (gpa >= VMM_PCI_MMIO32_BASE && size <= VMM_PCI_MMIO32_SIZE &&
-		gpa - VMM_PCI_MMIO32_BASE <= VMM_PCI_MMIO32_SIZE - size) ||
-	       (gpa >= VMM_PCI_MMIO64_BASE && size <= VMM_PCI_MMIO64_SIZE &&
-		gpa - VMM_PCI_MMIO64_BASE <= VMM_PCI_MMIO64_SIZE - size);
-}
-
+/* [gpa, gpa + size) inside [base, base + len), without overflow. */
 static bool inside(uint64_t gpa, uint64_t size, uint64_t base, uint64_t len)
 {
 	return gpa >= base && size <= len && gpa - base <= len - size;
+}
+
+static bool in_pci_window(uint64_t gpa, uint64_t size)
+{
+	return inside(gpa, size, VMM_PCI_MMIO32_BASE, VMM_PCI_MMIO32_SIZE) ||
+	       inside(gpa, size, VMM_PCI_MMIO64_BASE, VMM_PCI_MMIO64_SIZE);
 }
 
 static bool cfg_known(const struct remote_fn *fn, unsigned int off, unsigned int len)
@@ -480,28 +480,23 @@ static int proxy_mmio(struct io_proxy *p, uint16_t as, uint64_t addr, uint8_t si
 	if (ret)
 		return ret;
 	slot = sv_rpc_drv_slot_alloc(&p->drv);
-	if (slot < 0) {
+	ret = slot < 0 ? slot : sv_rpc_drv_send(&p->drv, (uint32_t)slot, &m);
+	if (ret) {
 		pthread_mutex_unlock(&p->lock);
-		return slot;
+		return ret;
 	}
-	/* What the device side may claim depends on it: recorded before it sees the write. */
+	/*
+	 * Still under the lock, which the I/O thread needs to take a reply or
+	 * an event: the slot waits before its reply can be taken, and what the
+	 * device side may claim is updated before it can act on the write.
+	 */
+	pthread_mutex_lock(&p->wait_lock);
+	p->slots[slot] = (struct io_slot){ .waiting = true, .addr = m.arg[0], .info = m.arg[2] };
+	pthread_mutex_unlock(&p->wait_lock);
 	if (write && as == SV_RPC_AS_GLOBAL)
 		proxy_mem_written(p, addr, size, *data);
 	else if (write && as < SV_RPC_MAX_PCI_DEVS && p->fn_registered[as])
 		fn_cfg_written(p, &p->fns[as], (uint32_t)addr, size, *data);
-	/* Before the send: the reply cannot be taken before the slot waits for it. */
-	pthread_mutex_lock(&p->wait_lock);
-	p->slots[slot] = (struct io_slot){ .waiting = true, .addr = m.arg[0], .info = m.arg[2] };
-	pthread_mutex_unlock(&p->wait_lock);
-	ret = sv_rpc_drv_send(&p->drv, (uint32_t)slot, &m);
-	if (ret) {
-		/* Not lent (e.g. no device epoch yet): nothing will complete it. */
-		pthread_mutex_lock(&p->wait_lock);
-		p->slots[slot].waiting = false;
-		pthread_mutex_unlock(&p->wait_lock);
-		pthread_mutex_unlock(&p->lock);
-		return ret;
-	}
 	pthread_mutex_unlock(&p->lock);
 	ring_device(p);
 
