@@ -15,12 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <linux/kvm.h>
 
 #include <splitvirt/dataport.h>
 #include <splitvirt/log.h>
@@ -38,6 +35,19 @@ struct dp_vector {
 	bool routed;
 };
 
+/*
+ * Kinds of log line the device VM's guest can cause at will (it owns the
+ * function's registers, BAR placement and MSI-X table): each rate-limited
+ * on its own counter.
+ */
+enum dp_log {
+	DP_LOG_VECTOR, /* a vector aimed elsewhere, or KVM refusing its route */
+	DP_LOG_REGISTER, /* a write to a read-only or unknown register */
+	DP_LOG_DOORBELLS, /* KVM refusing the doorbell ioeventfds */
+	DP_LOG_BAR, /* a BAR placed over another window or refused by KVM */
+	DP_LOG_NR,
+};
+
 struct dataport {
 	struct vm *vm;
 	struct sv_link_args link; /* fds owned from here on */
@@ -52,8 +62,10 @@ struct dataport {
 	uint16_t nvec;
 	struct dp_vector vec[SV_DP_MSIX_VECTORS];
 	bool doorbells_bound;
+	bool regs_mapped; /* BAR0's window is ours on the bus (its add succeeded) */
 	uint64_t regs_gpa;
 	char name[48];
+	unsigned long logged[DP_LOG_NR];
 };
 
 static uint64_t pow2_roundup(uint64_t v)
@@ -87,10 +99,13 @@ static void dp_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t da
 		return;
 	ret = msi_route_set(dp->vm, vec->gsi, &msg, !masked);
 	if (ret == -EINVAL)
-		pr_warn("%s: MSI-X vector %u points at 0x%llx, not our MSI doorbell; ignored",
+		pr_warn_limited(
+			&dp->logged[DP_LOG_VECTOR],
+			"%s: MSI-X vector %u points at 0x%llx, not our MSI doorbell; ignored",
 			dp->name, v, (unsigned long long)msg.addr);
 	else if (ret)
-		pr_err("%s: routing MSI-X vector %u: %s", dp->name, v, strerror(-ret));
+		pr_warn_limited(&dp->logged[DP_LOG_VECTOR], "%s: routing MSI-X vector %u: %s",
+				dp->name, v, strerror(-ret));
 	/*
 	 * A signal that arrived while the vector was masked went nowhere (KVM
 	 * has no pending bit for irqfds, so neither has our PBA); fire once on
@@ -164,7 +179,9 @@ static void dp_reg_write(struct dataport *dp, uint64_t off, unsigned int len, ui
 		dp_ring(dp->link.call_fds[(off - SV_DP_CALL_BASE) / 4]);
 		return;
 	}
-	pr_warn("%s: %u-byte write of 0x%llx to read-only or unknown register 0x%llx ignored",
+	pr_warn_limited(
+		&dp->logged[DP_LOG_REGISTER],
+		"%s: %u-byte write of 0x%llx to read-only or unknown register 0x%llx ignored",
 		dp->name, len, (unsigned long long)val, (unsigned long long)off);
 }
 
@@ -188,14 +205,7 @@ static void dp_regs_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int
 
 static int dp_ioeventfd(struct dataport *dp, uint64_t gpa, int fd, bool assign)
 {
-	struct kvm_ioeventfd ioev = {
-		.addr = gpa,
-		.len = 4,
-		.fd = fd,
-		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
-	};
-
-	return ioctl(dp->vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0 ? -errno : 0;
+	return vm_ioeventfd(dp->vm, gpa, 4, fd, NULL, assign);
 }
 
 static void dp_bind_doorbells(struct dataport *dp, uint64_t base, bool bind)
@@ -205,8 +215,9 @@ static void dp_bind_doorbells(struct dataport *dp, uint64_t base, bool bind)
 	for (unsigned int i = 0; !ret && i < dp->link.ncalls; i++)
 		ret = dp_ioeventfd(dp, base + SV_DP_CALL_BASE + 4 * i, dp->link.call_fds[i], bind);
 	if (ret && bind)
-		pr_warn("%s: doorbell ioeventfds: %s; doorbells will trap", dp->name,
-			strerror(-ret));
+		pr_warn_limited(&dp->logged[DP_LOG_DOORBELLS],
+				"%s: doorbell ioeventfds: %s; doorbells will trap", dp->name,
+				strerror(-ret));
 	dp->doorbells_bound = bind && !ret;
 }
 
@@ -222,14 +233,22 @@ static void dp_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 		if (!mapped) {
 			if (dp->doorbells_bound)
 				dp_bind_doorbells(dp, dp->regs_gpa, false);
-			mmio_bus_remove(&dp->vm->bus, dp->regs_gpa);
+			/* Only our own window: after a failed add another one sits there. */
+			if (dp->regs_mapped)
+				mmio_bus_remove_own(&dp->vm->bus, dp->regs_gpa, dp);
+			dp->regs_mapped = false;
 			return;
 		}
 		dp->regs_gpa = gpa;
-		if (mmio_bus_add(&dp->vm->bus, gpa, size, dp_regs_mmio, dp, dp->name))
-			pr_warn("%s: BAR0 at 0x%llx overlaps another region", dp->name,
-				(unsigned long long)gpa);
-		dp_bind_doorbells(dp, gpa, true);
+		dp->regs_mapped =
+			!mmio_bus_add(&dp->vm->bus, gpa, size, dp_regs_mmio, dp, dp->name);
+		/* No doorbells over the other window: they would swallow its writes. */
+		if (!dp->regs_mapped)
+			pr_warn_limited(&dp->logged[DP_LOG_BAR],
+					"%s: BAR0 at 0x%llx overlaps another region", dp->name,
+					(unsigned long long)gpa);
+		else
+			dp_bind_doorbells(dp, gpa, true);
 		return;
 	}
 	slot = dp->memslot_base + (bar == SV_DP_BAR_IOBUF ? 0 : 1);
@@ -238,8 +257,9 @@ static void dp_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 	len = bar == SV_DP_BAR_IOBUF ? dp->iobuf_size : dp->link.ram_size;
 	ret = vm_add_ram_slot(dp->vm, slot, gpa, mapped ? len : 0, host);
 	if (ret)
-		pr_err("%s: %s BAR%d at 0x%llx: %s", dp->name, mapped ? "mapping" : "unmapping",
-		       bar, (unsigned long long)gpa, strerror(-ret));
+		pr_warn_limited(&dp->logged[DP_LOG_BAR], "%s: %s BAR%d at 0x%llx: %s", dp->name,
+				mapped ? "mapping" : "unmapping", bar, (unsigned long long)gpa,
+				strerror(-ret));
 	else
 		pr_debug("%s: BAR%d %s at 0x%llx", dp->name, bar, mapped ? "mapped" : "unmapped",
 			 (unsigned long long)gpa);

@@ -44,13 +44,14 @@ out:
 	return ret;
 }
 
-int mmio_bus_remove(struct mmio_bus *bus, uint64_t base)
+/* The window at base (owned by opaque unless any_owner); -ENOENT if none. */
+static int remove_window(struct mmio_bus *bus, uint64_t base, const void *opaque, bool any_owner)
 {
 	int ret = -ENOENT;
 
 	pthread_rwlock_wrlock(&bus->lock);
 	for (unsigned int i = 0; i < bus->count; i++) {
-		if (bus->win[i].base == base) {
+		if (bus->win[i].base == base && (any_owner || bus->win[i].opaque == opaque)) {
 			bus->win[i] = bus->win[--bus->count];
 			ret = 0;
 			break;
@@ -58,6 +59,16 @@ int mmio_bus_remove(struct mmio_bus *bus, uint64_t base)
 	}
 	pthread_rwlock_unlock(&bus->lock);
 	return ret;
+}
+
+int mmio_bus_remove(struct mmio_bus *bus, uint64_t base)
+{
+	return remove_window(bus, base, NULL, true);
+}
+
+int mmio_bus_remove_own(struct mmio_bus *bus, uint64_t base, const void *opaque)
+{
+	return remove_window(bus, base, opaque, false);
 }
 
 bool mmio_bus_dispatch(struct mmio_bus *bus, uint64_t addr, uint8_t *data, unsigned int len,

@@ -37,7 +37,14 @@ void mmio_bus_destroy(struct mmio_bus *bus);
 /* -EBUSY if the window overlaps another, -ENOSPC if the table is full. */
 int mmio_bus_add(struct mmio_bus *bus, uint64_t base, uint64_t size, mmio_handler_t handler,
 		 void *opaque, const char *name);
+/* Removes the window at base, whoever added it; -ENOENT if there is none. */
 int mmio_bus_remove(struct mmio_bus *bus, uint64_t base);
+/*
+ * Removes the window at base only if opaque added it: a caller whose add
+ * failed (another window was there) or that already removed its window
+ * cannot take someone else's off the bus.
+ */
+int mmio_bus_remove_own(struct mmio_bus *bus, uint64_t base, const void *opaque);
 /* Returns false if no window covers [addr, addr+len). Reads then see 0. */
 bool mmio_bus_dispatch(struct mmio_bus *bus, uint64_t addr, uint8_t *data, unsigned int len,
 		       bool is_write);

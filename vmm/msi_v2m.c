@@ -50,6 +50,9 @@ int msi_v2m_signal(struct vm *vm, const struct msi_msg *m)
 	return v2m_pulse(vm, m->data);
 }
 
+/* Bad SETSPI_NSR writes logged (the guest can repeat them at will); one frame per vmm. */
+static unsigned long v2m_bad_writes;
+
 static void v2m_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_write)
 {
 	struct vm *vm = opaque;
@@ -63,7 +66,9 @@ static void v2m_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int len
 			if (msi_v2m_valid(&m))
 				v2m_pulse(vm, v);
 			else
-				pr_warn("GICv2m: SETSPI_NSR write of %u outside SPIs %u-%u ignored",
+				pr_warn_limited(
+					&v2m_bad_writes,
+					"GICv2m: SETSPI_NSR write of %u outside SPIs %u-%u ignored",
 					v, v2m_intid_base(),
 					v2m_intid_base() + VMM_V2M_SPI_COUNT - 1);
 		}

@@ -18,6 +18,7 @@ struct pci_host {
 	struct vm *vm;
 	pthread_mutex_t lock;
 	struct pci_slot slots[PCI_MAX_SLOTS];
+	unsigned long malformed_logged; /* the guest can repeat them at will */
 };
 
 unsigned int pci_intx_spi(unsigned int slot, unsigned int pin)
@@ -63,7 +64,9 @@ static void ecam_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int le
 			v = slot.ops->cfg_read(slot.opaque, a.reg, len);
 		}
 	} else if (slot.ops) {
-		pr_warn("PCI %02x:%02x.%x: %u-byte config %s at 0x%x ignored (unaligned or bad size)",
+		pr_warn_limited(
+			&host->malformed_logged,
+			"PCI %02x:%02x.%x: %u-byte config %s at 0x%x ignored (unaligned or bad size)",
 			a.bus, a.dev, a.fn, len, is_write ? "write" : "read", a.reg);
 	}
 	if (!is_write) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Recording fake of vmm/kvm_irq.c (see fake_kvm.h). Calls come from the
+ * Recording fake of vmm/kvm_irq.c (see fake_kvm.h), and of the one call of
+ * vmm/kvm_vm.c the dataport makes (vm_add_ram_slot). Calls come from the
  * test's threads and the proxy's I/O loop alike, hence the lock.
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,11 +60,14 @@ static int record(const struct fake_kvm_call *c)
 
 static int record_unlocked(const struct fake_kvm_call *c)
 {
+	unsigned int delay = atomic_load(&fake_kvm.delay_us[c->op]);
 	int ret;
 
 	pthread_mutex_lock(&fk_lock);
 	ret = record(c);
 	pthread_mutex_unlock(&fk_lock);
+	if (delay)
+		usleep(delay);
 	return ret;
 }
 
@@ -152,4 +157,12 @@ int vm_its_create(struct vm *vm, uint64_t base)
 int vm_its_init(struct vm *vm)
 {
 	return record_unlocked(&(struct fake_kvm_call){ .op = FK_ITS_INIT, .fd = vm->msi_fd });
+}
+
+int vm_add_ram_slot(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t size, void *host)
+{
+	(void)vm;
+	(void)host;
+	return record_unlocked(&(struct fake_kvm_call){
+		.op = FK_RAM_SLOT, .a = slot, .addr = gpa, .datamatch = size });
 }

@@ -25,6 +25,7 @@ enum fake_kvm_op {
 	FK_SIGNAL_MSI,
 	FK_ITS_CREATE,
 	FK_ITS_INIT,
+	FK_RAM_SLOT,
 	FK_NR_OPS,
 };
 
@@ -33,7 +34,10 @@ struct fake_kvm_call {
 	/* SET_SPI: a = spi, b = level. IRQFD: a = gsi, b = fd. */
 	int64_t a, b;
 	bool assign; /* IRQFD, IOEVENTFD */
-	/* IOEVENTFD: gpa, len, fd, datamatch. SIGNAL_MSI/ITS_CREATE: addr/data/devid. */
+	/*
+	 * IOEVENTFD: gpa, len, fd, datamatch. SIGNAL_MSI/ITS_CREATE: addr/data/devid.
+	 * RAM_SLOT: a = slot, addr = gpa, datamatch = size (0 removes it).
+	 */
 	uint64_t addr, datamatch;
 	uint32_t len, data, devid;
 	int fd;
@@ -48,6 +52,8 @@ struct fake_kvm {
 	struct kvm_irq_routing_entry routes[FAKE_KVM_MAX_ROUTES]; /* last table */
 	unsigned int nr_routes;
 	int fail_errno[FK_NR_OPS]; /* != 0: that call fails with -fail_errno */
+	/* Each call of that op takes this long (a slow KVM, for contention tests). */
+	_Atomic unsigned int delay_us[FK_NR_OPS];
 };
 
 extern struct fake_kvm fake_kvm;

@@ -15,13 +15,17 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <linux/pci_regs.h>
+
 #include <splitvirt/log.h>
+#include <splitvirt/rpc_posix.h>
 #include <splitvirt/rpc_msg.h>
 
 #include "../../../vmm/io_proxy.h"
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
+#include "log_lines.h"
 #include "proxy_peer.h"
 
 #define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
@@ -101,6 +105,86 @@ static uint64_t cfg_read(struct proxy_peer *pp, unsigned int slot, uint16_t inde
 			 unsigned int len, uint64_t value)
 {
 	return answered_read(pp, peer_ecam(slot, off), len, index, off, value, 0);
+}
+
+/* A guest access the device side answers (reads: with value). */
+static void answered_write(struct proxy_peer *pp, uint64_t gpa, unsigned int len, uint16_t as,
+			   uint64_t addr, uint64_t value)
+{
+	struct vcpu_access a;
+	struct sv_rpc_msg m;
+
+	assert_int_equal(vcpu_access_start(&a, pp, gpa, len, true, value), 0);
+	m = expect_request(pp, as, addr, (uint8_t)len, SV_RPC_MMIO_WRITE);
+	assert_int_equal(decode(&m).data, value);
+	assert_int_equal(peer_reply(pp, &m, 0, 0), 0);
+	vcpu_access_finish(&a);
+}
+
+static void cfg_write(struct proxy_peer *pp, unsigned int slot, uint16_t index, unsigned int off,
+		      unsigned int len, uint32_t value)
+{
+	answered_write(pp, peer_ecam(slot, off), len, index, off, value);
+}
+
+static void mem_write(struct proxy_peer *pp, uint64_t gpa, unsigned int len, uint64_t value)
+{
+	answered_write(pp, gpa, len, SV_RPC_AS_GLOBAL, gpa, value);
+}
+
+/*
+ * The guest sizes BAR bar of the function in slot (a memory BAR of size
+ * bytes; 64-bit if gpa is above 4 GiB), places it at gpa and turns memory
+ * decoding on, the device side answering as a PCI function would.
+ */
+static void place_bar(struct proxy_peer *pp, unsigned int slot, uint16_t index, unsigned int bar,
+		      uint64_t gpa, uint64_t size)
+{
+	unsigned int off = PCI_BASE_ADDRESS_0 + 4 * bar;
+	bool is64 = gpa >> 32;
+	uint64_t mask = ~(size - 1);
+
+	cfg_write(pp, slot, index, off, 4, 0xffffffff);
+	cfg_read(pp, slot, index, off, 4,
+		 ((uint32_t)mask & ~0xfu) | (is64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0));
+	cfg_write(pp, slot, index, off, 4, (uint32_t)gpa);
+	if (is64) {
+		cfg_write(pp, slot, index, off + 4, 4, 0xffffffff);
+		cfg_read(pp, slot, index, off + 4, 4, (uint32_t)(mask >> 32));
+		cfg_write(pp, slot, index, off + 4, 4, (uint32_t)(gpa >> 32));
+	}
+	cfg_write(pp, slot, index, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+}
+
+#define MSIX_CAP 0x40
+
+/*
+ * A function whose BAR 0 (4 KiB at table, forwarded) holds its MSI-X
+ * table of nvec vectors: the guest places the BAR, finds the capability
+ * (at MSIX_CAP) and enables MSI-X.
+ */
+static void msix_function(struct proxy_peer *pp, unsigned int slot, uint16_t index, uint64_t table,
+			  unsigned int nvec)
+{
+	place_bar(pp, slot, index, 0, table, 0x1000);
+	assert_int_equal(peer_region(pp, table, 0x1000, 0), 0);
+	cfg_read(pp, slot, index, PCI_CAPABILITY_LIST, 1, MSIX_CAP);
+	cfg_read(pp, slot, index, MSIX_CAP, 2, PCI_CAP_ID_MSIX); /* the last one */
+	cfg_read(pp, slot, index, MSIX_CAP + PCI_MSIX_FLAGS, 2, nvec - 1);
+	cfg_read(pp, slot, index, MSIX_CAP + PCI_MSIX_TABLE, 4, 0); /* BAR 0, offset 0 */
+	cfg_write(pp, slot, index, MSIX_CAP + PCI_MSIX_FLAGS, 2,
+		  PCI_MSIX_FLAGS_ENABLE | (nvec - 1));
+}
+
+/* The guest programs vector v of the table at table (a forwarded region). */
+static void program_vector(struct proxy_peer *pp, uint64_t table, unsigned int v, uint64_t addr,
+			   uint32_t data)
+{
+	uint64_t e = table + (uint64_t)v * PCI_MSIX_ENTRY_SIZE;
+
+	mem_write(pp, e + PCI_MSIX_ENTRY_LOWER_ADDR, 4, (uint32_t)addr);
+	mem_write(pp, e + PCI_MSIX_ENTRY_UPPER_ADDR, 4, (uint32_t)(addr >> 32));
+	mem_write(pp, e + PCI_MSIX_ENTRY_DATA, 4, data);
 }
 
 /* "A signal on call eventfd event raises this MSI of function pcidev." */
@@ -189,14 +273,14 @@ static void test_unregistered_functions(void **state)
 	assert_int_equal(fake_kvm_last(FK_SIGNAL_MSI)->devid, 0 << 3);
 }
 
-static void test_regions_only_in_pci_window(void **state)
+static void test_regions_only_in_own_bars(void **state)
 {
 	static const struct {
 		uint64_t gpa, size;
 	} bad[] = {
 		{ SV_GUEST_RAM_BASE, 0x1000 }, /* guest RAM */
 		{ VMM_GIC_DIST_BASE, 0x1000 }, /* the GIC */
-		{ VMM_PCI_ECAM_BASE, 0x1000 }, /* the host bridge */
+		{ VMM_PCI_ECAM_BASE + 0x80000, 0x1000 }, /* the host bridge (an empty slot) */
 		{ VMM_PCI_MMIO32_BASE - 0x1000, 0x2000 }, /* starts below the window */
 		{ VMM_PCI_MMIO32_BASE + VMM_PCI_MMIO32_SIZE - 0x1000, 0x2000 }, /* into ECAM */
 		{ VMM_PCI_MMIO64_BASE + VMM_PCI_MMIO64_SIZE - 0x1000, 0x2000 },
@@ -205,9 +289,14 @@ static void test_regions_only_in_pci_window(void **state)
 	};
 	struct proxy_peer *pp = *state;
 
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_register(pp, 1), 0);
+	place_bar(pp, 0, 0, 0, REGION_GPA, 0x1000);
+	place_bar(pp, 0, 0, 2, VMM_PCI_MMIO64_BASE, 0x4000);
+	place_bar(pp, 1, 1, 0, REGION_GPA + 0x1000, 0x1000);
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(peer_region(pp, bad[i].gpa, bad[i].size, 0), 0);
-		vcpu_access(pp, bad[i].gpa + bad[i].size - 4, 4, false, 0);
+		vcpu_access(pp, bad[i].gpa, 4, false, 0);
 		expect_no_request(pp);
 	}
 	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
@@ -221,12 +310,63 @@ static void test_regions_only_in_pci_window(void **state)
 	/* An access across the region's end is not the device side's. */
 	vcpu_access(pp, REGION_GPA + 0xffe, 4, false, 0);
 	expect_no_request(pp);
-	/* Overlapping a forwarded region is refused, removing it stops forwarding. */
+	/* Across two functions' BARs, or overlapping a forwarded region: refused. */
 	assert_int_equal(peer_region(pp, REGION_GPA + 0x800, 0x1000, 0), 0);
 	vcpu_access(pp, REGION_GPA + 0x1000, 4, false, 0);
 	expect_no_request(pp);
+	/* Removing it stops forwarding. */
 	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, SV_RPC_REGION_F_REMOVE), 0);
 	vcpu_access(pp, REGION_GPA + 0x10, 4, false, 0);
+	expect_no_request(pp);
+}
+
+/*
+ * The window space no BAR of the link's functions covers is not the
+ * device side's: not what the guest left free, nor the BAR it gave
+ * another device; and what it had goes when the guest moves the BAR.
+ */
+static void test_regions_follow_the_guests_bars(void **state)
+{
+	struct proxy_peer *pp = *state;
+	const uint64_t local_bar = REGION_GPA + 0x100000; /* another device's, say */
+	struct sv_rpc_ioeventfd kick = { .addr = REGION_GPA + 0x10, .len = 2, .doorbell = 0 };
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	/* Not placed yet (sized only, or placed with decoding off): nothing. */
+	cfg_write(pp, 0, 0, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	cfg_read(pp, 0, 0, PCI_BASE_ADDRESS_0, 4, 0xfffff000);
+	assert_int_equal(peer_region(pp, 0xfffff000, 0x1000, 0), 0);
+	cfg_write(pp, 0, 0, PCI_BASE_ADDRESS_0, 4, (uint32_t)REGION_GPA);
+	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
+	vcpu_access(pp, REGION_GPA, 4, false, 0);
+	expect_no_request(pp);
+	cfg_write(pp, 0, 0, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	/* Inside the window but outside the function's 4 KiB BAR. */
+	assert_int_equal(peer_region(pp, local_bar, 0x1000, 0), 0);
+	vcpu_access(pp, local_bar, 4, false, 0);
+	expect_no_request(pp);
+	assert_int_equal(peer_region(pp, REGION_GPA, 0x2000, 0), 0);
+	vcpu_access(pp, REGION_GPA + 0x1000, 4, false, 0);
+	expect_no_request(pp);
+	/* Inside it: forwarded, and a kick bound. */
+	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
+	assert_int_equal(answered_read(pp, REGION_GPA, 4, SV_RPC_AS_GLOBAL, REGION_GPA, 7, 0), 7);
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, kick), 0);
+	assert_true(fake_kvm_last(FK_IOEVENTFD)->assign);
+	/* The guest moves the BAR: the old range goes with it, even unannounced. */
+	cfg_write(pp, 0, 0, PCI_BASE_ADDRESS_0, 4, (uint32_t)local_bar);
+	vcpu_access(pp, REGION_GPA, 4, false, 0);
+	expect_no_request(pp);
+	assert_false(fake_kvm_last(FK_IOEVENTFD)->assign);
+	assert_int_equal(fake_kvm_last(FK_IOEVENTFD)->addr, REGION_GPA + 0x10);
+	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
+	vcpu_access(pp, REGION_GPA, 4, false, 0);
+	expect_no_request(pp);
+	assert_int_equal(peer_region(pp, local_bar, 0x1000, 0), 0);
+	assert_int_equal(answered_read(pp, local_bar, 4, SV_RPC_AS_GLOBAL, local_bar, 8, 0), 8);
+	/* Decoding off: gone too. */
+	cfg_write(pp, 0, 0, PCI_COMMAND, 2, 0);
+	vcpu_access(pp, local_bar, 4, false, 0);
 	expect_no_request(pp);
 }
 
@@ -241,6 +381,8 @@ static void test_ioeventfd_binding(void **state)
 	const struct fake_kvm_call *c;
 	unsigned long n;
 
+	assert_int_equal(peer_register(pp, 0), 0);
+	place_bar(pp, 0, 0, 0, REGION_GPA, 0x1000);
 	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
 	c = fake_kvm_last(FK_IOEVENTFD);
 	assert_non_null(c);
@@ -257,11 +399,24 @@ static void test_ioeventfd_binding(void **state)
 	assert_int_equal(c->fd, pp->link.kick_fds[1]);
 	assert_false(c->has_datamatch);
 
-	/* A doorbell the link does not have, or an address outside the window. */
+	/* A doorbell the link does not have, an address outside its BARs or the window. */
 	n = fake_kvm.count[FK_IOEVENTFD];
 	e.doorbell = PEER_NKICKS;
 	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
 	assert_int_equal(fake_kvm.count[FK_IOEVENTFD], n);
+	e = (struct sv_rpc_ioeventfd){ .addr = REGION_GPA + 0xffe, .len = 4, .doorbell = 0 };
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	e.addr = REGION_GPA + 0x2000;
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	/* Doorbell 0's binding went with each refusal; it is rebound below. */
+	assert_int_equal(fake_kvm.count[FK_IOEVENTFD], n + 1);
+	e = (struct sv_rpc_ioeventfd){ .addr = REGION_GPA + 0x100,
+				       .len = 4,
+				       .flags = SV_RPC_IOEVENTFD_F_DATAMATCH,
+				       .datamatch = 3,
+				       .doorbell = 0 };
+	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
+	n = fake_kvm.count[FK_IOEVENTFD];
 	e = (struct sv_rpc_ioeventfd){ .addr = SV_GUEST_RAM_BASE, .len = 4, .doorbell = 1 };
 	assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
 	/* The old binding of doorbell 1 went; no new one came. */
@@ -360,6 +515,11 @@ static void test_intx_and_msi_v2m(void **state)
 	assert_int_equal(SEND(pp, sv_rpc_encode_set_irq, s), 0);
 	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
 
+	/* Function 6's vectors, as the guest programs them: SPIs 100 and 96. */
+	msix_function(pp, 1, 6, REGION_GPA, 2);
+	program_vector(pp, REGION_GPA, 0, V2M_DOORBELL, 100);
+	program_vector(pp, REGION_GPA, 1, V2M_DOORBELL, 96);
+
 	/* A GICv2m MSI is an edge on its SPI; outside the frame's SPIs it is dropped. */
 	n = fake_kvm.count[FK_SET_SPI];
 	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
@@ -379,6 +539,66 @@ static void test_intx_and_msi_v2m(void **state)
 	assert_non_null(fake_kvm_route(0));
 	assert_int_equal(fake_kvm_route(0)->type, KVM_IRQ_ROUTING_IRQCHIP);
 	assert_int_equal(fake_kvm_route(0)->u.irqchip.pin, 96 - 32);
+}
+
+/*
+ * GICv2m: a function raises, and routes its calls to, only the SPIs the
+ * guest wrote into its own MSI-X table, with MSI-X enabled; not another
+ * function's (or a local device's), and not one the guest has since
+ * reprogrammed.
+ */
+static void test_v2m_msi_only_own_vectors(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_msi msi = { .addr = V2M_DOORBELL, .data = 100, .pcidev = 0 };
+	struct sv_rpc_irqfd f = msi_irqfd(1, V2M_DOORBELL, 100, 0);
+	const uint64_t table0 = REGION_GPA, table1 = REGION_GPA + 0x1000;
+	unsigned long n;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_register(pp, 1), 0);
+	msix_function(pp, 0, 0, table0, 4);
+	msix_function(pp, 1, 1, table1, 4);
+	program_vector(pp, table0, 0, V2M_DOORBELL, 100);
+	program_vector(pp, table1, 3, V2M_DOORBELL, 101);
+
+	/* Function 0 raises its own SPI, not function 1's nor an unprogrammed one. */
+	n = fake_kvm.count[FK_SET_SPI];
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
+	assert_int_equal(fake_kvm_last(FK_SET_SPI)->a, 100 - 32);
+	msi.data = 101;
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	msi.data = 120;
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
+	/* Function 1 does raise 101. */
+	msi = (struct sv_rpc_msi){ .addr = V2M_DOORBELL, .data = 101, .pcidev = 1 };
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 4);
+
+	/* Routes likewise: 100 for function 0, not 101. */
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_non_null(fake_kvm_route(1));
+	assert_int_equal(fake_kvm_route(1)->u.irqchip.pin, 100 - 32);
+	f.data = 101;
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_null(fake_kvm_route(1));
+	f.data = 100;
+	assert_int_equal(SEND(pp, sv_rpc_encode_irqfd, f), 0);
+	assert_non_null(fake_kvm_route(1));
+	/* The guest gives vector 0 another SPI: the old route goes unasked. */
+	program_vector(pp, table0, 0, V2M_DOORBELL, 102);
+	assert_null(fake_kvm_route(1));
+	/* MSI-X off: nothing from function 0, even its current vector. */
+	msi = (struct sv_rpc_msi){ .addr = V2M_DOORBELL, .data = 102, .pcidev = 0 };
+	cfg_write(pp, 0, 0, MSIX_CAP + PCI_MSIX_FLAGS, 2, 3);
+	n = fake_kvm.count[FK_SET_SPI];
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n);
+	cfg_write(pp, 0, 0, MSIX_CAP + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE | 3);
+	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
+	assert_int_equal(fake_kvm.count[FK_SET_SPI], n + 2);
 }
 
 /* A reply id for a slot the driver never lent completes nothing. */
@@ -450,6 +670,8 @@ static void test_events_replayed(void **state)
 
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(peer_register(pp, 0), 0);
+		if (!round)
+			place_bar(pp, 0, 0, 0, REGION_GPA, 0x1000);
 		assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
 		n = fake_kvm.count[FK_IOEVENTFD];
 		assert_int_equal(SEND(pp, sv_rpc_encode_ioeventfd, e), 0);
@@ -518,6 +740,143 @@ static void test_reply_timeout(void **state)
 	assert_int_equal(vcpu_access_finish(&a), 0x01000001);
 }
 
+/*
+ * A device side that floods valid events without pause while a vCPU reads
+ * config space: every read completes (answered, or all-ones at the reply
+ * timeout) and the test ends. The I/O loop runs on a thread of its own
+ * here, as in the vmm; the device endpoint is shared by the flooding and
+ * the answering thread, hence flood.lock.
+ */
+#define FLOOD_READS 10
+#define FLOOD_TIMEOUT_MS 500
+#define FLOOD_DEADLINE_MS 10000
+
+struct flood {
+	struct proxy_peer *pp;
+	pthread_mutex_t lock; /* pp->dev */
+	atomic_bool stop;
+	atomic_uint reads_done;
+	uint64_t value[FLOOD_READS];
+	uint64_t took_ms[FLOOD_READS];
+};
+
+static void *flood_io_thread(void *arg)
+{
+	struct flood *f = arg;
+
+	while (!atomic_load(&f->stop))
+		sv_loop_run_once(&f->pp->loop, 10);
+	return NULL;
+}
+
+/*
+ * INTx pulses and IRQFD route changes. Each costs the proxy KVM calls,
+ * made slow here, so the device side refills the ring faster than the
+ * proxy empties it: the proxy never finds it empty.
+ */
+static void *flood_events_thread(void *arg)
+{
+	struct flood *f = arg;
+	struct sv_rpc_set_irq s = { .irq = 0, .level = SV_RPC_IRQ_PULSE };
+	struct sv_rpc_irqfd fd = msi_irqfd(0, ITS_DOORBELL, 1, 0);
+	struct sv_rpc_msg m[2];
+	unsigned long n = 0;
+
+	sv_rpc_encode_set_irq(&m[0], &s);
+	sv_rpc_encode_irqfd(&m[1], &fd);
+	while (!atomic_load(&f->stop)) {
+		int ret;
+
+		pthread_mutex_lock(&f->lock);
+		ret = sv_rpc_dev_send_event(&f->pp->dev, &m[n % 2]);
+		pthread_mutex_unlock(&f->lock);
+		if (ret == 0)
+			n++;
+		else
+			sv_rpc_doorbell_ring(f->pp->resp_db);
+	}
+	return NULL;
+}
+
+static void *flood_vcpu_thread(void *arg)
+{
+	struct flood *f = arg;
+
+	for (unsigned int i = 0; i < FLOOD_READS; i++) {
+		uint64_t t0 = now_ms();
+		uint32_t v = 0;
+
+		mmio_bus_dispatch(&f->pp->vm->bus, peer_ecam(0, 0), (uint8_t *)&v, 4, false);
+		f->took_ms[i] = now_ms() - t0;
+		f->value[i] = v;
+		atomic_fetch_add(&f->reads_done, 1);
+	}
+	return NULL;
+}
+
+/* The device side's answering thread: config reads of function 0 read 0x10421af4. */
+static void flood_answer(struct flood *f, uint64_t deadline_ms)
+{
+	while (atomic_load(&f->reads_done) < FLOOD_READS && now_ms() < deadline_ms) {
+		struct sv_rpc_msg req;
+		int ret;
+
+		pthread_mutex_lock(&f->lock);
+		ret = sv_rpc_dev_recv(&f->pp->dev, &req);
+		if (ret == 0) {
+			if (req.op == SV_RPC_OP_MMIO)
+				req.arg[1] = 0x10421af4;
+			ret = sv_rpc_dev_reply(&f->pp->dev, &req, 0);
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (ret == 0)
+			sv_rpc_doorbell_ring(f->pp->resp_db);
+		else
+			sv_rpc_doorbell_wait(f->pp->req_db, 10);
+	}
+}
+
+static void test_event_flood_does_not_block_vcpus(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct flood flood = { .pp = pp }, *f = &flood;
+	pthread_t io, events, vcpu;
+	unsigned int answered = 0;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_start(pp), 0);
+	io_proxy_set_reply_timeout(pp->proxy, FLOOD_TIMEOUT_MS);
+	atomic_store(&fake_kvm.delay_us[FK_SET_SPI], 1000);
+	atomic_store(&fake_kvm.delay_us[FK_GSI_ROUTING], 1000);
+	pthread_mutex_init(&f->lock, NULL);
+	assert_int_equal(pthread_create(&io, NULL, flood_io_thread, f), 0);
+	assert_int_equal(pthread_create(&events, NULL, flood_events_thread, f), 0);
+	usleep(50000); /* the flood is on before the first read */
+	assert_int_equal(pthread_create(&vcpu, NULL, flood_vcpu_thread, f), 0);
+	flood_answer(f, now_ms() + FLOOD_DEADLINE_MS);
+	/* Whatever happened, stop the flood so that every thread ends. */
+	atomic_store(&f->stop, true);
+	pthread_join(events, NULL);
+	pthread_join(io, NULL);
+	/* Answer what a vCPU still stuck behind the flood asks now. */
+	while (atomic_load(&f->reads_done) < FLOOD_READS) {
+		sv_loop_run_once(&pp->loop, 10);
+		flood_answer(f, now_ms() + 100);
+	}
+	pthread_join(vcpu, NULL);
+	atomic_store(&fake_kvm.delay_us[FK_SET_SPI], 0);
+	atomic_store(&fake_kvm.delay_us[FK_GSI_ROUTING], 0);
+	for (unsigned int i = 0; i < FLOOD_READS; i++) {
+		/* Never longer than the reply timeout (plus scheduling slack). */
+		assert_true(f->took_ms[i] <= FLOOD_TIMEOUT_MS + 500);
+		assert_true(f->value[i] == 0x10421af4 || f->value[i] == 0xffffffff);
+		answered += f->value[i] == 0x10421af4;
+	}
+	/* Replies are taken before more events: the device side's answers get through. */
+	assert_true(answered >= FLOOD_READS / 2);
+	pthread_mutex_destroy(&f->lock);
+}
+
 /* More functions than the bus has slots: the extra ones are refused, nothing leaks. */
 static void test_register_failure_no_leak(void **state)
 {
@@ -540,7 +899,9 @@ static void test_destroy_detaches(void **state)
 	struct proxy_peer *pp = *state;
 
 	assert_int_equal(peer_register(pp, 0), 0);
+	place_bar(pp, 0, 0, 0, REGION_GPA, 0x1000);
 	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
+	assert_true(mmio_bus_dispatch(&pp->vm->bus, REGION_GPA, (uint8_t[4]){ 0 }, 0, false));
 	assert_int_equal(peer_start(pp), 0);
 	io_proxy_destroy(pp->proxy);
 	pp->proxy = NULL;
@@ -548,34 +909,10 @@ static void test_destroy_detaches(void **state)
 	assert_false(mmio_bus_dispatch(&pp->vm->bus, REGION_GPA, (uint8_t[4]){ 0 }, 4, false));
 }
 
-/* Lines of the proxy's log (it names itself "link0(dev)") while burst() runs. */
-static unsigned int proxy_log_lines(struct proxy_peer *pp, void (*burst)(struct proxy_peer *))
-{
-	unsigned int lines = 0;
-	char line[1024];
-	FILE *log = tmpfile();
-	int saved = dup(STDERR_FILENO);
-
-	assert_non_null(log);
-	assert_true(saved >= 0);
-	sv_log_set_level(SV_LOG_INFO);
-	fflush(stderr);
-	assert_true(dup2(fileno(log), STDERR_FILENO) >= 0);
-	burst(pp);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	sv_log_set_level(SV_LOG_ERROR);
-	rewind(log);
-	while (fgets(line, sizeof(line), log))
-		lines += strstr(line, "link0(dev)") != NULL;
-	fclose(log);
-	return lines;
-}
-
 /* 300 announcements a device side may legitimately send once in a while. */
-static void announcement_burst(struct proxy_peer *pp)
+static void announcement_burst(void *arg)
 {
+	struct proxy_peer *pp = arg;
 	struct sv_rpc_hello h = { .version = SV_RPC_VERSION };
 	struct sv_rpc_pci_dev unplug = { .index = 0, .flags = SV_RPC_PCI_F_REMOVE };
 
@@ -591,6 +928,53 @@ static void announcement_burst(struct proxy_peer *pp)
 	}
 }
 
+static int encode_hello_evt(struct sv_rpc_msg *m, const struct sv_rpc_hello *h)
+{
+	return sv_rpc_encode_hello(m, SV_RPC_OP_HELLO_EVT, h);
+}
+
+/* 100 HELLO_EVTs and as many events it must refuse (a function it does not have). */
+static void hello_and_refusal_burst(void *arg)
+{
+	struct proxy_peer *pp = arg;
+	struct sv_rpc_hello h = { .version = SV_RPC_VERSION };
+	struct sv_rpc_set_irq s = { .irq = 9, .level = SV_RPC_IRQ_SET };
+
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(SEND(pp, encode_hello_evt, h), 0);
+		assert_int_equal(SEND(pp, sv_rpc_encode_set_irq, s), 0);
+	}
+}
+
+static void one_reset(void *arg)
+{
+	struct proxy_peer *pp = arg;
+
+	assert_int_equal(peer_restart(pp), 0);
+}
+
+static void one_failed_access(void *arg)
+{
+	struct proxy_peer *pp = arg;
+
+	/* The device side answers with an error. */
+	assert_int_equal(answered_read(pp, peer_ecam(0, 0), 4, 0, 0, 0, -EIO), 0xffffffff);
+}
+
+/*
+ * Each kind of line has its own limit: a device side that floods one kind
+ * does not silence another, nor the guest's failed accesses.
+ */
+static void test_log_limits_per_source(void **state)
+{
+	struct proxy_peer *pp = *state;
+
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_true(log_lines_while("is up", hello_and_refusal_burst, pp) <= SV_LOG_LIMIT_BURST);
+	assert_int_equal(log_lines_while("restarted its protocol", one_reset, pp), 1);
+	assert_int_equal(log_lines_while("read of 4 bytes at config", one_failed_access, pp), 1);
+}
+
 /* A device side repeating them in a loop must not flood the driver VM's log. */
 static void test_announcements_rate_limited(void **state)
 {
@@ -598,9 +982,10 @@ static void test_announcements_rate_limited(void **state)
 	unsigned int lines;
 
 	assert_int_equal(peer_register(pp, 0), 0);
-	lines = proxy_log_lines(pp, announcement_burst);
-	assert_true(lines >= 1);
-	assert_true(lines <= SV_LOG_LIMIT_BURST);
+	/* The proxy names itself "link0(dev)" in each of its lines; three kinds, each limited. */
+	lines = log_lines_while("link0(dev)", announcement_burst, pp);
+	assert_true(lines >= 3);
+	assert_true(lines <= 3 * SV_LOG_LIMIT_BURST);
 	/* Still served. */
 	assert_int_equal(cfg_read(pp, 0, 0, 0, 4, 0x10421af4), 0x10421af4);
 }
@@ -611,10 +996,12 @@ int main(void)
 		GIC_TEST(test_registration_then_start, 3),
 		GIC_TEST(test_config_accesses_forwarded, 3),
 		GIC_TEST(test_unregistered_functions, 3),
-		GIC_TEST(test_regions_only_in_pci_window, 3),
+		GIC_TEST(test_regions_only_in_own_bars, 3),
+		GIC_TEST(test_regions_follow_the_guests_bars, 3),
 		GIC_TEST(test_ioeventfd_binding, 3),
 		GIC_TEST(test_irqfd_routes, 3),
 		GIC_TEST(test_intx_and_msi_v2m, 2),
+		GIC_TEST(test_v2m_msi_only_own_vectors, 2),
 		GIC_TEST(test_reply_to_unused_slot, 3),
 		GIC_TEST(test_reply_wrong_size, 3),
 		GIC_TEST(test_events_replayed, 3),
@@ -622,6 +1009,8 @@ int main(void)
 		GIC_TEST(test_register_failure_no_leak, 3),
 		GIC_TEST(test_destroy_detaches, 3),
 		GIC_TEST(test_announcements_rate_limited, 3),
+		GIC_TEST(test_event_flood_does_not_block_vcpus, 3),
+		GIC_TEST(test_log_limits_per_source, 3),
 	};
 
 	/* Rejections are logged as warnings; keep the test log to errors. */

@@ -18,6 +18,7 @@
 #include "../../../vmm/msi.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
+#include "log_lines.h"
 
 #define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
 #define V2M_SETSPI (VMM_V2M_BASE + 0x40)
@@ -206,6 +207,26 @@ static void test_v2m_frame(void **state)
 	assert_int_equal(fake_kvm.count[FK_SET_SPI], 2);
 }
 
+static void bad_setspi_burst(void *arg)
+{
+	struct vm *vm = arg;
+
+	for (uint32_t i = 0; i < 200; i++) {
+		uint32_t intid = i; /* below the frame's SPIs */
+
+		mmio_bus_dispatch(&vm->bus, V2M_SETSPI, (uint8_t *)&intid, 4, true);
+	}
+}
+
+/* A guest writing bad SPIs to the frame in a loop does not flood the log. */
+static void test_v2m_bad_writes_log_limited(void **state)
+{
+	unsigned int lines = log_lines_while("outside SPIs", bad_setspi_burst, *state);
+
+	assert_true(lines >= 1);
+	assert_true(lines <= SV_LOG_LIMIT_BURST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +237,7 @@ int main(void)
 		GIC_TEST(test_v2m_routes, 2),
 		GIC_TEST(test_v2m_signal_pulses_spi, 2),
 		GIC_TEST(test_v2m_frame, 2),
+		GIC_TEST(test_v2m_bad_writes_log_limited, 2),
 	};
 
 	sv_log_set_level(SV_LOG_ERROR);

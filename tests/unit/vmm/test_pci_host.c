@@ -18,6 +18,7 @@
 
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
+#include "log_lines.h"
 
 /* A function that records the config accesses it gets. */
 struct rec_fn {
@@ -193,6 +194,26 @@ static void test_intx_swizzle(void **state)
 	assert_int_equal(pci_intx_spi(31, 4), VMM_PCI_INTX_SPI_BASE + 2);
 }
 
+static void malformed_burst(void *arg)
+{
+	struct host *h = arg;
+
+	for (unsigned int i = 0; i < 200; i++) {
+		uint64_t v = 0;
+
+		mmio_bus_dispatch(&h->vm.bus, ecam(0, 0, 0, 1 + i % 3), (uint8_t *)&v, 4, i & 1);
+	}
+}
+
+/* A guest repeating malformed config accesses does not flood the log. */
+static void test_malformed_accesses_log_limited(void **state)
+{
+	unsigned int lines = log_lines_while("ignored (unaligned", malformed_burst, *state);
+
+	assert_true(lines >= 1);
+	assert_true(lines <= SV_LOG_LIMIT_BURST);
+}
+
 static void noop(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_write)
 {
 	(void)opaque;
@@ -218,8 +239,15 @@ static void test_mmio_bus_windows(void **state)
 	/* Straddling two windows belongs to neither; reads see zeroes. */
 	assert_false(mmio_bus_dispatch(bus, 0x1ffc, b, 8, false));
 	assert_int_equal(b[0], 0);
+	/* Only the owner's remove takes a window off (a failed add owns nothing). */
+	assert_int_equal(mmio_bus_add(bus, 0x1000, 0x800, noop, &b[1], "same base"), -EBUSY);
+	assert_int_equal(mmio_bus_remove_own(bus, 0x1000, &b[1]), -ENOENT);
+	assert_true(mmio_bus_dispatch(bus, 0x1000, b, 4, false));
 	assert_int_equal(mmio_bus_remove(bus, 0x1000), 0);
 	assert_int_equal(mmio_bus_remove(bus, 0x1000), -ENOENT);
+	assert_false(mmio_bus_dispatch(bus, 0x1000, b, 4, false));
+	assert_int_equal(mmio_bus_add(bus, 0x1000, 0x800, noop, &b[1], "again"), 0);
+	assert_int_equal(mmio_bus_remove_own(bus, 0x1000, &b[1]), 0);
 	assert_false(mmio_bus_dispatch(bus, 0x1000, b, 4, false));
 	for (unsigned int i = bus->count; i < MMIO_BUS_MAX; i++)
 		assert_int_equal(
@@ -238,6 +266,7 @@ int main(void)
 		SV_TEST(test_slots_run_out),
 		cmocka_unit_test(test_intx_swizzle),
 		SV_TEST(test_mmio_bus_windows),
+		SV_TEST(test_malformed_accesses_log_limited),
 	};
 
 	sv_log_set_level(SV_LOG_ERROR);
