@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Transport-independent virtio device core. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,52 +263,56 @@ uint8_t virtio_dev_get_status(struct virtio_dev *dev)
 	return s;
 }
 
-int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn)
+/*
+ * Completes available chains of vq with fn until the ring is empty (kicks
+ * asked for again) or max_chains chains / max_bytes bytes are done and the
+ * transport will come back for the rest (kicks left suppressed meanwhile).
+ * Each completion is published at once: the guest may reuse the buffer
+ * while later chains are served. Returns the number of chains or -errno.
+ */
+static int drain(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn, int max_chains,
+		 uint64_t max_bytes)
 {
-	int n = 0, r;
+	uint64_t bytes = 0;
+	int n = 0, r, len;
 
+	virtq_disable_notify(vq);
 	for (;;) {
-		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, dev->chain)) == 1) {
-			int len = fn(dev, vq, dev->chain);
-
-			if (len < 0) {
-				virtio_dev_set_needs_reset(dev, "malformed request");
-				r = len;
-				break;
-			}
-			virtq_push(vq, dev->chain->head, (uint32_t)len);
-			n++;
+		if (n >= max_chains || bytes >= max_bytes) {
+			if (dev->tops && dev->tops->requeue && dev->tops->requeue(dev, vq))
+				return n;
+			/* Nobody would come back: finish the ring instead. */
+			max_chains = INT_MAX;
+			max_bytes = UINT64_MAX;
 		}
-		if (r < 0 || !virtq_enable_notify(vq))
-			break;
-	}
-	if (n)
-		virtio_dev_notify_used(dev, vq);
-	return r < 0 ? r : n;
-}
-
-/* Completes every available chain of vq with fail(); returns how many or -errno. */
-static int fail_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fail)
-{
-	int n = 0, r;
-
-	do {
-		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, dev->chain)) == 1) {
-			int len = fail(dev, vq, dev->chain);
-
-			if (len < 0) {
-				virtio_dev_set_needs_reset(dev, "malformed request");
-				return len;
-			}
-			virtq_add_used(vq, dev->chain->head, (uint32_t)len);
-			n++;
-		}
-		virtq_publish_used(vq);
+		r = virtq_pop(vq, dev->chain);
 		if (r < 0)
 			return r;
-	} while (virtq_enable_notify(vq));
+		if (!r) {
+			if (!virtq_enable_notify(vq))
+				return n;
+			/* More arrived meanwhile: they are ours, not a kick's. */
+			virtq_disable_notify(vq);
+			continue;
+		}
+		len = fn(dev, vq, dev->chain);
+		if (len < 0) {
+			virtio_dev_set_needs_reset(dev, "malformed request");
+			return len;
+		}
+		virtq_push(vq, dev->chain->head, (uint32_t)len);
+		n++;
+		bytes += (uint64_t)dev->chain->read_len + dev->chain->write_len;
+	}
+}
+
+int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn)
+{
+	int n = drain(dev, vq, fn, VIRTIO_DEV_DRAIN_CHAINS, VIRTIO_DEV_DRAIN_BYTES);
+
+	/* After an error the queue is broken: no interrupt either way. */
+	if (n > 0)
+		virtio_dev_notify_used(dev, vq);
 	return n;
 }
 
@@ -327,8 +332,12 @@ int virtio_dev_fail_pending(struct virtio_dev *dev)
 		/* cppcheck takes the returned function pointer for an integer. */
 		// cppcheck-suppress AssignmentIntegerToAddress
 		fail = dev->ops->fail_chain ? dev->ops->fail_chain(dev, vq) : NULL;
+		/*
+		 * At most a ring's worth can have been pending when this
+		 * started; chains beyond are new and served as after a kick.
+		 */
 		if (fail)
-			n = fail_queue(dev, vq, fail);
+			n = drain(dev, vq, fail, vq->size, UINT64_MAX);
 		else
 			n = virtio_dev_process_queue_locked(dev, q);
 		if (n < 0) {
