@@ -101,6 +101,12 @@ struct virtio_dev {
 	void *transport;
 	int backend_fd; /* -1 if the model has nothing to poll */
 	pthread_mutex_t lock;
+	/*
+	 * Throttled log counters (pr_warn_limited) for what the driver can
+	 * get wrong in a loop: status and feature writes, queue setup,
+	 * entering DEVICE_NEEDS_RESET (a guest can reset and repeat).
+	 */
+	unsigned long log_status, log_features, log_queue, log_reset;
 };
 
 /* Features every device offers through the core. */

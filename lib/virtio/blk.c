@@ -208,7 +208,7 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 		}
 		err = blk->be->ops->flush(blk->be);
 		if (err)
-			pr_warn("%s: flush failed: %d", dev->name, err);
+			pr_warn_limited(&blk->io_errors, "%s: flush failed: %d", dev->name, err);
 		status = err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 		break;
 	case VIRTIO_BLK_T_GET_ID:

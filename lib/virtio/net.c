@@ -44,6 +44,8 @@ struct virtio_net {
 	size_t pending_len; /* bytes of a frame waiting for rx buffers, 0 if none */
 	struct virtq_chain *first; /* first rx buffer of the frame being delivered */
 	uint16_t bufs_short; /* buffers available when a frame did not fit */
+	/* Throttled log counters: the guest (DRIVER_OK in a loop) or a peer can repeat these. */
+	unsigned long offload_errors, backend_errors;
 	/* The buffers of the frame being delivered: at most one ring's worth. */
 	uint16_t heads[VIRTQ_MAX_SIZE];
 	uint32_t lens[VIRTQ_MAX_SIZE];
@@ -219,7 +221,8 @@ static int net_rx(struct virtio_net *net)
 			}
 			r = net_read_frame(net);
 			if (r < 0) {
-				pr_warn("%s: backend read failed: %d", dev->name, r);
+				pr_warn_limited(&net->backend_errors, "%s: backend read failed: %d",
+						dev->name, r);
 				break;
 			}
 			if (r == 0)
@@ -287,7 +290,8 @@ static void net_set_tap_offloads(struct virtio_net *net, unsigned int flags)
 	if (!net->be->is_tap || !net->be->offloads)
 		return;
 	if (ioctl(net->be->fd, TUNSETOFFLOAD, flags))
-		pr_warn("%s: TUNSETOFFLOAD %#x failed", net->dev.name, flags);
+		pr_warn_limited(&net->offload_errors, "%s: TUNSETOFFLOAD %#x failed", net->dev.name,
+				flags);
 }
 
 static void net_driver_ok(struct virtio_dev *dev)

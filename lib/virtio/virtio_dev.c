@@ -106,17 +106,19 @@ bool virtio_dev_features_acceptable(struct virtio_dev *dev)
 	uint64_t f = dev->driver_features;
 
 	if (f & ~dev->host_features) {
-		pr_warn("%s: driver accepted unoffered features %#llx", dev->name,
-			(unsigned long long)(f & ~dev->host_features));
+		pr_warn_limited(&dev->log_features, "%s: driver accepted unoffered features %#llx",
+				dev->name, (unsigned long long)(f & ~dev->host_features));
 		return false;
 	}
 	if (!(f & (1ull << VIRTIO_F_VERSION_1))) {
-		pr_warn("%s: driver did not accept VIRTIO_F_VERSION_1 (legacy unsupported)",
-			dev->name);
+		pr_warn_limited(&dev->log_features,
+				"%s: driver did not accept VIRTIO_F_VERSION_1 (legacy unsupported)",
+				dev->name);
 		return false;
 	}
 	if (dev->require_access_platform && !(f & (1ull << VIRTIO_F_ACCESS_PLATFORM))) {
-		pr_warn("%s: driver refused required VIRTIO_F_ACCESS_PLATFORM", dev->name);
+		pr_warn_limited(&dev->log_features,
+				"%s: driver refused required VIRTIO_F_ACCESS_PLATFORM", dev->name);
 		return false;
 	}
 	return !dev->ops->features_ok || dev->ops->features_ok(dev, f) == 0;
@@ -135,14 +137,15 @@ void virtio_dev_write_status(struct virtio_dev *dev, uint8_t status)
 	status = (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
 	if (old & ~status) {
 		/* Only a reset clears status bits; ignore the attempt. */
-		pr_warn("%s: driver tried to clear status bits %#x", dev->name, old & ~status);
+		pr_warn_limited(&dev->log_status, "%s: driver tried to clear status bits %#x",
+				dev->name, old & ~status);
 		return;
 	}
 	added = status & ~old;
 	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !virtio_dev_features_acceptable(dev))
 		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		pr_warn("%s: DRIVER_OK without FEATURES_OK", dev->name);
+		pr_warn_limited(&dev->log_status, "%s: DRIVER_OK without FEATURES_OK", dev->name);
 		status &= ~VIRTIO_CONFIG_S_DRIVER_OK;
 	}
 	dev->status = status;
@@ -173,8 +176,8 @@ int virtio_dev_enable_queue(struct virtio_dev *dev, uint16_t qidx)
 	err = virtq_enable(vq, virtio_dev_has_feature(dev, VIRTIO_RING_F_EVENT_IDX),
 			   virtio_dev_has_feature(dev, VIRTIO_RING_F_INDIRECT_DESC));
 	if (err) {
-		pr_warn("%s: queue %u: invalid size %u or ring addresses", dev->name, qidx,
-			vq->size);
+		pr_warn_limited(&dev->log_queue, "%s: queue %u: invalid size %u or ring addresses",
+				dev->name, qidx, vq->size);
 		virtio_dev_set_needs_reset(dev, "invalid queue configuration");
 		return err;
 	}
@@ -189,7 +192,7 @@ void virtio_dev_set_needs_reset(struct virtio_dev *dev, const char *why)
 
 	if (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
-	pr_warn("%s: device needs reset: %s", dev->name, why);
+	pr_warn_limited(&dev->log_reset, "%s: device needs reset: %s", dev->name, why);
 	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	/* Stop all queues: nothing more is consumed until the driver resets. */
 	for (i = 0; i < dev->num_queues; i++)
