@@ -7,7 +7,8 @@
  * being lost while the guest is short of buffers. A frame that needs more
  * mergeable buffers than are available is kept as "pending" and the
  * buffers already popped are given back; delivery resumes on the next rx
- * kick.
+ * kick. A frame that needs more than a ring's worth can never fit and is
+ * dropped (net_deliver).
  */
 #include <endian.h>
 #include <errno.h>
