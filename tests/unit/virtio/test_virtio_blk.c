@@ -106,6 +106,27 @@ struct req {
 	bool indirect;
 };
 
+/* Makes one chain available, kicks and takes its completion; false if there is none. */
+static bool submit_chain(struct testdrv *td, const struct gbuf *bufs, int n, bool indirect,
+			 uint32_t *used_len)
+{
+	uint16_t head;
+	uint32_t len;
+
+	if (indirect)
+		gvring_add_indirect(&td->vr[0], bufs, n);
+	else
+		gvring_add(&td->vr[0], bufs, n);
+	gvring_publish(&td->vr[0]);
+	td_kick(td, 0);
+	td_run_host(td);
+	if (!gvring_get_used(&td->vr[0], &head, &len))
+		return false;
+	if (used_len)
+		*used_len = len;
+	return true;
+}
+
 /* Submits one request and completes it; returns the status byte, or -1. */
 static int blk_submit(struct blk_fixture *f, const struct req *r, uint32_t *used_len)
 {
@@ -114,8 +135,6 @@ static int blk_submit(struct blk_fixture *f, const struct req *r, uint32_t *used
 	struct virtio_blk_outhdr *h = gram_ptr(&td->ram, hgpa);
 	struct gbuf bufs[40];
 	int n = 0, k, nsplit = r->nsplit ? r->nsplit : 1;
-	uint16_t head;
-	uint32_t len;
 
 	h->type = r->type;
 	h->sector = r->sector;
@@ -130,17 +149,8 @@ static int blk_submit(struct blk_fixture *f, const struct req *r, uint32_t *used
 	}
 	bufs[n++] = (struct gbuf){ sgpa, 1, true };
 	*(uint8_t *)gram_ptr(&td->ram, sgpa) = 0xee;
-	if (r->indirect)
-		gvring_add_indirect(&td->vr[0], bufs, n);
-	else
-		gvring_add(&td->vr[0], bufs, n);
-	gvring_publish(&td->vr[0]);
-	td_kick(td, 0);
-	td_run_host(td);
-	if (!gvring_get_used(&td->vr[0], &head, &len))
+	if (!submit_chain(td, bufs, n, r->indirect, used_len))
 		return -1;
-	if (used_len)
-		*used_len = len;
 	return *(uint8_t *)gram_ptr(&td->ram, sgpa);
 }
 
@@ -500,29 +510,20 @@ static void test_limits_any_layout(void **state)
 			      { g + 16 + LIMIT_SEG_BYTES, 1, true } };
 	struct gbuf in[] = { { g, 16, false }, { g + 16, LIMIT_SEG_BYTES + 1, true } };
 	uint8_t disk[LIMIT_SEG_BYTES];
-	uint16_t head;
 	uint32_t len;
 
 	/* Header and 8 KiB of data in one readable descriptor. */
 	h->type = VIRTIO_BLK_T_OUT;
 	h->sector = 0;
 	memset(p + 16, 0x6b, LIMIT_SEG_BYTES);
-	gvring_add(&td->vr[0], out, 2);
-	gvring_publish(&td->vr[0]);
-	td_kick(td, 0);
-	td_run_host(td);
-	assert_true(gvring_get_used(&td->vr[0], &head, &len));
+	assert_true(submit_chain(td, out, 2, false, NULL));
 	assert_int_equal(p[16 + LIMIT_SEG_BYTES], VIRTIO_BLK_S_OK);
 	assert_int_equal(pread(f->fd, disk, sizeof(disk), 0), (ssize_t)sizeof(disk));
 	assert_memory_equal(disk, p + 16, sizeof(disk));
 	/* 8 KiB of data and the status byte in one writable descriptor. */
 	h->type = VIRTIO_BLK_T_IN;
 	memset(p + 16, 0, LIMIT_SEG_BYTES);
-	gvring_add(&td->vr[0], in, 2);
-	gvring_publish(&td->vr[0]);
-	td_kick(td, 0);
-	td_run_host(td);
-	assert_true(gvring_get_used(&td->vr[0], &head, &len));
+	assert_true(submit_chain(td, in, 2, false, &len));
 	assert_int_equal(len, LIMIT_SEG_BYTES + 1);
 	assert_int_equal(p[16 + LIMIT_SEG_BYTES], VIRTIO_BLK_S_OK);
 	assert_memory_equal(disk, p + 16, sizeof(disk));
