@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fuzzes a virtio-pci function from the guest's side: the input picks a
- * device model and is then a sequence of 8-byte operations
+ * device model (and its variant: bit 2 a read-only disk or a vnet-header
+ * net backend, bit 3 small blk limits or a 1024-entry net ring) and is
+ * then a sequence of 8-byte operations
  *   kind(1) size(1) offset(2, LE) value(4, LE)
  * against config space, the BARs (by offset or by guest-physical
- * address), guest memory (so the fuzzer can build rings), and the host
- * entry points (queue kicks, backend readiness, and a takeover: save,
- * optionally flip one byte of the saved state, restore, fail pending).
+ * address), guest memory (so the fuzzer can build rings, or post many
+ * buffers at once, anywhere, the rings included), and the host entry
+ * points (queue kicks, backend readiness with frames of up to 64 KiB for
+ * net, and a takeover: save, optionally flip one byte of the saved
+ * state, restore, fail pending). Queues a drain left at its budget are
+ * served again after each operation, as the host loop would.
  */
+#include <endian.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +21,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/virtio_ring.h>
 
 #include <splitvirt/gmem.h>
 #include <splitvirt/log.h>
@@ -27,7 +35,10 @@
 #define RAM_GPA 0x40000000ull
 #define RAM_SIZE 0x10000
 
+#define MAX_SERVE_ROUNDS 64 /* budgets per queue and operation; a ring holds at most 17 */
+
 static uint16_t nvec;
+static uint32_t requeued; /* queues a drain left at its budget */
 
 static void signal_msix(void *opaque, uint16_t vector, uint64_t addr, uint32_t data)
 {
@@ -38,13 +49,91 @@ static void signal_msix(void *opaque, uint16_t vector, uint64_t addr, uint32_t d
 		abort(); /* only programmed vectors may fire */
 }
 
-static const struct virtio_pci_host_ops ops = { .signal_msix = signal_msix };
+static bool requeue(void *opaque, uint16_t q)
+{
+	(void)opaque;
+	if (q >= 32)
+		abort(); /* only the device's own queues */
+	requeued |= 1u << q;
+	return true;
+}
+
+static const struct virtio_pci_host_ops ops = { .signal_msix = signal_msix, .requeue = requeue };
+
+/*
+ * What the host loop does with requeued queues: serve them again. The
+ * device's own writes into guest memory can refill a ring (a buffer lying
+ * on avail->idx), so the rounds are bounded here, as the loop bounds
+ * nothing but serves others in between.
+ */
+static void serve_requeued(struct virtio_dev *dev)
+{
+	for (int round = 0; requeued && round < MAX_SERVE_ROUNDS; round++) {
+		uint32_t m = requeued;
+
+		requeued = 0;
+		for (uint16_t q = 0; q < 32; q++)
+			if (m & (1u << q))
+				virtio_dev_handle_queue(dev, q);
+	}
+	requeued = 0;
+}
+
+/*
+ * A driver posting many buffers at once on queue q: descriptors 0..n-1,
+ * len bytes each at gpa + i * stride, device-writable unless readable.
+ * The fuzzer picks gpa anywhere in RAM, the rings included.
+ */
+static void bulk_post(struct virtio_dev *dev, uint16_t q, unsigned int n, uint32_t len,
+		      uint64_t gpa, unsigned int stride, bool readable)
+{
+	struct virtq *vq;
+	uint16_t idx;
+	unsigned int i;
+
+	if (q >= dev->num_queues || !dev->vqs[q].enabled)
+		return;
+	vq = &dev->vqs[q];
+	idx = le16toh(vq->avail->idx);
+	for (i = 0; i < n && i < vq->size; i++) {
+		vq->desc[i] = (struct vring_desc){
+			.addr = htole64(gpa + (uint64_t)i * stride),
+			.len = htole32(len),
+			.flags = htole16(readable ? 0 : VRING_DESC_F_WRITE),
+		};
+		vq->avail->ring[(uint16_t)(idx + i) & (vq->size - 1)] = htole16((uint16_t)i);
+	}
+	vq->avail->idx = htole16((uint16_t)(idx + i));
+}
+
+/*
+ * The network sends a frame of len = val's low 17 bits (up to 64 KiB with
+ * its header): the op repeated or, with step != 0, 16-bit words counting
+ * from val >> 17 by step. A frame the device writes over the guest's ring
+ * indices (a receive buffer lying on avail->idx) moves them that way.
+ */
+static void net_send(int fd, const uint8_t *op, uint32_t val, uint8_t step)
+{
+	static uint8_t frame[VIRTIO_NET_HDR_SIZE + VIRTIO_NET_MAX_FRAME];
+	uint32_t len = (val & 0x1ffff) % (sizeof(frame) + 1);
+	uint16_t w;
+
+	for (uint32_t i = 0; i < len; i++)
+		frame[i] = op[i % 8];
+	for (uint32_t i = 0; step && i + 2 <= len; i += 2) {
+		w = htole16((uint16_t)((val >> 17) + i / 2 * step));
+		memcpy(frame + i, &w, 2);
+	}
+	send(fd, frame, len, MSG_DONTWAIT);
+}
 
 static int make_device(uint8_t which, const struct gmem *gm, struct virtio_dev **dev, int fds[2])
 {
 	struct virtio_blk_backend *blk;
 	struct virtio_console_backend *con;
 	struct virtio_net_backend *net;
+	const struct virtio_blk_params small = { .seg_max = 4, .size_max = 4096 };
+	const struct virtio_net_params big_ring = { .queue_size = VIRTQ_MAX_SIZE };
 	int fd;
 
 	fds[0] = fds[1] = -1;
@@ -59,7 +148,7 @@ static int make_device(uint8_t which, const struct gmem *gm, struct virtio_dev *
 				close(fd);
 			return -1;
 		}
-		return virtio_blk_create(dev, gm, blk, NULL);
+		return virtio_blk_create(dev, gm, blk, which & 8 ? &small : NULL);
 	case 2:
 		if (pipe(fds))
 			return -1;
@@ -72,7 +161,7 @@ static int make_device(uint8_t which, const struct gmem *gm, struct virtio_dev *
 			return -1;
 		if (virtio_net_fd_backend(&net, fds[0], which & 4))
 			return -1;
-		return virtio_net_create(dev, gm, net, NULL);
+		return virtio_net_create(dev, gm, net, which & 8 ? &big_ring : NULL);
 	}
 }
 
@@ -105,6 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	memset(ram, 0, RAM_SIZE);
+	requeued = 0;
 	gmem_init(&gm);
 	gmem_add_region(&gm, RAM_GPA, RAM_SIZE, ram);
 	if (make_device(data[0], &gm, &dev, fds))
@@ -139,8 +229,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			virtio_pci_bar_write(fn, bar, off, sz, v64);
 			break;
 		case 4:
+			if (kind & 0x20)
+				/* n = off % 1024 + 1, len 12 bits, gpa 16 bits, stride op[1]. */
+				bulk_post(dev, kind >> 6, (off & 0x3ff) + 1, val & 0xfff,
+					  RAM_GPA + ((val >> 12) & 0xffff), op[1], off & 0x400);
 			/* Guest memory write: lets the fuzzer build rings and requests. */
-			if (off + 4 <= RAM_SIZE)
+			else if (off + 4 <= RAM_SIZE)
 				memcpy(ram + off, &val, 4);
 			break;
 		case 5:
@@ -151,7 +245,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:
 			virtio_dev_handle_backend(dev);
-			if (fds[1] >= 0)
+			if (fds[1] >= 0 && (kind & 0x20))
+				net_send(fds[1], op, val, op[1]);
+			else if (fds[1] >= 0)
 				send(fds[1], op, 8, MSG_DONTWAIT);
 			break;
 		default:
@@ -159,6 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			virtio_pci_mmio_read(fn, 0xe0000000ull + off, sz, &r64);
 			break;
 		}
+		serve_requeued(dev);
 	}
 	virtio_pci_destroy(fn);
 	virtio_dev_destroy(dev);

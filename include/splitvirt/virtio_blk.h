@@ -57,19 +57,36 @@ int virtio_blk_raw_open_cache(struct virtio_blk_backend **out, const char *path,
 /* Wraps an open fd (the backend takes ownership of fd). */
 int virtio_blk_raw_from_fd(struct virtio_blk_backend **out, int fd, bool read_only);
 
+/*
+ * seg_max and size_max are advertised and enforced: a request with more
+ * data segments, or a segment with more data bytes, completes with
+ * VIRTIO_BLK_S_IOERR and no I/O. Requests are served synchronously on the
+ * thread that serves the queue, so seg_max * size_max (at most
+ * VIRTIO_BLK_MAX_REQUEST_BYTES) bounds how long one request holds it.
+ * size_max must be at least the guest's page size (Linux raises a smaller
+ * limit to a page): 4 KiB at least, 64 KiB for 64K-page arm64 guests.
+ */
 struct virtio_blk_params {
 	const char *serial; /* GET_ID string, at most 20 bytes used */
 	bool read_only; /* also forced by a read-only backend */
 	uint16_t queue_size; /* 0: 256 */
-	uint32_t seg_max; /* 0: 126 */
-	uint32_t size_max; /* 0: 1 MiB */
+	uint32_t seg_max; /* 0: VIRTIO_BLK_DEFAULT_SEG_MAX; at most VIRTQ_MAX_SEGS - 2 */
+	uint32_t size_max; /* 0: VIRTIO_BLK_DEFAULT_SIZE_MAX */
 	uint32_t blk_size; /* 0: 512 */
 };
+
+#define VIRTIO_BLK_DEFAULT_SEG_MAX 126
+#define VIRTIO_BLK_DEFAULT_SIZE_MAX (1u << 20)
+#define VIRTIO_BLK_MIN_SIZE_MAX 4096u
+#define VIRTIO_BLK_MAX_REQUEST_BYTES (128ull << 20)
 
 #define VIRTIO_BLK_MAX_DISCARD_SEG 32
 #define VIRTIO_BLK_MAX_DISCARD_SECTORS (1u << 22)
 
-/* Creates the model; it takes ownership of be (closed on destroy or failure). */
+/*
+ * Creates the model; it takes ownership of be (closed on destroy or
+ * failure). -EINVAL for limits outside the bounds above.
+ */
 int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct virtio_blk_backend *be,
 		      const struct virtio_blk_params *params);
 

@@ -73,6 +73,13 @@ struct virtio_transport_ops {
 	void (*signal_config)(struct virtio_dev *dev);
 	/* Queue enabled or all queues reset (qidx == UINT16_MAX). */
 	void (*queue_state)(struct virtio_dev *dev, uint16_t qidx, bool enabled);
+	/*
+	 * Optional: a drain stopped at its budget with work left. Have the
+	 * host process vq again soon, from its event loop and without a
+	 * guest kick (virtio_host signals the queue's own kick eventfd).
+	 * Returns false if it cannot; the drain then goes on without budget.
+	 */
+	bool (*requeue)(struct virtio_dev *dev, struct virtq *vq);
 };
 
 struct virtio_dev {
@@ -94,6 +101,12 @@ struct virtio_dev {
 	void *transport;
 	int backend_fd; /* -1 if the model has nothing to poll */
 	pthread_mutex_t lock;
+	/*
+	 * Throttled log counters (pr_warn_limited) for what the driver can
+	 * get wrong in a loop: status and feature writes, queue setup,
+	 * entering DEVICE_NEEDS_RESET (a guest can reset and repeat).
+	 */
+	unsigned long log_status, log_features, log_queue, log_reset;
 };
 
 /* Features every device offers through the core. */
@@ -144,8 +157,22 @@ int virtio_dev_process_queue_locked(struct virtio_dev *dev, uint16_t qidx);
 bool virtio_dev_features_acceptable(struct virtio_dev *dev);
 
 /*
- * Pops and completes every available chain with kick suppression while
- * busy, then interrupts once. Returns the number of chains or -errno.
+ * The drain budget: one wake-up of a queue handles at most this many
+ * chains, or chains of at most about this many bytes (read + write
+ * lengths; the chain that crosses it still completes). The devmodel
+ * serves every driver VM on one thread: a guest refilling its ring as fast
+ * as the device consumes it must not keep the thread from the others.
+ */
+#define VIRTIO_DEV_DRAIN_CHAINS 64
+#define VIRTIO_DEV_DRAIN_BYTES (16u << 20)
+
+/*
+ * Pops and completes available chains with kick suppression while busy,
+ * then interrupts once. With the budget spent and the transport able to
+ * requeue, it stops and leaves kicks suppressed: the host processes the
+ * queue again from its loop, after whatever else was ready (the next pass
+ * starts where this one stopped and, once the ring is empty, asks for
+ * kicks again, so nothing is lost). Returns the number of chains or -errno.
  */
 int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn);
 
@@ -155,8 +182,9 @@ int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chai
  * either in flight in the process that died or never started, and its
  * outcome is unknown. On queues whose model has a fail_chain function each
  * such chain completes with the model's error (the guest sees an I/O
- * error, not a hang); other queues (receive buffers, rng) are processed
- * as after a kick. Either way each enabled queue gets one interrupt (the
+ * error, not a hang): at most a ring's worth, as many as can be pending;
+ * chains beyond are new requests, processed normally after a requeue.
+ * Other queues (receive buffers, rng) are processed as after a kick. Either way each enabled queue gets one interrupt (the
  * dead process may have published completions without one; a spurious
  * interrupt is harmless) and asks for kicks again. Takes the lock.
  * Returns the number of chains failed, or -errno (the device then needs

@@ -8,7 +8,10 @@
  *   - each queue has a kick eventfd; once the driver enables the queue the
  *     platform binds it to the queue's notify address (KVM ioeventfd, or
  *     the module's ioeventfd that rings a KICK doorbell) and the glue
- *     processes the queue when it fires, on its event loop;
+ *     processes the queue when it fires, on its event loop; a queue left
+ *     with work after its drain budget (virtio_dev.h) gets its kick
+ *     eventfd signalled again by the glue, so the loop comes back to it
+ *     after serving whatever else is ready;
  *   - each MSI-X vector has a call eventfd; the platform routes it to what
  *     the guest programmed (KVM irqfd + MSI route, or the module's irqfd
  *     that rings a CALL doorbell), and raising the vector is one write;

@@ -88,6 +88,13 @@ struct virtio_pci_host_ops {
 	void (*notify_changed)(void *opaque, uint16_t qidx, uint64_t gpa, bool active);
 	/* A BAR was mapped at gpa (memory decoding on) or unmapped. */
 	void (*bar_changed)(void *opaque, int bar, uint64_t gpa, uint64_t size, bool mapped);
+	/*
+	 * Queue qidx stopped at its drain budget with work left: call
+	 * virtio_dev_handle_queue() for it again soon, from the event loop,
+	 * as for a kick (after whatever else is ready there). Return false
+	 * if that cannot happen; without the op, drains run without budget.
+	 */
+	bool (*requeue)(void *opaque, uint16_t qidx);
 };
 
 struct virtio_pci_params {

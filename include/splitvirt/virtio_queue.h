@@ -57,6 +57,8 @@ struct virtq {
 	bool signalled_used_valid;
 	bool broken;
 	int last_error;
+	/* Throttles the "hostile ring" line: a guest can break, reset, repeat. */
+	unsigned long hostile_logs;
 
 	uint16_t index; /* queue number, for logging */
 	virtq_error_fn on_error;

@@ -30,6 +30,9 @@ struct virtio_blk {
 	struct virtio_blk_config config; /* little-endian, as the driver sees it */
 	uint64_t capacity; /* sectors */
 	bool read_only;
+	uint32_t seg_max, size_max; /* as advertised, host byte order */
+	/* Throttled log counters: a guest can trigger each in a loop. */
+	unsigned long limit_errors, io_errors, malformed;
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct iovec iov[VIRTQ_MAX_SEGS];
 };
@@ -64,8 +67,9 @@ static uint8_t blk_rw(struct virtio_blk *blk, struct virtq_chain *c, uint64_t se
 	if (!err && write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
 		err = blk->be->ops->flush(blk->be); /* no FLUSH negotiated: write-through */
 	if (err) {
-		pr_warn("%s: %s of %zu bytes at sector %llu failed: %d", blk->dev.name,
-			write ? "write" : "read", len, (unsigned long long)sector, err);
+		pr_warn_limited(&blk->io_errors, "%s: %s of %zu bytes at sector %llu failed: %d",
+				blk->dev.name, write ? "write" : "read", len,
+				(unsigned long long)sector, err);
 		return VIRTIO_BLK_S_IOERR;
 	}
 	if (!write)
@@ -127,13 +131,45 @@ static uint8_t blk_discard_zeroes(struct virtio_blk *blk, struct virtq_chain *c,
 		if (err == -EOPNOTSUPP && discard)
 			err = 0;
 		if (err) {
-			pr_warn("%s: %s at sector %llu failed: %d", blk->dev.name,
-				discard ? "discard" : "write-zeroes", (unsigned long long)sector,
-				err);
+			pr_warn_limited(&blk->io_errors, "%s: %s at sector %llu failed: %d",
+					blk->dev.name, discard ? "discard" : "write-zeroes",
+					(unsigned long long)sector, err);
 			return VIRTIO_BLK_S_IOERR;
 		}
 	}
 	return VIRTIO_BLK_S_OK;
+}
+
+/*
+ * Whether the request keeps to the advertised limits: at most seg_max
+ * segments carrying data, none with more than size_max data bytes. The
+ * header (the first 16 readable bytes) and the status byte (the last
+ * writable one) do not count, wherever ANY_LAYOUT put them. Requests are
+ * served synchronously on a thread shared with other devices (and other
+ * VMs in a devmodel), so this also bounds how long one request can take.
+ */
+static bool blk_within_limits(const struct virtio_blk *blk, const struct virtq_chain *c)
+{
+	unsigned int i, n = (unsigned int)c->nr_read + c->nr_write;
+	uint32_t hdr_left = sizeof(struct virtio_blk_outhdr), nseg = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t len = c->segs[i].len;
+
+		if (i < c->nr_read) {
+			uint32_t h = len < hdr_left ? len : hdr_left;
+
+			len -= h;
+			hdr_left -= h;
+		} else if (i == n - 1) {
+			len--; /* the status byte; write_len >= 1 was checked */
+		}
+		if (!len)
+			continue;
+		if (len > blk->size_max || ++nseg > blk->seg_max)
+			return false;
+	}
+	return true;
 }
 
 static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
@@ -146,12 +182,20 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 
 	(void)vq;
 	if (c->read_len < sizeof(hdr) || c->write_len < 1) {
-		pr_warn("%s: request without header or status byte", dev->name);
+		pr_warn_limited(&blk->malformed, "%s: request without header or status byte",
+				dev->name);
 		return -EPROTO;
 	}
 	/* One copy of the header: the guest may change it under us. */
 	virtq_chain_read(c, 0, &hdr, sizeof(hdr));
 	type = le32toh(hdr.type);
+	if (!blk_within_limits(blk, c)) {
+		pr_warn_limited(&blk->limit_errors,
+				"%s: request beyond seg_max %u / size_max %u failed without I/O",
+				dev->name, blk->seg_max, blk->size_max);
+		status = VIRTIO_BLK_S_IOERR;
+		goto done;
+	}
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -164,7 +208,7 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 		}
 		err = blk->be->ops->flush(blk->be);
 		if (err)
-			pr_warn("%s: flush failed: %d", dev->name, err);
+			pr_warn_limited(&blk->io_errors, "%s: flush failed: %d", dev->name, err);
 		status = err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
@@ -178,6 +222,7 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 		status = VIRTIO_BLK_S_UNSUPP;
 		break;
 	}
+done:
 	virtq_chain_write(c, c->write_len - 1, &status, 1);
 	return (int)(written + 1);
 }
@@ -190,11 +235,12 @@ static int blk_queue_notify(struct virtio_dev *dev, struct virtq *vq)
 /* A request the previous process may or may not have carried out: report an I/O error. */
 static int blk_fail_one(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
 {
+	struct virtio_blk *blk = dev->priv;
 	uint8_t status = VIRTIO_BLK_S_IOERR;
 
 	(void)vq;
 	if (c->write_len < 1) {
-		pr_warn("%s: request without status byte", dev->name);
+		pr_warn_limited(&blk->malformed, "%s: request without status byte", dev->name);
 		return -EPROTO;
 	}
 	virtq_chain_write(c, c->write_len - 1, &status, 1);
@@ -237,8 +283,8 @@ static void blk_fill_config(struct virtio_blk *blk, const struct virtio_blk_para
 	uint32_t blk_size = p && p->blk_size ? p->blk_size : SECTOR_SIZE;
 
 	cfg->capacity = htole64(blk->capacity);
-	cfg->size_max = htole32(p && p->size_max ? p->size_max : 1u << 20);
-	cfg->seg_max = htole32(p && p->seg_max ? p->seg_max : 126);
+	cfg->size_max = htole32(blk->size_max);
+	cfg->seg_max = htole32(blk->seg_max);
 	cfg->blk_size = htole32(blk_size);
 	cfg->max_discard_sectors = htole32(VIRTIO_BLK_MAX_DISCARD_SECTORS);
 	cfg->max_discard_seg = htole32(VIRTIO_BLK_MAX_DISCARD_SEG);
@@ -255,9 +301,16 @@ int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 	uint64_t features = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
 			    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH);
 	uint16_t qsize = p && p->queue_size ? p->queue_size : 256;
+	uint32_t seg_max = p && p->seg_max ? p->seg_max : VIRTIO_BLK_DEFAULT_SEG_MAX;
+	uint32_t size_max = p && p->size_max ? p->size_max : VIRTIO_BLK_DEFAULT_SIZE_MAX;
 	int err;
 
-	if ((p && p->seg_max > VIRTQ_MAX_SEGS - 2) ||
+	/*
+	 * Header and status take two more segments of a chain. Linux raises a
+	 * segment limit below a page to a page, which would then fail.
+	 */
+	if (seg_max > VIRTQ_MAX_SEGS - 2 || size_max < VIRTIO_BLK_MIN_SIZE_MAX ||
+	    (uint64_t)seg_max * size_max > VIRTIO_BLK_MAX_REQUEST_BYTES ||
 	    (p && p->blk_size &&
 	     (p->blk_size < SECTOR_SIZE || (p->blk_size & (p->blk_size - 1))))) {
 		be->ops->close(be);
@@ -269,6 +322,8 @@ int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 		return -ENOMEM;
 	}
 	blk->be = be;
+	blk->seg_max = seg_max;
+	blk->size_max = size_max;
 	blk->capacity = be->size >> SECTOR_SHIFT;
 	blk->read_only = be->read_only || (p && p->read_only);
 	if (blk->read_only) {

@@ -46,7 +46,12 @@ static int console_tx_chain(struct virtio_dev *dev, struct virtq *vq, struct vir
 	return 0; /* nothing written into a tx buffer */
 }
 
-/* Moves host input into guest receive buffers. Returns 1 to keep polling, 0 if blocked. */
+/*
+ * Moves host input into guest receive buffers. Returns 1 to keep polling,
+ * 0 if blocked. At most a drain budget of buffers per call: with input
+ * still waiting the backend fd stays readable, and the loop comes back
+ * after serving whatever else is ready.
+ */
 static int console_rx(struct virtio_console *con)
 {
 	struct virtio_dev *dev = &con->dev;
@@ -54,7 +59,7 @@ static int console_rx(struct virtio_console *con)
 	struct virtq_chain *c = dev->chain;
 	int delivered = 0, ret = 1;
 
-	for (;;) {
+	while (delivered < VIRTIO_DEV_DRAIN_CHAINS) {
 		ssize_t n;
 		int cnt, r;
 

@@ -7,7 +7,8 @@
  * being lost while the guest is short of buffers. A frame that needs more
  * mergeable buffers than are available is kept as "pending" and the
  * buffers already popped are given back; delivery resumes on the next rx
- * kick.
+ * kick. A frame that needs more than a ring's worth can never fit and is
+ * dropped (net_deliver).
  */
 #include <endian.h>
 #include <errno.h>
@@ -44,6 +45,9 @@ struct virtio_net {
 	size_t pending_len; /* bytes of a frame waiting for rx buffers, 0 if none */
 	struct virtq_chain *first; /* first rx buffer of the frame being delivered */
 	uint16_t bufs_short; /* buffers available when a frame did not fit */
+	/* Throttled log counters: the guest (DRIVER_OK in a loop) or a peer can repeat these. */
+	unsigned long offload_errors, backend_errors;
+	/* The buffers of the frame being delivered: at most one ring's worth. */
 	uint16_t heads[VIRTQ_MAX_SIZE];
 	uint32_t lens[VIRTQ_MAX_SIZE];
 	struct iovec iov[VIRTQ_MAX_SEGS];
@@ -128,6 +132,12 @@ static void save_first(struct virtio_net *net, const struct virtq_chain *c)
  * Copies the pending frame into as many buffers as needed. Returns 1 when
  * delivered (or dropped as undeliverable), 0 if the guest lacks buffers,
  * -errno for a hostile ring.
+ *
+ * A frame takes at most one ring's worth of buffers (vq->size, which the
+ * per-frame arrays hold): a driver cannot have more chains available at
+ * once, each needs a head descriptor of its own. A frame that needs more
+ * can never fit, and a guest that offers more by rewriting its ring while
+ * we fill it is hostile; either way the frame is dropped.
  */
 static int net_deliver(struct virtio_net *net)
 {
@@ -136,12 +146,26 @@ static int net_deliver(struct virtio_net *net)
 	struct virtq_chain *c = dev->chain;
 	bool mergeable = virtio_dev_has_feature(dev, VIRTIO_NET_F_MRG_RXBUF);
 	size_t done = 0, len = net->pending_len;
+	size_t max_bufs = sizeof(net->heads) / sizeof(net->heads[0]);
 	uint16_t nbufs = 0, num_buffers, i;
 	int r;
 
+	if (vq->size < max_bufs)
+		max_bufs = vq->size;
 	while (done < len) {
 		size_t n;
 
+		if (nbufs == max_bufs) {
+			/*
+			 * Never fits. The buffers were not used: they go back
+			 * to the ring (what we wrote into them means nothing
+			 * to the driver) and carry the next frame.
+			 */
+			virtq_unpop(vq, nbufs);
+			net->stats.rx_dropped++;
+			net->pending_len = 0;
+			return 1;
+		}
 		r = virtq_pop(vq, c);
 		if (r <= 0) {
 			/* Give back what this frame took; retry when buffers come. */
@@ -198,7 +222,8 @@ static int net_rx(struct virtio_net *net)
 			}
 			r = net_read_frame(net);
 			if (r < 0) {
-				pr_warn("%s: backend read failed: %d", dev->name, r);
+				pr_warn_limited(&net->backend_errors, "%s: backend read failed: %d",
+						dev->name, r);
 				break;
 			}
 			if (r == 0)
@@ -266,7 +291,8 @@ static void net_set_tap_offloads(struct virtio_net *net, unsigned int flags)
 	if (!net->be->is_tap || !net->be->offloads)
 		return;
 	if (ioctl(net->be->fd, TUNSETOFFLOAD, flags))
-		pr_warn("%s: TUNSETOFFLOAD %#x failed", net->dev.name, flags);
+		pr_warn_limited(&net->offload_errors, "%s: TUNSETOFFLOAD %#x failed", net->dev.name,
+				flags);
 }
 
 static void net_driver_ok(struct virtio_dev *dev)

@@ -11,6 +11,7 @@
 
 struct virtio_rng {
 	struct virtio_dev dev;
+	unsigned long errors; /* throttles the log: each guest request can fail again */
 };
 
 static int fill_random(void *buf, size_t len)
@@ -32,6 +33,7 @@ static int fill_random(void *buf, size_t len)
 
 static int rng_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
 {
+	struct virtio_rng *rng = dev->priv;
 	size_t budget = VIRTIO_RNG_MAX_PER_REQUEST, written = 0;
 	unsigned int i;
 
@@ -42,7 +44,7 @@ static int rng_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 
 		if (err) {
 			/* Hand back what we have; the driver simply asks again. */
-			pr_warn("%s: getrandom failed: %d", dev->name, err);
+			pr_warn_limited(&rng->errors, "%s: getrandom failed: %d", dev->name, err);
 			break;
 		}
 		written += n;

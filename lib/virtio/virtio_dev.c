@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Transport-independent virtio device core. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,17 +106,19 @@ bool virtio_dev_features_acceptable(struct virtio_dev *dev)
 	uint64_t f = dev->driver_features;
 
 	if (f & ~dev->host_features) {
-		pr_warn("%s: driver accepted unoffered features %#llx", dev->name,
-			(unsigned long long)(f & ~dev->host_features));
+		pr_warn_limited(&dev->log_features, "%s: driver accepted unoffered features %#llx",
+				dev->name, (unsigned long long)(f & ~dev->host_features));
 		return false;
 	}
 	if (!(f & (1ull << VIRTIO_F_VERSION_1))) {
-		pr_warn("%s: driver did not accept VIRTIO_F_VERSION_1 (legacy unsupported)",
-			dev->name);
+		pr_warn_limited(&dev->log_features,
+				"%s: driver did not accept VIRTIO_F_VERSION_1 (legacy unsupported)",
+				dev->name);
 		return false;
 	}
 	if (dev->require_access_platform && !(f & (1ull << VIRTIO_F_ACCESS_PLATFORM))) {
-		pr_warn("%s: driver refused required VIRTIO_F_ACCESS_PLATFORM", dev->name);
+		pr_warn_limited(&dev->log_features,
+				"%s: driver refused required VIRTIO_F_ACCESS_PLATFORM", dev->name);
 		return false;
 	}
 	return !dev->ops->features_ok || dev->ops->features_ok(dev, f) == 0;
@@ -134,14 +137,15 @@ void virtio_dev_write_status(struct virtio_dev *dev, uint8_t status)
 	status = (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
 	if (old & ~status) {
 		/* Only a reset clears status bits; ignore the attempt. */
-		pr_warn("%s: driver tried to clear status bits %#x", dev->name, old & ~status);
+		pr_warn_limited(&dev->log_status, "%s: driver tried to clear status bits %#x",
+				dev->name, old & ~status);
 		return;
 	}
 	added = status & ~old;
 	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !virtio_dev_features_acceptable(dev))
 		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		pr_warn("%s: DRIVER_OK without FEATURES_OK", dev->name);
+		pr_warn_limited(&dev->log_status, "%s: DRIVER_OK without FEATURES_OK", dev->name);
 		status &= ~VIRTIO_CONFIG_S_DRIVER_OK;
 	}
 	dev->status = status;
@@ -172,8 +176,8 @@ int virtio_dev_enable_queue(struct virtio_dev *dev, uint16_t qidx)
 	err = virtq_enable(vq, virtio_dev_has_feature(dev, VIRTIO_RING_F_EVENT_IDX),
 			   virtio_dev_has_feature(dev, VIRTIO_RING_F_INDIRECT_DESC));
 	if (err) {
-		pr_warn("%s: queue %u: invalid size %u or ring addresses", dev->name, qidx,
-			vq->size);
+		pr_warn_limited(&dev->log_queue, "%s: queue %u: invalid size %u or ring addresses",
+				dev->name, qidx, vq->size);
 		virtio_dev_set_needs_reset(dev, "invalid queue configuration");
 		return err;
 	}
@@ -188,7 +192,7 @@ void virtio_dev_set_needs_reset(struct virtio_dev *dev, const char *why)
 
 	if (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
-	pr_warn("%s: device needs reset: %s", dev->name, why);
+	pr_warn_limited(&dev->log_reset, "%s: device needs reset: %s", dev->name, why);
 	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	/* Stop all queues: nothing more is consumed until the driver resets. */
 	for (i = 0; i < dev->num_queues; i++)
@@ -262,52 +266,56 @@ uint8_t virtio_dev_get_status(struct virtio_dev *dev)
 	return s;
 }
 
-int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn)
+/*
+ * Completes available chains of vq with fn until the ring is empty (kicks
+ * asked for again) or max_chains chains / max_bytes bytes are done and the
+ * transport will come back for the rest (kicks left suppressed meanwhile).
+ * Each completion is published at once: the guest may reuse the buffer
+ * while later chains are served. Returns the number of chains or -errno.
+ */
+static int drain(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn, int max_chains,
+		 uint64_t max_bytes)
 {
-	int n = 0, r;
+	uint64_t bytes = 0;
+	int n = 0, r, len;
 
+	virtq_disable_notify(vq);
 	for (;;) {
-		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, dev->chain)) == 1) {
-			int len = fn(dev, vq, dev->chain);
-
-			if (len < 0) {
-				virtio_dev_set_needs_reset(dev, "malformed request");
-				r = len;
-				break;
-			}
-			virtq_push(vq, dev->chain->head, (uint32_t)len);
-			n++;
+		if (n >= max_chains || bytes >= max_bytes) {
+			if (dev->tops && dev->tops->requeue && dev->tops->requeue(dev, vq))
+				return n;
+			/* Nobody would come back: finish the ring instead. */
+			max_chains = INT_MAX;
+			max_bytes = UINT64_MAX;
 		}
-		if (r < 0 || !virtq_enable_notify(vq))
-			break;
-	}
-	if (n)
-		virtio_dev_notify_used(dev, vq);
-	return r < 0 ? r : n;
-}
-
-/* Completes every available chain of vq with fail(); returns how many or -errno. */
-static int fail_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fail)
-{
-	int n = 0, r;
-
-	do {
-		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, dev->chain)) == 1) {
-			int len = fail(dev, vq, dev->chain);
-
-			if (len < 0) {
-				virtio_dev_set_needs_reset(dev, "malformed request");
-				return len;
-			}
-			virtq_add_used(vq, dev->chain->head, (uint32_t)len);
-			n++;
-		}
-		virtq_publish_used(vq);
+		r = virtq_pop(vq, dev->chain);
 		if (r < 0)
 			return r;
-	} while (virtq_enable_notify(vq));
+		if (!r) {
+			if (!virtq_enable_notify(vq))
+				return n;
+			/* More arrived meanwhile: they are ours, not a kick's. */
+			virtq_disable_notify(vq);
+			continue;
+		}
+		len = fn(dev, vq, dev->chain);
+		if (len < 0) {
+			virtio_dev_set_needs_reset(dev, "malformed request");
+			return len;
+		}
+		virtq_push(vq, dev->chain->head, (uint32_t)len);
+		n++;
+		bytes += (uint64_t)dev->chain->read_len + dev->chain->write_len;
+	}
+}
+
+int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn)
+{
+	int n = drain(dev, vq, fn, VIRTIO_DEV_DRAIN_CHAINS, VIRTIO_DEV_DRAIN_BYTES);
+
+	/* After an error the queue is broken: no interrupt either way. */
+	if (n > 0)
+		virtio_dev_notify_used(dev, vq);
 	return n;
 }
 
@@ -327,8 +335,12 @@ int virtio_dev_fail_pending(struct virtio_dev *dev)
 		/* cppcheck takes the returned function pointer for an integer. */
 		// cppcheck-suppress AssignmentIntegerToAddress
 		fail = dev->ops->fail_chain ? dev->ops->fail_chain(dev, vq) : NULL;
+		/*
+		 * At most a ring's worth can have been pending when this
+		 * started; chains beyond are new and served as after a kick.
+		 */
 		if (fail)
-			n = fail_queue(dev, vq, fail);
+			n = drain(dev, vq, fail, vq->size, UINT64_MAX);
 		else
 			n = virtio_dev_process_queue_locked(dev, q);
 		if (n < 0) {

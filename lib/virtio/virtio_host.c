@@ -161,12 +161,29 @@ static void vh_set_intx(void *opaque, bool level)
 		vh_platform_failed(vh, "setting INTx", ret);
 }
 
+/*
+ * A queue left with work after its drain budget: signal its own kick
+ * eventfd, which the loop watches whether or not the platform bound it.
+ * The loop serves it like a kick, after the watches already ready: other
+ * queues, and in a devmodel other VMs, get their turn first.
+ */
+static bool vh_requeue(void *opaque, uint16_t q)
+{
+	struct virtio_host *vh = opaque;
+	uint64_t one = 1;
+
+	if (q >= vh->dev->num_queues)
+		return false;
+	return write(vh->kicks[q].fd, &one, sizeof(one)) == sizeof(one);
+}
+
 static const struct virtio_pci_host_ops vh_pci_ops = {
 	.signal_msix = vh_signal_msix,
 	.set_intx = vh_set_intx,
 	.msix_changed = vh_msix_changed,
 	.notify_changed = vh_notify_changed,
 	.bar_changed = vh_bar_changed,
+	.requeue = vh_requeue,
 };
 
 /* ---- event loop ------------------------------------------------------------ */

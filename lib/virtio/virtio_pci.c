@@ -120,10 +120,18 @@ static void pci_queue_state(struct virtio_dev *dev, uint16_t qidx, bool enabled)
 		notify_set(fn, qidx, enabled && regs_mapped(fn));
 }
 
+static bool pci_requeue(struct virtio_dev *dev, struct virtq *vq)
+{
+	struct virtio_pci *fn = dev->transport;
+
+	return fn->ops->requeue && fn->ops->requeue(fn->opaque, vq->index);
+}
+
 static const struct virtio_transport_ops pci_transport_ops = {
 	.signal_queue = pci_signal_queue,
 	.signal_config = pci_signal_config,
 	.queue_state = pci_queue_state,
+	.requeue = pci_requeue,
 };
 
 /* ---- what the PCI model reports ---------------------------------------------- */

@@ -109,7 +109,9 @@ void virtq_reset(struct virtq *vq)
 static int virtq_fail(struct virtq *vq, int err, const char *why)
 {
 	if (!vq->broken) {
-		pr_warn("virtq %u: hostile ring: %s (%d), device needs reset", vq->index, why, err);
+		pr_warn_limited(&vq->hostile_logs,
+				"virtq %u: hostile ring: %s (%d), device needs reset", vq->index,
+				why, err);
 		vq->broken = true;
 		vq->last_error = err;
 		if (vq->on_error)

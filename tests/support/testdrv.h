@@ -42,6 +42,8 @@ struct testdrv {
 
 	/* Host side: the glue on the fake platform, and what it hosts. */
 	struct sv_loop loop;
+	/* Where the glue serves kicks: &loop, or another testdrv's (td_share_loop). */
+	struct sv_loop *host_loop;
 	struct fake_platform fp;
 	const struct virtio_host_platform *platform; /* td_attach's; NULL: fake_platform_ops */
 	struct virtio_host *vh;
@@ -63,6 +65,12 @@ struct testdrv {
 };
 
 int td_init(struct testdrv *td);
+/*
+ * Before td_attach: td's function is served on other's loop, as a devmodel
+ * serves the functions of several driver VMs on one thread. Destroy td
+ * before other.
+ */
+void td_share_loop(struct testdrv *td, struct testdrv *other);
 /* Hosts dev (td takes ownership, also on failure) through the glue on td->fp. */
 int td_attach(struct testdrv *td, struct virtio_dev *dev);
 void td_destroy(struct testdrv *td);
@@ -103,9 +111,13 @@ uint8_t td_status(struct testdrv *td);
 void td_kick(struct testdrv *td, uint16_t q);
 /*
  * One host loop step: one pass of the glue's event loop without waiting
- * (kicks and the backend). Returns the number of kicks it handled.
+ * (kicks and the backend). Returns the number of td's kicks it handled.
+ * A queue left with work after its drain budget is signalled again and
+ * needs another step (td_run_host_idle).
  */
 int td_run_host(struct testdrv *td);
+/* Host loop steps until none of td's kicks is pending (at most max); returns the steps. */
+int td_run_host_idle(struct testdrv *td, int max);
 /*
  * Consumes a vector's interrupts: its call eventfd (if the platform was
  * asked to route it) and MSIs raised through the platform; true if any.

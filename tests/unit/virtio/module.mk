@@ -34,3 +34,8 @@ UNIT_TESTS += test_virtio_host
 test_virtio_host_SRCS := tests/unit/virtio/test_virtio_host.c $(VIRTIO_TESTDRV)
 test_virtio_host_LIBS := svvirtio svpci svutil
 test_virtio_host_LDLIBS := -lpthread
+
+UNIT_TESTS += test_virtio_budget
+test_virtio_budget_SRCS := tests/unit/virtio/test_virtio_budget.c $(VIRTIO_TESTDRV)
+test_virtio_budget_LIBS := svvirtio svpci svutil
+test_virtio_budget_LDLIBS := -lpthread

@@ -30,10 +30,9 @@ struct blk_fixture {
 	int fd; /* our own view of the image */
 };
 
-static int make_disk(void **state, bool ro, bool start)
+static int make_disk_with(void **state, const struct virtio_blk_params *p, bool start)
 {
 	struct blk_fixture *f = calloc(1, sizeof(*f));
-	struct virtio_blk_params p = { .serial = "splitvirt-disk-0", .read_only = ro };
 	struct virtio_blk_backend *be;
 	struct virtio_dev *dev;
 
@@ -42,13 +41,20 @@ static int make_disk(void **state, bool ro, bool start)
 	assert_true(f->fd >= 0);
 	assert_int_equal(ftruncate(f->fd, DISK_SIZE), 0);
 	assert_int_equal(td_init(&f->td), 0);
-	assert_int_equal(virtio_blk_raw_open(&be, f->path, ro), 0);
-	assert_int_equal(virtio_blk_create(&dev, &f->td.gm, be, &p), 0);
+	assert_int_equal(virtio_blk_raw_open(&be, f->path, p->read_only), 0);
+	assert_int_equal(virtio_blk_create(&dev, &f->td.gm, be, p), 0);
 	assert_int_equal(td_attach(&f->td, dev), 0);
 	if (start)
 		assert_int_equal(td_start(&f->td, ~0ull, 64), 0);
 	*state = f;
 	return 0;
+}
+
+static int make_disk(void **state, bool ro, bool start)
+{
+	struct virtio_blk_params p = { .serial = "splitvirt-disk-0", .read_only = ro };
+
+	return make_disk_with(state, &p, start);
 }
 
 static int setup(void **state)
@@ -64,6 +70,19 @@ static int setup_ro(void **state)
 static int setup_nostart(void **state)
 {
 	return make_disk(state, false, false);
+}
+
+#define LIMIT_SEGS 4
+#define LIMIT_SEG_BYTES 8192u
+
+/* A disk advertising small limits: 4 data segments of at most 8 KiB. */
+static int setup_limits(void **state)
+{
+	struct virtio_blk_params p = { .serial = "limits",
+				       .seg_max = LIMIT_SEGS,
+				       .size_max = LIMIT_SEG_BYTES };
+
+	return make_disk_with(state, &p, true);
 }
 
 static int teardown(void **state)
@@ -87,6 +106,27 @@ struct req {
 	bool indirect;
 };
 
+/* Makes one chain available, kicks and takes its completion; false if there is none. */
+static bool submit_chain(struct testdrv *td, const struct gbuf *bufs, int n, bool indirect,
+			 uint32_t *used_len)
+{
+	uint16_t head;
+	uint32_t len;
+
+	if (indirect)
+		gvring_add_indirect(&td->vr[0], bufs, n);
+	else
+		gvring_add(&td->vr[0], bufs, n);
+	gvring_publish(&td->vr[0]);
+	td_kick(td, 0);
+	td_run_host(td);
+	if (!gvring_get_used(&td->vr[0], &head, &len))
+		return false;
+	if (used_len)
+		*used_len = len;
+	return true;
+}
+
 /* Submits one request and completes it; returns the status byte, or -1. */
 static int blk_submit(struct blk_fixture *f, const struct req *r, uint32_t *used_len)
 {
@@ -95,8 +135,6 @@ static int blk_submit(struct blk_fixture *f, const struct req *r, uint32_t *used
 	struct virtio_blk_outhdr *h = gram_ptr(&td->ram, hgpa);
 	struct gbuf bufs[40];
 	int n = 0, k, nsplit = r->nsplit ? r->nsplit : 1;
-	uint16_t head;
-	uint32_t len;
 
 	h->type = r->type;
 	h->sector = r->sector;
@@ -111,17 +149,8 @@ static int blk_submit(struct blk_fixture *f, const struct req *r, uint32_t *used
 	}
 	bufs[n++] = (struct gbuf){ sgpa, 1, true };
 	*(uint8_t *)gram_ptr(&td->ram, sgpa) = 0xee;
-	if (r->indirect)
-		gvring_add_indirect(&td->vr[0], bufs, n);
-	else
-		gvring_add(&td->vr[0], bufs, n);
-	gvring_publish(&td->vr[0]);
-	td_kick(td, 0);
-	td_run_host(td);
-	if (!gvring_get_used(&td->vr[0], &head, &len))
+	if (!submit_chain(td, bufs, n, r->indirect, used_len))
 		return -1;
-	if (used_len)
-		*used_len = len;
 	return *(uint8_t *)gram_ptr(&td->ram, sgpa);
 }
 
@@ -416,6 +445,112 @@ static void test_flush_not_negotiated_is_writethrough(void **state)
 	assert_int_equal(blk_submit(f, &fl, NULL), VIRTIO_BLK_S_UNSUPP);
 }
 
+/* Reads the disk at sector 0 and checks it still holds only zeros. */
+static void assert_disk_zero(struct blk_fixture *f, size_t len)
+{
+	static uint8_t disk[4 * LIMIT_SEG_BYTES], zero[4 * LIMIT_SEG_BYTES];
+
+	assert_true(len <= sizeof(disk));
+	assert_int_equal(pread(f->fd, disk, len, 0), (ssize_t)len);
+	assert_memory_equal(disk, zero, len);
+}
+
+/*
+ * The advertised seg_max and size_max are enforced: a request beyond them
+ * completes with IOERR and no I/O is done (the disk and the guest's
+ * buffers are untouched); the device stays usable.
+ */
+static void test_seg_and_size_limits(void **state)
+{
+	struct blk_fixture *f = *state;
+	struct testdrv *td = &f->td;
+	uint64_t w = buf_with(f, 4 * LIMIT_SEG_BYTES, 0x5a);
+	uint64_t r = buf_with(f, 4 * LIMIT_SEG_BYTES, 0xee);
+	struct req big = { VIRTIO_BLK_T_OUT, 0, w, 2 * LIMIT_SEG_BYTES, false, 1, false };
+	struct req many = { VIRTIO_BLK_T_OUT, 0, w, 5 * 512, false, LIMIT_SEGS + 1, false };
+	struct req rd = { VIRTIO_BLK_T_IN, 0, r, 2 * LIMIT_SEG_BYTES, true, 1, false };
+	struct req ok = { VIRTIO_BLK_T_OUT, 0, w, 4 * LIMIT_SEG_BYTES, false, LIMIT_SEGS, true };
+	uint8_t *rp = gram_ptr(&td->ram, r);
+	uint32_t used;
+
+	assert_int_equal(td_read(td, &td->device, offsetof(struct virtio_blk_config, seg_max), 4),
+			 LIMIT_SEGS);
+	assert_int_equal(td_read(td, &td->device, offsetof(struct virtio_blk_config, size_max), 4),
+			 LIMIT_SEG_BYTES);
+	/* One segment larger than size_max, written and read. */
+	assert_int_equal(blk_submit(f, &big, &used), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(used, 1);
+	assert_disk_zero(f, 2 * LIMIT_SEG_BYTES);
+	assert_int_equal(blk_submit(f, &rd, &used), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(used, 1);
+	assert_int_equal(rp[0], 0xee);
+	/* More data segments than seg_max, also through an indirect table. */
+	assert_int_equal(blk_submit(f, &many, NULL), VIRTIO_BLK_S_IOERR);
+	assert_disk_zero(f, 5 * 512);
+	many.indirect = true;
+	assert_int_equal(blk_submit(f, &many, NULL), VIRTIO_BLK_S_IOERR);
+	assert_disk_zero(f, 5 * 512);
+	/* Exactly at the limits: done. */
+	assert_int_equal(blk_submit(f, &ok, NULL), VIRTIO_BLK_S_OK);
+	assert_false(td_status(td) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+/*
+ * With ANY_LAYOUT the header and status byte may share a descriptor with
+ * the data; they do not count against size_max or seg_max.
+ */
+static void test_limits_any_layout(void **state)
+{
+	struct blk_fixture *f = *state;
+	struct testdrv *td = &f->td;
+	uint64_t g = gram_alloc(&td->ram, 16 + LIMIT_SEG_BYTES + 1, 512);
+	uint8_t *p = gram_ptr(&td->ram, g);
+	struct virtio_blk_outhdr *h = (struct virtio_blk_outhdr *)p;
+	struct gbuf out[] = { { g, 16 + LIMIT_SEG_BYTES, false },
+			      { g + 16 + LIMIT_SEG_BYTES, 1, true } };
+	struct gbuf in[] = { { g, 16, false }, { g + 16, LIMIT_SEG_BYTES + 1, true } };
+	uint8_t disk[LIMIT_SEG_BYTES];
+	uint32_t len;
+
+	/* Header and 8 KiB of data in one readable descriptor. */
+	h->type = VIRTIO_BLK_T_OUT;
+	h->sector = 0;
+	memset(p + 16, 0x6b, LIMIT_SEG_BYTES);
+	assert_true(submit_chain(td, out, 2, false, NULL));
+	assert_int_equal(p[16 + LIMIT_SEG_BYTES], VIRTIO_BLK_S_OK);
+	assert_int_equal(pread(f->fd, disk, sizeof(disk), 0), (ssize_t)sizeof(disk));
+	assert_memory_equal(disk, p + 16, sizeof(disk));
+	/* 8 KiB of data and the status byte in one writable descriptor. */
+	h->type = VIRTIO_BLK_T_IN;
+	memset(p + 16, 0, LIMIT_SEG_BYTES);
+	assert_true(submit_chain(td, in, 2, false, &len));
+	assert_int_equal(len, LIMIT_SEG_BYTES + 1);
+	assert_int_equal(p[16 + LIMIT_SEG_BYTES], VIRTIO_BLK_S_OK);
+	assert_memory_equal(disk, p + 16, sizeof(disk));
+}
+
+/* Limits whose product would let one synchronous request grow past the bound. */
+static void test_limits_params(void **state)
+{
+	struct virtio_blk_params p = { .seg_max = 1000, .size_max = 1u << 20 };
+	struct virtio_blk_backend *be;
+	struct virtio_dev *dev;
+	char path[] = "/tmp/svblk-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, DISK_SIZE), 0);
+	assert_int_equal(virtio_blk_raw_open(&be, path, false), 0);
+	assert_int_equal(virtio_blk_create(&dev, NULL, be, &p), -EINVAL);
+	/* A segment limit below a page: Linux would not honour it. */
+	p = (struct virtio_blk_params){ .size_max = 2048 };
+	assert_int_equal(virtio_blk_raw_open(&be, path, false), 0);
+	assert_int_equal(virtio_blk_create(&dev, NULL, be, &p), -EINVAL);
+	close(fd);
+	unlink(path);
+}
+
 static void test_backend_open_errors(void **state)
 {
 	struct virtio_blk_backend *be;
@@ -445,6 +580,9 @@ int main(void)
 		T(test_batch_one_interrupt),
 		cmocka_unit_test_setup_teardown(test_flush_not_negotiated_is_writethrough,
 						setup_nostart, teardown),
+		cmocka_unit_test_setup_teardown(test_seg_and_size_limits, setup_limits, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_any_layout, setup_limits, teardown),
+		cmocka_unit_test(test_limits_params),
 		cmocka_unit_test(test_backend_open_errors),
 		cmocka_unit_test(test_direct_io),
 	};

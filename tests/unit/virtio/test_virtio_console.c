@@ -31,16 +31,21 @@ struct con_fixture {
 	char path[108];
 };
 
-static void start(struct con_fixture *f, struct virtio_console_backend *be)
+static void start_q(struct con_fixture *f, struct virtio_console_backend *be, uint16_t qsize)
 {
 	struct virtio_dev *dev;
 
 	assert_int_equal(virtio_console_create(&dev, &f->td.gm, be), 0);
 	assert_int_equal(td_attach(&f->td, dev), 0);
-	assert_int_equal(td_start(&f->td, ~0ull, 16), 0);
+	assert_int_equal(td_start(&f->td, ~0ull, qsize), 0);
 }
 
-static int setup_pipes(void **state)
+static void start(struct con_fixture *f, struct virtio_console_backend *be)
+{
+	start_q(f, be, 16);
+}
+
+static int setup_pipes_q(void **state, uint16_t qsize)
 {
 	struct con_fixture *f = calloc(1, sizeof(*f));
 	struct virtio_console_backend *be;
@@ -49,10 +54,21 @@ static int setup_pipes(void **state)
 	assert_int_equal(pipe(f->to_guest), 0);
 	assert_int_equal(pipe(f->from_guest), 0);
 	assert_int_equal(virtio_console_fd_backend(&be, f->to_guest[0], f->from_guest[1], true), 0);
-	start(f, be);
+	start_q(f, be, qsize);
 	fcntl(f->from_guest[0], F_SETFL, O_NONBLOCK);
 	*state = f;
 	return 0;
+}
+
+static int setup_pipes(void **state)
+{
+	return setup_pipes_q(state, 16);
+}
+
+/* Room for more receive buffers than one drain budget. */
+static int setup_pipes_big(void **state)
+{
+	return setup_pipes_q(state, 256);
 }
 
 static int teardown(void **state)
@@ -156,6 +172,39 @@ static void test_rx_waits_for_buffers(void **state)
 	g = guest_post_rx(td, 16);
 	assert_int_equal(virtio_dev_handle_backend(td->dev), 1);
 	assert_int_equal(guest_recv(td, g, buf), -1);
+}
+
+/*
+ * Host input and guest buffers both plentiful: one backend wake-up fills
+ * at most a budget of buffers and asks to be polled again for the rest.
+ */
+static void test_rx_budget(void **state)
+{
+	struct con_fixture *f = *state;
+	struct testdrv *td = &f->td;
+	const int total = VIRTIO_DEV_DRAIN_CHAINS + 36;
+	char in[VIRTIO_DEV_DRAIN_CHAINS + 36];
+	uint16_t head;
+	uint32_t len;
+	int i, n;
+
+	for (i = 0; i < total; i++) {
+		struct gbuf b = { gram_alloc(&td->ram, 1, 1), 1, true };
+
+		assert_true(gvring_add(&td->vr[RXQ], &b, 1) >= 0);
+	}
+	gvring_publish(&td->vr[RXQ]);
+	memset(in, 'y', sizeof(in));
+	assert_int_equal(write(f->to_guest[1], in, sizeof(in)), (ssize_t)sizeof(in));
+	assert_int_equal(virtio_dev_handle_backend(td->dev), 1);
+	for (n = 0; gvring_get_used(&td->vr[RXQ], &head, &len); n++)
+		assert_int_equal(len, 1);
+	assert_int_equal(n, VIRTIO_DEV_DRAIN_CHAINS);
+	/* The rest, and then the guest is out of buffers: blocked. */
+	assert_int_equal(virtio_dev_handle_backend(td->dev), 0);
+	for (n = 0; gvring_get_used(&td->vr[RXQ], &head, &len); n++)
+		assert_int_equal(len, 1);
+	assert_int_equal(n, total - VIRTIO_DEV_DRAIN_CHAINS);
 }
 
 static void test_emergency_write(void **state)
@@ -278,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_echo_pipes, setup_pipes, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_waits_for_buffers, setup_pipes, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_budget, setup_pipes_big, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_write, setup_pipes, teardown),
 		cmocka_unit_test_setup_teardown(test_output_dropped_when_reader_stuck, setup_pipes,
 						teardown),

@@ -27,6 +27,7 @@
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_pci.h>
 
 #include <splitvirt/log.h>
 #include <splitvirt/virtio_console.h>
@@ -805,6 +806,39 @@ static void test_platform_refusals_log_throttled(void **state)
 	assert_int_equal(td->fp.window_calls, 2 + 4 * 3 * SV_LOG_LIMIT_BURST);
 }
 
+/*
+ * Device-level complaints about what the driver wrote: a guest can write
+ * its status or features in a loop, so they are throttled per device.
+ */
+static void test_driver_errors_log_throttled(void **state)
+{
+	struct fixture *f = *state;
+	struct testdrv *td = &f->td;
+	uint8_t s;
+	struct capture c;
+	char last[512];
+	int i;
+
+	attach_rng(f);
+	assert_int_equal(td_start(td, ~0ull, QSIZE), 0);
+	s = td_status(td);
+	capture_start(&c);
+	for (i = 0; i < 3 * SV_LOG_LIMIT_BURST; i++)
+		td_write(td, &td->common, VIRTIO_PCI_COMMON_STATUS, 1,
+			 s & ~VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(capture_end(&c, "tried to clear status bits", last, sizeof(last)),
+			 SV_LOG_LIMIT_BURST);
+	assert_int_equal(td_status(td), s);
+
+	/* Features the device never offered, accepted again and again. */
+	capture_start(&c);
+	for (i = 0; i < 3 * SV_LOG_LIMIT_BURST; i++)
+		assert_int_equal(td_negotiate(td, (1ull << VIRTIO_F_VERSION_1) | (1ull << 40)),
+				 -EIO);
+	assert_int_equal(capture_end(&c, "unoffered features", last, sizeof(last)),
+			 SV_LOG_LIMIT_BURST);
+}
+
 #define T(fn) SV_TEST(fn)
 
 int main(void)
@@ -825,6 +859,7 @@ int main(void)
 		T(test_queue_limit),
 		T(test_stray_accesses),
 		T(test_platform_refusals_log_throttled),
+		T(test_driver_errors_log_throttled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

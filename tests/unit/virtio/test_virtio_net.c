@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* virtio-net through virtio-pci: socketpair stand-in for the tap, and a real tap if allowed. */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <net/if.h>
 #include <linux/if_packet.h>
@@ -37,14 +38,15 @@ struct net_fixture {
 	struct testdrv td;
 	int sp[2]; /* sp[0] is the device's "tap", sp[1] the network */
 	bool vnet_hdr;
-	uint64_t rx_gpa[64];
+	uint64_t rx_gpa[VIRTQ_MAX_SIZE];
 	int nrx;
 };
 
-static void create(struct net_fixture *f, bool vnet_hdr)
+static void create_q(struct net_fixture *f, bool vnet_hdr, uint16_t queue_size)
 {
 	struct virtio_net_backend *be;
-	struct virtio_net_params p = { .mac = { 0x52, 0x54, 0, 0xab, 0xcd, 0xef } };
+	struct virtio_net_params p = { .mac = { 0x52, 0x54, 0, 0xab, 0xcd, 0xef },
+				       .queue_size = queue_size };
 	struct virtio_dev *dev;
 
 	f->vnet_hdr = vnet_hdr;
@@ -53,6 +55,11 @@ static void create(struct net_fixture *f, bool vnet_hdr)
 	assert_int_equal(virtio_net_fd_backend(&be, f->sp[0], vnet_hdr), 0);
 	assert_int_equal(virtio_net_create(&dev, &f->td.gm, be, &p), 0);
 	assert_int_equal(td_attach(&f->td, dev), 0);
+}
+
+static void create(struct net_fixture *f, bool vnet_hdr)
+{
+	create_q(f, vnet_hdr, 0);
 }
 
 static int setup_nostart(void **state)
@@ -71,6 +78,17 @@ static int setup(void **state)
 	setup_nostart(state);
 	f = *state;
 	assert_int_equal(td_start(&f->td, ~0ull, 64), 0);
+	return 0;
+}
+
+/* The largest ring, where a frame may take up to 1024 mergeable buffers. */
+static int setup_big(void **state)
+{
+	struct net_fixture *f = calloc(1, sizeof(*f));
+
+	create_q(f, true, VIRTQ_MAX_SIZE);
+	assert_int_equal(td_start(&f->td, ~0ull, VIRTQ_MAX_SIZE), 0);
+	*state = f;
 	return 0;
 }
 
@@ -359,6 +377,90 @@ static void test_hostile_rx_ring(void **state)
 	assert_int_equal(virtio_dev_handle_backend(td->dev), 0);
 }
 
+/* The network sends a full-size (TSO) frame: header and frame in one datagram. */
+static void peer_send_max(struct net_fixture *f, uint8_t *buf)
+{
+	const size_t len = HDR + VIRTIO_NET_MAX_FRAME;
+
+	assert_true(f->vnet_hdr);
+	assert_int_equal(send(f->sp[1], buf, len, 0), (ssize_t)len);
+}
+
+/*
+ * A guest ring full of small buffers: 1024 of 32 bytes hold 32 KiB, less
+ * than a 64 KiB frame. The frame can never fit, so it is dropped (and
+ * counted) instead of waiting forever; the buffers stay with the guest and
+ * carry the next frame.
+ */
+static void test_rx_frame_larger_than_ring(void **state)
+{
+	struct net_fixture *f = *state;
+	static uint8_t big[HDR + VIRTIO_NET_MAX_FRAME], got[9000];
+	uint8_t want[100];
+	struct virtio_net_stats st;
+	uint16_t nb;
+
+	post_rx(f, VIRTQ_MAX_SIZE, 32, true);
+	memset(big, 0, sizeof(big));
+	fill_frame(big + HDR, VIRTIO_NET_MAX_FRAME, 3);
+	peer_send_max(f, big);
+	peer_send(f, 100, 4);
+	virtio_dev_handle_backend(f->td.dev);
+	virtio_net_get_stats(f->td.dev, &st);
+	assert_int_equal(st.rx_dropped, 1);
+	assert_int_equal(st.rx_packets, 1);
+	/* 12 + 100 bytes in 32-byte buffers: 4 of them, num_buffers says so. */
+	assert_int_equal(guest_rx(f, got, &nb), 100);
+	assert_int_equal(nb, 4);
+	fill_frame(want, 100, 4);
+	assert_memory_equal(got, want, 100);
+	assert_int_equal(guest_rx(f, got, &nb), -1);
+	assert_false(td_status(&f->td) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+/*
+ * A hostile guest refills its receive ring while the device fills it: one
+ * 2-byte buffer lies on avail->idx, is made available over and over, and
+ * each time the frame data written into it moves avail->idx 512 entries
+ * ahead. A 64 KiB frame then takes tens of thousands of buffers, far more
+ * than the per-frame arrays hold. The frame must be dropped after one
+ * ring's worth of buffers, not written past the arrays (ASan).
+ */
+static void test_rx_hostile_refill_overflow(void **state)
+{
+	struct net_fixture *f = *state;
+	struct testdrv *td = &f->td;
+	struct gvring *vr = &td->vr[RXQ];
+	static uint8_t big[HDR + VIRTIO_NET_MAX_FRAME];
+	struct virtio_net_stats st;
+	uint16_t i;
+	size_t off;
+
+	vr->desc[0] = (struct vring_desc){ .addr = gram_alloc(&td->ram, HDR, 8),
+					   .len = HDR,
+					   .flags = VRING_DESC_F_WRITE };
+	vr->desc[1] =
+		(struct vring_desc){ .addr = vr->avail_gpa + offsetof(struct vring_avail, idx),
+				     .len = 2,
+				     .flags = VRING_DESC_F_WRITE };
+	vr->avail->ring[0] = 0;
+	for (i = 1; i < vr->size; i++)
+		vr->avail->ring[i] = 1;
+	/* The n-th 2-byte piece lands in avail->idx after the (n + 1)-th pop. */
+	memset(big, 0, sizeof(big));
+	for (i = 1, off = HDR; off + 2 <= sizeof(big); i++, off += 2) {
+		uint16_t idx = htole16((uint16_t)(i + 1 + 512));
+
+		memcpy(big + off, &idx, 2);
+	}
+	__atomic_store_n(&vr->avail->idx, 2, __ATOMIC_RELEASE);
+	peer_send_max(f, big);
+	virtio_dev_handle_backend(td->dev);
+	virtio_net_get_stats(td->dev, &st);
+	assert_int_equal(st.rx_dropped, 1);
+	assert_int_equal(st.rx_packets, 0);
+}
+
 /* ---- real tap ---- */
 
 static int wait_readable(int fd)
@@ -485,6 +587,10 @@ int main(void)
 		T(test_link_status),
 		cmocka_unit_test_setup_teardown(test_feature_dependencies, setup_nostart, teardown),
 		T(test_hostile_rx_ring),
+		cmocka_unit_test_setup_teardown(test_rx_frame_larger_than_ring, setup_big,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_hostile_refill_overflow, setup_big,
+						teardown),
 		cmocka_unit_test_teardown(test_real_tap, teardown_tap),
 	};
 
