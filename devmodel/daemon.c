@@ -9,14 +9,6 @@
 
 #include "daemon.h"
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t ts_ms(const struct timespec *ts)
 {
 	return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
@@ -24,7 +16,7 @@ static int64_t ts_ms(const struct timespec *ts)
 
 static void retry_later(struct dm_slot *s)
 {
-	int64_t t = now_ms() + DM_RETRY_MS;
+	int64_t t = dm_now_ms() + DM_RETRY_MS;
 
 	s->retry_at.tv_sec = t / 1000;
 	s->retry_at.tv_nsec = (t % 1000) * 1000000;
@@ -91,25 +83,38 @@ static void slot_try_open(struct dm_daemon *d, struct dm_slot *s)
 	retry_later(s);
 }
 
-/* Opens what is due; returns the epoll timeout until the next retry. */
+static void next_timeout(int64_t *next, int64_t wait)
+{
+	if (wait < 0)
+		return;
+	if (*next < 0 || wait < *next)
+		*next = wait;
+}
+
+/*
+ * Opens what is due and retries the calls of links whose driver side was
+ * behind; returns the epoll timeout until the next of either.
+ */
 static int daemon_service(struct dm_daemon *d)
 {
-	int64_t now = now_ms(), next = -1;
+	int64_t now = dm_now_ms(), next = -1;
 
 	for (unsigned int i = 0; i < d->nr_slots; i++) {
 		struct dm_slot *s = &d->slots[i];
 
-		if (s->link)
+		if (s->link) {
+			next_timeout(&next, dm_link_retry(s->link, now));
 			continue;
+		}
 		if (ts_ms(&s->retry_at) <= now)
 			slot_try_open(d, s);
 		if (!s->link) {
 			int64_t wait = ts_ms(&s->retry_at) - now;
 
-			if (wait < 0)
-				wait = 0;
-			if (next < 0 || wait < next)
-				next = wait;
+			next_timeout(&next, wait < 0 ? 0 : wait);
+		} else {
+			/* Its registration may have had to wait already. */
+			next_timeout(&next, dm_link_retry(s->link, now));
 		}
 	}
 	return (int)next;

@@ -11,7 +11,9 @@
  *   set_intx    -> SV_VM_SET_IRQ (irq = function index)
  * Doorbell indices are handed out on first use and kept for the life of
  * the link (the driver side's KVM ioeventfds and irqfds are bound to them);
- * a restarted devmodel gets them back from the state file.
+ * a restarted devmodel gets them back from the state file. Every call goes
+ * through the link's queue (kcall.c): while the driver side is behind,
+ * the glue is told 0 and the call reaches the module later, in order.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,16 +23,6 @@
 #include <splitvirt/rpc.h>
 
 #include "link.h"
-
-static const struct dm_kmod_ops *kops(const struct dm_fn *fn)
-{
-	return fn->link->km->ops;
-}
-
-static void *kctx(const struct dm_fn *fn)
-{
-	return fn->link->km->ctx;
-}
 
 static int fn_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool add)
 {
@@ -42,14 +34,13 @@ static int fn_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool 
 		return -EINVAL;
 	b = &fn->bars[bar];
 	if (b->registered) {
-		ret = kops(fn)->mmio_region(kctx(fn), fn->link->vm, b->gpa, b->size,
-					    SV_RPC_REGION_F_REMOVE);
+		ret = dm_kc_mmio_region(fn->link, b->gpa, b->size, SV_RPC_REGION_F_REMOVE);
 		b->registered = false;
 	}
 	if (!add)
 		return ret;
 	/* Requests that still arrive are served; only forwarding would be missing. */
-	ret = kops(fn)->mmio_region(kctx(fn), fn->link->vm, gpa, size, 0);
+	ret = dm_kc_mmio_region(fn->link, gpa, size, 0);
 	if (ret)
 		return ret;
 	*b = (struct dm_bar_window){ .gpa = gpa, .size = size, .registered = true };
@@ -96,7 +87,7 @@ static int fn_ioeventfd(void *ctx, uint16_t q, uint64_t gpa, int fd, bool assign
 	if (ret)
 		return ret;
 	a.kick = (uint32_t)fn->kick_index[q];
-	return kops(fn)->ioeventfd(kctx(fn), l->vm, &a);
+	return dm_kc_ioeventfd(l, &a);
 }
 
 static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data, bool masked)
@@ -124,22 +115,21 @@ static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data,
 		.msi_data = data,
 	};
 	/* Issued on every change: the driver side re-routes the call. */
-	return kops(fn)->irqfd(kctx(fn), l->vm, &a);
+	return dm_kc_irqfd(l, &a);
 }
 
 static int fn_msi(void *ctx, uint64_t addr, uint32_t data)
 {
 	struct dm_fn *fn = ctx;
 
-	return kops(fn)->msi(kctx(fn), fn->link->vm, addr, data, fn->index);
+	return dm_kc_msi(fn->link, addr, data, fn->index);
 }
 
 static int fn_set_intx(void *ctx, bool level)
 {
 	struct dm_fn *fn = ctx;
 
-	return kops(fn)->set_irq(kctx(fn), fn->link->vm, fn->index,
-				 level ? SV_RPC_IRQ_SET : SV_RPC_IRQ_CLEAR);
+	return dm_kc_set_irq(fn->link, fn->index, level ? SV_RPC_IRQ_SET : SV_RPC_IRQ_CLEAR);
 }
 
 static const struct virtio_host_platform fn_platform = {

@@ -25,6 +25,15 @@ static void vm_ready(struct sv_watch *w, uint32_t events)
 		dm_link_drain(l);
 }
 
+void dm_link_hold_requests(struct dm_link *l, bool hold)
+{
+	/* Removed, not ignored: the handle stays readable and would wake the loop in a spin. */
+	if (hold)
+		sv_loop_del(l->loop, &l->vm_watch);
+	else if (!l->failed && sv_loop_add(l->loop, &l->vm_watch, l->vm, vm_ready))
+		l->failed = true; /* cannot watch it: reopened */
+}
+
 static unsigned int min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
@@ -89,21 +98,24 @@ static int link_create_fns(struct dm_link *l)
 	return 0;
 }
 
-/* Functions first, START_VM last: the driver VM boots once it sees them all. */
+/*
+ * Functions first, START_VM last: the driver VM boots once it sees them
+ * all. A driver side that is behind gets them later (kcall.c); one that
+ * fails then makes the daemon reopen the link.
+ */
 static int link_register(struct dm_link *l)
 {
-	const struct dm_kmod_ops *ops = l->km->ops;
 	int ret;
 
 	for (unsigned int k = 0; k < l->nr_fns; k++) {
-		ret = ops->register_pci_dev(l->km->ctx, l->vm, k, 0);
+		ret = dm_kc_register_pci_dev(l, k, 0);
 		if (ret) {
 			pr_err("link %u (%s): registering function %u: %s", l->spec.id,
 			       l->spec.driver, k, strerror(-ret));
 			return ret;
 		}
 	}
-	ret = ops->start_vm(l->km->ctx, l->vm);
+	ret = dm_kc_start_vm(l);
 	if (ret)
 		pr_err("link %u (%s): START_VM: %s", l->spec.id, l->spec.driver, strerror(-ret));
 	return ret;
@@ -131,7 +143,9 @@ int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop 
 	ret = ret ?: dm_link_persist_init(l);
 	if (!ret)
 		dm_link_restore(l);
-	ret = ret ?: sv_loop_add(loop, &l->vm_watch, l->vm, vm_ready);
+	/* Restoring may have had to queue announcements: requests wait for them. */
+	if (!ret && !dm_link_waiting(l))
+		ret = sv_loop_add(loop, &l->vm_watch, l->vm, vm_ready);
 	ret = ret ?: link_register(l);
 	if (ret) {
 		dm_link_close(l);
@@ -153,6 +167,7 @@ void dm_link_close(struct dm_link *l)
 	for (unsigned int k = 0; k < l->nr_fns; k++)
 		dm_fn_fini(&l->fns[k]);
 	sv_loop_del(l->loop, &l->vm_watch);
+	dm_link_kcalls_drop(l);
 	if (l->ram)
 		l->km->ops->unmap_ram(l->km->ctx, l->ram, l->info.ram_size);
 	/* The module fails pending requests and drops every registration. */

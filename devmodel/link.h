@@ -9,6 +9,7 @@
  *   fn_kmod.c   a function: the virtio host glue's platform on splitvirt.ko
  *               (BAR windows, kick and call doorbells, INTx)
  *   dispatch.c  MMIO/config requests from the driver side, reset notices
+ *   kcall.c     calls into the module that wait while the driver side is behind
  *   devices.c   device models and their backends from the spec
  *   persist.c   crash containment: the state file, taking over after a restart
  *   state.c     the state file's format
@@ -43,6 +44,49 @@ struct dm_options {
 
 struct dm_fn;
 struct dm_link_state;
+
+/* A call into the module that the driver side has to take in (kcall.c). */
+enum dm_kcall_op {
+	DM_KC_COMPLETE_IO,
+	DM_KC_IOEVENTFD,
+	DM_KC_IRQFD,
+	DM_KC_SET_IRQ,
+	DM_KC_MSI,
+	DM_KC_REGISTER_PCI_DEV,
+	DM_KC_MMIO_REGION,
+	DM_KC_START_VM,
+};
+
+struct dm_kcall {
+	enum dm_kcall_op op;
+	union {
+		struct sv_ioreq req;
+		struct sv_ioeventfd ioeventfd;
+		struct sv_irqfd irqfd;
+		struct sv_set_irq set_irq;
+		struct sv_msi msi;
+		struct sv_pci_dev pci_dev;
+		struct sv_mmio_region region;
+	} u;
+};
+
+/*
+ * Calls waiting behind one the module refused with -EAGAIN. Bounded: the
+ * link takes no requests while any wait, so what comes in meanwhile is
+ * one request's announcements and reply, and interrupts (deduplicated).
+ */
+#define DM_KC_MAX 256
+
+struct dm_kcall_queue {
+	struct dm_kcall calls[DM_KC_MAX];
+	unsigned int head, len;
+	int64_t since_ms; /* the first refusal of this episode */
+	int64_t retry_at_ms;
+	unsigned int delay_ms;
+	bool warned;
+	unsigned long episodes; /* times the link had to wait */
+	unsigned long errors, overflows; /* throttled log counters */
+};
 
 struct dm_bar_window {
 	uint64_t gpa, size;
@@ -83,6 +127,7 @@ struct dm_link {
 	struct dm_link_state *saved, *scratch;
 	bool restored; /* took over from a previous devmodel's state */
 	unsigned long state_errors;
+	struct dm_kcall_queue kc;
 };
 
 /*
@@ -98,6 +143,8 @@ static inline bool dm_link_failed(const struct dm_link *l)
 {
 	return l->failed;
 }
+/* Stops (hold) or resumes taking requests from the handle: kcall.c while calls wait. */
+void dm_link_hold_requests(struct dm_link *l, bool hold);
 
 /* ---- fn_kmod.c ---- */
 /* Hosts dev (owned, also on failure) as function index of link l. */
@@ -116,6 +163,38 @@ void dm_link_dispatch(struct dm_link *l, struct sv_ioreq *req);
 int dm_link_drain(struct dm_link *l);
 /* A reset notice: every function goes back to its power-on state. */
 void dm_link_reset(struct dm_link *l, uint64_t reason);
+
+/* ---- kcall.c ---- */
+/*
+ * The module's calls that reach the driver side, for this link. Each is
+ * made at once, or, while an earlier one waits, queued behind it; one the
+ * module refuses with -EAGAIN (its ring to the driver side is full) is
+ * queued too, and the link stops taking requests until the queue is
+ * through. Returns the module's answer, 0 if queued (a later failure is
+ * logged), -ENOBUFS if the queue is full.
+ */
+int dm_kc_complete_io(struct dm_link *l, const struct sv_ioreq *req);
+int dm_kc_ioeventfd(struct dm_link *l, const struct sv_ioeventfd *a);
+int dm_kc_irqfd(struct dm_link *l, const struct sv_irqfd *a);
+int dm_kc_set_irq(struct dm_link *l, uint32_t irq, uint32_t level);
+int dm_kc_msi(struct dm_link *l, uint64_t addr, uint32_t data, uint32_t pcidev);
+int dm_kc_register_pci_dev(struct dm_link *l, uint32_t index, uint32_t flags);
+int dm_kc_mmio_region(struct dm_link *l, uint64_t gpa, uint64_t size, uint32_t flags);
+int dm_kc_start_vm(struct dm_link *l);
+static inline bool dm_link_waiting(const struct dm_link *l)
+{
+	return l->kc.len > 0;
+}
+/*
+ * Retries the waiting calls if due at now_ms (dm_now_ms()), at most
+ * DM_DRAIN_BUDGET of them. Returns the ms until it wants to be called
+ * again, -1 if nothing waits.
+ */
+int dm_link_retry(struct dm_link *l, int64_t now_ms);
+/* Closing: the module drops what was never sent with the handle. */
+void dm_link_kcalls_drop(struct dm_link *l);
+/* CLOCK_MONOTONIC in ms. */
+int64_t dm_now_ms(void);
 
 /* ---- persist.c ---- */
 /* Sets up state tracking (when opt->state_dir is set) for a link with its functions. */

@@ -24,6 +24,14 @@ static bool vm_ok(struct fake_kmod *fk, int vm)
 	return fk->vm_fd >= 0 && vm == fk->vm_fd;
 }
 
+/* Like the module with a full ring: nothing sent, nothing recorded. */
+static bool fk_refuse(struct fake_kmod *fk)
+{
+	if (fk->busy)
+		fk->nr_refused++;
+	return fk->busy;
+}
+
 /* The handle is readable exactly while requests are queued. */
 static void fk_sync_readable(struct fake_kmod *fk)
 {
@@ -136,10 +144,14 @@ static int f_complete_io(void *ctx, int vm, const struct sv_ioreq *req)
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	if (req->status > 0 || req->status < -4095)
 		return -EINVAL;
 	if (fk->nr_done < FK_MAX_REQS)
 		fk->done[fk->nr_done++] = *req;
+	fk->nr_completions++;
+	fk_log(fk, FK_COMPLETE_IO, req->id, req->data, (uint32_t)req->status, 0);
 	return 0;
 }
 
@@ -150,6 +162,8 @@ static int f_ioeventfd(void *ctx, int vm, const struct sv_ioeventfd *a)
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	if (a->len != 2 || a->kick >= fk->info.nr_kicks ||
 	    (a->flags & ~(uint32_t)SV_IOEVENTFD_F_DEASSIGN))
 		return -EINVAL;
@@ -182,6 +196,8 @@ static int f_irqfd(void *ctx, int vm, const struct sv_irqfd *a)
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	if (a->call >= fk->info.nr_calls || a->call >= FK_MAX_CALLS)
 		return -EINVAL;
 	fk_log(fk, FK_IRQFD, a->msi_addr, a->msi_data, a->call, a->pcidev);
@@ -199,6 +215,8 @@ static int f_set_irq(void *ctx, int vm, uint32_t irq, uint32_t level)
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	fk_log(fk, FK_SET_IRQ, irq, level, 0, 0);
 	return 0;
 }
@@ -209,6 +227,8 @@ static int f_msi(void *ctx, int vm, uint64_t addr, uint32_t data, uint32_t pcide
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	fk_log(fk, FK_MSI, addr, data, pcidev, 0);
 	return 0;
 }
@@ -219,6 +239,8 @@ static int f_register_pci_dev(void *ctx, int vm, uint32_t index, uint32_t flags)
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	fk_log(fk, FK_REGISTER_PCI_DEV, index, flags, 0, 0);
 	return 0;
 }
@@ -229,6 +251,8 @@ static int f_mmio_region(void *ctx, int vm, uint64_t gpa, uint64_t size, uint32_
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	if (!size || gpa + size - 1 < gpa)
 		return -EINVAL;
 	fk_log(fk, FK_MMIO_REGION, gpa, size, flags, 0);
@@ -245,6 +269,8 @@ static int f_start_vm(void *ctx, int vm)
 
 	if (!vm_ok(fk, vm))
 		return -EBADF;
+	if (fk_refuse(fk))
+		return -EAGAIN;
 	fk_log(fk, FK_START_VM, 0, 0, 0, 0);
 	return 0;
 }
@@ -340,4 +366,191 @@ int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick)
 		}
 	}
 	return -1;
+}
+
+unsigned int fk_pending(const struct fake_kmod *fk)
+{
+	return fk->req_tail - fk->req_head;
+}
+
+/* ---- several fakes behind one dm_kmod ---- */
+
+static struct fk_set *set_of(void *ctx)
+{
+	return ctx;
+}
+
+static struct fake_kmod *set_find_id(void *ctx, uint32_t id)
+{
+	struct fk_set *set = set_of(ctx);
+
+	for (unsigned int i = 0; i < set->n; i++)
+		if (set->fk[i]->info.link_id == id)
+			return set->fk[i];
+	return NULL;
+}
+
+struct fake_kmod *fk_set_find_vm(const struct fk_set *set, int fd)
+{
+	for (unsigned int i = 0; i < set->n; i++)
+		if (set->fk[i]->vm_fd >= 0 && set->fk[i]->vm_fd == fd)
+			return set->fk[i];
+	return NULL;
+}
+
+static int s_nr_links(void *ctx)
+{
+	struct fk_set *set = set_of(ctx);
+	int n = 0;
+
+	for (unsigned int i = 0; i < set->n; i++)
+		n += f_nr_links(set->fk[i]);
+	return n;
+}
+
+static int s_link_info(void *ctx, uint32_t id, struct sv_link_info *info)
+{
+	struct fake_kmod *fk = set_find_id(ctx, id);
+
+	return fk ? f_link_info(fk, id, info) : -ENOENT;
+}
+
+static int s_create_vm(void *ctx, uint32_t id)
+{
+	struct fake_kmod *fk = set_find_id(ctx, id);
+
+	return fk ? f_create_vm(fk, id) : -ENOENT;
+}
+
+static void s_close_vm(void *ctx, int vm)
+{
+	struct fake_kmod *fk = fk_set_find_vm(ctx, vm);
+
+	if (!fk)
+		abort();
+	f_close_vm(fk, vm);
+}
+
+static void s_unmap_ram(void *ctx, void *hva, uint64_t size)
+{
+	struct fk_set *set = set_of(ctx);
+
+	for (unsigned int i = 0; i < set->n; i++) {
+		if (set->fk[i]->ram == hva) {
+			f_unmap_ram(set->fk[i], hva, size);
+			return;
+		}
+	}
+	abort();
+}
+
+/* The other calls name a VM handle: the fake that has it. */
+#define S_VM_OP(name, decl, args)                               \
+	static int s_##name decl                                \
+	{                                                       \
+		struct fake_kmod *fk = fk_set_find_vm(ctx, vm); \
+                                                                \
+		return fk ? f_##name args : -EBADF;             \
+	}
+
+S_VM_OP(get_info, (void *ctx, int vm, struct sv_link_info *i), (fk, vm, i))
+S_VM_OP(map_ram, (void *ctx, int vm, uint64_t size, void **hva), (fk, vm, size, hva))
+S_VM_OP(get_io, (void *ctx, int vm, struct sv_ioreq *r), (fk, vm, r))
+S_VM_OP(complete_io, (void *ctx, int vm, const struct sv_ioreq *r), (fk, vm, r))
+S_VM_OP(ioeventfd, (void *ctx, int vm, const struct sv_ioeventfd *a), (fk, vm, a))
+S_VM_OP(irqfd, (void *ctx, int vm, const struct sv_irqfd *a), (fk, vm, a))
+S_VM_OP(set_irq, (void *ctx, int vm, uint32_t irq, uint32_t level), (fk, vm, irq, level))
+S_VM_OP(msi, (void *ctx, int vm, uint64_t a, uint32_t d, uint32_t p), (fk, vm, a, d, p))
+S_VM_OP(register_pci_dev, (void *ctx, int vm, uint32_t i, uint32_t f), (fk, vm, i, f))
+S_VM_OP(mmio_region, (void *ctx, int vm, uint64_t g, uint64_t s, uint32_t f), (fk, vm, g, s, f))
+S_VM_OP(start_vm, (void *ctx, int vm), (fk, vm))
+
+static const struct dm_kmod_ops set_ops = {
+	.nr_links = s_nr_links,
+	.link_info = s_link_info,
+	.create_vm = s_create_vm,
+	.close_vm = s_close_vm,
+	.get_info = s_get_info,
+	.map_ram = s_map_ram,
+	.unmap_ram = s_unmap_ram,
+	.get_io = s_get_io,
+	.complete_io = s_complete_io,
+	.ioeventfd = s_ioeventfd,
+	.irqfd = s_irqfd,
+	.set_irq = s_set_irq,
+	.msi = s_msi,
+	.register_pci_dev = s_register_pci_dev,
+	.mmio_region = s_mmio_region,
+	.start_vm = s_start_vm,
+};
+
+void fk_set_init(struct fk_set *set, struct fake_kmod *const *fks, unsigned int n)
+{
+	memset(set, 0, sizeof(*set));
+	if (n > FK_SET_MAX)
+		abort();
+	for (unsigned int i = 0; i < n; i++)
+		set->fk[i] = fks[i];
+	set->n = n;
+	set->km.ops = &set_ops;
+	set->km.ctx = set;
+}
+
+/* ---- the ioctls of a VM handle ---- */
+
+int fk_ioctl(struct fake_kmod *fk, unsigned long cmd, void *arg)
+{
+	int vm = fk->vm_fd, ret;
+
+	switch (cmd) {
+	case SV_VM_GET_IO:
+		ret = f_get_io(fk, vm, arg);
+		break;
+	case SV_VM_COMPLETE_IO:
+		ret = f_complete_io(fk, vm, arg);
+		break;
+	case SV_VM_GET_INFO:
+		ret = f_get_info(fk, vm, arg);
+		break;
+	case SV_VM_IOEVENTFD:
+		ret = f_ioeventfd(fk, vm, arg);
+		break;
+	case SV_VM_IRQFD:
+		ret = f_irqfd(fk, vm, arg);
+		break;
+	case SV_VM_SET_IRQ: {
+		const struct sv_set_irq *a = arg;
+
+		ret = f_set_irq(fk, vm, a->irq, a->level);
+		break;
+	}
+	case SV_VM_MSI: {
+		const struct sv_msi *a = arg;
+
+		ret = f_msi(fk, vm, a->addr, a->data, a->pcidev);
+		break;
+	}
+	case SV_VM_REGISTER_PCI_DEV: {
+		const struct sv_pci_dev *a = arg;
+
+		ret = f_register_pci_dev(fk, vm, a->index, a->flags);
+		break;
+	}
+	case SV_VM_MMIO_REGION: {
+		const struct sv_mmio_region *a = arg;
+
+		ret = f_mmio_region(fk, vm, a->gpa, a->size, a->flags);
+		break;
+	}
+	case SV_VM_START_VM:
+		ret = f_start_vm(fk, vm);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
 }

@@ -4,7 +4,11 @@
  * "driver VM RAM" is a heap buffer, a request queue the test fills, and a
  * log of every call the devmodel made. The VM handle is one end of a
  * socketpair: readable while requests are queued, and hung up when the
- * test closes the other end (the link going away).
+ * test closes the other end (the link going away). A driver side that is
+ * behind is "busy": announcements and COMPLETE_IO get -EAGAIN. Several
+ * fakes go behind one dm_kmod with struct fk_set (a daemon serving
+ * several links), and fk_ioctl() answers the real ioctls for a test that
+ * runs kmod_ioctl.c against a fake.
  */
 #ifndef TESTS_DEVMODEL_FAKE_KMOD_H
 #define TESTS_DEVMODEL_FAKE_KMOD_H
@@ -32,6 +36,7 @@ enum fk_op {
 	FK_REGISTER_PCI_DEV,
 	FK_MMIO_REGION,
 	FK_START_VM,
+	FK_COMPLETE_IO, /* a = id, b = data, c = status */
 };
 
 struct fk_call {
@@ -74,6 +79,20 @@ struct fake_kmod {
 	struct fk_ioeventfd ioeventfds[FK_MAX_IOEVENTFDS];
 	struct fk_irqfd irqfds[FK_MAX_CALLS];
 	unsigned int nr_regions;
+
+	/* Set by the test: the event and reply rings are full. */
+	bool busy;
+	unsigned long nr_refused; /* -EAGAIN answers given while busy */
+	unsigned long nr_completions; /* all of them, also past FK_MAX_REQS */
+};
+
+/* Up to FK_SET_MAX fakes (distinct info.link_id) behind one dm_kmod. */
+#define FK_SET_MAX 4
+
+struct fk_set {
+	struct dm_kmod km;
+	struct fake_kmod *fk[FK_SET_MAX];
+	unsigned int n;
 };
 
 /* A link "name" with ram_size bytes of RAM, nr_kicks/nr_calls doorbells. */
@@ -88,5 +107,16 @@ void fk_hangup(struct fake_kmod *fk);
 unsigned int fk_count(const struct fake_kmod *fk, enum fk_op op, int *last);
 /* The kick eventfd bound at gpa, or -1. */
 int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick);
+/* Requests queued and not taken yet. */
+unsigned int fk_pending(const struct fake_kmod *fk);
+
+void fk_set_init(struct fk_set *set, struct fake_kmod *const *fks, unsigned int n);
+/* The fake whose VM handle is fd, or NULL. */
+struct fake_kmod *fk_set_find_vm(const struct fk_set *set, int fd);
+/*
+ * An ioctl on fk's VM handle as splitvirt.ko would take it (the
+ * <splitvirt/kmod_uapi.h> commands of a VM handle): 0 or -1 with errno.
+ */
+int fk_ioctl(struct fake_kmod *fk, unsigned long cmd, void *arg);
 
 #endif
