@@ -144,7 +144,7 @@ int dm_fn_init(struct dm_fn *fn, struct dm_link *l, unsigned int index, struct v
 {
 	struct virtio_host_params params = {
 		.name = fn->name,
-		.loop = l->loop,
+		.loop = &l->loop,
 		.platform = &fn_platform,
 		.ctx = fn,
 	};

@@ -5,12 +5,13 @@
  * SET_IRQ, MSI, START_VM) go onto the event ring, COMPLETE_IO onto the
  * reply ring. The module answers -EAGAIN, having sent and recorded
  * nothing, while the ring is full. Sleeping until it is not would stop
- * every other link, so a refused call waits in the link's queue and so
- * does every later one of that link (the driver side must see them in the
- * order they were made: registrations before START_VM, a BAR window
- * before the reply to the write that placed it). The daemon retries the
- * queue on a short timer; meanwhile the link takes no new requests (their
- * replies would only queue up behind), and other links are served.
+ * the link's kicks and backends too (and every link sharing its loop), so
+ * a refused call waits in the link's queue and so does every later one of
+ * that link (the driver side must see them in the order they were made:
+ * registrations before START_VM, a BAR window before the reply to the
+ * write that placed it). The link's thread retries the queue on a short
+ * timer (its loop's timeout); meanwhile the link takes no new requests
+ * (their replies would only queue up behind), and other links are served.
  */
 #include <errno.h>
 #include <string.h>

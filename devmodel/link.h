@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One served driver VM: its VM handle, its RAM mapped into a gmem, and one
- * virtio-pci function per device of its sv.link spec. Everything here runs
- * on the event loop's thread.
+ * virtio-pci function per device of its sv.link spec, all watched by the
+ * link's own event loop. Until dm_link_start() the opener's loop runs that
+ * loop, one turn per iteration (tests, the fuzzer); after it, a worker
+ * thread of the link's own does, and only that thread touches the link
+ * until dm_link_close() has joined it (docs/devmodel.md, "Threads").
  *
  *   link.c      open (create VM, map RAM, devices, registration, START_VM),
  *               close
@@ -17,6 +20,8 @@
 #ifndef DEVMODEL_LINK_H
 #define DEVMODEL_LINK_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -108,7 +113,9 @@ struct dm_fn {
 
 struct dm_link {
 	const struct dm_kmod *km;
-	struct sv_loop *loop;
+	struct sv_loop loop; /* the link's own: its handle, kicks and backends */
+	struct sv_loop *host; /* the opener's, running loop a turn at a time until started */
+	struct sv_watch turn; /* loop's epoll fd on host */
 	const struct dm_options *opt;
 	struct sv_link_spec spec;
 	struct sv_link_info info;
@@ -121,27 +128,51 @@ struct dm_link {
 	unsigned int nr_kicks, nr_calls; /* usable: min(link's, dataport max) */
 	unsigned int next_kick, next_call;
 	bool kicks_exhausted_logged, calls_exhausted_logged;
-	bool failed; /* the handle hung up or broke: the owner closes the link */
+	atomic_bool failed; /* the handle hung up or broke: the owner closes the link */
 	unsigned long bad_requests;
 	/* persist.c: the image last written (NULL: off) and a scratch one. */
 	struct dm_link_state *saved, *scratch;
 	bool restored; /* took over from a previous devmodel's state */
 	unsigned long state_errors;
 	struct dm_kcall_queue kc;
+	/* Iterations of loop (turns on host, or the worker's): tests count them. */
+	atomic_ulong turns;
+	/* The worker (dm_link_start). */
+	pthread_t worker;
+	bool has_worker;
+	atomic_bool stop; /* set by the closer, who then writes wake_fd */
+	atomic_bool done; /* the worker ended (on its own: the link failed) */
+	int wake_fd;
+	struct sv_watch wake_watch;
+	int notify_fd; /* written by the worker when it ends on its own; -1: none */
 };
 
 /*
  * Opens link spec->id: creates the VM handle, maps the driver VM's RAM,
  * creates the devices, registers the functions and sends START_VM.
- * Returns -errno with everything undone.
+ * Returns -errno with everything undone. The link is served by host (one
+ * turn of the link's loop, at most SV_LOOP_BATCH ready watches, per ready
+ * iteration of host) until dm_link_start().
  */
-int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *loop,
+int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *host,
 		 const struct sv_link_spec *spec, const struct dm_options *opt);
-/* Destroys the devices and closes the handle (the module undoes the rest). */
+/*
+ * Leaves host and serves the link on a thread of its own, which also
+ * retries its waiting calls (kcall.c). When the link fails the thread ends
+ * and writes 1 to notify_fd (an eventfd; -1: none); dm_link_done() is
+ * true from then on and the owner closes the link.
+ */
+int dm_link_start(struct dm_link *l, int notify_fd);
+/* Stops the worker if started, destroys the devices, closes the handle (the module undoes the rest). */
 void dm_link_close(struct dm_link *l);
 static inline bool dm_link_failed(const struct dm_link *l)
 {
-	return l->failed;
+	return atomic_load(&l->failed);
+}
+/* The worker ended: the link failed. */
+static inline bool dm_link_done(const struct dm_link *l)
+{
+	return atomic_load(&l->done);
 }
 /* Stops (hold) or resumes taking requests from the handle: kcall.c while calls wait. */
 void dm_link_hold_requests(struct dm_link *l, bool hold);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -275,29 +276,95 @@ static int f_start_vm(void *ctx, int vm)
 	return 0;
 }
 
+/*
+ * The ops take the fake's lock: a daemon serves each link on a thread of
+ * its own while the test pushes requests and reads the log.
+ */
+static void fk_lock_c(const struct fake_kmod *fk)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&fk->lock);
+}
+
+static void fk_unlock_c(const struct fake_kmod *fk)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&fk->lock);
+}
+
+#define LOCKED(name, decl, args)                   \
+	static int l_##name decl                   \
+	{                                          \
+		struct fake_kmod *fk = fk_of(ctx); \
+		int ret;                           \
+                                                   \
+		fk_lock_c(fk);                     \
+		ret = f_##name args;               \
+		fk_unlock_c(fk);                   \
+		return ret;                        \
+	}
+
+LOCKED(nr_links, (void *ctx), (ctx))
+LOCKED(link_info, (void *ctx, uint32_t id, struct sv_link_info *i), (ctx, id, i))
+LOCKED(create_vm, (void *ctx, uint32_t id), (ctx, id))
+LOCKED(get_info, (void *ctx, int vm, struct sv_link_info *i), (ctx, vm, i))
+LOCKED(map_ram, (void *ctx, int vm, uint64_t size, void **hva), (ctx, vm, size, hva))
+LOCKED(get_io, (void *ctx, int vm, struct sv_ioreq *r), (ctx, vm, r))
+LOCKED(complete_io, (void *ctx, int vm, const struct sv_ioreq *r), (ctx, vm, r))
+LOCKED(ioeventfd, (void *ctx, int vm, const struct sv_ioeventfd *a), (ctx, vm, a))
+LOCKED(irqfd, (void *ctx, int vm, const struct sv_irqfd *a), (ctx, vm, a))
+LOCKED(set_irq, (void *ctx, int vm, uint32_t irq, uint32_t level), (ctx, vm, irq, level))
+LOCKED(msi, (void *ctx, int vm, uint64_t a, uint32_t d, uint32_t p), (ctx, vm, a, d, p))
+LOCKED(register_pci_dev, (void *ctx, int vm, uint32_t i, uint32_t f), (ctx, vm, i, f))
+LOCKED(mmio_region, (void *ctx, int vm, uint64_t g, uint64_t s, uint32_t f), (ctx, vm, g, s, f))
+LOCKED(start_vm, (void *ctx, int vm), (ctx, vm))
+
+static void l_close_vm(void *ctx, int vm)
+{
+	fk_lock_c(ctx);
+	f_close_vm(ctx, vm);
+	fk_unlock_c(ctx);
+}
+
+static void l_unmap_ram(void *ctx, void *hva, uint64_t size)
+{
+	fk_lock_c(ctx);
+	f_unmap_ram(ctx, hva, size);
+	fk_unlock_c(ctx);
+}
+
+void fk_lock(struct fake_kmod *fk)
+{
+	fk_lock_c(fk);
+}
+
+void fk_unlock(struct fake_kmod *fk)
+{
+	fk_unlock_c(fk);
+}
+
 static const struct dm_kmod_ops fake_ops = {
-	.nr_links = f_nr_links,
-	.link_info = f_link_info,
-	.create_vm = f_create_vm,
-	.close_vm = f_close_vm,
-	.get_info = f_get_info,
-	.map_ram = f_map_ram,
-	.unmap_ram = f_unmap_ram,
-	.get_io = f_get_io,
-	.complete_io = f_complete_io,
-	.ioeventfd = f_ioeventfd,
-	.irqfd = f_irqfd,
-	.set_irq = f_set_irq,
-	.msi = f_msi,
-	.register_pci_dev = f_register_pci_dev,
-	.mmio_region = f_mmio_region,
-	.start_vm = f_start_vm,
+	.nr_links = l_nr_links,
+	.link_info = l_link_info,
+	.create_vm = l_create_vm,
+	.close_vm = l_close_vm,
+	.get_info = l_get_info,
+	.map_ram = l_map_ram,
+	.unmap_ram = l_unmap_ram,
+	.get_io = l_get_io,
+	.complete_io = l_complete_io,
+	.ioeventfd = l_ioeventfd,
+	.irqfd = l_irqfd,
+	.set_irq = l_set_irq,
+	.msi = l_msi,
+	.register_pci_dev = l_register_pci_dev,
+	.mmio_region = l_mmio_region,
+	.start_vm = l_start_vm,
 };
 
 int fk_init(struct fake_kmod *fk, const char *name, uint64_t ram_size, uint32_t nr_kicks,
 	    uint32_t nr_calls)
 {
 	memset(fk, 0, sizeof(*fk));
+	pthread_mutex_init(&fk->lock, NULL);
 	fk->km.ops = &fake_ops;
 	fk->km.ctx = fk;
 	fk->present = true;
@@ -325,27 +392,33 @@ void fk_fini(struct fake_kmod *fk)
 		close(fk->peer_fd);
 	free(fk->ram);
 	fk->ram = NULL;
+	pthread_mutex_destroy(&fk->lock);
 }
 
 void fk_push(struct fake_kmod *fk, const struct sv_ioreq *req)
 {
+	fk_lock_c(fk);
 	if (fk->req_tail - fk->req_head >= FK_MAX_REQS)
 		abort();
 	fk->reqs[fk->req_tail++ % FK_MAX_REQS] = *req;
 	fk_sync_readable(fk);
+	fk_unlock_c(fk);
 }
 
 void fk_hangup(struct fake_kmod *fk)
 {
+	fk_lock_c(fk);
 	if (fk->peer_fd >= 0)
 		close(fk->peer_fd);
 	fk->peer_fd = -1;
+	fk_unlock_c(fk);
 }
 
 unsigned int fk_count(const struct fake_kmod *fk, enum fk_op op, int *last)
 {
 	unsigned int n = 0;
 
+	fk_lock_c(fk);
 	for (unsigned int i = 0; i < fk->nr_log; i++) {
 		if (fk->log[i].op == op) {
 			n++;
@@ -353,24 +426,34 @@ unsigned int fk_count(const struct fake_kmod *fk, enum fk_op op, int *last)
 				*last = (int)i;
 		}
 	}
+	fk_unlock_c(fk);
 	return n;
 }
 
 int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick)
 {
-	for (unsigned int i = 0; i < FK_MAX_IOEVENTFDS; i++) {
+	int fd = -1;
+
+	fk_lock_c(fk);
+	for (unsigned int i = 0; i < FK_MAX_IOEVENTFDS && fd < 0; i++) {
 		if (fk->ioeventfds[i].used && fk->ioeventfds[i].gpa == gpa) {
 			if (kick)
 				*kick = fk->ioeventfds[i].kick;
-			return fk->ioeventfds[i].fd;
+			fd = fk->ioeventfds[i].fd;
 		}
 	}
-	return -1;
+	fk_unlock_c(fk);
+	return fd;
 }
 
 unsigned int fk_pending(const struct fake_kmod *fk)
 {
-	return fk->req_tail - fk->req_head;
+	unsigned int n;
+
+	fk_lock_c(fk);
+	n = fk->req_tail - fk->req_head;
+	fk_unlock_c(fk);
+	return n;
 }
 
 /* ---- several fakes behind one dm_kmod ---- */
@@ -392,9 +475,15 @@ static struct fake_kmod *set_find_id(void *ctx, uint32_t id)
 
 struct fake_kmod *fk_set_find_vm(const struct fk_set *set, int fd)
 {
-	for (unsigned int i = 0; i < set->n; i++)
-		if (set->fk[i]->vm_fd >= 0 && set->fk[i]->vm_fd == fd)
+	for (unsigned int i = 0; i < set->n; i++) {
+		bool found;
+
+		fk_lock_c(set->fk[i]);
+		found = set->fk[i]->vm_fd >= 0 && set->fk[i]->vm_fd == fd;
+		fk_unlock_c(set->fk[i]);
+		if (found)
 			return set->fk[i];
+	}
 	return NULL;
 }
 
@@ -404,7 +493,7 @@ static int s_nr_links(void *ctx)
 	int n = 0;
 
 	for (unsigned int i = 0; i < set->n; i++)
-		n += f_nr_links(set->fk[i]);
+		n += l_nr_links(set->fk[i]);
 	return n;
 }
 
@@ -412,14 +501,14 @@ static int s_link_info(void *ctx, uint32_t id, struct sv_link_info *info)
 {
 	struct fake_kmod *fk = set_find_id(ctx, id);
 
-	return fk ? f_link_info(fk, id, info) : -ENOENT;
+	return fk ? l_link_info(fk, id, info) : -ENOENT;
 }
 
 static int s_create_vm(void *ctx, uint32_t id)
 {
 	struct fake_kmod *fk = set_find_id(ctx, id);
 
-	return fk ? f_create_vm(fk, id) : -ENOENT;
+	return fk ? l_create_vm(fk, id) : -ENOENT;
 }
 
 static void s_close_vm(void *ctx, int vm)
@@ -428,7 +517,7 @@ static void s_close_vm(void *ctx, int vm)
 
 	if (!fk)
 		abort();
-	f_close_vm(fk, vm);
+	l_close_vm(fk, vm);
 }
 
 static void s_unmap_ram(void *ctx, void *hva, uint64_t size)
@@ -437,7 +526,7 @@ static void s_unmap_ram(void *ctx, void *hva, uint64_t size)
 
 	for (unsigned int i = 0; i < set->n; i++) {
 		if (set->fk[i]->ram == hva) {
-			f_unmap_ram(set->fk[i], hva, size);
+			l_unmap_ram(set->fk[i], hva, size);
 			return;
 		}
 	}
@@ -450,7 +539,7 @@ static void s_unmap_ram(void *ctx, void *hva, uint64_t size)
 	{                                                       \
 		struct fake_kmod *fk = fk_set_find_vm(ctx, vm); \
                                                                 \
-		return fk ? f_##name args : -EBADF;             \
+		return fk ? l_##name args : -EBADF;             \
 	}
 
 S_VM_OP(get_info, (void *ctx, int vm, struct sv_link_info *i), (fk, vm, i))
@@ -500,8 +589,10 @@ void fk_set_init(struct fk_set *set, struct fake_kmod *const *fks, unsigned int 
 
 int fk_ioctl(struct fake_kmod *fk, unsigned long cmd, void *arg)
 {
-	int vm = fk->vm_fd, ret;
+	int vm, ret;
 
+	fk_lock_c(fk);
+	vm = fk->vm_fd;
 	switch (cmd) {
 	case SV_VM_GET_IO:
 		ret = f_get_io(fk, vm, arg);
@@ -548,6 +639,7 @@ int fk_ioctl(struct fake_kmod *fk, unsigned long cmd, void *arg)
 	default:
 		ret = -ENOTTY;
 	}
+	fk_unlock_c(fk);
 	if (ret < 0) {
 		errno = -ret;
 		return -1;

@@ -13,6 +13,7 @@
 #ifndef TESTS_DEVMODEL_FAKE_KMOD_H
 #define TESTS_DEVMODEL_FAKE_KMOD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -62,6 +63,12 @@ struct fk_irqfd {
 
 struct fake_kmod {
 	struct dm_kmod km;
+	/*
+	 * Taken by every op and helper below: links served by threads of
+	 * their own call in concurrently. A test reading fields while a
+	 * daemon runs takes it too (fk_lock).
+	 */
+	pthread_mutex_t lock;
 	struct sv_link_info info;
 	bool present; /* LINK_INFO / CREATE_VM find the link */
 	uint8_t *ram;
@@ -109,6 +116,8 @@ unsigned int fk_count(const struct fake_kmod *fk, enum fk_op op, int *last);
 int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick);
 /* Requests queued and not taken yet. */
 unsigned int fk_pending(const struct fake_kmod *fk);
+void fk_lock(struct fake_kmod *fk);
+void fk_unlock(struct fake_kmod *fk);
 
 void fk_set_init(struct fk_set *set, struct fake_kmod *const *fks, unsigned int n);
 /* The fake whose VM handle is fd, or NULL. */

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One devmodel daemon serving two driver VMs, "a" (link 0) and "b"
- * (link 1), each with an rng function, on fake modules. What one driver
- * VM does must cost the other at most a bounded share of service:
+ * Two driver VMs, "a" (link 0) and "b" (link 1), each with an rng
+ * function, on fake modules, served by one devmodel daemon (a thread per
+ * link) or by one event loop (links opened on it and not started). What
+ * one driver VM does must cost the other at most a bounded share of
+ * service:
  *   - a driver side that is behind (the module answers -EAGAIN to
- *     announcements and COMPLETE_IO) makes its own link wait, not the
- *     daemon; its calls reach the module later and in order;
+ *     announcements and COMPLETE_IO) makes its own link wait, nothing
+ *     else; its calls reach the module later and in order;
  *   - a driver VM flooding requests leaves the other one's round trip a
- *     bounded number of loop iterations.
+ *     bounded number of loop iterations, on one loop and with threads.
  * The calls that the real implementation used to retry go through
  * kmod_ioctl.c itself: this program is linked with --wrap=ioctl, and the
  * ioctls on a fake's VM handle are answered by the fake (fk_ioctl).
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +39,8 @@
 #define BAR0_GPA 0x10000000u
 /* A round trip of the other link, with ASan on a shared machine: generous. */
 #define ROUND_TRIP_MAX_MS 200
+/* What must happen eventually. */
+#define EVENTUALLY_MS 5000
 
 struct two {
 	struct fake_kmod fa, fb;
@@ -177,26 +182,49 @@ static void push_cfg(struct fake_kmod *fk, uint32_t id, uint8_t dir, uint32_t of
 }
 
 /* Index in fk's log of the completion of request id, or -1. */
-static int completion_at(const struct fake_kmod *fk, uint32_t id)
+static int completion_at(struct fake_kmod *fk, uint32_t id)
 {
-	for (unsigned int i = 0; i < fk->nr_log; i++)
+	int at = -1;
+
+	fk_lock(fk);
+	for (unsigned int i = 0; i < fk->nr_log && at < 0; i++)
 		if (fk->log[i].op == FK_COMPLETE_IO && fk->log[i].a == id)
-			return (int)i;
-	return -1;
+			at = (int)i;
+	fk_unlock(fk);
+	return at;
 }
 
-/* Runs the daemon until fk completed request id; returns the iterations it took. */
-static unsigned int round_trip(struct two *t, struct fake_kmod *fk, uint32_t id,
-			       unsigned int max_iterations)
+/* A field of fk's log entry i, read under its lock. */
+static uint64_t log_b(struct fake_kmod *fk, int i)
 {
-	unsigned int it = 0;
+	uint64_t b;
+
+	fk_lock(fk);
+	b = fk->log[i].b;
+	fk_unlock(fk);
+	return b;
+}
+
+static unsigned long counter(struct fake_kmod *fk, const unsigned long *field)
+{
+	unsigned long v;
+
+	fk_lock(fk);
+	v = *field;
+	fk_unlock(fk);
+	return v;
+}
+
+/* The links' threads serve; this only waits (up to ms) for fk to complete request id. */
+static void wait_completion(struct fake_kmod *fk, uint32_t id, int64_t ms)
+{
+	const struct timespec pause = { 0, 50 * 1000 };
+	int64_t deadline = now_ms() + ms;
 
 	while (completion_at(fk, id) < 0) {
-		assert_true(it < max_iterations);
-		run(t, 1);
-		it++;
+		assert_true(now_ms() < deadline);
+		nanosleep(&pause, NULL);
 	}
-	return it;
 }
 
 /*
@@ -214,47 +242,60 @@ static void test_busy_link_waits_alone(void **state)
 	start_daemon(t);
 	push_cfg(&t->fa, 1, SV_RPC_MMIO_WRITE, PCI_BASE_ADDRESS_0, 4, BAR0_GPA);
 	push_cfg(&t->fa, 2, SV_RPC_MMIO_WRITE, PCI_BASE_ADDRESS_0 + 4, 4, 0);
-	round_trip(t, &t->fa, 2, 10);
+	wait_completion(&t->fa, 2, EVENTUALLY_MS);
 
+	fk_lock(&t->fa);
 	t->fa.busy = true;
+	fk_unlock(&t->fa);
 	t0 = now_ms();
 	push_cfg(&t->fa, 3, SV_RPC_MMIO_WRITE, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	push_cfg(&t->fa, 4, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
+	/* Until a has taken request 3 and met the full ring. */
+	while (!counter(&t->fa, &t->fa.nr_refused)) {
+		assert_true(now_ms() - t0 < EVENTUALLY_MS);
+		run(t, 1);
+	}
 	for (uint32_t id = 100; id < 120; id++) {
 		int64_t r0 = now_ms();
 
 		push_cfg(&t->fb, id, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
-		assert_true(round_trip(t, &t->fb, id, 3) <= 3);
-		/* The old code slept up to 0.5 s per refused call here. */
+		/* The old code slept up to 0.5 s per refused call on the way. */
+		wait_completion(&t->fb, id, ROUND_TRIP_MAX_MS);
 		assert_true(now_ms() - r0 < ROUND_TRIP_MAX_MS);
+		run(t, 1); /* the daemon itself has nothing to do: no link failed */
+		assert_non_null(link_of(t, 0));
 	}
-	assert_int_equal(t->fb.nr_completions, 20);
+	assert_int_equal(counter(&t->fb, &t->fb.nr_completions), 20);
 	/* a: nothing got through, its second request was not even taken. */
 	assert_int_equal(completion_at(&t->fa, 3), -1);
+	fk_lock(&t->fa);
 	assert_int_equal(t->fa.nr_regions, 0);
+	fk_unlock(&t->fa);
 	assert_int_equal(fk_pending(&t->fa), 1);
 	/* Retried on a timer, not in a spin: at most about one try per ms. */
 	elapsed = now_ms() - t0;
-	assert_true(t->fa.nr_refused >= 1);
-	assert_true(t->fa.nr_refused <= (unsigned long)elapsed + 2);
+	assert_true(counter(&t->fa, &t->fa.nr_refused) <= (unsigned long)elapsed + 2);
 
 	/* a catches up: the region, then the reply that placed it, then the next request. */
+	fk_lock(&t->fa);
 	t->fa.busy = false;
-	round_trip(t, &t->fa, 4, 50);
+	fk_unlock(&t->fa);
+	wait_completion(&t->fa, 4, EVENTUALLY_MS);
+	fk_lock(&t->fa);
 	for (unsigned int i = 0; i < t->fa.nr_log; i++)
 		if (t->fa.log[i].op == FK_MMIO_REGION && t->fa.log[i].a == BAR0_GPA &&
 		    !(t->fa.log[i].c & SV_RPC_REGION_F_REMOVE))
 			region = (int)i;
-	assert_true(region >= 0);
 	assert_true(t->fa.nr_regions >= 1);
+	fk_unlock(&t->fa);
+	assert_true(region >= 0);
 	assert_true(region < completion_at(&t->fa, 3));
 	assert_true(completion_at(&t->fa, 3) < completion_at(&t->fa, 4));
-	assert_int_equal(t->fa.log[completion_at(&t->fa, 3)].c, 0);
-	assert_int_equal(t->fa.log[completion_at(&t->fa, 4)].b, 0x1af4);
+	assert_int_equal(log_b(&t->fa, completion_at(&t->fa, 4)), 0x1af4);
 	/* And a is served as before. */
 	push_cfg(&t->fa, 5, SV_RPC_MMIO_READ, PCI_DEVICE_ID, 2, 0);
-	assert_true(round_trip(t, &t->fa, 5, 3) <= 3);
-	assert_int_equal(t->fa.log[completion_at(&t->fa, 5)].b, 0x1044);
+	wait_completion(&t->fa, 5, ROUND_TRIP_MAX_MS);
+	assert_int_equal(log_b(&t->fa, completion_at(&t->fa, 5)), 0x1044);
 }
 
 /* A driver side behind from the start: registration waits, START_VM stays last. */
@@ -263,17 +304,20 @@ static void test_busy_at_open(void **state)
 	struct two *t = *state;
 	int start = -1, reg = -1;
 
-	t->fa.busy = true;
+	t->fa.busy = true; /* no thread yet */
 	start_daemon(t);
 	assert_int_equal(fk_count(&t->fa, FK_START_VM, NULL), 0);
 	push_cfg(&t->fa, 1, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
 	push_cfg(&t->fb, 2, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
-	round_trip(t, &t->fb, 2, 3);
+	wait_completion(&t->fb, 2, ROUND_TRIP_MAX_MS);
 	run(t, 3);
 	assert_int_equal(completion_at(&t->fa, 1), -1);
+	assert_int_equal(fk_count(&t->fa, FK_START_VM, NULL), 0);
 
+	fk_lock(&t->fa);
 	t->fa.busy = false;
-	round_trip(t, &t->fa, 1, 50);
+	fk_unlock(&t->fa);
+	wait_completion(&t->fa, 1, EVENTUALLY_MS);
 	assert_int_equal(fk_count(&t->fa, FK_REGISTER_PCI_DEV, &reg), 1);
 	assert_int_equal(fk_count(&t->fa, FK_START_VM, &start), 1);
 	assert_true(reg < start);
@@ -305,41 +349,86 @@ static void test_ioctl_does_not_sleep(void **state)
 	t->set.km.ops->close_vm(&t->set, vm);
 }
 
+/* Tops a up to 300 queued config reads. */
+static void flood(struct two *t, uint32_t *next_id)
+{
+	while (fk_pending(&t->fa) < 300)
+		push_cfg(&t->fa, (*next_id)++, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
+}
+
 /*
- * a keeps hundreds of config requests queued at all times; each of b's
- * requests still completes within two loop iterations, and a is served
- * too, at most a drain budget per iteration.
+ * On one event loop (links opened on it, not started: how tests and the
+ * fuzzer run them): a keeps hundreds of config requests queued at all
+ * times; each of b's requests still completes within two iterations of
+ * the loop, and a is served too, at most a drain budget per iteration.
  */
-static void test_flood_bounded_iterations(void **state)
+static void test_flood_one_loop(void **state)
 {
 	struct two *t = *state;
+	struct dm_link *la, *lb;
+	struct sv_loop loop;
 	uint32_t next_a = 1000;
 
-	start_daemon(t);
+	assert_int_equal(sv_loop_init(&loop), 0);
+	assert_int_equal(dm_link_open(&la, &t->km, &loop, t->specs[0], &t->opt), 0);
+	assert_int_equal(dm_link_open(&lb, &t->km, &loop, t->specs[1], &t->opt), 0);
 	for (uint32_t id = 1; id <= 20; id++) {
 		unsigned long before = t->fa.nr_completions;
-		unsigned int it;
+		unsigned int it = 0;
 
-		while (fk_pending(&t->fa) < 300)
-			push_cfg(&t->fa, next_a++, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
+		flood(t, &next_a);
 		push_cfg(&t->fb, id, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
-		it = round_trip(t, &t->fb, id, 2);
-		assert_true(it >= 1 && it <= 2);
+		while (completion_at(&t->fb, id) < 0) {
+			assert_true(++it <= 2);
+			assert_true(sv_loop_run_once(&loop, 100) >= 1);
+		}
 		assert_true(t->fa.nr_completions > before);
 		assert_true(t->fa.nr_completions - before <= (unsigned long)it * DM_DRAIN_BUDGET);
-		/* The done log is bounded; completions are counted. */
+		/* The log is bounded; completions are counted. */
 		t->fa.nr_log = t->fb.nr_log = 0;
 		t->fa.nr_done = t->fb.nr_done = 0;
 	}
+	assert_true(fk_pending(&t->fa) > 0);
+	dm_link_close(la);
+	dm_link_close(lb);
+	sv_loop_fini(&loop);
+}
+
+/*
+ * The daemon (a thread per link): with a flooding, each of b's round
+ * trips takes at most two iterations of b's loop and little time.
+ */
+static void test_flood_threads(void **state)
+{
+	struct two *t = *state;
+	uint32_t next_a = 1000;
+	unsigned long a_before;
+
+	start_daemon(t);
+	a_before = counter(&t->fa, &t->fa.nr_completions);
+	for (uint32_t id = 1; id <= 50; id++) {
+		unsigned long turns = atomic_load(&link_of(t, 1)->turns);
+		int64_t r0 = now_ms();
+
+		flood(t, &next_a);
+		push_cfg(&t->fb, id, SV_RPC_MMIO_READ, PCI_VENDOR_ID, 2, 0);
+		wait_completion(&t->fb, id, ROUND_TRIP_MAX_MS);
+		assert_true(now_ms() - r0 < ROUND_TRIP_MAX_MS);
+		assert_true(atomic_load(&link_of(t, 1)->turns) - turns <= 2);
+		fk_lock(&t->fa);
+		t->fa.nr_log = 0;
+		t->fa.nr_done = 0;
+		fk_unlock(&t->fa);
+	}
+	assert_true(counter(&t->fa, &t->fa.nr_completions) > a_before);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SV_TEST(test_busy_link_waits_alone),
-		SV_TEST(test_busy_at_open),
-		SV_TEST(test_ioctl_does_not_sleep),
-		SV_TEST(test_flood_bounded_iterations),
+		SV_TEST(test_busy_link_waits_alone), SV_TEST(test_busy_at_open),
+		SV_TEST(test_ioctl_does_not_sleep),  SV_TEST(test_flood_one_loop),
+		SV_TEST(test_flood_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
