@@ -24,6 +24,14 @@
 
 #include "link.h"
 
+static int fn_region(struct dm_fn *fn, uint64_t gpa, uint64_t size, uint32_t flags)
+{
+	return dm_link_call(
+		fn->link,
+		&(struct dm_kcall){ .op = DM_KC_MMIO_REGION,
+				    .u.region = { .gpa = gpa, .size = size, .flags = flags } });
+}
+
 static int fn_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool add)
 {
 	struct dm_fn *fn = ctx;
@@ -34,13 +42,13 @@ static int fn_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool 
 		return -EINVAL;
 	b = &fn->bars[bar];
 	if (b->registered) {
-		ret = dm_kc_mmio_region(fn->link, b->gpa, b->size, SV_RPC_REGION_F_REMOVE);
+		ret = fn_region(fn, b->gpa, b->size, SV_RPC_REGION_F_REMOVE);
 		b->registered = false;
 	}
 	if (!add)
 		return ret;
 	/* Requests that still arrive are served; only forwarding would be missing. */
-	ret = dm_kc_mmio_region(fn->link, gpa, size, 0);
+	ret = fn_region(fn, gpa, size, 0);
 	if (ret)
 		return ret;
 	*b = (struct dm_bar_window){ .gpa = gpa, .size = size, .registered = true };
@@ -72,11 +80,14 @@ static int fn_ioeventfd(void *ctx, uint16_t q, uint64_t gpa, int fd, bool assign
 {
 	struct dm_fn *fn = ctx;
 	struct dm_link *l = fn->link;
-	struct sv_ioeventfd a = {
-		.gpa = gpa,
-		.len = 2, /* the driver writes the 16-bit queue index */
-		.flags = assign ? 0 : SV_IOEVENTFD_F_DEASSIGN,
-		.fd = fd,
+	struct dm_kcall c = {
+		.op = DM_KC_IOEVENTFD,
+		.u.ioeventfd = {
+			.gpa = gpa,
+			.len = 2, /* the driver writes the 16-bit queue index */
+			.flags = assign ? 0 : SV_IOEVENTFD_F_DEASSIGN,
+			.fd = fd,
+		},
 	};
 	int ret;
 
@@ -86,15 +97,15 @@ static int fn_ioeventfd(void *ctx, uint16_t q, uint64_t gpa, int fd, bool assign
 			   &l->kicks_exhausted_logged, "kick");
 	if (ret)
 		return ret;
-	a.kick = (uint32_t)fn->kick_index[q];
-	return dm_kc_ioeventfd(l, &a);
+	c.u.ioeventfd.kick = (uint32_t)fn->kick_index[q];
+	return dm_link_call(l, &c);
 }
 
 static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data, bool masked)
 {
 	struct dm_fn *fn = ctx;
 	struct dm_link *l = fn->link;
-	struct sv_irqfd a;
+	struct dm_kcall c = { .op = DM_KC_IRQFD };
 	int ret;
 
 	/* A masked vector is held pending in the PBA by the model: nothing to route. */
@@ -106,7 +117,7 @@ static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data,
 			   &l->calls_exhausted_logged, "call");
 	if (ret)
 		return ret;
-	a = (struct sv_irqfd){
+	c.u.irqfd = (struct sv_irqfd){
 		.fd = fd,
 		.call = (uint32_t)fn->call_index[v],
 		.flags = SV_IRQFD_F_MSI,
@@ -115,21 +126,30 @@ static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data,
 		.msi_data = data,
 	};
 	/* Issued on every change: the driver side re-routes the call. */
-	return dm_kc_irqfd(l, &a);
+	return dm_link_call(l, &c);
 }
 
 static int fn_msi(void *ctx, uint64_t addr, uint32_t data)
 {
 	struct dm_fn *fn = ctx;
 
-	return dm_kc_msi(fn->link, addr, data, fn->index);
+	return dm_link_call(
+		fn->link,
+		&(struct dm_kcall){ .op = DM_KC_MSI,
+				    .u.msi = { .addr = addr, .data = data, .pcidev = fn->index } });
 }
 
 static int fn_set_intx(void *ctx, bool level)
 {
 	struct dm_fn *fn = ctx;
 
-	return dm_kc_set_irq(fn->link, fn->index, level ? SV_RPC_IRQ_SET : SV_RPC_IRQ_CLEAR);
+	struct dm_kcall c = {
+		.op = DM_KC_SET_IRQ,
+		.u.set_irq = { .irq = fn->index,
+			       .level = level ? SV_RPC_IRQ_SET : SV_RPC_IRQ_CLEAR },
+	};
+
+	return dm_link_call(fn->link, &c);
 }
 
 static const struct virtio_host_platform fn_platform = {

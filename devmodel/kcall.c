@@ -124,7 +124,7 @@ static void kc_block(struct dm_link *l, const struct dm_kcall *c)
 		 l->spec.driver, kc_name(c->op));
 }
 
-static int kc_call(struct dm_link *l, const struct dm_kcall *c)
+int dm_link_call(struct dm_link *l, const struct dm_kcall *c)
 {
 	struct dm_kcall_queue *q = &l->kc;
 	int ret;
@@ -211,50 +211,4 @@ void dm_link_kcalls_drop(struct dm_link *l)
 		pr_debug("link %u (%s): closing with %u calls waiting", l->spec.id, l->spec.driver,
 			 l->kc.len);
 	l->kc.head = l->kc.len = 0;
-}
-
-int dm_kc_complete_io(struct dm_link *l, const struct sv_ioreq *req)
-{
-	return kc_call(l, &(struct dm_kcall){ .op = DM_KC_COMPLETE_IO, .u.req = *req });
-}
-
-int dm_kc_ioeventfd(struct dm_link *l, const struct sv_ioeventfd *a)
-{
-	return kc_call(l, &(struct dm_kcall){ .op = DM_KC_IOEVENTFD, .u.ioeventfd = *a });
-}
-
-int dm_kc_irqfd(struct dm_link *l, const struct sv_irqfd *a)
-{
-	return kc_call(l, &(struct dm_kcall){ .op = DM_KC_IRQFD, .u.irqfd = *a });
-}
-
-int dm_kc_set_irq(struct dm_link *l, uint32_t irq, uint32_t level)
-{
-	return kc_call(l, &(struct dm_kcall){ .op = DM_KC_SET_IRQ,
-					      .u.set_irq = { .irq = irq, .level = level } });
-}
-
-int dm_kc_msi(struct dm_link *l, uint64_t addr, uint32_t data, uint32_t pcidev)
-{
-	return kc_call(
-		l, &(struct dm_kcall){ .op = DM_KC_MSI,
-				       .u.msi = { .addr = addr, .data = data, .pcidev = pcidev } });
-}
-
-int dm_kc_register_pci_dev(struct dm_link *l, uint32_t index, uint32_t flags)
-{
-	return kc_call(l, &(struct dm_kcall){ .op = DM_KC_REGISTER_PCI_DEV,
-					      .u.pci_dev = { .index = index, .flags = flags } });
-}
-
-int dm_kc_mmio_region(struct dm_link *l, uint64_t gpa, uint64_t size, uint32_t flags)
-{
-	return kc_call(
-		l, &(struct dm_kcall){ .op = DM_KC_MMIO_REGION,
-				       .u.region = { .gpa = gpa, .size = size, .flags = flags } });
-}
-
-int dm_kc_start_vm(struct dm_link *l)
-{
-	return kc_call(l, &(struct dm_kcall){ .op = DM_KC_START_VM });
 }

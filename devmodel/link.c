@@ -110,14 +110,15 @@ static int link_register(struct dm_link *l)
 	int ret;
 
 	for (unsigned int k = 0; k < l->nr_fns; k++) {
-		ret = dm_kc_register_pci_dev(l, k, 0);
+		ret = dm_link_call(l, &(struct dm_kcall){ .op = DM_KC_REGISTER_PCI_DEV,
+							  .u.pci_dev = { .index = k } });
 		if (ret) {
 			pr_err("link %u (%s): registering function %u: %s", l->spec.id,
 			       l->spec.driver, k, strerror(-ret));
 			return ret;
 		}
 	}
-	ret = dm_kc_start_vm(l);
+	ret = dm_link_call(l, &(struct dm_kcall){ .op = DM_KC_START_VM });
 	if (ret)
 		pr_err("link %u (%s): START_VM: %s", l->spec.id, l->spec.driver, strerror(-ret));
 	return ret;

@@ -197,21 +197,14 @@ void dm_link_reset(struct dm_link *l, uint64_t reason);
 
 /* ---- kcall.c ---- */
 /*
- * The module's calls that reach the driver side, for this link. Each is
- * made at once, or, while an earlier one waits, queued behind it; one the
+ * A call into the module that reaches the driver side, for this link: made
+ * at once, or, while an earlier one waits, queued behind it; one the
  * module refuses with -EAGAIN (its ring to the driver side is full) is
  * queued too, and the link stops taking requests until the queue is
  * through. Returns the module's answer, 0 if queued (a later failure is
  * logged), -ENOBUFS if the queue is full.
  */
-int dm_kc_complete_io(struct dm_link *l, const struct sv_ioreq *req);
-int dm_kc_ioeventfd(struct dm_link *l, const struct sv_ioeventfd *a);
-int dm_kc_irqfd(struct dm_link *l, const struct sv_irqfd *a);
-int dm_kc_set_irq(struct dm_link *l, uint32_t irq, uint32_t level);
-int dm_kc_msi(struct dm_link *l, uint64_t addr, uint32_t data, uint32_t pcidev);
-int dm_kc_register_pci_dev(struct dm_link *l, uint32_t index, uint32_t flags);
-int dm_kc_mmio_region(struct dm_link *l, uint64_t gpa, uint64_t size, uint32_t flags);
-int dm_kc_start_vm(struct dm_link *l);
+int dm_link_call(struct dm_link *l, const struct dm_kcall *c);
 static inline bool dm_link_waiting(const struct dm_link *l)
 {
 	return l->kc.len > 0;
