@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fake_kmod.h"
@@ -152,6 +153,7 @@ static int f_complete_io(void *ctx, int vm, const struct sv_ioreq *req)
 	if (fk->nr_done < FK_MAX_REQS)
 		fk->done[fk->nr_done++] = *req;
 	fk->nr_completions++;
+	pthread_cond_broadcast(&fk->completed);
 	fk_log(fk, FK_COMPLETE_IO, req->id, req->data, (uint32_t)req->status, 0);
 	return 0;
 }
@@ -341,6 +343,30 @@ void fk_unlock(struct fake_kmod *fk)
 	fk_unlock_c(fk);
 }
 
+bool fk_wait_completions(struct fake_kmod *fk, unsigned long n, int timeout_ms)
+{
+	struct timespec deadline;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	fk_lock_c(fk);
+	while (fk->nr_completions < n) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&fk->completed, &fk->lock);
+		else if (pthread_cond_timedwait(&fk->completed, &fk->lock, &deadline))
+			break;
+	}
+	ok = fk->nr_completions >= n;
+	fk_unlock_c(fk);
+	return ok;
+}
+
 static const struct dm_kmod_ops fake_ops = {
 	.nr_links = l_nr_links,
 	.link_info = l_link_info,
@@ -365,6 +391,7 @@ int fk_init(struct fake_kmod *fk, const char *name, uint64_t ram_size, uint32_t 
 {
 	memset(fk, 0, sizeof(*fk));
 	pthread_mutex_init(&fk->lock, NULL);
+	pthread_cond_init(&fk->completed, NULL);
 	fk->km.ops = &fake_ops;
 	fk->km.ctx = fk;
 	fk->present = true;
@@ -392,6 +419,7 @@ void fk_fini(struct fake_kmod *fk)
 		close(fk->peer_fd);
 	free(fk->ram);
 	fk->ram = NULL;
+	pthread_cond_destroy(&fk->completed);
 	pthread_mutex_destroy(&fk->lock);
 }
 

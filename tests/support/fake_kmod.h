@@ -91,6 +91,7 @@ struct fake_kmod {
 	bool busy;
 	unsigned long nr_refused; /* -EAGAIN answers given while busy */
 	unsigned long nr_completions; /* all of them, also past FK_MAX_REQS */
+	pthread_cond_t completed; /* broadcast with each completion */
 };
 
 /* Up to FK_SET_MAX fakes (distinct info.link_id) behind one dm_kmod. */
@@ -118,6 +119,11 @@ int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick);
 unsigned int fk_pending(const struct fake_kmod *fk);
 void fk_lock(struct fake_kmod *fk);
 void fk_unlock(struct fake_kmod *fk);
+/*
+ * Waits until fk has completed at least n requests in all (nr_completions)
+ * or timeout_ms passed (-1: no limit); returns whether it has.
+ */
+bool fk_wait_completions(struct fake_kmod *fk, unsigned long n, int timeout_ms);
 
 void fk_set_init(struct fk_set *set, struct fake_kmod *const *fks, unsigned int n);
 /* The fake whose VM handle is fd, or NULL. */
