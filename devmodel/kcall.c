@@ -118,7 +118,6 @@ static void kc_block(struct dm_link *l, const struct dm_kcall *c)
 	q->delay_ms = KC_RETRY_MIN_MS;
 	q->retry_at_ms = q->since_ms + q->delay_ms;
 	q->warned = false;
-	q->episodes++;
 	dm_link_hold_requests(l, true);
 	pr_debug("link %u (%s): %s: driver side busy; this and later calls wait", l->spec.id,
 		 l->spec.driver, kc_name(c->op));

@@ -5,7 +5,8 @@
  * link's own event loop. Until dm_link_start() the opener's loop runs that
  * loop, one turn per iteration (tests, the fuzzer); after it, a worker
  * thread of the link's own does, and only that thread touches the link
- * until dm_link_close() has joined it (docs/devmodel.md, "Threads").
+ * until dm_link_close() has joined it (docs/devmodel.md, "Threads and
+ * fairness").
  *
  *   link.c      open (create VM, map RAM, devices, registration, START_VM),
  *               close
@@ -79,8 +80,10 @@ struct dm_kcall {
  * Calls waiting behind one the module refused with -EAGAIN. Bounded: the
  * link takes no requests while any wait, so what comes in meanwhile is
  * one request's announcements and reply, and interrupts (deduplicated).
+ * The most at once is a restore at open: per function 2 BAR windows, 16
+ * ioeventfds and 17 irqfds, 8 functions, their registrations, START_VM.
  */
-#define DM_KC_MAX 256
+#define DM_KC_MAX 512
 
 struct dm_kcall_queue {
 	struct dm_kcall calls[DM_KC_MAX];
@@ -89,7 +92,6 @@ struct dm_kcall_queue {
 	int64_t retry_at_ms;
 	unsigned int delay_ms;
 	bool warned;
-	unsigned long episodes; /* times the link had to wait */
 	unsigned long errors, overflows; /* throttled log counters */
 };
 
@@ -169,7 +171,7 @@ static inline bool dm_link_failed(const struct dm_link *l)
 {
 	return atomic_load(&l->failed);
 }
-/* The worker ended: the link failed. */
+/* The worker ended: on its own (the link failed), or it was stopped. */
 static inline bool dm_link_done(const struct dm_link *l)
 {
 	return atomic_load(&l->done);
