@@ -76,16 +76,6 @@ static void pin(int cpu, bool devmodel)
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
-static unsigned long completions(struct fake_kmod *fk)
-{
-	unsigned long n;
-
-	fk_lock(fk);
-	n = fk->nr_completions;
-	fk_unlock(fk);
-	return n;
-}
-
 static void *flooder(void *arg)
 {
 	struct run *r = arg;
@@ -94,7 +84,7 @@ static void *flooder(void *arg)
 
 	pin(r->cpu, false);
 	while (!atomic_load(&r->stop)) {
-		unsigned long seen = completions(fk);
+		unsigned long seen = fk_counter(fk, &fk->nr_completions);
 
 		while (fk_pending(fk) < r->depth) {
 			struct sv_ioreq req = { .id = id, .as = 0, .size = 2 };
@@ -129,7 +119,7 @@ static void *victim(void *arg)
 		struct sv_ioreq req = {
 			.id = i, .as = 0, .size = 2, .dir = SV_RPC_MMIO_READ, .addr = PCI_DEVICE_ID
 		};
-		unsigned long want = completions(fk) + 1;
+		unsigned long want = fk_counter(fk, &fk->nr_completions) + 1;
 		double s = now_s();
 
 		fk_push(fk, &req);

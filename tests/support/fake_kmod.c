@@ -343,6 +343,16 @@ void fk_unlock(struct fake_kmod *fk)
 	fk_unlock_c(fk);
 }
 
+unsigned long fk_counter(struct fake_kmod *fk, const unsigned long *field)
+{
+	unsigned long v;
+
+	fk_lock_c(fk);
+	v = *field;
+	fk_unlock_c(fk);
+	return v;
+}
+
 bool fk_wait_completions(struct fake_kmod *fk, unsigned long n, int timeout_ms)
 {
 	struct timespec deadline;

@@ -119,6 +119,8 @@ int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick);
 unsigned int fk_pending(const struct fake_kmod *fk);
 void fk_lock(struct fake_kmod *fk);
 void fk_unlock(struct fake_kmod *fk);
+/* One of fk's counters (nr_refused, nr_completions), read under its lock. */
+unsigned long fk_counter(struct fake_kmod *fk, const unsigned long *field);
 /*
  * Waits until fk has completed at least n requests in all (nr_completions)
  * or timeout_ms passed (-1: no limit); returns whether it has.

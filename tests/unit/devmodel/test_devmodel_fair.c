@@ -216,16 +216,6 @@ static unsigned int regions(struct fake_kmod *fk)
 	return n;
 }
 
-static unsigned long counter(struct fake_kmod *fk, const unsigned long *field)
-{
-	unsigned long v;
-
-	fk_lock(fk);
-	v = *field;
-	fk_unlock(fk);
-	return v;
-}
-
 /*
  * Waits (up to ms) for fk to complete request id, running the daemon's
  * own loop meanwhile as main() does: the links' threads serve, the
@@ -274,15 +264,15 @@ static void test_busy_link_waits_alone(void **state)
 		assert_non_null(link_of(t, 0)); /* waiting is not failing */
 	}
 	/* a has taken request 3 and met the full ring by now. */
-	assert_true(counter(&t->fa, &t->fa.nr_refused) >= 1);
-	assert_int_equal(counter(&t->fb, &t->fb.nr_completions), 20);
+	assert_true(fk_counter(&t->fa, &t->fa.nr_refused) >= 1);
+	assert_int_equal(fk_counter(&t->fb, &t->fb.nr_completions), 20);
 	/* a: nothing got through, its second request was not even taken. */
 	assert_int_equal(completion_at(&t->fa, 3), -1);
 	assert_int_equal(regions(&t->fa), 0);
 	assert_int_equal(fk_pending(&t->fa), 1);
 	/* Retried on a timer, not in a spin: at most about one try per ms. */
 	elapsed = now_ms() - t0;
-	assert_true(counter(&t->fa, &t->fa.nr_refused) <= (unsigned long)elapsed + 2);
+	assert_true(fk_counter(&t->fa, &t->fa.nr_refused) <= (unsigned long)elapsed + 2);
 
 	/* a catches up: the region, then the reply that placed it, then the next request. */
 	fk_lock(&t->fa);
@@ -413,7 +403,7 @@ static void test_flood_threads(void **state)
 	unsigned long a_before;
 
 	start_daemon(t);
-	a_before = counter(&t->fa, &t->fa.nr_completions);
+	a_before = fk_counter(&t->fa, &t->fa.nr_completions);
 	for (uint32_t id = 1; id <= 50; id++) {
 		unsigned long turns = atomic_load(&link_of(t, 1)->turns);
 		int64_t r0 = now_ms();
@@ -428,7 +418,7 @@ static void test_flood_threads(void **state)
 		t->fa.nr_done = 0;
 		fk_unlock(&t->fa);
 	}
-	assert_true(counter(&t->fa, &t->fa.nr_completions) > a_before);
+	assert_true(fk_counter(&t->fa, &t->fa.nr_completions) > a_before);
 }
 
 int main(void)
