@@ -2,20 +2,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <splitvirt/log.h>
 
 #include "daemon.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t ts_ms(const struct timespec *ts)
 {
@@ -24,7 +17,7 @@ static int64_t ts_ms(const struct timespec *ts)
 
 static void retry_later(struct dm_slot *s)
 {
-	int64_t t = now_ms() + DM_RETRY_MS;
+	int64_t t = dm_now_ms() + DM_RETRY_MS;
 
 	s->retry_at.tv_sec = t / 1000;
 	s->retry_at.tv_nsec = (t % 1000) * 1000000;
@@ -42,6 +35,17 @@ static void signal_ready(struct sv_watch *w, uint32_t events)
 	d->stop = true;
 }
 
+/* The notice of a link's worker that it ended; daemon_reap() closes the link. */
+static void reap_ready(struct sv_watch *w, uint32_t events)
+{
+	struct dm_daemon *d = sv_container_of(w, struct dm_daemon, reap_watch);
+	uint64_t n;
+
+	(void)events;
+	if (read(d->reap_fd, &n, sizeof(n)) < 0)
+		return; /* nothing to read: daemon_reap() looks at every link anyway */
+}
+
 int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct dm_options *opt,
 		   const struct sv_link_spec *const *specs, unsigned int n)
 {
@@ -52,6 +56,7 @@ int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct d
 	d->km = *km;
 	d->opt = *opt;
 	d->sig_fd = -1;
+	d->reap_fd = -1;
 	if (n > SV_VM_MAX_LINKS)
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
@@ -65,16 +70,32 @@ int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct d
 	sigaddset(&set, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
+	/* Before any link's thread exists, so that they all inherit the mask. */
 	d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sig_fd < 0)
 		return -errno;
-	return sv_loop_add(&d->loop, &d->sig_watch, d->sig_fd, signal_ready);
+	ret = sv_loop_add(&d->loop, &d->sig_watch, d->sig_fd, signal_ready);
+	if (ret)
+		return ret;
+	d->reap_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->reap_fd < 0)
+		return -errno;
+	return sv_loop_add(&d->loop, &d->reap_watch, d->reap_fd, reap_ready);
 }
 
 static void slot_try_open(struct dm_daemon *d, struct dm_slot *s)
 {
 	int ret = dm_link_open(&s->link, &d->km, &d->loop, s->spec, &d->opt);
 
+	if (!ret) {
+		/* A thread per link: one driver VM's work cannot hold up another's. */
+		ret = dm_link_start(s->link, d->reap_fd);
+		if (ret) {
+			pr_err("link %u (%s): starting its thread: %s", s->spec->id,
+			       s->spec->driver, strerror(-ret));
+			dm_link_close(s->link);
+		}
+	}
 	if (!ret) {
 		s->last_err = 0;
 		return;
@@ -94,7 +115,7 @@ static void slot_try_open(struct dm_daemon *d, struct dm_slot *s)
 /* Opens what is due; returns the epoll timeout until the next retry. */
 static int daemon_service(struct dm_daemon *d)
 {
-	int64_t now = now_ms(), next = -1;
+	int64_t now = dm_now_ms(), next = -1;
 
 	for (unsigned int i = 0; i < d->nr_slots; i++) {
 		struct dm_slot *s = &d->slots[i];
@@ -115,13 +136,13 @@ static int daemon_service(struct dm_daemon *d)
 	return (int)next;
 }
 
-/* Links whose handle broke during the last loop pass: closed outside handlers. */
+/* Links whose worker ended (the handle broke): joined and closed here, on the daemon's thread. */
 static void daemon_reap(struct dm_daemon *d)
 {
 	for (unsigned int i = 0; i < d->nr_slots; i++) {
 		struct dm_slot *s = &d->slots[i];
 
-		if (!s->link || !dm_link_failed(s->link))
+		if (!s->link || !dm_link_done(s->link))
 			continue;
 		pr_info("link %u (%s): closing; reopening in %d ms", s->spec->id, s->spec->driver,
 			DM_RETRY_MS);
@@ -162,6 +183,10 @@ void dm_daemon_fini(struct dm_daemon *d)
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
 	d->sig_fd = -1;
+	sv_loop_del(&d->loop, &d->reap_watch);
+	if (d->reap_fd >= 0)
+		close(d->reap_fd);
+	d->reap_fd = -1;
 	sv_loop_fini(&d->loop);
 }
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The devmodel daemon: keeps every selected link served. A link that
- * cannot be opened (dataport not there yet, another devmodel holds it) or
- * whose handle hangs up (driver side gone, link reset) is closed and
- * reopened after DM_RETRY_MS. SIGTERM/SIGINT stop it cleanly.
+ * The devmodel daemon: keeps every selected link served, each by a thread
+ * of its own (dm_link_start). The daemon's thread opens and closes links
+ * and takes the signals. A link that cannot be opened (dataport not there
+ * yet, another devmodel holds it) or whose handle hangs up (driver side
+ * gone, link reset) is closed and reopened after DM_RETRY_MS. SIGTERM/
+ * SIGINT stop it cleanly.
  */
 #ifndef DEVMODEL_DAEMON_H
 #define DEVMODEL_DAEMON_H
@@ -35,6 +37,8 @@ struct dm_daemon {
 	struct dm_slot slots[SV_VM_MAX_LINKS];
 	struct sv_watch sig_watch;
 	int sig_fd;
+	struct sv_watch reap_watch;
+	int reap_fd; /* a link's thread ended: written by it, read here */
 	bool stop;
 };
 

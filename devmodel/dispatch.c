@@ -150,7 +150,8 @@ int dm_link_drain(struct dm_link *l)
 	const struct dm_kmod_ops *ops = l->km->ops;
 	int n;
 
-	for (n = 0; n < DM_DRAIN_BUDGET; n++) {
+	/* While calls wait, a reply would only queue up behind them. */
+	for (n = 0; n < DM_DRAIN_BUDGET && !dm_link_waiting(l); n++) {
 		struct sv_ioreq req;
 		int ret;
 
@@ -169,7 +170,7 @@ int dm_link_drain(struct dm_link *l)
 			continue;
 		}
 		dm_link_dispatch(l, &req);
-		ret = ops->complete_io(l->km->ctx, l->vm, &req);
+		ret = dm_link_call(l, &(struct dm_kcall){ .op = DM_KC_COMPLETE_IO, .u.req = req });
 		/* -ESTALE: a reset voided it in between; the driver side knows. */
 		if (ret && ret != -ESTALE)
 			pr_warn("link %u (%s): completing request %u: %s", l->spec.id,

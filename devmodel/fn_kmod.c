@@ -11,7 +11,9 @@
  *   set_intx    -> SV_VM_SET_IRQ (irq = function index)
  * Doorbell indices are handed out on first use and kept for the life of
  * the link (the driver side's KVM ioeventfds and irqfds are bound to them);
- * a restarted devmodel gets them back from the state file.
+ * a restarted devmodel gets them back from the state file. Every call goes
+ * through the link's queue (kcall.c): while the driver side is behind,
+ * the glue is told 0 and the call reaches the module later, in order.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,14 +24,12 @@
 
 #include "link.h"
 
-static const struct dm_kmod_ops *kops(const struct dm_fn *fn)
+static int fn_region(struct dm_fn *fn, uint64_t gpa, uint64_t size, uint32_t flags)
 {
-	return fn->link->km->ops;
-}
-
-static void *kctx(const struct dm_fn *fn)
-{
-	return fn->link->km->ctx;
+	return dm_link_call(
+		fn->link,
+		&(struct dm_kcall){ .op = DM_KC_MMIO_REGION,
+				    .u.region = { .gpa = gpa, .size = size, .flags = flags } });
 }
 
 static int fn_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool add)
@@ -42,14 +42,13 @@ static int fn_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool 
 		return -EINVAL;
 	b = &fn->bars[bar];
 	if (b->registered) {
-		ret = kops(fn)->mmio_region(kctx(fn), fn->link->vm, b->gpa, b->size,
-					    SV_RPC_REGION_F_REMOVE);
+		ret = fn_region(fn, b->gpa, b->size, SV_RPC_REGION_F_REMOVE);
 		b->registered = false;
 	}
 	if (!add)
 		return ret;
 	/* Requests that still arrive are served; only forwarding would be missing. */
-	ret = kops(fn)->mmio_region(kctx(fn), fn->link->vm, gpa, size, 0);
+	ret = fn_region(fn, gpa, size, 0);
 	if (ret)
 		return ret;
 	*b = (struct dm_bar_window){ .gpa = gpa, .size = size, .registered = true };
@@ -81,11 +80,14 @@ static int fn_ioeventfd(void *ctx, uint16_t q, uint64_t gpa, int fd, bool assign
 {
 	struct dm_fn *fn = ctx;
 	struct dm_link *l = fn->link;
-	struct sv_ioeventfd a = {
-		.gpa = gpa,
-		.len = 2, /* the driver writes the 16-bit queue index */
-		.flags = assign ? 0 : SV_IOEVENTFD_F_DEASSIGN,
-		.fd = fd,
+	struct dm_kcall c = {
+		.op = DM_KC_IOEVENTFD,
+		.u.ioeventfd = {
+			.gpa = gpa,
+			.len = 2, /* the driver writes the 16-bit queue index */
+			.flags = assign ? 0 : SV_IOEVENTFD_F_DEASSIGN,
+			.fd = fd,
+		},
 	};
 	int ret;
 
@@ -95,15 +97,15 @@ static int fn_ioeventfd(void *ctx, uint16_t q, uint64_t gpa, int fd, bool assign
 			   &l->kicks_exhausted_logged, "kick");
 	if (ret)
 		return ret;
-	a.kick = (uint32_t)fn->kick_index[q];
-	return kops(fn)->ioeventfd(kctx(fn), l->vm, &a);
+	c.u.ioeventfd.kick = (uint32_t)fn->kick_index[q];
+	return dm_link_call(l, &c);
 }
 
 static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data, bool masked)
 {
 	struct dm_fn *fn = ctx;
 	struct dm_link *l = fn->link;
-	struct sv_irqfd a;
+	struct dm_kcall c = { .op = DM_KC_IRQFD };
 	int ret;
 
 	/* A masked vector is held pending in the PBA by the model: nothing to route. */
@@ -115,7 +117,7 @@ static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data,
 			   &l->calls_exhausted_logged, "call");
 	if (ret)
 		return ret;
-	a = (struct sv_irqfd){
+	c.u.irqfd = (struct sv_irqfd){
 		.fd = fd,
 		.call = (uint32_t)fn->call_index[v],
 		.flags = SV_IRQFD_F_MSI,
@@ -124,22 +126,30 @@ static int fn_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data,
 		.msi_data = data,
 	};
 	/* Issued on every change: the driver side re-routes the call. */
-	return kops(fn)->irqfd(kctx(fn), l->vm, &a);
+	return dm_link_call(l, &c);
 }
 
 static int fn_msi(void *ctx, uint64_t addr, uint32_t data)
 {
 	struct dm_fn *fn = ctx;
 
-	return kops(fn)->msi(kctx(fn), fn->link->vm, addr, data, fn->index);
+	return dm_link_call(
+		fn->link,
+		&(struct dm_kcall){ .op = DM_KC_MSI,
+				    .u.msi = { .addr = addr, .data = data, .pcidev = fn->index } });
 }
 
 static int fn_set_intx(void *ctx, bool level)
 {
 	struct dm_fn *fn = ctx;
 
-	return kops(fn)->set_irq(kctx(fn), fn->link->vm, fn->index,
-				 level ? SV_RPC_IRQ_SET : SV_RPC_IRQ_CLEAR);
+	struct dm_kcall c = {
+		.op = DM_KC_SET_IRQ,
+		.u.set_irq = { .irq = fn->index,
+			       .level = level ? SV_RPC_IRQ_SET : SV_RPC_IRQ_CLEAR },
+	};
+
+	return dm_link_call(fn->link, &c);
 }
 
 static const struct virtio_host_platform fn_platform = {
@@ -154,7 +164,7 @@ int dm_fn_init(struct dm_fn *fn, struct dm_link *l, unsigned int index, struct v
 {
 	struct virtio_host_params params = {
 		.name = fn->name,
-		.loop = l->loop,
+		.loop = &l->loop,
 		.platform = &fn_platform,
 		.ctx = fn,
 	};

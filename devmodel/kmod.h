@@ -6,9 +6,11 @@
  * All return 0 (or an fd / a count) or a negative errno. "vm" is the VM
  * handle returned by create_vm.
  *
- * The real implementation retries the announcements (and COMPLETE_IO) that
- * the module refuses with -EAGAIN while the driver side is behind, so
- * callers see -EAGAIN only from get_io ("no request pending").
+ * -EAGAIN from get_io means "no request pending"; from an announcement
+ * (ioeventfd, irqfd, set_irq, msi, register_pci_dev, mmio_region,
+ * start_vm) or complete_io it means the driver side is behind (its event
+ * or reply ring is full): nothing was sent or recorded, and the caller
+ * retries later without sleeping (kcall.c). No implementation blocks.
  */
 #ifndef DEVMODEL_KMOD_H
 #define DEVMODEL_KMOD_H

@@ -1,26 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
-/* struct dm_kmod_ops over the real /dev/splitvirt ioctls. */
+/*
+ * struct dm_kmod_ops over the real /dev/splitvirt ioctls: one ioctl per
+ * call (restarted on EINTR), -errno passed on. An -EAGAIN from an
+ * announcement or COMPLETE_IO (the driver side is behind) is the caller's
+ * to retry: sleeping here would stall every link (kcall.c queues it).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <splitvirt/log.h>
-
 #include "kmod.h"
-
-/*
- * The module answers -EAGAIN to an announcement when the event ring to the
- * driver side is full, and to COMPLETE_IO when the reply ring is: the
- * driver side drains them within microseconds unless it is gone, in which
- * case the handle hangs up and the event loop notices.
- */
-#define RETRY_SLEEP_US 1000
-#define RETRY_MAX 500
 
 struct kmod_ioctl {
 	int ctl_fd;
@@ -39,21 +32,6 @@ static int do_ioctl(int fd, unsigned long cmd, void *arg)
 		ret = ioctl(fd, cmd, arg);
 	} while (ret < 0 && errno == EINTR);
 	return ret < 0 ? -errno : ret;
-}
-
-static int do_ioctl_retry(int fd, unsigned long cmd, void *arg)
-{
-	const struct timespec pause = { 0, RETRY_SLEEP_US * 1000L };
-
-	for (int i = 0;; i++) {
-		int ret = do_ioctl(fd, cmd, arg);
-
-		if (ret != -EAGAIN || i == RETRY_MAX)
-			return ret;
-		if (i == 0)
-			pr_debug("kmod: ioctl 0x%lx: driver side busy, retrying", cmd);
-		nanosleep(&pause, NULL);
-	}
 }
 
 static int k_nr_links(void *ctx)
@@ -118,19 +96,19 @@ static int k_get_io(void *ctx, int vm, struct sv_ioreq *req)
 static int k_complete_io(void *ctx, int vm, const struct sv_ioreq *req)
 {
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_COMPLETE_IO, (void *)req);
+	return do_ioctl(vm, SV_VM_COMPLETE_IO, (void *)req);
 }
 
 static int k_ioeventfd(void *ctx, int vm, const struct sv_ioeventfd *arg)
 {
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_IOEVENTFD, (void *)arg);
+	return do_ioctl(vm, SV_VM_IOEVENTFD, (void *)arg);
 }
 
 static int k_irqfd(void *ctx, int vm, const struct sv_irqfd *arg)
 {
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_IRQFD, (void *)arg);
+	return do_ioctl(vm, SV_VM_IRQFD, (void *)arg);
 }
 
 static int k_set_irq(void *ctx, int vm, uint32_t irq, uint32_t level)
@@ -138,7 +116,7 @@ static int k_set_irq(void *ctx, int vm, uint32_t irq, uint32_t level)
 	struct sv_set_irq a = { .irq = irq, .level = level };
 
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_SET_IRQ, &a);
+	return do_ioctl(vm, SV_VM_SET_IRQ, &a);
 }
 
 static int k_msi(void *ctx, int vm, uint64_t addr, uint32_t data, uint32_t pcidev)
@@ -146,7 +124,7 @@ static int k_msi(void *ctx, int vm, uint64_t addr, uint32_t data, uint32_t pcide
 	struct sv_msi a = { .addr = addr, .data = data, .pcidev = pcidev };
 
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_MSI, &a);
+	return do_ioctl(vm, SV_VM_MSI, &a);
 }
 
 static int k_register_pci_dev(void *ctx, int vm, uint32_t index, uint32_t flags)
@@ -154,7 +132,7 @@ static int k_register_pci_dev(void *ctx, int vm, uint32_t index, uint32_t flags)
 	struct sv_pci_dev a = { .index = index, .flags = flags };
 
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_REGISTER_PCI_DEV, &a);
+	return do_ioctl(vm, SV_VM_REGISTER_PCI_DEV, &a);
 }
 
 static int k_mmio_region(void *ctx, int vm, uint64_t gpa, uint64_t size, uint32_t flags)
@@ -162,13 +140,13 @@ static int k_mmio_region(void *ctx, int vm, uint64_t gpa, uint64_t size, uint32_
 	struct sv_mmio_region a = { .gpa = gpa, .size = size, .flags = flags };
 
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_MMIO_REGION, &a);
+	return do_ioctl(vm, SV_VM_MMIO_REGION, &a);
 }
 
 static int k_start_vm(void *ctx, int vm)
 {
 	(void)ctx;
-	return do_ioctl_retry(vm, SV_VM_START_VM, NULL);
+	return do_ioctl(vm, SV_VM_START_VM, NULL);
 }
 
 static const struct dm_kmod_ops kmod_ioctl_ops = {

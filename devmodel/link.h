@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One served driver VM: its VM handle, its RAM mapped into a gmem, and one
- * virtio-pci function per device of its sv.link spec. Everything here runs
- * on the event loop's thread.
+ * virtio-pci function per device of its sv.link spec, all watched by the
+ * link's own event loop. Until dm_link_start() the opener's loop runs that
+ * loop, one turn per iteration (tests, the fuzzer); after it, a worker
+ * thread of the link's own does, and only that thread touches the link
+ * until dm_link_close() has joined it (docs/devmodel.md, "Threads and
+ * fairness").
  *
  *   link.c      open (create VM, map RAM, devices, registration, START_VM),
  *               close
  *   fn_kmod.c   a function: the virtio host glue's platform on splitvirt.ko
  *               (BAR windows, kick and call doorbells, INTx)
  *   dispatch.c  MMIO/config requests from the driver side, reset notices
+ *   kcall.c     calls into the module that wait while the driver side is behind
  *   devices.c   device models and their backends from the spec
  *   persist.c   crash containment: the state file, taking over after a restart
  *   state.c     the state file's format
@@ -16,6 +21,8 @@
 #ifndef DEVMODEL_LINK_H
 #define DEVMODEL_LINK_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +51,50 @@ struct dm_options {
 struct dm_fn;
 struct dm_link_state;
 
+/* A call into the module that the driver side has to take in (kcall.c). */
+enum dm_kcall_op {
+	DM_KC_COMPLETE_IO,
+	DM_KC_IOEVENTFD,
+	DM_KC_IRQFD,
+	DM_KC_SET_IRQ,
+	DM_KC_MSI,
+	DM_KC_REGISTER_PCI_DEV,
+	DM_KC_MMIO_REGION,
+	DM_KC_START_VM,
+};
+
+struct dm_kcall {
+	enum dm_kcall_op op;
+	union {
+		struct sv_ioreq req;
+		struct sv_ioeventfd ioeventfd;
+		struct sv_irqfd irqfd;
+		struct sv_set_irq set_irq;
+		struct sv_msi msi;
+		struct sv_pci_dev pci_dev;
+		struct sv_mmio_region region;
+	} u;
+};
+
+/*
+ * Calls waiting behind one the module refused with -EAGAIN. Bounded: the
+ * link takes no requests while any wait, so what comes in meanwhile is
+ * one request's announcements and reply, and interrupts (deduplicated).
+ * The most at once is a restore at open: per function 2 BAR windows, 16
+ * ioeventfds and 17 irqfds, 8 functions, their registrations, START_VM.
+ */
+#define DM_KC_MAX 512
+
+struct dm_kcall_queue {
+	struct dm_kcall calls[DM_KC_MAX];
+	unsigned int head, len;
+	int64_t since_ms; /* the first refusal of this episode */
+	int64_t retry_at_ms;
+	unsigned int delay_ms;
+	bool warned;
+	unsigned long errors, overflows; /* throttled log counters */
+};
+
 struct dm_bar_window {
 	uint64_t gpa, size;
 	bool registered; /* announced with SV_VM_MMIO_REGION */
@@ -64,7 +115,9 @@ struct dm_fn {
 
 struct dm_link {
 	const struct dm_kmod *km;
-	struct sv_loop *loop;
+	struct sv_loop loop; /* the link's own: its handle, kicks and backends */
+	struct sv_loop *host; /* the opener's, running loop a turn at a time until started */
+	struct sv_watch turn; /* loop's epoll fd on host */
 	const struct dm_options *opt;
 	struct sv_link_spec spec;
 	struct sv_link_info info;
@@ -77,27 +130,54 @@ struct dm_link {
 	unsigned int nr_kicks, nr_calls; /* usable: min(link's, dataport max) */
 	unsigned int next_kick, next_call;
 	bool kicks_exhausted_logged, calls_exhausted_logged;
-	bool failed; /* the handle hung up or broke: the owner closes the link */
+	atomic_bool failed; /* the handle hung up or broke: the owner closes the link */
 	unsigned long bad_requests;
 	/* persist.c: the image last written (NULL: off) and a scratch one. */
 	struct dm_link_state *saved, *scratch;
 	bool restored; /* took over from a previous devmodel's state */
 	unsigned long state_errors;
+	struct dm_kcall_queue kc;
+	/* Iterations of loop (turns on host, or the worker's): tests count them. */
+	atomic_ulong turns;
+	/* The worker (dm_link_start). */
+	pthread_t worker;
+	bool has_worker;
+	atomic_bool stop; /* set by the closer, who then writes wake_fd */
+	atomic_bool done; /* the worker ended (on its own: the link failed) */
+	int wake_fd;
+	struct sv_watch wake_watch;
+	int notify_fd; /* written by the worker when it ends on its own; -1: none */
 };
 
 /*
  * Opens link spec->id: creates the VM handle, maps the driver VM's RAM,
  * creates the devices, registers the functions and sends START_VM.
- * Returns -errno with everything undone.
+ * Returns -errno with everything undone. The link is served by host (one
+ * turn of the link's loop, at most SV_LOOP_BATCH ready watches, per ready
+ * iteration of host) until dm_link_start().
  */
-int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *loop,
+int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop *host,
 		 const struct sv_link_spec *spec, const struct dm_options *opt);
-/* Destroys the devices and closes the handle (the module undoes the rest). */
+/*
+ * Leaves host and serves the link on a thread of its own, which also
+ * retries its waiting calls (kcall.c). When the link fails the thread ends
+ * and writes 1 to notify_fd (an eventfd; -1: none); dm_link_done() is
+ * true from then on and the owner closes the link.
+ */
+int dm_link_start(struct dm_link *l, int notify_fd);
+/* Stops the worker if started, destroys the devices, closes the handle (the module undoes the rest). */
 void dm_link_close(struct dm_link *l);
 static inline bool dm_link_failed(const struct dm_link *l)
 {
-	return l->failed;
+	return atomic_load(&l->failed);
 }
+/* The worker ended: on its own (the link failed), or it was stopped. */
+static inline bool dm_link_done(const struct dm_link *l)
+{
+	return atomic_load(&l->done);
+}
+/* Stops (hold) or resumes taking requests from the handle: kcall.c while calls wait. */
+void dm_link_hold_requests(struct dm_link *l, bool hold);
 
 /* ---- fn_kmod.c ---- */
 /* Hosts dev (owned, also on failure) as function index of link l. */
@@ -116,6 +196,31 @@ void dm_link_dispatch(struct dm_link *l, struct sv_ioreq *req);
 int dm_link_drain(struct dm_link *l);
 /* A reset notice: every function goes back to its power-on state. */
 void dm_link_reset(struct dm_link *l, uint64_t reason);
+
+/* ---- kcall.c ---- */
+/*
+ * A call into the module that reaches the driver side, for this link: made
+ * at once, or, while an earlier one waits, queued behind it; one the
+ * module refuses with -EAGAIN (its ring to the driver side is full) is
+ * queued too, and the link stops taking requests until the queue is
+ * through. Returns the module's answer, 0 if queued (a later failure is
+ * logged), -ENOBUFS if the queue is full.
+ */
+int dm_link_call(struct dm_link *l, const struct dm_kcall *c);
+static inline bool dm_link_waiting(const struct dm_link *l)
+{
+	return l->kc.len > 0;
+}
+/*
+ * Retries the waiting calls if due at now_ms (dm_now_ms()), at most
+ * DM_DRAIN_BUDGET of them. Returns the ms until it wants to be called
+ * again, -1 if nothing waits.
+ */
+int dm_link_retry(struct dm_link *l, int64_t now_ms);
+/* Closing: the module drops what was never sent with the handle. */
+void dm_link_kcalls_drop(struct dm_link *l);
+/* CLOCK_MONOTONIC in ms. */
+int64_t dm_now_ms(void);
 
 /* ---- persist.c ---- */
 /* Sets up state tracking (when opt->state_dir is set) for a link with its functions. */

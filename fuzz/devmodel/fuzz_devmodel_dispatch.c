@@ -10,8 +10,13 @@
  *   pad % 4 == 2  kick: signal bound ioeventfd number addr, run the loop
  *   pad % 4 == 3  queue req in the fake module and run the event loop
  *                 (SV_VM_GET_IO / COMPLETE_IO, reset notices)
+ *   pad & 4       first the driver side falls behind or catches up (the
+ *                 fake answers -EAGAIN to announcements and COMPLETE_IO,
+ *                 the link queues them); every record is followed by a
+ *                 retry of what waits, as the daemon's timer would
  * Invariants: statuses are 0 or a small negative errno, a failed read
- * returns all-ones, and nothing outside guest RAM is touched (ASan).
+ * returns all-ones, nothing outside guest RAM is touched (ASan), and once
+ * the driver side catches up nothing waits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sv_loop loop;
 	struct dm_link *l;
 	size_t nrec = size / REC_SIZE;
+	int64_t now = dm_now_ms();
 
 	init_once();
 	opt.console_out_fd = devnull;
@@ -97,6 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sv_ioreq req;
 
 		memcpy(&req, data + i * REC_SIZE, sizeof(req));
+		if (req.pad & 4)
+			fk.busy = !fk.busy;
 		switch (req.pad % 4) {
 		case 0:
 			req.pad = 0;
@@ -116,9 +124,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sv_loop_run_once(&loop, 0);
 			break;
 		}
+		/* Past every retry deadline the queue can have set. */
+		now += 1000;
+		dm_link_retry(l, now);
 		if (dm_link_failed(l))
 			abort(); /* nothing a request carries may break the link */
 	}
+	fk.busy = false;
+	while (dm_link_waiting(l) && dm_link_retry(l, now += 1000) >= 0)
+		;
+	if (dm_link_waiting(l))
+		abort();
 	for (unsigned int i = 0; i < fk.nr_done; i++)
 		check(&fk.done[i]);
 	dm_link_close(l);

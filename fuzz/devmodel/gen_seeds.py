@@ -8,6 +8,7 @@ OUT = "fuzz/corpus/fuzz_devmodel_dispatch"
 GLOBAL = 0xFFFF
 READ, WRITE, RESET = 0, 1, 0x80
 DISPATCH, RAM, KICK, QUEUE = 0, 1, 2, 3
+BUSY = 4  # toggles the driver side being behind before the record
 RAM_GPA = 0x40000000
 BAR0, BAR2 = 0x10000000, 0x10010000
 MSIX_CAP = 0x98
@@ -76,6 +77,11 @@ def main():
     write("blk_up", rng_up(0) + rec(GLOBAL, 8, READ, BAR0 + 0x2000))
     write("through_module", rec(2, 2, READ, 0, 0, QUEUE, 7) + place_bars(2) +
           rec(0, 0, RESET, 0, 0, QUEUE) + rec(GLOBAL, 4, READ, BAR0, 0, QUEUE, 8))
+    # The driver side falls behind while the guest places BARs and asks for
+    # config through the module; catches up at the last record.
+    write("behind", rec(1, 2, READ, 0, 0, QUEUE | BUSY, 3) + place_bars(1) +
+          rec(1, 2, READ, 0, 0, QUEUE, 4) + rng_up(1)[len(place_bars(1)):] +
+          rec(1, 2, READ, 2, 0, QUEUE | BUSY, 5))
     write("malformed", rec(5, 4, READ, 0) + rec(0, 3, READ, 0) + rec(0, 8, READ, 0) +
           rec(0, 4, READ, 0x1000) + rec(GLOBAL, 4, WRITE, 0x1234, 1) +
           rec(0, 4, 9, 0) + place_bars(0) + rec(GLOBAL, 4, READ, BAR0 + 0x3FFE) +

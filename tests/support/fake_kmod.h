@@ -4,11 +4,16 @@
  * "driver VM RAM" is a heap buffer, a request queue the test fills, and a
  * log of every call the devmodel made. The VM handle is one end of a
  * socketpair: readable while requests are queued, and hung up when the
- * test closes the other end (the link going away).
+ * test closes the other end (the link going away). A driver side that is
+ * behind is "busy": announcements and COMPLETE_IO get -EAGAIN. Several
+ * fakes go behind one dm_kmod with struct fk_set (a daemon serving
+ * several links), and fk_ioctl() answers the real ioctls for a test that
+ * runs kmod_ioctl.c against a fake.
  */
 #ifndef TESTS_DEVMODEL_FAKE_KMOD_H
 #define TESTS_DEVMODEL_FAKE_KMOD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,6 +37,7 @@ enum fk_op {
 	FK_REGISTER_PCI_DEV,
 	FK_MMIO_REGION,
 	FK_START_VM,
+	FK_COMPLETE_IO, /* a = id, b = data, c = status */
 };
 
 struct fk_call {
@@ -57,6 +63,12 @@ struct fk_irqfd {
 
 struct fake_kmod {
 	struct dm_kmod km;
+	/*
+	 * Taken by every op and helper below: links served by threads of
+	 * their own call in concurrently. A test reading fields while a
+	 * daemon runs takes it too (fk_lock).
+	 */
+	pthread_mutex_t lock;
 	struct sv_link_info info;
 	bool present; /* LINK_INFO / CREATE_VM find the link */
 	uint8_t *ram;
@@ -74,6 +86,21 @@ struct fake_kmod {
 	struct fk_ioeventfd ioeventfds[FK_MAX_IOEVENTFDS];
 	struct fk_irqfd irqfds[FK_MAX_CALLS];
 	unsigned int nr_regions;
+
+	/* Set by the test: the event and reply rings are full. */
+	bool busy;
+	unsigned long nr_refused; /* -EAGAIN answers given while busy */
+	unsigned long nr_completions; /* all of them, also past FK_MAX_REQS */
+	pthread_cond_t completed; /* broadcast with each completion */
+};
+
+/* Up to FK_SET_MAX fakes (distinct info.link_id) behind one dm_kmod. */
+#define FK_SET_MAX 4
+
+struct fk_set {
+	struct dm_kmod km;
+	struct fake_kmod *fk[FK_SET_MAX];
+	unsigned int n;
 };
 
 /* A link "name" with ram_size bytes of RAM, nr_kicks/nr_calls doorbells. */
@@ -88,5 +115,25 @@ void fk_hangup(struct fake_kmod *fk);
 unsigned int fk_count(const struct fake_kmod *fk, enum fk_op op, int *last);
 /* The kick eventfd bound at gpa, or -1. */
 int fk_kick_fd(const struct fake_kmod *fk, uint64_t gpa, uint32_t *kick);
+/* Requests queued and not taken yet. */
+unsigned int fk_pending(const struct fake_kmod *fk);
+void fk_lock(struct fake_kmod *fk);
+void fk_unlock(struct fake_kmod *fk);
+/* One of fk's counters (nr_refused, nr_completions), read under its lock. */
+unsigned long fk_counter(struct fake_kmod *fk, const unsigned long *field);
+/*
+ * Waits until fk has completed at least n requests in all (nr_completions)
+ * or timeout_ms passed (-1: no limit); returns whether it has.
+ */
+bool fk_wait_completions(struct fake_kmod *fk, unsigned long n, int timeout_ms);
+
+void fk_set_init(struct fk_set *set, struct fake_kmod *const *fks, unsigned int n);
+/* The fake whose VM handle is fd, or NULL. */
+struct fake_kmod *fk_set_find_vm(const struct fk_set *set, int fd);
+/*
+ * An ioctl on fk's VM handle as splitvirt.ko would take it (the
+ * <splitvirt/kmod_uapi.h> commands of a VM handle): 0 or -1 with errno.
+ */
+int fk_ioctl(struct fake_kmod *fk, unsigned long cmd, void *arg);
 
 #endif
