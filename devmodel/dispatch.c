@@ -170,7 +170,7 @@ int dm_link_drain(struct dm_link *l)
 			continue;
 		}
 		dm_link_dispatch(l, &req);
-		ret = dm_link_call(l, &(struct dm_kcall){ .op = DM_KC_COMPLETE_IO, .u.req = req });
+		ret = dm_link_call(l, &(struct dm_kcall){ .op = DM_KC_COMPLETE_IO, .u.io = req });
 		/* -ESTALE: a reset voided it in between; the driver side knows. */
 		if (ret && ret != -ESTALE)
 			pr_warn("link %u (%s): completing request %u: %s", l->spec.id,

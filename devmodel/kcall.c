@@ -60,7 +60,7 @@ static int kc_issue(struct dm_link *l, const struct dm_kcall *c)
 
 	switch (c->op) {
 	case DM_KC_COMPLETE_IO:
-		return ops->complete_io(ctx, l->vm, &c->u.req);
+		return ops->complete_io(ctx, l->vm, &c->u.io);
 	case DM_KC_IOEVENTFD:
 		return ops->ioeventfd(ctx, l->vm, &c->u.ioeventfd);
 	case DM_KC_IRQFD:

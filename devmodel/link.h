@@ -65,15 +65,7 @@ enum dm_kcall_op {
 
 struct dm_kcall {
 	enum dm_kcall_op op;
-	union {
-		struct sv_ioreq req;
-		struct sv_ioeventfd ioeventfd;
-		struct sv_irqfd irqfd;
-		struct sv_set_irq set_irq;
-		struct sv_msi msi;
-		struct sv_pci_dev pci_dev;
-		struct sv_mmio_region region;
-	} u;
+	union sv_vm_arg u;
 };
 
 /*

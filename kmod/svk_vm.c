@@ -245,19 +245,8 @@ static int svk_vm_pci_dev(struct svk_link *l, const struct sv_pci_dev *a)
 	return 0;
 }
 
-union svk_vm_arg {
-	struct sv_ioreq io;
-	struct sv_link_info info;
-	struct sv_ioeventfd ioeventfd;
-	struct sv_irqfd irqfd;
-	struct sv_set_irq set_irq;
-	struct sv_msi msi;
-	struct sv_pci_dev pci_dev;
-	struct sv_mmio_region region;
-};
-
 /* Everything under link->lock; the user copies happen outside it. */
-static long svk_vm_cmd(struct svk_link *l, unsigned int cmd, union svk_vm_arg *a)
+static long svk_vm_cmd(struct svk_link *l, unsigned int cmd, union sv_vm_arg *a)
 {
 	struct sv_rpc_msg m;
 
@@ -337,7 +326,7 @@ static long svk_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	struct svk_link *l = vm->link;
 	void __user *uarg = (void __user *)arg;
 	unsigned int size = _IOC_SIZE(cmd);
-	union svk_vm_arg a;
+	union sv_vm_arg a;
 	long ret;
 
 	if (!svk_vm_cmd_known(cmd))

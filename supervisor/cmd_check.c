@@ -29,13 +29,12 @@ int sup_cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "no-file-check", no_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "log-level", required_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		SUP_COMMON_OPTIONS,
 	};
 	unsigned int flags = SV_TOPO_CHECK_FILES;
 	struct sv_topology *t;
 	bool quiet = false;
+	int common;
 	int opt;
 
 	optind = 1;
@@ -47,19 +46,14 @@ int sup_cmd_check(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'L':
-			if (sv_log_level_option(optarg))
-				return 2;
-			break;
-		case 'h':
-			return usage(stdout, 0);
 		default:
-			return usage(stderr, 2);
+			common = sup_common_option(opt, usage);
+			if (common != SUP_OPT_NEXT)
+				return common;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1)
 		return usage(stderr, 2);
-	}
 	t = sup_load_and_report(argv[optind], flags);
 	if (!t)
 		return 1;

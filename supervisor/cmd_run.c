@@ -52,11 +52,9 @@ int sup_cmd_run(int argc, char **argv)
 		{ "run-dir", required_argument, NULL, 'R' },
 		{ "stop-timeout", required_argument, NULL, 'S' },
 		{ "console-dir", required_argument, NULL, 'C' },
-		{ "log-level", required_argument, NULL, 'L' },
 		{ "no-sandbox", no_argument, NULL, 'N' },
 		{ "uid-base", required_argument, NULL, 'U' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		SUP_COMMON_OPTIONS,
 	};
 	struct sup_run_opts ro = { .vmm_path = "vmm",
 				   .stop_timeout = SUP_DEFAULT_STOP_TIMEOUT,
@@ -66,7 +64,7 @@ int sup_cmd_run(int argc, char **argv)
 	const char *run_dir = NULL;
 	struct sv_topology *t;
 	unsigned long secs;
-	int opt, status;
+	int opt, status, common;
 
 	/* As --no-sandbox, for whoever cannot change the command line (tests). */
 	if (sandbox && !strcmp(sandbox, "off"))
@@ -108,21 +106,14 @@ int sup_cmd_run(int argc, char **argv)
 			}
 			ro.stop_timeout = (unsigned int)secs;
 			break;
-		case 'L':
-			if (sv_log_level_option(optarg))
-				return 2;
-			/* The vmms read the same variable. */
-			setenv("SPLITVIRT_LOG", optarg, 1);
-			break;
-		case 'h':
-			return usage(stdout, 0);
 		default:
-			return usage(stderr, 2);
+			common = sup_common_option(opt, usage);
+			if (common != SUP_OPT_NEXT)
+				return common;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1)
 		return usage(stderr, 2);
-	}
 	ro.run_dir = sup_run_dir(run_dir);
 	t = sup_load_and_report(argv[optind], flags);
 	if (!t)

@@ -187,13 +187,12 @@ int sup_cmd_status(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "run-dir", required_argument, NULL, 'R' },
-		{ "log-level", required_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		SUP_COMMON_OPTIONS,
 	};
 	const char *run_dir = NULL;
 	unsigned int shown = 0;
 	bool json = false;
+	int common;
 	int opt, ret;
 
 	optind = 1;
@@ -205,14 +204,10 @@ int sup_cmd_status(int argc, char **argv)
 		case 'R':
 			run_dir = optarg;
 			break;
-		case 'L':
-			if (sv_log_level_option(optarg))
-				return 2;
-			break;
-		case 'h':
-			return usage(stdout, 0);
 		default:
-			return usage(stderr, 2);
+			common = sup_common_option(opt, usage);
+			if (common != SUP_OPT_NEXT)
+				return common;
 		}
 	}
 	if (optind != argc)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* splitvirt: the supervisor CLI (run, check, status). */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,22 @@
 #include <splitvirt/log.h>
 
 #include "supervisor.h"
+
+int sup_common_option(int opt, int (*usage)(FILE *out, int status))
+{
+	switch (opt) {
+	case 'L':
+		if (sv_log_level_option(optarg))
+			return 2;
+		/* The vmms read the same variable. */
+		setenv("SPLITVIRT_LOG", optarg, 1);
+		return SUP_OPT_NEXT;
+	case 'h':
+		return usage(stdout, 0);
+	default:
+		return usage(stderr, 2);
+	}
+}
 
 /* Prints the usage; returns status, for "return usage(...)". */
 static int usage(FILE *out, int status)

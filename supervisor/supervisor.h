@@ -140,6 +140,20 @@ int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
 void sup_state_remove(struct sup_state_file *sf);
 const char *sup_run_dir(const char *option);
 
+/*
+ * The options every command takes, --log-level (getopt value 'L') and
+ * --help ('h'), and unknown ones: SUP_OPT_NEXT to go on parsing, or the
+ * exit status the command returns (usage printed as needed).
+ */
+#define SUP_OPT_NEXT (-1)
+/* The getopt_long rows of those options, ending the command's table. */
+#define SUP_COMMON_OPTIONS                                                                 \
+	{ "log-level", required_argument, NULL, 'L' }, { "help", no_argument, NULL, 'h' }, \
+	{                                                                                  \
+		NULL, 0, NULL, 0                                                           \
+	}
+int sup_common_option(int opt, int (*usage)(FILE *out, int status));
+
 /* A state file as read back by status (and by run, to refuse a second start). */
 struct sup_state_vm {
 	char name[SV_TOPO_NAME_MAX + 1];

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 enum mode { SEQREAD, SEQWRITE, RANDREAD, RANDWRITE };
 
 static const char *const mode_names[] = { "seqread", "seqwrite", "randread", "randwrite" };
@@ -35,14 +37,6 @@ static int usage(FILE *f, int status)
 		   "  BENCH test=NAME bs=.. secs=.. ops=.. bytes=.. mbps=.. iops=..\n"
 		   "(NAME defaults to the mode). Writes destroy the device's contents.\n");
 	return status;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -150,7 +144,7 @@ int main(int argc, char **argv)
 	}
 	for (uint64_t i = 0; i < bs; i++)
 		((uint8_t *)buf)[i] = (uint8_t)(i * 131 + 7);
-	t0 = now();
+	t0 = bench_now();
 	t1 = t0;
 	while (done < maxbytes) {
 		ssize_t n;
@@ -172,7 +166,7 @@ int main(int argc, char **argv)
 		done += bs;
 		ops++;
 		/* Look at the clock every op: an op is far slower than the call. */
-		t1 = now();
+		t1 = bench_now();
 		if (t1 - t0 >= secs)
 			break;
 	}

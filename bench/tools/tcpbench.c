@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define BUF_SIZE (128 * 1024)
 
 static char buf[BUF_SIZE];
@@ -39,14 +41,6 @@ static int usage(FILE *f, int status)
 		   "    BENCH test=NAME secs=.. bytes=.. mbits=..   (NAME default tcp-tx)\n"
 		   "Port default 5201. Connecting is retried for 20 s.\n");
 	return status;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int read_full(int fd, void *p, size_t n)
@@ -92,7 +86,7 @@ static int serve(uint16_t port, const char *bind_addr, long count)
 			fprintf(stderr, "tcpbench: accept: %s\n", strerror(errno));
 			return 1;
 		}
-		t0 = now();
+		t0 = bench_now();
 		while ((r = read(c, buf, sizeof(buf))) != 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -100,7 +94,7 @@ static int serve(uint16_t port, const char *bind_addr, long count)
 				break;
 			total += (uint64_t)r;
 		}
-		t1 = now();
+		t1 = bench_now();
 		be = htobe64(total);
 		if (write(c, &be, sizeof(be)) != sizeof(be))
 			fprintf(stderr, "tcpbench: could not send the count back\n");
@@ -124,7 +118,7 @@ static int send_to(const char *host, uint16_t port, double secs, size_t len, con
 		fprintf(stderr, "tcpbench: bad IPv4 address '%s'\n", host);
 		return 2;
 	}
-	give_up = now() + 20;
+	give_up = bench_now() + 20;
 	for (;;) {
 		s = socket(AF_INET, SOCK_STREAM, 0);
 		if (s < 0) {
@@ -134,7 +128,7 @@ static int send_to(const char *host, uint16_t port, double secs, size_t len, con
 		if (!connect(s, (struct sockaddr *)&sa, sizeof(sa)))
 			break;
 		close(s);
-		if (now() > give_up) {
+		if (bench_now() > give_up) {
 			fprintf(stderr, "tcpbench: cannot connect to %s:%u: %s\n", host, port,
 				strerror(errno));
 			return 1;
@@ -142,8 +136,8 @@ static int send_to(const char *host, uint16_t port, double secs, size_t len, con
 		usleep(200000);
 	}
 	memset(buf, 0x5a, sizeof(buf));
-	t0 = now();
-	while (now() - t0 < secs) {
+	t0 = bench_now();
+	while (bench_now() - t0 < secs) {
 		ssize_t w = write(s, buf, len);
 
 		if (w < 0 && errno == EINTR)
@@ -158,7 +152,7 @@ static int send_to(const char *host, uint16_t port, double secs, size_t len, con
 		fprintf(stderr, "tcpbench: no byte count from the receiver\n");
 		return 1;
 	}
-	t1 = now();
+	t1 = bench_now();
 	got = be64toh(got);
 	close(s);
 	if (got != sent) {

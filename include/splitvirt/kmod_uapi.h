@@ -151,4 +151,16 @@ struct sv_mmio_region {
 /* Restart the link's protocol (new device epoch); pending requests fail. */
 #define SV_VM_RESET _IO(SV_IOCTL_TYPE, 0x35)
 
+/* The argument of any VM-handle ioctl above, for code that queues or dispatches them. */
+union sv_vm_arg {
+	struct sv_ioreq io;
+	struct sv_link_info info;
+	struct sv_ioeventfd ioeventfd;
+	struct sv_irqfd irqfd;
+	struct sv_set_irq set_irq;
+	struct sv_msi msi;
+	struct sv_pci_dev pci_dev;
+	struct sv_mmio_region region;
+};
+
 #endif

@@ -13,10 +13,6 @@ for what in "virtio-blk: file written" "virtio-net: ping 10.77.0.1" "virtio-cons
 done
 expect_out "driver VM says hello on hvc0"
 sha=$(fact sha)
-mkdir -p /mnt/img
-mount -o loop,ro -t ext4 "$DEVVM_DISK" /mnt/img || fail "the device VM's disk has no filesystem from the driver VM"
-grep -q "written by the driver VM through the device VM" /mnt/img/hello.txt || { umount /mnt/img; fail "hello.txt missing"; }
-got=$(sha256sum /mnt/img/data.bin | cut -d' ' -f1)
-umount /mnt/img
-[ "$got" = "$sha" ] || fail "data.bin on the device VM's disk is $got, the driver VM wrote $sha"
+check_written_image "$DEVVM_DISK" "written by the driver VM through the device VM" "$sha" \
+	"the device VM's disk"
 echo "driver VM's data.bin ($sha) is on the device VM's disk image"

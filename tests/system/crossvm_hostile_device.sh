@@ -11,19 +11,10 @@
 cat >/tmp/hostdev.yaml <<'YAML'
 name: hostdev
 vms:
-  - name: devvm
-    role: device
-    kernel: /guest/Image
-    initrd: /guest/devvm-initrd.cpio
-    cmdline: "console=ttyAMA0 quiet sv.test.hostile-device=60"
-    memory: 512M
-  - name: app
-    role: driver
-    kernel: /guest/Image
-    initrd: /guest/initrd.cpio
-    cmdline: "console=ttyAMA0 quiet sv.run=hello"
-    memory: 256M
-    devices: [ { type: rng, from: devvm } ]
+  - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio, memory: 512M,
+      cmdline: "console=ttyAMA0 quiet sv.test.hostile-device=60" }
+  - { name: app, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+      cmdline: "console=ttyAMA0 quiet sv.run=hello", devices: [ { type: rng, from: devvm } ] }
 YAML
 start=$(cut -d. -f1 /proc/uptime)
 run_topology_within /tmp/hostdev.yaml 300

@@ -20,30 +20,14 @@ LIMIT=480 # seconds the whole topology may take before we call it hung
 cat >/tmp/hostile.yaml <<YAML
 name: hostile
 vms:
-  - name: devvm
-    role: device
-    kernel: /guest/Image
-    initrd: /guest/devvm-initrd.cpio
-    cmdline: "console=ttyAMA0 quiet"
-    memory: 512M
-    cpus: 1
-    disks: [ $IMG1, $IMG2 ]
-  - name: app1
-    role: driver
-    kernel: /guest/Image
-    initrd: /guest/initrd.cpio
-    cmdline: "console=ttyAMA0 quiet sv.run=hostile-ring sv.hostile.secs=30 sv.hostile.delay=5"
-    memory: 256M
-    cpus: 1
-    devices: [ { type: blk, from: devvm, backing: /dev/vda } ]
-  - name: app2
-    role: driver
-    kernel: /guest/Image
-    initrd: /guest/initrd.cpio
-    cmdline: "console=ttyAMA0 quiet sv.run=io-loop sv.io.secs=90"
-    memory: 256M
-    cpus: 1
-    devices: [ { type: blk, from: devvm, backing: /dev/vdb } ]
+  - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
+      cmdline: "console=ttyAMA0 quiet", memory: 512M, cpus: 1, disks: [ $IMG1, $IMG2 ] }
+  - { name: app1, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M, cpus: 1,
+      cmdline: "console=ttyAMA0 quiet sv.run=hostile-ring sv.hostile.secs=30 sv.hostile.delay=5",
+      devices: [ { type: blk, from: devvm, backing: /dev/vda } ] }
+  - { name: app2, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M, cpus: 1,
+      cmdline: "console=ttyAMA0 quiet sv.run=io-loop sv.io.secs=90",
+      devices: [ { type: blk, from: devvm, backing: /dev/vdb } ] }
 YAML
 for img in $IMG1 $IMG2; do
 	rm -f "$img"

@@ -34,3 +34,14 @@ board_gic() {
 		echo 2
 	fi
 }
+
+# check_written_image IMG TEXT SHA WHO: the ext4 image IMG holds the files
+# a guest wrote: hello.txt containing TEXT and data.bin with sha256 SHA.
+check_written_image() {
+	mkdir -p /mnt/img
+	mount -o loop,ro -t ext4 "$1" /mnt/img || fail "$4: no filesystem on $1"
+	grep -q "$2" /mnt/img/hello.txt || { umount /mnt/img; fail "$4: hello.txt missing or wrong"; }
+	got=$(sha256sum /mnt/img/data.bin | cut -d' ' -f1)
+	umount /mnt/img
+	[ "$got" = "$3" ] || fail "$4: data.bin has sha256 $got on the host, the guest wrote $3"
+}

@@ -10,12 +10,7 @@ run_vm --disk "$img" --cmdline "console=ttyAMA0 quiet sv.run=blk-write"
 sha=$(fact sha)
 [ -n "$sha" ] || fail "guest printed no checksum"
 [ "$(fact vda_serial)" = splitvirt-disk0 ] || fail "serial '$(fact vda_serial)'"
-mkdir -p /mnt/img
-mount -o loop,ro -t ext4 "$img" /mnt/img || fail "cannot mount the image the guest wrote"
-grep -q "splitvirt wrote this through virtio-blk" /mnt/img/hello.txt || { umount /mnt/img; fail "hello.txt missing or wrong"; }
-got=$(sha256sum /mnt/img/data.bin | cut -d' ' -f1)
-umount /mnt/img
-[ "$got" = "$sha" ] || fail "data.bin sha256 $got on the host, $sha in the guest"
+check_written_image "$img" "splitvirt wrote this through virtio-blk" "$sha" "the guest's image"
 echo "host sees the guest's files, data.bin sha256 $sha"
 
 run_vm --disk "$img,ro" --cmdline "console=ttyAMA0 quiet sv.run=blk-readonly"
