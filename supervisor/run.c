@@ -21,9 +21,11 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -51,6 +53,9 @@ struct run {
 	long long *hold; /* per relay: its pipe is not polled before this (now_ms()) */
 	int *logs; /* --console-dir: VM i's log file, else NULL */
 	struct sup_sandbox sb;
+	struct sup_objects
+		*objects; /* kept for the whole run: a VM that reboots is granted them again */
+	int stdin_owner;
 };
 
 /*
@@ -211,6 +216,14 @@ static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int 
 	if (ret)
 		return ret;
 	ret = sup_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &run->sb, &cmd);
+	/* A guest's PSCI SYSTEM_RESET: its vmm signals this and exits, we start it again. */
+	if (!ret && is_workload(vm) && r->reboot_fd < 0) {
+		r->reboot_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ret = r->reboot_fd < 0 ? -errno : 0;
+	}
+	ret = ret   ?:
+		      (r->reboot_fd >= 0 ? sup_vmm_cmd_add_fd(&cmd, "--reboot-fd", r->reboot_fd) :
+					   0);
 	if (ret) {
 		pr_err("cannot build the vmm command of VM '%s': %s", vm->name, strerror(-ret));
 		return ret;
@@ -258,7 +271,7 @@ static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int 
 /* Device VMs first, so their dataports exist before any driver VM probes. */
 static int start_all(struct run *run, struct sup_objects *o)
 {
-	int stdin_owner = sup_stdin_owner(run->t);
+	int stdin_owner = run->stdin_owner = sup_stdin_owner(run->t);
 	int ret = 0;
 
 	for (unsigned int pass = 0; pass < 2 && !ret; pass++) {
@@ -305,6 +318,33 @@ static void report_seccomp_kill(const char *name, pid_t pid)
 	       name, nr, sc ? ", " : "", sc ? sc : "", (int)pid);
 }
 
+/* Whether VM i's vmm exited because its guest asked for a reset. */
+static bool reboot_requested(const struct sup_vm_run *r)
+{
+	uint64_t n = 0;
+
+	return r->reboot_fd >= 0 && read(r->reboot_fd, &n, sizeof(n)) == sizeof(n) && n;
+}
+
+/*
+ * Reboot in place: the same VM, with the same objects (its RAM, links and
+ * doorbells), in a new vmm. Its device VMs see the driver side restart and
+ * reset its devices, as they do for any new driver side.
+ */
+static bool reboot_vm(struct run *run, unsigned int i, pid_t pid)
+{
+	struct sup_vm_run *r = &run->vms[i];
+
+	if (run->stopping || r->reboots >= SUP_MAX_REBOOTS)
+		return false;
+	r->reboots++;
+	pr_info("VM '%s' (pid %d) rebooted itself (PSCI SYSTEM_RESET): starting it again (%u so far)",
+		run->t->vms[i].name, (int)pid, r->reboots);
+	sup_relay_close(&run->relays[2 * i]);
+	sup_relay_close(&run->relays[2 * i + 1]);
+	return start_vm(run, run->objects, i, run->stdin_owner) == 0;
+}
+
 static void record_exit(struct run *run, pid_t pid, int wstatus)
 {
 	const struct sv_topology *t = run->t;
@@ -316,6 +356,8 @@ static void record_exit(struct run *run, pid_t pid, int wstatus)
 		if (r->pid != pid || !alive(r))
 			continue;
 		drain_vm(run, i);
+		if (WIFEXITED(wstatus) && reboot_requested(r) && reboot_vm(run, i, pid))
+			return;
 		if (WIFSIGNALED(wstatus)) {
 			r->state = SUP_VM_KILLED;
 			r->code = WTERMSIG(wstatus);
@@ -551,6 +593,8 @@ static int run_setup(struct run *run, const sigset_t *signals)
 		run->relays[k].in = -1; /* until the VM starts */
 	run->hold = calloc(2 * nr, sizeof(*run->hold));
 	run->vms = calloc(nr, sizeof(*run->vms));
+	for (unsigned int i = 0; run->vms && i < nr; i++)
+		run->vms[i].reboot_fd = -1;
 	if (!run->vms || !run->relays || !run->hold) {
 		pr_err("out of memory");
 		return -ENOMEM;
@@ -575,6 +619,10 @@ static void run_teardown(struct run *run)
 	for (unsigned int i = 0; run->logs && i < run->t->nr_vms; i++) {
 		if (run->logs[i] >= 0)
 			close(run->logs[i]);
+	}
+	for (unsigned int i = 0; run->vms && i < run->t->nr_vms; i++) {
+		if (run->vms[i].reboot_fd >= 0)
+			close(run->vms[i].reboot_fd);
 	}
 	if (run->sigfd >= 0)
 		close(run->sigfd);
@@ -630,14 +678,15 @@ int sup_run(const struct sv_topology *t, const struct sup_run_opts *opts)
 		pr_info("topology '%s': %u VMs, %u links, guest RAM %s", t->name, t->nr_vms,
 			t->nr_links, objs.hugetlb ? "on hugetlb pages where reserved" : "on shmem");
 		save_state(&run);
+		run.objects = &objs;
 		if (start_all(&run, &objs)) {
 			run.status = 1;
 			begin_stop(&run, "a vmm did not start");
 		}
-		/* The vmms hold what they need; our copies would only pin memory. */
+		wait_loop(&run);
+		/* Kept until now: a VM that reboots is granted the same objects again. */
 		sup_objects_close(&objs);
 		sup_sandbox_close_fds(&run.sb);
-		wait_loop(&run);
 	}
 	sup_sandbox_fini(&run.sb);
 	run_teardown(&run);

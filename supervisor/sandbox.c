@@ -207,10 +207,12 @@ int sup_sandbox_prepare_vm(struct sup_sandbox *sb, const struct sv_topology *t, 
 {
 	int ret;
 
-	if (!sb->drop)
+	if (!sb->drop || sb->prepared[i])
 		return 0;
 	ret = prepare_disks(sb, &t->vms[i], i);
-	return ret ?: prepare_nets(sb, &t->vms[i], i);
+	ret = ret ?: prepare_nets(sb, &t->vms[i], i);
+	sb->prepared[i] = !ret;
+	return ret;
 }
 
 void sup_sandbox_spawn_config(const struct sup_sandbox *sb, const struct sv_topology *t,

@@ -46,6 +46,8 @@ struct sup_vmm_cmd {
 	unsigned int nr_fds, fds_cap;
 };
 
+/* Appends "OPTION FD" and grants fd. */
+int sup_vmm_cmd_add_fd(struct sup_vmm_cmd *cmd, const char *option, int fd);
 /* Builds "vmm --name ..." for VM vm; see docs/topology.md. */
 /*
  * With sb->drop, disks are the fds sb opened (--disk /dev/fd/N) and taps are
@@ -66,6 +68,8 @@ struct sup_sandbox {
 	unsigned int uid_base; /* VM i runs as uid and gid uid_base + 1 + i */
 	gid_t kvm_gid; /* may open /dev/kvm; every vmm's supplementary group */
 	int disk_fds[SV_TOPO_MAX_VMS][SV_TOPO_MAX_DISKS]; /* opened for the vmm, or -1 */
+	bool prepared
+		[SV_TOPO_MAX_VMS]; /* disks and taps of VM i are ready (a reboot reuses them) */
 	char taps[SUP_SANDBOX_MAX_TAPS][16]; /* taps we created, removed at the end */
 	unsigned int nr_taps;
 };
@@ -126,7 +130,12 @@ struct sup_vm_run {
 	enum sup_vm_state state;
 	int code;
 	long long started; /* Unix time */
+	int reboot_fd; /* eventfd the vmm signals on the guest's PSCI SYSTEM_RESET, or -1 */
+	unsigned int reboots;
 };
+
+/* Reboots in place a VM may ask for in one run before it is left stopped. */
+#define SUP_MAX_REBOOTS 1000
 
 /* The state file of a running topology (status reads it). */
 struct sup_state_file {

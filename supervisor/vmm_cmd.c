@@ -74,6 +74,11 @@ static int grant_all(struct sup_vmm_cmd *cmd, const int *fds, unsigned int n)
 	return ret;
 }
 
+int sup_vmm_cmd_add_fd(struct sup_vmm_cmd *cmd, const char *option, int fd)
+{
+	return push(cmd, strdup(option)) ?: pushf(cmd, "%d", fd) ?: grant(cmd, fd);
+}
+
 /* The doorbell lists of the argument are fixed arrays; the topology caps them. */
 _Static_assert(SV_TOPO_MAX_DOORBELLS <= SV_LINK_ARGS_MAX_FDS, "doorbells per link");
 _Static_assert(SV_TOPO_NAME_MAX <= SV_LINK_ARGS_PEER_MAX, "peer names");

@@ -24,6 +24,7 @@ enum {
 	OPT_LINK,
 	OPT_SERVE,
 	OPT_START_TIMEOUT,
+	OPT_REBOOT_FD,
 };
 
 static const struct option vmm_options[] = {
@@ -44,6 +45,7 @@ static const struct option vmm_options[] = {
 	{ "link", required_argument, NULL, OPT_LINK },
 	{ "serve", required_argument, NULL, OPT_SERVE },
 	{ "start-timeout", required_argument, NULL, OPT_START_TIMEOUT },
+	{ "reboot-fd", required_argument, NULL, OPT_REBOOT_FD },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -81,6 +83,9 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"      --serve id=N,peer=NAME,ram-fd=FD,ram-gpa=ADDR,ram-size=BYTES,iobuf-fd=FD,...\n"
 		"                        device side: a dataport PCI function for driver VM NAME\n"
 		"      --start-timeout S seconds to wait for every linked device VM's START_VM (default 60)\n"
+		"      --reboot-fd FD    on the guest's PSCI SYSTEM_RESET, signal this eventfd and exit\n"
+		"                        (the supervisor then starts the VM again); without it a reset\n"
+		"                        stops the VM\n"
 		"  -h, --help            this text\n\n"
 		"Exit status: the guest's status (written to the exit-status register before\n"
 		"PSCI SYSTEM_OFF, 0 if never written); 1 on a vmm error.\n",
@@ -264,6 +269,11 @@ static int parse_option(int opt, const char *arg, struct vmm_args *args, char *e
 	case OPT_LINK:
 	case OPT_SERVE:
 		return add_link(opt, arg, args, err, errlen);
+	case OPT_REBOOT_FD:
+		ret = parse_uint_opt("--reboot-fd", arg, 0, 65535, "a file descriptor", &n, err,
+				     errlen);
+		args->reboot_fd = (int)n;
+		return ret;
 	case OPT_START_TIMEOUT:
 		ret = parse_uint_opt("--start-timeout", arg, 1, 3600, "1-3600 seconds", &n, err,
 				     errlen);
@@ -286,6 +296,7 @@ int vmm_args_parse(int argc, char *const argv[], struct vmm_args *args, char *er
 	args->cmdline = "console=ttyAMA0";
 	args->log_level = sv_log_get_level();
 	args->ram_fd = -1;
+	args->reboot_fd = -1;
 	args->start_timeout = 60;
 	err[0] = '\0';
 

@@ -36,6 +36,7 @@ struct vmm_args {
 	struct sv_link_args serves[SV_VM_MAX_LINKS]; /* device side */
 	unsigned int nserves;
 	unsigned int start_timeout; /* seconds to wait for START_VM */
+	int reboot_fd; /* signalled on PSCI SYSTEM_RESET before exiting, or -1 */
 	int help;
 };
 

@@ -75,6 +75,15 @@ int vm_add_ram_slot(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t siz
 	return 0;
 }
 
+int vm_request_reboot(struct vm *vm)
+{
+	uint64_t one = 1;
+
+	if (vm->reboot_fd < 0)
+		return -ENOTSUP;
+	return write(vm->reboot_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
 void vm_request_stop(struct vm *vm, int status)
 {
 	bool expected = false;

@@ -172,6 +172,7 @@ int main(int argc, char *argv[])
 	if (!vm)
 		return 1;
 	vm->kvm_fd = vm->vm_fd = vm->gic_fd = -1;
+	vm->reboot_fd = args.reboot_fd;
 	v.vm = vm;
 	ret = vmm_setup(&v, &args);
 	if (ret == 0)

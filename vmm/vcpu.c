@@ -3,7 +3,8 @@
  * One thread per vCPU. PSCI (CPU_ON/OFF, SYSTEM_OFF/RESET) is handled in
  * the kernel (KVM_ARM_VCPU_PSCI_0_2); secondary vCPUs start powered off and
  * are woken by the guest's CPU_ON without any help from us. SYSTEM_OFF and
- * SYSTEM_RESET come back as KVM_EXIT_SYSTEM_EVENT and stop the whole VM.
+ * SYSTEM_RESET come back as KVM_EXIT_SYSTEM_EVENT and stop the whole VM;
+ * with --reboot-fd a reset is reported first, so the VM is started again.
  */
 #include <errno.h>
 #include <signal.h>
@@ -143,7 +144,13 @@ static void handle_system_event(struct vcpu *vcpu)
 		pr_info("guest powered off (PSCI SYSTEM_OFF), status %d", status);
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		pr_info("guest requested a reset (PSCI SYSTEM_RESET); stopping, status %d", status);
+		if (vm_request_reboot(vcpu->vm) == 0) {
+			pr_info("guest requested a reset (PSCI SYSTEM_RESET); the supervisor starts it again");
+			status = 0;
+		} else {
+			pr_info("guest requested a reset (PSCI SYSTEM_RESET); stopping, status %d",
+				status);
+		}
 		break;
 	default:
 		pr_err("guest crashed (system event %u)", vcpu->run->system_event.type);

@@ -82,6 +82,7 @@ struct vm {
 	/* Set once by the first vCPU that sees SYSTEM_OFF/RESET or a fatal error. */
 	atomic_bool stopping;
 	atomic_int exit_status;
+	int reboot_fd; /* --reboot-fd, or -1: a guest reset stops the VM */
 };
 
 /* kvm_vm.c */
@@ -89,6 +90,8 @@ int vm_open(struct vm *vm);
 void vm_close(struct vm *vm);
 int vm_add_ram_slot(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t size, void *host);
 void vm_request_stop(struct vm *vm, int status);
+/* Tells whoever started us that the guest asked for a reset (--reboot-fd); -ENOTSUP without one. */
+int vm_request_reboot(struct vm *vm);
 
 /*
  * kvm_irq.c: the KVM calls behind interrupts and doorbells, in one file so

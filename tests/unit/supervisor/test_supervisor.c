@@ -245,7 +245,7 @@ static int argv_fds(const struct dump *d, int *out)
 		struct sv_link_args a;
 		char err[256];
 
-		if (!strcmp(opt, "--ram-fd")) {
+		if (!strcmp(opt, "--ram-fd") || !strcmp(opt, "--reboot-fd")) {
 			out[n++] = atoi(d->argv[i]);
 			continue;
 		}
@@ -376,10 +376,11 @@ static void test_argv_order_and_isolation(void **state)
 	assert_only_granted(&app1, g1, &n1);
 	assert_only_granted(&app2, g2, &n2);
 	assert_only_granted(&dev, gd, &nd);
-	assert_int_equal(n1, 1 + 3 + 16 + 16);
-	assert_int_equal(n2, 1 + 3 + 2 + 1);
-	assert_int_equal(nd, n1 + n2);
-	for (int i = 0; i < n2; i++) {
+	/* RAM, iobuf + 2 doorbells, kicks, calls; the reboot eventfd of a driver VM. */
+	assert_int_equal(n1, 1 + 3 + 16 + 16 + 1);
+	assert_int_equal(n2, 1 + 3 + 2 + 1 + 1);
+	assert_int_equal(nd, n1 + n2 - 2);
+	for (int i = 0; i < n2 - 1; i++) {
 		assert_false(has(g1, n1, g2[i])); /* drivers share nothing */
 		assert_true(has(gd, nd, g2[i])); /* the device VM holds both links */
 		assert_string_equal(fd_target(&dev, g2[i]), fd_target(&app2, g2[i]));
@@ -395,15 +396,17 @@ static void test_argv_order_and_isolation(void **state)
 		 "id=1,peer=devvm,iobuf-fd=%d,req-fd=%d,resp-fd=%d,kick-fds=%d:%d,call-fds=%d",
 		 g2[1], g2[2], g2[3], g2[4], g2[5], g2[6]);
 	{
-		char ramfd[16];
-		const char *want[] = { "--name", "app2",      "--kernel",
-				       img,	 "--cmdline", "console=ttyAMA0",
-				       "--mem",	 "128M",      "--cpus",
-				       "1",	 "--ram-fd",  ramfd,
-				       "--link", link,	      NULL };
+		char ramfd[16], rebootfd[16];
+		const char *want[] = {
+			"--name", "app2", "--kernel",	 img,	   "--cmdline", "console=ttyAMA0",
+			"--mem",  "128M", "--cpus",	 "1",	   "--ram-fd",	ramfd,
+			"--link", link,	  "--reboot-fd", rebootfd, NULL
+		};
 
 		snprintf(ramfd, sizeof(ramfd), "%d", g2[0]);
+		snprintf(rebootfd, sizeof(rebootfd), "%d", g2[n2 - 1]);
 		expect_argv(&app2, want);
+		assert_string_equal(fd_target(&app2, g2[n2 - 1]), "anon_inode:[eventfd]");
 	}
 	assert_string_equal(fd_target(&app2, g2[1]),
 			    "/memfd:splitvirt-iobuf-1-app2-devvm (deleted)");
