@@ -40,16 +40,17 @@ int sup_cmd_check(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (opt) {
+		default:
+			common = sup_common_option(opt, usage);
+			if (common != SUP_OPT_NEXT)
+				return common;
+			break;
 		case 'F':
 			flags &= ~SV_TOPO_CHECK_FILES;
 			break;
 		case 'q':
 			quiet = true;
 			break;
-		default:
-			common = sup_common_option(opt, usage);
-			if (common != SUP_OPT_NEXT)
-				return common;
 		}
 	}
 	if (optind != argc - 1)
