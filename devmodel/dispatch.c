@@ -67,7 +67,7 @@ static bool find_bar(struct dm_link *l, uint64_t addr, uint8_t size, struct dm_f
 {
 	*straddle = false;
 	for (unsigned int i = 0; i < l->nr_fns; i++) {
-		for (int bar = 0; bar < DM_NR_BARS; bar++) {
+		for (int bar = 0; bar < PCI_CFG_NR_BARS; bar++) {
 			uint64_t gpa, len;
 
 			if (!virtio_pci_bar_mapping(l->fns[i].pci, bar, &gpa, &len))

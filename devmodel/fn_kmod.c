@@ -38,7 +38,7 @@ static int fn_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool 
 	struct dm_bar_window *b;
 	int ret = 0;
 
-	if (bar < 0 || bar >= DM_NR_BARS)
+	if (bar < 0 || bar >= PCI_CFG_NR_BARS)
 		return -EINVAL;
 	b = &fn->bars[bar];
 	if (b->registered) {

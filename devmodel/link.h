@@ -28,6 +28,7 @@
 
 #include <splitvirt/gmem.h>
 #include <splitvirt/kmod_uapi.h>
+#include <splitvirt/pci_cfg.h>
 #include <splitvirt/virtio_dev.h>
 #include <splitvirt/virtio_host.h>
 #include <splitvirt/virtio_pci.h>
@@ -36,7 +37,6 @@
 #include <splitvirt/event_loop.h>
 #include "spec.h"
 
-#define DM_NR_BARS 6
 /* Requests handled per wake-up before kicks get their turn. */
 #define DM_DRAIN_BUDGET 64
 
@@ -102,7 +102,7 @@ struct dm_fn {
 	/* Doorbell indices of the link: -1 until the queue/vector is first used. */
 	int kick_index[VIRTIO_HOST_MAX_QUEUES];
 	int call_index[VIRTIO_HOST_MAX_VECTORS];
-	struct dm_bar_window bars[DM_NR_BARS];
+	struct dm_bar_window bars[PCI_CFG_NR_BARS];
 };
 
 struct dm_link {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/pci_cfg.h>
 #include <splitvirt/virtio_dev.h>
 #include <splitvirt/virtio_host.h>
 
@@ -12,8 +13,6 @@
 #include "msi.h"
 #include "pci.h"
 #include "vmm.h"
-
-#define LF_NR_BARS 6
 
 struct lf_bar {
 	struct local_fn *lf;
@@ -27,7 +26,7 @@ struct local_fn {
 	struct pci_host *pci;
 	struct virtio_host *vh;
 	int slot;
-	struct lf_bar bars[LF_NR_BARS];
+	struct lf_bar bars[PCI_CFG_NR_BARS];
 	int gsi[VIRTIO_HOST_MAX_VECTORS];
 	bool irqfd_bound[VIRTIO_HOST_MAX_VECTORS];
 };
@@ -75,7 +74,7 @@ static int lf_mmio_window(void *ctx, int bar, uint64_t gpa, uint64_t size, bool 
 	struct lf_bar *b;
 	int ret;
 
-	if (bar < 0 || bar >= LF_NR_BARS)
+	if (bar < 0 || bar >= PCI_CFG_NR_BARS)
 		return -EINVAL;
 	b = &lf->bars[bar];
 	if (b->mapped) {
@@ -166,7 +165,7 @@ int local_fn_add(struct vm *vm, struct pci_host *pci, struct sv_loop *loop, stru
 	lf->vm = vm;
 	lf->pci = pci;
 	lf->slot = -1;
-	for (int b = 0; b < LF_NR_BARS; b++)
+	for (int b = 0; b < PCI_CFG_NR_BARS; b++)
 		lf->bars[b] = (struct lf_bar){ .lf = lf, .bar = b };
 	/* GSIs now: routes are allocated at setup, before vCPUs run. */
 	for (unsigned int v = 0; v < VIRTIO_HOST_MAX_VECTORS; v++)

@@ -283,9 +283,16 @@ static bool vh_bar_register(const struct virtio_host *vh, int bar, uint64_t off,
 	return false;
 }
 
-static void vh_log_stray(struct virtio_host *vh, const char *where, uint64_t off, uint32_t len,
-			 bool is_write, const char *why)
+/* A rejected access to config space (bar < 0) or to BAR bar. */
+static void vh_log_stray(struct virtio_host *vh, int bar, uint64_t off, uint32_t len, bool is_write,
+			 const char *why)
 {
+	char where[16];
+
+	if (bar < 0)
+		snprintf(where, sizeof(where), "config");
+	else
+		snprintf(where, sizeof(where), "BAR%d", bar);
 	pr_warn_limited(&vh->stray_accesses, "%s: %u-byte %s at %s+0x%llx rejected (%s)", vh->name,
 			len, is_write ? "write" : "read", where, (unsigned long long)off, why);
 }
@@ -297,24 +304,22 @@ int virtio_host_cfg_access(struct virtio_host *vh, uint32_t off, uint32_t size, 
 			     virtio_pci_cfg_read(vh->fn, off, size, val);
 
 	if (ret)
-		vh_log_stray(vh, "config", off, size, is_write, strerror(-ret));
+		vh_log_stray(vh, -1, off, size, is_write, strerror(-ret));
 	return ret;
 }
 
 int virtio_host_bar_access(struct virtio_host *vh, int bar, uint64_t off, uint32_t size,
 			   uint64_t *val, bool is_write)
 {
-	char where[8];
 	int ret;
 
-	snprintf(where, sizeof(where), "BAR%d", bar);
 	if (!vh_bar_register(vh, bar, off, size, is_write))
-		vh_log_stray(vh, where, off, size, is_write, "no register there");
+		vh_log_stray(vh, bar, off, size, is_write, "no register there");
 	if (!is_write)
 		return virtio_pci_bar_read(vh->fn, bar, off, size, val);
 	ret = virtio_pci_bar_write(vh->fn, bar, off, size, *val);
 	if (ret)
-		vh_log_stray(vh, where, off, size, is_write, strerror(-ret));
+		vh_log_stray(vh, bar, off, size, is_write, strerror(-ret));
 	else
 		vh_backend_watch(vh, true); /* a trapped kick may have added buffers */
 	return ret;
