@@ -19,10 +19,13 @@
  *   ram-fd=FD          its memfd                                  required
  *   ram-gpa=ADDR       its guest-physical base, C syntax (0x..)   default 0
  *   ram-size=BYTES     non-zero multiple of 4096, C syntax        required
+ *   state-fd=FD        the link's saved-state area memfd          optional
+ *                      (<splitvirt/state_area.h>; without it a restarted
+ *                      device side cannot take the devices over)
  *
  * FD is a decimal number 0-65535. The parser skips empty items (",," or
  * "::") and lets a repeated key override the earlier one. The writer emits the keys in the order
- * above with ram-* right after peer, ram-gpa in hex and ram-size in
+ * above with ram-* (and state-fd) right after peer, ram-gpa in hex and ram-size in
  * decimal, and leaves out an empty doorbell list, e.g.
  *
  *   --link  id=0,peer=devvm,iobuf-fd=5,req-fd=6,resp-fd=7,kick-fds=8:9,call-fds=10:11
@@ -61,6 +64,7 @@ struct sv_link_args {
 	int ram_fd;
 	uint64_t ram_gpa;
 	uint64_t ram_size;
+	int state_fd; /* SV_LINK_DEVICE_SIDE only, optional: -1 if none */
 };
 
 /* "--link" or "--serve". */

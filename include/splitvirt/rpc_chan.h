@@ -76,6 +76,16 @@ int sv_rpc_drv_open(struct sv_rpc_drv *d, void *base, __u32 size);
 int sv_rpc_dev_open(struct sv_rpc_dev *v, void *base, __u32 size);
 
 /*
+ * For the owner of the iobuf (the supervisor) when the device side died
+ * without a word (its VM was killed): starts a device epoch that
+ * acknowledges nothing, as a device open that never syncs. The driver
+ * then completes everything it lent with -ECONNRESET and gets -EAGAIN
+ * for new requests at once, instead of each waiting for its timeout,
+ * until a new device side opens and syncs. v is scratch for the caller.
+ */
+int sv_rpc_dev_mark_gone(struct sv_rpc_dev *v, void *base, __u32 size);
+
+/*
  * Acknowledges a new peer epoch if there is one. Returns 1 if a peer
  * (re)start was just acknowledged (a device then re-announces its
  * configuration, a driver says HELLO again), else 0.

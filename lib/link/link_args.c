@@ -122,6 +122,8 @@ static int parse_item(const char *key, char *v, enum sv_link_side side, struct s
 		*seen |= SEEN_RAM_FD;
 		return parse_fd(v, &a->ram_fd);
 	}
+	if (serve && !strcmp(key, "state-fd"))
+		return parse_fd(v, &a->state_fd);
 	if (serve && !strcmp(key, "ram-gpa"))
 		return parse_u64(v, &a->ram_gpa);
 	if (serve && !strcmp(key, "ram-size")) {
@@ -140,7 +142,8 @@ int sv_link_args_parse(const char *text, enum sv_link_side side, struct sv_link_
 	char buf[SV_LINK_ARGS_TEXT_MAX], *save = NULL;
 	unsigned int seen = 0;
 
-	*a = (struct sv_link_args){ .iobuf_fd = -1, .req_fd = -1, .resp_fd = -1, .ram_fd = -1 };
+	*a = (struct sv_link_args){ .iobuf_fd = -1, .req_fd = -1, .resp_fd = -1, .ram_fd = -1,
+				  .state_fd = -1 };
 	if (strlen(text) >= sizeof(buf))
 		return sv_errmsg(err, errlen, "%s: argument too long", opt);
 	strcpy(buf, text);
@@ -206,6 +209,8 @@ int sv_link_args_check(const struct sv_link_args *a, enum sv_link_side side, cha
 	if (ret || side != SV_LINK_DEVICE_SIDE)
 		return ret;
 	ret = check_fds(opt, "ram-fd", &a->ram_fd, 1, err, errlen);
+	if (!ret && a->state_fd != -1)
+		ret = check_fds(opt, "state-fd", &a->state_fd, 1, err, errlen);
 	if (!ret && !ram_size_ok(a->ram_size))
 		return sv_errmsg(err, errlen,
 				 "%s: ram-size %llu is not a non-zero multiple of 4096", opt,
@@ -232,6 +237,8 @@ int sv_link_args_format(const struct sv_link_args *a, enum sv_link_side side, ch
 	if (side == SV_LINK_DEVICE_SIDE)
 		sv_strbuf_put(&o, "ram-fd=%d,ram-gpa=0x%llx,ram-size=%llu,", a->ram_fd,
 			      (unsigned long long)a->ram_gpa, (unsigned long long)a->ram_size);
+	if (side == SV_LINK_DEVICE_SIDE && a->state_fd >= 0)
+		sv_strbuf_put(&o, "state-fd=%d,", a->state_fd);
 	sv_strbuf_put(&o, "iobuf-fd=%d,req-fd=%d,resp-fd=%d", a->iobuf_fd, a->req_fd, a->resp_fd);
 	put_fds(&o, ",kick-fds=", a->kick_fds, a->nkicks);
 	put_fds(&o, ",call-fds=", a->call_fds, a->ncalls);
@@ -251,6 +258,7 @@ void sv_link_args_close(struct sv_link_args *a)
 {
 	close_fd(&a->iobuf_fd);
 	close_fd(&a->ram_fd);
+	close_fd(&a->state_fd);
 	close_fd(&a->req_fd);
 	close_fd(&a->resp_fd);
 	for (unsigned int i = 0; i < a->nkicks; i++)

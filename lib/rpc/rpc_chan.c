@@ -360,6 +360,12 @@ int sv_rpc_dev_open(struct sv_rpc_dev *v, void *base, __u32 size)
 	return endpoint_open(&v->ep, base, size, SV_RPC_SIDE_DEVICE);
 }
 
+int sv_rpc_dev_mark_gone(struct sv_rpc_dev *v, void *base, __u32 size)
+{
+	/* endpoint_open() publishes ack = 0 before the new epoch. */
+	return sv_rpc_dev_open(v, base, size);
+}
+
 /* Forget every unanswered request and everything queued. */
 static void dev_drop_all(struct sv_rpc_dev *v)
 {

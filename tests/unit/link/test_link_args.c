@@ -57,8 +57,9 @@ static const struct round_trip round_trips[] = {
 			  .call_fds = { 17 },
 			  .ram_fd = 11,
 			  .ram_gpa = 0x40000000,
-			  .ram_size = 128ull << 20 },
-		.text = "id=1,peer=app2,ram-fd=11,ram-gpa=0x40000000,ram-size=134217728,"
+			  .ram_size = 128ull << 20,
+			  .state_fd = 18 },
+		.text = "id=1,peer=app2,ram-fd=11,ram-gpa=0x40000000,ram-size=134217728,state-fd=18,"
 			"iobuf-fd=12,req-fd=13,resp-fd=14,kick-fds=15:16,call-fds=17",
 	},
 	/* No doorbells: the lists are left out ("kick-fds=" would not parse). */
@@ -83,7 +84,8 @@ static const struct round_trip round_trips[] = {
 			  .call_fds = { 4 },
 			  .ram_fd = 65535,
 			  .ram_gpa = 0,
-			  .ram_size = 4096 },
+			  .ram_size = 4096,
+			  .state_fd = -1 },
 		.text = "id=2,peer=a,ram-fd=65535,ram-gpa=0x0,ram-size=4096,iobuf-fd=3,req-fd=3,"
 			"resp-fd=3,call-fds=4",
 	},
@@ -98,7 +100,8 @@ static const struct round_trip round_trips[] = {
 			  .kick_fds = { 400 },
 			  .ram_fd = 9,
 			  .ram_gpa = 0xffffffffffff0000ull,
-			  .ram_size = 16ull << 30 },
+			  .ram_size = 16ull << 30,
+			  .state_fd = -1 },
 		.text = "id=3,peer=big-ram_1,ram-fd=9,ram-gpa=0xffffffffffff0000,"
 			"ram-size=17179869184,iobuf-fd=100,req-fd=200,resp-fd=300,kick-fds=400",
 	},
@@ -136,6 +139,8 @@ static void round_trip(enum sv_link_side side, const struct sv_link_args *a, con
 	if (sv_link_args_parse(text, side, &back, err, sizeof(err)))
 		fail_msg("'%s' does not parse back: %s", text, err);
 	assert_args_equal(&back, a);
+	/* The driver side carries no state area: the parser leaves -1. */
+	assert_int_equal(back.state_fd, side == DEVICE ? a->state_fd : -1);
 }
 
 static void test_round_trips(void **state)
@@ -159,6 +164,7 @@ static void test_round_trip_limits(void **state)
 		.ram_fd = SV_LINK_ARGS_MAX_FD,
 		.ram_gpa = UINT64_MAX,
 		.ram_size = UINT64_MAX & ~0xfffull,
+		.state_fd = SV_LINK_ARGS_MAX_FD,
 	};
 
 	(void)state;

@@ -1,4 +1,4 @@
-UNIT_TESTS += test_rpc_ring test_rpc_layout test_rpc_msg test_rpc_chan test_rpc_stress
+UNIT_TESTS += test_rpc_ring test_rpc_layout test_rpc_msg test_rpc_chan test_rpc_stress test_state_area
 test_rpc_ring_SRCS := tests/unit/rpc/test_rpc_ring.c
 test_rpc_ring_LIBS := svrpc svutil
 test_rpc_layout_SRCS := tests/unit/rpc/test_rpc_layout.c
@@ -9,3 +9,5 @@ test_rpc_chan_SRCS := tests/unit/rpc/test_rpc_chan.c
 test_rpc_chan_LIBS := svrpc svutil
 test_rpc_stress_SRCS := tests/unit/rpc/test_rpc_stress.c
 test_rpc_stress_LIBS := svrpc svutil
+test_state_area_SRCS := tests/unit/rpc/test_state_area.c
+test_state_area_LIBS := svrpc svutil

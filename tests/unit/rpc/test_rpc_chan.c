@@ -269,6 +269,45 @@ static void test_device_reset(void **state)
 	assert_int_equal(rep.arg[1], 0x3000 ^ 0x5a5a);
 }
 
+/*
+ * The device VM died: the supervisor marks the device side gone. What the
+ * driver lent fails at once and new requests are refused at once (no
+ * timeouts), until a new device side opens.
+ */
+static void test_device_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct sv_rpc_msg m = mmio(0x2000, 0, SV_RPC_MMIO_READ), rep;
+	struct sv_rpc_dev *scratch = calloc(1, sizeof(*scratch));
+
+	assert_non_null(scratch);
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 0, &m), 0);
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 5, &m), 0);
+	assert_int_equal(sv_rpc_dev_mark_gone(scratch, f->buf, SIZE), 0);
+	assert_int_equal(sv_rpc_drv_sync(&f->drv), 1);
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), 0);
+	assert_int_equal(rep.status, -ECONNRESET);
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), 0);
+	assert_int_equal(rep.status, -ECONNRESET);
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), -EAGAIN);
+	assert_false(sv_rpc_drv_connected(&f->drv));
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 1, &m), -EAGAIN);
+	/* A dead device's garbage in the request ring does not survive either. */
+	ctl(f, f->drv.ep.lay.req_ctl_off)->cons = 0xdead;
+	/* A new device VM's side opens: the link works again. */
+	assert_int_equal(sv_rpc_dev_open(&f->dev, f->buf, SIZE), 0);
+	assert_int_equal(sv_rpc_dev_sync(&f->dev), 1);
+	assert_int_equal(sv_rpc_drv_sync(&f->drv), 1);
+	assert_true(sv_rpc_drv_connected(&f->drv));
+	m = mmio(0x3000, 0, SV_RPC_MMIO_READ);
+	assert_int_equal(sv_rpc_drv_send(&f->drv, 2, &m), 0);
+	dev_answer_one(f);
+	assert_int_equal(sv_rpc_drv_recv_reply(&f->drv, &rep), 0);
+	assert_int_equal(rep.status, 0);
+	assert_int_equal(rep.arg[1], 0x3000 ^ 0x5a5a);
+	free(scratch);
+}
+
 static void test_reset_request(void **state)
 {
 	struct fixture *f = *state;
@@ -553,7 +592,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_handshake),	 T(test_request_reply),	  T(test_out_of_order),
 		T(test_slot_exhaustion), T(test_events),	  T(test_event_before_driver),
-		T(test_device_reset),	 T(test_reset_request),	  T(test_driver_reset),
+		T(test_device_reset),	 T(test_device_gone),	  T(test_reset_request),	  T(test_driver_reset),
 		T(test_driver_restart),	 T(test_stale_reply_ids), T(test_quarantine),
 		T(test_hostile_device),	 T(test_hostile_driver),  T(test_garbage_iobuf),
 	};
