@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <splitvirt/dataport.h>
+#include <splitvirt/state_area.h>
 #include <splitvirt/log.h>
 #include <splitvirt/pci_cfg.h>
 
@@ -57,6 +58,8 @@ struct dataport {
 	unsigned int memslot_base;
 	void *iobuf;
 	uint64_t iobuf_size;
+	void *state; /* the saved-state area, or NULL */
+	uint64_t state_size, state_off; /* in BAR2 */
 	void *ram;
 	uint64_t ram_bar_size;
 	uint16_t nvec;
@@ -138,6 +141,10 @@ static uint64_t dp_reg_read(struct dataport *dp, uint64_t off, unsigned int len)
 		return dp->link.ncalls;
 	case SV_DP_IOBUF_SIZE:
 		return dp->iobuf_size;
+	case SV_DP_STATE_OFF:
+		return dp->state_off;
+	case SV_DP_STATE_SIZE:
+		return dp->state_size;
 	case SV_DP_RAM_GPA:
 		return len == 8 ? dp->link.ram_gpa : (uint32_t)dp->link.ram_gpa;
 	case SV_DP_RAM_GPA + 4:
@@ -221,13 +228,24 @@ static void dp_bind_doorbells(struct dataport *dp, uint64_t base, bool bind)
 	dp->doorbells_bound = bind && !ret;
 }
 
+/* KVM slot memslot_base + idx: 0 the iobuf, 1 the driver VM's RAM, 2 the state area. */
+static void dp_map_slot(struct dataport *dp, int bar, unsigned int idx, uint64_t gpa, uint64_t len,
+			void *host, bool mapped)
+{
+	int ret = vm_add_ram_slot(dp->vm, dp->memslot_base + idx, gpa, mapped ? len : 0, host);
+
+	if (ret)
+		pr_warn_limited(&dp->logged[DP_LOG_BAR], "%s: %s BAR%d at 0x%llx: %s", dp->name,
+				mapped ? "mapping" : "unmapping", bar, (unsigned long long)gpa,
+				strerror(-ret));
+	else
+		pr_debug("%s: BAR%d %s at 0x%llx", dp->name, bar, mapped ? "mapped" : "unmapped",
+			 (unsigned long long)gpa);
+}
+
 static void dp_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, bool mapped)
 {
 	struct dataport *dp = opaque;
-	unsigned int slot;
-	void *host;
-	uint64_t len;
-	int ret;
 
 	if (bar == SV_DP_BAR_REGS) {
 		if (!mapped) {
@@ -251,18 +269,15 @@ static void dp_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 			dp_bind_doorbells(dp, gpa, true);
 		return;
 	}
-	slot = dp->memslot_base + (bar == SV_DP_BAR_IOBUF ? 0 : 1);
-	host = bar == SV_DP_BAR_IOBUF ? dp->iobuf : dp->ram;
+	if (bar == SV_DP_BAR_IOBUF) {
+		dp_map_slot(dp, bar, 0, gpa, dp->iobuf_size, dp->iobuf, mapped);
+		if (dp->state)
+			dp_map_slot(dp, bar, 2, gpa + dp->state_off, dp->state_size, dp->state,
+				    mapped);
+		return;
+	}
 	/* Only the backed part of the BAR is memory; the RAM BAR's tail stays a hole. */
-	len = bar == SV_DP_BAR_IOBUF ? dp->iobuf_size : dp->link.ram_size;
-	ret = vm_add_ram_slot(dp->vm, slot, gpa, mapped ? len : 0, host);
-	if (ret)
-		pr_warn_limited(&dp->logged[DP_LOG_BAR], "%s: %s BAR%d at 0x%llx: %s", dp->name,
-				mapped ? "mapping" : "unmapping", bar, (unsigned long long)gpa,
-				strerror(-ret));
-	else
-		pr_debug("%s: BAR%d %s at 0x%llx", dp->name, bar, mapped ? "mapped" : "unmapped",
-			 (unsigned long long)gpa);
+	dp_map_slot(dp, bar, 1, gpa, dp->link.ram_size, dp->ram, mapped);
 }
 
 static const struct pci_cfg_ops dp_cfg_ops = {
@@ -298,6 +313,35 @@ static const struct pci_function_ops dp_pci_ops = {
 
 /* ---- setup ------------------------------------------------------------------ */
 
+static int dp_map_state(struct dataport *dp)
+{
+	struct stat st;
+
+	if (dp->link.state_fd < 0) {
+		pr_warn("%s: no saved-state area: a restarted device VM cannot take driver VM '%s''s devices over",
+			dp->name, dp->link.peer);
+		return 0;
+	}
+	if (fstat(dp->link.state_fd, &st) < 0)
+		return -errno;
+	dp->state_size = (uint64_t)st.st_size;
+	if (dp->state_size < 4096 || dp->state_size > SV_STATE_AREA_MAX ||
+	    (dp->state_size & 4095)) {
+		pr_err("%s: saved-state area of %llu bytes; it must be 4 KiB to %u KiB in whole pages",
+		       dp->name, (unsigned long long)dp->state_size, SV_STATE_AREA_MAX >> 10);
+		return -EINVAL;
+	}
+	dp->state = mmap(NULL, dp->state_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 dp->link.state_fd, 0);
+	if (dp->state == MAP_FAILED) {
+		dp->state = NULL;
+		return -errno;
+	}
+	dp->state_off = pow2_roundup(dp->iobuf_size > dp->state_size ? dp->iobuf_size :
+								       dp->state_size);
+	return 0;
+}
+
 static int dp_map(struct dataport *dp)
 {
 	struct stat st;
@@ -330,7 +374,13 @@ static int dp_map(struct dataport *dp)
 		return -errno;
 	}
 	dp->ram_bar_size = pow2_roundup(dp->link.ram_size);
-	return 0;
+	return dp_map_state(dp);
+}
+
+/* BAR2's upper half, so both parts stay naturally aligned. */
+static uint64_t dp_iobuf_bar_size(const struct dataport *dp)
+{
+	return dp->state ? 2 * dp->state_off : dp->iobuf_size;
 }
 
 /* Config space of the layout in <splitvirt/dataport.h>; MSI-X starts masked. */
@@ -347,7 +397,7 @@ static int dp_cfg_init(struct dataport *dp)
 
 	pci_cfg_init(&dp->cfg, &ids, &dp_cfg_ops, dp);
 	if (pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_REGS, SV_DP_REGS_SIZE, false) ||
-	    pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_IOBUF, dp->iobuf_size, true) ||
+	    pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_IOBUF, dp_iobuf_bar_size(dp), true) ||
 	    pci_cfg_add_bar64(&dp->cfg, SV_DP_BAR_RAM, dp->ram_bar_size, true) ||
 	    pci_cfg_add_msix(&dp->cfg, SV_DP_CAP_MSIX, dp->nvec, SV_DP_BAR_REGS, SV_DP_MSIX_TABLE,
 			     SV_DP_MSIX_PBA))
@@ -369,6 +419,8 @@ void dataport_destroy(struct dataport *dp)
 		munmap(dp->iobuf, dp->iobuf_size);
 	if (dp->ram)
 		munmap(dp->ram, dp->link.ram_size);
+	if (dp->state)
+		munmap(dp->state, dp->state_size);
 	sv_link_args_close(&dp->link);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
@@ -415,10 +467,10 @@ int dataport_create(struct vm *vm, struct pci_host *pci, const struct sv_link_ar
 	if (ret < 0)
 		goto fail;
 	dp->slot = ret;
-	pr_info("%s: serving driver VM '%s': %llu MiB RAM at 0x%llx, %llu KiB iobuf, %u kicks, %u calls",
+	pr_info("%s: serving driver VM '%s': %llu MiB RAM at 0x%llx, %llu KiB iobuf, %llu KiB state area, %u kicks, %u calls",
 		dp->name, link->peer, (unsigned long long)(link->ram_size >> 20),
 		(unsigned long long)link->ram_gpa, (unsigned long long)(dp->iobuf_size >> 10),
-		link->nkicks, link->ncalls);
+		(unsigned long long)(dp->state_size >> 10), link->nkicks, link->ncalls);
 	*out = dp;
 	return 0;
 fail:

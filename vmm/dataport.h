@@ -13,7 +13,7 @@ struct vm;
 struct pci_host;
 struct dataport;
 
-/* Takes ownership of the link's fds. memslot_base: two KVM slots for BAR2/BAR4. */
+/* Takes ownership of the link's fds. memslot_base: three KVM slots (BAR2's iobuf and state area, BAR4). */
 int dataport_create(struct vm *vm, struct pci_host *pci, const struct sv_link_args *link,
 		    unsigned int memslot_base, struct dataport **out);
 void dataport_destroy(struct dataport *dp);

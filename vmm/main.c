@@ -31,7 +31,7 @@ static int vmm_setup_links(struct vmm *v, const struct vmm_args *args)
 
 	/* KVM memory slot 0 is our RAM; each served link takes two more. */
 	for (unsigned int i = 0; i < args->nserves; i++) {
-		ret = dataport_create(v->vm, v->pci, &args->serves[i], 1 + 2 * i, &v->dataports[i]);
+		ret = dataport_create(v->vm, v->pci, &args->serves[i], 1 + 3 * i, &v->dataports[i]);
 		if (ret)
 			return ret;
 	}

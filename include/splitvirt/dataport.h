@@ -8,13 +8,17 @@
  *   subsystem vendor 0x1af4, subsystem id = link id
  *
  *   BAR0  64-bit MMIO, 4 KiB: registers, doorbells, MSI-X table and PBA
- *   BAR2  64-bit prefetchable: the link's iobuf (RPC rings, <rpc.h>)
+ *   BAR2  64-bit prefetchable: the link's iobuf (RPC rings, <rpc.h>) at 0;
+ *         the link's saved-state area (<splitvirt/state_area.h>) at
+ *         STATE_OFF if STATE_SIZE is not 0 (memory the device VM alone
+ *         sees, that outlives it: what a restarted devmodel takes the
+ *         driver VM's devices over from)
  *   BAR4  64-bit prefetchable: the driver VM's RAM, from its base (the
  *         BAR is the RAM size rounded up to a power of two; the tail past
  *         RAM_SIZE is not backed: stay below RAM_SIZE)
  *
- * BAR2 and BAR4 are ordinary memory shared with the driver VM's vmm (the
- * same memfds): no exits. Doorbell writes in BAR0 are KVM ioeventfds in the
+ * BAR2's iobuf and BAR4 are ordinary memory shared with the driver VM's vmm
+ * (the same memfds): no exits. The state area is not shared with it. Doorbell writes in BAR0 are KVM ioeventfds in the
  * device VM's vmm, so they reach the driver side without waking any host
  * userspace either:
  *   DOORBELL  -> the driver VM's vmm: replies or events are in the iobuf
@@ -51,6 +55,8 @@
 #define SV_DP_IOBUF_SIZE 0x014 /* RO bytes of the iobuf (BAR2) */
 #define SV_DP_RAM_GPA 0x018 /* RO 64-bit: driver VM RAM base (guest-physical) */
 #define SV_DP_RAM_SIZE 0x020 /* RO 64-bit: driver VM RAM bytes */
+#define SV_DP_STATE_OFF 0x028 /* RO offset of the saved-state area in BAR2 */
+#define SV_DP_STATE_SIZE 0x02c /* RO its bytes; 0: the link has none */
 #define SV_DP_NAME 0x040 /* RO 32 bytes: driver VM name, NUL-padded */
 #define SV_DP_NAME_LEN 32
 #define SV_DP_DOORBELL 0x100 /* WO any 32-bit value: ring the driver side */

@@ -20,6 +20,7 @@
 #include "../../support/unit.h"
 
 #include <splitvirt/dataport.h>
+#include <splitvirt/state_area.h>
 #include <splitvirt/log.h>
 #include <splitvirt/rpc_posix.h>
 
@@ -47,12 +48,15 @@ static int link_new(struct sv_link_args *l)
 	int ret;
 
 	memset(l, 0, sizeof(*l));
-	l->iobuf_fd = l->req_fd = l->resp_fd = -1;
+	l->iobuf_fd = l->req_fd = l->resp_fd = l->state_fd = -1;
 	strcpy(l->peer, "drv");
 	l->ram_gpa = SV_GUEST_RAM_BASE;
 	l->ram_size = RAM_SIZE;
 	l->ram_fd = memfd_create("ram", MFD_CLOEXEC);
 	if (l->ram_fd < 0 || ftruncate(l->ram_fd, (off_t)RAM_SIZE) < 0)
+		return -errno;
+	l->state_fd = memfd_create("state", MFD_CLOEXEC);
+	if (l->state_fd < 0 || ftruncate(l->state_fd, (off_t)SV_STATE_AREA_SIZE) < 0)
 		return -errno;
 	ret = sv_rpc_iobuf_create(IOBUF_SIZE, &l->iobuf_fd);
 	if (!ret)
@@ -254,12 +258,55 @@ static void test_guest_mistakes_log_limited(void **state)
 	assert_true(lines >= 1 && lines <= SV_LOG_LIMIT_BURST);
 }
 
+/*
+ * The saved-state area sits in BAR2's upper half, in its own KVM slot, and
+ * the registers say where; the iobuf keeps the lower half.
+ */
+static void test_state_area_in_bar2(void **state)
+{
+	struct dp_fixture *f = *state;
+	const uint64_t bar2 = 0x20000000ull, off = SV_STATE_AREA_SIZE;
+	const struct fake_kvm_call *c;
+	unsigned long slots;
+	uint32_t lo;
+
+	place_bar0(f, BAR0_GPA, true);
+	assert_int_equal(guest(f, BAR0_GPA + SV_DP_STATE_OFF, 4, false, 0), off);
+	assert_int_equal(guest(f, BAR0_GPA + SV_DP_STATE_SIZE, 4, false, 0), SV_STATE_AREA_SIZE);
+	assert_int_equal(guest(f, BAR0_GPA + SV_DP_IOBUF_SIZE, 4, false, 0), IOBUF_SIZE);
+	/* Sizing: all-ones reads back the size mask. */
+	cfg_write(f, PCI_BASE_ADDRESS_2, 4, 0xffffffffu);
+	lo = (uint32_t)guest(f, VMM_PCI_ECAM_BASE + ((uint64_t)f->slot << 15) + PCI_BASE_ADDRESS_2,
+			     4, false, 0);
+	assert_int_equal(lo & ~0xfu, (uint32_t)~(2 * off - 1));
+	slots = fake_kvm.count[FK_RAM_SLOT];
+	cfg_write(f, PCI_BASE_ADDRESS_2, 4, (uint32_t)bar2);
+	cfg_write(f, PCI_BASE_ADDRESS_3, 4, 0);
+	cfg_write(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	/* BAR2: the iobuf and the state area (BAR4 is still at 0: not mapped). */
+	assert_true(fake_kvm.count[FK_RAM_SLOT] >= slots + 2);
+	c = fake_kvm_last(FK_RAM_SLOT);
+	assert_true(c && c->a == 3 && c->addr == bar2 + off);
+	for (unsigned int i = 0; i < FAKE_KVM_LOG; i++) {
+		const struct fake_kvm_call *k = &fake_kvm.log[i];
+
+		if (k->op != FK_RAM_SLOT || k->addr < bar2 || k->addr >= bar2 + 2 * off)
+			continue;
+		if (k->a == 1)
+			assert_true(k->addr == bar2 && k->datamatch == IOBUF_SIZE);
+		else
+			assert_true(k->a == 3 && k->addr == bar2 + off &&
+				    k->datamatch == SV_STATE_AREA_SIZE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SV_TEST(test_msix_unaligned_reads),
 		SV_TEST(test_bar0_over_taken_window),
 		SV_TEST(test_guest_mistakes_log_limited),
+		SV_TEST(test_state_area_in_bar2),
 	};
 
 	sv_log_set_level(SV_LOG_ERROR);
