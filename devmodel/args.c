@@ -13,7 +13,7 @@
 const char dm_usage[] =
 	"usage: devmodel [--link ID]... [--cmdline-file F] [--log-level L]\n"
 	"                [--device PATH] [--console-dir DIR | --no-console-input]\n"
-	"                [--state-dir DIR | --no-state] [--help]\n"
+	"                [--no-state] [--help]\n"
 	"\n"
 	"Serves the virtio devices of the driver VMs linked to this device VM, as\n"
 	"listed by sv.link<ID>=<driver>:<dev>,... parameters of the kernel command line:\n"
@@ -26,11 +26,12 @@ const char dm_usage[] =
 	"  --console-dir DIR    console input sockets DIR/<driver>-console.sock\n"
 	"                       (default /run/splitvirt)\n"
 	"  --no-console-input   consoles write to stdout only\n"
-	"  --state-dir DIR      keep each link's device state in DIR/link<ID>.state, so\n"
-	"                       a restarted devmodel takes the devices over and fails\n"
-	"                       the requests that were in flight (default /run/splitvirt)\n"
-	"  --no-state           no state files: a restarted devmodel starts devices at\n"
-	"                       power-on (a running driver VM's I/O then hangs)\n"
+	"  --no-state           do not keep each link's device state in its saved-state\n"
+	"                       area (by default a devmodel restarted after a crash, or\n"
+	"                       in a restarted device VM, takes the devices over and\n"
+	"                       fails the requests that were in flight; without it the\n"
+	"                       devices start at power-on and a running driver VM's\n"
+	"                       I/O hangs)\n"
 	"  --help               this text\n";
 
 enum {
@@ -40,7 +41,6 @@ enum {
 	OPT_DEVICE,
 	OPT_CONSOLE_DIR,
 	OPT_NO_INPUT,
-	OPT_STATE_DIR,
 	OPT_NO_STATE,
 };
 
@@ -51,7 +51,6 @@ static const struct option options[] = {
 	{ .name = "device", .has_arg = required_argument, .val = OPT_DEVICE },
 	{ .name = "console-dir", .has_arg = required_argument, .val = OPT_CONSOLE_DIR },
 	{ .name = "no-console-input", .has_arg = no_argument, .val = OPT_NO_INPUT },
-	{ .name = "state-dir", .has_arg = required_argument, .val = OPT_STATE_DIR },
 	{ .name = "no-state", .has_arg = no_argument, .val = OPT_NO_STATE },
 	{ .name = "help", .has_arg = no_argument, .val = 'h' },
 	{ 0 },
@@ -88,7 +87,7 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 	a->cmdline_file = DM_DEFAULT_CMDLINE;
 	a->device = DM_DEFAULT_DEVICE;
 	a->console_dir = DM_DEFAULT_CONSOLE_DIR;
-	a->state_dir = DM_DEFAULT_STATE_DIR;
+	a->keep_state = true;
 	a->log_level = sv_log_get_level();
 	optind = 0; /* full re-initialisation, so tests can parse repeatedly */
 	opterr = 0;
@@ -117,9 +116,8 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 		case OPT_NO_INPUT:
 			a->console_dir = c == OPT_CONSOLE_DIR ? optarg : NULL;
 			break;
-		case OPT_STATE_DIR:
 		case OPT_NO_STATE:
-			a->state_dir = c == OPT_STATE_DIR ? optarg : NULL;
+			a->keep_state = false;
 			break;
 		case 'h':
 			a->help = true;

@@ -14,7 +14,6 @@
 #define DM_DEFAULT_DEVICE "/dev/splitvirt"
 #define DM_DEFAULT_CMDLINE "/proc/cmdline"
 #define DM_DEFAULT_CONSOLE_DIR "/run/splitvirt"
-#define DM_DEFAULT_STATE_DIR "/run/splitvirt"
 
 struct dm_args {
 	uint32_t links[SV_VM_MAX_LINKS]; /* --link; none: every sv.link of the cmdline */
@@ -22,7 +21,7 @@ struct dm_args {
 	const char *cmdline_file;
 	const char *device;
 	const char *console_dir; /* NULL: console output only */
-	const char *state_dir; /* NULL: no state files (no crash containment) */
+	bool keep_state; /* false (--no-state): no crash containment */
 	enum sv_log_level log_level;
 	bool help;
 };

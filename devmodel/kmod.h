@@ -39,6 +39,14 @@ struct dm_kmod_ops {
 	int (*register_pci_dev)(void *ctx, int vm, uint32_t index, uint32_t flags);
 	int (*mmio_region)(void *ctx, int vm, uint64_t gpa, uint64_t size, uint32_t flags);
 	int (*start_vm)(void *ctx, int vm);
+	/*
+	 * The link's saved-state area, which outlives this process and the
+	 * device VM: save stores len bytes (0: nothing saved) atomically with
+	 * respect to a crash; load returns the saved length (0: none) or
+	 * -E2BIG / -EINVAL / -EOPNOTSUPP (no area).
+	 */
+	int (*save_state)(void *ctx, int vm, const void *buf, uint32_t len);
+	int (*load_state)(void *ctx, int vm, void *buf, uint32_t cap);
 };
 
 struct dm_kmod {

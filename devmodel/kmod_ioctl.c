@@ -149,6 +149,22 @@ static int k_start_vm(void *ctx, int vm)
 	return do_ioctl(vm, SV_VM_START_VM, NULL);
 }
 
+static int k_save_state(void *ctx, int vm, const void *buf, uint32_t len)
+{
+	struct sv_state_io a = { .addr = (uintptr_t)buf, .len = len };
+
+	(void)ctx;
+	return do_ioctl(vm, SV_VM_SAVE_STATE, &a);
+}
+
+static int k_load_state(void *ctx, int vm, void *buf, uint32_t cap)
+{
+	struct sv_state_io a = { .addr = (uintptr_t)buf, .len = cap };
+
+	(void)ctx;
+	return do_ioctl(vm, SV_VM_LOAD_STATE, &a);
+}
+
 static const struct dm_kmod_ops kmod_ioctl_ops = {
 	.nr_links = k_nr_links,
 	.link_info = k_link_info,
@@ -166,6 +182,8 @@ static const struct dm_kmod_ops kmod_ioctl_ops = {
 	.register_pci_dev = k_register_pci_dev,
 	.mmio_region = k_mmio_region,
 	.start_vm = k_start_vm,
+	.save_state = k_save_state,
+	.load_state = k_load_state,
 };
 
 int dm_kmod_open(struct dm_kmod *km, const char *path)

@@ -15,8 +15,8 @@
  *   dispatch.c  MMIO/config requests from the driver side, reset notices
  *   kcall.c     calls into the module that wait while the driver side is behind
  *   devices.c   device models and their backends from the spec
- *   persist.c   crash containment: the state file, taking over after a restart
- *   state.c     the state file's format
+ *   persist.c   crash containment: the saved state, taking over after a restart
+ *   state.c     the saved state's format
  */
 #ifndef DEVMODEL_LINK_H
 #define DEVMODEL_LINK_H
@@ -44,8 +44,8 @@ struct dm_options {
 	int console_out_fd; /* guest console output, usually stdout */
 	/* Console input: <dir>/<driver>-console.sock; NULL for output only. */
 	const char *console_dir;
-	/* Link state files <dir>/link<ID>.state; NULL: no crash containment. */
-	const char *state_dir;
+	/* Keep each link's state in its saved-state area (crash containment). */
+	bool keep_state;
 };
 
 struct dm_fn;
@@ -215,24 +215,27 @@ void dm_link_kcalls_drop(struct dm_link *l);
 int64_t dm_now_ms(void);
 
 /* ---- persist.c ---- */
-/* Sets up state tracking (when opt->state_dir is set) for a link with its functions. */
+/*
+ * Sets up state tracking (with opt->keep_state and a saved-state area on
+ * the link) for a link with its functions.
+ */
 int dm_link_persist_init(struct dm_link *l);
 void dm_link_persist_fini(struct dm_link *l);
-/* Writes the state file if the functions' state changed since the last write. */
+/* Saves the state if the functions' state changed since the last save. */
 void dm_link_persist(struct dm_link *l);
-/* The driver side reset: its devices are at power-on, the state file goes. */
+/* The driver side reset: its devices are at power-on, the saved state goes. */
 void dm_link_forget(struct dm_link *l);
 /*
- * Before registration: if a state file is there, restore every function
- * from it (re-announcing BAR windows, ioeventfds, irqfds with the old
- * doorbell indices). Returns 1 if restored, 0 if the link starts at
- * power-on (no file, or one that fails validation: it is removed).
+ * Before registration: if a state is saved, restore every function from
+ * it (re-announcing BAR windows, ioeventfds, irqfds with the old doorbell
+ * indices). Returns 1 if restored, 0 if the link starts at power-on
+ * (nothing saved, or a state that fails validation: it is cleared).
  */
 int dm_link_restore(struct dm_link *l);
 /*
  * After START_VM on a restored link: fails every request the previous
- * devmodel left pending (virtio_dev_fail_pending), logs it, rewrites the
- * state file. Returns the number of requests failed.
+ * devmodel left pending (virtio_dev_fail_pending), logs it, saves the
+ * state again. Returns the number of requests failed.
  */
 int dm_link_fail_pending(struct dm_link *l);
 

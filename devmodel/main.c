@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	}
 	dm_daemon_survey(&km, &cfg);
 	opt.console_dir = a.console_dir;
-	opt.state_dir = a.state_dir;
+	opt.keep_state = a.keep_state;
 	ret = dm_daemon_init(&d, &km, &opt, specs, (unsigned int)n);
 	/*
 	 * Set up; links that come back later are reopened under the filter,

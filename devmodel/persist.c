@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Crash containment for one link: the functions' state follows every
- * request into the link's state file, and a devmodel started while a
- * driver VM is running takes its devices over from that file instead of
- * presenting them at power-on (docs/devmodel.md, "Crash containment").
+ * request into the link's saved-state area (kept by splitvirt.ko behind
+ * the dataport, outside this process and outside the device VM), and a
+ * devmodel started while a driver VM is running -- after a crash of its
+ * predecessor, or in a restarted device VM -- takes its devices over from
+ * it instead of presenting them at power-on (docs/devmodel.md, "Crash
+ * containment").
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,22 +14,30 @@
 
 #include <splitvirt/log.h>
 
+#include "kmod.h"
 #include "state.h"
 
-static const char *state_dir(const struct dm_link *l)
+static int save(struct dm_link *l, const struct dm_link_state *st)
 {
-	return l->opt->state_dir;
+	return l->km->ops->save_state(l->km->ctx, l->vm, st, st ? sizeof(*st) : 0);
 }
 
 int dm_link_persist_init(struct dm_link *l)
 {
-	if (!state_dir(l))
+	if (!l->opt->keep_state)
 		return 0;
+	if (l->info.state_capacity < sizeof(struct dm_link_state)) {
+		pr_warn("link %u (%s): %s: a devmodel or device VM restart will not take its devices over",
+			l->spec.id, l->spec.driver,
+			l->info.state_capacity ? "its saved-state area is too small" :
+						 "the link has no saved-state area");
+		return 0;
+	}
 	l->saved = calloc(1, sizeof(*l->saved));
 	l->scratch = calloc(1, sizeof(*l->scratch));
 	if (!l->saved || !l->scratch)
 		return -ENOMEM;
-	/* Power-on is what "no file" means: nothing to write yet. */
+	/* Power-on is what "nothing saved" means: nothing to write yet. */
 	dm_state_capture(l, l->saved);
 	return 0;
 }
@@ -40,13 +51,15 @@ void dm_link_persist_fini(struct dm_link *l)
 
 static void write_state(struct dm_link *l, struct dm_link_state *st)
 {
-	int ret = dm_state_write(state_dir(l), st);
 	struct dm_link_state *t;
+	int ret;
 
+	dm_state_seal(st);
+	ret = save(l, st);
 	if (ret) {
 		/* Serving goes on; only a later restart would lose track. */
-		pr_warn_limited(&l->state_errors, "link %u (%s): writing its state file in %s: %s",
-				l->spec.id, l->spec.driver, state_dir(l), strerror(-ret));
+		pr_warn_limited(&l->state_errors, "link %u (%s): saving its state: %s", l->spec.id,
+				l->spec.driver, strerror(-ret));
 		return;
 	}
 	if (st == l->scratch) {
@@ -72,9 +85,11 @@ void dm_link_forget(struct dm_link *l)
 
 	if (!l->saved)
 		return;
-	ret = dm_state_remove(state_dir(l), l->spec.id);
+	/* A new driver side: its epoch ties what is saved from now on to it. */
+	ret = l->km->ops->get_info(l->km->ctx, l->vm, &l->info);
+	ret = ret ?: save(l, NULL);
 	if (ret)
-		pr_warn("link %u (%s): removing its state file: %s", l->spec.id, l->spec.driver,
+		pr_warn("link %u (%s): forgetting its saved state: %s", l->spec.id, l->spec.driver,
 			strerror(-ret));
 	dm_state_capture(l, l->saved);
 }
@@ -96,7 +111,7 @@ static void discard(struct dm_link *l, const char *why)
 {
 	pr_warn("link %u (%s): not taking over from the saved state (%s); its devices start at power-on, and a driver VM still using them waits until it resets them",
 		l->spec.id, l->spec.driver, why);
-	dm_state_remove(state_dir(l), l->spec.id);
+	save(l, NULL);
 }
 
 int dm_link_restore(struct dm_link *l)
@@ -104,15 +119,15 @@ int dm_link_restore(struct dm_link *l)
 	struct dm_link_state *st = l->scratch;
 	const char *why;
 	unsigned int k;
-	int ret;
+	int len;
 
 	if (!l->saved)
 		return 0;
-	ret = dm_state_read(state_dir(l), l->spec.id, st);
-	if (ret == -ENOENT)
+	len = l->km->ops->load_state(l->km->ctx, l->vm, st, sizeof(*st));
+	if (len == 0)
 		return 0;
-	if (ret) {
-		discard(l, "the state file is damaged");
+	if (len < 0 || dm_state_unseal(st, len)) {
+		discard(l, "the saved state is damaged");
 		return 0;
 	}
 	if (dm_state_check(st, l, &why)) {
@@ -154,7 +169,7 @@ int dm_link_fail_pending(struct dm_link *l)
 	}
 	pr_info("restored link %u after a devmodel restart; %d requests failed (driver VM '%s', %u device(s))",
 		l->spec.id, failed, l->spec.driver, l->nr_fns);
-	/* The file now says what this process serves. */
+	/* The area now says what this process serves. */
 	dm_state_capture(l, l->scratch);
 	write_state(l, l->scratch);
 	return failed;

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The per-link state file (see state.h). */
+/* A link's saved state: capture, checks, sealing (see state.h). */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "state.h"
 
@@ -29,6 +25,7 @@ void dm_state_capture(struct dm_link *l, struct dm_link_state *st)
 	st->size = sizeof(*st);
 	st->link_id = l->spec.id;
 	memcpy(st->driver, l->spec.driver, sizeof(st->driver));
+	st->driver_epoch = l->info.driver_epoch;
 	st->nr_fns = l->nr_fns;
 	st->nr_kicks = l->nr_kicks;
 	st->nr_calls = l->nr_calls;
@@ -71,6 +68,9 @@ int dm_state_check(const struct dm_link_state *st, const struct dm_link *l, cons
 	*why = NULL;
 	if (st->link_id != l->spec.id || strncmp(st->driver, l->spec.driver, sizeof(st->driver)))
 		*why = "saved for another link or driver VM";
+	else if (st->driver_epoch && l->info.driver_epoch &&
+		 st->driver_epoch != l->info.driver_epoch)
+		*why = "the driver VM restarted since: its devices are at power-on";
 	else if (st->nr_fns != l->nr_fns)
 		*why = "another number of devices";
 	else if (st->nr_kicks != l->nr_kicks || st->nr_calls != l->nr_calls)
@@ -92,92 +92,16 @@ int dm_state_check(const struct dm_link_state *st, const struct dm_link *l, cons
 	return *why ? -EINVAL : 0;
 }
 
-int dm_state_path(char *buf, size_t size, const char *dir, uint32_t id)
+void dm_state_seal(struct dm_link_state *st)
 {
-	int n = snprintf(buf, size, "%s/link%u.state", dir, id);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-int dm_state_write(const char *dir, struct dm_link_state *st)
-{
-	char path[4096], tmp[4096 + 8];
-	int fd, ret;
-
-	ret = dm_state_path(path, sizeof(path), dir, st->link_id);
-	if (ret)
-		return ret;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
 	st->checksum = fnv1a(st, DM_STATE_CMP_LEN);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	ret = write_all(fd, st, sizeof(*st));
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
 }
 
-int dm_state_read(const char *dir, uint32_t id, struct dm_link_state *st)
+int dm_state_unseal(const struct dm_link_state *st, int len)
 {
-	char path[4096];
-	ssize_t n;
-	int fd, ret = dm_state_path(path, sizeof(path), dir, id);
-
-	if (ret)
-		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* One byte more than expected tells a longer file from a right one. */
-	n = read(fd, st, sizeof(*st));
-	if (n == (ssize_t)sizeof(*st)) {
-		char extra;
-
-		if (read(fd, &extra, 1) != 0)
-			n = -1;
-	}
-	close(fd);
-	if (n != (ssize_t)sizeof(*st))
-		return -EINVAL;
-	if (memcmp(st->magic, DM_STATE_MAGIC, sizeof(st->magic)) ||
+	if (len != (int)sizeof(*st) || memcmp(st->magic, DM_STATE_MAGIC, sizeof(st->magic)) ||
 	    st->version != DM_STATE_VERSION || st->size != sizeof(*st) ||
 	    st->checksum != fnv1a(st, DM_STATE_CMP_LEN))
 		return -EINVAL;
-	return 0;
-}
-
-int dm_state_remove(const char *dir, uint32_t id)
-{
-	char path[4096];
-	int ret = dm_state_path(path, sizeof(path), dir, id);
-
-	if (ret)
-		return ret;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
 	return 0;
 }

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The state file of one link, <state-dir>/link<ID>.state: what a devmodel
- * restarted after a crash needs to take over the driver VM's devices
- * without the driver VM noticing more than failed in-flight requests
- * (docs/devmodel.md, "Crash containment"). Per function: the guest-programmed
- * virtio-pci state and the kick/call doorbell indices the driver side's
- * KVM ioeventfds and irqfds are bound to.
+ * The saved state of one link: what a devmodel restarted after a crash (or
+ * started in a restarted device VM) needs to take over the driver VM's
+ * devices without the driver VM noticing more than failed in-flight
+ * requests (docs/devmodel.md, "Crash containment"). Per function: the
+ * guest-programmed virtio-pci state and the kick/call doorbell indices the
+ * driver side's KVM ioeventfds and irqfds are bound to.
  *
- * The file is a fixed-size binary image for the same build (magic, version,
- * size, FNV-1a checksum); it is written to a temporary file and renamed,
- * so a reader sees an old or a new image, never a torn one. What is read
- * back is still checked field by field before use.
+ * It is a fixed-size binary image for the same build (magic, version,
+ * size, FNV-1a checksum) kept in the link's saved-state area through the
+ * module (<splitvirt/state_area.h>: a reader sees an old or a new image,
+ * never a torn one). What is read back is still checked field by field
+ * before use: an earlier device VM may have been compromised.
  */
 #ifndef DEVMODEL_STATE_H
 #define DEVMODEL_STATE_H
@@ -23,7 +24,7 @@
 #include "link.h"
 
 #define DM_STATE_MAGIC "SVDMSTAT"
-#define DM_STATE_VERSION 2 /* 2: kicks and calls for VIRTIO_HOST_MAX_QUEUES */
+#define DM_STATE_VERSION 3 /* 3: the driver side's epoch */
 
 struct dm_fn_state {
 	uint32_t type; /* enum dm_dev_type */
@@ -38,6 +39,7 @@ struct dm_link_state {
 	uint32_t size; /* sizeof(struct dm_link_state) */
 	uint32_t link_id;
 	char driver[SV_LINK_SPEC_NAME_MAX + 1];
+	uint32_t driver_epoch; /* the driver VM incarnation served (RPC epoch; 0: unknown) */
 	uint32_t nr_fns;
 	uint32_t nr_kicks, nr_calls; /* the link's usable doorbells */
 	uint32_t next_kick, next_call; /* indices handed out so far */
@@ -58,13 +60,12 @@ void dm_state_capture(struct dm_link *l, struct dm_link_state *st);
  */
 int dm_state_check(const struct dm_link_state *st, const struct dm_link *l, const char **why);
 
-/* <dir>/link<id>.state; -ENAMETOOLONG if it does not fit. */
-int dm_state_path(char *buf, size_t size, const char *dir, uint32_t id);
-/* Sets st->checksum and replaces the file atomically (creating dir if needed). */
-int dm_state_write(const char *dir, struct dm_link_state *st);
-/* -ENOENT if there is none, -EINVAL for a wrong size, magic, version or checksum. */
-int dm_state_read(const char *dir, uint32_t id, struct dm_link_state *st);
-/* 0 also when there was none. */
-int dm_state_remove(const char *dir, uint32_t id);
+/* Sets the checksum: st is ready to be saved. */
+void dm_state_seal(struct dm_link_state *st);
+/*
+ * Whether the len bytes read back into st are a sealed image of this
+ * build (size, magic, version, checksum): 0 or -EINVAL.
+ */
+int dm_state_unseal(const struct dm_link_state *st, int len);
 
 #endif

@@ -35,6 +35,7 @@
 #include <splitvirt/dataport.h>
 #include <splitvirt/kmod_uapi.h>
 #include <splitvirt/rpc_chan.h>
+#include <splitvirt/state_area.h>
 
 #define SVK_MAX_IOEVENTFDS 256
 #define SVK_MAX_REGIONS 64
@@ -97,6 +98,8 @@ struct svk_link {
 	struct pci_dev *pdev;
 	void __iomem *regs; /* BAR0 */
 	void *iobuf; /* BAR2, memremap WB */
+	void *state; /* the saved-state area in BAR2 (memremap WB), or NULL */
+	u32 state_off, state_size;
 	phys_addr_t ram_phys; /* BAR4 */
 	u32 id;
 	u32 nr_kicks;
@@ -172,6 +175,10 @@ void svk_fail_requests(struct svk_link *l, int status);
 int svk_send_event(struct svk_link *l, struct sv_rpc_msg *m);
 bool svk_replay_run(struct svk_link *l);
 void svk_fill_info(struct svk_link *l, struct sv_link_info *info);
+
+/* svk_state.c */
+long svk_vm_state_io(struct svk_link *l, struct svk_vm *vm, unsigned int cmd,
+		     struct sv_state_io __user *uarg);
 
 /* svk_vm.c */
 int svk_vm_create(struct svk_link *l);

@@ -102,6 +102,15 @@ static int svk_check_regs(struct svk_link *l)
 		dev_err(&pdev->dev, "RAM %#llx+%#llx wraps\n", l->ram_gpa, l->ram_size);
 		return -EINVAL;
 	}
+	l->state_off = readl(l->regs + SV_DP_STATE_OFF);
+	l->state_size = readl(l->regs + SV_DP_STATE_SIZE);
+	if (l->state_size && (!PAGE_ALIGNED(l->state_off) || !PAGE_ALIGNED(l->state_size) ||
+			      l->state_off < l->iobuf_size || l->state_size > SV_STATE_AREA_MAX ||
+			      (u64)l->state_off + l->state_size > iobuf_len)) {
+		dev_err(&pdev->dev, "saved-state area %#x+%#x does not fit BAR2 (%pa bytes)\n",
+			l->state_off, l->state_size, &iobuf_len);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -222,6 +231,18 @@ static int svk_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		ret = -ENOMEM;
 		goto unmap_regs;
 	}
+	if (l->state_size) {
+		l->state = memremap(pci_resource_start(pdev, SV_DP_BAR_IOBUF) + l->state_off,
+				    l->state_size, MEMREMAP_WB);
+		if (!l->state) {
+			dev_err(&pdev->dev, "cannot map the saved-state area\n");
+			ret = -ENOMEM;
+			goto unmap_iobuf;
+		}
+	} else {
+		dev_warn(&pdev->dev,
+			 "no saved-state area: a devmodel restart cannot take the devices over\n");
+	}
 	l->ram_phys = pci_resource_start(pdev, SV_DP_BAR_RAM);
 
 	mutex_lock(&svk_links_lock);
@@ -244,9 +265,11 @@ static int svk_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		mode = "MSI-X";
 	else
 		mode = l->nvec ? "MSI-X (no kicks)" : "polled";
-	dev_info(&pdev->dev,
-		 "link %u \"%s\": %u kicks, %u calls, iobuf %u bytes, RAM %#llx+%#llx, %s\n", l->id,
-		 l->name, l->nr_kicks, l->nr_calls, l->iobuf_size, l->ram_gpa, l->ram_size, mode);
+	dev_info(
+		&pdev->dev,
+		"link %u \"%s\": %u kicks, %u calls, iobuf %u bytes, state area %u bytes, RAM %#llx+%#llx, %s\n",
+		l->id, l->name, l->nr_kicks, l->nr_calls, l->iobuf_size, l->state_size, l->ram_gpa,
+		l->ram_size, mode);
 	/* Requests may have been queued before we came. */
 	queue_work(system_highpri_wq, &l->rx_work);
 	if (!l->nvec)
@@ -254,6 +277,8 @@ static int svk_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	return 0;
 
 unmap_iobuf:
+	if (l->state)
+		memunmap(l->state);
 	memunmap(l->iobuf);
 unmap_regs:
 	pci_iounmap(pdev, l->regs);
@@ -284,6 +309,8 @@ static void svk_remove(struct pci_dev *pdev)
 	svk_free_vectors(l);
 	cancel_work_sync(&l->rx_work);
 	cancel_delayed_work_sync(&l->poll_work);
+	if (l->state)
+		memunmap(l->state);
 	memunmap(l->iobuf);
 	pci_iounmap(pdev, l->regs);
 	pci_release_regions(pdev);

@@ -329,6 +329,8 @@ static long svk_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	union sv_vm_arg a;
 	long ret;
 
+	if (cmd == SV_VM_SAVE_STATE || cmd == SV_VM_LOAD_STATE)
+		return svk_vm_state_io(l, vm, cmd, uarg);
 	if (!svk_vm_cmd_known(cmd))
 		return -ENOTTY;
 	BUILD_BUG_ON(sizeof(a) > 128);

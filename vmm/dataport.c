@@ -337,8 +337,8 @@ static int dp_map_state(struct dataport *dp)
 		dp->state = NULL;
 		return -errno;
 	}
-	dp->state_off = pow2_roundup(dp->iobuf_size > dp->state_size ? dp->iobuf_size :
-								       dp->state_size);
+	dp->state_off =
+		pow2_roundup(dp->iobuf_size > dp->state_size ? dp->iobuf_size : dp->state_size);
 	return 0;
 }
 

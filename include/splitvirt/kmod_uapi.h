@@ -30,6 +30,8 @@ struct sv_link_info {
 	char name[32]; /* driver VM name */
 	__u32 connected; /* the driver side acknowledged our RPC epoch */
 	__u32 flags; /* SV_LINK_F_* */
+	__u32 state_capacity; /* bytes SV_VM_SAVE_STATE takes; 0: no saved-state area */
+	__u32 driver_epoch; /* the RPC epoch the driver side published (0: none yet) */
 };
 
 #define SV_LINK_F_KICK_IRQS 0x1u /* kicks arrive as MSI-X vectors (else as MMIO writes) */
@@ -150,6 +152,24 @@ struct sv_mmio_region {
 #define SV_VM_START_VM _IO(SV_IOCTL_TYPE, 0x34)
 /* Restart the link's protocol (new device epoch); pending requests fail. */
 #define SV_VM_RESET _IO(SV_IOCTL_TYPE, 0x35)
+
+/*
+ * The link's saved-state area (<splitvirt/state_area.h>): memory behind the
+ * dataport that outlives this handle, the devmodel and the device VM, for
+ * a successor to take the devices over from. SAVE stores len bytes from
+ * addr (len 0: nothing saved), atomically with respect to a crash;
+ * -E2BIG above state_capacity. LOAD copies what is saved into addr (len
+ * bytes of room) and returns its length (0: nothing saved), -E2BIG if it
+ * does not fit, -EINVAL if the area holds an impossible length. Both:
+ * -EOPNOTSUPP if the link has no area.
+ */
+struct sv_state_io {
+	__u64 addr;
+	__u32 len;
+	__u32 pad; /* 0 */
+};
+#define SV_VM_SAVE_STATE _IOW(SV_IOCTL_TYPE, 0x40, struct sv_state_io)
+#define SV_VM_LOAD_STATE _IOW(SV_IOCTL_TYPE, 0x41, struct sv_state_io)
 
 /* The argument of any VM-handle ioctl above, for code that queues or dispatches them. */
 union sv_vm_arg {

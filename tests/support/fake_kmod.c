@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <splitvirt/state_area.h>
+
 #include "fake_kmod.h"
 
 static struct fake_kmod *fk_of(void *ctx)
@@ -282,6 +284,28 @@ static int f_start_vm(void *ctx, int vm)
  * The ops take the fake's lock: a daemon serves each link on a thread of
  * its own while the test pushes requests and reads the log.
  */
+static int f_save_state(void *ctx, int vm, const void *buf, uint32_t len)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	if (!fk->state_area)
+		return -EOPNOTSUPP;
+	return sv_state_area_write(fk->state_area, fk->state_size, buf, len);
+}
+
+static int f_load_state(void *ctx, int vm, void *buf, uint32_t cap)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	if (!vm_ok(fk, vm))
+		return -EBADF;
+	if (!fk->state_area)
+		return -EOPNOTSUPP;
+	return sv_state_area_read(fk->state_area, fk->state_size, buf, cap);
+}
+
 static void fk_lock_c(const struct fake_kmod *fk)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&fk->lock);
@@ -318,6 +342,8 @@ LOCKED(msi, (void *ctx, int vm, uint64_t a, uint32_t d, uint32_t p), (ctx, vm, a
 LOCKED(register_pci_dev, (void *ctx, int vm, uint32_t i, uint32_t f), (ctx, vm, i, f))
 LOCKED(mmio_region, (void *ctx, int vm, uint64_t g, uint64_t s, uint32_t f), (ctx, vm, g, s, f))
 LOCKED(start_vm, (void *ctx, int vm), (ctx, vm))
+LOCKED(save_state, (void *ctx, int vm, const void *b, uint32_t n), (ctx, vm, b, n))
+LOCKED(load_state, (void *ctx, int vm, void *b, uint32_t n), (ctx, vm, b, n))
 
 static void l_close_vm(void *ctx, int vm)
 {
@@ -394,6 +420,8 @@ static const struct dm_kmod_ops fake_ops = {
 	.register_pci_dev = l_register_pci_dev,
 	.mmio_region = l_mmio_region,
 	.start_vm = l_start_vm,
+	.save_state = l_save_state,
+	.load_state = l_load_state,
 };
 
 int fk_init(struct fake_kmod *fk, const char *name, uint64_t ram_size, uint32_t nr_kicks,
@@ -414,8 +442,12 @@ int fk_init(struct fake_kmod *fk, const char *name, uint64_t ram_size, uint32_t 
 	fk->info.ram_size = ram_size;
 	fk->info.connected = 1;
 	strncpy(fk->info.name, name, sizeof(fk->info.name) - 1);
+	fk->state_size = SV_STATE_AREA_SIZE;
+	fk->state_area = calloc(1, fk->state_size);
+	fk->info.state_capacity = sv_state_area_capacity(fk->state_size);
+	fk->info.driver_epoch = 1;
 	fk->ram = aligned_alloc(4096, ram_size);
-	if (!fk->ram)
+	if (!fk->ram || !fk->state_area)
 		return -ENOMEM;
 	memset(fk->ram, 0, ram_size);
 	return 0;
@@ -429,6 +461,8 @@ void fk_fini(struct fake_kmod *fk)
 		close(fk->peer_fd);
 	free(fk->ram);
 	fk->ram = NULL;
+	free(fk->state_area);
+	fk->state_area = NULL;
 	pthread_cond_destroy(&fk->completed);
 	pthread_mutex_destroy(&fk->lock);
 }
@@ -591,6 +625,8 @@ S_VM_OP(msi, (void *ctx, int vm, uint64_t a, uint32_t d, uint32_t p), (fk, vm, a
 S_VM_OP(register_pci_dev, (void *ctx, int vm, uint32_t i, uint32_t f), (fk, vm, i, f))
 S_VM_OP(mmio_region, (void *ctx, int vm, uint64_t g, uint64_t s, uint32_t f), (fk, vm, g, s, f))
 S_VM_OP(start_vm, (void *ctx, int vm), (fk, vm))
+S_VM_OP(save_state, (void *ctx, int vm, const void *b, uint32_t n), (fk, vm, b, n))
+S_VM_OP(load_state, (void *ctx, int vm, void *b, uint32_t n), (fk, vm, b, n))
 
 static const struct dm_kmod_ops set_ops = {
 	.nr_links = s_nr_links,
@@ -609,6 +645,8 @@ static const struct dm_kmod_ops set_ops = {
 	.register_pci_dev = s_register_pci_dev,
 	.mmio_region = s_mmio_region,
 	.start_vm = s_start_vm,
+	.save_state = s_save_state,
+	.load_state = s_load_state,
 };
 
 void fk_set_init(struct fk_set *set, struct fake_kmod *const *fks, unsigned int n)
@@ -674,6 +712,16 @@ int fk_ioctl(struct fake_kmod *fk, unsigned long cmd, void *arg)
 	case SV_VM_START_VM:
 		ret = f_start_vm(fk, vm);
 		break;
+	case SV_VM_SAVE_STATE:
+	case SV_VM_LOAD_STATE: {
+		const struct sv_state_io *a = arg;
+		void *buf = (void *)(uintptr_t)a->addr;
+
+		ret = a->pad		      ? -EINVAL :
+		      cmd == SV_VM_SAVE_STATE ? f_save_state(fk, vm, buf, a->len) :
+						f_load_state(fk, vm, buf, a->len);
+		break;
+	}
 	default:
 		ret = -ENOTTY;
 	}

@@ -92,6 +92,9 @@ struct fake_kmod {
 	unsigned long nr_refused; /* -EAGAIN answers given while busy */
 	unsigned long nr_completions; /* all of them, also past FK_MAX_REQS */
 	pthread_cond_t completed; /* broadcast with each completion */
+	/* The saved-state area: outlives the handle, like the module's (NULL: none). */
+	uint8_t *state_area;
+	uint32_t state_size;
 };
 
 /* Up to FK_SET_MAX fakes (distinct info.link_id) behind one dm_kmod. */

@@ -8,10 +8,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../devmodel/state.h"
 #include "link_fixture.h"
 
-struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool with_state_dir)
+struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool keep_state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char line[128], err[128];
@@ -22,12 +21,7 @@ struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool with_stat
 	f->disk_fd = mkstemp(f->disk);
 	assert_true(f->disk_fd >= 0);
 	assert_int_equal(ftruncate(f->disk_fd, DISK_SIZE), 0);
-	if (with_state_dir) {
-		strcpy(f->dir, "/tmp/svdmst-XXXXXX");
-		assert_non_null(mkdtemp(f->dir));
-		assert_int_equal(dm_state_path(f->path, sizeof(f->path), f->dir, 0), 0);
-		f->opt.state_dir = f->dir;
-	}
+	f->opt.keep_state = keep_state;
 	snprintf(line, sizeof(line), "sv.link0=app:blk=%s,rng,console", f->disk);
 	assert_int_equal(dm_parse_cmdline(line, &cfg, err, sizeof(err)), 0);
 	f->spec = cfg.links[0];
@@ -49,9 +43,5 @@ void fixture_free(struct fixture *f)
 	close(f->con_pipe[1]);
 	close(f->disk_fd);
 	unlink(f->disk);
-	if (f->dir[0]) {
-		unlink(f->path);
-		rmdir(f->dir);
-	}
 	free(f);
 }

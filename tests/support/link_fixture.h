@@ -24,14 +24,13 @@ struct fixture {
 	struct dm_link *link;
 	struct guestdrv gd;
 	char disk[64];
-	char dir[64]; /* state directory, "" without one */
-	char path[128]; /* link 0's state file in it */
 	int disk_fd;
 	int con_pipe[2];
 };
 
 /* cmocka-asserts on failure. */
-struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool with_state_dir);
+/* keep_state: crash containment on (the fake module's saved-state area). */
+struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool keep_state);
 void fixture_free(struct fixture *f);
 
 #endif

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Crash containment against the fake module: the link's state file follows
- * the driver's requests; a devmodel opening the link again takes the
- * devices over with the same doorbell indices and announcements, fails the
- * blk requests left pending with IOERR and serves new ones; a reset notice
- * or a damaged file means power-on.
+ * Crash containment against the fake module: the link's saved state (in
+ * the module's saved-state area, which outlives the devmodel and the
+ * device VM) follows the driver's requests; a devmodel opening the link
+ * again takes the devices over with the same doorbell indices and
+ * announcements, fails the blk requests left pending with IOERR and serves
+ * new ones; a reset notice, a driver VM that restarted meanwhile, or a
+ * damaged state means power-on.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -26,6 +26,7 @@
 #include <linux/virtio_pci.h>
 
 #include <splitvirt/rpc.h>
+#include <splitvirt/state_area.h>
 
 #include "../../../devmodel/state.h"
 #include "../../support/link_fixture.h"
@@ -44,11 +45,28 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool exists(const char *path)
+/* What the fake module's saved-state area holds: its length (0: nothing). */
+static int area_read(struct fixture *f, struct dm_link_state *st)
 {
-	struct stat st;
+	return sv_state_area_read(f->fk.state_area, f->fk.state_size, st, sizeof(*st));
+}
 
-	return stat(path, &st) == 0;
+static bool saved(struct fixture *f)
+{
+	struct dm_link_state *st = malloc(sizeof(*st));
+	int len;
+
+	assert_non_null(st);
+	len = area_read(f, st);
+	free(st);
+	assert_true(len >= 0);
+	return len > 0;
+}
+
+/* What a previous device VM (compromised, say) left in the area. */
+static void area_write(struct fixture *f, const void *buf, uint32_t len)
+{
+	assert_int_equal(sv_state_area_write(f->fk.state_area, f->fk.state_size, buf, len), 0);
 }
 
 /* The devmodel dies (the module drops its registrations) and a new one opens the link. */
@@ -100,46 +118,42 @@ static uint8_t blk_do(struct fixture *f, uint32_t type, uint64_t sector, uint32_
 	return *(uint8_t *)gram_ptr(&f->gd.ram, s);
 }
 
-static void test_state_file_round_trip(void **state)
+static void test_saved_state_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	struct dm_link_state *now = calloc(1, sizeof(*now)), *read = calloc(1, sizeof(*read));
 	const char *why;
-	uint8_t b;
-	int fd;
 
-	/* Power-on needs no file; the driver's first change writes one. */
-	assert_false(exists(f->path));
+	/* Power-on needs nothing saved; the driver's first change saves. */
+	assert_false(saved(f));
 	gd_start(&f->gd, 0, 16);
-	assert_true(exists(f->path));
+	assert_true(saved(f));
 	dm_state_capture(f->link, now);
-	assert_int_equal(dm_state_read(f->dir, 0, read), 0);
+	assert_int_equal(area_read(f, read), sizeof(*read));
+	assert_int_equal(dm_state_unseal(read, sizeof(*read)), 0);
 	assert_memory_equal(now, read, DM_STATE_CMP_LEN);
 	assert_int_equal(dm_state_check(read, f->link, &why), 0);
 	assert_int_equal(read->fns[0].pci.status, 0x0f);
+	assert_int_equal(read->driver_epoch, 1);
 
-	/* Same link, other driver VM; a duplicate doorbell index. */
+	/* Same link, other driver VM; a duplicate doorbell index; another incarnation. */
 	strcpy(read->driver, "other");
 	assert_int_equal(dm_state_check(read, f->link, &why), -EINVAL);
-	assert_int_equal(dm_state_read(f->dir, 0, read), 0);
+	assert_int_equal(area_read(f, read), sizeof(*read));
 	read->fns[1].kick[0] = read->fns[0].kick[0];
 	read->next_kick = 16;
 	assert_int_equal(dm_state_check(read, f->link, &why), -EINVAL);
 	assert_string_equal(why, "bad doorbell indices");
+	assert_int_equal(area_read(f, read), sizeof(*read));
+	read->driver_epoch = 7;
+	assert_int_equal(dm_state_check(read, f->link, &why), -EINVAL);
 
-	/* One flipped byte, a short file, no file. */
-	fd = open(f->path, O_RDWR);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, &b, 1, 100), 1);
-	b ^= 0x40;
-	assert_int_equal(pwrite(fd, &b, 1, 100), 1);
-	assert_int_equal(dm_state_read(f->dir, 0, read), -EINVAL);
-	assert_int_equal(ftruncate(fd, 64), 0);
-	close(fd);
-	assert_int_equal(dm_state_read(f->dir, 0, read), -EINVAL);
-	assert_int_equal(dm_state_remove(f->dir, 0), 0);
-	assert_int_equal(dm_state_read(f->dir, 0, read), -ENOENT);
-	assert_int_equal(dm_state_remove(f->dir, 0), 0);
+	/* One flipped byte, a short image. */
+	assert_int_equal(area_read(f, read), sizeof(*read));
+	((uint8_t *)read)[100] ^= 0x40;
+	assert_int_equal(dm_state_unseal(read, sizeof(*read)), -EINVAL);
+	assert_int_equal(area_read(f, read), sizeof(*read));
+	assert_int_equal(dm_state_unseal(read, 64), -EINVAL);
 	free(now);
 	free(read);
 }
@@ -244,10 +258,10 @@ static void test_reset_notice_forgets(void **state)
 	struct sv_ioreq req = { .dir = SV_IOREQ_RESET, .data = SV_RPC_RESET_RESTART };
 
 	gd_start(&f->gd, 0, 16);
-	assert_true(exists(f->path));
+	assert_true(saved(f));
 	fk_push(&f->fk, &req);
 	assert_true(sv_loop_run_once(&f->loop, 1000) >= 1);
-	assert_false(exists(f->path));
+	assert_false(saved(f));
 	restart(f);
 	assert_false(f->link->restored);
 	assert_int_equal(f->fk.nr_regions, 0);
@@ -255,8 +269,29 @@ static void test_reset_notice_forgets(void **state)
 	/* The rebooted driver sets it up again, and that is saved again. */
 	f->gd.ram.next = 0;
 	gd_start(&f->gd, 0, 16);
-	assert_true(exists(f->path));
+	assert_true(saved(f));
 	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_OK);
+}
+
+/*
+ * The driver VM rebooted while no devmodel ran (its device VM was down):
+ * its new incarnation has a new epoch, and the old devices must not come
+ * back into its memory.
+ */
+static void test_driver_restarted_meanwhile(void **state)
+{
+	struct fixture *f = *state;
+
+	gd_start(&f->gd, 0, 16);
+	assert_true(saved(f));
+	dm_link_close(f->link);
+	f->link = NULL;
+	f->fk.info.driver_epoch = 2;
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+	f->gd.link = f->link;
+	assert_false(f->link->restored);
+	assert_false(saved(f));
+	assert_int_equal(f->fk.nr_regions, 0);
 }
 
 static void test_bad_state_means_power_on(void **state)
@@ -265,45 +300,66 @@ static void test_bad_state_means_power_on(void **state)
 	struct dm_link_state *st = calloc(1, sizeof(*st));
 
 	gd_start(&f->gd, 0, 16);
-	/* Valid file, invalid device state inside (checksum recomputed on write). */
-	assert_int_equal(dm_state_read(f->dir, 0, st), 0);
+	/* A sealed image with an invalid device state inside. */
+	assert_int_equal(area_read(f, st), sizeof(*st));
 	st->fns[0].pci.queues[0].desc_gpa = 0x1000;
-	assert_int_equal(dm_state_write(f->dir, st), 0);
+	dm_state_seal(st);
+	area_write(f, st, sizeof(*st));
 	restart(f);
 	assert_false(f->link->restored);
-	assert_false(exists(f->path));
+	assert_false(saved(f));
 	assert_int_equal(f->fk.nr_regions, 0);
 	assert_int_equal(gd_cfg_read(&f->gd, 0, PCI_COMMAND, 2), 0);
 
-	/* Garbage of the right size. */
+	/* Garbage of the right size, and of a wrong one. */
 	memset(st, 0x5a, sizeof(*st));
 	st->link_id = 0;
-	assert_int_equal(dm_state_write(f->dir, st), 0);
+	area_write(f, st, sizeof(*st));
 	restart(f);
 	assert_false(f->link->restored);
-	assert_false(exists(f->path));
+	assert_false(saved(f));
+	area_write(f, st, 100);
+	restart(f);
+	assert_false(f->link->restored);
+	assert_false(saved(f));
 	free(st);
 }
 
-static void test_without_state_dir(void **state)
+static void test_without_keep_state(void **state)
 {
 	struct fixture *f = *state;
 
 	dm_link_close(f->link);
-	f->opt.state_dir = NULL;
+	f->opt.keep_state = false;
 	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
 	f->gd.link = f->link;
 	gd_start(&f->gd, 0, 16);
-	assert_false(exists(f->path));
+	assert_false(saved(f));
 	assert_null(f->link->saved);
+}
+
+/* A link without a saved-state area (an older vmm) serves, without containment. */
+static void test_without_area(void **state)
+{
+	struct fixture *f = *state;
+
+	dm_link_close(f->link);
+	f->fk.info.state_capacity = 0;
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
+	f->gd.link = f->link;
+	assert_null(f->link->saved);
+	gd_start(&f->gd, 0, 16);
+	assert_false(saved(f));
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_OK);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SV_TEST(test_state_file_round_trip),	SV_TEST(test_restart_same_doorbells),
-		SV_TEST(test_restart_fails_pending),	SV_TEST(test_reset_notice_forgets),
-		SV_TEST(test_bad_state_means_power_on), SV_TEST(test_without_state_dir),
+		SV_TEST(test_saved_state_round_trip),	  SV_TEST(test_restart_same_doorbells),
+		SV_TEST(test_restart_fails_pending),	  SV_TEST(test_reset_notice_forgets),
+		SV_TEST(test_driver_restarted_meanwhile), SV_TEST(test_bad_state_means_power_on),
+		SV_TEST(test_without_keep_state),	  SV_TEST(test_without_area),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

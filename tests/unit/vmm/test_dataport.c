@@ -278,7 +278,7 @@ static void test_state_area_in_bar2(void **state)
 	cfg_write(f, PCI_BASE_ADDRESS_2, 4, 0xffffffffu);
 	lo = (uint32_t)guest(f, VMM_PCI_ECAM_BASE + ((uint64_t)f->slot << 15) + PCI_BASE_ADDRESS_2,
 			     4, false, 0);
-	assert_int_equal(lo & ~0xfu, (uint32_t)~(2 * off - 1));
+	assert_int_equal(lo & ~0xfu, (uint32_t) ~(2 * off - 1));
 	slots = fake_kvm.count[FK_RAM_SLOT];
 	cfg_write(f, PCI_BASE_ADDRESS_2, 4, (uint32_t)bar2);
 	cfg_write(f, PCI_BASE_ADDRESS_3, 4, 0);
