@@ -1,0 +1,74 @@
+# A device VM killed under load comes back without its driver VM noticing
+# more than I/O errors: its vmm is killed (SIGKILL) 2 s after the driver
+# VM's first flushed write reached the device VM's disk. The supervisor
+# marks the link's device side gone (the driver VM's pending accesses fail
+# at once, not one 5 s timeout after another) and starts the device VM
+# again after 1 s (restart: on-failure); its new devmodel takes the disk
+# over from the link's saved-state area, which outlived the dead VM, and
+# fails the requests that were in flight. The driver VM sees I/O errors,
+# then working I/O again, without rebooting; what it flushed before the
+# kill is on the disk.
+. /tests/lib.sh
+. /tests/crossvm_lib.sh
+crossvm_setup
+cat >/tmp/devvm-restart.yaml <<YAML
+name: dvrestart
+vms:
+  - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
+      cmdline: "console=ttyAMA0 quiet", memory: 512M, disks: [ $DEVVM_DISK ],
+      restart: on-failure }
+  - { name: app, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+      cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
+      devices: [ { type: blk, from: devvm, backing: /dev/vda } ] }
+YAML
+start_topology /tmp/devvm-restart.yaml
+# The marker block (300) is written with fsync first: once the host sees
+# it, the driver VM's I/O runs through the device VM.
+marker_on_disk() {
+	dd if="$DEVVM_DISK" bs=4096 skip=300 count=1 2>/dev/null | grep -a -q svmarker-
+}
+i=0
+while ! marker_on_disk && kill -0 $SUP 2>/dev/null && [ $i -lt 3000 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+marker_on_disk || { kill -TERM $SUP; wait $SUP; sed 's/^/  | /' "$OUT"; fail "the driver VM's marker never reached the device VM's disk"; }
+sleep 2
+victim=$(state_pid devvm)
+[ -n "$victim" ] || fail "no pid for the device VM in the supervisor's state file"
+echo "killing the device VM's vmm (pid $victim) with SIGKILL"
+kill -KILL "$victim"
+i=0
+while kill -0 $SUP 2>/dev/null && [ $i -lt 4000 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+HUNG=0
+if kill -0 $SUP 2>/dev/null; then
+	HUNG=1
+	kill -TERM $SUP
+	sleep 15
+	kill -KILL $SUP 2>/dev/null
+fi
+wait $SUP
+VM_RC=$?
+sed 's/^/  | /' "$OUT"
+marker=$(fact marker)
+crossvm_teardown
+[ "$HUNG" -eq 0 ] || fail "the topology was still running 400 s after the kill"
+expect_out "VM 'devvm' (pid $victim) was killed by signal 9 (Killed); restarting it in 1 s"
+expect_out "device VM 'devvm' is gone: failing the pending accesses of driver VM(s) 'app'"
+expect_out "restarted device VM 'devvm'"
+expect_out "restored link 0 after a devmodel restart"
+[ "$(fact io_hang)" = 1 ] && fail "driver VM I/O hung after the device VM was killed"
+errors=$(fact io_errors)
+ok_after=$(fact io_ok_after)
+echo "driver VM: $(fact io_ok_before) good I/Os, then ${errors:-?} failed, then ${ok_after:-?} good"
+[ "${errors:-0}" -gt 0 ] || fail "no I/O error seen by the driver VM across the kill"
+[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O after the device VM came back"
+[ -n "$marker" ] || fail "the driver VM reported no marker"
+dd if="$DEVVM_DISK" bs=4096 skip=300 count=1 2>/dev/null | grep -a -q -- "$marker" ||
+	fail "the marker the driver VM flushed before the kill ($marker) is not on the disk"
+grep -q "VM 'app' (pid [0-9]*) rebooted itself" "$OUT" && fail "the driver VM rebooted"
+[ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"
+echo "$(grep -o 'restored link 0 after a devmodel restart; [0-9]* requests failed' "$OUT")"
