@@ -700,6 +700,40 @@ static void test_events_replayed(void **state)
 	assert_int_equal(io_proxy_wait_started(pp->proxy, 0), 0);
 }
 
+/*
+ * The device VM dies without a word and the supervisor marks its side
+ * gone: a vCPU waiting for a reply gets all-ones at once, and so does the
+ * next access, without a request (the reply timeout is 10 minutes here: a
+ * proxy that waited for it would hang the test). A new device side
+ * brings the function back, registrations and all.
+ */
+static void test_device_gone(void **state)
+{
+	struct proxy_peer *pp = *state;
+	struct sv_rpc_dev *gone = calloc(1, sizeof(*gone));
+	struct vcpu_access a;
+
+	assert_non_null(gone);
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_start(pp), 0);
+	io_proxy_set_reply_timeout(pp->proxy, 600000);
+	assert_int_equal(vcpu_access_start(&a, pp, peer_ecam(0, 0), 4, false, 0), 0);
+	expect_request(pp, 0, 0, 4, SV_RPC_MMIO_READ);
+	assert_int_equal(sv_rpc_dev_mark_gone(gone, pp->iobuf, PEER_IOBUF_SIZE), 0);
+	assert_int_equal(peer_deliver(pp), 0);
+	assert_int_equal(vcpu_access_finish(&a), 0xffffffff);
+	assert_int_equal(vcpu_access(pp, peer_ecam(0, 4), 4, false, 0), 0xffffffff);
+	expect_no_request(pp);
+
+	/* The restarted device VM's side: same function, served again. */
+	assert_int_equal(sv_rpc_dev_open(&pp->dev, pp->iobuf, PEER_IOBUF_SIZE), 0);
+	assert_int_equal(peer_connect(pp), 0);
+	assert_int_equal(peer_register(pp, 0), 0);
+	assert_int_equal(peer_start(pp), 0);
+	assert_int_equal(cfg_read(pp, 0, 0, 0, 4, 0x10421af4), 0x10421af4);
+	free(gone);
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -1006,6 +1040,7 @@ int main(void)
 		GIC_TEST(test_reply_wrong_size, 3),
 		GIC_TEST(test_events_replayed, 3),
 		GIC_TEST(test_reply_timeout, 3),
+		GIC_TEST(test_device_gone, 3),
 		GIC_TEST(test_register_failure_no_leak, 3),
 		GIC_TEST(test_destroy_detaches, 3),
 		GIC_TEST(test_announcements_rate_limited, 3),
