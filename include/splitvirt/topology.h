@@ -37,6 +37,12 @@ enum sv_topo_role {
 	SV_TOPO_DRIVER,
 };
 
+/* What the supervisor does when a device VM's vmm fails (a non-zero exit or a signal). */
+enum sv_topo_restart {
+	SV_TOPO_RESTART_NO, /* it stays stopped; its driver VMs' devices fail */
+	SV_TOPO_RESTART_ON_FAILURE, /* started again after a back-off; device VMs' default */
+};
+
 /* A local virtio-blk of a VM (vmm --disk PATH[,ro]). */
 struct sv_topo_disk {
 	char *path; /* host path, absolute after loading from a file */
@@ -86,6 +92,7 @@ struct sv_topo_vm {
 	struct sv_topo_dev *devs; /* driver VMs only */
 	unsigned int nr_devs;
 	unsigned int kicks, calls; /* doorbells per link of a driver VM */
+	enum sv_topo_restart restart; /* device VMs; always SV_TOPO_RESTART_NO for the others */
 	int line, name_line, kernel_line, initrd_line, memory_line, cpus_line;
 };
 

@@ -22,11 +22,12 @@ enum vm_key {
 	VM_DEVICES,
 	VM_KICKS,
 	VM_CALLS,
+	VM_RESTART,
 };
 
 static const char *const vm_keys[] = {
-	"name", "role", "kernel",  "initrd",  "cmdline", "memory", "cpus", "disks",
-	"nets", "rng",	"console", "devices", "kicks",	 "calls",  NULL,
+	"name", "role", "kernel",  "initrd",  "cmdline", "memory", "cpus",    "disks",
+	"nets", "rng",	"console", "devices", "kicks",	 "calls",  "restart", NULL,
 };
 
 struct vm_ctx {
@@ -34,6 +35,7 @@ struct vm_ctx {
 	const char *label; /* "VM 'app'" */
 	const char *vmname;
 	yaml_node_t *devices;
+	yaml_node_t *restart;
 };
 
 static void parse_disk(struct topo_parser *p, yaml_node_t *n, struct sv_topo_disk *disk)
@@ -221,7 +223,41 @@ static void parse_vm_pair(struct topo_parser *p, int key, yaml_node_t *v, void *
 	case VM_CALLS:
 		topo_get_uint(p, v, "calls", 1, SV_TOPO_MAX_DOORBELLS, &vm->calls);
 		break;
+	case VM_RESTART:
+		ctx->restart = v; /* checked once the role is known */
+		break;
 	}
+}
+
+/*
+ * Only a device VM is restarted when its vmm fails: a driver or standalone
+ * VM failing is the workload's result (the run's exit status), and every
+ * VM is started again anyway when its guest reboots.
+ */
+static void parse_restart(struct topo_parser *p, yaml_node_t *v, struct vm_ctx *ctx)
+{
+	struct sv_topo_vm *vm = ctx->vm;
+	const char *s;
+
+	if (!vm->role_unknown && vm->role != SV_TOPO_DEVICE) {
+		topo_err(
+			p, v,
+			"%s has role %s but 'restart:'; restart only applies to device VMs (role: device)",
+			ctx->label, sv_topo_role_name(vm->role));
+		return;
+	}
+	s = topo_scalar(p, v, "restart");
+	if (!s)
+		return;
+	if (!strcmp(s, "on-failure"))
+		vm->restart = SV_TOPO_RESTART_ON_FAILURE;
+	else if (!strcmp(s, "no"))
+		vm->restart = SV_TOPO_RESTART_NO;
+	else
+		topo_err(
+			p, v,
+			"restart of %s: '%.64s' is not allowed; use on-failure (the default) or no",
+			ctx->label, s);
 }
 
 /* The name of a VM mapping before it is parsed, for messages. */
@@ -276,6 +312,10 @@ static void parse_vm(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm *v
 		if (!vm->cmdline)
 			p->nomem = 1;
 	}
+	if (vm->role == SV_TOPO_DEVICE && !vm->role_unknown)
+		vm->restart = SV_TOPO_RESTART_ON_FAILURE;
+	if (ctx.restart)
+		parse_restart(p, ctx.restart, &ctx);
 	if (ctx.devices) {
 		if (vm->role == SV_TOPO_DRIVER)
 			topo_parse_devices(p, ctx.devices, vm, ctx.vmname);

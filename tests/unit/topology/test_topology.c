@@ -160,6 +160,16 @@ static const struct bad_file bad_files[] = {
 	BAD("vms:\n" DEVVM DRV_A "      - { type: gpu, from: devvm }\n", 10, "not a device type"),
 	BAD("vms:\n" DEVVM "    devices: [ { type: rng, from: x } ]\n", 6,
 	    "only driver VMs get devices"),
+	/* restart: device VMs only, two policies */
+	BAD("vms:\n" DEVVM "    restart: always\n", 6,
+	    "restart of VM 'devvm': 'always' is not allowed; use on-failure (the default) or no"),
+	BAD("vms:\n" DEVVM "    restart: [ no ]\n", 6, "restart: expected a single value"),
+	BAD("vms:\n" DEVVM "    restrat: no\n", 6, "did you mean 'restart'"),
+	BAD("vms:\n" DEVVM "    restart: no\n    restart: no\n", 7, "appears twice"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm }\n    restart: no\n", 11,
+	    "VM 'a' has role driver but 'restart:'; restart only applies to device VMs"),
+	BAD("vms:\n  - { name: s, role: standalone, kernel: K, restart: on-failure }\n", 2,
+	    "VM 's' has role standalone but 'restart:'; restart only applies to device VMs"),
 	/* memory */
 	BAD("vms:\n" DEVVM "    memory: 48M\n", 6, "give at least 64M"),
 	BAD("vms:\n" DEVVM "    memory: 257M\n", 6, "not a multiple of 2M"),
@@ -277,6 +287,39 @@ static void test_good_model(void **state)
 		assert_int_equal(l->devs[i], i);
 		assert_int_equal(app->devs[i].link, 0);
 		assert_int_equal(app->devs[i].device_vm, 0);
+	}
+}
+
+/* The restart policy of each VM, as the file gives it or by default. */
+static void test_restart_policy(void **state)
+{
+	static const struct {
+		const char *text;
+		enum sv_topo_restart want[2]; /* of VM 0 and VM 1 */
+	} cases[] = {
+		{ "vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm }\n",
+		  { SV_TOPO_RESTART_ON_FAILURE, SV_TOPO_RESTART_NO } },
+		{ "vms:\n" DEVVM "    restart: no\n" DRV_A "      - { type: rng, from: devvm }\n",
+		  { SV_TOPO_RESTART_NO, SV_TOPO_RESTART_NO } },
+		{ "vms:\n" DEVVM "    restart: on-failure\n" DRV_A
+		  "      - { type: rng, from: devvm }\n",
+		  { SV_TOPO_RESTART_ON_FAILURE, SV_TOPO_RESTART_NO } },
+		/* Quoted, it is the same word. */
+		{ "vms:\n  - { name: d, role: device, kernel: K, restart: \"no\" }\n"
+		  "  - { name: s, role: standalone, kernel: K }\n",
+		  { SV_TOPO_RESTART_NO, SV_TOPO_RESTART_NO } },
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (load(cases[i].text)) {
+			dump_diags();
+			fail_msg("case %u refused", i);
+		}
+		assert_int_equal(topo->vms[0].restart, cases[i].want[0]);
+		assert_int_equal(topo->vms[1].restart, cases[i].want[1]);
+		teardown(NULL);
+		setup(NULL);
 	}
 }
 
@@ -531,11 +574,17 @@ static void test_demo_file(void **state)
 int main(void)
 {
 	static const struct CMUnitTest good[] = {
-		SV_TEST(test_good_model),	SV_TEST(test_link_param_and_cmdline),
-		SV_TEST(test_link_order),	SV_TEST(test_relative_paths),
-		SV_TEST(test_warnings),		SV_TEST(test_limits),
-		SV_TEST(test_file_check),	SV_TEST(test_not_a_regular_file),
-		SV_TEST(test_backing_too_long), SV_TEST(test_cmdline_too_long),
+		SV_TEST(test_good_model),
+		SV_TEST(test_restart_policy),
+		SV_TEST(test_link_param_and_cmdline),
+		SV_TEST(test_link_order),
+		SV_TEST(test_relative_paths),
+		SV_TEST(test_warnings),
+		SV_TEST(test_limits),
+		SV_TEST(test_file_check),
+		SV_TEST(test_not_a_regular_file),
+		SV_TEST(test_backing_too_long),
+		SV_TEST(test_cmdline_too_long),
 		SV_TEST(test_demo_file),
 	};
 	static char names[NR_BAD][96];
