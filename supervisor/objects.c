@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The shared objects of a topology: one guest-RAM memfd per driver VM and,
- * per link, an iobuf memfd and its doorbell eventfds. The supervisor creates
- * them all before any vmm starts, so no vmm ever needs to ask for or look up
- * an object: it holds exactly what it was handed.
+ * per link, an iobuf memfd, its doorbell eventfds and its saved-state area
+ * memfd (for the device VM only). The supervisor creates them all before
+ * any vmm starts, so no vmm ever needs to ask for or look up an object: it
+ * holds exactly what it was handed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 
 #include <splitvirt/log.h>
 #include <splitvirt/rpc_ring.h>
+#include <splitvirt/state_area.h>
 
 #include "supervisor.h"
 
@@ -54,7 +56,8 @@ fail:
 	return -ENOMEM;
 }
 
-static int ram_plain(const char *name, uint64_t size)
+/* A zero-filled shmem memfd of size bytes whose size is sealed. */
+static int sealed_memfd(const char *name, uint64_t size)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	int ret;
@@ -84,7 +87,7 @@ static int create_ram(struct sup_objects *o, const struct sv_topo_vm *vm, unsign
 	fd = ram_hugetlb(name, vm->memory);
 	if (fd < 0) {
 		hugetlb = false;
-		fd = ram_plain(name, vm->memory);
+		fd = sealed_memfd(name, vm->memory);
 	}
 	if (fd < 0) {
 		pr_err("cannot create the %llu MiB RAM memfd of VM '%s': %s",
@@ -106,16 +109,9 @@ static int create_iobuf(const struct sv_topology *t, const struct sv_topo_link *
 
 	snprintf(name, sizeof(name), "splitvirt-iobuf-%u-%s-%s", l->id, t->vms[l->driver].name,
 		 t->vms[l->device].name);
-	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = sealed_memfd(name, SUP_IOBUF_SIZE);
 	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, SUP_IOBUF_SIZE) < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	ret = seal_size(fd);
-	if (ret)
-		goto fail;
+		return fd;
 	p = mmap(NULL, SUP_IOBUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		ret = -errno;
@@ -129,6 +125,19 @@ static int create_iobuf(const struct sv_topology *t, const struct sv_topo_link *
 fail:
 	close(fd);
 	return ret;
+}
+
+/*
+ * Zero-filled means "nothing saved" (<splitvirt/state_area.h>): the first
+ * devmodel of the link starts from scratch, a later one takes over.
+ */
+static int create_state_area(const struct sv_topology *t, const struct sv_topo_link *l)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "splitvirt-state-%u-%s-%s", l->id, t->vms[l->driver].name,
+		 t->vms[l->device].name);
+	return sealed_memfd(name, SV_STATE_AREA_SIZE);
 }
 
 /* Doorbells are non-blocking eventfds (the flag is shared by both holders). */
@@ -161,6 +170,12 @@ static int create_link(const struct sv_topology *t, const struct sv_topo_link *l
 		pr_err("cannot create the iobuf of link %u: %s", l->id, strerror(-ret));
 		return ret;
 	}
+	lo->state = create_state_area(t, l);
+	if (lo->state < 0) {
+		ret = lo->state;
+		pr_err("cannot create the saved-state area of link %u: %s", l->id, strerror(-ret));
+		return ret;
+	}
 	ret = create_eventfds(&lo->req, 1);
 	if (!ret)
 		ret = create_eventfds(&lo->resp, 1);
@@ -180,7 +195,7 @@ unsigned int sup_objects_count(const struct sv_topology *t)
 	for (unsigned int i = 0; i < t->nr_vms; i++)
 		n += t->vms[i].role == SV_TOPO_DRIVER;
 	for (unsigned int i = 0; i < t->nr_links; i++)
-		n += 3 + t->links[i].nr_kicks + t->links[i].nr_calls;
+		n += 4 + t->links[i].nr_kicks + t->links[i].nr_calls; /* iobuf, state, req, resp */
 	return n;
 }
 
@@ -200,7 +215,7 @@ int sup_objects_create(const struct sv_topology *t, struct sup_objects *o)
 	for (unsigned int i = 0; i < t->nr_vms; i++)
 		o->ram[i] = -1;
 	for (unsigned int i = 0; i < t->nr_links; i++)
-		o->links[i].iobuf = o->links[i].req = o->links[i].resp = -1;
+		o->links[i].iobuf = o->links[i].state = o->links[i].req = o->links[i].resp = -1;
 	for (unsigned int i = 0; i < t->nr_vms && !ret; i++) {
 		if (t->vms[i].role == SV_TOPO_DRIVER)
 			ret = create_ram(o, &t->vms[i], i);
@@ -227,6 +242,7 @@ void sup_objects_close(struct sup_objects *o)
 		struct sup_link_objs *lo = &o->links[i];
 
 		close_fd(&lo->iobuf);
+		close_fd(&lo->state);
 		close_fd(&lo->req);
 		close_fd(&lo->resp);
 		for (unsigned int k = 0; lo->kick && k < lo->nr_kicks; k++)

@@ -11,6 +11,12 @@
  * them line by line (relay.h): prefixed with the VM's name on its own
  * stdout/stderr, or into a per-VM file with --console-dir.
  *
+ * A VM whose guest reboots is started again at once, with the same
+ * objects. A device VM whose vmm fails (a non-zero exit or a signal) is
+ * started again after a back-off (topology key restart: on-failure); its
+ * driver VMs keep running, and are told at once that it is gone
+ * (links.c), so their pending accesses fail instead of timing out.
+ *
  * The run ends when every driver and standalone VM has exited; device VMs
  * left then get SIGTERM (nobody needs them any more). A SIGINT/SIGTERM to
  * the supervisor forwards SIGTERM to every vmm; whatever still runs after
@@ -45,7 +51,7 @@ struct run {
 	struct sup_vm_run *vms;
 	struct sup_state_file state;
 	bool stopping;
-	struct timespec deadline; /* SIGKILL time once stopping */
+	long long deadline; /* SIGKILL time once stopping (now_ms()) */
 	bool killed_all;
 	int status; /* exit status of the first failed driver VM, 0 so far */
 	int sigfd;
@@ -65,6 +71,19 @@ struct run {
  */
 #define OUTPUT_HOLD_MS 10
 
+/*
+ * A device VM that fails is started again after 1 s, then twice as long
+ * after each failure in a row, up to 30 s; after RESTART_MAX_FAILURES in a
+ * row it stays stopped. A failure after a run of RESTART_HEALTHY_MS or
+ * more starts the count over: a VM that fails at once (a broken image, a
+ * guest that panics at boot) costs little, one that crashes now and then
+ * keeps coming back quickly.
+ */
+#define RESTART_FIRST_DELAY_S 1u
+#define RESTART_MAX_DELAY_S 30u
+#define RESTART_MAX_FAILURES 5u
+#define RESTART_HEALTHY_MS (60 * 1000LL)
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -76,11 +95,6 @@ static long long now_ms(void)
 static bool is_workload(const struct sv_topo_vm *vm)
 {
 	return vm->role != SV_TOPO_DEVICE;
-}
-
-static bool alive(const struct sup_vm_run *r)
-{
-	return r->state == SUP_VM_STARTING || r->state == SUP_VM_RUNNING;
 }
 
 static void save_state(struct run *run)
@@ -114,9 +128,40 @@ static int raise_fd_limit(const struct sv_topology *t)
 static void signal_all(struct run *run, int sig)
 {
 	for (unsigned int i = 0; i < run->t->nr_vms; i++) {
-		if (alive(&run->vms[i]) && run->vms[i].pid > 0)
+		if (sup_vm_alive(&run->vms[i]) && run->vms[i].pid > 0)
 			kill(run->vms[i].pid, sig);
 	}
+}
+
+/* Sets VM r's final state and code from its vmm's wait status; returns its exit status. */
+static int set_ended(struct sup_vm_run *r, int wstatus)
+{
+	if (WIFSIGNALED(wstatus)) {
+		r->state = SUP_VM_KILLED;
+		r->code = WTERMSIG(wstatus);
+		return 128 + r->code;
+	}
+	r->state = SUP_VM_EXITED;
+	r->code = WEXITSTATUS(wstatus);
+	return r->code;
+}
+
+/* A stopping run starts nothing again: the VMs waiting for a restart stay stopped. */
+static void cancel_restarts(struct run *run)
+{
+	bool changed = false;
+
+	for (unsigned int i = 0; i < run->t->nr_vms; i++) {
+		struct sup_vm_run *r = &run->vms[i];
+
+		if (r->state != SUP_VM_RESTARTING)
+			continue;
+		set_ended(r, r->wstatus);
+		pr_info("VM '%s' is not restarted: the run is stopping", run->t->vms[i].name);
+		changed = true;
+	}
+	if (changed)
+		save_state(run);
 }
 
 static void begin_stop(struct run *run, const char *why)
@@ -126,9 +171,9 @@ static void begin_stop(struct run *run, const char *why)
 	run->stopping = true;
 	pr_info("%s: sending SIGTERM to every vmm (SIGKILL after %u s)", why,
 		run->opts->stop_timeout);
-	clock_gettime(CLOCK_MONOTONIC, &run->deadline);
-	run->deadline.tv_sec += run->opts->stop_timeout;
+	run->deadline = now_ms() + run->opts->stop_timeout * 1000LL;
 	signal_all(run, SIGTERM);
+	cancel_restarts(run);
 }
 
 /*
@@ -217,7 +262,7 @@ static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int 
 		return ret;
 	ret = sup_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &run->sb, &cmd);
 	/* A guest's PSCI SYSTEM_RESET: its vmm signals this and exits, we start it again. */
-	if (!ret && is_workload(vm) && r->reboot_fd < 0) {
+	if (!ret && r->reboot_fd < 0) {
 		r->reboot_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		ret = r->reboot_fd < 0 ? -errno : 0;
 	}
@@ -240,6 +285,7 @@ static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int 
 	}
 	r->state = SUP_VM_STARTING;
 	r->started = (long long)time(NULL);
+	r->started_ms = now_ms();
 	save_state(run);
 	sup_sandbox_spawn_config(&run->sb, run->t, i, cmd.nr_fds, &sbc);
 	ret = sup_spawn(cmd.argv, cmd.fds, cmd.nr_fds, &stdio, &sbc, &r->pid, &step);
@@ -292,7 +338,7 @@ static void report_orphans(struct run *run, unsigned int dev)
 	for (unsigned int l = 0; l < t->nr_links; l++) {
 		unsigned int drv = t->links[l].driver;
 
-		if (t->links[l].device == dev && alive(&run->vms[drv]))
+		if (t->links[l].device == dev && sup_vm_alive(&run->vms[drv]))
 			pr_err("device VM '%s' is gone while driver VM '%s' runs: its devices from '%s' will fail with I/O errors",
 			       t->vms[dev].name, t->vms[drv].name, t->vms[dev].name);
 	}
@@ -303,19 +349,38 @@ static void report_orphans(struct run *run, unsigned int dev)
  * syscall it was (audit type=1326, in dmesg); without that record, say how
  * to find out.
  */
-static void report_seccomp_kill(const char *name, pid_t pid)
+static void report_seccomp_kill(const char *name, pid_t pid, const char *then)
 {
 	const char *sc;
 	long nr;
 
 	if (sv_seccomp_audit_find(pid, &nr)) {
-		pr_err("vmm[%s] killed by seccomp (SIGSYS, pid %d); the syscall is not in the kernel log: run with SPLITVIRT_SECCOMP=log to have violations logged instead of killed, then look for type=1326 in dmesg (docs/security.md)",
-		       name, (int)pid);
+		pr_err("vmm[%s] killed by seccomp (SIGSYS, pid %d); the syscall is not in the kernel log: run with SPLITVIRT_SECCOMP=log to have violations logged instead of killed, then look for type=1326 in dmesg (docs/security.md)%s",
+		       name, (int)pid, then);
 		return;
 	}
 	sc = sv_syscall_name(nr);
-	pr_err("vmm[%s] killed by seccomp (syscall %ld%s%s, pid %d); if the vmm needs it, add it to lib/sandbox/rules.c (docs/security.md)",
-	       name, nr, sc ? ", " : "", sc ? sc : "", (int)pid);
+	pr_err("vmm[%s] killed by seccomp (syscall %ld%s%s, pid %d); if the vmm needs it, add it to lib/sandbox/rules.c (docs/security.md)%s",
+	       name, nr, sc ? ", " : "", sc ? sc : "", (int)pid, then);
+}
+
+/* The line saying how VM i's vmm ended; then says what comes next, or is "". */
+static void report_end(struct run *run, unsigned int i, pid_t pid, const char *then)
+{
+	const struct sup_vm_run *r = &run->vms[i];
+	const char *name = run->t->vms[i].name;
+	bool killed = r->state == SUP_VM_KILLED;
+	/* A restart and a failing status are news; a signal is mostly our own SIGTERM or SIGKILL. */
+	enum sv_log_level level = *then || (!killed && r->code) ? SV_LOG_WARN : SV_LOG_INFO;
+
+	if (killed && r->code == SIGSYS)
+		report_seccomp_kill(name, pid, then);
+	else if (killed)
+		sv_log(level, "VM '%s' (pid %d) was killed by signal %d (%s)%s", name, (int)pid,
+		       r->code, strsignal(r->code), then);
+	else
+		sv_log(level, "VM '%s' (pid %d) exited with status %d%s", name, (int)pid, r->code,
+		       then);
 }
 
 /* Whether VM i's vmm exited because its guest asked for a reset. */
@@ -327,9 +392,20 @@ static bool reboot_requested(const struct sup_vm_run *r)
 }
 
 /*
- * Reboot in place: the same VM, with the same objects (its RAM, links and
- * doorbells), in a new vmm. Its device VMs see the driver side restart and
- * reset its devices, as they do for any new driver side.
+ * VM i again, with the objects it had (its RAM, links, doorbells, saved
+ * state), in a new vmm with new output pipes.
+ */
+static int start_again(struct run *run, unsigned int i)
+{
+	sup_relay_close(&run->relays[2 * i]);
+	sup_relay_close(&run->relays[2 * i + 1]);
+	return start_vm(run, run->objects, i, run->stdin_owner);
+}
+
+/*
+ * Reboot in place: the same VM, with the same objects, in a new vmm. Its
+ * device VMs see the driver side restart and reset its devices, as they do
+ * for any new driver side; a device VM's driver VMs were told it is gone.
  */
 static bool reboot_vm(struct run *run, unsigned int i, pid_t pid)
 {
@@ -340,51 +416,130 @@ static bool reboot_vm(struct run *run, unsigned int i, pid_t pid)
 	r->reboots++;
 	pr_info("VM '%s' (pid %d) rebooted itself (PSCI SYSTEM_RESET): starting it again (%u so far)",
 		run->t->vms[i].name, (int)pid, r->reboots);
-	sup_relay_close(&run->relays[2 * i]);
-	sup_relay_close(&run->relays[2 * i + 1]);
-	return start_vm(run, run->objects, i, run->stdin_owner) == 0;
+	return start_again(run, i) == 0;
+}
+
+/* Whether VM i's exit is a failure to restart it after; counts it if so. */
+static bool count_failure(struct run *run, unsigned int i, int wstatus)
+{
+	const struct sv_topo_vm *vm = &run->t->vms[i];
+	struct sup_vm_run *r = &run->vms[i];
+
+	/* Status 0: its guest powered off, which is no failure. */
+	if (run->stopping || vm->role != SV_TOPO_DEVICE ||
+	    vm->restart != SV_TOPO_RESTART_ON_FAILURE ||
+	    (WIFEXITED(wstatus) && !WEXITSTATUS(wstatus)))
+		return false;
+	if (now_ms() - r->started_ms >= RESTART_HEALTHY_MS)
+		r->failures = 0;
+	r->failures++;
+	return true;
+}
+
+/* The back-off before the next start of a VM that failed failures times in a row. */
+static unsigned int backoff_s(unsigned int failures)
+{
+	unsigned int s = RESTART_FIRST_DELAY_S;
+
+	for (unsigned int n = 1; n < failures && s < RESTART_MAX_DELAY_S; n++)
+		s *= 2;
+	return s < RESTART_MAX_DELAY_S ? s : RESTART_MAX_DELAY_S;
+}
+
+/* VM i's vmm ended and was not rebooted: records and reports it, and maybe restarts it later. */
+static void record_end(struct run *run, unsigned int i, pid_t pid, int wstatus)
+{
+	const struct sv_topo_vm *vm = &run->t->vms[i];
+	struct sup_vm_run *r = &run->vms[i];
+	bool failed = count_failure(run, i, wstatus);
+	unsigned int delay =
+		failed && r->failures < RESTART_MAX_FAILURES ? backoff_s(r->failures) : 0;
+	char then[96] = "";
+	int code = set_ended(r, wstatus);
+
+	if (delay)
+		snprintf(then, sizeof(then), "; restarting it in %u s (failure %u of %u in a row)",
+			 delay, r->failures, RESTART_MAX_FAILURES);
+	report_end(run, i, pid, then);
+	if (delay) {
+		r->state = SUP_VM_RESTARTING;
+		r->wstatus = wstatus;
+		r->restart_at = now_ms() + delay * 1000LL;
+	}
+	if (failed && !delay)
+		pr_err("VM '%s' failed %u times in a row within %lld s each; not restarting it again",
+		       vm->name, r->failures, RESTART_HEALTHY_MS / 1000);
+	if (is_workload(vm) && code && !run->status)
+		run->status = code;
+	if (vm->role == SV_TOPO_DEVICE && !run->stopping && !delay)
+		report_orphans(run, i);
+	save_state(run);
+}
+
+/* Device VM i's vmm is gone: its driver VMs stop waiting for it at once. */
+static void device_gone(struct run *run, unsigned int i)
+{
+	int ret = sup_links_mark_gone(run->t, run->objects, run->vms, i);
+
+	if (ret)
+		pr_warn("cannot tell the driver VMs of device VM '%s' that it is gone: %s; their pending accesses time out instead",
+			run->t->vms[i].name, strerror(-ret));
 }
 
 static void record_exit(struct run *run, pid_t pid, int wstatus)
 {
 	const struct sv_topology *t = run->t;
-	int code;
 
 	for (unsigned int i = 0; i < t->nr_vms; i++) {
 		struct sup_vm_run *r = &run->vms[i];
 
-		if (r->pid != pid || !alive(r))
+		if (r->pid != pid || !sup_vm_alive(r))
 			continue;
+		/* First: until then, every access of its driver VMs waits on it. */
+		if (t->vms[i].role == SV_TOPO_DEVICE && !run->stopping)
+			device_gone(run, i);
 		drain_vm(run, i);
 		if (WIFEXITED(wstatus) && reboot_requested(r) && reboot_vm(run, i, pid))
 			return;
-		if (WIFSIGNALED(wstatus)) {
-			r->state = SUP_VM_KILLED;
-			r->code = WTERMSIG(wstatus);
-			code = 128 + r->code;
-			if (r->code == SIGSYS)
-				report_seccomp_kill(t->vms[i].name, pid);
-			else
-				pr_info("VM '%s' (pid %d) was killed by signal %d (%s)",
-					t->vms[i].name, (int)pid, r->code, strsignal(r->code));
-		} else {
-			r->state = SUP_VM_EXITED;
-			r->code = WEXITSTATUS(wstatus);
-			code = r->code;
-			if (code)
-				pr_warn("VM '%s' (pid %d) exited with status %d", t->vms[i].name,
-					(int)pid, code);
-			else
-				pr_info("VM '%s' (pid %d) exited with status 0", t->vms[i].name,
-					(int)pid);
-		}
-		if (is_workload(&t->vms[i]) && code && !run->status)
-			run->status = code;
-		if (t->vms[i].role == SV_TOPO_DEVICE && !run->stopping)
-			report_orphans(run, i);
-		save_state(run);
+		record_end(run, i, pid, wstatus);
 		return;
 	}
+}
+
+/* Starts the VMs whose back-off is over; returns whether it tried any. */
+static bool restart_due(struct run *run)
+{
+	long long now = now_ms();
+	bool tried = false;
+
+	for (unsigned int i = 0; i < run->t->nr_vms; i++) {
+		struct sup_vm_run *r = &run->vms[i];
+
+		if (r->state != SUP_VM_RESTARTING || r->restart_at > now)
+			continue;
+		tried = true;
+		r->restarts++;
+		if (start_again(run, i) == 0) {
+			pr_info("restarted device VM '%s' (restart %u)", run->t->vms[i].name,
+				r->restarts);
+			continue;
+		}
+		/* start_vm() said why; when it failed before the spawn, the state is still ours. */
+		if (r->state == SUP_VM_RESTARTING)
+			set_ended(r, r->wstatus);
+		report_orphans(run, i);
+		save_state(run);
+	}
+	return tried;
+}
+
+static bool restart_pending(const struct run *run)
+{
+	for (unsigned int i = 0; i < run->t->nr_vms; i++) {
+		if (run->vms[i].state == SUP_VM_RESTARTING)
+			return true;
+	}
+	return false;
 }
 
 static void reap(struct run *run)
@@ -399,7 +554,7 @@ static void reap(struct run *run)
 static bool any_alive(struct run *run, bool workload_only)
 {
 	for (unsigned int i = 0; i < run->t->nr_vms; i++) {
-		if (alive(&run->vms[i]) && (!workload_only || is_workload(&run->t->vms[i])))
+		if (sup_vm_alive(&run->vms[i]) && (!workload_only || is_workload(&run->t->vms[i])))
 			return true;
 	}
 	return false;
@@ -414,18 +569,18 @@ static bool has_workload(const struct sv_topology *t)
 	return false;
 }
 
-/* Milliseconds until the SIGKILL deadline (or a long wait when not stopping). */
+/* Milliseconds until the next thing due: the SIGKILL deadline or a restart. */
 static long wait_ms(struct run *run)
 {
-	struct timespec now;
-	long ms;
+	long long now = now_ms(), next = now + 3600 * 1000LL;
 
-	if (!run->stopping || run->killed_all)
-		return 3600 * 1000L;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (run->deadline.tv_sec - now.tv_sec) * 1000L +
-	     (run->deadline.tv_nsec - now.tv_nsec) / 1000000L;
-	return ms < 0 ? 0 : ms;
+	if (run->stopping && !run->killed_all && run->deadline < next)
+		next = run->deadline;
+	for (unsigned int i = 0; i < run->t->nr_vms; i++) {
+		if (run->vms[i].state == SUP_VM_RESTARTING && run->vms[i].restart_at < next)
+			next = run->vms[i].restart_at;
+	}
+	return next > now ? (long)(next - now) : 0;
 }
 
 static void stop_signal(struct run *run, int sig)
@@ -496,22 +651,23 @@ static void wait_loop(struct run *run)
 	bool workload = has_workload(run->t);
 
 	for (;;) {
-		long ms;
-
 		reap(run);
-		if (!any_alive(run, false))
+		if (!any_alive(run, false) && !restart_pending(run))
 			return;
-		if (workload && !any_alive(run, true))
+		if (workload && !run->stopping && !any_alive(run, true)) {
 			begin_stop(run, "every driver VM has exited");
-		ms = wait_ms(run);
-		if (ms == 0 && !run->killed_all) {
+			continue; /* it cancelled the restarts: maybe nothing is left */
+		}
+		if (restart_due(run))
+			continue;
+		if (run->stopping && !run->killed_all && now_ms() >= run->deadline) {
 			pr_warn("VMs still run %u s after SIGTERM: sending SIGKILL",
 				run->opts->stop_timeout);
 			signal_all(run, SIGKILL);
 			run->killed_all = true;
 			continue;
 		}
-		wait_events(run, ms);
+		wait_events(run, wait_ms(run));
 	}
 }
 

@@ -6,7 +6,8 @@
  *   splitvirt-state 1
  *   supervisor PID START
  *   topology NAME PATH...
- *   vm NAME ROLE PID STATE START MEMORY LINKS
+ *   vm NAME ROLE PID STATE START MEMORY LINKS RESTARTS REBOOTS
+ * (a reader of the older format, without the last two, still reads it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +67,9 @@ static void state_word(char *buf, size_t size, const struct sup_vm_run *r)
 	case SUP_VM_KILLED:
 		snprintf(buf, size, "killed:%d", r->code);
 		break;
+	case SUP_VM_RESTARTING:
+		snprintf(buf, size, "restarting");
+		break;
 	}
 }
 
@@ -112,9 +116,10 @@ int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
 
 		state_word(state, sizeof(state), &vms[i]);
 		peers(links, sizeof(links), t, i);
-		fprintf(f, "vm %s %s %d %s %lld %llu %s\n", t->vms[i].name,
+		fprintf(f, "vm %s %s %d %s %lld %llu %s %u %u\n", t->vms[i].name,
 			sv_topo_role_name(t->vms[i].role), (int)vms[i].pid, state, vms[i].started,
-			(unsigned long long)t->vms[i].memory, links);
+			(unsigned long long)t->vms[i].memory, links, vms[i].restarts,
+			vms[i].reboots);
 	}
 	if (fflush(f) != 0)
 		ret = -errno;

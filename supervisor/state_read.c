@@ -11,6 +11,7 @@
 static int parse_line(char *line, struct sup_state *st, bool *magic)
 {
 	struct sup_state_vm *vm;
+	int n;
 
 	line[strcspn(line, "\n")] = '\0';
 	if (!strcmp(line, "splitvirt-state 1")) {
@@ -36,9 +37,11 @@ static int parse_line(char *line, struct sup_state *st, bool *magic)
 	if (st->nr_vms == SV_TOPO_MAX_VMS)
 		return -EINVAL;
 	vm = &st->vms[st->nr_vms];
-	/* Field widths follow the struct sizes above. */
-	if (sscanf(line + 3, "%31s %15s %d %31s %lld %llu %1023s", vm->name, vm->role, &vm->pid,
-		   vm->state, &vm->started, &vm->memory, vm->links) != 7)
+	/* Field widths follow the struct sizes above; the counts came later (0 if absent). */
+	n = sscanf(line + 3, "%31s %15s %d %31s %lld %llu %1023s %u %u", vm->name, vm->role,
+		   &vm->pid, vm->state, &vm->started, &vm->memory, vm->links, &vm->restarts,
+		   &vm->reboots);
+	if (n != 7 && n != 9)
 		return -EINVAL;
 	st->nr_vms++;
 	return 0;

@@ -16,6 +16,12 @@
 /* The objects of one link, shared by the driver VM's and the device VM's vmm. */
 struct sup_link_objs {
 	int iobuf; /* memfd, SUP_IOBUF_SIZE bytes, RPC layout initialised */
+	/*
+	 * memfd, SV_STATE_AREA_SIZE bytes, zero-filled: the device side's
+	 * saved state, granted to the device VM's vmm only; it outlives the
+	 * device VM, so a restarted one takes the driver VM's devices over
+	 */
+	int state;
 	int req; /* eventfd: driver vmm -> device VM (dataport MSI-X vector 0) */
 	int resp; /* eventfd: device VM doorbell -> driver vmm */
 	int *kick; /* nr_kicks eventfds */
@@ -123,6 +129,7 @@ enum sup_vm_state {
 	SUP_VM_RUNNING,
 	SUP_VM_EXITED, /* status in code */
 	SUP_VM_KILLED, /* signal in code */
+	SUP_VM_RESTARTING, /* its vmm failed; started again at restart_at */
 };
 
 struct sup_vm_run {
@@ -130,12 +137,33 @@ struct sup_vm_run {
 	enum sup_vm_state state;
 	int code;
 	long long started; /* Unix time */
+	long long started_ms; /* CLOCK_MONOTONIC, in ms: how long it ran before failing */
 	int reboot_fd; /* eventfd the vmm signals on the guest's PSCI SYSTEM_RESET, or -1 */
 	unsigned int reboots;
+	unsigned int restarts; /* started again after a failure (device VMs) */
+	unsigned int failures; /* in a row, each soon after its start (run.c) */
+	long long restart_at; /* SUP_VM_RESTARTING: CLOCK_MONOTONIC, in ms */
+	int wstatus; /* SUP_VM_RESTARTING: of the vmm that failed, for when it is not restarted */
 };
+
+/* Whether VM r's vmm runs (or is being started). */
+static inline bool sup_vm_alive(const struct sup_vm_run *r)
+{
+	return r->state == SUP_VM_STARTING || r->state == SUP_VM_RUNNING;
+}
 
 /* Reboots in place a VM may ask for in one run before it is left stopped. */
 #define SUP_MAX_REBOOTS 1000
+
+/*
+ * Device VM dev's vmm is gone (links.c): marks its device side of each of
+ * its links gone and rings the driver's doorbell, so the driver VMs' vmms
+ * fail their pending accesses at once and refuse new ones until a new
+ * device side opens. vms says which driver VMs run (named in the log).
+ * Returns 0 or the first negative errno (the other links are marked anyway).
+ */
+int sup_links_mark_gone(const struct sv_topology *t, const struct sup_objects *o,
+			const struct sup_vm_run *vms, unsigned int dev);
 
 /* The state file of a running topology (status reads it). */
 struct sup_state_file {
@@ -172,6 +200,7 @@ struct sup_state_vm {
 	long long started;
 	unsigned long long memory;
 	char links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
+	unsigned int restarts, reboots; /* 0 in a state file written before they were */
 };
 
 struct sup_state {

@@ -100,6 +100,8 @@ static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
 		.ram_fd = serve ? o->ram[l->driver] : -1,
 		.ram_gpa = serve ? SV_GUEST_RAM_BASE : 0,
 		.ram_size = serve ? t->vms[l->driver].memory : 0,
+		/* What the device side saved is none of the driver VM's business. */
+		.state_fd = serve ? lo->state : -1,
 	};
 	char text[SV_LINK_ARGS_TEXT_MAX];
 	int ret;
@@ -119,8 +121,10 @@ static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
 	ret = ret ?: grant(cmd, a.iobuf_fd);
 	ret = ret ?: grant(cmd, a.req_fd);
 	ret = ret ?: grant(cmd, a.resp_fd);
-	if (serve)
+	if (serve) {
 		ret = ret ?: grant(cmd, a.ram_fd);
+		ret = ret ?: grant(cmd, a.state_fd);
+	}
 	ret = ret ?: push(cmd, strdup(sv_link_side_option(side)));
 	return ret ?: push(cmd, strdup(text));
 }

@@ -11,9 +11,16 @@
  *   FAKE_VMM_CHATTER_<name>=N    N console lines on stdout and N log lines
  *                                on stderr, each written in pieces, then
  *                                "tail of <name>" without a newline
+ *   FAKE_VMM_UNTIL_<name>=FILE   run until $FAKE_VMM_DIR/FILE exists (or SIGTERM)
+ *   FAKE_VMM_SEQ_<name>=A,B,..   what its n-th start does, after the above
+ *                                (the last item for any later start): a
+ *                                number exits with it, kN kills itself with
+ *                                signal N, w runs until SIGTERM, r reboots
+ *                                (signals --reboot-fd, exits 0)
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +79,57 @@ static const char *env_for(const char *what, const char *name)
 
 	snprintf(key, sizeof(key), "FAKE_VMM_%s_%s", what, name);
 	return getenv(key);
+}
+
+/* How many times VM name was started so far, this start included (its lines in order). */
+static int starts(const char *order, const char *name)
+{
+	FILE *f = fopen(order, "r");
+	char line[128];
+	int n = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		n += !strcmp(line, name);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* The item of seq for start n (1-based): the last one past the end. */
+static void seq_item(const char *seq, int n, char *item, size_t size)
+{
+	const char *p = seq;
+
+	for (int i = 1; i < n && strchr(p, ','); i++)
+		p = strchr(p, ',') + 1;
+	snprintf(item, size, "%.*s", (int)strcspn(p, ","), p);
+}
+
+/* What the vmm does on the guest's PSCI SYSTEM_RESET. */
+static int reboot(int argc, char **argv)
+{
+	uint64_t one = 1;
+
+	for (int i = 1; i + 1 < argc; i++) {
+		if (!strcmp(argv[i], "--reboot-fd"))
+			return write(atoi(argv[i + 1]), &one, sizeof(one)) == sizeof(one) ? 0 : 96;
+	}
+	return 95;
+}
+
+static void wait_term(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	while (!got_term)
+		pause();
+	snprintf(path, sizeof(path), "%s/%s.sigterm", dir, name);
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
 }
 
 static void dump(FILE *f, int argc, char **argv)
@@ -135,13 +193,28 @@ int main(int argc, char **argv)
 	v = env_for("DELAY_MS", name);
 	if (v)
 		sleep_ms(atoi(v));
-	if (env_for("WAIT", name) || env_for("IGNORE_TERM", name)) {
-		while (!got_term)
-			pause();
-		snprintf(path, sizeof(path), "%s/%s.sigterm", dir, name);
-		f = fopen(path, "w");
-		if (f)
-			fclose(f);
+	if (env_for("WAIT", name) || env_for("IGNORE_TERM", name))
+		wait_term(dir, name);
+	v = env_for("UNTIL", name);
+	if (v) {
+		snprintf(path, sizeof(path), "%s/%s", dir, v);
+		while (!got_term && access(path, F_OK))
+			sleep_ms(10);
+	}
+	v = env_for("SEQ", name);
+	if (v) {
+		char item[32];
+
+		snprintf(path, sizeof(path), "%s/order", dir);
+		seq_item(v, starts(path, name), item, sizeof(item));
+		if (item[0] == 'k')
+			kill(getpid(), atoi(item + 1));
+		else if (item[0] == 'w')
+			wait_term(dir, name);
+		else if (item[0] == 'r')
+			return reboot(argc, argv);
+		else
+			return atoi(item);
 	}
 	return status;
 }

@@ -12,3 +12,8 @@ UNIT_TESTS += test_relay
 test_relay_SRCS := tests/unit/supervisor/test_relay.c supervisor/relay.c
 test_relay_LIBS := svutil
 test_relay_LDLIBS := -lpthread
+
+UNIT_TESTS += test_links
+test_links_SRCS := tests/unit/supervisor/test_links.c supervisor/links.c supervisor/objects.c
+test_links_LIBS := svtopo svlinkfmt svdevices svvirtio svpci svrpc svutil
+test_links_LDLIBS := -lyaml

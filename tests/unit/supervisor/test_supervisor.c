@@ -2,8 +2,10 @@
 /*
  * The splitvirt supervisor with a fake vmm (sv_fake_vmm): argv per VM,
  * start order, the fds each vmm holds (capability isolation), the state
- * file and status, the exit status rule, stopping on SIGTERM, check's
- * report, and the VMs' output as whole lines (prefixed, or per-VM files).
+ * file and status, the exit status rule, stopping on SIGTERM, a device VM
+ * restarted after failures (with its back-off) or rebooted in place,
+ * check's report, and the VMs' output as whole lines (prefixed, or per-VM
+ * files).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -230,9 +232,9 @@ static const char *fd_target(const struct dump *d, int fd)
 }
 
 /*
- * The fd numbers an argv names: --ram-fd N, and those of --link and
- * --serve as the vmm's parser reads them (ram-fd first, then iobuf, req,
- * resp, kicks, calls).
+ * The fd numbers an argv names: --ram-fd N, --reboot-fd N, and those of
+ * --link and --serve as the vmm's parser reads them (ram-fd and state-fd
+ * first, then iobuf, req, resp, kicks, calls).
  */
 static int argv_fds(const struct dump *d, int *out)
 {
@@ -253,8 +255,10 @@ static int argv_fds(const struct dump *d, int *out)
 			continue;
 		if (sv_link_args_parse(d->argv[i], side, &a, err, sizeof(err)))
 			fail_msg("%s %s: %s", opt, d->argv[i], err);
-		if (side == SV_LINK_DEVICE_SIDE)
+		if (side == SV_LINK_DEVICE_SIDE) {
 			out[n++] = a.ram_fd;
+			out[n++] = a.state_fd;
+		}
 		out[n++] = a.iobuf_fd;
 		out[n++] = a.req_fd;
 		out[n++] = a.resp_fd;
@@ -338,7 +342,8 @@ static void test_argv_order_and_isolation(void **state)
 	struct dump app1, app2, dev;
 	int g1[256], g2[256], gd[256], n1, n2, nd, leak;
 	char img[PATH_MAX], initrd[PATH_MAX], disk[PATH_MAX], diskro[PATH_MAX + 4];
-	char link[512], serve0[512], serve1[512], *order;
+	char link[512], serve0[512], serve1[512], rebootfd[16], err[256], *order;
+	struct sv_link_args sa;
 	pid_t pid;
 
 	(void)state;
@@ -376,16 +381,22 @@ static void test_argv_order_and_isolation(void **state)
 	assert_only_granted(&app1, g1, &n1);
 	assert_only_granted(&app2, g2, &n2);
 	assert_only_granted(&dev, gd, &nd);
-	/* RAM, iobuf + 2 doorbells, kicks, calls; the reboot eventfd of a driver VM. */
+	/* RAM, iobuf + 2 doorbells, kicks, calls; the reboot eventfd of every VM. */
 	assert_int_equal(n1, 1 + 3 + 16 + 16 + 1);
 	assert_int_equal(n2, 1 + 3 + 2 + 1 + 1);
-	assert_int_equal(nd, n1 + n2 - 2);
+	/* The device VM: per link the same and its saved-state area, but one reboot eventfd. */
+	assert_int_equal(nd, (n1 - 1 + 1) + (n2 - 1 + 1) + 1);
 	for (int i = 0; i < n2 - 1; i++) {
 		assert_false(has(g1, n1, g2[i])); /* drivers share nothing */
 		assert_true(has(gd, nd, g2[i])); /* the device VM holds both links */
 		assert_string_equal(fd_target(&dev, g2[i]), fd_target(&app2, g2[i]));
 	}
 	assert_false(has(g1, n1, leak) || has(g2, n2, leak) || has(gd, nd, leak));
+	/* What the device side saves is for the device VM alone. */
+	for (int i = 0; i < app1.nfds; i++)
+		assert_null(strstr(app1.targets[i], "splitvirt-state"));
+	for (int i = 0; i < app2.nfds; i++)
+		assert_null(strstr(app2.targets[i], "splitvirt-state"));
 	/* stdin: the first driver VM keeps it, the others read /dev/null. */
 	assert_string_equal(fd_target(&dev, 0), "/dev/null");
 	assert_string_equal(fd_target(&app2, 0), "/dev/null");
@@ -396,7 +407,7 @@ static void test_argv_order_and_isolation(void **state)
 		 "id=1,peer=devvm,iobuf-fd=%d,req-fd=%d,resp-fd=%d,kick-fds=%d:%d,call-fds=%d",
 		 g2[1], g2[2], g2[3], g2[4], g2[5], g2[6]);
 	{
-		char ramfd[16], rebootfd[16];
+		char ramfd[16];
 		const char *want[] = {
 			"--name", "app2", "--kernel",	 img,	   "--cmdline", "console=ttyAMA0",
 			"--mem",  "128M", "--cpus",	 "1",	   "--ram-fd",	ramfd,
@@ -414,11 +425,18 @@ static void test_argv_order_and_isolation(void **state)
 
 	/* devvm: local devices, sv.link parameters, one --serve per link. */
 	snprintf(serve0, sizeof(serve0),
-		 "id=0,peer=app1,ram-fd=%d,ram-gpa=0x40000000,ram-size=%llu,", g1[0], 256ull << 20);
+		 "id=0,peer=app1,ram-fd=%d,ram-gpa=0x40000000,ram-size=%llu,state-fd=", g1[0],
+		 256ull << 20);
+	assert_true(dev.argc > 23);
+	if (sv_link_args_parse(dev.argv[23], SV_LINK_DEVICE_SIDE, &sa, err, sizeof(err)))
+		fail_msg("%s: %s", dev.argv[23], err);
+	assert_string_equal(fd_target(&dev, sa.state_fd),
+			    "/memfd:splitvirt-state-1-app2-devvm (deleted)");
 	snprintf(
 		serve1, sizeof(serve1),
-		"id=1,peer=app2,ram-fd=%d,ram-gpa=0x40000000,ram-size=%llu,iobuf-fd=%d,req-fd=%d,resp-fd=%d,kick-fds=%d:%d,call-fds=%d",
-		g2[0], 128ull << 20, g2[1], g2[2], g2[3], g2[4], g2[5], g2[6]);
+		"id=1,peer=app2,ram-fd=%d,ram-gpa=0x40000000,ram-size=%llu,state-fd=%d,iobuf-fd=%d,req-fd=%d,resp-fd=%d,kick-fds=%d:%d,call-fds=%d",
+		g2[0], 128ull << 20, sa.state_fd, g2[1], g2[2], g2[3], g2[4], g2[5], g2[6]);
+	snprintf(rebootfd, sizeof(rebootfd), "%d", gd[nd - 1]);
 	{
 		const char *want[] = {
 			"--name",
@@ -444,6 +462,8 @@ static void test_argv_order_and_isolation(void **state)
 			dev.argv[21],
 			"--serve",
 			serve1,
+			"--reboot-fd",
+			rebootfd,
 			NULL
 		};
 
@@ -454,6 +474,116 @@ static void test_argv_order_and_isolation(void **state)
 	free_dump(&app1);
 	free_dump(&app2);
 	free_dump(&dev);
+}
+
+/* topo_text with lines added to devvm's keys (e.g. "    restart: no\n"). */
+static void write_topo_devvm(const char *extra)
+{
+	static const char key[] = "    role: device\n";
+	const char *at = strstr(topo_text, key) + strlen(key);
+	char text[sizeof(topo_text) + 256];
+
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - topo_text), topo_text, extra, at);
+	write_file("t.yaml", text);
+}
+
+/* Waits until DIR/log says text; returns the log. */
+static char *wait_log(const char *text)
+{
+	for (int i = 0; i < 1500; i++) {
+		char *log = read_file("log");
+
+		if (log && strstr(log, text))
+			return log;
+		free(log);
+		usleep(10000);
+	}
+	fail_msg("the log never said '%s'", text);
+	return NULL;
+}
+
+/* The pid of the n-th start (from 1) of VM vm in log, or 0. */
+static int started_pid(const char *log, const char *role, const char *vm, int n)
+{
+	char mark[96];
+	const char *p = log;
+
+	snprintf(mark, sizeof(mark), "started %s VM '%s' (pid ", role, vm);
+	for (int i = 0; i < n && p; i++) {
+		p = strstr(p, mark);
+		if (p)
+			p += strlen(mark);
+	}
+	return p ? atoi(p) : 0;
+}
+
+/* Asserts log has the line "VM 'vm' (pid <pid of its n-th start>) <rest>". */
+static void expect_end_line(const char *log, const char *vm, int n, const char *rest)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "VM '%s' (pid %d) %s\n", vm, started_pid(log, "device", vm, n),
+		 rest);
+	if (!strstr(log, want))
+		fail_msg("no line '%s' in:\n%s", want, log);
+}
+
+static int count_lines(const char *name, const char *line)
+{
+	char *text = read_file(name), *save = NULL;
+	int n = 0;
+
+	assert_non_null(text);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		n += !strcmp(l, line);
+	free(text);
+	return n;
+}
+
+/* Waits until the fake vmm of vm started n times (the supervisor logs a start before it runs). */
+static void wait_starts(const char *vm, int n)
+{
+	for (int i = 0; i < 500 && count_lines("order", vm) < n; i++)
+		usleep(10000);
+	assert_int_equal(count_lines("order", vm), n);
+}
+
+/* Waits until the state file's line of vm contains text (it is written after the log line). */
+static void wait_state(const char *vm, const char *text)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "vm %s ", vm);
+	for (int i = 0; i < 500; i++) {
+		char *st = read_file("run/t.state"), *line = st ? strstr(st, head) : NULL;
+		bool found;
+
+		if (line)
+			line[strcspn(line, "\n")] = '\0';
+		found = line && strstr(line, text);
+		free(st);
+		if (found)
+			return;
+		usleep(10000);
+	}
+	fail_msg("the state of VM %s never had '%s'", vm, text);
+}
+
+/* The whitespace-separated fields of the line of out that starts with "  <vm> ". */
+static int status_fields(const char *out, const char *vm, char fields[][64], int max)
+{
+	char start[48], line[512];
+	const char *p;
+	int n = 0;
+
+	snprintf(start, sizeof(start), "\n  %s ", vm);
+	p = strstr(out, start);
+	assert_non_null(p);
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p + 1, "\n"), p + 1);
+	for (char *save = NULL, *f = strtok_r(line, " ", &save); f && n < max;
+	     f = strtok_r(NULL, " ", &save))
+		snprintf(fields[n++], 64, "%s", f);
+	return n;
 }
 
 static void test_exit_status_rule(void **state)
@@ -474,22 +604,27 @@ static void test_exit_status_rule(void **state)
 	assert_int_equal(finish(start_run(NULL)), 0);
 }
 
+/* restart: no: the device VM stays stopped, and its driver VMs are told why their devices fail. */
 static void test_device_vm_exit_is_reported(void **state)
 {
 	char *log;
 
 	(void)state;
-	write_file("t.yaml", topo_text);
+	write_topo_devvm("    restart: no\n");
 	setenv("FAKE_VMM_EXIT_devvm", "4", 1);
 	setenv("FAKE_VMM_DELAY_MS_app1", "800", 1);
 	setenv("FAKE_VMM_DELAY_MS_app2", "800", 1);
 	assert_int_equal(finish(start_run(NULL)), 0);
 	log = read_file("log");
-	assert_non_null(strstr(log, "VM 'devvm'"));
-	assert_non_null(strstr(log, "exited with status 4"));
+	expect_end_line(log, "devvm", 1, "exited with status 4");
+	assert_non_null(strstr(
+		log,
+		"device VM 'devvm' is gone: failing the pending accesses of driver VM(s) 'app1', 'app2'"));
 	assert_non_null(strstr(log, "device VM 'devvm' is gone while driver VM 'app1' runs"));
 	assert_non_null(strstr(log, "device VM 'devvm' is gone while driver VM 'app2' runs"));
+	assert_null(strstr(log, "restarting it in"));
 	free(log);
+	assert_int_equal(count_lines("order", "devvm"), 1);
 }
 
 static char *run_status(const char *opt)
@@ -532,8 +667,8 @@ static void test_state_status_and_sigterm(void **state)
 	assert_non_null(strstr(st, "splitvirt-state 1\n"));
 	assert_non_null(strstr(st, "topology t "));
 	assert_non_null(strstr(st, " running "));
-	assert_non_null(strstr(st, " 536870912 app1,app2\n"));
-	assert_non_null(strstr(st, " 268435456 devvm\n"));
+	assert_non_null(strstr(st, " 536870912 app1,app2 0 0\n"));
+	assert_non_null(strstr(st, " 268435456 devvm 0 0\n"));
 	free(st);
 
 	out = run_status(NULL);
@@ -576,6 +711,141 @@ static void test_sigkill_after_timeout(void **state)
 	assert_int_equal(finish(pid), 128 + SIGKILL);
 	assert_false(exists("app2.sigterm"));
 	assert_true(exists("app1.sigterm"));
+}
+
+/*
+ * A device VM that fails is started again after 1 s, then 2 s; its driver
+ * VMs are told at once and keep running; status counts the restarts.
+ */
+static void test_device_vm_restarts(void **state)
+{
+	char *log, *line, *out, fields[12][64];
+	struct timespec t0, t1;
+	long long ms;
+	pid_t pid;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	/* Exits 1, then is killed by SIGKILL, then stays up. */
+	setenv("FAKE_VMM_SEQ_devvm", "1,k9,w", 1);
+	setenv("FAKE_VMM_UNTIL_app1", "go", 1);
+	setenv("FAKE_VMM_UNTIL_app2", "go", 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = start_run(NULL);
+	free(wait_log("restarting it in 2 s (failure 2 of 5 in a row)"));
+	/* Waiting out the back-off: the state file says so. */
+	wait_state("devvm", " restarting ");
+	wait_state("devvm", " app1,app2 1 0");
+
+	log = wait_log("restarted device VM 'devvm' (restart 2)\n");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 2900); /* 1 s, then 2 s */
+	expect_end_line(log, "devvm", 1,
+			"exited with status 1; restarting it in 1 s (failure 1 of 5 in a row)");
+	expect_end_line(
+		log, "devvm", 2,
+		"was killed by signal 9 (Killed); restarting it in 2 s (failure 2 of 5 in a row)");
+	assert_non_null(strstr(log, "warn: VM 'devvm' (pid "));
+	assert_non_null(strstr(log, "restarted device VM 'devvm' (restart 1)\n"));
+	assert_non_null(strstr(
+		log,
+		"device VM 'devvm' is gone: failing the pending accesses of driver VM(s) 'app1', 'app2'"));
+	assert_null(strstr(log, "is gone while driver VM"));
+	assert_int_equal(started_pid(log, "device", "devvm", 4), 0);
+	free(log);
+	/* The driver VMs' vmms were left alone. */
+	wait_starts("devvm", 3);
+	assert_int_equal(count_lines("order", "app1"), 1);
+	assert_int_equal(count_lines("order", "app2"), 1);
+
+	/* (status writes over the log: it is read above) */
+	out = run_status(NULL);
+	assert_true(status_fields(out, "VM", fields, 12) >= 10);
+	assert_string_equal(fields[7], "RESTARTS");
+	assert_string_equal(fields[8], "REBOOTS");
+	assert_true(status_fields(out, "devvm", fields, 12) >= 10);
+	assert_string_equal(fields[3], "running");
+	assert_string_equal(fields[7], "2");
+	assert_string_equal(fields[8], "0");
+	assert_true(status_fields(out, "app1", fields, 12) >= 10);
+	assert_string_equal(fields[7], "0");
+	free(out);
+	out = run_status("--json");
+	line = strstr(out, "{\"name\":\"devvm\"");
+	assert_non_null(line);
+	assert_non_null(strstr(line, ",\"restarts\":2,\"reboots\":0,\"sandbox\":"));
+	free(out);
+
+	write_file("go", "");
+	assert_int_equal(finish(pid), 0);
+	assert_true(exists("devvm.sigterm"));
+}
+
+/* A device VM whose guest reboots is started again at once, as a driver VM is. */
+static void test_device_vm_reboot(void **state)
+{
+	char *log, want[128];
+	pid_t pid;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_SEQ_devvm", "r,w", 1);
+	setenv("FAKE_VMM_UNTIL_app1", "go", 1);
+	setenv("FAKE_VMM_UNTIL_app2", "go", 1);
+	pid = start_run(NULL);
+	log = wait_log("rebooted itself (PSCI SYSTEM_RESET): starting it again (1 so far)");
+	snprintf(want, sizeof(want), "VM 'devvm' (pid %d) rebooted itself",
+		 started_pid(log, "device", "devvm", 1));
+	assert_non_null(strstr(log, want));
+	assert_non_null(strstr(
+		log,
+		"device VM 'devvm' is gone: failing the pending accesses of driver VM(s) 'app1', 'app2'"));
+	free(log);
+	wait_starts("devvm", 2);
+	wait_state("devvm", " running ");
+	wait_state("devvm", " app1,app2 0 1");
+	write_file("go", "");
+	assert_int_equal(finish(pid), 0);
+	log = read_file("log");
+	assert_null(strstr(log, "restarting it in"));
+	free(log);
+	assert_true(exists("devvm.sigterm"));
+	assert_int_equal(count_lines("order", "app1"), 1);
+}
+
+/* A powered-off guest (status 0) is no failure; a stopping run restarts nothing. */
+static void test_device_vm_not_restarted(void **state)
+{
+	char *log;
+
+	(void)state;
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_DELAY_MS_app1", "500", 1);
+	setenv("FAKE_VMM_DELAY_MS_app2", "500", 1);
+	assert_int_equal(finish(start_run(NULL)), 0);
+	log = read_file("log");
+	expect_end_line(log, "devvm", 1, "exited with status 0");
+	assert_null(strstr(log, "restarting it in"));
+	assert_non_null(strstr(log, "device VM 'devvm' is gone while driver VM 'app1' runs"));
+	free(log);
+	assert_int_equal(count_lines("order", "devvm"), 1);
+	teardown(NULL);
+	setup(NULL);
+
+	/* The drivers end during the back-off. */
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_EXIT_devvm", "1", 1);
+	setenv("FAKE_VMM_DELAY_MS_app1", "300", 1);
+	setenv("FAKE_VMM_DELAY_MS_app2", "300", 1);
+	assert_int_equal(finish(start_run(NULL)), 0);
+	log = read_file("log");
+	expect_end_line(log, "devvm", 1,
+			"exited with status 1; restarting it in 1 s (failure 1 of 5 in a row)");
+	assert_non_null(strstr(log, "VM 'devvm' is not restarted: the run is stopping"));
+	assert_null(strstr(log, "restarted device VM"));
+	free(log);
+	assert_int_equal(count_lines("order", "devvm"), 1);
 }
 
 static void test_missing_vmm_and_bad_topology(void **state)
@@ -783,6 +1053,9 @@ int main(void)
 		SV_TEST(test_device_vm_exit_is_reported),
 		SV_TEST(test_state_status_and_sigterm),
 		SV_TEST(test_sigkill_after_timeout),
+		SV_TEST(test_device_vm_restarts),
+		SV_TEST(test_device_vm_reboot),
+		SV_TEST(test_device_vm_not_restarted),
 		SV_TEST(test_missing_vmm_and_bad_topology),
 		SV_TEST(test_check_reports_everything),
 		SV_TEST(test_fifo_topology),
