@@ -142,8 +142,9 @@ int sv_link_args_parse(const char *text, enum sv_link_side side, struct sv_link_
 	char buf[SV_LINK_ARGS_TEXT_MAX], *save = NULL;
 	unsigned int seen = 0;
 
-	*a = (struct sv_link_args){ .iobuf_fd = -1, .req_fd = -1, .resp_fd = -1, .ram_fd = -1,
-				  .state_fd = -1 };
+	*a = (struct sv_link_args){
+		.iobuf_fd = -1, .req_fd = -1, .resp_fd = -1, .ram_fd = -1, .state_fd = -1
+	};
 	if (strlen(text) >= sizeof(buf))
 		return sv_errmsg(err, errlen, "%s: argument too long", opt);
 	strcpy(buf, text);

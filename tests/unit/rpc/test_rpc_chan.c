@@ -590,11 +590,12 @@ int main(void)
 {
 #define T(fn) SV_TEST(fn)
 	const struct CMUnitTest tests[] = {
-		T(test_handshake),	 T(test_request_reply),	  T(test_out_of_order),
-		T(test_slot_exhaustion), T(test_events),	  T(test_event_before_driver),
-		T(test_device_reset),	 T(test_device_gone),	  T(test_reset_request),	  T(test_driver_reset),
-		T(test_driver_restart),	 T(test_stale_reply_ids), T(test_quarantine),
-		T(test_hostile_device),	 T(test_hostile_driver),  T(test_garbage_iobuf),
+		T(test_handshake),	 T(test_request_reply),	 T(test_out_of_order),
+		T(test_slot_exhaustion), T(test_events),	 T(test_event_before_driver),
+		T(test_device_reset),	 T(test_device_gone),	 T(test_reset_request),
+		T(test_driver_reset),	 T(test_driver_restart), T(test_stale_reply_ids),
+		T(test_quarantine),	 T(test_hostile_device), T(test_hostile_driver),
+		T(test_garbage_iobuf),
 	};
 #undef T
 
