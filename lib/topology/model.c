@@ -118,11 +118,31 @@ int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link
 	return ret ?: sv_link_spec_format(&spec, buf, size);
 }
 
+/* Whether the kernel command line sets word key (e.g. "panic=") itself. */
+static bool cmdline_has(const char *cmdline, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = cmdline; (p = strstr(p, key)); p += n)
+		if (p == cmdline || p[-1] == ' ')
+			return true;
+	return false;
+}
+
 int sv_topo_vm_cmdline(const struct sv_topology *topo, unsigned int vm, char *buf, size_t size)
 {
+	const struct sv_topo_vm *v = &topo->vms[vm];
 	size_t len = 0;
 
-	append(buf, size, &len, "%s%s", "", topo->vms[vm].cmdline);
+	append(buf, size, &len, "%s%s", "", v->cmdline);
+	/*
+	 * A device VM whose kernel dies must come back like one whose vmm
+	 * dies: a panic then reboots it (PSCI reset), and the supervisor
+	 * restarts it, instead of it hanging while its driver VMs wait.
+	 */
+	if (v->role == SV_TOPO_DEVICE && v->restart == SV_TOPO_RESTART_ON_FAILURE &&
+	    !cmdline_has(v->cmdline, "panic="))
+		append(buf, size, &len, "%s%s", len ? " " : "", "panic=1");
 	for (unsigned int i = 0; i < topo->nr_links; i++) {
 		const struct sv_topo_link *link = &topo->links[i];
 		size_t room;

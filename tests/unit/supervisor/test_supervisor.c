@@ -446,7 +446,7 @@ static void test_argv_order_and_isolation(void **state)
 			"--initrd",
 			initrd,
 			"--cmdline",
-			"quiet sv.link0=app1:blk=/dev/vda,net=br0/52:54:00:00:00:20,console sv.link1=app2:blk=/dev/vdb:ro,rng",
+			"quiet panic=1 sv.link0=app1:blk=/dev/vda,net=br0/52:54:00:00:00:20,console sv.link1=app2:blk=/dev/vdb:ro,rng",
 			"--mem",
 			"512M",
 			"--cpus",

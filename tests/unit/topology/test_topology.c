@@ -334,7 +334,7 @@ static void test_link_param_and_cmdline(void **state)
 	assert_string_equal(buf, "sv.link0=app:blk=/dev/vda,net=br0/52:54:00:a5:00:01,console,rng");
 	assert_int_equal(n, (int)strlen(buf));
 	n = sv_topo_vm_cmdline(topo, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "console=ttyAMA0 "
+	assert_string_equal(buf, "console=ttyAMA0 panic=1 "
 				 "sv.link0=app:blk=/dev/vda,net=br0/52:54:00:a5:00:01,console,rng");
 	assert_int_equal(n, (int)strlen(buf));
 	/* Truncation reports the full length and stays NUL-terminated. */
@@ -366,7 +366,31 @@ static void test_link_order(void **state)
 	assert_int_equal(topo->links[2].nr_kicks, 4);
 	assert_int_equal(topo->links[2].nr_calls, 2);
 	sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf));
-	assert_string_equal(buf, "console=ttyAMA0 sv.link1=a:blk=/x,rng sv.link2=b:blk=/x:ro");
+	assert_string_equal(buf,
+			    "console=ttyAMA0 panic=1 sv.link1=a:blk=/x,rng sv.link2=b:blk=/x:ro");
+}
+
+/* A device VM's dead kernel reboots (panic=1), unless it says otherwise. */
+static void test_device_vm_panic_reboots(void **state)
+{
+	static const char text[] =
+		"vms:\n"
+		"  - { name: d1, role: device, kernel: K, cmdline: \"quiet panic=30\" }\n"
+		"  - { name: d2, role: device, kernel: K, cmdline: \"quiet nopanic=1\", restart: no }\n"
+		"  - { name: d3, role: device, kernel: K, cmdline: \"quiet xpanic=5\" }\n"
+		"  - { name: s, role: standalone, kernel: K, cmdline: quiet }\n";
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(load(text), 0);
+	sv_topo_vm_cmdline(topo, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "quiet panic=30");
+	sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "quiet nopanic=1");
+	sv_topo_vm_cmdline(topo, 2, buf, sizeof(buf));
+	assert_string_equal(buf, "quiet xpanic=5 panic=1");
+	sv_topo_vm_cmdline(topo, 3, buf, sizeof(buf));
+	assert_string_equal(buf, "quiet");
 }
 
 static void test_relative_paths(void **state)
@@ -577,6 +601,7 @@ int main(void)
 		SV_TEST(test_good_model),
 		SV_TEST(test_restart_policy),
 		SV_TEST(test_link_param_and_cmdline),
+		SV_TEST(test_device_vm_panic_reboots),
 		SV_TEST(test_link_order),
 		SV_TEST(test_relative_paths),
 		SV_TEST(test_warnings),
