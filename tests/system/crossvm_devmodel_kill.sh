@@ -35,12 +35,7 @@ rm -f $IMG
 expect_out "devvm: test hook: killing devmodel"
 expect_out "devvm: devmodel exited with status 137; restarting in 1 s"
 expect_out "restored link 0 after a devmodel restart"
-[ "$(fact io_hang)" = 1 ] && fail "driver VM I/O hung after the devmodel was killed"
-errors=$(fact io_errors)
-ok_after=$(fact io_ok_after)
-echo "driver VM: $(fact io_ok_before) good I/Os, then ${errors:-?} failed, then ${ok_after:-?} good"
-[ "${errors:-0}" -gt 0 ] || fail "no I/O error seen by the driver VM across the kill"
-[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O after the devmodel restarted"
+check_io_across "the devmodel was killed"
 grep -q "restored link 0 after a devmodel restart; [1-9][0-9]* requests failed" "$OUT" ||
 	fail "the restarted devmodel failed no pending request"
 [ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"

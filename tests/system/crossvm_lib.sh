@@ -72,3 +72,16 @@ wait_out() {
 		i=$((i + 1))
 	done
 }
+
+# check_io_across WHAT: the facts of a driver VM that ran io-across-kill
+# while WHAT happened (the devmodel was killed, ...): no hang, at least one
+# I/O error, then working I/O.
+check_io_across() {
+	[ "$(fact io_hang)" = 1 ] && fail "driver VM I/O hung after $1"
+	errors=$(fact io_errors)
+	ok_after=$(fact io_ok_after)
+	echo "driver VM: $(fact io_ok_before) good I/Os, then ${errors:-?} failed, then ${ok_after:-?} good"
+	[ "${errors:-0}" -gt 0 ] || fail "no I/O error seen by the driver VM after $1"
+	[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O after $1"
+	return 0
+}

@@ -713,6 +713,16 @@ static void test_sigkill_after_timeout(void **state)
 	assert_true(exists("app1.sigterm"));
 }
 
+/* The device VM runs through seq (fake_vmm's FAKE_VMM_SEQ); the driver VMs wait for "go". */
+static pid_t start_with_devvm_seq(const char *seq)
+{
+	write_file("t.yaml", topo_text);
+	setenv("FAKE_VMM_SEQ_devvm", seq, 1);
+	setenv("FAKE_VMM_UNTIL_app1", "go", 1);
+	setenv("FAKE_VMM_UNTIL_app2", "go", 1);
+	return start_run(NULL);
+}
+
 /*
  * A device VM that fails is started again after 1 s, then 2 s; its driver
  * VMs are told at once and keep running; status counts the restarts.
@@ -725,13 +735,9 @@ static void test_device_vm_restarts(void **state)
 	pid_t pid;
 
 	(void)state;
-	write_file("t.yaml", topo_text);
-	/* Exits 1, then is killed by SIGKILL, then stays up. */
-	setenv("FAKE_VMM_SEQ_devvm", "1,k9,w", 1);
-	setenv("FAKE_VMM_UNTIL_app1", "go", 1);
-	setenv("FAKE_VMM_UNTIL_app2", "go", 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = start_run(NULL);
+	/* Exits 1, then is killed by SIGKILL, then stays up. */
+	pid = start_with_devvm_seq("1,k9,w");
 	free(wait_log("restarting it in 2 s (failure 2 of 5 in a row)"));
 	/* Waiting out the back-off: the state file says so. */
 	wait_state("devvm", " restarting ");
@@ -789,11 +795,7 @@ static void test_device_vm_reboot(void **state)
 	pid_t pid;
 
 	(void)state;
-	write_file("t.yaml", topo_text);
-	setenv("FAKE_VMM_SEQ_devvm", "r,w", 1);
-	setenv("FAKE_VMM_UNTIL_app1", "go", 1);
-	setenv("FAKE_VMM_UNTIL_app2", "go", 1);
-	pid = start_run(NULL);
+	pid = start_with_devvm_seq("r,w");
 	log = wait_log("rebooted itself (PSCI SYSTEM_RESET): starting it again (1 so far)");
 	snprintf(want, sizeof(want), "VM 'devvm' (pid %d) rebooted itself",
 		 started_pid(log, "device", "devvm", 1));

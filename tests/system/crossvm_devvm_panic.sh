@@ -1,0 +1,34 @@
+# A device VM whose kernel dies comes back like one whose vmm dies: its
+# kernel panics (sysrq c) 2 s after the driver VM's first write reached its
+# disk; with restart: on-failure the supervisor gave it panic=1, so the
+# panic becomes a PSCI reset, the supervisor marks the link's device side
+# gone and starts the VM again, and its new devmodel takes the disk over
+# from the link's saved-state area. The driver VM sees I/O errors, then
+# working I/O again, without rebooting.
+. /tests/lib.sh
+. /tests/crossvm_lib.sh
+crossvm_setup
+cat >/tmp/devvm-panic.yaml <<YAML
+name: dvpanic
+vms:
+  - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
+      cmdline: "console=ttyAMA0 quiet sv.test.panic-after-io=2", memory: 512M,
+      disks: [ $DEVVM_DISK ] }
+  - { name: app, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+      cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
+      devices: [ { type: blk, from: devvm, backing: /dev/vda } ] }
+YAML
+run_topology_within /tmp/devvm-panic.yaml 400
+sed 's/^/  | /' "$OUT"
+crossvm_teardown
+[ "$HUNG" -eq 0 ] || fail "the topology was still running after 400 s"
+expect_out "devvm: test hook: panicking the kernel"
+expect_out "VM 'devvm' (pid [0-9]*) rebooted itself (PSCI SYSTEM_RESET): starting it again"
+expect_out "device VM 'devvm' is gone: failing the pending accesses of driver VM(s) 'app'"
+expect_out "restored link 0 after a devmodel restart"
+[ "$(grep -c 'devvm: test hook: panicking the kernel' "$OUT")" -eq 1 ] ||
+	fail "the device VM panicked more than once"
+check_io_across "the device VM's kernel died"
+grep -q "VM 'app' (pid [0-9]*) rebooted itself" "$OUT" && fail "the driver VM rebooted"
+[ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"
+echo "$(grep -o 'restored link 0 after a devmodel restart; [0-9]* requests failed' "$OUT")"
