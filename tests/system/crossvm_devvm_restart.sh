@@ -1,31 +1,40 @@
-# A device VM killed under load comes back without its driver VM noticing
-# more than I/O errors: its vmm is killed (SIGKILL) 2 s after the driver
+# A device VM killed under load comes back without its two driver VMs
+# noticing more than I/O errors: its vmm is killed (SIGKILL) 2 s after the driver
 # VM's first flushed write reached the device VM's disk. The supervisor
 # marks the link's device side gone (the driver VM's pending accesses fail
 # at once, not one 5 s timeout after another) and starts the device VM
 # again after 1 s (restart: on-failure); its new devmodel takes the disk
 # over from the link's saved-state area, which outlived the dead VM, and
-# fails the requests that were in flight. The driver VM sees I/O errors,
+# fails the requests that were in flight. Each driver VM sees I/O errors,
 # then working I/O again, without rebooting; what it flushed before the
-# kill is on the disk.
+# kill is on its disk.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 crossvm_setup
+DISK2=/var/lib/splitvirt/devvm-disk2.img
+rm -f $DISK2
+dd if=/dev/zero of=$DISK2 bs=1M count=0 seek=16 2>/dev/null
 cat >/tmp/devvm-restart.yaml <<YAML
 name: dvrestart
 vms:
   - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
-      cmdline: "console=ttyAMA0 quiet", memory: 512M, disks: [ $DEVVM_DISK ],
+      cmdline: "console=ttyAMA0 quiet", memory: 512M, disks: [ $DEVVM_DISK, $DISK2 ],
       restart: on-failure }
-  - { name: app, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+  - { name: app1, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
       cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
       devices: [ { type: blk, from: devvm, backing: /dev/vda } ] }
+  - { name: app2, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+      cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
+      devices: [ { type: blk, from: devvm, backing: /dev/vdb } ] }
 YAML
 start_topology /tmp/devvm-restart.yaml
 # The marker block (300) is written with fsync first: once the host sees
-# it, the driver VM's I/O runs through the device VM.
+# both, both driver VMs' I/O runs through the device VM.
+marker_on() {
+	dd if="$1" bs=4096 skip=300 count=1 2>/dev/null | grep -a -q -- "${2:-svmarker-}"
+}
 marker_on_disk() {
-	dd if="$DEVVM_DISK" bs=4096 skip=300 count=1 2>/dev/null | grep -a -q svmarker-
+	marker_on "$DEVVM_DISK" && marker_on "$DISK2"
 }
 i=0
 while ! marker_on_disk && kill -0 $SUP 2>/dev/null && [ $i -lt 3000 ]; do
@@ -53,17 +62,23 @@ fi
 wait $SUP
 VM_RC=$?
 sed 's/^/  | /' "$OUT"
-marker=$(fact marker)
+marker1=$(fact marker app1)
+marker2=$(fact marker app2)
 crossvm_teardown
 [ "$HUNG" -eq 0 ] || fail "the topology was still running 400 s after the kill"
 expect_out "VM 'devvm' (pid $victim) was killed by signal 9 (Killed); restarting it in 1 s"
-expect_out "device VM 'devvm' is gone: failing the pending accesses of driver VM(s) 'app'"
+expect_out "device VM 'devvm' is gone: failing the pending accesses of driver VM(s) 'app1', 'app2'"
 expect_out "restarted device VM 'devvm'"
 expect_out "restored link 0 after a devmodel restart"
-check_io_across "the device VM was killed"
-[ -n "$marker" ] || fail "the driver VM reported no marker"
-dd if="$DEVVM_DISK" bs=4096 skip=300 count=1 2>/dev/null | grep -a -q -- "$marker" ||
-	fail "the marker the driver VM flushed before the kill ($marker) is not on the disk"
-grep -q "VM 'app' (pid [0-9]*) rebooted itself" "$OUT" && fail "the driver VM rebooted"
+expect_out "restored link 1 after a devmodel restart"
+check_io_across "the device VM was killed" app1
+check_io_across "the device VM was killed" app2
+[ -n "$marker1" ] && [ -n "$marker2" ] || fail "a driver VM reported no marker"
+marker_on "$DEVVM_DISK" "$marker1" ||
+	fail "the marker app1 flushed before the kill ($marker1) is not on its disk"
+marker_on "$DISK2" "$marker2" ||
+	fail "the marker app2 flushed before the kill ($marker2) is not on its disk"
+rm -f $DISK2
+grep -q "VM 'app[12]' (pid [0-9]*) rebooted itself" "$OUT" && fail "a driver VM rebooted"
 [ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"
-echo "$(grep -o 'restored link 0 after a devmodel restart; [0-9]* requests failed' "$OUT")"
+grep -o 'restored link [01] after a devmodel restart; [0-9]* requests failed' "$OUT"

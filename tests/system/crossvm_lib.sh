@@ -73,15 +73,15 @@ wait_out() {
 	done
 }
 
-# check_io_across WHAT: the facts of a driver VM that ran io-across-kill
-# while WHAT happened (the devmodel was killed, ...): no hang, at least one
-# I/O error, then working I/O.
+# check_io_across WHAT [VM]: the facts of a driver VM (VM, if several) that
+# ran io-across-kill while WHAT happened (the devmodel was killed, ...): no
+# hang, at least one I/O error, then working I/O.
 check_io_across() {
-	[ "$(fact io_hang)" = 1 ] && fail "driver VM I/O hung after $1"
-	errors=$(fact io_errors)
-	ok_after=$(fact io_ok_after)
-	echo "driver VM: $(fact io_ok_before) good I/Os, then ${errors:-?} failed, then ${ok_after:-?} good"
-	[ "${errors:-0}" -gt 0 ] || fail "no I/O error seen by the driver VM after $1"
-	[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O after $1"
+	[ "$(fact io_hang "$2")" = 1 ] && fail "driver VM $2 I/O hung after $1"
+	errors=$(fact io_errors "$2")
+	ok_after=$(fact io_ok_after "$2")
+	echo "driver VM $2: $(fact io_ok_before "$2") good I/Os, then ${errors:-?} failed, then ${ok_after:-?} good"
+	[ "${errors:-0}" -gt 0 ] || fail "no I/O error seen by driver VM $2 after $1"
+	[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O in driver VM $2 after $1"
 	return 0
 }

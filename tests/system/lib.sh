@@ -20,10 +20,14 @@ expect_out() {
 	grep -q -- "$1" "$OUT" || fail "expected '$1' in the output"
 }
 
-# fact NAME: a "fact: NAME=value" line of the guest; under splitvirt run the
-# line starts with the VM's "[name] " prefix.
+# fact NAME [VM]: a "fact: NAME=value" line of the guest; under splitvirt run
+# the line starts with the VM's "[name] " prefix (with VM: only that VM's).
 fact() {
-	sed -n "s/^\(\[[^]]*\] \)\{0,1\}fact: $1=//p" "$OUT" | tr -d '\r' | head -1
+	if [ -n "$2" ]; then
+		sed -n "s/^\[$2\] fact: $1=//p" "$OUT" | tr -d '\r' | head -1
+	else
+		sed -n "s/^\(\[[^]]*\] \)\{0,1\}fact: $1=//p" "$OUT" | tr -d '\r' | head -1
+	fi
 }
 
 # The board's own GIC version, from its device tree.
