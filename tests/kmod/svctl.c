@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include <splitvirt/kmod_uapi.h>
+#include <splitvirt/state_area.h>
 #include <splitvirt/rpc.h>
 
 #include "svtest.h"
@@ -247,6 +248,41 @@ static int transient_ok(int ret)
 	return ret == 0 || (ret == -1 && (errno == ENOTCONN || errno == EAGAIN));
 }
 
+/* SV_VM_SAVE_STATE / SV_VM_LOAD_STATE on the link's saved-state area. */
+static void selftest_state_area(int vm, const struct sv_link_info *info)
+{
+	static char in[SV_STATE_AREA_SIZE], out[SV_STATE_AREA_SIZE];
+	struct sv_state_io io = { .addr = (uintptr_t)in, .len = 1000 };
+
+	CHECK("a saved-state area",
+	      info->state_capacity >= 1000 && info->state_capacity <= sizeof(in));
+	if (info->state_capacity < 1000 || info->state_capacity > sizeof(in))
+		return;
+	for (unsigned int i = 0; i < sizeof(in); i++)
+		in[i] = (char)(i * 7 + 3);
+	CHECK("SAVE_STATE", ioctl(vm, SV_VM_SAVE_STATE, &io) == 0);
+	io = (struct sv_state_io){ .addr = (uintptr_t)out, .len = sizeof(out) };
+	CHECK("LOAD_STATE returns the length", ioctl(vm, SV_VM_LOAD_STATE, &io) == 1000);
+	CHECK("LOAD_STATE gives it back", !memcmp(in, out, 1000));
+	io.len = 999;
+	EXPECT_ERR("LOAD_STATE into too little room", ioctl(vm, SV_VM_LOAD_STATE, &io), E2BIG);
+	io = (struct sv_state_io){ .addr = (uintptr_t)in, .len = info->state_capacity + 1 };
+	EXPECT_ERR("SAVE_STATE over the capacity", ioctl(vm, SV_VM_SAVE_STATE, &io), E2BIG);
+	io = (struct sv_state_io){ .addr = (uintptr_t)in, .len = 10, .pad = 1 };
+	EXPECT_ERR("SAVE_STATE with pad set", ioctl(vm, SV_VM_SAVE_STATE, &io), EINVAL);
+	io = (struct sv_state_io){ .addr = 8, .len = 100 };
+	EXPECT_ERR("SAVE_STATE from a bad address", ioctl(vm, SV_VM_SAVE_STATE, &io), EFAULT);
+	io = (struct sv_state_io){ .addr = (uintptr_t)out, .len = sizeof(out) };
+	CHECK("a failed SAVE_STATE keeps the old content",
+	      ioctl(vm, SV_VM_LOAD_STATE, &io) == 1000 && !memcmp(in, out, 1000));
+	io = (struct sv_state_io){ .addr = (uintptr_t)in, .len = info->state_capacity };
+	CHECK("SAVE_STATE of the whole capacity", ioctl(vm, SV_VM_SAVE_STATE, &io) == 0);
+	io = (struct sv_state_io){ .len = 0 };
+	CHECK("SAVE_STATE of nothing", ioctl(vm, SV_VM_SAVE_STATE, &io) == 0);
+	io = (struct sv_state_io){ .addr = (uintptr_t)out, .len = sizeof(out) };
+	CHECK("LOAD_STATE after clearing", ioctl(vm, SV_VM_LOAD_STATE, &io) == 0);
+}
+
 static int cmd_selftest(unsigned int id)
 {
 	int ctl = open_ctl();
@@ -262,6 +298,8 @@ static int cmd_selftest(unsigned int id)
 	CHECK("same info", info.ram_size == info2.ram_size && info.link_id == id);
 	CHECK("handle open flag", info2.flags & SV_LINK_F_OPEN);
 	EXPECT_ERR("second CREATE_VM", ioctl(ctl, SV_CREATE_VM, (unsigned long)id), EBUSY);
+
+	selftest_state_area(vm, &info);
 
 	/* RAM mapping */
 	ram = mmap(NULL, info.ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);

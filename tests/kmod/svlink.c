@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <splitvirt/link_args.h>
+#include <splitvirt/state_area.h>
 #include <splitvirt/rpc_posix.h>
 
 #include "svtest.h"
@@ -227,7 +228,7 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 		.ram_size = SVT_RAM_SIZE,
 	};
 	char serve[SV_LINK_ARGS_TEXT_MAX];
-	int ram_fd, iobuf_fd;
+	int ram_fd, iobuf_fd, state_fd;
 	pid_t pid;
 
 	ram_fd = memfd_create("svlink-ram", 0);
@@ -238,6 +239,11 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 	ram = mmap(NULL, SVT_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
 	if (ram == MAP_FAILED) {
 		perror("mmap ram");
+		exit(1);
+	}
+	state_fd = memfd_create("svlink-state", 0);
+	if (state_fd < 0 || ftruncate(state_fd, SV_STATE_AREA_SIZE) < 0) {
+		perror("state memfd");
 		exit(1);
 	}
 	memcpy(ram, SVT_RAM_MAGIC, sizeof(SVT_RAM_MAGIC));
@@ -255,6 +261,7 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 	for (int i = 0; i < NCALLS; i++)
 		sv_rpc_doorbell_create(&call_fd[i]);
 	link.ram_fd = ram_fd;
+	link.state_fd = state_fd;
 	link.iobuf_fd = iobuf_fd;
 	link.req_fd = req_db;
 	link.resp_fd = resp_db;
@@ -268,7 +275,7 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		int fds[] = { ram_fd,	  iobuf_fd,   req_db,	  resp_db,
+		int fds[] = { ram_fd,	  iobuf_fd,   req_db,	  resp_db,   state_fd,
 			      kick_fd[0], kick_fd[1], call_fd[0], call_fd[1] };
 
 		for (unsigned int i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -281,6 +288,7 @@ static int spawn_vm(const char *vmm, const char *kernel, const char *initrd)
 	}
 	close(ram_fd);
 	close(iobuf_fd);
+	close(state_fd);
 	return pid;
 }
 
