@@ -90,11 +90,9 @@ static const struct sv_sc_rule devmodel_rules[] = {
 	COMMON_RULES,
 	/* /dev/splitvirt and its VM handles, reopened when links come back */
 	IOCTL_TYPE(SV_IOCTL_TYPE),
-	/* a link's devices are recreated on reopen: disks, taps, state files */
+	/* a link's devices are recreated on reopen: disks, taps, console sockets */
 	ALLOW("openat"),
 	ALLOW("unlinkat"),
-	ALLOW("renameat"),
-	ALLOW("renameat2"),
 	ALLOW("mkdirat"),
 	ALLOW("ftruncate"),
 	ALLOW("getdents64"),
