@@ -25,6 +25,7 @@ enum {
 	OPT_SERVE,
 	OPT_START_TIMEOUT,
 	OPT_REBOOT_FD,
+	OPT_PASSTHROUGH,
 };
 
 static const struct option vmm_options[] = {
@@ -46,6 +47,7 @@ static const struct option vmm_options[] = {
 	{ "serve", required_argument, NULL, OPT_SERVE },
 	{ "start-timeout", required_argument, NULL, OPT_START_TIMEOUT },
 	{ "reboot-fd", required_argument, NULL, OPT_REBOOT_FD },
+	{ "passthrough", required_argument, NULL, OPT_PASSTHROUGH },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -75,6 +77,9 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"                        (keys: path, ro, bridge, tap, mac; --disk F,ro is\n"
 		"                        --device blk,path=F,ro and --net OPTS is --device net,OPTS)\n"
 		"                        Up to %d local devices in all.\n"
+		"      --passthrough BDF host PCI function DDDD:BB:DD.F (or BB:DD.F), bound to\n"
+		"                        vfio-pci, given to the guest through VFIO and the IOMMU\n"
+		"                        (repeatable, up to %d; MSI-X devices with 64-bit BARs)\n"
 		"\nCross-VM links (normally set up by the splitvirt supervisor):\n"
 		"      --name NAME       VM name for logs\n"
 		"      --ram-fd FD       guest RAM is this memfd (shared with linked device VMs)\n"
@@ -89,7 +94,30 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"  -h, --help            this text\n\n"
 		"Exit status: the guest's status (written to the exit-status register before\n"
 		"PSCI SYSTEM_OFF, 0 if never written); 1 on a vmm error.\n",
-		prog, SV_GUEST_MAX_CPUS, sv_dev_type_list(), SV_VM_MAX_LOCAL_DEVICES);
+		prog, SV_GUEST_MAX_CPUS, sv_dev_type_list(), SV_VM_MAX_LOCAL_DEVICES,
+		VMM_MAX_PASSTHROUGH);
+}
+
+/* --passthrough [DDDD:]BB:DD.F, kept in sysfs' full form. */
+static int add_passthrough(const char *text, struct vmm_args *args, char *err, size_t errlen)
+{
+	unsigned int dom = 0, bus, dev, fn;
+	char tail;
+
+	if (args->npassthrough == VMM_MAX_PASSTHROUGH)
+		return sv_errmsg(err, errlen, "--passthrough: at most %d devices",
+				 VMM_MAX_PASSTHROUGH);
+	if ((sscanf(text, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) != 4 &&
+	     (dom = 0, sscanf(text, "%2x:%2x.%1x%c", &bus, &dev, &fn, &tail) != 3)) ||
+	    dom > 0xffff || bus > 0xff || dev > 31 || fn > 7 || strchr(text, '-') ||
+	    strchr(text, '+') || strchr(text, ' '))
+		return sv_errmsg(
+			err, errlen,
+			"--passthrough %.32s: not a PCI address; use DDDD:BB:DD.F as lspci -D shows it",
+			text);
+	snprintf(args->passthrough[args->npassthrough++], sizeof(args->passthrough[0]),
+		 "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
 }
 
 /* --disk FILE[,ro]: a local file may be any path, relative ones too. */
@@ -274,6 +302,8 @@ static int parse_option(int opt, const char *arg, struct vmm_args *args, char *e
 				     errlen);
 		args->reboot_fd = (int)n;
 		return ret;
+	case OPT_PASSTHROUGH:
+		return add_passthrough(arg, args, err, errlen);
 	case OPT_START_TIMEOUT:
 		ret = parse_uint_opt("--start-timeout", arg, 1, 3600, "1-3600 seconds", &n, err,
 				     errlen);

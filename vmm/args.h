@@ -19,6 +19,9 @@ enum vmm_gic_choice {
 	VMM_GIC_V3 = 3,
 };
 
+/* Host PCI functions one VM may be given (--passthrough). */
+#define VMM_MAX_PASSTHROUGH 8
+
 struct vmm_args {
 	const char *kernel;
 	const char *initrd;
@@ -37,6 +40,8 @@ struct vmm_args {
 	unsigned int nserves;
 	unsigned int start_timeout; /* seconds to wait for START_VM */
 	int reboot_fd; /* signalled on PSCI SYSTEM_RESET before exiting, or -1 */
+	char passthrough[VMM_MAX_PASSTHROUGH][16]; /* host PCI functions, DDDD:BB:DD.F */
+	unsigned int npassthrough;
 	int help;
 };
 

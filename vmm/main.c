@@ -12,7 +12,9 @@
 #include "devices.h"
 #include "io_proxy.h"
 #include "msi.h"
+#include "passthrough.h"
 #include "pci.h"
+#include "vfio.h"
 #include "vmm.h"
 
 struct vmm {
@@ -23,7 +25,26 @@ struct vmm {
 	struct vmm_devices devices;
 	struct dataport *dataports[SV_VM_MAX_LINKS];
 	struct io_proxy *proxies[SV_VM_MAX_LINKS];
+	struct vfio_container vfio;
+	struct passthrough *passthrough[VMM_MAX_PASSTHROUGH];
 };
+
+/* KVM memory slots: 0 our RAM, then 3 per served link, then the passthrough BARs. */
+#define VMM_PASSTHROUGH_MEMSLOT_BASE 32
+
+static int vmm_setup_passthrough(struct vmm *v, const struct vmm_args *args)
+{
+	for (unsigned int i = 0; i < args->npassthrough; i++) {
+		int ret =
+			passthrough_create(v->vm, v->pci, &v->vfio, args->passthrough[i],
+					   VMM_PASSTHROUGH_MEMSLOT_BASE + i * PASSTHROUGH_MEMSLOTS,
+					   &v->passthrough[i]);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
 
 static int vmm_setup_links(struct vmm *v, const struct vmm_args *args)
 {
@@ -69,6 +90,9 @@ static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 	if (ret)
 		return ret;
 	ret = devices_create(&v->devices, args);
+	if (ret)
+		return ret;
+	ret = vmm_setup_passthrough(v, args);
 	if (ret)
 		return ret;
 	return vmm_setup_links(v, args);
@@ -174,6 +198,7 @@ int main(int argc, char *argv[])
 	vm->kvm_fd = vm->vm_fd = vm->gic_fd = -1;
 	vm->reboot_fd = args.reboot_fd;
 	v.vm = vm;
+	vfio_container_init(&v.vfio);
 	ret = vmm_setup(&v, &args);
 	if (ret == 0)
 		status = vcpus_run(vm);
@@ -185,6 +210,9 @@ int main(int argc, char *argv[])
 		dataport_destroy(v.dataports[i]);
 	}
 	devices_destroy(&v.devices);
+	for (unsigned int i = 0; i < VMM_MAX_PASSTHROUGH; i++)
+		passthrough_destroy(v.passthrough[i]);
+	vfio_container_close(&v.vfio);
 	pci_host_destroy(v.pci);
 	pl011_destroy();
 	vcpus_destroy(vm);

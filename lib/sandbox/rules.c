@@ -27,6 +27,7 @@
 /* An ioctl's type byte (_IOC_TYPE), to allow a whole family: KVM's, ours. */
 #define IOC_TYPE_MASK 0xff00ull
 #define KVMIO_TYPE 0xAEull
+#define VFIO_IOC_TYPE 0x3Bull /* ';', <linux/vfio.h> */
 
 #define ALLOW(n)            \
 	{                   \
@@ -84,6 +85,8 @@ static const struct sv_sc_rule vmm_rules[] = {
 	COMMON_RULES,
 	/* KVM_RUN, irqfds, ioeventfds, MSI routing, memory slots of dataports */
 	IOCTL_TYPE(KVMIO_TYPE),
+	/* passthrough: MSI-X eventfds follow the guest (VFIO_DEVICE_SET_IRQS), reset at exit */
+	IOCTL_TYPE(VFIO_IOC_TYPE),
 };
 
 static const struct sv_sc_rule devmodel_rules[] = {

@@ -222,6 +222,30 @@ static void test_too_many_links(void **state)
 #undef L
 }
 
+static void test_passthrough(void **state)
+{
+#define P "--passthrough", "00:01.0"
+	struct vmm_args a;
+
+	(void)state;
+	assert_int_equal(
+		PARSE(&a, "-k", "K", "--passthrough", "0000:00:02.0", "--passthrough", "1f:1e.7"),
+		0);
+	assert_int_equal(a.npassthrough, 2);
+	assert_string_equal(a.passthrough[0], "0000:00:02.0");
+	assert_string_equal(a.passthrough[1], "0000:1f:1e.7");
+	assert_int_equal(PARSE(&a, "-k", "K", "--passthrough", "00:20.0"), -EINVAL);
+	assert_non_null(strstr(err, "--passthrough 00:20.0: not a PCI address"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--passthrough", "00:01.8"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--passthrough", "nvme0"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--passthrough", "0000:00:01.0x"), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", "--passthrough", ""), -EINVAL);
+	assert_int_equal(PARSE(&a, "-k", "K", P, P, P, P, P, P, P, P), 0);
+	assert_int_equal(PARSE(&a, "-k", "K", P, P, P, P, P, P, P, P, P), -EINVAL);
+	assert_non_null(strstr(err, "--passthrough: at most 8 devices"));
+#undef P
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_device_limit),
 		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_too_many_links),
+		cmocka_unit_test(test_passthrough),
 	};
 	return cmocka_run_group_tests_name("vmm_args", tests, NULL, NULL);
 }

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A host PCI function passed through to the guest (--passthrough BDF).
+ *
+ * The guest sees a config space of our PCI model (lib/pci) built from the
+ * real one: the device's ids and class, its memory BARs with their sizes,
+ * and an MSI-X capability describing the device's table. Everything else of
+ * the real config space stays hidden. The guest's BAR placement is ours:
+ * each BAR's mmap-able parts become KVM memory slots over the VFIO mapping
+ * (no exits on the data path), the pages holding the MSI-X table and PBA
+ * and whatever VFIO does not let us map trap into this file, which keeps
+ * the table (lib/pci) and passes other accesses to the device.
+ *
+ * Interrupts: one eventfd per MSI-X vector, given to VFIO (SET_IRQS) while
+ * the guest has MSI-X enabled and bound to a KVM irqfd whose route follows
+ * what the guest writes into the table (through the ITS or the GICv2m
+ * frame, validated like every other MSI). Command-register bits that act on
+ * the device (memory decode, bus master, INTx disable) are passed on.
+ * Not yet: I/O-port and 32-bit BARs, MSI, INTx, expansion ROMs.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+
+#include <splitvirt/log.h>
+#include <splitvirt/pci_cfg.h>
+
+#include "mmio_bus.h"
+#include "msi.h"
+#include "passthrough.h"
+#include "pci.h"
+#include "vfio.h"
+#include "vmm.h"
+
+#define PT_PAGE 4096ull
+#define PT_MAX_WINDOWS 8 /* per BAR: trapped or mapped runs */
+#define PT_CAP_MSIX 0x40
+
+struct pt_window {
+	struct passthrough *pt;
+	int bar;
+	uint64_t off, size; /* in the BAR */
+	bool mapped; /* a memory slot (else trapped) */
+	bool added; /* currently in KVM / on the bus */
+};
+
+struct passthrough {
+	struct vm *vm;
+	struct vfio_device dev;
+	struct pci_cfg cfg;
+	pthread_mutex_t lock; /* cfg and everything below; vCPUs race on it */
+	int slot;
+	unsigned int memslot_base, nr_memslots;
+	char name[48];
+	uint16_t nvec;
+	int efd[PCI_CFG_MSIX_MAX_VECTORS];
+	int gsi[PCI_CFG_MSIX_MAX_VECTORS];
+	bool routed[PCI_CFG_MSIX_MAX_VECTORS];
+	bool msix_on; /* VFIO has the eventfds */
+	struct pt_window win[6][PT_MAX_WINDOWS];
+	unsigned int nr_win[6];
+	uint64_t bar_gpa[6];
+	unsigned long logged;
+};
+
+/* ---- interrupts ----------------------------------------------------------- */
+
+static void pt_msix_enable(struct passthrough *pt, bool on)
+{
+	int ret;
+
+	if (on == pt->msix_on)
+		return;
+	ret = on ? vfio_msix_set(&pt->dev, pt->efd, pt->nvec) : vfio_msix_set(&pt->dev, NULL, 0);
+	if (ret)
+		pr_warn_limited(&pt->logged, "%s: turning MSI-X %s: %s", pt->name,
+				on ? "on" : "off", strerror(-ret));
+	pt->msix_on = on && !ret;
+}
+
+static void pt_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t data, bool masked)
+{
+	struct passthrough *pt = opaque;
+	struct msi_msg msg = { .addr = addr, .data = data, .devid = (uint32_t)pt->slot << 3 };
+	uint64_t one = 1;
+	int ret;
+
+	if (v >= pt->nvec)
+		return;
+	pt_msix_enable(pt, pci_cfg_msix_enabled(&pt->cfg));
+	ret = msi_route_set(pt->vm, pt->gsi[v], &msg, !masked);
+	if (ret)
+		pr_warn_limited(&pt->logged, "%s: MSI-X vector %u to 0x%llx: %s", pt->name, v,
+				(unsigned long long)addr, strerror(-ret));
+	/*
+	 * The device may have signalled while the vector was masked: KVM keeps
+	 * no pending bit for irqfds, so fire once on unmask. Drivers check
+	 * their queues on an interrupt; a spurious one costs a look.
+	 */
+	if (!masked && !ret && !pt->routed[v] && pt->msix_on &&
+	    write(pt->efd[v], &one, sizeof(one)) < 0)
+		pr_debug("%s: replaying vector %u: %s", pt->name, v, strerror(errno));
+	pt->routed[v] = !masked && !ret;
+}
+
+/* ---- BARs -------------------------------------------------------------------- */
+
+static void pt_bar_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int len, bool is_write)
+{
+	struct pt_window *w = opaque;
+	struct passthrough *pt = w->pt;
+	uint64_t at = w->off + off, v = 0;
+	int ret;
+
+	pthread_mutex_lock(&pt->lock);
+	if (is_write) {
+		memcpy(&v, data, len < 8 ? len : 8);
+		if (!pci_cfg_msix_write(&pt->cfg, w->bar, at, len, v)) {
+			ret = vfio_bar_rw(&pt->dev, w->bar, at, data, len, true);
+			if (ret)
+				pr_warn_limited(&pt->logged, "%s: BAR%d write at 0x%llx: %s",
+						pt->name, w->bar, (unsigned long long)at,
+						strerror(-ret));
+		}
+	} else if (pci_cfg_msix_read(&pt->cfg, w->bar, at, len, &v)) {
+		memcpy(data, &v, len < 8 ? len : 8);
+	} else if (vfio_bar_rw(&pt->dev, w->bar, at, data, len, false)) {
+		memset(data, 0xff, len);
+	}
+	pthread_mutex_unlock(&pt->lock);
+}
+
+/* Whether page p of BAR bar holds part of the MSI-X table or PBA. */
+static bool msix_page(const struct pci_cfg *cfg, int bar, uint64_t p)
+{
+	uint64_t lo = p * PT_PAGE, hi = lo + PT_PAGE;
+	uint32_t tbl = (uint32_t)pci_cfg_msix_nvec(cfg) * PCI_CFG_MSIX_ENTRY;
+	uint32_t pba = ((uint32_t)pci_cfg_msix_nvec(cfg) + 63) / 64 * 8;
+
+	if (!cfg->msix_cap || cfg->msix_bar != bar)
+		return false;
+	return (lo < cfg->msix_table_off + tbl && cfg->msix_table_off < hi) ||
+	       (lo < cfg->msix_pba_off + pba && cfg->msix_pba_off < hi);
+}
+
+static bool page_mappable(const struct passthrough *pt, int bar, uint64_t p)
+{
+	const struct vfio_bar *b = &pt->dev.bars[bar];
+	uint64_t lo = p * PT_PAGE;
+
+	if (!b->map || msix_page(&pt->cfg, bar, p))
+		return false;
+	for (unsigned int i = 0; i < b->nr_areas; i++)
+		if (lo >= b->areas[i].off && lo + PT_PAGE <= b->areas[i].off + b->areas[i].size)
+			return true;
+	return false;
+}
+
+/* Splits BAR bar into runs of pages that are mapped or trapped. */
+static int pt_plan_bar(struct passthrough *pt, int bar)
+{
+	uint64_t pages = (pt->dev.bars[bar].size + PT_PAGE - 1) / PT_PAGE;
+	unsigned int n = 0;
+
+	for (uint64_t p = 0; p < pages;) {
+		bool m = page_mappable(pt, bar, p);
+		uint64_t q = p + 1;
+
+		while (q < pages && page_mappable(pt, bar, q) == m)
+			q++;
+		if (n == PT_MAX_WINDOWS)
+			return -E2BIG;
+		pt->win[bar][n] = (struct pt_window){
+			.pt = pt,
+			.bar = bar,
+			.off = p * PT_PAGE,
+			.size = (q - p) * PT_PAGE < pt->dev.bars[bar].size - p * PT_PAGE ?
+					(q - p) * PT_PAGE :
+					pt->dev.bars[bar].size - p * PT_PAGE,
+			.mapped = m,
+		};
+		if (m)
+			pt->nr_memslots++;
+		n++;
+		p = q;
+	}
+	pt->nr_win[bar] = n;
+	return 0;
+}
+
+static unsigned int memslot_of(const struct passthrough *pt, int bar, unsigned int k)
+{
+	unsigned int s = 0;
+
+	for (int b = 0; b < bar; b++)
+		for (unsigned int i = 0; i < pt->nr_win[b]; i++)
+			s += pt->win[b][i].mapped;
+	for (unsigned int i = 0; i < k; i++)
+		s += pt->win[bar][i].mapped;
+	return pt->memslot_base + s;
+}
+
+static void pt_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, bool mapped)
+{
+	struct passthrough *pt = opaque;
+
+	(void)size;
+	for (unsigned int k = 0; k < pt->nr_win[bar]; k++) {
+		struct pt_window *w = &pt->win[bar][k];
+		uint64_t at = (mapped ? gpa : pt->bar_gpa[bar]) + w->off;
+		int ret = 0;
+
+		if (mapped == w->added)
+			continue;
+		if (w->mapped)
+			ret = vm_add_ram_slot(pt->vm, memslot_of(pt, bar, k), at,
+					      mapped ? w->size : 0,
+					      (char *)pt->dev.bars[bar].map + w->off);
+		else if (mapped)
+			ret = mmio_bus_add(&pt->vm->bus, at, w->size, pt_bar_mmio, w, pt->name);
+		else
+			ret = mmio_bus_remove_own(&pt->vm->bus, at, w);
+		if (ret)
+			pr_warn_limited(&pt->logged, "%s: %s BAR%d part at 0x%llx: %s", pt->name,
+					mapped ? "placing" : "removing", bar,
+					(unsigned long long)at, strerror(-ret));
+		w->added = mapped && !ret;
+	}
+	if (mapped)
+		pt->bar_gpa[bar] = gpa;
+}
+
+static const struct pci_cfg_ops pt_cfg_ops = {
+	.bar_changed = pt_bar_changed,
+	.msix_changed = pt_msix_changed,
+};
+
+/* ---- config space -------------------------------------------------------- */
+
+static uint32_t pt_cfg_read(void *opaque, uint32_t off, uint32_t size)
+{
+	struct passthrough *pt = opaque;
+	uint32_t v;
+
+	pthread_mutex_lock(&pt->lock);
+	pci_cfg_read(&pt->cfg, off, size, &v);
+	pthread_mutex_unlock(&pt->lock);
+	return v;
+}
+
+static void pt_cfg_write(void *opaque, uint32_t off, uint32_t size, uint32_t val)
+{
+	struct passthrough *pt = opaque;
+	const uint16_t live = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE;
+
+	pthread_mutex_lock(&pt->lock);
+	pci_cfg_write(&pt->cfg, off, size, val);
+	/* What the device itself must do: decode, DMA, INTx off. */
+	if (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND) {
+		uint16_t cmd =
+			(uint16_t)(pt->cfg.regs[PCI_COMMAND] | pt->cfg.regs[PCI_COMMAND + 1] << 8);
+
+		if (vfio_cfg_write(&pt->dev, PCI_COMMAND, 2,
+				   (cmd & live) | PCI_COMMAND_INTX_DISABLE))
+			pr_warn_limited(&pt->logged, "%s: command register write failed", pt->name);
+	}
+	pthread_mutex_unlock(&pt->lock);
+}
+
+static const struct pci_function_ops pt_pci_ops = {
+	.cfg_read = pt_cfg_read,
+	.cfg_write = pt_cfg_write,
+};
+
+/* ---- setup ------------------------------------------------------------------ */
+
+static uint32_t dev_cfg(const struct passthrough *pt, uint32_t off, uint32_t size)
+{
+	uint32_t v;
+
+	vfio_cfg_read(&pt->dev, off, size, &v);
+	return v;
+}
+
+/* Offset of the device's MSI-X capability, 0 if it has none. */
+static uint8_t find_msix(const struct passthrough *pt)
+{
+	uint8_t at = (uint8_t)dev_cfg(pt, PCI_CAPABILITY_LIST, 1) & ~3u;
+
+	if (!(dev_cfg(pt, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	/* At most 48 capabilities fit: a loop in the list ends here. */
+	for (int n = 0; at >= 0x40 && n < 48; n++) {
+		if (dev_cfg(pt, at, 1) == PCI_CAP_ID_MSIX)
+			return at;
+		at = (uint8_t)dev_cfg(pt, at + 1u, 1) & ~3u;
+	}
+	return 0;
+}
+
+static int pt_model(struct passthrough *pt)
+{
+	const struct pci_cfg_ids ids = {
+		.vendor = (uint16_t)dev_cfg(pt, PCI_VENDOR_ID, 2),
+		.device = (uint16_t)dev_cfg(pt, PCI_DEVICE_ID, 2),
+		.class_code = dev_cfg(pt, PCI_CLASS_REVISION, 4) >> 8,
+		.revision = (uint8_t)dev_cfg(pt, PCI_REVISION_ID, 1),
+		.subsys_vendor = (uint16_t)dev_cfg(pt, PCI_SUBSYSTEM_VENDOR_ID, 2),
+		.subsys_id = (uint16_t)dev_cfg(pt, PCI_SUBSYSTEM_ID, 2),
+	};
+	uint8_t cap = find_msix(pt);
+	uint32_t table, pba;
+
+	pci_cfg_init(&pt->cfg, &ids, &pt_cfg_ops, pt);
+	pt->cfg.regs[PCI_INTERRUPT_PIN] = 0; /* no INTx (yet): MSI-X only */
+	for (int i = 0; i < 6; i++) {
+		const struct vfio_bar *b = &pt->dev.bars[i];
+
+		if (!b->size)
+			continue;
+		if (b->io || !b->mem64) {
+			pr_err("%s: BAR%d is %s; only 64-bit memory BARs can be passed through yet",
+			       pt->name, i, b->io ? "an I/O-port BAR" : "a 32-bit memory BAR");
+			return -EOPNOTSUPP;
+		}
+		if (pci_cfg_add_bar64(&pt->cfg, i, b->size, b->prefetch)) {
+			pr_err("%s: BAR%d of 0x%llx bytes cannot be modelled", pt->name, i,
+			       (unsigned long long)b->size);
+			return -EINVAL;
+		}
+		i++; /* the upper half */
+	}
+	if (!cap || !pt->dev.msix_count) {
+		pr_err("%s: the device has no MSI-X; only MSI-X devices can be passed through yet",
+		       pt->name);
+		return -EOPNOTSUPP;
+	}
+	pt->nvec = (uint16_t)((dev_cfg(pt, cap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1);
+	if (pt->nvec > PCI_CFG_MSIX_MAX_VECTORS)
+		pt->nvec = PCI_CFG_MSIX_MAX_VECTORS;
+	if (pt->nvec > pt->dev.msix_count)
+		pt->nvec = (uint16_t)pt->dev.msix_count;
+	table = dev_cfg(pt, cap + PCI_MSIX_TABLE, 4);
+	pba = dev_cfg(pt, cap + PCI_MSIX_PBA, 4);
+	if ((table & PCI_MSIX_TABLE_BIR) != (pba & PCI_MSIX_PBA_BIR) ||
+	    pci_cfg_add_msix(&pt->cfg, PT_CAP_MSIX, pt->nvec, (int)(table & PCI_MSIX_TABLE_BIR),
+			     table & PCI_MSIX_TABLE_OFFSET, pba & PCI_MSIX_PBA_OFFSET)) {
+		pr_err("%s: its MSI-X table (0x%x) and PBA (0x%x) cannot be modelled", pt->name,
+		       table, pba);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int pt_vectors(struct passthrough *pt)
+{
+	for (unsigned int v = 0; v < pt->nvec; v++) {
+		int ret;
+
+		pt->efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (pt->efd[v] < 0)
+			return -errno;
+		pt->gsi[v] = msi_route_alloc(pt->vm);
+		if (pt->gsi[v] < 0)
+			return pt->gsi[v];
+		ret = msi_irqfd_bind(pt->vm, pt->gsi[v], pt->efd[v]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+void passthrough_destroy(struct passthrough *pt)
+{
+	if (!pt)
+		return;
+	for (int b = 0; b < 6; b++)
+		if (pt->nr_win[b])
+			pt_bar_changed(pt, b, 0, 0, false);
+	vfio_device_close(&pt->dev);
+	for (unsigned int v = 0; v < pt->nvec; v++) {
+		if (pt->gsi[v] >= 0 && pt->efd[v] >= 0)
+			msi_irqfd_unbind(pt->vm, pt->gsi[v], pt->efd[v]);
+		if (pt->efd[v] >= 0)
+			close(pt->efd[v]);
+	}
+	pthread_mutex_destroy(&pt->lock);
+	free(pt);
+}
+
+int passthrough_create(struct vm *vm, struct pci_host *pci, struct vfio_container *c,
+		       const char *bdf, unsigned int memslot_base, struct passthrough **out)
+{
+	struct passthrough *pt = calloc(1, sizeof(*pt));
+	int ret;
+
+	if (!pt)
+		return -ENOMEM;
+	pt->vm = vm;
+	pt->memslot_base = memslot_base;
+	pthread_mutex_init(&pt->lock, NULL);
+	snprintf(pt->name, sizeof(pt->name), "passthrough(%s)", bdf);
+	for (unsigned int v = 0; v < PCI_CFG_MSIX_MAX_VECTORS; v++)
+		pt->efd[v] = pt->gsi[v] = -1;
+	ret = vfio_device_open(c, bdf, &pt->dev);
+	ret = ret ?: vfio_dma_map(c, vm->ram.gpa, vm->ram.size, vm->ram.host);
+	ret = ret ?: pt_model(pt);
+	for (int b = 0; !ret && b < 6; b++)
+		if (pci_cfg_bar_size(&pt->cfg, b))
+			ret = pt_plan_bar(pt, b);
+	if (!ret && pt->nr_memslots > PASSTHROUGH_MEMSLOTS) {
+		pr_err("%s: its BARs need %u memory slots, at most %d", pt->name, pt->nr_memslots,
+		       PASSTHROUGH_MEMSLOTS);
+		ret = -E2BIG;
+	}
+	ret = ret ?: pt_vectors(pt);
+	if (!ret) {
+		ret = pci_host_add_function(pci, &pt_pci_ops, pt, pt->name);
+		pt->slot = ret;
+		ret = ret < 0 ? ret : 0;
+	}
+	if (ret) {
+		pr_err("%s: %s", pt->name, strerror(-ret));
+		passthrough_destroy(pt);
+		return ret;
+	}
+	pr_info("%s: %04x:%04x class %06x, %u MSI-X vectors, %u BAR part(s) mapped", pt->name,
+		pt->cfg.regs[PCI_VENDOR_ID] | pt->cfg.regs[PCI_VENDOR_ID + 1] << 8,
+		pt->cfg.regs[PCI_DEVICE_ID] | pt->cfg.regs[PCI_DEVICE_ID + 1] << 8,
+		pt->cfg.regs[PCI_CLASS_PROG] | pt->cfg.regs[PCI_CLASS_DEVICE] << 8 |
+			pt->cfg.regs[PCI_CLASS_DEVICE + 1] << 16,
+		pt->nvec, pt->nr_memslots);
+	*out = pt;
+	return 0;
+}
