@@ -62,7 +62,7 @@ struct passthrough {
 	int efd[PCI_CFG_MSIX_MAX_VECTORS];
 	int gsi[PCI_CFG_MSIX_MAX_VECTORS];
 	bool routed[PCI_CFG_MSIX_MAX_VECTORS];
-	bool msix_on; /* VFIO has the eventfds */
+	unsigned int msix_on; /* vectors whose eventfds VFIO has (0: MSI-X off) */
 	struct pt_window win[6][PT_MAX_WINDOWS];
 	unsigned int nr_win[6];
 	uint64_t bar_gpa[6];
@@ -71,17 +71,37 @@ struct passthrough {
 
 /* ---- interrupts ----------------------------------------------------------- */
 
-static void pt_msix_enable(struct passthrough *pt, bool on)
+/*
+ * Gives VFIO the eventfds of vectors 0 .. the highest unmasked one: host
+ * interrupt vectors are scarce (a GICv2m frame has 64 SPIs for everyone),
+ * and drivers use few of what a device offers. Growing the set means
+ * turning MSI-X off and on again at the device (VFIO cannot grow it in
+ * place), so afterwards every unmasked vector fires once: an interrupt in
+ * that gap is not lost, at worst one is spurious.
+ */
+static void pt_msix_sync(struct passthrough *pt)
 {
-	int ret;
+	unsigned int want = 0;
+	uint64_t one = 1;
+	int ret = 0;
 
-	if (on == pt->msix_on)
+	if (pci_cfg_msix_enabled(&pt->cfg))
+		for (uint16_t v = 0; v < pt->nvec; v++)
+			if (!pci_cfg_msix_masked(&pt->cfg, v))
+				want = v + 1u;
+	if (want ? want <= pt->msix_on : !pt->msix_on)
 		return;
-	ret = on ? vfio_msix_set(&pt->dev, pt->efd, pt->nvec) : vfio_msix_set(&pt->dev, NULL, 0);
+	if (pt->msix_on)
+		ret = vfio_msix_set(&pt->dev, NULL, 0);
+	if (!ret && want)
+		ret = vfio_msix_set(&pt->dev, pt->efd, want);
 	if (ret)
-		pr_warn_limited(&pt->logged, "%s: turning MSI-X %s: %s", pt->name,
-				on ? "on" : "off", strerror(-ret));
-	pt->msix_on = on && !ret;
+		pr_warn_limited(&pt->logged, "%s: giving MSI-X vectors 0-%u to the device: %s",
+				pt->name, want ? want - 1 : 0, strerror(-ret));
+	pt->msix_on = ret ? 0 : want;
+	for (unsigned int v = 0; v < pt->msix_on; v++)
+		if (pt->routed[v] && write(pt->efd[v], &one, sizeof(one)) < 0)
+			pr_debug("%s: replaying vector %u: %s", pt->name, v, strerror(errno));
 }
 
 static void pt_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t data, bool masked)
@@ -93,7 +113,6 @@ static void pt_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t da
 
 	if (v >= pt->nvec)
 		return;
-	pt_msix_enable(pt, pci_cfg_msix_enabled(&pt->cfg));
 	ret = msi_route_set(pt->vm, pt->gsi[v], &msg, !masked);
 	if (ret)
 		pr_warn_limited(&pt->logged, "%s: MSI-X vector %u to 0x%llx: %s", pt->name, v,
@@ -103,10 +122,11 @@ static void pt_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t da
 	 * no pending bit for irqfds, so fire once on unmask. Drivers check
 	 * their queues on an interrupt; a spurious one costs a look.
 	 */
-	if (!masked && !ret && !pt->routed[v] && pt->msix_on &&
+	if (!masked && !ret && !pt->routed[v] && v < pt->msix_on &&
 	    write(pt->efd[v], &one, sizeof(one)) < 0)
 		pr_debug("%s: replaying vector %u: %s", pt->name, v, strerror(errno));
 	pt->routed[v] = !masked && !ret;
+	pt_msix_sync(pt);
 }
 
 /* ---- BARs -------------------------------------------------------------------- */
