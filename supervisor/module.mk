@@ -3,7 +3,7 @@
 SPLITVIRT_SRCS := supervisor/main.c supervisor/cmd_check.c supervisor/cmd_run.c \
 	supervisor/cmd_status.c supervisor/report.c supervisor/run.c supervisor/objects.c \
 	supervisor/vmm_cmd.c supervisor/spawn.c supervisor/state.c supervisor/state_read.c \
-	supervisor/relay.c supervisor/sandbox.c supervisor/links.c
+	supervisor/relay.c supervisor/sandbox.c supervisor/links.c supervisor/passthrough.c
 
 NATIVE_BINS += splitvirt
 splitvirt_SRCS := $(SPLITVIRT_SRCS)

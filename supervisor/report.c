@@ -103,11 +103,14 @@ void sup_print_summary(FILE *out, const struct sv_topology *t)
 	for (unsigned int i = 0; i < t->nr_vms; i++) {
 		const struct sv_topo_vm *vm = &t->vms[i];
 
-		fprintf(out, "  %-20s %-10s %7lluM %4u  %u disk%s, %u nic%s%s%s\n", vm->name,
+		fprintf(out, "  %-20s %-10s %7lluM %4u  %u disk%s, %u nic%s%s%s", vm->name,
 			sv_topo_role_name(vm->role), (unsigned long long)(vm->memory >> 20),
 			vm->cpus, vm->nr_disks, vm->nr_disks == 1 ? "" : "s", vm->nr_nets,
 			vm->nr_nets == 1 ? "" : "s", vm->rng ? ", rng" : "",
 			vm->console ? ", console" : "");
+		for (unsigned int j = 0; j < vm->nr_passthrough; j++)
+			fprintf(out, ", pci %s", vm->passthrough[j].bdf);
+		fputc('\n', out);
 	}
 	for (unsigned int i = 0; i < t->nr_links; i++) {
 		const struct sv_topo_link *l = &t->links[i];

@@ -59,6 +59,7 @@ struct run {
 	long long *hold; /* per relay: its pipe is not polled before this (now_ms()) */
 	int *logs; /* --console-dir: VM i's log file, else NULL */
 	struct sup_sandbox sb;
+	struct sup_passthrough pt; /* PCI functions on vfio-pci until the run ends */
 	struct sup_objects
 		*objects; /* kept for the whole run: a VM that reboots is granted them again */
 	int stdin_owner;
@@ -258,6 +259,7 @@ static int start_vm(struct run *run, struct sup_objects *o, unsigned int i, int 
 	int ret, step = 0;
 
 	ret = sup_sandbox_prepare_vm(&run->sb, run->t, i);
+	ret = ret ?: sup_passthrough_take(&run->pt, run->t, i, &run->sb);
 	if (ret)
 		return ret;
 	ret = sup_vmm_cmd_build(run->t, o, i, run->opts->vmm_path, &run->sb, &cmd);
@@ -782,6 +784,8 @@ static void run_teardown(struct run *run)
 	}
 	if (run->sigfd >= 0)
 		close(run->sigfd);
+	/* Every vmm is gone, so VFIO lets go of the functions. */
+	sup_passthrough_give_back(&run->pt);
 	free(run->logs);
 	free(run->hold);
 	free(run->relays);

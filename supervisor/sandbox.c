@@ -232,6 +232,9 @@ void sup_sandbox_spawn_config(const struct sup_sandbox *sb, const struct sv_topo
 	c->nofile = nr_fds + 3 + 256;
 	/* Threads count: its vCPUs, the I/O thread, and some room. */
 	c->nproc = t->vms[i].cpus + 16;
+	/* VFIO pins all of guest RAM for DMA, and counts it against RLIMIT_MEMLOCK. */
+	if (sb->drop && t->vms[i].nr_passthrough)
+		c->memlock = t->vms[i].memory + SUP_PASSTHROUGH_MEMLOCK_SLACK;
 }
 
 void sup_sandbox_close_fds(struct sup_sandbox *sb)

@@ -58,6 +58,7 @@ enum spawn_step {
 	STEP_EXEC,
 	STEP_STDIO,
 	STEP_RLIMIT,
+	STEP_MEMLOCK,
 	STEP_UNSHARE,
 	STEP_MOUNT,
 	STEP_HOSTNAME,
@@ -71,6 +72,8 @@ static const char *const step_names[] = {
 	[STEP_EXEC] = "exec",
 	[STEP_STDIO] = "setting up its stdio",
 	[STEP_RLIMIT] = "setting its rlimits",
+	[STEP_MEMLOCK] =
+		"raising its RLIMIT_MEMLOCK for the guest RAM VFIO pins (this needs CAP_SYS_RESOURCE)",
 	[STEP_UNSHARE] = "entering new mount/IPC/UTS namespaces",
 	[STEP_MOUNT] = "making its mounts private",
 	[STEP_HOSTNAME] = "setting its hostname",
@@ -91,6 +94,21 @@ static int set_limit(int resource, unsigned long n)
 	return setrlimit(resource, &rl);
 }
 
+/* To at least n: a higher limit (or none) stays. Raising the hard one takes CAP_SYS_RESOURCE. */
+static int raise_limit(int resource, unsigned long n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) < 0)
+		return -1;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= n)
+		return 0;
+	rl.rlim_cur = n;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n)
+		rl.rlim_max = n;
+	return setrlimit(resource, &rl);
+}
+
 /* Returns the failed step, or -1. */
 static int enter_sandbox(const struct sup_spawn_sandbox *sb)
 {
@@ -106,6 +124,8 @@ static int enter_sandbox(const struct sup_spawn_sandbox *sb)
 		/* Counted per user: each VM has its own, so this bounds its threads. */
 		if (set_limit(RLIMIT_NPROC, sb->nproc))
 			return STEP_RLIMIT;
+		if (sb->memlock && raise_limit(RLIMIT_MEMLOCK, sb->memlock))
+			return STEP_MEMLOCK;
 		if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 			return STEP_UNSHARE;
 		/* Nothing it mounts (it cannot, but) reaches the host's view. */

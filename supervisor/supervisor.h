@@ -88,7 +88,14 @@ struct sup_spawn_sandbox {
 	gid_t gid, kvm_gid;
 	char hostname[SV_TOPO_NAME_MAX + 1]; /* in its own UTS namespace */
 	unsigned long nofile, nproc; /* RLIMIT_NOFILE, RLIMIT_NPROC */
+	unsigned long memlock; /* with drop: RLIMIT_MEMLOCK raised to at least this; 0: as ours */
 };
+
+/*
+ * RLIMIT_MEMLOCK of a sandboxed vmm with passthrough beyond its guest RAM,
+ * which VFIO pins for DMA: room for what the vmm locks besides.
+ */
+#define SUP_PASSTHROUGH_MEMLOCK_SLACK (64ul << 20)
 
 /* Logs its errors. */
 int sup_sandbox_init(struct sup_sandbox *sb, const struct sv_topology *t, bool on,
@@ -102,6 +109,37 @@ void sup_sandbox_spawn_config(const struct sup_sandbox *sb, const struct sv_topo
 void sup_sandbox_close_fds(struct sup_sandbox *sb);
 /* At the end of the run: also removes the taps it created. */
 void sup_sandbox_fini(struct sup_sandbox *sb);
+
+/* A host PCI function given to a VM (passthrough.c). */
+struct sup_pci_fn {
+	char bdf[SV_PCI_BDF_SIZE];
+	unsigned int vm;
+	char driver[64]; /* its driver before the run, "" for none */
+	char group[16]; /* its IOMMU group */
+	/* What we changed, undone at the end of the run: */
+	bool overridden; /* its driver_override says vfio-pci */
+	bool bound; /* we bound it to vfio-pci */
+	bool chowned; /* /dev/vfio/<group> given to the VM's user: owner below restored */
+	uid_t group_uid;
+	gid_t group_gid;
+};
+
+/* The PCI functions of a run's VMs: bound to vfio-pci once, kept there until the end. */
+struct sup_passthrough {
+	struct sup_pci_fn fns[SV_TOPO_MAX_VMS * SV_TOPO_MAX_PASSTHROUGH];
+	unsigned int nr;
+	bool taken[SV_TOPO_MAX_VMS]; /* VM i's functions are ready (a restart reuses them) */
+};
+
+/*
+ * Before VM vm's vmm first starts: binds each of its PCI functions to
+ * vfio-pci and, sandboxed (sb->drop), gives its VFIO group node to the VM's
+ * user. Once per run: later calls for vm do nothing. Logs its errors.
+ */
+int sup_passthrough_take(struct sup_passthrough *pt, const struct sv_topology *t, unsigned int vm,
+			 const struct sup_sandbox *sb);
+/* At the end of the run, every vmm gone: each function back to the driver it had. */
+void sup_passthrough_give_back(struct sup_passthrough *pt);
 
 /* The stdio of a vmm. */
 struct sup_spawn_stdio {

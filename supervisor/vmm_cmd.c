@@ -189,6 +189,11 @@ static int push_vm(struct sup_vmm_cmd *cmd, const struct sv_topology *t, unsigne
 		ret = ret ?: push(cmd, strdup("--rng"));
 	if (vm->console)
 		ret = ret ?: push(cmd, strdup("--console"));
+	/* Bound to vfio-pci by then (passthrough.c); the vmm opens them through VFIO. */
+	for (unsigned int p = 0; p < vm->nr_passthrough; p++) {
+		ret = ret ?: push(cmd, strdup("--passthrough"));
+		ret = ret ?: push(cmd, strdup(vm->passthrough[p].bdf));
+	}
 	return ret;
 }
 

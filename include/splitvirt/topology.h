@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <splitvirt/device_type.h>
+#include <splitvirt/host_pci.h>
 #include <splitvirt/machine.h>
 
 #define SV_TOPO_MAX_FILE_SIZE (1u << 20)
@@ -30,6 +31,7 @@
 #define SV_TOPO_DEFAULT_DOORBELLS 16
 #define SV_TOPO_MAX_DOORBELLS 64 /* SV_DP_MAX_KICKS / SV_DP_MAX_CALLS */
 #define SV_TOPO_CMDLINE_MAX 2047 /* arm64 COMMAND_LINE_SIZE minus the NUL */
+#define SV_TOPO_MAX_PASSTHROUGH 8 /* as the vmm's --passthrough */
 
 enum sv_topo_role {
 	SV_TOPO_STANDALONE,
@@ -55,6 +57,12 @@ struct sv_topo_net {
 	char *tap;
 	char *mac; /* lower-case "xx:xx:xx:xx:xx:xx", or NULL: the vmm picks one */
 	char *bridge; /* host bridge the vmm puts the tap on, or NULL */
+	int line;
+};
+
+/* A host PCI function given to a VM through VFIO (vmm --passthrough BDF). */
+struct sv_topo_pci {
+	char bdf[SV_PCI_BDF_SIZE]; /* normalised: DDDD:BB:DD.F */
 	int line;
 };
 
@@ -89,6 +97,8 @@ struct sv_topo_vm {
 	unsigned int nr_nets;
 	bool rng; /* local virtio-rng */
 	bool console; /* local virtio-console on the vmm's stdio */
+	struct sv_topo_pci *passthrough; /* device and standalone VMs only */
+	unsigned int nr_passthrough;
 	struct sv_topo_dev *devs; /* driver VMs only */
 	unsigned int nr_devs;
 	unsigned int kicks, calls; /* doorbells per link of a driver VM */
@@ -144,7 +154,11 @@ struct sv_topo_diags {
 };
 
 /* Flags for sv_topo_validate() and sv_topo_load(). */
-#define SV_TOPO_CHECK_FILES (1u << 0) /* kernel, initrd and disks must exist on this host */
+/*
+ * Kernel, initrd and disks must exist on this host, and each passthrough PCI
+ * function too, in an IOMMU group (sysfs: sv_sysfs_root()).
+ */
+#define SV_TOPO_CHECK_FILES (1u << 0)
 
 /*
  * Parses YAML text (len bytes, need not be NUL-terminated). path names the

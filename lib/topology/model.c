@@ -27,6 +27,7 @@ static void free_vm(struct sv_topo_vm *vm)
 		free(vm->nets[i].bridge);
 	}
 	free(vm->nets);
+	free(vm->passthrough);
 	for (unsigned int i = 0; i < vm->nr_devs; i++) {
 		free(vm->devs[i].from);
 		free(vm->devs[i].backing);

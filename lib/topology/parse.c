@@ -23,11 +23,13 @@ enum vm_key {
 	VM_KICKS,
 	VM_CALLS,
 	VM_RESTART,
+	VM_PASSTHROUGH,
 };
 
 static const char *const vm_keys[] = {
-	"name", "role", "kernel",  "initrd",  "cmdline", "memory", "cpus",    "disks",
-	"nets", "rng",	"console", "devices", "kicks",	 "calls",  "restart", NULL,
+	"name",	 "role",  "kernel",  "initrd",	    "cmdline", "memory",
+	"cpus",	 "disks", "nets",    "rng",	    "console", "devices",
+	"kicks", "calls", "restart", "passthrough", NULL,
 };
 
 struct vm_ctx {
@@ -36,6 +38,7 @@ struct vm_ctx {
 	const char *vmname;
 	yaml_node_t *devices;
 	yaml_node_t *restart;
+	yaml_node_t *passthrough;
 };
 
 static void parse_disk(struct topo_parser *p, yaml_node_t *n, struct sv_topo_disk *disk)
@@ -226,6 +229,9 @@ static void parse_vm_pair(struct topo_parser *p, int key, yaml_node_t *v, void *
 	case VM_RESTART:
 		ctx->restart = v; /* checked once the role is known */
 		break;
+	case VM_PASSTHROUGH:
+		ctx->passthrough = v; /* parsed once the role is known */
+		break;
 	}
 }
 
@@ -258,6 +264,55 @@ static void parse_restart(struct topo_parser *p, yaml_node_t *v, struct vm_ctx *
 			p, v,
 			"restart of %s: '%.64s' is not allowed; use on-failure (the default) or no",
 			ctx->label, s);
+}
+
+/*
+ * Host PCI functions, normalised. A driver VM gets its devices from device
+ * VMs: the hardware behind them belongs to a device VM.
+ */
+static void parse_passthrough(struct topo_parser *p, yaml_node_t *n, struct vm_ctx *ctx)
+{
+	struct sv_topo_vm *vm = ctx->vm;
+	yaml_node_item_t *items;
+	unsigned int count;
+
+	if (!vm->role_unknown && vm->role == SV_TOPO_DRIVER) {
+		topo_err(
+			p, n,
+			"%s has role driver but 'passthrough:'; a driver VM gets its devices from device VMs: give the PCI function to a device VM (or make this VM role: standalone)",
+			ctx->label);
+		return;
+	}
+	items = topo_items(p, n, "passthrough", &count);
+	if (!items)
+		return;
+	if (count > SV_TOPO_MAX_PASSTHROUGH) {
+		topo_err(p, n, "passthrough of %s: %u PCI functions; a VM has at most %d",
+			 ctx->label, count, SV_TOPO_MAX_PASSTHROUGH);
+		return;
+	}
+	vm->passthrough = calloc(count ? count : 1, sizeof(*vm->passthrough));
+	if (!vm->passthrough) {
+		p->nomem = 1;
+		return;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		yaml_node_t *item = yaml_document_get_node(p->doc, items[i]);
+		struct sv_topo_pci *pci = &vm->passthrough[vm->nr_passthrough];
+		const char *s = item ? topo_scalar(p, item, "passthrough") : NULL;
+
+		if (!s)
+			continue;
+		if (sv_pci_bdf_parse(s, pci->bdf)) {
+			topo_err(
+				p, item,
+				"passthrough of %s: '%.64s' is not a PCI address; write " SV_PCI_BDF_FORM,
+				ctx->label, s);
+			continue;
+		}
+		pci->line = NODE_LINE(item);
+		vm->nr_passthrough++;
+	}
 }
 
 /* The name of a VM mapping before it is parsed, for messages. */
@@ -316,6 +371,8 @@ static void parse_vm(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm *v
 		vm->restart = SV_TOPO_RESTART_ON_FAILURE;
 	if (ctx.restart)
 		parse_restart(p, ctx.restart, &ctx);
+	if (ctx.passthrough)
+		parse_passthrough(p, ctx.passthrough, &ctx);
 	if (ctx.devices) {
 		if (vm->role == SV_TOPO_DRIVER)
 			topo_parse_devices(p, ctx.devices, vm, ctx.vmname);

@@ -44,6 +44,20 @@ static void check_file(struct checker *c, const char *what, const char *path, in
 	    what, vm, path, strerror(errno));
 }
 
+/* What VFIO needs of the host for each PCI function: it exists and an IOMMU covers it. */
+static void check_host_pci(struct checker *c, const struct sv_topo_vm *vm)
+{
+	for (unsigned int j = 0; j < vm->nr_passthrough; j++) {
+		const struct sv_topo_pci *pci = &vm->passthrough[j];
+		int ret = sv_host_pci_check(pci->bdf);
+
+		if (ret)
+			ERR(c, pci->line,
+			    "passthrough of VM '%s': %s: %s; or skip this check with --no-file-check where the device exists only on another host",
+			    vm->name, pci->bdf, sv_host_pci_strerror(ret));
+	}
+}
+
 static void check_vm(struct checker *c, unsigned int i)
 {
 	struct sv_topo_vm *vm = &c->t->vms[i];
@@ -80,6 +94,7 @@ static void check_vm(struct checker *c, unsigned int i)
 			check_file(c, "initrd", vm->initrd, vm->initrd_line, vm->name);
 		for (unsigned int j = 0; j < vm->nr_disks; j++)
 			check_file(c, "disk", vm->disks[j].path, vm->disks[j].line, vm->name);
+		check_host_pci(c, vm);
 	}
 }
 
@@ -329,6 +344,48 @@ static void check_macs(struct checker *c)
 	free(seen);
 }
 
+/* The earlier use of PCI function bdf than VM vm's entry j, or NULL; *owner gets its VM. */
+static const struct sv_topo_pci *earlier_pci(const struct sv_topology *t, unsigned int vm,
+					     unsigned int j, const char *bdf, unsigned int *owner)
+{
+	for (unsigned int i = 0; i <= vm; i++) {
+		unsigned int end = i == vm ? j : t->vms[i].nr_passthrough;
+
+		for (unsigned int k = 0; k < end && t->vms[i].name; k++) {
+			if (!strcmp(t->vms[i].passthrough[k].bdf, bdf)) {
+				*owner = i;
+				return &t->vms[i].passthrough[k];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* A PCI function goes to one VM, once: VFIO gives its group to one vmm. */
+static void check_pci_twice(struct checker *c)
+{
+	const struct sv_topology *t = c->t;
+
+	for (unsigned int i = 0; i < t->nr_vms; i++) {
+		const struct sv_topo_vm *vm = &t->vms[i];
+
+		for (unsigned int j = 0; j < vm->nr_passthrough && vm->name; j++) {
+			const struct sv_topo_pci *pci = &vm->passthrough[j];
+			unsigned int owner;
+			const struct sv_topo_pci *first = earlier_pci(t, i, j, pci->bdf, &owner);
+
+			if (first && owner == i)
+				ERR(c, pci->line,
+				    "passthrough of VM '%s' lists %s twice (first at line %d); remove one",
+				    vm->name, pci->bdf, first->line);
+			else if (first)
+				ERR(c, pci->line,
+				    "passthrough of VM '%s': %s is already given to VM '%s' (line %d); a PCI function can go to one VM only",
+				    vm->name, pci->bdf, t->vms[owner].name, first->line);
+		}
+	}
+}
+
 static void check_cmdlines(struct checker *c)
 {
 	for (unsigned int i = 0; i < c->t->nr_vms; i++) {
@@ -360,6 +417,7 @@ int sv_topo_validate(struct sv_topology *topo, unsigned int flags, struct sv_top
 		    "no VMs; list at least one under 'vms:' (see docs/topology.md)");
 	for (unsigned int i = 0; i < topo->nr_vms; i++)
 		check_vm(&c, i);
+	check_pci_twice(&c);
 	for (unsigned int i = 0; i < topo->nr_vms; i++) {
 		resolve_from(&c, i);
 		check_duplicates(&c, &topo->vms[i]);

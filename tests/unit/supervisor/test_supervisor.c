@@ -4,8 +4,8 @@
  * start order, the fds each vmm holds (capability isolation), the state
  * file and status, the exit status rule, stopping on SIGTERM, a device VM
  * restarted after failures (with its back-off) or rebooted in place,
- * check's report, and the VMs' output as whole lines (prefixed, or per-VM
- * files).
+ * check's report, the VMs' output as whole lines (prefixed, or per-VM
+ * files), and a PCI function bound to vfio-pci for the run (fake sysfs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,12 +25,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../support/fake_sysfs.h"
 #include "../../support/unit.h"
 
 #include <splitvirt/link_args.h>
 
 static char bindir[PATH_MAX];
 static char dir[64];
+static char sysfs[64]; /* fake sysfs and /dev: 0000:00:01.0 on nvme, vfio-pci loaded */
 
 /* One VM's dump from the fake vmm. */
 struct dump {
@@ -118,6 +120,10 @@ static int setup(void **state)
 	 * another user, out of the test folder. test_sandbox turns it on.
 	 */
 	setenv("SPLITVIRT_SANDBOX", "off", 1);
+	if (fake_sysfs_create(sysfs, sizeof(sysfs)) ||
+	    fake_sysfs_add_pci(sysfs, "0000:00:01.0", 3, "nvme") ||
+	    fake_sysfs_add_driver(sysfs, "vfio-pci"))
+		return -1;
 	return 0;
 }
 
@@ -126,6 +132,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
+	fake_sysfs_remove(sysfs);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -325,6 +332,20 @@ static const char topo_text[] =
 	"      - { type: blk, from: devvm, backing: /dev/vdb, readonly: true }\n"
 	"      - { type: rng, from: devvm }\n";
 
+static void write_topo_devvm(const char *extra);
+
+/* Asserts that the fake sysfs file rest holds want. */
+static void expect_sysfs(const char *rest, const char *want)
+{
+	char path[PATH_MAX], *text;
+
+	snprintf(path, sizeof(path), "sys/%s", rest);
+	text = fake_sysfs_read(sysfs, path);
+	if (!text || strcmp(text, want))
+		fail_msg("%s holds '%s', expected '%s'", rest, text ? text : "(missing)", want);
+	free(text);
+}
+
 static void expect_argv(const struct dump *d, const char *const *want)
 {
 	int i;
@@ -347,7 +368,7 @@ static void test_argv_order_and_isolation(void **state)
 	pid_t pid;
 
 	(void)state;
-	write_file("t.yaml", topo_text);
+	write_topo_devvm("    passthrough: [ \"00:01.0\" ]\n");
 	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
 	/* An fd the supervisor inherits without CLOEXEC must not reach any vmm. */
 	leak = open("/dev/zero", O_RDONLY);
@@ -363,7 +384,17 @@ static void test_argv_order_and_isolation(void **state)
 		    strstr(order, "started driver VM 'app1'"));
 	assert_true(strstr(order, "started driver VM 'app1'") <
 		    strstr(order, "started driver VM 'app2'"));
+	/* Its PCI function is on vfio-pci before the device VM starts, and back after the run. */
+	assert_non_null(strstr(order, "passthrough 0000:00:01.0: taken from nvme for VM 'devvm'"));
+	assert_true(strstr(order, "passthrough 0000:00:01.0: taken from nvme for VM 'devvm'") <
+		    strstr(order, "started device VM 'devvm'"));
+	assert_true(strstr(order, "passthrough 0000:00:01.0: given back to nvme") >
+		    strstr(order, "VM 'devvm' (pid "));
 	free(order);
+	expect_sysfs("bus/pci/drivers/vfio-pci/bind", "0000:00:01.0");
+	expect_sysfs("bus/pci/drivers/vfio-pci/unbind", "0000:00:01.0");
+	expect_sysfs("bus/pci/devices/0000:00:01.0/driver_override", "\n");
+	expect_sysfs("bus/pci/drivers/nvme/bind", "0000:00:01.0");
 	order = read_file("order");
 	assert_non_null(order);
 	assert_int_equal(strlen(order), strlen("devvm\napp1\napp2\n"));
@@ -427,9 +458,9 @@ static void test_argv_order_and_isolation(void **state)
 	snprintf(serve0, sizeof(serve0),
 		 "id=0,peer=app1,ram-fd=%d,ram-gpa=0x40000000,ram-size=%llu,state-fd=", g1[0],
 		 256ull << 20);
-	assert_true(dev.argc > 23);
-	if (sv_link_args_parse(dev.argv[23], SV_LINK_DEVICE_SIDE, &sa, err, sizeof(err)))
-		fail_msg("%s: %s", dev.argv[23], err);
+	assert_true(dev.argc > 25);
+	if (sv_link_args_parse(dev.argv[25], SV_LINK_DEVICE_SIDE, &sa, err, sizeof(err)))
+		fail_msg("%s: %s", dev.argv[25], err);
 	assert_string_equal(fd_target(&dev, sa.state_fd),
 			    "/memfd:splitvirt-state-1-app2-devvm (deleted)");
 	snprintf(
@@ -458,8 +489,10 @@ static void test_argv_order_and_isolation(void **state)
 			"--net",
 			"tap=sv-dev0,mac=52:54:00:00:00:10",
 			"--rng",
+			"--passthrough",
+			"0000:00:01.0",
 			"--serve",
-			dev.argv[21],
+			dev.argv[23],
 			"--serve",
 			serve1,
 			"--reboot-fd",
@@ -469,7 +502,7 @@ static void test_argv_order_and_isolation(void **state)
 
 		expect_argv(&dev, want);
 	}
-	assert_int_equal(strncmp(dev.argv[21], serve0, strlen(serve0)), 0);
+	assert_int_equal(strncmp(dev.argv[23], serve0, strlen(serve0)), 0);
 	assert_string_equal(fd_target(&dev, g1[0]), "/memfd:splitvirt-ram-app1 (deleted)");
 	free_dump(&app1);
 	free_dump(&app2);
@@ -881,6 +914,36 @@ static void test_missing_vmm_and_bad_topology(void **state)
 	assert_int_equal(finish(start("check")), 2);
 }
 
+/* A PCI function that cannot be bound: its VM does not start, nor does the run. */
+static void test_passthrough_refused(void **state)
+{
+	char *log;
+
+	(void)state;
+	fake_sysfs_remove_driver(sysfs, "vfio-pci");
+	write_topo_devvm("    passthrough: [ \"00:01.0\" ]\n");
+	assert_int_equal(finish(start_run(NULL)), 1);
+	log = read_file("log");
+	assert_non_null(strstr(
+		log,
+		"VM 'devvm': passthrough 0000:00:01.0: vfio-pci is not loaded: modprobe vfio-pci"));
+	assert_null(strstr(log, "started "));
+	free(log);
+	assert_false(exists("order"));
+	expect_sysfs("bus/pci/devices/0000:00:01.0/driver_override", "");
+	expect_sysfs("bus/pci/drivers/nvme/unbind", "");
+
+	/* check (and run) without --no-file-check: no such function on this host. */
+	write_topo_devvm("    passthrough: [ \"00:02.0\" ]\n");
+	assert_int_equal(finish(start_run(NULL)), 1);
+	log = read_file("log");
+	assert_non_null(strstr(
+		log,
+		"t.yaml:12: error: passthrough of VM 'devvm': 0000:00:02.0: no such PCI device"));
+	free(log);
+	assert_false(exists("order"));
+}
+
 /* One check reports parse errors and cross-checks together, in line order. */
 static void test_check_reports_everything(void **state)
 {
@@ -1059,6 +1122,7 @@ int main(void)
 		SV_TEST(test_device_vm_reboot),
 		SV_TEST(test_device_vm_not_restarted),
 		SV_TEST(test_missing_vmm_and_bad_topology),
+		SV_TEST(test_passthrough_refused),
 		SV_TEST(test_check_reports_everything),
 		SV_TEST(test_fifo_topology),
 		SV_TEST(test_console_lines),

@@ -17,6 +17,8 @@
 
 #include <splitvirt/topology.h>
 
+#include "../../support/fake_sysfs.h"
+
 static struct sv_topo_diags diags;
 static struct sv_topology *topo;
 
@@ -216,6 +218,46 @@ static const struct bad_file bad_files[] = {
 	     "    nets: [ { tap: t1, mac: \"52:54:00:00:00:01\" } ]\n" /* 10 */
 	     "    devices: [ { type: gpu, from: devvm }, { type: rng, from: devvm } ]\n",
 	     11, "'gpu' is not a device type", 10, "already used by VM 'devvm' (line 6)", 2),
+	/* passthrough: a list of PCI addresses, on device and standalone VMs, each once */
+	BAD("vms:\n" DEVVM "    passthrough: [ \"00:20.0\" ]\n", 6,
+	    "passthrough of VM 'devvm': '00:20.0' is not a PCI address; write DDDD:BB:DD.F as lspci -D shows it (e.g. 0000:01:00.0), or BB:DD.F"),
+	BAD("vms:\n" DEVVM "    passthrough: [ \"00:01.8\" ]\n", 6,
+	    "'00:01.8' is not a PCI address"),
+	BAD("vms:\n" DEVVM "    passthrough: [ \"0000:00:01\" ]\n", 6,
+	    "'0000:00:01' is not a PCI address"),
+	BAD("vms:\n" DEVVM "    passthrough: [ nvme0 ]\n", 6, "'nvme0' is not a PCI address"),
+	BAD("vms:\n" DEVVM "    passthrough: [ \"00:01.0\",\n        \"10000:00:01.0\" ]\n", 7,
+	    "passthrough of VM 'devvm': '10000:00:01.0' is not a PCI address"),
+	BAD("vms:\n" DEVVM "    passthrough: \"0000:00:01.0\"\n", 6,
+	    "passthrough: expected a list"),
+	BAD("vms:\n" DEVVM "    passthrough: [ { bdf: \"00:01.0\" } ]\n", 6,
+	    "passthrough: expected a single value, not a mapping"),
+	BAD("vms:\n" DEVVM
+	    "    passthrough: [ \"00:01.0\", \"00:02.0\", \"00:03.0\", \"00:04.0\",\n"
+	    "      \"00:05.0\", \"00:06.0\", \"00:07.0\", \"00:08.0\", \"00:09.0\" ]\n",
+	    6, "passthrough of VM 'devvm': 9 PCI functions; a VM has at most 8"),
+	BAD("vms:\n" DEVVM "    pasthrough: [ \"00:01.0\" ]\n", 6, "did you mean 'passthrough'"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm }\n"
+	    "    passthrough: [ \"0000:00:01.0\" ]\n",
+	    11,
+	    "VM 'a' has role driver but 'passthrough:'; a driver VM gets its devices from device VMs"),
+	/* ... also when the role comes after the key */
+	BAD("vms:\n  - { name: a, passthrough: [ \"00:01.0\" ], role: driver, kernel: K }\n", 2,
+	    "VM 'a' has role driver but 'passthrough:'"),
+	BAD2("vms:\n" DEVVM "    passthrough:\n      - 0000:00:01.0\n      - 00:01.0\n", 8,
+	     "passthrough of VM 'devvm' lists 0000:00:01.0 twice (first at line 7); remove one", 0,
+	     NULL, 1),
+	BAD2("vms:\n" DEVVM "    passthrough: [ \"00:01.0\" ]\n" /* 6 */
+	     "  - name: s\n    role: standalone\n    kernel: K\n"
+	     "    passthrough: [ \"0000:00:02.0\", \"0000:00:01.0\" ]\n", /* 10 */
+	     10,
+	     "passthrough of VM 's': 0000:00:01.0 is already given to VM 'devvm' (line 6); a PCI function can go to one VM only",
+	     0, NULL, 1),
+	/* A malformed one and a duplicate among the rest: both reported. */
+	BAD2("vms:\n" DEVVM "    passthrough: [ \"00:01.0\" ]\n" /* 6 */
+	     "  - { name: s, role: standalone, kernel: K,\n"
+	     "      passthrough: [ \"00:1.x\", \"00:01.0\" ] }\n", /* 8 */
+	     8, "'00:1.x' is not a PCI address", 8, "is already given to VM 'devvm' (line 6)", 2),
 };
 
 static void test_bad_file(void **state)
@@ -321,6 +363,68 @@ static void test_restart_policy(void **state)
 		teardown(NULL);
 		setup(NULL);
 	}
+}
+
+/* PCI functions are stored as sysfs names them, whatever form the file used. */
+static void test_passthrough_model(void **state)
+{
+	static const char text[] =
+		"vms:\n" DEVVM /* lines 2-5 */
+		"    passthrough:\n"
+		"      - 0000:00:01.0\n" /* 7 */
+		"      - \"01:00.0\"\n"
+		"  - { name: s, role: standalone, kernel: K, passthrough: [ ABCD:EF:1a.7 ] }\n"
+		"  - { name: t, role: standalone, kernel: K, passthrough: [] }\n";
+	const struct sv_topo_vm *dev, *s, *t;
+
+	(void)state;
+	if (load(text)) {
+		dump_diags();
+		fail_msg("refused");
+	}
+	dev = &topo->vms[0];
+	s = &topo->vms[1];
+	t = &topo->vms[2];
+	assert_int_equal(dev->nr_passthrough, 2);
+	assert_string_equal(dev->passthrough[0].bdf, "0000:00:01.0");
+	assert_int_equal(dev->passthrough[0].line, 7);
+	assert_string_equal(dev->passthrough[1].bdf, "0000:01:00.0");
+	assert_int_equal(dev->passthrough[1].line, 8);
+	assert_int_equal(s->nr_passthrough, 1);
+	assert_string_equal(s->passthrough[0].bdf, "abcd:ef:1a.7");
+	assert_int_equal(t->nr_passthrough, 0);
+}
+
+/* With the file checks, each function must exist and be in an IOMMU group (fake sysfs). */
+static void test_passthrough_host_check(void **state)
+{
+	static const char text[] = "vms:\n"
+				   "  - name: s\n"
+				   "    role: standalone\n"
+				   "    kernel: /\n"
+				   "    passthrough:\n"
+				   "      - 0000:00:01.0\n" /* 6: fine */
+				   "      - 0000:00:02.0\n" /* 7: no IOMMU group */
+				   "      - 0000:00:03.0\n"; /* 8: missing */
+	char root[64];
+
+	(void)state;
+	assert_int_equal(fake_sysfs_create(root, sizeof(root)), 0);
+	assert_int_equal(fake_sysfs_add_pci(root, "0000:00:01.0", 7, "nvme"), 0);
+	assert_int_equal(fake_sysfs_add_pci(root, "0000:00:02.0", -1, NULL), 0);
+	assert_int_equal(sv_topo_load_text(text, strlen(text), "t.yaml", NULL, SV_TOPO_CHECK_FILES,
+					   &topo, &diags),
+			 -EINVAL);
+	expect_diag(
+		SV_TOPO_ERROR, 7,
+		"passthrough of VM 's': 0000:00:02.0: in no IOMMU group: the host has no IOMMU for it");
+	expect_diag(SV_TOPO_ERROR, 8, "passthrough of VM 's': 0000:00:03.0: no such PCI device");
+	expect_diag(SV_TOPO_ERROR, 8, "skip this check with --no-file-check");
+	assert_int_equal(diags.nr_errors, 2);
+	sv_topo_diags_free(&diags);
+	/* --no-file-check: the host is not asked. */
+	assert_int_equal(load(text), 0);
+	fake_sysfs_remove(root);
 }
 
 static void test_link_param_and_cmdline(void **state)
@@ -600,6 +704,8 @@ int main(void)
 	static const struct CMUnitTest good[] = {
 		SV_TEST(test_good_model),
 		SV_TEST(test_restart_policy),
+		SV_TEST(test_passthrough_model),
+		SV_TEST(test_passthrough_host_check),
 		SV_TEST(test_link_param_and_cmdline),
 		SV_TEST(test_device_vm_panic_reboots),
 		SV_TEST(test_link_order),

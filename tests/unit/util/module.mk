@@ -11,3 +11,7 @@ UNIT_TESTS += test_event_loop
 test_event_loop_SRCS := tests/unit/util/test_event_loop.c
 test_event_loop_LIBS := svutil
 test_event_loop_LDLIBS := -lpthread
+
+UNIT_TESTS += test_host_pci
+test_host_pci_SRCS := tests/unit/util/test_host_pci.c tests/support/fake_sysfs.c
+test_host_pci_LIBS := svutil
