@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <splitvirt/host_pci.h>
 #include <splitvirt/size.h>
 #include <splitvirt/strbuf.h>
 
@@ -101,22 +102,13 @@ void vmm_args_usage(FILE *out, const char *prog)
 /* --passthrough [DDDD:]BB:DD.F, kept in sysfs' full form. */
 static int add_passthrough(const char *text, struct vmm_args *args, char *err, size_t errlen)
 {
-	unsigned int dom = 0, bus, dev, fn;
-	char tail;
-
 	if (args->npassthrough == VMM_MAX_PASSTHROUGH)
 		return sv_errmsg(err, errlen, "--passthrough: at most %d devices",
 				 VMM_MAX_PASSTHROUGH);
-	if ((sscanf(text, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) != 4 &&
-	     (dom = 0, sscanf(text, "%2x:%2x.%1x%c", &bus, &dev, &fn, &tail) != 3)) ||
-	    dom > 0xffff || bus > 0xff || dev > 31 || fn > 7 || strchr(text, '-') ||
-	    strchr(text, '+') || strchr(text, ' '))
-		return sv_errmsg(
-			err, errlen,
-			"--passthrough %.32s: not a PCI address; use DDDD:BB:DD.F as lspci -D shows it",
-			text);
-	snprintf(args->passthrough[args->npassthrough++], sizeof(args->passthrough[0]),
-		 "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	if (sv_pci_bdf_parse(text, args->passthrough[args->npassthrough]))
+		return sv_errmsg(err, errlen, "--passthrough %.32s: not a PCI address; use %s",
+				 text, SV_PCI_BDF_FORM);
+	args->npassthrough++;
 	return 0;
 }
 

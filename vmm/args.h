@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <splitvirt/device_type.h>
+#include <splitvirt/host_pci.h>
 #include <splitvirt/link_args.h>
 #include <splitvirt/log.h>
 #include <splitvirt/machine.h>
@@ -19,8 +20,7 @@ enum vmm_gic_choice {
 	VMM_GIC_V3 = 3,
 };
 
-/* Host PCI functions one VM may be given (--passthrough). */
-#define VMM_MAX_PASSTHROUGH 8
+#define VMM_MAX_PASSTHROUGH SV_VM_MAX_PASSTHROUGH
 
 struct vmm_args {
 	const char *kernel;
@@ -40,7 +40,8 @@ struct vmm_args {
 	unsigned int nserves;
 	unsigned int start_timeout; /* seconds to wait for START_VM */
 	int reboot_fd; /* signalled on PSCI SYSTEM_RESET before exiting, or -1 */
-	char passthrough[VMM_MAX_PASSTHROUGH][16]; /* host PCI functions, DDDD:BB:DD.F */
+	char passthrough[VMM_MAX_PASSTHROUGH]
+			[SV_PCI_BDF_SIZE]; /* host PCI functions, DDDD:BB:DD.F */
 	unsigned int npassthrough;
 	int help;
 };

@@ -421,7 +421,8 @@ int vfio_msix_set(const struct vfio_device *d, const int *fds, unsigned int n)
 	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
 	set->start = 0;
 	set->count = n;
-	memcpy(set->data, fds, 4 * n);
+	if (n)
+		memcpy(set->data, fds, 4 * n);
 	return ioctl(d->fd, VFIO_DEVICE_SET_IRQS, set) < 0 ? -errno : 0;
 }
 

@@ -22,5 +22,7 @@
 #define SV_VM_MAX_LINKS 8
 /* Devices one device VM serves one driver VM (PCI functions behind one link). */
 #define SV_LINK_MAX_DEVICES 8
+/* Host PCI functions one VM is given (vmm --passthrough, topology passthrough). */
+#define SV_VM_MAX_PASSTHROUGH 8
 
 #endif

@@ -1,10 +1,12 @@
 # VFIO passthrough: the board's emulated NVMe controller (run-board --smmu
-# --nvme) is given to a VM (vmm --passthrough); the guest's stock nvme
-# driver finds it (MSI-X through the ITS or the GICv2m frame), writes 1 MiB
-# and reads it back; after the VM exits the board takes the controller
-# back and must read the same bytes from it. On a GICv2 board (no MSI
-# isolation) VFIO is refused with a clear error until unsafe interrupts
-# are explicitly allowed.
+# --nvme) is given to a VM, first by hand (vmm --passthrough), then by the
+# supervisor (topology key passthrough: it binds the controller to
+# vfio-pci, runs the VM sandboxed and gives the controller back to the
+# board's nvme driver). Each time the guest's stock nvme driver finds it
+# (MSI-X through the ITS or the GICv2m frame), writes 1 MiB and reads it
+# back, and the board then reads the same bytes from the controller. On a
+# GICv2 board (no MSI isolation) VFIO is refused with a clear error until
+# unsafe interrupts are explicitly allowed.
 . /tests/lib.sh
 bdf=""
 for d in /sys/bus/pci/devices/*; do
@@ -36,15 +38,39 @@ expect_out "passthrough($bdf): "
 sum=$(fact nvme_sum)
 [ -n "$sum" ] || fail "the guest reported no checksum"
 [ "$(fact nvme_irqs)" -gt 0 ] || fail "no nvme interrupts in the guest"
-# Back to the board's own nvme driver: the bytes must be on the controller.
+# on_board SUM: the board's own nvme driver reads SUM's bytes at 1 MiB.
+on_board() {
+	i=0
+	while [ ! -b /dev/nvme0n1 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -b /dev/nvme0n1 ] || fail "the board's nvme driver found no namespace after the VM"
+	got=$(dd if=/dev/nvme0n1 bs=1M skip=1 count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	[ "$got" = "$1" ] || fail "the NVMe holds $got at 1 MiB, the guest wrote $1"
+	echo "the guest's 1 MiB is on the NVMe ($1)"
+}
 give_to nvme
 echo "" >"$dev/driver_override"
-i=0
-while [ ! -b /dev/nvme0n1 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -b /dev/nvme0n1 ] || fail "the board's nvme driver found no namespace after the VM"
-got=$(dd if=/dev/nvme0n1 bs=1M skip=1 count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
-[ "$got" = "$sum" ] || fail "the NVMe holds $got at 1 MiB, the guest wrote $sum"
-echo "guest's 1 MiB is on the NVMe ($sum)"
+on_board "$sum"
+
+# The same through the supervisor: it takes the controller from the board's
+# nvme driver, runs the VM sandboxed, and gives the controller back.
+cat >/tmp/pt.yaml <<YAML
+name: pt
+vms:
+  - { name: owner, role: standalone, kernel: /guest/Image, initrd: /guest/initrd.cpio,
+      memory: 256M, cmdline: "console=ttyAMA0 quiet sv.run=nvme-write", passthrough: [ $bdf ] }
+YAML
+splitvirt check /tmp/pt.yaml >"$OUT" 2>&1 || { cat "$OUT"; fail "splitvirt check refused the passthrough topology"; }
+splitvirt run --no-file-check /tmp/pt.yaml >"$OUT" 2>&1
+VM_RC=$?
+sed 's/^/  | /' "$OUT"
+[ "$VM_RC" -eq 0 ] || fail "splitvirt run exited with status $VM_RC"
+expect_out "passthrough $bdf: taken from nvme for VM 'owner'"
+expect_out "passthrough $bdf: given back to nvme"
+expect_out "sandboxed as uid 2"
+sum2=$(fact nvme_sum owner)
+[ -n "$sum2" ] && [ "$sum2" != "$sum" ] || fail "the supervised guest reported no (new) checksum"
+[ "$(basename "$(readlink "$dev/driver")")" = nvme ] || fail "$bdf is not back with the nvme driver"
+on_board "$sum2"
