@@ -27,28 +27,6 @@
 
 #define VFIO_DRIVER "vfio-pci"
 
-/*
- * The last part of the target of the sysfs link rest (under the root), e.g.
- * the driver's name for ".../driver"; "" when there is no link.
- */
-static int link_name(char *name, size_t size, const char *rest)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-	int ret = sv_sysfs_path(path, sizeof(path), "%s", rest);
-
-	if (ret)
-		return ret;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0 && errno != ENOENT)
-		return -errno;
-	target[n < 0 ? 0 : n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	return (size_t)snprintf(name, size, "%s", base) < size ? 0 : -ENAMETOOLONG;
-}
-
 /* Writes value in one write, as `echo value > path` does. */
 static int write_value(const char *path, const char *value)
 {
@@ -121,7 +99,6 @@ static int add_fn(struct sup_passthrough *pt, const struct sv_topology *t, unsig
 {
 	const struct sup_pci_fn *peer;
 	struct sup_pci_fn *fn;
-	char rest[64];
 	int ret;
 
 	/* Validation allows no more: at most 8 per VM, none twice. */
@@ -138,12 +115,10 @@ static int add_fn(struct sup_passthrough *pt, const struct sv_topology *t, unsig
 	memset(fn, 0, sizeof(*fn));
 	snprintf(fn->bdf, sizeof(fn->bdf), "%s", bdf);
 	fn->vm = vm;
-	snprintf(rest, sizeof(rest), "/bus/pci/devices/%s/iommu_group", bdf);
-	ret = link_name(fn->group, sizeof(fn->group), rest);
+	ret = sv_host_pci_link(bdf, "iommu_group", fn->group, sizeof(fn->group));
 	if (!ret && !fn->group[0])
 		ret = -ENXIO; /* gone since the check */
-	snprintf(rest, sizeof(rest), "/bus/pci/devices/%s/driver", bdf);
-	ret = ret ?: link_name(fn->driver, sizeof(fn->driver), rest);
+	ret = ret ?: sv_host_pci_link(bdf, "driver", fn->driver, sizeof(fn->driver));
 	if (ret) {
 		pr_err("%s: cannot read its IOMMU group and driver in %s: %s", who, sv_sysfs_root(),
 		       strerror(-ret));

@@ -19,6 +19,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include <splitvirt/host_pci.h>
 #include <splitvirt/log.h>
 
 #include "vfio.h"
@@ -31,35 +32,17 @@ void vfio_container_init(struct vfio_container *c)
 	c->fd = -1;
 }
 
-/* The name of what /sys/bus/pci/devices/BDF/<link> points at, or "" . */
-static void sysfs_link_name(const char *bdf, const char *link, char *out, size_t size)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-	const char *base;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/%s", bdf, link);
-	n = readlink(path, target, sizeof(target) - 1);
-	out[0] = '\0';
-	if (n <= 0)
-		return;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (strlen(base) < size)
-		memcpy(out, base, strlen(base) + 1);
-}
-
 /* The devices of IOMMU group id, comma-separated, for error messages. */
 static void group_members(int id, char *out, size_t size)
 {
-	char path[64];
+	char path[PATH_MAX];
 	struct dirent *e;
 	size_t len = 0;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", id);
 	out[0] = '\0';
+	if (sv_sysfs_path(path, sizeof(path), "/kernel/iommu_groups/%d/devices", id))
+		return;
 	dir = opendir(path);
 	if (!dir)
 		return;
@@ -71,33 +54,30 @@ static void group_members(int id, char *out, size_t size)
 	closedir(dir);
 }
 
+/* bdf's IOMMU group, once it is known to be with vfio-pci. */
 static int group_id_of(const char *bdf)
 {
 	char name[64], driver[64], *end;
+	int ret = sv_host_pci_check(bdf);
 	long id;
 
-	sysfs_link_name(bdf, "iommu_group", name, sizeof(name));
-	if (!name[0]) {
-		if (access(SYSFS_PCI, F_OK) == 0) {
-			char path[PATH_MAX];
-
-			snprintf(path, sizeof(path), SYSFS_PCI "/%s", bdf);
-			if (access(path, F_OK) != 0) {
-				pr_err("passthrough %s: no such PCI device (see lspci -D)", bdf);
-				return -ENODEV;
-			}
-		}
-		pr_err("passthrough %s: the device is in no IOMMU group: the host has no IOMMU for it (an arm64 host needs an SMMU; the emulated board: run-board --smmu)",
-		       bdf);
-		return -ENODEV;
+	if (ret) {
+		pr_err("passthrough %s: %s", bdf, sv_host_pci_strerror(ret));
+		return ret;
+	}
+	ret = sv_host_pci_link(bdf, "iommu_group", name, sizeof(name));
+	ret = ret ?: sv_host_pci_link(bdf, "driver", driver, sizeof(driver));
+	if (ret) {
+		pr_err("passthrough %s: reading its IOMMU group and driver: %s", bdf,
+		       strerror(-ret));
+		return ret;
 	}
 	id = strtol(name, &end, 10);
-	if (*end || id < 0 || id > INT_MAX)
+	if (!name[0] || *end || id < 0 || id > INT_MAX)
 		return -EINVAL;
-	sysfs_link_name(bdf, "driver", driver, sizeof(driver));
 	if (strcmp(driver, "vfio-pci")) {
 		pr_err("passthrough %s: the device is bound to %s, not vfio-pci; give it to vfio-pci: echo vfio-pci > " SYSFS_PCI
-		       "/%s/driver_override; %secho %s > /sys/bus/pci/drivers/vfio-pci/bind (modprobe vfio-pci first)",
+		       "/%s/driver_override; %secho %s > /sys/bus/pci/drivers/vfio-pci/bind (modprobe vfio-pci first; splitvirt run does this for a topology's passthrough)",
 		       bdf, driver[0] ? driver : "no driver", bdf,
 		       driver[0] ? "echo BDF > " SYSFS_PCI "/BDF/driver/unbind; " : "", bdf);
 		return -EBUSY;
@@ -107,7 +87,9 @@ static int group_id_of(const char *bdf)
 
 static int container_setup(struct vfio_container *c)
 {
-	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	char path[PATH_MAX];
+	int fd = sv_devfs_path(path, sizeof(path), "/vfio/vfio") ? -1 :
+								   open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
 		int ret = -errno;
@@ -129,7 +111,7 @@ static int container_setup(struct vfio_container *c)
 static int group_attach(struct vfio_container *c, const char *bdf, int id)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
-	char path[32], members[512];
+	char path[PATH_MAX], members[512];
 	unsigned int i;
 	int fd, ret;
 
@@ -138,8 +120,8 @@ static int group_attach(struct vfio_container *c, const char *bdf, int id)
 			return (int)i;
 	if (c->nr_groups == VFIO_MAX_DEVICES)
 		return -E2BIG;
-	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = sv_devfs_path(path, sizeof(path), "/vfio/%d", id) ? -1 :
+								 open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		pr_err("passthrough %s: %s: %s%s", bdf, path, strerror(errno),

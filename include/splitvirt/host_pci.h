@@ -43,6 +43,12 @@ int sv_devfs_path(char *buf, size_t size, const char *fmt, ...)
  * or the errno of looking.
  */
 int sv_host_pci_check(const char *bdf);
+/*
+ * The name sysfs link /bus/pci/devices/<bdf>/<link> points at (its last
+ * part): the driver's name for "driver", the group number for
+ * "iommu_group"; "" when there is no such link. 0 or -errno.
+ */
+int sv_host_pci_link(const char *bdf, const char *link, char *name, size_t size);
 /* What sv_host_pci_check()'s errors mean for a user, with the fix. */
 const char *sv_host_pci_strerror(int err);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <splitvirt/host_pci.h>
@@ -120,6 +121,27 @@ int sv_host_pci_check(const char *bdf)
 	/* The link to /sys/kernel/iommu_groups/N exists only when an IOMMU covers the device. */
 	if (stat(path, &st) < 0)
 		return errno == ENOENT ? -ENXIO : -errno;
+	return 0;
+}
+
+int sv_host_pci_link(const char *bdf, const char *link, char *name, size_t size)
+{
+	char path[512], target[512];
+	const char *base;
+	ssize_t n;
+	int ret = sv_sysfs_path(path, sizeof(path), "/bus/pci/devices/%s/%s", bdf, link);
+
+	if (ret)
+		return ret;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0 && errno != ENOENT)
+		return -errno;
+	target[n < 0 ? 0 : n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= size)
+		return -ENAMETOOLONG;
+	memcpy(name, base, strlen(base) + 1);
 	return 0;
 }
 

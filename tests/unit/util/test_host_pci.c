@@ -98,6 +98,20 @@ static void test_host_check(void **state)
 	assert_non_null(strstr(sv_host_pci_strerror(-ENXIO),
 			       "in no IOMMU group: the host has no IOMMU for it"));
 	assert_string_equal(sv_host_pci_strerror(-EACCES), strerror(EACCES));
+	/* What the links name: the group and the driver, "" for none. */
+	{
+		char name[16];
+
+		assert_int_equal(
+			sv_host_pci_link("0000:00:01.0", "iommu_group", name, sizeof(name)), 0);
+		assert_string_equal(name, "3");
+		assert_int_equal(sv_host_pci_link("0000:00:01.0", "driver", name, sizeof(name)), 0);
+		assert_string_equal(name, "nvme");
+		assert_int_equal(sv_host_pci_link("0000:00:02.0", "driver", name, sizeof(name)), 0);
+		assert_string_equal(name, "");
+		assert_int_equal(sv_host_pci_link("0000:00:01.0", "driver", name, 4),
+				 -ENAMETOOLONG);
+	}
 	fake_sysfs_remove(root);
 	/* The default root is the host's: this machine has no such function. */
 	assert_int_equal(sv_host_pci_check("ffff:ff:1f.7"), -ENOENT);
