@@ -16,7 +16,8 @@
  * what the guest writes into the table (through the ITS or the GICv2m
  * frame, validated like every other MSI). Command-register bits that act on
  * the device (memory decode, bus master, INTx disable) are passed on.
- * Not yet: I/O-port and 32-bit BARs, MSI, INTx, expansion ROMs.
+ * I/O-port BARs are left out (our bus has no I/O window). Not yet: MSI,
+ * INTx, expansion ROMs.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -344,17 +345,18 @@ static int pt_model(struct passthrough *pt)
 
 		if (!b->size)
 			continue;
-		if (b->io || !b->mem64) {
-			pr_err("%s: BAR%d is %s; only 64-bit memory BARs can be passed through yet",
-			       pt->name, i, b->io ? "an I/O-port BAR" : "a 32-bit memory BAR");
-			return -EOPNOTSUPP;
+		/* Our bus has no I/O-port window; drivers of such devices use memory BARs. */
+		if (b->io) {
+			pr_info("%s: BAR%d (I/O ports) is not passed through", pt->name, i);
+			continue;
 		}
-		if (pci_cfg_add_bar64(&pt->cfg, i, b->size, b->prefetch)) {
+		if (b->mem64 ? pci_cfg_add_bar64(&pt->cfg, i, b->size, b->prefetch) :
+			       pci_cfg_add_bar32(&pt->cfg, i, b->size, b->prefetch)) {
 			pr_err("%s: BAR%d of 0x%llx bytes cannot be modelled", pt->name, i,
 			       (unsigned long long)b->size);
 			return -EINVAL;
 		}
-		i++; /* the upper half */
+		i += b->mem64; /* the upper half */
 	}
 	if (!cap || !pt->dev.msix_count) {
 		pr_err("%s: the device has no MSI-X; only MSI-X devices can be passed through yet",

@@ -55,6 +55,7 @@ struct pci_cfg_bar {
 	uint64_t size; /* 0: no BAR here (or the upper half of a 64-bit one) */
 	uint64_t gpa;
 	bool mapped;
+	bool mem32; /* a 32-bit memory BAR (one register); else 64-bit (two) */
 };
 
 /*
@@ -96,6 +97,12 @@ void pci_cfg_init(struct pci_cfg *cfg, const struct pci_cfg_ids *ids, const stru
  * size a power of two >= 16. -EINVAL otherwise or if either index is taken.
  */
 int pci_cfg_add_bar64(struct pci_cfg *cfg, int bar, uint64_t size, bool prefetchable);
+/*
+ * A 32-bit memory BAR at index bar (0..5), size a power of two from 16
+ * bytes to 2 GiB (it must fit below 4 GiB). -EINVAL otherwise or if taken.
+ * For functions whose drivers expect a BAR layout (passed-through devices).
+ */
+int pci_cfg_add_bar32(struct pci_cfg *cfg, int bar, uint64_t size, bool prefetchable);
 /*
  * Appends a capability of len bytes at config offset at to the list and
  * writes its id and next pointer; returns where the owner fills the rest,

@@ -65,6 +65,23 @@ int pci_cfg_add_bar64(struct pci_cfg *cfg, int bar, uint64_t size, bool prefetch
 	return 0;
 }
 
+int pci_cfg_add_bar32(struct pci_cfg *cfg, int bar, uint64_t size, bool prefetchable)
+{
+	uint32_t reg = PCI_BASE_ADDRESS_0 + 4u * (uint32_t)bar;
+
+	if (bar < 0 || bar >= PCI_CFG_NR_BARS || size < 16 || size > (1ull << 31) ||
+	    (size & (size - 1)))
+		return -EINVAL;
+	if (cfg->bars[bar].size || get_le32(&cfg->wmask[reg]))
+		return -EINVAL;
+	cfg->bars[bar].size = size;
+	cfg->bars[bar].mem32 = true;
+	put_le32(&cfg->regs[reg],
+		 PCI_BASE_ADDRESS_MEM_TYPE_32 | (prefetchable ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0));
+	put_le32(&cfg->wmask[reg], (uint32_t) ~(size - 1) & (uint32_t)PCI_BASE_ADDRESS_MEM_MASK);
+	return 0;
+}
+
 uint8_t *pci_cfg_add_cap(struct pci_cfg *cfg, uint8_t at, uint8_t id, uint8_t len)
 {
 	uint8_t *c = &cfg->regs[at];
@@ -128,12 +145,16 @@ void pci_bars_sync(struct pci_cfg *cfg)
 
 		if (!b->size)
 			continue;
-		gpa = (get_le32(r) & PCI_BASE_ADDRESS_MEM_MASK) | (uint64_t)get_le32(r + 4) << 32;
+		gpa = get_le32(r) & PCI_BASE_ADDRESS_MEM_MASK;
+		if (!b->mem32)
+			gpa |= (uint64_t)get_le32(r + 4) << 32;
 		/*
 		 * A BAR at 0 or still holding the sizing pattern was not placed:
 		 * guests that size with decoding on must not get it mapped there.
 		 */
-		mapped = decode && gpa != 0 && gpa != (~(b->size - 1) & PCI_BASE_ADDRESS_MEM_MASK);
+		mapped = decode && gpa != 0 &&
+			 gpa != (~(b->size - 1) & (b->mem32 ? (uint32_t)PCI_BASE_ADDRESS_MEM_MASK :
+							      PCI_BASE_ADDRESS_MEM_MASK));
 		if (gpa == b->gpa && mapped == b->mapped)
 			continue;
 		if (b->mapped && cfg->ops->bar_changed)

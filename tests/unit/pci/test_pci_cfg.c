@@ -282,6 +282,49 @@ static void test_bar_add_rejects(void **state)
 	assert_int_equal(pci_cfg_add_bar64(&cfg, 3, 1ull << 40, false), 0);
 }
 
+/*
+ * 32-bit BARs (a passed-through device's layout): one register each, next
+ * to each other; sizing, placement below 4 GiB and the sizing pattern.
+ */
+static void test_bar32(void **state)
+{
+	struct fix *f = *state;
+	uint64_t gpa, size;
+
+	(void)state;
+	memset(f, 0, sizeof(*f));
+	pci_cfg_init(&f->cfg, &ids, &ops, f);
+	assert_int_equal(pci_cfg_add_bar32(&f->cfg, 0, 0x20000, false), 0);
+	assert_int_equal(pci_cfg_add_bar32(&f->cfg, 1, 0x1000, true), 0);
+	assert_int_equal(pci_cfg_add_bar64(&f->cfg, 2, 0x4000, false), 0);
+	assert_int_equal(pci_cfg_add_bar32(&f->cfg, 1, 0x1000, false), -EINVAL); /* taken */
+	assert_int_equal(pci_cfg_add_bar32(&f->cfg, 3, 0x1000, false), -EINVAL); /* upper half */
+	assert_int_equal(pci_cfg_add_bar32(&f->cfg, 5, 4ull << 30, false), -EINVAL);
+	assert_int_equal(pci_cfg_add_bar32(&f->cfg, 5, 24, false), -EINVAL);
+	assert_int_equal(pci_cfg_add_bar32(&f->cfg, 6, 4096, false), -EINVAL);
+	assert_int_equal(rd(f, PCI_BASE_ADDRESS_0, 4), PCI_BASE_ADDRESS_MEM_TYPE_32);
+	assert_int_equal(rd(f, PCI_BASE_ADDRESS_1, 4), PCI_BASE_ADDRESS_MEM_PREFETCH);
+	wr(f, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	wr(f, PCI_BASE_ADDRESS_1, 4, 0xffffffff);
+	assert_int_equal(rd(f, PCI_BASE_ADDRESS_0, 4), (uint32_t) ~(0x20000 - 1));
+	assert_int_equal(rd(f, PCI_BASE_ADDRESS_1, 4),
+			 (uint32_t) ~(0x1000 - 1) | PCI_BASE_ADDRESS_MEM_PREFETCH);
+	/* Decoding on while BAR0 holds the sizing pattern: not mapped there. */
+	wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(f->nbar_ev, 0);
+	wr(f, PCI_BASE_ADDRESS_0, 4, 0x10000000);
+	wr(f, PCI_BASE_ADDRESS_1, 4, 0x10020000);
+	assert_true(pci_cfg_bar_mapping(&f->cfg, 0, &gpa, &size));
+	assert_int_equal(gpa, 0x10000000);
+	assert_int_equal(size, 0x20000);
+	/* BAR1's neighbour register is BAR2's, not an upper half of BAR1. */
+	assert_true(pci_cfg_bar_mapping(&f->cfg, 1, &gpa, NULL));
+	assert_int_equal(gpa, 0x10020000);
+	assert_int_equal(f->nbar_ev, 2);
+	assert_int_equal(f->bar_ev[1].bar, 1);
+	assert_true(f->bar_ev[1].mapped);
+}
+
 static void test_decode_reports_placement(void **state)
 {
 	struct fix *f = *state;
@@ -725,6 +768,7 @@ int main(void)
 		T(test_identity_and_readonly),
 		T(test_bar_sizing),
 		T(test_bar_add_rejects),
+		T(test_bar32),
 		T(test_decode_reports_placement),
 		T(test_cap_chain),
 		T(test_msix_add_rejects),
