@@ -7,10 +7,22 @@
 # over from the link's saved-state area, which outlived the dead VM, and
 # fails the requests that were in flight. Each driver VM sees I/O errors,
 # then working I/O again, without rebooting; what it flushed before the
-# kill is on its disk.
+# kill is on its disk. On a board with an NVMe controller to pass through
+# (run-board --smmu --nvme), the device VM owns it: the killed vmm releases
+# it and the restarted one gets it back through VFIO.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 crossvm_setup
+# The board's NVMe controller, if it has one that can be passed through.
+pt_bdf=""
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ] && [ -e "$d/iommu_group" ] &&
+		pt_bdf=$(basename "$d") && break
+done
+unsafe=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+[ -n "$pt_bdf" ] && [ "$(board_gic)" = 2 ] && echo 1 >$unsafe
+PT=""
+[ -n "$pt_bdf" ] && PT=", passthrough: [ $pt_bdf ]"
 DISK2=/var/lib/splitvirt/devvm-disk2.img
 rm -f $DISK2
 dd if=/dev/zero of=$DISK2 bs=1M count=0 seek=16 2>/dev/null
@@ -19,7 +31,7 @@ name: dvrestart
 vms:
   - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
       cmdline: "console=ttyAMA0 quiet", memory: 512M, disks: [ $DEVVM_DISK, $DISK2 ],
-      restart: on-failure }
+      restart: on-failure$PT }
   - { name: app1, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
       cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
       devices: [ { type: blk, from: devvm, backing: /dev/vda } ] }
@@ -62,6 +74,7 @@ fi
 wait $SUP
 VM_RC=$?
 sed 's/^/  | /' "$OUT"
+[ -n "$pt_bdf" ] && [ "$(board_gic)" = 2 ] && echo 0 >$unsafe
 marker1=$(fact marker app1)
 marker2=$(fact marker app2)
 crossvm_teardown
@@ -79,6 +92,12 @@ marker_on "$DEVVM_DISK" "$marker1" ||
 marker_on "$DISK2" "$marker2" ||
 	fail "the marker app2 flushed before the kill ($marker2) is not on its disk"
 rm -f $DISK2
+if [ -n "$pt_bdf" ]; then
+	n=$(grep -c "vmm\[devvm\]: info: passthrough($pt_bdf): 1b36:0010" "$OUT")
+	[ "$n" -ge 2 ] || fail "the restarted device VM did not get $pt_bdf back through VFIO ($n starts with it)"
+	expect_out "passthrough $pt_bdf: given back to"
+	echo "the device VM got $pt_bdf through VFIO $n times"
+fi
 grep -q "VM 'app[12]' (pid [0-9]*) rebooted itself" "$OUT" && fail "a driver VM rebooted"
 [ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"
 grep -o 'restored link [01] after a devmodel restart; [0-9]* requests failed' "$OUT"
