@@ -14,13 +14,9 @@
 . /tests/crossvm_lib.sh
 crossvm_setup
 # The board's NVMe controller, if it has one that can be passed through.
-pt_bdf=""
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ] && [ -e "$d/iommu_group" ] &&
-		pt_bdf=$(basename "$d") && break
-done
-unsafe=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
-[ -n "$pt_bdf" ] && [ "$(board_gic)" = 2 ] && echo 1 >$unsafe
+pt_bdf=$(board_pci_fn 0x010802)
+[ -n "$pt_bdf" ] && [ ! -e "/sys/bus/pci/devices/$pt_bdf/iommu_group" ] && pt_bdf=""
+[ -n "$pt_bdf" ] && [ "$(board_gic)" = 2 ] && echo 1 >$UNSAFE_INTERRUPTS
 PT=""
 [ -n "$pt_bdf" ] && PT=", passthrough: [ $pt_bdf ]"
 DISK2=/var/lib/splitvirt/devvm-disk2.img
@@ -59,22 +55,9 @@ victim=$(state_pid devvm)
 [ -n "$victim" ] || fail "no pid for the device VM in the supervisor's state file"
 echo "killing the device VM's vmm (pid $victim) with SIGKILL"
 kill -KILL "$victim"
-i=0
-while kill -0 $SUP 2>/dev/null && [ $i -lt 4000 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-HUNG=0
-if kill -0 $SUP 2>/dev/null; then
-	HUNG=1
-	kill -TERM $SUP
-	sleep 15
-	kill -KILL $SUP 2>/dev/null
-fi
-wait $SUP
-VM_RC=$?
+wait_topology 400
 sed 's/^/  | /' "$OUT"
-[ -n "$pt_bdf" ] && [ "$(board_gic)" = 2 ] && echo 0 >$unsafe
+[ -n "$pt_bdf" ] && [ "$(board_gic)" = 2 ] && echo 0 >$UNSAFE_INTERRUPTS
 marker1=$(fact marker app1)
 marker2=$(fact marker app2)
 crossvm_teardown

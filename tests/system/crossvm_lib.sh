@@ -29,8 +29,15 @@ run_topology() {
 # then SIGKILL) and HUNG=1. Output in $OUT, status in $VM_RC.
 run_topology_within() {
 	start_topology "$1"
+	wait_topology "$2"
+}
+
+# wait_topology SECONDS: waits for the supervisor started by start_topology;
+# one still running after SECONDS is stopped (SIGTERM, then SIGKILL) and
+# HUNG=1. Its status in $VM_RC.
+wait_topology() {
 	i=0
-	while kill -0 $SUP 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do
+	while kill -0 $SUP 2>/dev/null && [ $i -lt $(($1 * 10)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -49,3 +49,15 @@ check_written_image() {
 	umount /mnt/img
 	[ "$got" = "$3" ] || fail "$4: data.bin has sha256 $got on the host, the guest wrote $3"
 }
+
+# board_pci_fn CLASS: the first PCI function of the board with that class
+# (e.g. 0x010802, an NVMe controller), or nothing.
+board_pci_fn() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class" 2>/dev/null)" = "$1" ] && basename "$d" && return 0
+	done
+	return 0
+}
+
+# The knob that lets VFIO give devices away without MSI isolation (GICv2).
+UNSAFE_INTERRUPTS=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts

@@ -4,15 +4,11 @@
 # e1000e driver brings the link up and gets a DHCP lease from the board's
 # user-mode network, then the supervisor gives the NIC back to the board.
 . /tests/lib.sh
-bdf=""
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/class" 2>/dev/null)" = 0x020000 ] && bdf=$(basename "$d") && break
-done
+bdf=$(board_pci_fn 0x020000)
 [ -n "$bdf" ] || { echo "no NIC on this board (run-board --smmu --nic)"; exit 77; }
 [ -e "/sys/bus/pci/devices/$bdf/iommu_group" ] || { echo "$bdf has no IOMMU group (run-board --smmu)"; exit 77; }
-unsafe=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 # GICv2 (no MSI isolation): allowed explicitly here; passthrough_nvme checks the refusal.
-[ "$(board_gic)" = 2 ] && echo 1 >$unsafe
+[ "$(board_gic)" = 2 ] && echo 1 >$UNSAFE_INTERRUPTS
 cat >/tmp/nic.yaml <<YAML
 name: nic
 vms:
@@ -21,7 +17,7 @@ vms:
 YAML
 splitvirt run --no-file-check /tmp/nic.yaml >"$OUT" 2>&1
 VM_RC=$?
-[ "$(board_gic)" = 2 ] && echo 0 >$unsafe
+[ "$(board_gic)" = 2 ] && echo 0 >$UNSAFE_INTERRUPTS
 sed 's/^/  | /' "$OUT"
 [ "$VM_RC" -eq 0 ] || fail "splitvirt run exited with status $VM_RC"
 expect_out "passthrough($bdf): "

@@ -8,10 +8,7 @@
 # GICv2 board (no MSI isolation) VFIO is refused with a clear error until
 # unsafe interrupts are explicitly allowed.
 . /tests/lib.sh
-bdf=""
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/class" 2>/dev/null)" = 0x010802 ] && bdf=$(basename "$d") && break
-done
+bdf=$(board_pci_fn 0x010802)
 [ -n "$bdf" ] || { echo "no NVMe controller on this board (run-board --smmu --nvme FILE)"; exit 77; }
 dev=/sys/bus/pci/devices/$bdf
 [ -e "$dev/iommu_group" ] || { echo "$bdf has no IOMMU group (run-board --smmu)"; exit 77; }
@@ -30,7 +27,7 @@ if [ "$(board_gic)" = 2 ]; then
 	expect_out "cannot isolate this device's MSIs"
 	expect_out "allow_unsafe_interrupts=1"
 	echo "GICv2: refused as it must be; allowing unsafe interrupts explicitly"
-	echo 1 >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+	echo 1 >$UNSAFE_INTERRUPTS
 fi
 run_pt
 [ "$VM_RC" -eq 0 ] || fail "the passthrough VM exited with status $VM_RC"
