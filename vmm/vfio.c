@@ -379,10 +379,13 @@ int vfio_cfg_write(const struct vfio_device *d, uint32_t off, uint32_t size, uin
 int vfio_bar_rw(const struct vfio_device *d, int bar, uint64_t off, void *data, unsigned int len,
 		bool write)
 {
-	const struct vfio_bar *b = &d->bars[bar];
+	const struct vfio_bar *b;
 	ssize_t n;
 
-	if (bar < 0 || bar >= 6 || off >= b->size || len > b->size - off)
+	if (bar < 0 || bar >= 6)
+		return -EINVAL;
+	b = &d->bars[bar];
+	if (off >= b->size || len > b->size - off)
 		return -EINVAL;
 	n = write ? pwrite(d->fd, data, len, (off_t)(b->offset + off)) :
 		    pread(d->fd, data, len, (off_t)(b->offset + off));
