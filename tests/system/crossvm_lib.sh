@@ -92,3 +92,53 @@ check_io_across() {
 	[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O in driver VM $2 after $1"
 	return 0
 }
+
+# The board's hardware for the default demo (run-board --smmu --nvme --nic):
+# the NVMe controller at 0000:00:01.0 with partition 1, the NIC at
+# 0000:00:02.0, both in IOMMU groups, and MSI isolation (GICv3's ITS; on
+# GICv2 only if unsafe interrupts were allowed).
+DEMO_NVME=0000:00:01.0
+DEMO_NIC=0000:00:02.0
+demo_hw_missing() {
+	for f in $DEMO_NVME:010802 $DEMO_NIC:020000; do
+		bdf=${f%:*}
+		[ "$(cat /sys/bus/pci/devices/$bdf/class 2>/dev/null)" = "0x${f##*:}" ] ||
+			{ echo "no PCI function of class 0x${f##*:} at $bdf (run-board --smmu --nvme FILE --nic)"; return; }
+		[ -e /sys/bus/pci/devices/$bdf/iommu_group ] ||
+			{ echo "$bdf has no IOMMU group (run-board --smmu)"; return; }
+	done
+	[ -b /dev/nvme0n1p1 ] || { echo "the NVMe has no partition 1 (run-board partitions the image it creates)"; return; }
+	if [ "$(board_gic)" = 2 ] && [ "$(cat $UNSAFE_INTERRUPTS 2>/dev/null)" != Y ]; then
+		echo "GICv2 has no MSI isolation and unsafe interrupts are not allowed"
+	fi
+}
+
+# pick_demo_topology: DEMO_TOPO is demo.yaml when the board has the demo's
+# hardware, else demo-virtio.yaml (the device VM's disk and NIC served by
+# its vmm) with the reason in DEMO_WHY.
+pick_demo_topology() {
+	DEMO_WHY=$(demo_hw_missing)
+	if [ -z "$DEMO_WHY" ]; then
+		DEMO_TOPO=$TOPO_DIR/demo.yaml
+	else
+		DEMO_TOPO=$TOPO_DIR/demo-virtio.yaml
+	fi
+}
+
+# demo_disk_check SHA: the driver VM's files on the disk it wrote (the
+# NVMe's partition 1, back with the board's nvme driver, or the device VM's
+# disk image).
+demo_disk_check() {
+	if [ "$DEMO_TOPO" = "$TOPO_DIR/demo.yaml" ]; then
+		i=0
+		while [ ! -b /dev/nvme0n1p1 ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		check_written_image /dev/nvme0n1p1 "written by the driver VM through the device VM" "$1" \
+			"the NVMe's partition 1 (back in the board)"
+	else
+		check_written_image "$DEVVM_DISK" "written by the driver VM through the device VM" "$1" \
+			"the device VM's disk"
+	fi
+}

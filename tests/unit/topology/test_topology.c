@@ -687,6 +687,18 @@ static void test_demo_file(void **state)
 	assert_string_equal(topo->name, "demo");
 	assert_int_equal(topo->nr_vms, 2);
 	assert_int_equal(topo->nr_links, 1);
+	/* The device VM owns the board's NVMe and NIC; nothing comes from its vmm. */
+	assert_int_equal(topo->vms[0].nr_passthrough, 2);
+	assert_string_equal(topo->vms[0].passthrough[0].bdf, "0000:00:01.0");
+	assert_string_equal(topo->vms[0].passthrough[1].bdf, "0000:00:02.0");
+	assert_int_equal(topo->vms[0].nr_disks, 0);
+	assert_int_equal(topo->vms[0].nr_nets, 0);
+	assert_int_equal(topo->links[0].nr_devs, 4);
+	sv_topo_free(topo);
+	topo = NULL;
+	snprintf(path, sizeof(path), "%s/topologies/demo-virtio.yaml", exe);
+	assert_int_equal(sv_topo_load(path, 0, &topo, &diags), 0);
+	assert_int_equal(diags.nr_warnings, 0);
 	assert_int_equal(topo->vms[0].nr_disks, 1);
 	assert_string_equal(topo->vms[0].nets[0].mac, "52:54:00:00:00:10");
 	assert_int_equal(topo->links[0].nr_devs, 4);
