@@ -35,18 +35,28 @@ say() { echo "bench/$BENCH_NAME: $*"; }
 
 say "building the arm64 programs (vmm, devmodel, blkbench, tcpbench, ...)"
 make -j2 arm64
-if [ ! -f build/images/host-initrd.cpio ] || [ ! -f build/images/devvm-initrd.cpio ]; then
-	say "no build/images yet: make -j2 images"
-	make -j2 images
-fi
+say "building the images (make -j2 images: only what changed)"
+make -j2 images
 images/fetch-qemu-arm64.sh --with qemu-system-common:usr/bin/qemu-storage-daemon build/qemu-arm64-bench
 bench/lib/build-image.sh "$BENCH_NAME" build/qemu-arm64-bench "build/bench-$BENCH_NAME-images"
 
+# A bench on the board's NVMe controller (BENCH_NVME=1 in bench/<name>/run)
+# gets a fresh image whose partition 1 (disk_mb MiB) is what it measures.
+board_opts=""
+if [ "${BENCH_NVME:-0}" = 1 ]; then
+	nvme=build/bench-$BENCH_NAME-nvme.img
+	rm -f "$nvme"
+	truncate -s $((disk_mb + 2))M "$nvme"
+	printf 'label: dos\nstart=2048, size=%sMiB, type=83\n' "$disk_mb" | sfdisk -q "$nvme" >/dev/null ||
+		{ say "ERROR: cannot partition $nvme (sfdisk, package fdisk)" >&2; exit 2; }
+	board_opts="--smmu --nvme $nvme"
+fi
 log=build/board-bench-$BENCH_NAME-gic$gic.log
 say "booting the board ($runs rounds after $warmup warm-up, $secs s per test)"
 rc=0
+# shellcheck disable=SC2086
 board/run-board --images "build/bench-$BENCH_NAME-images" --gic "$gic" --timeout "$timeout" \
-	--log "$log" \
+	--log "$log" $board_opts \
 	--append "sv.bench.runs=$runs sv.bench.warmup=$warmup sv.bench.secs=$secs sv.bench.disk_mb=$disk_mb" \
 	"bench-$BENCH_NAME" || rc=$?
 
