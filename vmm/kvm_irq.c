@@ -42,6 +42,18 @@ int vm_irqfd(struct vm *vm, int gsi, int fd, bool assign)
 	return ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
 }
 
+int vm_irqfd_resample(struct vm *vm, int gsi, int fd, int resample_fd, bool assign)
+{
+	struct kvm_irqfd irqfd = {
+		.fd = (uint32_t)fd,
+		.gsi = (uint32_t)gsi,
+		.flags = assign ? KVM_IRQFD_FLAG_RESAMPLE : KVM_IRQFD_FLAG_DEASSIGN,
+		.resamplefd = assign ? (uint32_t)resample_fd : 0,
+	};
+
+	return ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}
+
 int vm_ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, const uint64_t *datamatch,
 		 bool assign)
 {

@@ -114,6 +114,26 @@ int msi_route_set(struct vm *vm, int gsi, const struct msi_msg *msg, bool enable
 	return enabled && !valid ? -EINVAL : 0;
 }
 
+int msi_route_set_spi(struct vm *vm, int gsi, unsigned int spi)
+{
+	struct msi_routes *r = routes_of(vm);
+	struct kvm_irq_routing_entry e = {
+		.gsi = (uint32_t)gsi,
+		.type = KVM_IRQ_ROUTING_IRQCHIP,
+		.u.irqchip = { .irqchip = 0, .pin = spi },
+	};
+	int ret;
+
+	if (gsi < 0 || (unsigned int)gsi >= MSI_MAX_ROUTES || spi >= VMM_GIC_NR_IRQS - 32)
+		return -EINVAL;
+	pthread_mutex_lock(&r->lock);
+	r->valid[gsi] = true;
+	r->entry[gsi] = e;
+	ret = routes_commit(vm, r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
 int msi_irqfd_bind(struct vm *vm, int gsi, int fd)
 {
 	return vm_irqfd(vm, gsi, fd, true);

@@ -39,6 +39,11 @@ int msi_route_alloc(struct vm *vm);
  * route is then removed).
  */
 int msi_route_set(struct vm *vm, int gsi, const struct msi_msg *msg, bool enabled);
+/*
+ * Points gsi at SPI spi (a level-triggered line, e.g. a passed-through
+ * function's INTx) for good; -EINVAL if spi is not one of the VM's.
+ */
+int msi_route_set_spi(struct vm *vm, int gsi, unsigned int spi);
 /* Binds an eventfd to gsi (KVM_IRQFD): a write to it raises the MSI. */
 int msi_irqfd_bind(struct vm *vm, int gsi, int fd);
 int msi_irqfd_unbind(struct vm *vm, int gsi, int fd);

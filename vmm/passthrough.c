@@ -11,13 +11,22 @@
  * and whatever VFIO does not let us map trap into this file, which keeps
  * the table (lib/pci) and passes other accesses to the device.
  *
- * Interrupts: one eventfd per MSI-X vector, given to VFIO (SET_IRQS) while
- * the guest has MSI-X enabled and bound to a KVM irqfd whose route follows
- * what the guest writes into the table (through the ITS or the GICv2m
- * frame, validated like every other MSI). Command-register bits that act on
- * the device (memory decode, bus master, INTx disable) are passed on.
- * I/O-port BARs are left out (our bus has no I/O window). Not yet: MSI,
- * INTx, expansion ROMs.
+ * Interrupts, in the mode the guest picked (VFIO has one on at a time):
+ *  - MSI-X: one eventfd per vector, given to VFIO (SET_IRQS) while the guest
+ *    has MSI-X enabled and bound to a KVM irqfd whose route follows what the
+ *    guest writes into the table (through the ITS or the GICv2m frame,
+ *    validated like every other MSI);
+ *  - MSI (one vector; our capability offers no more): the same with the
+ *    address and data of our MSI capability;
+ *  - INTx, while neither is enabled: VFIO's INTx eventfd drives a level
+ *    irqfd on the slot's SPI (the interrupt-map's swizzle) and the guest's
+ *    EOI comes back through KVM's resample eventfd as VFIO's unmask, so the
+ *    line stays up exactly as long as the device holds it and the guest has
+ *    not served it. INTx lines are shared by slots 4 apart: the other
+ *    functions on it are ours and use MSI-X under Linux.
+ * Command-register bits that act on the device (memory decode, bus master,
+ * INTx disable) are passed on. I/O-port BARs are left out (our bus has no
+ * I/O window). Not yet: expansion ROMs.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,6 +51,9 @@
 #define PT_PAGE 4096ull
 #define PT_MAX_WINDOWS 8 /* per BAR: trapped or mapped runs */
 #define PT_CAP_MSIX 0x40
+#define PT_CAP_MSI 0x50
+
+enum pt_irq_mode { PT_IRQ_NONE, PT_IRQ_INTX, PT_IRQ_MSI, PT_IRQ_MSIX };
 
 struct pt_window {
 	struct passthrough *pt;
@@ -64,6 +76,10 @@ struct passthrough {
 	int gsi[PCI_CFG_MSIX_MAX_VECTORS];
 	bool routed[PCI_CFG_MSIX_MAX_VECTORS];
 	unsigned int msix_on; /* vectors whose eventfds VFIO has (0: MSI-X off) */
+	enum pt_irq_mode mode; /* what VFIO has on */
+	bool has_msix, has_msi, has_intx;
+	int msi_efd, msi_gsi;
+	int intx_efd, intx_resample_fd, intx_gsi;
 	struct pt_window win[6][PT_MAX_WINDOWS];
 	unsigned int nr_win[6];
 	uint64_t bar_gpa[6];
@@ -93,9 +109,9 @@ static void pt_msix_sync(struct passthrough *pt)
 	if (want ? want <= pt->msix_on : !pt->msix_on)
 		return;
 	if (pt->msix_on)
-		ret = vfio_msix_set(&pt->dev, NULL, 0);
+		ret = vfio_irq_set(&pt->dev, VFIO_IRQ_MSIX, NULL, 0);
 	if (!ret && want)
-		ret = vfio_msix_set(&pt->dev, pt->efd, want);
+		ret = vfio_irq_set(&pt->dev, VFIO_IRQ_MSIX, pt->efd, want);
 	if (ret)
 		pr_warn_limited(&pt->logged, "%s: giving MSI-X vectors 0-%u to the device: %s",
 				pt->name, want ? want - 1 : 0, strerror(-ret));
@@ -103,6 +119,88 @@ static void pt_msix_sync(struct passthrough *pt)
 	for (unsigned int v = 0; v < pt->msix_on; v++)
 		if (pt->routed[v] && write(pt->efd[v], &one, sizeof(one)) < 0)
 			pr_debug("%s: replaying vector %u: %s", pt->name, v, strerror(errno));
+}
+
+static enum pt_irq_mode pt_irq_wanted(const struct passthrough *pt)
+{
+	if (pt->has_msix && pci_cfg_msix_enabled(&pt->cfg))
+		return PT_IRQ_MSIX;
+	if (pt->has_msi && pci_cfg_msi_enabled(&pt->cfg))
+		return PT_IRQ_MSI;
+	return pt->has_intx ? PT_IRQ_INTX : PT_IRQ_NONE;
+}
+
+static void pt_irq_off(struct passthrough *pt)
+{
+	int ret = 0;
+
+	if (pt->mode == PT_IRQ_MSIX && pt->msix_on)
+		ret = vfio_irq_set(&pt->dev, VFIO_IRQ_MSIX, NULL, 0);
+	else if (pt->mode == PT_IRQ_MSI)
+		ret = vfio_irq_set(&pt->dev, VFIO_IRQ_MSI, NULL, 0);
+	else if (pt->mode == PT_IRQ_INTX)
+		ret = vfio_irq_set(&pt->dev, VFIO_IRQ_INTX, NULL, 0);
+	if (ret)
+		pr_warn_limited(&pt->logged, "%s: turning its interrupts off: %s", pt->name,
+				strerror(-ret));
+	pt->msix_on = 0;
+	pt->mode = PT_IRQ_NONE;
+}
+
+static int pt_irq_on(struct passthrough *pt, enum pt_irq_mode mode)
+{
+	uint64_t one = 1;
+	int ret = 0;
+
+	switch (mode) {
+	case PT_IRQ_INTX:
+		ret = vfio_irq_set(&pt->dev, VFIO_IRQ_INTX, &pt->intx_efd, 1);
+		ret = ret ?: vfio_intx_unmask_fd(&pt->dev, pt->intx_resample_fd);
+		break;
+	case PT_IRQ_MSI:
+		ret = vfio_irq_set(&pt->dev, VFIO_IRQ_MSI, &pt->msi_efd, 1);
+		/* An interrupt raised while switching over is not lost: at worst one is spurious. */
+		if (!ret && write(pt->msi_efd, &one, sizeof(one)) < 0)
+			pr_debug("%s: replaying MSI: %s", pt->name, strerror(errno));
+		break;
+	default:
+		break; /* MSI-X: pt_msix_sync() gives the vectors */
+	}
+	return ret;
+}
+
+/* Puts VFIO in the interrupt mode the guest's config space asks for. */
+static void pt_irq_sync(struct passthrough *pt)
+{
+	enum pt_irq_mode want = pt_irq_wanted(pt);
+
+	if (want != pt->mode) {
+		int ret;
+
+		pt_irq_off(pt);
+		ret = pt_irq_on(pt, want);
+		if (ret)
+			pr_warn_limited(&pt->logged, "%s: turning %s on: %s", pt->name,
+					want == PT_IRQ_INTX ? "INTx" : "MSI", strerror(-ret));
+		pt->mode = ret ? PT_IRQ_NONE : want;
+	}
+	if (pt->mode == PT_IRQ_MSIX)
+		pt_msix_sync(pt);
+}
+
+static void pt_msi_changed(void *opaque, bool enabled, uint64_t addr, uint32_t data)
+{
+	struct passthrough *pt = opaque;
+	struct msi_msg msg = { .addr = addr, .data = data, .devid = (uint32_t)pt->slot << 3 };
+	int ret;
+
+	if (!pt->has_msi)
+		return;
+	ret = msi_route_set(pt->vm, pt->msi_gsi, &msg, enabled);
+	if (ret)
+		pr_warn_limited(&pt->logged, "%s: MSI to 0x%llx: %s", pt->name,
+				(unsigned long long)addr, strerror(-ret));
+	pt_irq_sync(pt);
 }
 
 static void pt_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t data, bool masked)
@@ -127,7 +225,7 @@ static void pt_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t da
 	    write(pt->efd[v], &one, sizeof(one)) < 0)
 		pr_debug("%s: replaying vector %u: %s", pt->name, v, strerror(errno));
 	pt->routed[v] = !masked && !ret;
-	pt_msix_sync(pt);
+	pt_irq_sync(pt);
 }
 
 /* ---- BARs -------------------------------------------------------------------- */
@@ -260,6 +358,7 @@ static void pt_bar_changed(void *opaque, int bar, uint64_t gpa, uint64_t size, b
 static const struct pci_cfg_ops pt_cfg_ops = {
 	.bar_changed = pt_bar_changed,
 	.msix_changed = pt_msix_changed,
+	.msi_changed = pt_msi_changed,
 };
 
 /* ---- config space -------------------------------------------------------- */
@@ -287,8 +386,10 @@ static void pt_cfg_write(void *opaque, uint32_t off, uint32_t size, uint32_t val
 		uint16_t cmd =
 			(uint16_t)(pt->cfg.regs[PCI_COMMAND] | pt->cfg.regs[PCI_COMMAND + 1] << 8);
 
-		if (vfio_cfg_write(&pt->dev, PCI_COMMAND, 2,
-				   (cmd & live) | PCI_COMMAND_INTX_DISABLE))
+		/* VFIO keeps a guest's INTX_DISABLE virtual (it masks INTx itself). */
+		if (!pt->has_intx)
+			cmd |= PCI_COMMAND_INTX_DISABLE;
+		if (vfio_cfg_write(&pt->dev, PCI_COMMAND, 2, cmd & live))
 			pr_warn_limited(&pt->logged, "%s: command register write failed", pt->name);
 	}
 	pthread_mutex_unlock(&pt->lock);
@@ -309,8 +410,8 @@ static uint32_t dev_cfg(const struct passthrough *pt, uint32_t off, uint32_t siz
 	return v;
 }
 
-/* Offset of the device's MSI-X capability, 0 if it has none. */
-static uint8_t find_msix(const struct passthrough *pt)
+/* Offset of the device's capability id, 0 if it has none. */
+static uint8_t find_cap(const struct passthrough *pt, uint8_t id)
 {
 	uint8_t at = (uint8_t)dev_cfg(pt, PCI_CAPABILITY_LIST, 1) & ~3u;
 
@@ -318,9 +419,30 @@ static uint8_t find_msix(const struct passthrough *pt)
 		return 0;
 	/* At most 48 capabilities fit: a loop in the list ends here. */
 	for (int n = 0; at >= 0x40 && n < 48; n++) {
-		if (dev_cfg(pt, at, 1) == PCI_CAP_ID_MSIX)
+		if (dev_cfg(pt, at, 1) == id)
 			return at;
 		at = (uint8_t)dev_cfg(pt, at + 1u, 1) & ~3u;
+	}
+	return 0;
+}
+
+static int pt_model_msix(struct passthrough *pt, uint8_t cap)
+{
+	uint32_t table, pba;
+
+	pt->nvec = (uint16_t)((dev_cfg(pt, cap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1);
+	if (pt->nvec > PCI_CFG_MSIX_MAX_VECTORS)
+		pt->nvec = PCI_CFG_MSIX_MAX_VECTORS;
+	if (pt->nvec > pt->dev.irq_count[VFIO_IRQ_MSIX])
+		pt->nvec = (uint16_t)pt->dev.irq_count[VFIO_IRQ_MSIX];
+	table = dev_cfg(pt, cap + PCI_MSIX_TABLE, 4);
+	pba = dev_cfg(pt, cap + PCI_MSIX_PBA, 4);
+	if ((table & PCI_MSIX_TABLE_BIR) != (pba & PCI_MSIX_PBA_BIR) ||
+	    pci_cfg_add_msix(&pt->cfg, PT_CAP_MSIX, pt->nvec, (int)(table & PCI_MSIX_TABLE_BIR),
+			     table & PCI_MSIX_TABLE_OFFSET, pba & PCI_MSIX_PBA_OFFSET)) {
+		pr_err("%s: its MSI-X table (0x%x) and PBA (0x%x) cannot be modelled", pt->name,
+		       table, pba);
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -335,11 +457,14 @@ static int pt_model(struct passthrough *pt)
 		.subsys_vendor = (uint16_t)dev_cfg(pt, PCI_SUBSYSTEM_VENDOR_ID, 2),
 		.subsys_id = (uint16_t)dev_cfg(pt, PCI_SUBSYSTEM_ID, 2),
 	};
-	uint8_t cap = find_msix(pt);
-	uint32_t table, pba;
+	uint8_t cap = find_cap(pt, PCI_CAP_ID_MSIX);
 
+	pt->has_intx = dev_cfg(pt, PCI_INTERRUPT_PIN, 1) && pt->dev.irq_count[VFIO_IRQ_INTX];
+	pt->has_msi = find_cap(pt, PCI_CAP_ID_MSI) && pt->dev.irq_count[VFIO_IRQ_MSI];
+	pt->has_msix = cap && pt->dev.irq_count[VFIO_IRQ_MSIX];
 	pci_cfg_init(&pt->cfg, &ids, &pt_cfg_ops, pt);
-	pt->cfg.regs[PCI_INTERRUPT_PIN] = 0; /* no INTx (yet): MSI-X only */
+	if (!pt->has_intx)
+		pt->cfg.regs[PCI_INTERRUPT_PIN] = 0;
 	for (int i = 0; i < 6; i++) {
 		const struct vfio_bar *b = &pt->dev.bars[i];
 
@@ -358,23 +483,15 @@ static int pt_model(struct passthrough *pt)
 		}
 		i += b->mem64; /* the upper half */
 	}
-	if (!cap || !pt->dev.msix_count) {
-		pr_err("%s: the device has no MSI-X; only MSI-X devices can be passed through yet",
+	if (!pt->has_msix && !pt->has_msi && !pt->has_intx) {
+		pr_err("%s: the device has no interrupt VFIO can give us (no MSI-X, MSI or INTx)",
 		       pt->name);
 		return -EOPNOTSUPP;
 	}
-	pt->nvec = (uint16_t)((dev_cfg(pt, cap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1);
-	if (pt->nvec > PCI_CFG_MSIX_MAX_VECTORS)
-		pt->nvec = PCI_CFG_MSIX_MAX_VECTORS;
-	if (pt->nvec > pt->dev.msix_count)
-		pt->nvec = (uint16_t)pt->dev.msix_count;
-	table = dev_cfg(pt, cap + PCI_MSIX_TABLE, 4);
-	pba = dev_cfg(pt, cap + PCI_MSIX_PBA, 4);
-	if ((table & PCI_MSIX_TABLE_BIR) != (pba & PCI_MSIX_PBA_BIR) ||
-	    pci_cfg_add_msix(&pt->cfg, PT_CAP_MSIX, pt->nvec, (int)(table & PCI_MSIX_TABLE_BIR),
-			     table & PCI_MSIX_TABLE_OFFSET, pba & PCI_MSIX_PBA_OFFSET)) {
-		pr_err("%s: its MSI-X table (0x%x) and PBA (0x%x) cannot be modelled", pt->name,
-		       table, pba);
+	if (pt->has_msix && pt_model_msix(pt, cap))
+		return -EOPNOTSUPP;
+	if (pt->has_msi && pci_cfg_add_msi(&pt->cfg, PT_CAP_MSI)) {
+		pr_err("%s: its MSI capability cannot be modelled", pt->name);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -395,7 +512,39 @@ static int pt_vectors(struct passthrough *pt)
 		if (ret)
 			return ret;
 	}
+	if (pt->has_msi) {
+		pt->msi_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (pt->msi_efd < 0)
+			return -errno;
+		pt->msi_gsi = msi_route_alloc(pt->vm);
+		if (pt->msi_gsi < 0)
+			return pt->msi_gsi;
+		return msi_irqfd_bind(pt->vm, pt->msi_gsi, pt->msi_efd);
+	}
 	return 0;
+}
+
+/* INTx on the slot's line (known once the function is on the bus). */
+static int pt_intx(struct passthrough *pt)
+{
+	int ret;
+
+	if (!pt->has_intx)
+		return 0;
+	pt->intx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pt->intx_resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (pt->intx_efd < 0 || pt->intx_resample_fd < 0)
+		return -errno;
+	pt->intx_gsi = msi_route_alloc(pt->vm);
+	if (pt->intx_gsi < 0)
+		return pt->intx_gsi;
+	ret = msi_route_set_spi(pt->vm, pt->intx_gsi, pci_intx_spi((unsigned int)pt->slot, 1));
+	ret = ret   ?:
+		      vm_irqfd_resample(pt->vm, pt->intx_gsi, pt->intx_efd, pt->intx_resample_fd,
+					true);
+	if (ret)
+		pt->intx_gsi = -1;
+	return ret;
 }
 
 void passthrough_destroy(struct passthrough *pt)
@@ -412,6 +561,16 @@ void passthrough_destroy(struct passthrough *pt)
 		if (pt->efd[v] >= 0)
 			close(pt->efd[v]);
 	}
+	if (pt->msi_gsi >= 0 && pt->msi_efd >= 0)
+		msi_irqfd_unbind(pt->vm, pt->msi_gsi, pt->msi_efd);
+	if (pt->intx_gsi >= 0)
+		vm_irqfd_resample(pt->vm, pt->intx_gsi, pt->intx_efd, -1, false);
+	if (pt->msi_efd >= 0)
+		close(pt->msi_efd);
+	if (pt->intx_efd >= 0)
+		close(pt->intx_efd);
+	if (pt->intx_resample_fd >= 0)
+		close(pt->intx_resample_fd);
 	pthread_mutex_destroy(&pt->lock);
 	free(pt);
 }
@@ -430,6 +589,7 @@ int passthrough_create(struct vm *vm, struct pci_host *pci, struct vfio_containe
 	snprintf(pt->name, sizeof(pt->name), "passthrough(%s)", bdf);
 	for (unsigned int v = 0; v < PCI_CFG_MSIX_MAX_VECTORS; v++)
 		pt->efd[v] = pt->gsi[v] = -1;
+	pt->msi_efd = pt->msi_gsi = pt->intx_efd = pt->intx_resample_fd = pt->intx_gsi = -1;
 	ret = vfio_device_open(c, bdf, &pt->dev);
 	ret = ret ?: vfio_dma_map(c, vm->ram.gpa, vm->ram.size, vm->ram.host);
 	ret = ret ?: pt_model(pt);
@@ -447,17 +607,25 @@ int passthrough_create(struct vm *vm, struct pci_host *pci, struct vfio_containe
 		pt->slot = ret;
 		ret = ret < 0 ? ret : 0;
 	}
+	ret = ret ?: pt_intx(pt);
+	if (!ret) {
+		/* INTx until the guest enables MSI-X or MSI. */
+		pthread_mutex_lock(&pt->lock);
+		pt_irq_sync(pt);
+		pthread_mutex_unlock(&pt->lock);
+	}
 	if (ret) {
 		pr_err("%s: %s", pt->name, strerror(-ret));
 		passthrough_destroy(pt);
 		return ret;
 	}
-	pr_info("%s: %04x:%04x class %06x, %u MSI-X vectors, %u BAR part(s) mapped", pt->name,
+	pr_info("%s: %04x:%04x class %06x, %u MSI-X vectors%s%s, %u BAR part(s) mapped", pt->name,
 		pt->cfg.regs[PCI_VENDOR_ID] | pt->cfg.regs[PCI_VENDOR_ID + 1] << 8,
 		pt->cfg.regs[PCI_DEVICE_ID] | pt->cfg.regs[PCI_DEVICE_ID + 1] << 8,
 		pt->cfg.regs[PCI_CLASS_PROG] | pt->cfg.regs[PCI_CLASS_DEVICE] << 8 |
 			pt->cfg.regs[PCI_CLASS_DEVICE + 1] << 16,
-		pt->nvec, pt->nr_memslots);
+		pt->nvec, pt->has_msi ? ", MSI" : "", pt->has_intx ? ", INTx" : "",
+		pt->nr_memslots);
 	*out = pt;
 	return 0;
 }

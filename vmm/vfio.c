@@ -234,7 +234,6 @@ static int read_regions(struct vfio_device *d)
 {
 	struct vfio_region_info cfg = { .argsz = sizeof(cfg),
 					.index = VFIO_PCI_CONFIG_REGION_INDEX };
-	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = VFIO_PCI_MSIX_IRQ_INDEX };
 	int ret;
 
 	if (ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &cfg) < 0)
@@ -246,8 +245,12 @@ static int read_regions(struct vfio_device *d)
 		if (ret)
 			return ret;
 	}
-	if (ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq) == 0)
-		d->msix_count = irq.count;
+	for (unsigned int k = VFIO_IRQ_INTX; k <= VFIO_IRQ_MSIX; k++) {
+		struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = k };
+
+		if (ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq) == 0)
+			d->irq_count[k] = irq.count;
+	}
 	return 0;
 }
 
@@ -392,23 +395,39 @@ int vfio_bar_rw(const struct vfio_device *d, int bar, uint64_t off, void *data, 
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-int vfio_msix_set(const struct vfio_device *d, const int *fds, unsigned int n)
+_Static_assert((int)VFIO_IRQ_INTX == (int)VFIO_PCI_INTX_IRQ_INDEX &&
+		       (int)VFIO_IRQ_MSI == (int)VFIO_PCI_MSI_IRQ_INDEX &&
+		       (int)VFIO_IRQ_MSIX == (int)VFIO_PCI_MSIX_IRQ_INDEX,
+	       "our interrupt kinds are VFIO's indexes");
+
+static int irq_set_fds(const struct vfio_device *d, unsigned int index, uint32_t action,
+		       const int *fds, unsigned int n)
 {
 	char buf[sizeof(struct vfio_irq_set) + 4 * 2048] __attribute__((aligned(8)));
 	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
 
-	if (n > d->msix_count || n > 2048)
+	if (index > VFIO_IRQ_MSIX || n > d->irq_count[index] || n > 2048)
 		return -EINVAL;
 	memset(buf, 0, sizeof(struct vfio_irq_set));
 	set->argsz = (uint32_t)(sizeof(*set) + 4 * n);
-	set->flags = (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) |
-		     VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	set->flags = (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) | action;
+	set->index = index;
 	set->start = 0;
 	set->count = n;
 	if (n)
 		memcpy(set->data, fds, 4 * n);
 	return ioctl(d->fd, VFIO_DEVICE_SET_IRQS, set) < 0 ? -errno : 0;
+}
+
+int vfio_irq_set(const struct vfio_device *d, enum vfio_irq_kind kind, const int *fds,
+		 unsigned int n)
+{
+	return irq_set_fds(d, kind, VFIO_IRQ_SET_ACTION_TRIGGER, fds, n);
+}
+
+int vfio_intx_unmask_fd(const struct vfio_device *d, int fd)
+{
+	return irq_set_fds(d, VFIO_IRQ_INTX, VFIO_IRQ_SET_ACTION_UNMASK, &fd, 1);
 }
 
 void vfio_device_close(struct vfio_device *d)
@@ -420,7 +439,9 @@ void vfio_device_close(struct vfio_device *d)
 	/* No DMA into a guest that is going away. */
 	if (!vfio_cfg_read(d, PCI_COMMAND, 2, &cmd))
 		vfio_cfg_write(d, PCI_COMMAND, 2, cmd & ~(uint32_t)PCI_COMMAND_MASTER);
-	vfio_msix_set(d, NULL, 0);
+	for (unsigned int k = VFIO_IRQ_INTX; k <= VFIO_IRQ_MSIX; k++)
+		if (d->irq_count[k])
+			vfio_irq_set(d, k, NULL, 0);
 	if (d->can_reset)
 		ioctl(d->fd, VFIO_DEVICE_RESET);
 	for (int i = 0; i < 6; i++)

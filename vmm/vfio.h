@@ -34,9 +34,13 @@ struct vfio_device {
 	int group; /* index into the container's groups */
 	uint64_t cfg_offset, cfg_size; /* the config-space region */
 	struct vfio_bar bars[6];
-	uint32_t msix_count; /* what VFIO offers for the MSI-X index */
+	/* What VFIO offers per interrupt kind (enum vfio_irq_kind). */
+	uint32_t irq_count[3];
 	bool can_reset;
 };
+
+/* VFIO's interrupt indexes of a PCI function (VFIO_PCI_*_IRQ_INDEX). */
+enum vfio_irq_kind { VFIO_IRQ_INTX = 0, VFIO_IRQ_MSI = 1, VFIO_IRQ_MSIX = 2 };
 
 struct vfio_container {
 	int fd; /* -1 until the first device */
@@ -60,8 +64,14 @@ int vfio_cfg_write(const struct vfio_device *d, uint32_t off, uint32_t size, uin
 /* An access of 1, 2, 4 or 8 bytes to BAR bar at off, through the device fd. */
 int vfio_bar_rw(const struct vfio_device *d, int bar, uint64_t off, void *data, unsigned int len,
 		bool write);
-/* MSI-X vectors 0..n-1 signal fds[i] (n 0: MSI-X off). */
-int vfio_msix_set(const struct vfio_device *d, const int *fds, unsigned int n);
+/*
+ * Interrupts of kind 0..n-1 signal eventfds fds[i]; n 0 turns the kind off.
+ * VFIO has one kind on at a time: turn the current one off first.
+ */
+int vfio_irq_set(const struct vfio_device *d, enum vfio_irq_kind kind, const int *fds,
+		 unsigned int n);
+/* INTx: a write to fd (the resample eventfd) unmasks it at the host. */
+int vfio_intx_unmask_fd(const struct vfio_device *d, int fd);
 /* Bus mastering off, interrupts off, reset, fds closed. */
 void vfio_device_close(struct vfio_device *d);
 void vfio_container_close(struct vfio_container *c);

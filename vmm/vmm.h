@@ -106,6 +106,11 @@ int vm_set_gsi_routing(struct vm *vm, const struct kvm_irq_routing *table);
 /* Binds (assign) or unbinds eventfd fd to gsi: a write to fd raises the GSI. */
 int vm_irqfd(struct vm *vm, int gsi, int fd, bool assign);
 /*
+ * A level-triggered irqfd: a write to fd asserts gsi's line until the guest
+ * ends the interrupt (EOI), which deasserts it and signals resample_fd.
+ */
+int vm_irqfd_resample(struct vm *vm, int gsi, int fd, int resample_fd, bool assign);
+/*
  * Guest writes of len bytes at gpa (only those of value *datamatch unless
  * datamatch is NULL) signal eventfd fd instead of exiting to a vCPU thread.
  */

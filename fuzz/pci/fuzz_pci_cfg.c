@@ -2,14 +2,16 @@
 /*
  * Fuzzes the PCI function model (lib/pci) from the guest's side. The first
  * four bytes choose a layout (where MSI-X lives, its vector count, table and
- * PBA offsets; an overlapping choice leaves the function without MSI-X),
- * then 10-byte operations
+ * PBA offsets; an overlapping choice leaves the function without MSI-X; MSI
+ * after it or in the last bytes of config space), then 10-byte operations
  *   kind(1) size(1) offset(4, LE) value(4, LE)
  * hit config space, the MSI-X table and PBA (offsets near 2^64 too), vector
  * firing, INTx, reset and a save/check/load round trip with one byte of
  * the saved state flipped. The callbacks check what the model promises:
  * only existing, unmasked vectors are delivered, a mapped BAR is where the
- * guest put it, aligned to its size.
+ * guest put it, aligned to its size, the MSI report is the model's state
+ * (address dword aligned, 16-bit data), the INTx line is low while MSI-X or
+ * MSI is enabled.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,10 +47,29 @@ static void msix_signal(void *opaque, uint16_t v, uint64_t addr, uint32_t data)
 		abort();
 }
 
+static void msi_changed(void *opaque, bool enabled, uint64_t addr, uint32_t data)
+{
+	struct pci_cfg *cfg = opaque;
+
+	if (!cfg->msi_cap || enabled != pci_cfg_msi_enabled(cfg) || addr != pci_cfg_msi_addr(cfg) ||
+	    data != pci_cfg_msi_data(cfg) || (addr & 3) || data > 0xffff)
+		abort();
+}
+
+static void intx_changed(void *opaque, bool level)
+{
+	struct pci_cfg *cfg = opaque;
+
+	if (level && (pci_cfg_msix_enabled(cfg) || pci_cfg_msi_enabled(cfg)))
+		abort();
+}
+
 static const struct pci_cfg_ops ops = {
 	.bar_changed = bar_changed,
 	.msix_changed = msix_changed,
 	.msix_signal = msix_signal,
+	.msi_changed = msi_changed,
+	.intx_changed = intx_changed,
 };
 
 static const struct pci_cfg_ids ids = { .vendor = 0x1af4, .device = 0x1000, .revision = 1 };
@@ -62,6 +83,7 @@ static void build(struct pci_cfg *cfg, const uint8_t *layout)
 	pci_cfg_add_bar64(cfg, 2, 0x1000, true);
 	pci_cfg_add_msix(cfg, 0x40 + (layout[0] & 0x3c), (uint16_t)(layout[1] % 128 + 1), bar,
 			 (uint32_t)layout[2] << 4, (uint32_t)layout[3] << 4);
+	pci_cfg_add_msi(cfg, layout[0] & 0x80 ? 0xf0 : 0x90);
 }
 
 static void take_over(struct pci_cfg *cfg, uint32_t off, uint32_t val)

@@ -4,7 +4,8 @@
  * virtio-pci transport, the dataport): the 256-byte config image with a
  * per-byte writable mask (real-hardware semantics: BAR sizing by writing
  * all-ones, read-only bytes stay put), 64-bit memory BARs and their decode,
- * the capability list, MSI-X (capability, table, PBA) and the INTx status.
+ * the capability list, MSI-X (capability, table, PBA), MSI (one vector) and
+ * the INTx status.
  *
  * Everything a guest passes in (offsets, sizes, values) is untrusted and
  * checked here. The model has no lock: its owner serialises calls. Callbacks
@@ -47,6 +48,12 @@ struct pci_cfg_ops {
 	void (*msix_changed)(void *opaque, uint16_t v, uint64_t addr, uint32_t data, bool masked);
 	/* Deliver vector v: it fired while enabled and unmasked, or got unmasked pending. */
 	void (*msix_signal)(void *opaque, uint16_t v, uint64_t addr, uint32_t data);
+	/*
+	 * The MSI capability's enable bit, address or data changed (called after
+	 * any config write that touches the capability and changes one of them,
+	 * and on reset with enabled false). One vector only.
+	 */
+	void (*msi_changed)(void *opaque, bool enabled, uint64_t addr, uint32_t data);
 	/* The INTx line level changed (see pci_cfg_set_intx). */
 	void (*intx_changed)(void *opaque, bool level);
 };
@@ -76,6 +83,8 @@ struct pci_cfg {
 	uint32_t msix_table_off, msix_pba_off;
 	uint8_t msix_table[PCI_CFG_MSIX_TABLE_BYTES];
 	uint64_t msix_pba[PCI_CFG_PBA_WORDS];
+
+	uint8_t msi_cap; /* 0: no MSI */
 
 	bool intx_asserted; /* what the owner says */
 	bool intx_level; /* what the line does (last reported) */
@@ -117,6 +126,15 @@ uint8_t *pci_cfg_add_cap(struct pci_cfg *cfg, uint8_t at, uint8_t id, uint8_t le
  */
 int pci_cfg_add_msix(struct pci_cfg *cfg, uint8_t at, uint16_t nvec, int bar, uint32_t table_off,
 		     uint32_t pba_off);
+/*
+ * MSI capability at config offset at: 64-bit address, one vector (Multiple
+ * Message Capable 0), no per-vector masking. The guest may write the enable
+ * bit, Multiple Message Enable (only 0 is kept: the field is read-only 0 since
+ * one vector is offered), the address (low 2 bits read 0) and the 16-bit
+ * data. -EINVAL if the capability does not fit (see pci_cfg_add_cap) or the
+ * function already has one.
+ */
+int pci_cfg_add_msi(struct pci_cfg *cfg, uint8_t at);
 
 /* ---- guest accesses -------------------------------------------------------- */
 
@@ -124,7 +142,7 @@ int pci_cfg_add_msix(struct pci_cfg *cfg, uint8_t at, uint16_t nvec, int bar, ui
  * Config space, size 1, 2 or 4 at any offset below 4 KiB, byte-wise
  * (unaligned accesses straddle registers). Bytes past 256 read 0 and
  * ignore writes. -EINVAL for other sizes and offsets (reads give ~0).
- * Writes report BAR placement, MSI-X control and INTx changes.
+ * Writes report BAR placement, MSI-X control, MSI and INTx changes.
  */
 int pci_cfg_read(const struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_t *val);
 int pci_cfg_write(struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_t val);
@@ -165,17 +183,24 @@ bool pci_cfg_msix_pending(const struct pci_cfg *cfg, uint16_t v);
  */
 void pci_cfg_msix_fire(struct pci_cfg *cfg, uint16_t v);
 
+bool pci_cfg_msi_enabled(const struct pci_cfg *cfg);
+/* The message the guest programmed (meaningful while enabled). */
+uint64_t pci_cfg_msi_addr(const struct pci_cfg *cfg);
+uint32_t pci_cfg_msi_data(const struct pci_cfg *cfg);
+
 /*
  * The function asserts or deasserts INTx. The line follows, unless MSI-X
- * is enabled (then the function must not use INTx) or the guest set
- * INTX_DISABLE; the status register's interrupt bit shows the assertion.
+ * or MSI is enabled (then the function must not use INTx) or the guest set
+ * INTX_DISABLE; the status register's interrupt bit shows the assertion
+ * (clear while MSI-X or MSI is enabled).
  */
 void pci_cfg_set_intx(struct pci_cfg *cfg, bool asserted);
 
 /*
  * Power-on state: every guest-writable config byte back to 0, table
- * entries cleared and masked, PBA clear. The callbacks fire as for guest
- * writes (BARs unmapped, every vector reported masked, INTx level).
+ * entries cleared and masked, PBA clear, MSI disabled with a zero message.
+ * The callbacks fire as for guest writes (BARs unmapped, every vector
+ * reported masked, INTx level), and msi_changed (disabled) if there is MSI.
  */
 void pci_cfg_reset(struct pci_cfg *cfg);
 
@@ -200,7 +225,8 @@ const char *pci_cfg_check(const struct pci_cfg *cfg, const struct pci_cfg_state 
  * Takes st's guest-writable bytes, table and PBA (check it first), then
  * fires the callbacks as after guest writes: bar_changed for BARs that
  * moved, msix_changed for every vector (pending unmasked vectors are
- * delivered), INTx.
+ * delivered), msi_changed if the MSI enable bit or message differs from
+ * before the load, INTx.
  */
 void pci_cfg_load(struct pci_cfg *cfg, const struct pci_cfg_state *st);
 

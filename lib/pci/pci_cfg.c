@@ -3,7 +3,8 @@
  * PCI type-0 config space: a byte image plus a per-byte writable mask, which
  * gives real-hardware semantics for free (BAR sizing: write all-ones, read
  * back the size mask; read-only bytes stay put). Registers with side effects
- * (command, BARs, MSI-X control) are looked at after the bytes are patched.
+ * (command, BARs, MSI-X control, MSI) are looked at after the bytes are
+ * patched.
  */
 #include <errno.h>
 #include <string.h>
@@ -166,11 +167,40 @@ void pci_bars_sync(struct pci_cfg *cfg)
 	}
 }
 
+/* ---- MSI ------------------------------------------------------------------- */
+
+/* What msi_changed reports, taken before and after a change. */
+struct msi_state {
+	bool enabled;
+	uint64_t addr;
+	uint32_t data;
+};
+
+static struct msi_state msi_state(const struct pci_cfg *cfg)
+{
+	return (struct msi_state){ pci_cfg_msi_enabled(cfg), pci_cfg_msi_addr(cfg),
+				   pci_cfg_msi_data(cfg) };
+}
+
+/* Reports the MSI state if it differs from old, or always if old is NULL. */
+static void msi_sync(struct pci_cfg *cfg, const struct msi_state *old)
+{
+	struct msi_state now = msi_state(cfg);
+
+	if (!cfg->msi_cap || !cfg->ops->msi_changed)
+		return;
+	if (old && now.enabled == old->enabled && now.addr == old->addr && now.data == old->data)
+		return;
+	cfg->ops->msi_changed(cfg->opaque, now.enabled, now.addr, now.data);
+}
+
 /* ---- INTx ------------------------------------------------------------------ */
 
 void pci_intx_sync(struct pci_cfg *cfg)
 {
-	bool pending = cfg->intx_asserted && !pci_cfg_msix_enabled(cfg);
+	/* A function with MSI-X or MSI enabled must not signal INTx. */
+	bool pending =
+		cfg->intx_asserted && !pci_cfg_msix_enabled(cfg) && !pci_cfg_msi_enabled(cfg);
 	bool level = pending && !(get_le16(&cfg->regs[PCI_COMMAND]) & PCI_COMMAND_INTX_DISABLE);
 
 	if (pending)
@@ -220,6 +250,7 @@ int pci_cfg_read(const struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_
 int pci_cfg_write(struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_t val)
 {
 	uint16_t old_msix = pci_msix_flags(cfg);
+	struct msi_state old_msi = msi_state(cfg);
 	int err = cfg_check(off, size);
 
 	if (err)
@@ -234,7 +265,9 @@ int pci_cfg_write(struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_t val
 		pci_bars_sync(cfg);
 	if (pci_msix_flags(cfg) != old_msix)
 		pci_msix_sync_all(cfg);
-	/* INTX_DISABLE and MSI-X enable both gate the line. */
+	/* A write straddling registers is compared as a whole: one report at most. */
+	msi_sync(cfg, &old_msi);
+	/* INTX_DISABLE, MSI-X enable and MSI enable gate the line. */
 	pci_intx_sync(cfg);
 	return 0;
 }
@@ -248,5 +281,6 @@ void pci_cfg_reset(struct pci_cfg *cfg)
 	pci_msix_clear(cfg);
 	pci_bars_sync(cfg);
 	pci_msix_sync_all(cfg);
+	msi_sync(cfg, NULL);
 	pci_intx_sync(cfg);
 }

@@ -2,8 +2,8 @@
 /*
  * The PCI function model (lib/pci) on its own: identity and read-only
  * bytes, BAR sizing and decode, the capability chain, MSI-X masking and
- * pending bits, table/PBA bounds against hostile accesses, INTx, reset and
- * save/check/load.
+ * pending bits, table/PBA bounds against hostile accesses, MSI, INTx, reset
+ * and save/check/load.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +28,7 @@
 #define PBA_OFF 0x800
 #define VNDR_AT 0x40
 #define MSIX_AT 0x50
+#define MSI_AT 0x60
 #define GPA0 0xe0000000ull
 #define GPA2 0xe0100000ull
 #define MAX_EVENTS 32
@@ -48,6 +49,10 @@ struct fix {
 	int signals[PCI_CFG_MSIX_MAX_VECTORS];
 	uint64_t sig_addr;
 	uint32_t sig_data;
+	int msi_changes;
+	bool msi_enabled;
+	uint64_t msi_addr;
+	uint32_t msi_data;
 	bool intx;
 	int intx_changes;
 };
@@ -83,6 +88,20 @@ static void on_signal(void *opaque, uint16_t v, uint64_t addr, uint32_t data)
 	f->sig_data = data;
 }
 
+static void on_msi(void *opaque, bool enabled, uint64_t addr, uint32_t data)
+{
+	struct fix *f = opaque;
+
+	/* Called with the model already showing the new state. */
+	assert_int_equal(pci_cfg_msi_enabled(&f->cfg), enabled);
+	assert_int_equal(pci_cfg_msi_addr(&f->cfg), addr);
+	assert_int_equal(pci_cfg_msi_data(&f->cfg), data);
+	f->msi_changes++;
+	f->msi_enabled = enabled;
+	f->msi_addr = addr;
+	f->msi_data = data;
+}
+
 static void on_intx(void *opaque, bool level)
 {
 	struct fix *f = opaque;
@@ -95,6 +114,7 @@ static const struct pci_cfg_ops ops = {
 	.bar_changed = on_bar,
 	.msix_changed = on_msix_changed,
 	.msix_signal = on_signal,
+	.msi_changed = on_msi,
 	.intx_changed = on_intx,
 };
 
@@ -107,7 +127,7 @@ static const struct pci_cfg_ids ids = {
 	.subsys_id = 0x42,
 };
 
-/* BAR0 and BAR2 (MSI-X), BAR4 prefetchable 8 GiB; a vendor cap, then MSI-X. */
+/* BAR0 and BAR2 (MSI-X), BAR4 prefetchable 8 GiB; a vendor cap, MSI-X, MSI. */
 static void build(struct fix *f)
 {
 	uint8_t *c;
@@ -121,6 +141,7 @@ static void build(struct fix *f)
 	assert_non_null(c);
 	c[2] = 16;
 	assert_int_equal(pci_cfg_add_msix(&f->cfg, MSIX_AT, NVEC, 2, TABLE_OFF, PBA_OFF), 0);
+	assert_int_equal(pci_cfg_add_msi(&f->cfg, MSI_AT), 0);
 }
 
 static int setup(void **state)
@@ -395,14 +416,19 @@ static void test_cap_chain(void **state)
 	for (uint8_t at = (uint8_t)rd(f, PCI_CAPABILITY_LIST, 1); at && n < 8;
 	     at = (uint8_t)rd(f, at + PCI_CAP_LIST_NEXT, 1))
 		ids_seen[n++] = (uint8_t)rd(f, at, 1);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_int_equal(ids_seen[0], PCI_CAP_ID_VNDR);
 	assert_int_equal(ids_seen[1], PCI_CAP_ID_MSIX);
+	assert_int_equal(ids_seen[2], PCI_CAP_ID_MSI);
+	assert_int_equal(rd(f, MSIX_AT + PCI_CAP_LIST_NEXT, 1), MSI_AT);
+	assert_int_equal(rd(f, MSI_AT + PCI_CAP_LIST_NEXT, 1), 0);
 	assert_int_equal(rd(f, PCI_CAPABILITY_LIST, 1), VNDR_AT);
 	assert_int_equal(rd(f, VNDR_AT + 2, 1), 16); /* the owner's body */
 	assert_int_equal(rd(f, MSIX_AT + PCI_MSIX_FLAGS, 2), NVEC - 1);
 	assert_int_equal(rd(f, MSIX_AT + PCI_MSIX_TABLE, 4), TABLE_OFF | 2);
 	assert_int_equal(rd(f, MSIX_AT + PCI_MSIX_PBA, 4), PBA_OFF | 2);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT);
+	assert_int_equal(f->cfg.msi_cap, MSI_AT);
 	/* The list is read-only to the guest. */
 	wr(f, VNDR_AT + PCI_CAP_LIST_NEXT, 1, 0x80);
 	wr(f, PCI_CAPABILITY_LIST, 1, 0x80);
@@ -619,6 +645,272 @@ static void test_msix_full_table(void **state)
 	assert_false(pci_cfg_msix_read(&cfg, 0, 0x810, 8, &v));
 }
 
+/* ---- MSI --------------------------------------------------------------------- */
+
+static void msi_wr(struct fix *f, uint32_t reg, uint32_t size, uint32_t val)
+{
+	wr(f, MSI_AT + reg, size, val);
+}
+
+/* Address 0x1_fee00004, data 0x4321, enabled. */
+static void program_msi(struct fix *f)
+{
+	msi_wr(f, PCI_MSI_ADDRESS_LO, 4, 0xfee00004);
+	msi_wr(f, PCI_MSI_ADDRESS_HI, 4, 1);
+	msi_wr(f, PCI_MSI_DATA_64, 2, 0x4321);
+	msi_wr(f, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+}
+
+static void test_msi_add_rejects(void **state)
+{
+	struct pci_cfg cfg;
+
+	(void)state;
+	pci_cfg_init(&cfg, &ids, NULL, NULL);
+	assert_int_equal(pci_cfg_add_msi(&cfg, 0x3c), -EINVAL); /* in the header */
+	assert_int_equal(pci_cfg_add_msi(&cfg, 0x42), -EINVAL); /* misaligned */
+	assert_int_equal(pci_cfg_add_msi(&cfg, 0xf4), -EINVAL); /* 14 bytes go past 256 */
+	assert_int_equal(cfg.msi_cap, 0);
+	assert_false(cfg.regs[PCI_STATUS] & PCI_STATUS_CAP_LIST);
+	assert_false(pci_cfg_msi_enabled(&cfg));
+	assert_int_equal(pci_cfg_msi_addr(&cfg), 0);
+	assert_int_equal(pci_cfg_msi_data(&cfg), 0);
+	assert_non_null(pci_cfg_add_cap(&cfg, 0x40, PCI_CAP_ID_VNDR, 8));
+	assert_int_equal(pci_cfg_add_msi(&cfg, 0x44), -EINVAL); /* overlaps */
+	assert_int_equal(pci_cfg_add_msi(&cfg, 0xf0), 0); /* the last place it fits */
+	assert_int_equal(cfg.msi_cap, 0xf0);
+	assert_int_equal(cfg.regs[0x40 + PCI_CAP_LIST_NEXT], 0xf0);
+	assert_int_equal(cfg.regs[0xf0 + PCI_CAP_LIST_ID], PCI_CAP_ID_MSI);
+
+	/* A second MSI is refused even where it would fit; the chain is kept. */
+	pci_cfg_init(&cfg, &ids, NULL, NULL);
+	assert_int_equal(pci_cfg_add_msi(&cfg, 0x40), 0);
+	assert_int_equal(pci_cfg_add_msi(&cfg, 0x50), -EINVAL);
+	assert_int_equal(cfg.msi_cap, 0x40);
+	assert_int_equal(cfg.regs[0x40 + PCI_CAP_LIST_NEXT], 0);
+	assert_int_equal(cfg.regs[0x50], 0);
+	/* It ends at 0x4e: the next capability may start at the next dword. */
+	assert_null(pci_cfg_add_cap(&cfg, 0x4c, PCI_CAP_ID_VNDR, 4));
+	assert_non_null(pci_cfg_add_cap(&cfg, 0x50, PCI_CAP_ID_VNDR, 4));
+}
+
+static void test_msi_control(void **state)
+{
+	struct fix *f = *state;
+
+	/* One vector (MMC 0), 64-bit, no per-vector masking; only enable sticks. */
+	msi_wr(f, PCI_MSI_FLAGS, 2, 0xffff);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_FLAGS, 2),
+			 PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE);
+	/* Multiple Message Enable 7 (128 vectors) stays 0. */
+	msi_wr(f, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_QSIZE | PCI_MSI_FLAGS_ENABLE);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_QSIZE, 0);
+	assert_true(pci_cfg_msi_enabled(&f->cfg));
+	msi_wr(f, PCI_MSI_FLAGS, 2, 0);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT);
+	msi_wr(f, PCI_MSI_FLAGS + 1, 1, 0xff); /* per-vector masking capable */
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT);
+	/* Id and next are read-only; the data's upper half and past it are not ours. */
+	wr(f, MSI_AT, 2, 0xffff);
+	assert_int_equal(rd(f, MSI_AT, 2), PCI_CAP_ID_MSI);
+	msi_wr(f, PCI_MSI_DATA_64, 4, 0xffffffff);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_DATA_64, 4), 0xffff);
+	msi_wr(f, PCI_MSI_MASK_64, 4, 0xffffffff);
+	msi_wr(f, PCI_MSI_PENDING_64, 4, 0xffffffff);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_MASK_64, 4), 0);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_PENDING_64, 4), 0);
+}
+
+/* Every change of enable, address or data is reported once, no-ops never. */
+static void test_msi_message_writes(void **state)
+{
+	struct fix *f = *state;
+
+	/* Disabled: programming the message is reported too. The low 2 bits read 0. */
+	msi_wr(f, PCI_MSI_ADDRESS_LO, 4, 0xfee01003);
+	assert_int_equal(f->msi_changes, 1);
+	assert_false(f->msi_enabled);
+	assert_int_equal(f->msi_addr, 0xfee01000);
+	assert_int_equal(f->msi_data, 0);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_ADDRESS_LO, 4), 0xfee01000);
+	msi_wr(f, PCI_MSI_ADDRESS_LO, 4, 0xfee01000); /* same value */
+	msi_wr(f, PCI_MSI_ADDRESS_LO, 1, 0x03); /* only the reserved bits */
+	msi_wr(f, PCI_MSI_DATA_64 + 2, 2, 0xffff); /* not ours */
+	wr(f, MSI_AT, 2, 0x1234); /* id and next */
+	assert_int_equal(f->msi_changes, 1);
+	msi_wr(f, PCI_MSI_ADDRESS_HI, 4, 0x12);
+	assert_int_equal(f->msi_changes, 2);
+	assert_int_equal(f->msi_addr, 0x12fee01000ull);
+	msi_wr(f, PCI_MSI_DATA_64, 2, 0x4041);
+	assert_int_equal(f->msi_changes, 3);
+	assert_int_equal(f->msi_data, 0x4041);
+	/* Enabling with a word write reports the message with it. */
+	msi_wr(f, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_int_equal(f->msi_changes, 4);
+	assert_true(f->msi_enabled);
+	assert_int_equal(f->msi_addr, 0x12fee01000ull);
+	assert_int_equal(f->msi_data, 0x4041);
+	msi_wr(f, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	wr(f, MSI_AT, 4, (uint32_t)PCI_MSI_FLAGS_ENABLE << 16);
+	assert_int_equal(f->msi_changes, 4);
+	/* Byte writes while enabled. */
+	msi_wr(f, PCI_MSI_DATA_64 + 1, 1, 0x50);
+	assert_int_equal(f->msi_changes, 5);
+	assert_int_equal(f->msi_data, 0x5041);
+	msi_wr(f, PCI_MSI_ADDRESS_LO + 1, 1, 0x20);
+	assert_int_equal(f->msi_changes, 6);
+	assert_int_equal(f->msi_addr, 0x12fee02000ull);
+	/* A dword straddling the upper address and the data: one report for both. */
+	msi_wr(f, PCI_MSI_ADDRESS_HI + 2, 4, 0x60610001);
+	assert_int_equal(f->msi_changes, 7);
+	assert_int_equal(f->msi_addr, 0x00010012fee02000ull);
+	assert_int_equal(f->msi_data, 0x6061);
+	/* A dword over control and the low address: disabled and moved at once. */
+	msi_wr(f, PCI_MSI_FLAGS, 4, 0x30000000);
+	assert_int_equal(f->msi_changes, 8);
+	assert_false(f->msi_enabled);
+	assert_int_equal(f->msi_addr, 0x00010012fee03000ull);
+	/* Byte-wise enable and disable. */
+	msi_wr(f, PCI_MSI_FLAGS, 1, PCI_MSI_FLAGS_ENABLE);
+	assert_int_equal(f->msi_changes, 9);
+	assert_true(f->msi_enabled);
+	assert_true(pci_cfg_msi_enabled(&f->cfg));
+	assert_int_equal(pci_cfg_msi_addr(&f->cfg), 0x00010012fee03000ull);
+	assert_int_equal(pci_cfg_msi_data(&f->cfg), 0x6061);
+	msi_wr(f, PCI_MSI_FLAGS, 1, 0);
+	assert_int_equal(f->msi_changes, 10);
+	assert_false(f->msi_enabled);
+	/* Writes elsewhere never report MSI. */
+	wr(f, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	wr(f, MSIX_AT + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	assert_int_equal(f->msi_changes, 10);
+	/* Every offset and size over the capability: the model and the callback agree. */
+	for (uint32_t off = MSI_AT - 4; off < MSI_AT + 0x14; off++)
+		for (uint32_t size = 1; size <= 4; size <<= 1)
+			wr(f, off, size, 0xa5a5a5a5 ^ off);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_ADDRESS_LO, 1) & 3, 0);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_FLAGS, 2) & ~PCI_MSI_FLAGS_ENABLE,
+			 PCI_MSI_FLAGS_64BIT);
+}
+
+static void test_msi_intx(void **state)
+{
+	struct fix *f = *state;
+
+	pci_cfg_set_intx(&f->cfg, true);
+	assert_true(f->intx);
+	/* With MSI enabled the function does not use INTx. */
+	msi_wr(f, PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	assert_false(f->intx);
+	assert_false(rd(f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	f->intx_changes = 0;
+	pci_cfg_set_intx(&f->cfg, true);
+	assert_int_equal(f->intx_changes, 0);
+	msi_wr(f, PCI_MSI_FLAGS, 2, 0);
+	assert_true(f->intx);
+	assert_true(rd(f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	/* Either enable keeps the line low on its own. */
+	enable_msix(f, PCI_MSIX_FLAGS_ENABLE);
+	msi_wr(f, PCI_MSI_FLAGS, 1, PCI_MSI_FLAGS_ENABLE);
+	enable_msix(f, 0);
+	assert_false(f->intx);
+	msi_wr(f, PCI_MSI_FLAGS, 1, 0);
+	assert_true(f->intx);
+	/* Reset disables MSI: the line is back up while asserted. */
+	msi_wr(f, PCI_MSI_FLAGS, 1, PCI_MSI_FLAGS_ENABLE);
+	assert_false(f->intx);
+	pci_cfg_reset(&f->cfg);
+	assert_true(f->intx);
+}
+
+static void test_msi_reset(void **state)
+{
+	struct fix *f = *state;
+
+	program_msi(f);
+	assert_true(f->msi_enabled);
+	f->msi_changes = 0;
+	pci_cfg_reset(&f->cfg);
+	assert_int_equal(f->msi_changes, 1);
+	assert_false(f->msi_enabled);
+	assert_int_equal(f->msi_addr, 0);
+	assert_int_equal(f->msi_data, 0);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_FLAGS, 2), PCI_MSI_FLAGS_64BIT);
+	assert_int_equal(rd(f, MSI_AT + PCI_MSI_ADDRESS_HI, 4), 0);
+	/* Reported on every reset, changed or not. */
+	pci_cfg_reset(&f->cfg);
+	assert_int_equal(f->msi_changes, 2);
+	/* A function without MSI reports nothing, whatever is written where it would be. */
+	memset(f, 0, sizeof(*f));
+	pci_cfg_init(&f->cfg, &ids, &ops, f);
+	wr(f, MSI_AT + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	pci_cfg_reset(&f->cfg);
+	assert_int_equal(f->msi_changes, 0);
+	assert_false(pci_cfg_msi_enabled(&f->cfg));
+}
+
+static void test_msi_save_check_load(void **state)
+{
+	struct fix *f = *state;
+	struct fix *g = malloc(sizeof(*g));
+	struct pci_cfg_state st, bad, again;
+
+	place(f, 0, GPA0);
+	wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	program_msi(f);
+	pci_cfg_set_intx(&f->cfg, true); /* MSI enabled: status bit stays clear */
+	pci_cfg_save(&f->cfg, &st);
+	build(g);
+	assert_null(pci_cfg_check(&g->cfg, &st));
+	for (int c = 0; c < 7; c++) {
+		bad = st;
+		switch (c) {
+		case 0:
+			bad.regs[MSI_AT + PCI_MSI_FLAGS] |= PCI_MSI_FLAGS_QMASK;
+			break;
+		case 1:
+			bad.regs[MSI_AT + PCI_MSI_FLAGS] |= PCI_MSI_FLAGS_QSIZE;
+			break;
+		case 2:
+			bad.regs[MSI_AT + PCI_MSI_FLAGS] &= (uint8_t)~PCI_MSI_FLAGS_64BIT;
+			break;
+		case 3:
+			bad.regs[MSI_AT + PCI_MSI_FLAGS + 1] |= PCI_MSI_FLAGS_MASKBIT >> 8;
+			break;
+		case 4:
+			bad.regs[MSI_AT + PCI_MSI_ADDRESS_LO] |= 3;
+			break;
+		case 5:
+			bad.regs[MSI_AT + PCI_MSI_DATA_64 + 2] = 1;
+			break;
+		default:
+			bad.regs[MSI_AT + PCI_CAP_LIST_NEXT] = 0x70;
+			break;
+		}
+		assert_non_null(pci_cfg_check(&g->cfg, &bad));
+	}
+	assert_int_equal(g->msi_changes, 0);
+	pci_cfg_set_intx(&g->cfg, true);
+	assert_true(g->intx);
+	pci_cfg_load(&g->cfg, &st);
+	assert_int_equal(g->msi_changes, 1);
+	assert_true(g->msi_enabled);
+	assert_int_equal(g->msi_addr, 0x1fee00004ull);
+	assert_int_equal(g->msi_data, 0x4321);
+	assert_false(g->intx); /* the loaded MSI enable gates the line */
+	pci_cfg_save(&g->cfg, &again);
+	assert_memory_equal(&again, &st, sizeof(st));
+	/* Loading what is already there reports nothing. */
+	pci_cfg_load(&g->cfg, &st);
+	assert_int_equal(g->msi_changes, 1);
+	/* The loaded function works on. */
+	wr(g, MSI_AT + PCI_MSI_FLAGS, 2, 0);
+	assert_int_equal(g->msi_changes, 2);
+	assert_false(g->msi_enabled);
+	assert_true(g->intx);
+	free(g);
+}
+
 /* ---- INTx -------------------------------------------------------------------- */
 
 static void test_intx(void **state)
@@ -679,6 +971,7 @@ static void test_reset(void **state)
 		ro[o] = f->cfg.regs[o] & (uint8_t)~f->cfg.wmask[o];
 	f->nbar_ev = 0;
 	memset(f->msix_changes, 0, sizeof(f->msix_changes));
+	f->msi_changes = 0;
 	pci_cfg_reset(&f->cfg);
 	/* Writable bytes are 0, read-only ones untouched: a fresh function. */
 	for (unsigned int o = 0; o < PCI_CFG_SIZE; o++) {
@@ -698,6 +991,8 @@ static void test_reset(void **state)
 	}
 	assert_false(pci_cfg_msix_enabled(&f->cfg));
 	assert_int_equal(bar_rd(f, PBA_OFF, 8), 0);
+	assert_int_equal(f->msi_changes, 1); /* MSI reported disabled */
+	assert_false(f->msi_enabled);
 }
 
 static void test_save_check_load(void **state)
@@ -752,6 +1047,7 @@ static void test_save_check_load(void **state)
 		assert_true(g->msix_masked[v]); /* function mask */
 	}
 	assert_true(pci_cfg_msix_pending(&g->cfg, 1));
+	assert_int_equal(g->msi_changes, 0); /* MSI untouched: not reported */
 	pci_cfg_save(&g->cfg, &again);
 	assert_memory_equal(&again, &st, sizeof(st));
 	/* The loaded function works on: clearing the function mask delivers vector 1. */
@@ -776,6 +1072,12 @@ int main(void)
 		T(test_msix_entry_writes),
 		T(test_msix_access_bounds),
 		T(test_msix_full_table),
+		T(test_msi_add_rejects),
+		T(test_msi_control),
+		T(test_msi_message_writes),
+		T(test_msi_intx),
+		T(test_msi_reset),
+		T(test_msi_save_check_load),
 		T(test_intx),
 		T(test_reset),
 		T(test_save_check_load),

@@ -124,6 +124,13 @@ int vm_irqfd(struct vm *vm, int gsi, int fd, bool assign)
 		&(struct fake_kvm_call){ .op = FK_IRQFD, .a = gsi, .b = fd, .assign = assign });
 }
 
+int vm_irqfd_resample(struct vm *vm, int gsi, int fd, int resample_fd, bool assign)
+{
+	(void)vm;
+	return record_unlocked(&(struct fake_kvm_call){
+		.op = FK_IRQFD_RESAMPLE, .a = gsi, .b = fd, .fd = resample_fd, .assign = assign });
+}
+
 int vm_ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, const uint64_t *datamatch,
 		 bool assign)
 {

@@ -26,12 +26,16 @@ enum fake_kvm_op {
 	FK_ITS_CREATE,
 	FK_ITS_INIT,
 	FK_RAM_SLOT,
+	FK_IRQFD_RESAMPLE,
 	FK_NR_OPS,
 };
 
 struct fake_kvm_call {
 	enum fake_kvm_op op;
-	/* SET_SPI: a = spi, b = level. IRQFD: a = gsi, b = fd. */
+	/*
+	 * SET_SPI: a = spi, b = level. IRQFD: a = gsi, b = fd.
+	 * IRQFD_RESAMPLE: a = gsi, b = fd, fd = the resample fd.
+	 */
 	int64_t a, b;
 	bool assign; /* IRQFD, IOEVENTFD */
 	/*

@@ -30,3 +30,10 @@ test_dataport_SRCS := tests/unit/vmm/test_dataport.c vmm/dataport.c tests/unit/v
 	tests/unit/vmm/log_lines.c
 test_dataport_LIBS := svvmmrt svboot svlinkfmt svpci svrpc svutil
 test_dataport_LDLIBS := -lpthread
+
+# A passed-through function's interrupt modes (vmm/passthrough.c) over fake VFIO and KVM.
+UNIT_TESTS += test_passthrough_irq
+test_passthrough_irq_SRCS := tests/unit/vmm/test_passthrough_irq.c vmm/passthrough.c \
+	tests/unit/vmm/fake_vfio.c tests/unit/vmm/fake_kvm.c tests/unit/vmm/log_lines.c
+test_passthrough_irq_LIBS := svvmmrt svboot svpci svutil
+test_passthrough_irq_LDLIBS := -lpthread
