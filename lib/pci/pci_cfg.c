@@ -167,33 +167,6 @@ void pci_bars_sync(struct pci_cfg *cfg)
 	}
 }
 
-/* ---- MSI ------------------------------------------------------------------- */
-
-/* What msi_changed reports, taken before and after a change. */
-struct msi_state {
-	bool enabled;
-	uint64_t addr;
-	uint32_t data;
-};
-
-static struct msi_state msi_state(const struct pci_cfg *cfg)
-{
-	return (struct msi_state){ pci_cfg_msi_enabled(cfg), pci_cfg_msi_addr(cfg),
-				   pci_cfg_msi_data(cfg) };
-}
-
-/* Reports the MSI state if it differs from old, or always if old is NULL. */
-static void msi_sync(struct pci_cfg *cfg, const struct msi_state *old)
-{
-	struct msi_state now = msi_state(cfg);
-
-	if (!cfg->msi_cap || !cfg->ops->msi_changed)
-		return;
-	if (old && now.enabled == old->enabled && now.addr == old->addr && now.data == old->data)
-		return;
-	cfg->ops->msi_changed(cfg->opaque, now.enabled, now.addr, now.data);
-}
-
 /* ---- INTx ------------------------------------------------------------------ */
 
 void pci_intx_sync(struct pci_cfg *cfg)
@@ -250,7 +223,7 @@ int pci_cfg_read(const struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_
 int pci_cfg_write(struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_t val)
 {
 	uint16_t old_msix = pci_msix_flags(cfg);
-	struct msi_state old_msi = msi_state(cfg);
+	struct pci_msi_state old_msi = pci_msi_state(cfg);
 	int err = cfg_check(off, size);
 
 	if (err)
@@ -266,7 +239,7 @@ int pci_cfg_write(struct pci_cfg *cfg, uint32_t off, uint32_t size, uint32_t val
 	if (pci_msix_flags(cfg) != old_msix)
 		pci_msix_sync_all(cfg);
 	/* A write straddling registers is compared as a whole: one report at most. */
-	msi_sync(cfg, &old_msi);
+	pci_msi_sync(cfg, &old_msi);
 	/* INTX_DISABLE, MSI-X enable and MSI enable gate the line. */
 	pci_intx_sync(cfg);
 	return 0;
@@ -281,6 +254,6 @@ void pci_cfg_reset(struct pci_cfg *cfg)
 	pci_msix_clear(cfg);
 	pci_bars_sync(cfg);
 	pci_msix_sync_all(cfg);
-	msi_sync(cfg, NULL);
+	pci_msi_sync(cfg, NULL);
 	pci_intx_sync(cfg);
 }

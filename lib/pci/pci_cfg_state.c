@@ -60,9 +60,7 @@ const char *pci_cfg_check(const struct pci_cfg *cfg, const struct pci_cfg_state 
 void pci_cfg_load(struct pci_cfg *cfg, const struct pci_cfg_state *st)
 {
 	/* MSI lives in regs: it is reported only if the load changed it. */
-	bool msi_enabled = pci_cfg_msi_enabled(cfg);
-	uint64_t msi_addr = pci_cfg_msi_addr(cfg);
-	uint32_t msi_data = pci_cfg_msi_data(cfg);
+	struct pci_msi_state old_msi = pci_msi_state(cfg);
 
 	for (unsigned int o = 0; o < PCI_CFG_SIZE; o++)
 		cfg->regs[o] =
@@ -71,10 +69,6 @@ void pci_cfg_load(struct pci_cfg *cfg, const struct pci_cfg_state *st)
 	memcpy(cfg->msix_pba, st->msix_pba, sizeof(cfg->msix_pba));
 	pci_bars_sync(cfg);
 	pci_msix_sync_all(cfg);
-	if (cfg->msi_cap && cfg->ops->msi_changed &&
-	    (pci_cfg_msi_enabled(cfg) != msi_enabled || pci_cfg_msi_addr(cfg) != msi_addr ||
-	     pci_cfg_msi_data(cfg) != msi_data))
-		cfg->ops->msi_changed(cfg->opaque, pci_cfg_msi_enabled(cfg), pci_cfg_msi_addr(cfg),
-				      pci_cfg_msi_data(cfg));
+	pci_msi_sync(cfg, &old_msi);
 	pci_intx_sync(cfg);
 }

@@ -3,6 +3,7 @@
 #ifndef SPLITVIRT_PCI_INTERNAL_H
 #define SPLITVIRT_PCI_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <splitvirt/pci_cfg.h>
@@ -18,5 +19,16 @@ uint16_t pci_msix_flags(const struct pci_cfg *cfg);
 void pci_msix_sync_all(struct pci_cfg *cfg);
 /* Power-on table (entries zero and masked) and PBA (clear); reports nothing. */
 void pci_msix_clear(struct pci_cfg *cfg);
+
+/* What msi_changed reports, taken before and after a change. */
+struct pci_msi_state {
+	bool enabled;
+	uint64_t addr;
+	uint32_t data;
+};
+
+struct pci_msi_state pci_msi_state(const struct pci_cfg *cfg);
+/* Reports the MSI state if it differs from old, or always if old is NULL. */
+void pci_msi_sync(struct pci_cfg *cfg, const struct pci_msi_state *old);
 
 #endif

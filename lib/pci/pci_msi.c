@@ -13,6 +13,8 @@
 #include <splitvirt/le_bytes.h>
 #include <splitvirt/pci_cfg.h>
 
+#include "pci_internal.h"
+
 /* A 64-bit capability without mask and pending bits ends after the data. */
 #define MSI_CAP_LEN (PCI_MSI_DATA_64 + 2)
 
@@ -56,4 +58,21 @@ uint64_t pci_cfg_msi_addr(const struct pci_cfg *cfg)
 uint32_t pci_cfg_msi_data(const struct pci_cfg *cfg)
 {
 	return cfg->msi_cap ? get_le16(&cfg->regs[cfg->msi_cap + PCI_MSI_DATA_64]) : 0;
+}
+
+struct pci_msi_state pci_msi_state(const struct pci_cfg *cfg)
+{
+	return (struct pci_msi_state){ pci_cfg_msi_enabled(cfg), pci_cfg_msi_addr(cfg),
+				       pci_cfg_msi_data(cfg) };
+}
+
+void pci_msi_sync(struct pci_cfg *cfg, const struct pci_msi_state *old)
+{
+	struct pci_msi_state now = pci_msi_state(cfg);
+
+	if (!cfg->msi_cap || !cfg->ops->msi_changed)
+		return;
+	if (old && now.enabled == old->enabled && now.addr == old->addr && now.data == old->data)
+		return;
+	cfg->ops->msi_changed(cfg->opaque, now.enabled, now.addr, now.data);
 }
