@@ -51,6 +51,8 @@ if [ "${BENCH_NVME:-0}" = 1 ]; then
 		{ say "ERROR: cannot partition $nvme (sfdisk, package fdisk)" >&2; exit 2; }
 	board_opts="--smmu --nvme $nvme"
 fi
+# Other board hardware a bench asks for (BENCH_BOARD_EXTRA in bench/<name>/run).
+board_opts="$board_opts ${BENCH_BOARD_EXTRA:-}"
 log=build/board-bench-$BENCH_NAME-gic$gic.log
 say "booting the board ($runs rounds after $warmup warm-up, $secs s per test)"
 rc=0

@@ -4,7 +4,8 @@
 # vfio-pci, runs the VM sandboxed and gives the controller back to the
 # board's nvme driver). Each time the guest's stock nvme driver finds it
 # (MSI-X through the ITS or the GICv2m frame), writes 1 MiB and reads it
-# back, and the board then reads the same bytes from the controller. On a
+# back, rebinds its driver (MSI-X reprogrammed) and reads it again, and the
+# board then reads the same bytes from the controller. On a
 # GICv2 board (no MSI isolation) VFIO is refused with a clear error until
 # unsafe interrupts are explicitly allowed.
 . /tests/lib.sh
@@ -33,6 +34,7 @@ run_pt
 [ "$VM_RC" -eq 0 ] || fail "the passthrough VM exited with status $VM_RC"
 expect_out "passthrough($bdf): "
 sum=$(fact nvme_sum)
+[ "$(fact nvme_rebind)" = ok ] || fail "after the guest rebound its nvme driver (MSI-X reprogrammed), I/O failed"
 [ -n "$sum" ] || fail "the guest reported no checksum"
 [ "$(fact nvme_irqs)" -gt 0 ] || fail "no nvme interrupts in the guest"
 # on_board SUM: the board's own nvme driver reads SUM's bytes at 62 MiB.
