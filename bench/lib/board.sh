@@ -203,3 +203,68 @@ bench_finish() {
 	echo "BENCH-DONE bench=$BENCH_NAME runs=$runs secs=$secs failures=$BENCH_FAILS"
 	[ "$BENCH_FAILS" -eq 0 ]
 }
+
+# bench_vhost_user_blk IMPL ROUND NLINES BLOCKDEV: the guest (bench-blk) in
+# QEMU/KVM with vhost-user-blk-pci, served by qemu-storage-daemon exporting
+# --blockdev BLOCKDEV (whose node-name must be disk0); stops the daemon after.
+bench_vhost_user_blk() {
+	sock=$BENCH_DIR/vhost-user-blk.sock
+	rm -f "$sock"
+	qemu-storage-daemon --blockdev "$4" \
+		--export "type=vhost-user-blk,id=exp0,node-name=disk0,addr.type=unix,addr.path=$sock,writable=on,num-queues=1" \
+		>"$BENCH_DIR/qsd.log" 2>&1 &
+	qsd_pid=$!
+	i=0
+	while [ ! -S "$sock" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$qsd_pid" 2>/dev/null; then
+			bench_say "ERROR: qemu-storage-daemon did not create $sock:"
+			sed "s/^/bench-$BENCH_NAME:   | /" "$BENCH_DIR/qsd.log"
+			kill "$qsd_pid" 2>/dev/null
+			BENCH_FAILS=$((BENCH_FAILS + 1))
+			return 1
+		fi
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	bench_run "$1" "$2" "$3" qemu-system-aarch64 $BENCH_QEMU_BASE \
+		-object memory-backend-memfd,id=mem0,size=256M,share=on \
+		-machine memory-backend=mem0 \
+		-kernel "$BENCH_KERNEL" -initrd "$BENCH_INITRD" -append "$(bench_cmdline bench-blk)" \
+		-chardev "socket,id=vub0,path=$sock" \
+		-device vhost-user-blk-pci,chardev=vub0,num-queues=1
+	st=$?
+	kill "$qsd_pid" 2>/dev/null
+	wait "$qsd_pid" 2>/dev/null
+	return $st
+}
+
+# bench_qemu_net IMPL ROUND BRIDGE VHOST CMDLINE: the guest (one BENCH line)
+# in QEMU/KVM with virtio-net-pci on a tap QEMU creates and puts on BRIDGE,
+# vhost=VHOST (on/off).
+bench_qemu_net() {
+	printf '#!/bin/sh\nip link set "$1" master %s && ip link set "$1" up\n' "$3" \
+		>"$BENCH_DIR/qemu-ifup"
+	chmod +x "$BENCH_DIR/qemu-ifup"
+	# shellcheck disable=SC2086
+	bench_run "$1" "$2" 1 qemu-system-aarch64 $BENCH_QEMU_BASE \
+		-kernel "$BENCH_KERNEL" -initrd "$BENCH_INITRD" -append "$5" \
+		-netdev "tap,id=n0,ifname=sv-qtap0,script=$BENCH_DIR/qemu-ifup,downscript=no,vhost=$4" \
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02,romfile="
+}
+
+# bench_devvm_yaml PASSTHROUGH|-: the device VM of the generated cross-VM
+# topologies (1 vCPU, 512 MiB), owning the PCI functions PASSTHROUGH (a
+# YAML list, or - for none; its disks and NICs follow on the caller's lines).
+bench_devvm_yaml() {
+	cat <<YAML
+  - name: devvm
+    role: device
+    kernel: /guest/Image
+    initrd: /guest/devvm-initrd.cpio
+    cmdline: "console=ttyAMA0 quiet"
+    memory: 512M
+    cpus: 1
+YAML
+	[ "$1" = - ] || echo "    passthrough: $1"
+}

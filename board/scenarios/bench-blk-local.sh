@@ -12,32 +12,6 @@ bench_disk
 # (buffered preadv/pwritev on the image).
 QEMU_CACHE=writeback
 bench_say "qemu: -drive format=raw,cache=$QEMU_CACHE,aio=threads + virtio-blk-pci; vhost-user: qemu-storage-daemon (file node, cache.direct=off) + vhost-user-blk-pci"
-sock=$BENCH_DIR/vhost-user-blk.sock
-
-qsd_start() {
-	rm -f "$sock"
-	qemu-storage-daemon \
-		--blockdev "driver=file,node-name=disk0,filename=$BENCH_DISK,cache.direct=off,aio=threads" \
-		--export "type=vhost-user-blk,id=exp0,node-name=disk0,addr.type=unix,addr.path=$sock,writable=on,num-queues=1" \
-		>"$BENCH_DIR/qsd.log" 2>&1 &
-	qsd_pid=$!
-	i=0
-	while [ ! -S "$sock" ]; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$qsd_pid" 2>/dev/null; then
-			bench_say "ERROR: qemu-storage-daemon did not create $sock:"
-			sed "s/^/bench-$BENCH_NAME:   | /" "$BENCH_DIR/qsd.log"
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-qsd_stop() {
-	kill "$qsd_pid" 2>/dev/null
-	wait "$qsd_pid" 2>/dev/null
-}
-
 bench_impl() {
 	cmd=$(bench_cmdline bench-blk)
 	case "$1" in
@@ -53,17 +27,8 @@ bench_impl() {
 			-device virtio-blk-pci,drive=d0
 		;;
 	vhost-user)
-		qsd_start || { BENCH_FAILS=$((BENCH_FAILS + 1)); return 1; }
-		# shellcheck disable=SC2086
-		bench_run vhost-user "$2" 3 qemu-system-aarch64 $BENCH_QEMU_BASE \
-			-object memory-backend-memfd,id=mem0,size=256M,share=on \
-			-machine memory-backend=mem0 \
-			-kernel "$BENCH_KERNEL" -initrd "$BENCH_INITRD" -append "$cmd" \
-			-chardev "socket,id=vub0,path=$sock" \
-			-device vhost-user-blk-pci,chardev=vub0,num-queues=1
-		st=$?
-		qsd_stop
-		return $st
+		bench_vhost_user_blk vhost-user "$2" 3 \
+			"driver=file,node-name=disk0,filename=$BENCH_DISK,cache.direct=off,aio=threads"
 		;;
 	esac
 }

@@ -13,12 +13,6 @@ if bench_vhost_net; then
 else
 	bench_say "vhost_net did not load: no qemu-vhost row"
 fi
-# QEMU creates the tap; this script (QEMU's script=) puts it on the bridge.
-cat >"$BENCH_DIR/qemu-ifup" <<'IFUP'
-#!/bin/sh
-ip link set "$1" master sv-br0 && ip link set "$1" up
-IFUP
-chmod +x "$BENCH_DIR/qemu-ifup"
 mac=52:54:00:77:00:02
 
 bench_impl() {
@@ -31,11 +25,7 @@ bench_impl() {
 	qemu | qemu-vhost)
 		vh=off
 		[ "$1" = qemu-vhost ] && vh=on
-		# shellcheck disable=SC2086
-		bench_run "$1" "$2" 1 qemu-system-aarch64 $BENCH_QEMU_BASE \
-			-kernel "$BENCH_KERNEL" -initrd "$BENCH_INITRD" -append "$cmd" \
-			-netdev "tap,id=n0,ifname=sv-qtap0,script=$BENCH_DIR/qemu-ifup,downscript=no,vhost=$vh" \
-			-device "virtio-net-pci,netdev=n0,mac=$mac,romfile="
+		bench_qemu_net "$1" "$2" sv-br0 $vh "$cmd"
 		;;
 	esac
 }

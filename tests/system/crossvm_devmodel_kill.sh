@@ -4,11 +4,14 @@
 # requests the dead one left behind: the driver VM sees I/O errors, then
 # working I/O again, without rebooting. The supervisor, both VMs and the
 # board stay up (the tests after this one run on the same board).
+# With the board's NVMe (run-board --smmu --nvme --nic) the device VM owns
+# it and the driver VM's disk is its partition 2.
 # The driver VM runs with loglevel=3: its kernel's many "I/O error" lines
 # ("[app] ..." in the supervisor's output) would drown the device VM's.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 IMG=/var/lib/splitvirt/kill.img
+pick_devvm_disk $IMG
 cat >/tmp/kill.yaml <<YAML
 name: killdm
 vms:
@@ -19,7 +22,7 @@ vms:
     cmdline: "console=ttyAMA0 quiet sv.test.kill-devmodel-after-io=2"
     memory: 512M
     cpus: 1
-    disks: [ $IMG ]
+    $DEVVM_DISK_YAML
   - name: app
     role: driver
     kernel: /guest/Image
@@ -27,9 +30,8 @@ vms:
     cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill"
     memory: 256M
     cpus: 1
-    devices: [ { type: blk, from: devvm, backing: /dev/vda } ]
+    devices: [ { type: blk, from: devvm, backing: $APP_BACKING } ]
 YAML
-dd if=/dev/zero of=$IMG bs=1M count=0 seek=16 2>/dev/null
 run_topology /tmp/kill.yaml
 rm -f $IMG
 expect_out "devvm: test hook: killing devmodel"

@@ -4,19 +4,22 @@
 # panic becomes a PSCI reset, the supervisor marks the link's device side
 # gone and starts the VM again, and its new devmodel takes the disk over
 # from the link's saved-state area. The driver VM sees I/O errors, then
-# working I/O again, without rebooting.
+# working I/O again, without rebooting. With the board's NVMe the device
+# VM owns it (its partition 2 is the driver VM's disk): the rebooted VM
+# gets the controller back through VFIO.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 crossvm_setup
+pick_devvm_disk /var/lib/splitvirt/panic.img
 cat >/tmp/devvm-panic.yaml <<YAML
 name: dvpanic
 vms:
   - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
       cmdline: "console=ttyAMA0 quiet sv.test.panic-after-io=2", memory: 512M,
-      disks: [ $DEVVM_DISK ] }
+      $DEVVM_DISK_YAML }
   - { name: app, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
       cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
-      devices: [ { type: blk, from: devvm, backing: /dev/vda } ] }
+      devices: [ { type: blk, from: devvm, backing: $APP_BACKING } ] }
 YAML
 run_topology_within /tmp/devvm-panic.yaml 400
 sed 's/^/  | /' "$OUT"

@@ -142,3 +142,22 @@ demo_disk_check() {
 			"the device VM's disk"
 	fi
 }
+
+# pick_devvm_disk IMG: the device VM's disk for a cross-VM test. With the
+# demo's hardware (demo_hw_missing) the device VM owns the board's NVMe and
+# serves partition 2 (zeroed first: tests share the board; partition 1 keeps
+# the demo's files); else its vmm serves IMG (a fresh 16 MiB image) as
+# /dev/vda. Sets DEVVM_DISK_YAML (the device VM's keys) and APP_BACKING.
+pick_devvm_disk() {
+	if [ -z "$(demo_hw_missing)" ] && [ -b /dev/nvme0n1p2 ]; then
+		dd if=/dev/zero of=/dev/nvme0n1p2 bs=1M oflag=direct 2>/dev/null
+		DEVVM_DISK_YAML="passthrough: [ $DEMO_NVME ]"
+		APP_BACKING=/dev/nvme0n1p2
+		echo "the device VM owns the NVMe ($DEMO_NVME) and serves its partition 2"
+	else
+		rm -f "$1"
+		dd if=/dev/zero of="$1" bs=1M count=0 seek=16 2>/dev/null
+		DEVVM_DISK_YAML="disks: [ $1 ]"
+		APP_BACKING=/dev/vda
+	fi
+}
