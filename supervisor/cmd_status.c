@@ -60,17 +60,17 @@ static void print_table(const struct sup_state *st, bool stale)
 
 	printf("topology %s (%s), supervisor pid %d%s\n", st->name, st->path, st->supervisor,
 	       stale ? " -- STALE: the supervisor is gone; remove the state file" : "");
-	printf("  %-20s %-10s %7s  %-10s %9s %8s  %-16s %8s %7s  %s\n", "VM", "ROLE", "PID",
-	       "STATE", "UPTIME", "MEMORY", "LINKS", "RESTARTS", "REBOOTS", "SANDBOX");
+	printf("  %-20s %-10s %7s  %-10s %9s %8s  %-16s %8s %7s  %-12s  %s\n", "VM", "ROLE", "PID",
+	       "STATE", "UPTIME", "MEMORY", "LINKS", "RESTARTS", "REBOOTS", "PCI", "SANDBOX");
 	for (unsigned int i = 0; i < st->nr_vms; i++) {
 		const struct sup_state_vm *vm = &st->vms[i];
 		char up[32], sb[96];
 
 		uptime(up, sizeof(up), vm, now);
 		sandbox_of(vm, sb, sizeof(sb));
-		printf("  %-20s %-10s %7d  %-10s %9s %7lluM  %-16s %8u %7u  %s\n", vm->name,
+		printf("  %-20s %-10s %7d  %-10s %9s %7lluM  %-16s %8u %7u  %-12s  %s\n", vm->name,
 		       vm->role, vm->pid, vm->state, up, vm->memory >> 20,
-		       vm->links[0] ? vm->links : "-", vm->restarts, vm->reboots, sb);
+		       vm->links[0] ? vm->links : "-", vm->restarts, vm->reboots, vm->pci, sb);
 	}
 }
 
@@ -85,6 +85,19 @@ static void json_string(const char *s)
 			putchar(*s);
 	}
 	putchar('"');
+}
+
+/* The elements of a "BDF,BDF" list ("-": none) as JSON strings. */
+static void print_json_pci(const char *list)
+{
+	if (!strcmp(list, "-"))
+		return;
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+
+		printf("%s\"%.*s\"", p == list ? "" : ",", (int)n, p);
+		p += n + (p[n] == ',');
+	}
 }
 
 /* ,"sandbox":{...} from /proc, or null when the vmm does not run. */
@@ -128,7 +141,10 @@ static void print_json(const struct sup_state *st, bool stale)
 		printf(",\"uptime\":%lld,\"memory\":%llu,\"links\":",
 		       vm->started ? now - vm->started : 0, vm->memory);
 		json_string(vm->links);
-		printf(",\"restarts\":%u,\"reboots\":%u", vm->restarts, vm->reboots);
+		printf(",\"restarts\":%u,\"reboots\":%u,\"passthrough\":[", vm->restarts,
+		       vm->reboots);
+		print_json_pci(vm->pci);
+		putchar(']');
 		print_json_sandbox(vm);
 		putchar('}');
 	}

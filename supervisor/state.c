@@ -114,12 +114,17 @@ int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
 	for (unsigned int i = 0; i < t->nr_vms; i++) {
 		char state[32], links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
 
+		char pci[SUP_STATE_PCI_MAX] = "-";
+
 		state_word(state, sizeof(state), &vms[i]);
 		peers(links, sizeof(links), t, i);
-		fprintf(f, "vm %s %s %d %s %lld %llu %s %u %u\n", t->vms[i].name,
+		for (unsigned int j = 0; j < t->vms[i].nr_passthrough; j++)
+			snprintf(pci + (j ? strlen(pci) : 0), sizeof(pci) - (j ? strlen(pci) : 0),
+				 "%s%s", j ? "," : "", t->vms[i].passthrough[j].bdf);
+		fprintf(f, "vm %s %s %d %s %lld %llu %s %u %u %s\n", t->vms[i].name,
 			sv_topo_role_name(t->vms[i].role), (int)vms[i].pid, state, vms[i].started,
 			(unsigned long long)t->vms[i].memory, links, vms[i].restarts,
-			vms[i].reboots);
+			vms[i].reboots, pci);
 	}
 	if (fflush(f) != 0)
 		ret = -errno;

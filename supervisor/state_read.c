@@ -37,12 +37,18 @@ static int parse_line(char *line, struct sup_state *st, bool *magic)
 	if (st->nr_vms == SV_TOPO_MAX_VMS)
 		return -EINVAL;
 	vm = &st->vms[st->nr_vms];
-	/* Field widths follow the struct sizes above; the counts came later (0 if absent). */
-	n = sscanf(line + 3, "%31s %15s %d %31s %lld %llu %1023s %u %u", vm->name, vm->role,
+	/*
+	 * Field widths follow the struct sizes above; the counts and the PCI
+	 * functions came later (0 and "-" if absent).
+	 */
+	_Static_assert(sizeof(vm->pci) == 128, "the %127s below fits");
+	n = sscanf(line + 3, "%31s %15s %d %31s %lld %llu %1023s %u %u %127s", vm->name, vm->role,
 		   &vm->pid, vm->state, &vm->started, &vm->memory, vm->links, &vm->restarts,
-		   &vm->reboots);
-	if (n != 7 && n != 9)
+		   &vm->reboots, vm->pci);
+	if (n != 7 && n != 9 && n != 10)
 		return -EINVAL;
+	if (n < 10)
+		snprintf(vm->pci, sizeof(vm->pci), "-");
 	st->nr_vms++;
 	return 0;
 }

@@ -230,6 +230,11 @@ const char *sup_run_dir(const char *option);
 int sup_common_option(int opt, int (*usage)(FILE *out, int status));
 
 /* A state file as read back by status (and by run, to refuse a second start). */
+/* A VM's passthrough functions in the state file: "BDF,BDF...", at most 8. */
+#define SUP_STATE_PCI_MAX 128
+_Static_assert(SV_TOPO_MAX_PASSTHROUGH *SV_PCI_BDF_SIZE < SUP_STATE_PCI_MAX,
+	       "every passthrough function fits in the state file's PCI field");
+
 struct sup_state_vm {
 	char name[SV_TOPO_NAME_MAX + 1];
 	char role[16];
@@ -239,6 +244,7 @@ struct sup_state_vm {
 	unsigned long long memory;
 	char links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
 	unsigned int restarts, reboots; /* 0 in a state file written before they were */
+	char pci[SUP_STATE_PCI_MAX]; /* "-" or BDF,BDF (passthrough) */
 };
 
 struct sup_state {

@@ -673,6 +673,46 @@ static char *run_status(const char *opt)
 	return read_file("log");
 }
 
+/*
+ * A VM's passthrough functions in the state file and in status, and state
+ * files of older versions (without them, without the counts) still read.
+ */
+static void test_status_pci_column(void **state)
+{
+	char text[1024], rundir[PATH_MAX], *out, fields[12][64];
+
+	(void)state;
+	path_in(rundir, sizeof(rundir), "run");
+	mkdir(rundir, 0755);
+	snprintf(text, sizeof(text),
+		 "splitvirt-state 1\nsupervisor %d 0\ntopology pt /t.yaml\n"
+		 "vm devvm device 0 running 0 536870912 app 1 0 0000:00:01.0,0000:00:02.0\n"
+		 "vm app driver 0 running 0 268435456 devvm 0 0 -\n"
+		 "vm old driver 0 running 0 268435456 devvm 3 1\n"
+		 "vm older driver 0 running 0 268435456 devvm\n",
+		 (int)getpid());
+	write_file("run/pt.state", text);
+	out = run_status(NULL);
+	assert_true(status_fields(out, "VM", fields, 12) >= 11);
+	assert_string_equal(fields[9], "PCI");
+	assert_true(status_fields(out, "devvm", fields, 12) >= 10);
+	assert_string_equal(fields[9], "0000:00:01.0,0000:00:02.0");
+	assert_true(status_fields(out, "app", fields, 12) >= 10);
+	assert_string_equal(fields[9], "-");
+	assert_true(status_fields(out, "old", fields, 12) >= 10);
+	assert_string_equal(fields[7], "3");
+	assert_string_equal(fields[9], "-");
+	assert_true(status_fields(out, "older", fields, 12) >= 10);
+	assert_string_equal(fields[9], "-");
+	free(out);
+	out = run_status("--json");
+	assert_non_null(strstr(out, "\"passthrough\":[\"0000:00:01.0\",\"0000:00:02.0\"]"));
+	assert_non_null(strstr(out, "{\"name\":\"app\""));
+	free(out);
+	path_in(rundir, sizeof(rundir), "run/pt.state");
+	unlink(rundir);
+}
+
 static void test_state_status_and_sigterm(void **state)
 {
 	char *st, *out;
@@ -700,8 +740,8 @@ static void test_state_status_and_sigterm(void **state)
 	assert_non_null(strstr(st, "splitvirt-state 1\n"));
 	assert_non_null(strstr(st, "topology t "));
 	assert_non_null(strstr(st, " running "));
-	assert_non_null(strstr(st, " 536870912 app1,app2 0 0\n"));
-	assert_non_null(strstr(st, " 268435456 devvm 0 0\n"));
+	assert_non_null(strstr(st, " 536870912 app1,app2 0 0 -\n"));
+	assert_non_null(strstr(st, " 268435456 devvm 0 0 -\n"));
 	free(st);
 
 	out = run_status(NULL);
@@ -813,7 +853,8 @@ static void test_device_vm_restarts(void **state)
 	out = run_status("--json");
 	line = strstr(out, "{\"name\":\"devvm\"");
 	assert_non_null(line);
-	assert_non_null(strstr(line, ",\"restarts\":2,\"reboots\":0,\"sandbox\":"));
+	assert_non_null(
+		strstr(line, ",\"restarts\":2,\"reboots\":0,\"passthrough\":[],\"sandbox\":"));
 	free(out);
 
 	write_file("go", "");
@@ -1116,6 +1157,7 @@ int main(void)
 		SV_TEST(test_argv_order_and_isolation),
 		SV_TEST(test_exit_status_rule),
 		SV_TEST(test_device_vm_exit_is_reported),
+		SV_TEST(test_status_pci_column),
 		SV_TEST(test_state_status_and_sigterm),
 		SV_TEST(test_sigkill_after_timeout),
 		SV_TEST(test_device_vm_restarts),
