@@ -136,7 +136,7 @@ ARM64_TARGETS  := $(addprefix $(A)/bin/,$(ARM64_BINS))
 FUZZ_TARGETS   := $(addprefix $(F)/bin/,$(FUZZERS))
 BENCH_TARGETS  := $(addprefix $(B)/bin/,$(BENCH_BINS))
 
-.PHONY: all native arm64 fuzz bench kmod unit deps images board-image demo test check format lint clean help
+.PHONY: all native arm64 fuzz bench kmod unit deps images kernel board-image demo test check format lint clean help
 all: native arm64
 
 help:
@@ -148,6 +148,7 @@ help:
 	@echo "make unit     build and run the unit tests"
 	@echo "make kmod     splitvirt.ko for Debian's arm64 kernel (build/kmod)"
 	@echo "make images   guest, device-VM and board initramfs images"
+	@echo "make kernel   the driver-VM kernel from Debian's linux-source-6.1 (cached in /var/cache/splitvirt)"
 	@echo "make demo     build everything and run the demo in the emulated board"
 	@echo "make check    the whole test suite (unit, fuzz, system)"
 	@echo "make format / make lint"
@@ -174,6 +175,9 @@ images: arm64 kmod
 	images/build-guest-initramfs.sh $(DEBIAN) $(BUILD)/images $(A)/bin
 	images/build-devvm-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
 	images/build-host-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
+
+kernel:
+	kernel/build.sh $(BUILD)/kernel/Image
 
 demo:
 	scripts/demo
