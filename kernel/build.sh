@@ -64,6 +64,10 @@ else
 	cp "$obj/arch/arm64/boot/Image" "$result.tmp" && mv "$result.tmp" "$result"
 	cp "$obj/.config" "$result.config"
 	say "built in $(($(date +%s) - start)) s: $result"
+	# Object trees of other keys are of no further use (results stay).
+	for o in "$cache"/obj-*; do
+		[ "$o" = "$obj" ] || rm -rf "$o"
+	done
 fi
 mkdir -p "$(dirname "$out")"
 cp "$result" "$out"
