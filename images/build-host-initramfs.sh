@@ -25,6 +25,10 @@ for b in "$bins"/*; do
 	[ -x "$b" ] && cp "$b" "$stage/usr/bin/"
 done
 cp "$root/boot/vmlinuz-$kver" "$stage/guest/Image"
+# Our driver-VM kernel (make kernel), when it has been built.
+if [ -f "$out/../kernel/Image" ]; then
+	cp "$out/../kernel/Image" "$stage/guest/driver-Image"
+fi
 cp "$out/guest-initrd.cpio" "$stage/guest/initrd.cpio"
 cp "$out/devvm-initrd.cpio" "$stage/guest/devvm-initrd.cpio"
 # The kmod end-to-end test (tests/system/kmod_link.sh): splitvirt.ko for the

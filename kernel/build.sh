@@ -4,17 +4,22 @@
 # aarch64-linux-gnu-gcc, and caches it outside the checkout, keyed by the
 # source version and the fragment, so the build happens once per machine.
 # Usage: kernel/build.sh [OUT]   (OUT: where to copy the Image; default
-#        build/kernel/Image). SPLITVIRT_CACHE (default /var/cache/splitvirt)
-#        holds the source package, the tree and the results.
+#        build/kernel/Image). SPLITVIRT_CACHE (default /var/cache/splitvirt,
+#        or ~/.cache/splitvirt for users who cannot write /var/cache) holds
+#        the source package, the tree and the results.
 set -eu
 case "${1:-}" in
 -h | --help)
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0 ;;
 esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/build/kernel/Image}
-cache=${SPLITVIRT_CACHE:-/var/cache/splitvirt}/kernel
+if [ -z "${SPLITVIRT_CACHE:-}" ]; then
+	SPLITVIRT_CACHE=/var/cache/splitvirt
+	[ -w /var/cache ] || SPLITVIRT_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/splitvirt
+fi
+cache=$SPLITVIRT_CACHE/kernel
 frag=$top/kernel/driver-vm.config
 say() { echo "kernel: $*"; }
 die() { echo "kernel: ERROR: $*" >&2; exit 1; }
@@ -24,7 +29,8 @@ done
 mkdir -p "$cache"
 ver=$(apt-cache show linux-source-6.1 2>/dev/null | sed -n 's/^Version: //p' | head -1)
 [ -n "$ver" ] || die "apt-cache knows no linux-source-6.1 (apt-get update?)"
-key=$ver-$(sha256sum "$frag" | cut -c1-12)
+# The key: the source version, the fragment and how we build (this script).
+key=$ver-$(cat "$frag" "$0" | sha256sum | cut -c1-12)
 result=$cache/Image-$key
 if [ -f "$result" ]; then
 	say "cached: $result (linux-source-6.1 $ver, fragment $(basename "$frag"))"
@@ -48,7 +54,11 @@ else
 	obj=$cache/obj-$key
 	mkdir -p "$obj"
 	say "[3/4] configuring: allnoconfig + $(basename "$frag")"
-	kmake() { make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "$@"; }
+	# "Linux version ... (splitvirt@driver-vm)": tests tell our kernel from Debian's.
+	kmake() {
+		make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+			KBUILD_BUILD_USER=splitvirt KBUILD_BUILD_HOST=driver-vm "$@"
+	}
 	kmake -s allnoconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" >"$obj/merge.log" 2>&1
 	kmake -s olddefconfig
