@@ -6,10 +6,12 @@ n=0
 failed=0
 only=""
 repeat=1
+TEST_LIMIT=300 # seconds per test; the longest takes about 110 on the GICv2 board
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	sv.tests=*) only=$(echo "${arg#sv.tests=}" | tr ',' ' ') ;;
 	sv.repeat=*) repeat=${arg#sv.repeat=} ;;
+	sv.test-limit=*) TEST_LIMIT=${arg#sv.test-limit=} ;;
 	esac
 done
 # Kernel warnings of the board itself (e.g. KVM's own WARNs) are reported
@@ -27,8 +29,15 @@ report_board_warnings() {
 run_once() {
 	start=$(cut -d' ' -f1 /proc/uptime)
 	base=$(dmesg | wc -l)
-	sh "$2" >/tmp/test.log 2>&1
+	# A hung test fails on its own instead of costing the whole board its
+	# timeout; whatever VMs it left behind go with it.
+	timeout -s KILL "$TEST_LIMIT" sh "$2" >/tmp/test.log 2>&1
 	rc=$?
+	if [ $(($(cut -d. -f1 /proc/uptime) - ${start%.*})) -ge "$TEST_LIMIT" ]; then
+		echo "FAIL: still running after $TEST_LIMIT s: stopped" >>/tmp/test.log
+		killall -KILL splitvirt vmm qemu-system-aarch64 2>/dev/null
+		rc=124
+	fi
 	sed 's/^/# /' /tmp/test.log
 	warned=1
 	report_board_warnings "$base" "$1" && warned=0
