@@ -89,9 +89,22 @@ static int routes_commit(struct vm *vm, struct msi_routes *r)
 	return ret;
 }
 
-int msi_route_set(struct vm *vm, int gsi, const struct msi_msg *msg, bool enabled)
+/* Stores gsi's route (or its absence) and hands KVM the whole table. */
+static int route_store(struct vm *vm, int gsi, bool valid, const struct kvm_irq_routing_entry *e)
 {
 	struct msi_routes *r = routes_of(vm);
+	int ret;
+
+	pthread_mutex_lock(&r->lock);
+	r->valid[gsi] = valid;
+	r->entry[gsi] = *e;
+	ret = routes_commit(vm, r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+int msi_route_set(struct vm *vm, int gsi, const struct msi_msg *msg, bool enabled)
+{
 	struct kvm_irq_routing_entry e = { .gsi = (uint32_t)gsi };
 	bool valid = enabled && msi_msg_valid(vm, msg);
 	int ret;
@@ -104,11 +117,7 @@ int msi_route_set(struct vm *vm, int gsi, const struct msi_msg *msg, bool enable
 		else
 			msi_v2m_route(msg, &e);
 	}
-	pthread_mutex_lock(&r->lock);
-	r->valid[gsi] = valid;
-	r->entry[gsi] = e;
-	ret = routes_commit(vm, r);
-	pthread_mutex_unlock(&r->lock);
+	ret = route_store(vm, gsi, valid, &e);
 	if (ret)
 		return ret;
 	return enabled && !valid ? -EINVAL : 0;
@@ -116,22 +125,15 @@ int msi_route_set(struct vm *vm, int gsi, const struct msi_msg *msg, bool enable
 
 int msi_route_set_spi(struct vm *vm, int gsi, unsigned int spi)
 {
-	struct msi_routes *r = routes_of(vm);
-	struct kvm_irq_routing_entry e = {
+	const struct kvm_irq_routing_entry e = {
 		.gsi = (uint32_t)gsi,
 		.type = KVM_IRQ_ROUTING_IRQCHIP,
 		.u.irqchip = { .irqchip = 0, .pin = spi },
 	};
-	int ret;
 
 	if (gsi < 0 || (unsigned int)gsi >= MSI_MAX_ROUTES || spi >= VMM_GIC_NR_IRQS - 32)
 		return -EINVAL;
-	pthread_mutex_lock(&r->lock);
-	r->valid[gsi] = true;
-	r->entry[gsi] = e;
-	ret = routes_commit(vm, r);
-	pthread_mutex_unlock(&r->lock);
-	return ret;
+	return route_store(vm, gsi, true, &e);
 }
 
 int msi_irqfd_bind(struct vm *vm, int gsi, int fd)

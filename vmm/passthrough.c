@@ -539,8 +539,8 @@ static int pt_intx(struct passthrough *pt)
 	if (pt->intx_gsi < 0)
 		return pt->intx_gsi;
 	ret = msi_route_set_spi(pt->vm, pt->intx_gsi, pci_intx_spi((unsigned int)pt->slot, 1));
-	ret = ret   ?:
-		      vm_irqfd_resample(pt->vm, pt->intx_gsi, pt->intx_efd, pt->intx_resample_fd,
+	if (!ret)
+		ret = vm_irqfd_resample(pt->vm, pt->intx_gsi, pt->intx_efd, pt->intx_resample_fd,
 					true);
 	if (ret)
 		pt->intx_gsi = -1;
