@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/strbuf.h>
 
 #include "supervisor.h"
 
@@ -91,6 +92,18 @@ static void peers(char *buf, size_t size, const struct sv_topology *t, unsigned 
 		snprintf(buf, size, "-");
 }
 
+/* "BDF,BDF" of the VM's passthrough functions, or "-". */
+static void pci_list(char *buf, size_t size, const struct sv_topo_vm *vm)
+{
+	struct sv_strbuf o = { .buf = buf, .size = size };
+
+	buf[0] = '\0';
+	for (unsigned int j = 0; j < vm->nr_passthrough; j++)
+		sv_strbuf_put(&o, "%s%s", j ? "," : "", vm->passthrough[j].bdf);
+	if (!buf[0])
+		snprintf(buf, size, "-");
+}
+
 static long long start_time;
 
 int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
@@ -114,13 +127,11 @@ int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
 	for (unsigned int i = 0; i < t->nr_vms; i++) {
 		char state[32], links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
 
-		char pci[SUP_STATE_PCI_MAX] = "-";
+		char pci[SUP_STATE_PCI_MAX];
 
 		state_word(state, sizeof(state), &vms[i]);
 		peers(links, sizeof(links), t, i);
-		for (unsigned int j = 0; j < t->vms[i].nr_passthrough; j++)
-			snprintf(pci + (j ? strlen(pci) : 0), sizeof(pci) - (j ? strlen(pci) : 0),
-				 "%s%s", j ? "," : "", t->vms[i].passthrough[j].bdf);
+		pci_list(pci, sizeof(pci), &t->vms[i]);
 		fprintf(f, "vm %s %s %d %s %lld %llu %s %u %u %s\n", t->vms[i].name,
 			sv_topo_role_name(t->vms[i].role), (int)vms[i].pid, state, vms[i].started,
 			(unsigned long long)t->vms[i].memory, links, vms[i].restarts,
