@@ -130,11 +130,7 @@ pick_demo_topology() {
 # disk image).
 demo_disk_check() {
 	if [ "$DEMO_TOPO" = "$TOPO_DIR/demo.yaml" ]; then
-		i=0
-		while [ ! -b /dev/nvme0n1p1 ] && [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		wait_block /dev/nvme0n1p1
 		check_written_image /dev/nvme0n1p1 "written by the driver VM through the device VM" "$1" \
 			"the NVMe's partition 1 (back in the board)"
 	else

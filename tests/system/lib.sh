@@ -61,3 +61,14 @@ board_pci_fn() {
 
 # The knob that lets VFIO give devices away without MSI isolation (GICv2).
 UNSAFE_INTERRUPTS=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+
+# wait_block DEV: waits up to 10 s for block device DEV (e.g. a namespace
+# coming back with the board's nvme driver); true if it is there.
+wait_block() {
+	i=0
+	while [ ! -b "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -b "$1" ]
+}

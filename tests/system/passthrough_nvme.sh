@@ -39,12 +39,7 @@ sum=$(fact nvme_sum)
 [ "$(fact nvme_irqs)" -gt 0 ] || fail "no nvme interrupts in the guest"
 # on_board SUM: the board's own nvme driver reads SUM's bytes at 62 MiB.
 on_board() {
-	i=0
-	while [ ! -b /dev/nvme0n1 ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -b /dev/nvme0n1 ] || fail "the board's nvme driver found no namespace after the VM"
+	wait_block /dev/nvme0n1 || fail "the board's nvme driver found no namespace after the VM"
 	got=$(dd if=/dev/nvme0n1 bs=1M skip=62 count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 	[ "$got" = "$1" ] || fail "the NVMe holds $got at 62 MiB, the guest wrote $1"
 	echo "the guest's 1 MiB is on the NVMe ($1)"
