@@ -88,6 +88,13 @@ static int link_create_fns(struct dm_link *l)
 		struct virtio_dev *dev;
 		int ret = dm_device_create(l, k, &dev);
 
+		/*
+		 * Through a DMA window the driver must map its buffers with the
+		 * DMA API (which bounces them into the window): required, or it
+		 * would hand us addresses we cannot see.
+		 */
+		if (!ret && (l->info.flags & SV_LINK_F_DMA_WINDOW))
+			virtio_dev_offer_access_platform(dev, true);
 		if (!ret)
 			ret = dm_fn_init(&l->fns[k], l, k, dev);
 		if (ret) {
@@ -192,9 +199,10 @@ int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop 
 	}
 	/* The driver VM's pending I/O ends in errors, not in a hang. */
 	dm_link_fail_pending(l);
-	pr_info("link %u: serving driver VM '%s': %u device(s), RAM 0x%llx+0x%llx", spec->id,
-		spec->driver, l->nr_fns, (unsigned long long)l->info.ram_gpa,
-		(unsigned long long)l->info.ram_size);
+	pr_info("link %u: serving driver VM '%s': %u device(s), %s 0x%llx+0x%llx", spec->id,
+		spec->driver, l->nr_fns,
+		l->info.flags & SV_LINK_F_DMA_WINDOW ? "DMA window" : "all of its RAM",
+		(unsigned long long)l->info.ram_gpa, (unsigned long long)l->info.ram_size);
 	*out = l;
 	return 0;
 }

@@ -107,6 +107,7 @@ struct svk_link {
 	u32 iobuf_size;
 	u64 ram_gpa;
 	u64 ram_size;
+	bool ram_window; /* ram_* is the link's DMA window (SV_DP_RAM_F_WINDOW) */
 	char name[SV_DP_NAME_LEN + 1];
 	/* MSI-X vectors in use: 1 + nr_kicks, 1 (no kick vectors) or 0 (polled). */
 	unsigned int nvec;

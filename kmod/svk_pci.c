@@ -81,6 +81,7 @@ static int svk_check_regs(struct svk_link *l)
 	l->iobuf_size = readl(l->regs + SV_DP_IOBUF_SIZE);
 	l->ram_gpa = lo_hi_readq(l->regs + SV_DP_RAM_GPA);
 	l->ram_size = lo_hi_readq(l->regs + SV_DP_RAM_SIZE);
+	l->ram_window = readl(l->regs + SV_DP_RAM_FLAGS) & SV_DP_RAM_F_WINDOW;
 	svk_read_name(l);
 	if (l->nr_kicks > SV_DP_MAX_KICKS || l->nr_calls > SV_DP_MAX_CALLS) {
 		dev_err(&pdev->dev, "%u kicks / %u calls: at most %u / %u\n", l->nr_kicks,
@@ -267,9 +268,9 @@ static int svk_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		mode = l->nvec ? "MSI-X (no kicks)" : "polled";
 	dev_info(
 		&pdev->dev,
-		"link %u \"%s\": %u kicks, %u calls, iobuf %u bytes, state area %u bytes, RAM %#llx+%#llx, %s\n",
-		l->id, l->name, l->nr_kicks, l->nr_calls, l->iobuf_size, l->state_size, l->ram_gpa,
-		l->ram_size, mode);
+		"link %u \"%s\": %u kicks, %u calls, iobuf %u bytes, state area %u bytes, %s %#llx+%#llx, %s\n",
+		l->id, l->name, l->nr_kicks, l->nr_calls, l->iobuf_size, l->state_size,
+		l->ram_window ? "DMA window" : "RAM", l->ram_gpa, l->ram_size, mode);
 	/* Requests may have been queued before we came. */
 	queue_work(system_highpri_wq, &l->rx_work);
 	if (!l->nvec)

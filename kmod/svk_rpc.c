@@ -377,6 +377,8 @@ void svk_fill_info(struct svk_link *l, struct sv_link_info *info)
 		info->flags |= SV_LINK_F_POLLED;
 	if (l->vm)
 		info->flags |= SV_LINK_F_OPEN;
+	if (l->ram_window)
+		info->flags |= SV_LINK_F_DMA_WINDOW;
 	info->state_capacity = l->state ? sv_state_area_capacity(l->state_size) : 0;
 	/* What the driver side published, acknowledged or not: tells its incarnation. */
 	info->driver_epoch = l->rpc_open ? smp_load_acquire(&l->rpc.ep.peer->epoch) : 0;

@@ -31,7 +31,8 @@ int sup_cmd_check(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		SUP_COMMON_OPTIONS,
 	};
-	unsigned int flags = SV_TOPO_CHECK_FILES;
+	/* --no-file-check drops the first: kernels that are here still decide dma-window: auto. */
+	unsigned int flags = SV_TOPO_CHECK_FILES | SV_TOPO_READ_KERNELS;
 	struct sv_topology *t;
 	bool quiet = false;
 	int common;

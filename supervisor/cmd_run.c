@@ -60,7 +60,8 @@ int sup_cmd_run(int argc, char **argv)
 				   .stop_timeout = SUP_DEFAULT_STOP_TIMEOUT,
 				   .uid_base = SUP_DEFAULT_UID_BASE };
 	const char *base = getenv("SPLITVIRT_UID_BASE"), *sandbox = getenv("SPLITVIRT_SANDBOX");
-	unsigned int flags = SV_TOPO_CHECK_FILES;
+	/* --no-file-check drops the first: kernels that are here still decide dma-window: auto. */
+	unsigned int flags = SV_TOPO_CHECK_FILES | SV_TOPO_READ_KERNELS;
 	const char *run_dir = NULL;
 	struct sv_topology *t;
 	unsigned long secs;

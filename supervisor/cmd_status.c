@@ -10,6 +10,7 @@
 
 #include <splitvirt/log.h>
 #include <splitvirt/sandbox.h>
+#include <splitvirt/strbuf.h>
 
 #include "supervisor.h"
 
@@ -54,6 +55,32 @@ static void sandbox_of(const struct sup_state_vm *vm, char *buf, size_t size)
 	sv_proc_sandbox_format(&s, buf, size);
 }
 
+/*
+ * The LINKS column: each peer with what the link's device VM sees of the
+ * driver VM, "devvm(dma:8M)" or "devvm(all-RAM)" (one word, like every
+ * column); the bare names when the state file does not say.
+ */
+static void links_column(const struct sup_state_vm *vm, char *buf, size_t size)
+{
+	struct sv_strbuf o = { .buf = buf, .size = size };
+	const char *p = vm->links;
+
+	if (!vm->links[0] || !strcmp(vm->links, "-") || vm->nr_dma < 0) {
+		snprintf(buf, size, "%s", vm->links[0] ? vm->links : "-");
+		return;
+	}
+	for (int i = 0; *p; i++) {
+		size_t n = strcspn(p, ",");
+
+		sv_strbuf_put(&o, "%s%.*s", i ? "," : "", (int)n, p);
+		if (i < vm->nr_dma && vm->dma[i])
+			sv_strbuf_put(&o, "(dma:%lluM)", vm->dma[i] >> 20);
+		else if (i < vm->nr_dma)
+			sv_strbuf_put(&o, "(all-RAM)");
+		p += n + (p[n] == ',');
+	}
+}
+
 static void print_table(const struct sup_state *st, bool stale)
 {
 	long long now = (long long)time(NULL);
@@ -64,13 +91,14 @@ static void print_table(const struct sup_state *st, bool stale)
 	       "STATE", "UPTIME", "MEMORY", "LINKS", "RESTARTS", "REBOOTS", "PCI", "SANDBOX");
 	for (unsigned int i = 0; i < st->nr_vms; i++) {
 		const struct sup_state_vm *vm = &st->vms[i];
-		char up[32], sb[96];
+		char up[32], sb[96], links[2048];
 
 		uptime(up, sizeof(up), vm, now);
 		sandbox_of(vm, sb, sizeof(sb));
+		links_column(vm, links, sizeof(links));
 		printf("  %-20s %-10s %7d  %-10s %9s %7lluM  %-16s %8u %7u  %-12s  %s\n", vm->name,
-		       vm->role, vm->pid, vm->state, up, vm->memory >> 20,
-		       vm->links[0] ? vm->links : "-", vm->restarts, vm->reboots, vm->pci, sb);
+		       vm->role, vm->pid, vm->state, up, vm->memory >> 20, links, vm->restarts,
+		       vm->reboots, vm->pci, sb);
 	}
 }
 
@@ -98,6 +126,30 @@ static void print_json_pci(const char *list)
 		printf("%s\"%.*s\"", p == list ? "" : ",", (int)n, p);
 		p += n + (p[n] == ',');
 	}
+}
+
+/*
+ * ,"link_windows":[{"peer":..,"dma_window":bytes},..] in the order of
+ * "links" (0: the device VM sees all of the driver VM's RAM), or null when
+ * the state file does not say.
+ */
+static void print_json_windows(const struct sup_state_vm *vm)
+{
+	const char *p = vm->links;
+
+	if (vm->nr_dma < 0) {
+		printf(",\"link_windows\":null");
+		return;
+	}
+	printf(",\"link_windows\":[");
+	for (int i = 0; *p && strcmp(vm->links, "-") && i < vm->nr_dma; i++) {
+		size_t n = strcspn(p, ",");
+
+		printf("%s{\"peer\":\"%.*s\",\"dma_window\":%llu}", i ? "," : "", (int)n, p,
+		       vm->dma[i]);
+		p += n + (p[n] == ',');
+	}
+	putchar(']');
 }
 
 /* ,"sandbox":{...} from /proc, or null when the vmm does not run. */
@@ -141,6 +193,7 @@ static void print_json(const struct sup_state *st, bool stale)
 		printf(",\"uptime\":%lld,\"memory\":%llu,\"links\":",
 		       vm->started ? now - vm->started : 0, vm->memory);
 		json_string(vm->links);
+		print_json_windows(vm);
 		printf(",\"restarts\":%u,\"reboots\":%u,\"passthrough\":[", vm->restarts,
 		       vm->reboots);
 		print_json_pci(vm->pci);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The shared objects of a topology: one guest-RAM memfd per driver VM and,
- * per link, an iobuf memfd, its doorbell eventfds and its saved-state area
- * memfd (for the device VM only). The supervisor creates them all before
+ * per link, an iobuf memfd, its doorbell eventfds, its saved-state area
+ * memfd (for the device VM only) and, if the driver VM has DMA windows,
+ * the link's window memfd. The supervisor creates them all before
  * any vmm starts, so no vmm ever needs to ask for or look up an object: it
  * holds exactly what it was handed.
  */
@@ -140,6 +141,19 @@ static int create_state_area(const struct sv_topology *t, const struct sv_topo_l
 	return sealed_memfd(name, SV_STATE_AREA_SIZE);
 }
 
+/*
+ * The only memory of the driver VM the device VM maps when the link has a
+ * window; the driver VM's kernel bounces its virtio buffers through it.
+ */
+static int create_dma_window(const struct sv_topology *t, const struct sv_topo_link *l)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "splitvirt-dma-%u-%s-%s", l->id, t->vms[l->driver].name,
+		 t->vms[l->device].name);
+	return sealed_memfd(name, l->dma_size);
+}
+
 /* Doorbells are non-blocking eventfds (the flag is shared by both holders). */
 static int create_eventfds(int *fds, unsigned int n)
 {
@@ -176,6 +190,16 @@ static int create_link(const struct sv_topology *t, const struct sv_topo_link *l
 		pr_err("cannot create the saved-state area of link %u: %s", l->id, strerror(-ret));
 		return ret;
 	}
+	if (l->dma_size) {
+		lo->dma = create_dma_window(t, l);
+		if (lo->dma < 0) {
+			ret = lo->dma;
+			lo->dma = -1;
+			pr_err("cannot create the %llu MiB DMA window of link %u: %s",
+			       (unsigned long long)(l->dma_size >> 20), l->id, strerror(-ret));
+			return ret;
+		}
+	}
 	ret = create_eventfds(&lo->req, 1);
 	if (!ret)
 		ret = create_eventfds(&lo->resp, 1);
@@ -195,7 +219,8 @@ unsigned int sup_objects_count(const struct sv_topology *t)
 	for (unsigned int i = 0; i < t->nr_vms; i++)
 		n += t->vms[i].role == SV_TOPO_DRIVER;
 	for (unsigned int i = 0; i < t->nr_links; i++)
-		n += 4 + t->links[i].nr_kicks + t->links[i].nr_calls; /* iobuf, state, req, resp */
+		n += 4 + t->links[i].nr_kicks + t->links[i].nr_calls + /* iobuf, state, req, resp */
+		     !!t->links[i].dma_size;
 	return n;
 }
 
@@ -215,7 +240,8 @@ int sup_objects_create(const struct sv_topology *t, struct sup_objects *o)
 	for (unsigned int i = 0; i < t->nr_vms; i++)
 		o->ram[i] = -1;
 	for (unsigned int i = 0; i < t->nr_links; i++)
-		o->links[i].iobuf = o->links[i].state = o->links[i].req = o->links[i].resp = -1;
+		o->links[i].iobuf = o->links[i].state = o->links[i].dma = o->links[i].req =
+			o->links[i].resp = -1;
 	for (unsigned int i = 0; i < t->nr_vms && !ret; i++) {
 		if (t->vms[i].role == SV_TOPO_DRIVER)
 			ret = create_ram(o, &t->vms[i], i);
@@ -243,6 +269,7 @@ void sup_objects_close(struct sup_objects *o)
 
 		close_fd(&lo->iobuf);
 		close_fd(&lo->state);
+		close_fd(&lo->dma);
 		close_fd(&lo->req);
 		close_fd(&lo->resp);
 		for (unsigned int k = 0; lo->kick && k < lo->nr_kicks; k++)

@@ -82,6 +82,14 @@ static void print_devices(FILE *out, const struct sv_topology *t, const struct s
 	}
 }
 
+static void print_view(FILE *out, const struct sv_topology *t, const struct sv_topo_link *l)
+{
+	char view[256];
+	bool all = sup_link_view(t, l, view, sizeof(view));
+
+	fprintf(out, "      link %u: %s%s\n", l->id, all ? "warning: " : "", view);
+}
+
 static void print_link_param(FILE *out, const struct sv_topology *t, const struct sv_topo_link *l)
 {
 	int len = sv_topo_link_param(t, l, NULL, 0);
@@ -92,6 +100,45 @@ static void print_link_param(FILE *out, const struct sv_topology *t, const struc
 	sv_topo_link_param(t, l, buf, (size_t)len + 1);
 	fprintf(out, "      device VM kernel parameter: %s\n", buf);
 	free(buf);
+}
+
+/* "a" or "an" before the number n said in English (an 8, an 11, an 18, an 80..89). */
+static const char *article(unsigned long long n)
+{
+	while (n >= 1000)
+		n /= 1000;
+	if (n == 11 || n == 18 || n == 8 || n / 10 == 8 || n / 100 == 8)
+		return "an";
+	return "a";
+}
+
+/* Why the driver VM of a link has no DMA window. */
+static const char *no_window_reason(const struct sv_topo_vm *drv)
+{
+	if (drv->dma_mode == SV_TOPO_DMA_OFF)
+		return "dma-window: off";
+	if (drv->kernel_dma == SV_TOPO_KERNEL_DMA_NO)
+		return "kernel without " SV_KERNEL_DMA_WINDOW_MARKER
+		       " support; build one with `make kernel`";
+	return "dma-window: auto, and its kernel could not be read here";
+}
+
+bool sup_link_view(const struct sv_topology *t, const struct sv_topo_link *l, char *buf,
+		   size_t size)
+{
+	const struct sv_topo_vm *drv = &t->vms[l->driver];
+	const char *dev = t->vms[l->device].name;
+	unsigned long long mib = (unsigned long long)(l->dma_size >> 20);
+
+	if (l->dma_size) {
+		snprintf(buf, size, "device VM '%s' sees %s %llu MiB DMA window of driver VM '%s'",
+			 dev, article(mib), mib, drv->name);
+		return false;
+	}
+	snprintf(buf, size,
+		 "device VM '%s' sees all %llu MiB of driver VM '%s's RAM (no DMA window: %s)", dev,
+		 (unsigned long long)(drv->memory >> 20), drv->name, no_window_reason(drv));
+	return true;
 }
 
 void sup_print_summary(FILE *out, const struct sv_topology *t)
@@ -118,6 +165,7 @@ void sup_print_summary(FILE *out, const struct sv_topology *t)
 		fprintf(out, "  link %u: %s -> %s (%u kick%s, %u call%s)\n", l->id,
 			t->vms[l->driver].name, t->vms[l->device].name, l->nr_kicks,
 			l->nr_kicks == 1 ? "" : "s", l->nr_calls, l->nr_calls == 1 ? "" : "s");
+		print_view(out, t, l);
 		print_devices(out, t, l);
 		print_link_param(out, t, l);
 	}

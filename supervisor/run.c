@@ -792,6 +792,19 @@ static void run_teardown(struct run *run)
 	free(run->vms);
 }
 
+/* What each device VM sees of its driver VMs: a warning where it is all of the RAM. */
+static void log_link_views(const struct sv_topology *t)
+{
+	char view[256];
+
+	for (unsigned int i = 0; i < t->nr_links; i++) {
+		if (sup_link_view(t, &t->links[i], view, sizeof(view)))
+			pr_warn("link %u: %s", t->links[i].id, view);
+		else
+			pr_info("link %u: %s", t->links[i].id, view);
+	}
+}
+
 int sup_run(const struct sv_topology *t, const struct sup_run_opts *opts)
 {
 	struct run run = { .t = t, .opts = opts, .sigfd = -1 };
@@ -837,6 +850,7 @@ int sup_run(const struct sv_topology *t, const struct sup_run_opts *opts)
 	} else {
 		pr_info("topology '%s': %u VMs, %u links, guest RAM %s", t->name, t->nr_vms,
 			t->nr_links, objs.hugetlb ? "on hugetlb pages where reserved" : "on shmem");
+		log_link_views(t);
 		save_state(&run);
 		run.objects = &objs;
 		if (start_all(&run, &objs)) {

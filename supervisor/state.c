@@ -6,8 +6,10 @@
  *   splitvirt-state 1
  *   supervisor PID START
  *   topology NAME PATH...
- *   vm NAME ROLE PID STATE START MEMORY LINKS RESTARTS REBOOTS
- * (a reader of the older format, without the last two, still reads it).
+ *   vm NAME ROLE PID STATE START MEMORY LINKS RESTARTS REBOOTS PCI DMA
+ * (fields added at the end, so a reader of the older formats, without the
+ * last ones, still reads them). DMA is the DMA window of each link in
+ * LINKS, in bytes, 0 for none ("8388608,0"), or "-" without links.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +94,23 @@ static void peers(char *buf, size_t size, const struct sv_topology *t, unsigned 
 		snprintf(buf, size, "-");
 }
 
+/* The DMA window bytes of each link of peers(), in its order, or "-". */
+static void link_windows(char *buf, size_t size, const struct sv_topology *t, unsigned int vm)
+{
+	struct sv_strbuf o = { .buf = buf, .size = size };
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < t->nr_links; i++) {
+		const struct sv_topo_link *l = &t->links[i];
+
+		if (l->driver == vm || l->device == vm)
+			sv_strbuf_put(&o, "%s%llu", o.len ? "," : "",
+				      (unsigned long long)l->dma_size);
+	}
+	if (!buf[0])
+		snprintf(buf, size, "-");
+}
+
 /* "BDF,BDF" of the VM's passthrough functions, or "-". */
 static void pci_list(char *buf, size_t size, const struct sv_topo_vm *vm)
 {
@@ -127,15 +146,16 @@ int sup_state_write(struct sup_state_file *sf, const struct sv_topology *t,
 	for (unsigned int i = 0; i < t->nr_vms; i++) {
 		char state[32], links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
 
-		char pci[SUP_STATE_PCI_MAX];
+		char pci[SUP_STATE_PCI_MAX], dma[SUP_STATE_DMA_MAX];
 
 		state_word(state, sizeof(state), &vms[i]);
 		peers(links, sizeof(links), t, i);
 		pci_list(pci, sizeof(pci), &t->vms[i]);
-		fprintf(f, "vm %s %s %d %s %lld %llu %s %u %u %s\n", t->vms[i].name,
+		link_windows(dma, sizeof(dma), t, i);
+		fprintf(f, "vm %s %s %d %s %lld %llu %s %u %u %s %s\n", t->vms[i].name,
 			sv_topo_role_name(t->vms[i].role), (int)vms[i].pid, state, vms[i].started,
 			(unsigned long long)t->vms[i].memory, links, vms[i].restarts,
-			vms[i].reboots, pci);
+			vms[i].reboots, pci, dma);
 	}
 	if (fflush(f) != 0)
 		ret = -errno;

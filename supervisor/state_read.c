@@ -8,8 +8,37 @@
 
 #include "supervisor.h"
 
+/*
+ * The DMA field: one number per link, or "-" for none. Anything else
+ * leaves nr_dma -1 (status then shows the links without it): the rest of
+ * the line is still worth showing.
+ */
+static void parse_dma(const char *text, struct sup_state_vm *vm)
+{
+	int n = 0;
+
+	vm->nr_dma = -1;
+	if (!strcmp(text, "-")) {
+		vm->nr_dma = 0;
+		return;
+	}
+	for (const char *p = text; *p;) {
+		char *end;
+
+		if (n == SV_TOPO_MAX_VMS || *p < '0' || *p > '9')
+			return;
+		errno = 0;
+		vm->dma[n++] = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ','))
+			return;
+		p = *end ? end + 1 : end;
+	}
+	vm->nr_dma = n;
+}
+
 static int parse_line(char *line, struct sup_state *st, bool *magic)
 {
+	char dma[SUP_STATE_DMA_MAX];
 	struct sup_state_vm *vm;
 	int n;
 
@@ -38,17 +67,23 @@ static int parse_line(char *line, struct sup_state *st, bool *magic)
 		return -EINVAL;
 	vm = &st->vms[st->nr_vms];
 	/*
-	 * Field widths follow the struct sizes above; the counts and the PCI
-	 * functions came later (0 and "-" if absent).
+	 * Field widths follow the struct sizes above; the counts, the PCI
+	 * functions and the DMA windows came later (0, "-" and unknown if
+	 * absent).
 	 */
 	_Static_assert(sizeof(vm->pci) == 128, "the %127s below fits");
-	n = sscanf(line + 3, "%31s %15s %d %31s %lld %llu %1023s %u %u %127s", vm->name, vm->role,
-		   &vm->pid, vm->state, &vm->started, &vm->memory, vm->links, &vm->restarts,
-		   &vm->reboots, vm->pci);
-	if (n != 7 && n != 9 && n != 10)
+	_Static_assert(sizeof(dma) == 704, "the %703s below fits");
+	n = sscanf(line + 3, "%31s %15s %d %31s %lld %llu %1023s %u %u %127s %703s", vm->name,
+		   vm->role, &vm->pid, vm->state, &vm->started, &vm->memory, vm->links,
+		   &vm->restarts, &vm->reboots, vm->pci, dma);
+	if (n != 7 && n != 9 && n != 10 && n != 11)
 		return -EINVAL;
 	if (n < 10)
 		snprintf(vm->pci, sizeof(vm->pci), "-");
+	if (n == 11)
+		parse_dma(dma, vm);
+	else
+		vm->nr_dma = -1;
 	st->nr_vms++;
 	return 0;
 }

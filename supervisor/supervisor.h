@@ -22,6 +22,12 @@ struct sup_link_objs {
 	 * device VM, so a restarted one takes the driver VM's devices over
 	 */
 	int state;
+	/*
+	 * memfd of sv_topo_link.dma_size bytes, zero-filled: the link's DMA
+	 * window, mapped by both vmms in place of the driver VM's RAM on the
+	 * device side; -1: none (the device VM gets the RAM memfd)
+	 */
+	int dma;
 	int req; /* eventfd: driver vmm -> device VM (dataport MSI-X vector 0) */
 	int resp; /* eventfd: device VM doorbell -> driver vmm */
 	int *kick; /* nr_kicks eventfds */
@@ -235,6 +241,11 @@ int sup_common_option(int opt, int (*usage)(FILE *out, int status));
 _Static_assert(SV_TOPO_MAX_PASSTHROUGH *SV_PCI_BDF_SIZE < SUP_STATE_PCI_MAX,
 	       "every passthrough function fits in the state file's PCI field");
 
+/* A VM's DMA windows in the state file: "BYTES,BYTES...", one per link (at most 32). */
+#define SUP_STATE_DMA_MAX 704
+_Static_assert(SV_TOPO_MAX_VMS * 21 < SUP_STATE_DMA_MAX,
+	       "a window size per link fits in the state file's DMA field");
+
 struct sup_state_vm {
 	char name[SV_TOPO_NAME_MAX + 1];
 	char role[16];
@@ -245,6 +256,13 @@ struct sup_state_vm {
 	char links[SV_TOPO_MAX_VMS * (SV_TOPO_NAME_MAX + 1) + 2];
 	unsigned int restarts, reboots; /* 0 in a state file written before they were */
 	char pci[SUP_STATE_PCI_MAX]; /* "-" or BDF,BDF (passthrough) */
+	/*
+	 * The DMA window of each link in links, in bytes; 0: its device VM
+	 * sees all of the driver VM's RAM. nr_dma is -1 when the state file
+	 * does not say (written before windows, or unreadable).
+	 */
+	unsigned long long dma[SV_TOPO_MAX_VMS];
+	int nr_dma;
 };
 
 struct sup_state {
@@ -282,5 +300,13 @@ int sup_cmd_status(int argc, char **argv);
 /* Shared by check and run: loads and prints the diagnostics; NULL on failure. */
 struct sv_topology *sup_load_and_report(const char *path, unsigned int flags);
 void sup_print_summary(FILE *out, const struct sv_topology *t);
+/*
+ * What the device VM of link l sees of its driver VM, as text for check and
+ * run ("device VM 'devvm' sees an 8 MiB DMA window of driver VM 'app'").
+ * Returns true when it sees all of the driver VM's RAM (no window), which
+ * is worth a warning.
+ */
+bool sup_link_view(const struct sv_topology *t, const struct sv_topo_link *l, char *buf,
+		   size_t size);
 
 #endif

@@ -83,6 +83,26 @@ int sup_vmm_cmd_add_fd(struct sup_vmm_cmd *cmd, const char *option, int fd)
 _Static_assert(SV_TOPO_MAX_DOORBELLS <= SV_LINK_ARGS_MAX_FDS, "doorbells per link");
 _Static_assert(SV_TOPO_NAME_MAX <= SV_LINK_ARGS_PEER_MAX, "peer names");
 
+/*
+ * What the device side of link l maps of the driver VM: its DMA window if
+ * the link has one, so nothing else of the driver VM's memory reaches the
+ * device VM's vmm (not even as an fd), else all of its RAM.
+ */
+static void set_device_view(struct sv_link_args *a, const struct sv_topology *t,
+			    const struct sup_objects *o, const struct sv_topo_link *l)
+{
+	if (l->dma_size) {
+		a->ram_fd = o->links[l->id].dma;
+		a->ram_gpa = l->dma_gpa;
+		a->ram_size = l->dma_size;
+		a->ram_window = true;
+		return;
+	}
+	a->ram_fd = o->ram[l->driver];
+	a->ram_gpa = SV_GUEST_RAM_BASE;
+	a->ram_size = t->vms[l->driver].memory;
+}
+
 /* --link (driver side) or --serve (device side) for link l. */
 static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
 		     const struct sup_objects *o, const struct sv_topo_link *l,
@@ -97,11 +117,12 @@ static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
 		.resp_fd = lo->resp,
 		.nkicks = lo->nr_kicks,
 		.ncalls = lo->nr_calls,
-		.ram_fd = serve ? o->ram[l->driver] : -1,
-		.ram_gpa = serve ? SV_GUEST_RAM_BASE : 0,
-		.ram_size = serve ? t->vms[l->driver].memory : 0,
+		.ram_fd = -1,
 		/* What the device side saved is none of the driver VM's business. */
 		.state_fd = serve ? lo->state : -1,
+		.dma_fd = serve || !l->dma_size ? -1 : lo->dma,
+		.dma_gpa = serve ? 0 : l->dma_gpa,
+		.dma_size = serve ? 0 : l->dma_size,
 	};
 	char text[SV_LINK_ARGS_TEXT_MAX];
 	int ret;
@@ -112,6 +133,8 @@ static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
 		a.kick_fds[i] = lo->kick[i];
 	for (unsigned int i = 0; i < lo->nr_calls; i++)
 		a.call_fds[i] = lo->call[i];
+	if (serve)
+		set_device_view(&a, t, o, l);
 	snprintf(a.peer, sizeof(a.peer), "%s", t->vms[serve ? l->driver : l->device].name);
 	ret = sv_link_args_format(&a, side, text, sizeof(text));
 	if (ret < 0)
@@ -124,6 +147,8 @@ static int push_link(struct sup_vmm_cmd *cmd, const struct sv_topology *t,
 	if (serve) {
 		ret = ret ?: grant(cmd, a.ram_fd);
 		ret = ret ?: grant(cmd, a.state_fd);
+	} else if (a.dma_size) {
+		ret = ret ?: grant(cmd, a.dma_fd);
 	}
 	ret = ret ?: push(cmd, strdup(sv_link_side_option(side)));
 	return ret ?: push(cmd, strdup(text));

@@ -19,7 +19,7 @@
 #include "vmm.h"
 
 #define SZ_2M (2ull << 20)
-#define DTB_MAX_SIZE (64u << 10)
+#define DTB_MAX_SIZE (256u << 10) /* 9 bridges with their INTx maps take ~50 KiB */
 
 static int read_whole(const char *path, const char *what, void *dst, uint64_t size)
 {
@@ -116,32 +116,25 @@ static int boot_place(const struct guest_ram *ram, const struct vmm_args *args,
 	return 0;
 }
 
-/* The PCIe host bridge and its MSI controller, as the device tree describes them. */
-static void boot_describe_pci(const struct vm *vm, struct guest_fdt_pci *pci)
+/* The MSI controller of the PCIe host bridges, as the device tree describes it. */
+static void boot_describe_msi(const struct vm *vm, struct guest_fdt_msi *msi)
 {
-	pci->ecam_base = VMM_PCI_ECAM_BASE;
-	pci->ecam_size = VMM_PCI_ECAM_SIZE;
-	pci->mmio32_base = VMM_PCI_MMIO32_BASE;
-	pci->mmio32_size = VMM_PCI_MMIO32_SIZE;
-	pci->mmio64_base = VMM_PCI_MMIO64_BASE;
-	pci->mmio64_size = VMM_PCI_MMIO64_SIZE;
-	pci->intx_spi_base = VMM_PCI_INTX_SPI_BASE;
 	if (vm->gic_version == 3) {
-		pci->msi = GUEST_MSI_ITS;
-		pci->msi_base = VMM_ITS_BASE;
-		pci->msi_size = VMM_ITS_SIZE;
+		msi->kind = GUEST_MSI_ITS;
+		msi->base = VMM_ITS_BASE;
+		msi->size = VMM_ITS_SIZE;
 	} else {
-		pci->msi = GUEST_MSI_V2M;
-		pci->msi_base = VMM_V2M_BASE;
-		pci->msi_size = VMM_V2M_SIZE;
-		pci->v2m_spi_base = VMM_V2M_SPI_BASE;
-		pci->v2m_spi_count = VMM_V2M_SPI_COUNT;
+		msi->kind = GUEST_MSI_V2M;
+		msi->base = VMM_V2M_BASE;
+		msi->size = VMM_V2M_SIZE;
+		msi->v2m_spi_base = VMM_V2M_SPI_BASE;
+		msi->v2m_spi_count = VMM_V2M_SPI_COUNT;
 	}
 }
 
 /* The machine as the guest's device tree describes it. */
 static void boot_describe(const struct vm *vm, const struct vmm_args *args,
-			  const struct boot_layout *l, struct guest_fdt_pci *pci,
+			  const struct boot_layout *l, const struct boot_pci *pci,
 			  struct guest_fdt_desc *desc)
 {
 	desc->mem_base = vm->ram.gpa;
@@ -159,8 +152,9 @@ static void boot_describe(const struct vm *vm, const struct vmm_args *args,
 	desc->uart_base = VMM_UART_BASE;
 	desc->uart_spi = VMM_UART_SPI;
 	desc->exit_base = VMM_EXIT_BASE;
-	boot_describe_pci(vm, pci);
-	desc->pci = pci;
+	boot_describe_msi(vm, &desc->msi);
+	desc->pci = pci->bridges;
+	desc->nr_pci = pci->nr;
 	desc->bootargs = args->cmdline;
 	if (l->initrd_size) {
 		desc->initrd_start = l->initrd_gpa;
@@ -168,15 +162,15 @@ static void boot_describe(const struct vm *vm, const struct vmm_args *args,
 	}
 }
 
-static int boot_write_fdt(struct vm *vm, const struct vmm_args *args, const struct boot_layout *l)
+static int boot_write_fdt(struct vm *vm, const struct vmm_args *args, const struct boot_pci *pci,
+			  const struct boot_layout *l)
 {
 	struct guest_fdt_desc *desc = calloc(1, sizeof(*desc));
-	struct guest_fdt_pci pci = { 0 };
 	int ret;
 
 	if (!desc)
 		return -ENOMEM;
-	boot_describe(vm, args, l, &pci, desc);
+	boot_describe(vm, args, l, pci, desc);
 	ret = guest_fdt_build(desc, guest_ram_ptr(&vm->ram, l->dtb_gpa, DTB_MAX_SIZE),
 			      DTB_MAX_SIZE);
 	free(desc);
@@ -185,7 +179,8 @@ static int boot_write_fdt(struct vm *vm, const struct vmm_args *args, const stru
 	return ret;
 }
 
-int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
+int boot_load(struct vm *vm, const struct vmm_args *args, const struct boot_pci *pci,
+	      struct boot_layout *l)
 {
 	struct guest_ram *ram = &vm->ram;
 	struct arm64_image_info info;
@@ -205,7 +200,7 @@ int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *l)
 				 guest_ram_ptr(ram, l->initrd_gpa, l->initrd_size), l->initrd_size);
 	if (ret)
 		return ret;
-	ret = boot_write_fdt(vm, args, l);
+	ret = boot_write_fdt(vm, args, pci, l);
 	if (ret < 0)
 		return ret;
 	pr_debug(

@@ -51,6 +51,7 @@ enum dp_log {
 
 struct dataport {
 	struct vm *vm;
+	struct pci_host *pci;
 	struct sv_link_args link; /* fds owned from here on */
 	struct pci_cfg cfg;
 	pthread_mutex_t lock;
@@ -93,7 +94,7 @@ static void dp_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t da
 	struct msi_msg msg = {
 		.addr = addr,
 		.data = data,
-		.devid = (uint32_t)dp->slot << 3,
+		.devid = pci_host_devid(dp->pci, (unsigned int)dp->slot),
 	};
 	uint64_t one = 1;
 	int ret;
@@ -145,6 +146,8 @@ static uint64_t dp_reg_read(struct dataport *dp, uint64_t off, unsigned int len)
 		return dp->state_off;
 	case SV_DP_STATE_SIZE:
 		return dp->state_size;
+	case SV_DP_RAM_FLAGS:
+		return dp->link.ram_window ? SV_DP_RAM_F_WINDOW : 0;
 	case SV_DP_RAM_GPA:
 		return len == 8 ? dp->link.ram_gpa : (uint32_t)dp->link.ram_gpa;
 	case SV_DP_RAM_GPA + 4:
@@ -435,6 +438,7 @@ int dataport_create(struct vm *vm, struct pci_host *pci, const struct sv_link_ar
 	if (!dp)
 		return -ENOMEM;
 	dp->vm = vm;
+	dp->pci = pci;
 	dp->link = *link;
 	dp->memslot_base = memslot_base;
 	pthread_mutex_init(&dp->lock, NULL);
@@ -467,8 +471,9 @@ int dataport_create(struct vm *vm, struct pci_host *pci, const struct sv_link_ar
 	if (ret < 0)
 		goto fail;
 	dp->slot = ret;
-	pr_info("%s: serving driver VM '%s': %llu MiB RAM at 0x%llx, %llu KiB iobuf, %llu KiB state area, %u kicks, %u calls",
+	pr_info("%s: serving driver VM '%s': %llu MiB %s at 0x%llx, %llu KiB iobuf, %llu KiB state area, %u kicks, %u calls",
 		dp->name, link->peer, (unsigned long long)(link->ram_size >> 20),
+		link->ram_window ? "DMA window" : "RAM (all of it)",
 		(unsigned long long)link->ram_gpa, (unsigned long long)(dp->iobuf_size >> 10),
 		(unsigned long long)(dp->state_size >> 10), link->nkicks, link->ncalls);
 	*out = dp;

@@ -15,6 +15,7 @@
 
 #include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
+#include <splitvirt/size.h>
 #include <splitvirt/rpc_chan.h>
 #include <splitvirt/rpc_ring.h>
 
@@ -165,18 +166,6 @@ static void ring_device(struct io_proxy *p)
 
 /* ---- what the guest programmed (lock held) --------------------------------- */
 
-/* [gpa, gpa + size) inside [base, base + len), without overflow. */
-static bool inside(uint64_t gpa, uint64_t size, uint64_t base, uint64_t len)
-{
-	return gpa >= base && size <= len && gpa - base <= len - size;
-}
-
-static bool in_pci_window(uint64_t gpa, uint64_t size)
-{
-	return inside(gpa, size, VMM_PCI_MMIO32_BASE, VMM_PCI_MMIO32_SIZE) ||
-	       inside(gpa, size, VMM_PCI_MMIO64_BASE, VMM_PCI_MMIO64_SIZE);
-}
-
 static bool cfg_known(const struct remote_fn *fn, unsigned int off, unsigned int len)
 {
 	for (unsigned int o = off; o < off + len; o++) {
@@ -217,7 +206,8 @@ static int fn_msix_cap(const struct remote_fn *fn)
  * wrote an address and has memory decoding on, as a PCI function decodes
  * it (lib/pci does the same). The upper half of a 64-bit BAR is none.
  */
-static bool fn_bar(const struct remote_fn *fn, unsigned int i, uint64_t *base, uint64_t *size)
+static bool fn_bar(const struct io_proxy *p, const struct remote_fn *fn, unsigned int i,
+		   uint64_t *base, uint64_t *size)
 {
 	uint32_t type = fn->bar_sized[i];
 	uint64_t mask = type & PCI_BASE_ADDRESS_MEM_MASK, addr = fn->bar_written[i];
@@ -236,7 +226,7 @@ static bool fn_bar(const struct remote_fn *fn, unsigned int i, uint64_t *base, u
 		return false;
 	*size = mask & -mask; /* the lowest writable address bit, as Linux sizes it */
 	*base = addr & PCI_BASE_ADDRESS_MEM_MASK & ~(*size - 1);
-	return *base && in_pci_window(*base, *size);
+	return *base && pci_host_in_window(p->pci, *base, *size);
 }
 
 /* Whether [gpa, gpa + size) lies inside one BAR the guest gave one of this link's functions. */
@@ -248,7 +238,8 @@ static bool in_own_bar(const struct io_proxy *p, uint64_t gpa, uint64_t size)
 		if (!p->fn_registered[f])
 			continue;
 		for (unsigned int i = 0; i < PCI_STD_NUM_BARS; i++) {
-			if (fn_bar(&p->fns[f], i, &base, &len) && inside(gpa, size, base, len))
+			if (fn_bar(p, &p->fns[f], i, &base, &len) &&
+			    sv_range_inside(gpa, size, base, len))
 				return true;
 		}
 	}
@@ -400,7 +391,7 @@ static void proxy_mem_written(struct io_proxy *p, uint64_t gpa, uint32_t size, u
 		if (cap < 0 || !cfg_known(fn, (unsigned int)cap + PCI_MSIX_TABLE, 4))
 			continue;
 		where = cfg_get(fn, (unsigned int)cap + PCI_MSIX_TABLE, 4);
-		if (!fn_bar(fn, where & PCI_MSIX_TABLE_BIR, &base, &len))
+		if (!fn_bar(p, fn, where & PCI_MSIX_TABLE_BIR, &base, &len))
 			continue;
 		table = base + (where & PCI_MSIX_TABLE_OFFSET);
 		for (uint32_t i = 0; i < size; i++) {
@@ -683,7 +674,8 @@ static int ev_irqfd(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return -EOPNOTSUPP; /* wired lines go through SET_IRQ */
 	if (!p->fn_registered[f.pcidev])
 		return -ENODEV;
-	msg = (struct msi_msg){ f.addr, f.data, (uint32_t)p->fns[f.pcidev].slot << 3 };
+	msg = (struct msi_msg){ f.addr, f.data,
+				pci_host_devid(p->pci, (unsigned int)p->fns[f.pcidev].slot) };
 	route = (struct call_route){ !(f.flags & SV_RPC_IRQFD_F_REMOVE), f.pcidev, msg };
 	/* Not one of the function's vectors: the route goes rather than pointing there. */
 	if (route.routed && !fn_msi_allowed(p, &p->fns[f.pcidev], &msg)) {
@@ -710,7 +702,7 @@ static int ev_set_irq(struct io_proxy *p, const struct sv_rpc_msg *m)
 	/* irq names a PCI function; its INTA# is what changes. */
 	if (s.irq >= SV_RPC_MAX_PCI_DEVS || !p->fn_registered[s.irq])
 		return -ENODEV;
-	spi = pci_intx_spi((unsigned int)p->fns[s.irq].slot, 1);
+	spi = pci_host_intx_spi(p->pci, (unsigned int)p->fns[s.irq].slot, 1);
 	if (s.level == SV_RPC_IRQ_PULSE) {
 		ret = vm_set_spi(p->vm, spi, 1);
 		return ret ? ret : vm_set_spi(p->vm, spi, 0);
@@ -728,7 +720,8 @@ static int ev_msi(struct io_proxy *p, const struct sv_rpc_msg *m)
 		return ret;
 	if (!p->fn_registered[s.pcidev])
 		return -ENODEV;
-	msg = (struct msi_msg){ s.addr, s.data, (uint32_t)p->fns[s.pcidev].slot << 3 };
+	msg = (struct msi_msg){ s.addr, s.data,
+				pci_host_devid(p->pci, (unsigned int)p->fns[s.pcidev].slot) };
 	if (!fn_msi_allowed(p, &p->fns[s.pcidev], &msg))
 		return -EPERM;
 	return msi_signal(p->vm, &msg);

@@ -104,7 +104,9 @@ static int lf_irqfd(void *ctx, uint16_t v, int fd, uint64_t addr, uint32_t data,
 {
 	struct local_fn *lf = ctx;
 	/* bus 0, function 0: the requester id the ITS sees */
-	struct msi_msg msg = { .addr = addr, .data = data, .devid = (uint32_t)lf->slot << 3 };
+	struct msi_msg msg = { .addr = addr,
+			       .data = data,
+			       .devid = pci_host_devid(lf->pci, (unsigned int)lf->slot) };
 	int ret;
 
 	if (v >= VIRTIO_HOST_MAX_VECTORS || lf->gsi[v] < 0)
@@ -122,7 +124,7 @@ static int lf_set_intx(void *ctx, bool level)
 {
 	struct local_fn *lf = ctx;
 
-	vm_set_spi(lf->vm, pci_intx_spi((unsigned int)lf->slot, 1), level);
+	vm_set_spi(lf->vm, pci_host_intx_spi(lf->pci, (unsigned int)lf->slot, 1), level);
 	return 0;
 }
 

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
 #include <splitvirt/sandbox.h>
+#include <splitvirt/size.h>
 
 #include "dataport.h"
 #include "devices.h"
@@ -19,7 +22,9 @@
 
 struct vmm {
 	struct vm *vm;
-	struct pci_host *pci;
+	struct pci_host *pci; /* bridge 0: our own functions */
+	struct pci_host *link_pci[SV_VM_MAX_LINKS]; /* bridge 1 + k: link k's functions */
+	struct guest_ram dma_windows[SV_VM_MAX_LINKS]; /* link k's, if it has one */
 	struct sv_loop loop;
 	bool loop_ready;
 	struct vmm_devices devices;
@@ -29,8 +34,13 @@ struct vmm {
 	struct passthrough *passthrough[VMM_MAX_PASSTHROUGH];
 };
 
-/* KVM memory slots: 0 our RAM, then 3 per served link, then the passthrough BARs. */
+/*
+ * KVM memory slots: 0 our RAM, then 3 per served link, then the
+ * passthrough BARs, then the DMA windows of our links.
+ */
 #define VMM_PASSTHROUGH_MEMSLOT_BASE 32
+#define VMM_DMA_WINDOW_MEMSLOT_BASE \
+	(VMM_PASSTHROUGH_MEMSLOT_BASE + VMM_MAX_PASSTHROUGH * PASSTHROUGH_MEMSLOTS)
 
 static int vmm_setup_passthrough(struct vmm *v, const struct vmm_args *args)
 {
@@ -46,6 +56,48 @@ static int vmm_setup_passthrough(struct vmm *v, const struct vmm_args *args)
 	return 0;
 }
 
+/*
+ * Link k's DMA window, the only memory of ours its device VM sees: mapped
+ * where the supervisor placed it, above our RAM, as a memory slot of its
+ * own. The device tree makes it link k's bridge's restricted-dma-pool.
+ */
+static int vmm_map_dma_window(struct vmm *v, unsigned int k, const struct sv_link_args *link)
+{
+	struct guest_ram *w = &v->dma_windows[k];
+	uint64_t ram_end = v->vm->ram.gpa + v->vm->ram.size;
+	int fd, ret;
+
+	if (!link->dma_size)
+		return 0;
+	if (link->dma_gpa < ram_end || link->dma_gpa < SV_GUEST_DMA_WINDOW_BASE ||
+	    !sv_range_inside(link->dma_gpa, link->dma_size, SV_GUEST_DMA_WINDOW_BASE,
+			     VMM_PCI_MMIO64_BASE - SV_GUEST_DMA_WINDOW_BASE)) {
+		pr_err("link %u: DMA window 0x%llx+0x%llx is not between our RAM (ends 0x%llx) and 0x%llx",
+		       link->id, (unsigned long long)link->dma_gpa,
+		       (unsigned long long)link->dma_size, (unsigned long long)ram_end,
+		       (unsigned long long)VMM_PCI_MMIO64_BASE);
+		return -EINVAL;
+	}
+	/* io_proxy owns the link's fds; the window keeps its own. */
+	fd = fcntl(link->dma_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	ret = guest_ram_from_fd(w, fd, link->dma_gpa, link->dma_size);
+	if (ret) {
+		close(fd);
+		pr_err("link %u: mapping its DMA window: %s", link->id, strerror(-ret));
+		return ret;
+	}
+	ret = vm_add_ram_slot(v->vm, VMM_DMA_WINDOW_MEMSLOT_BASE + k, w->gpa, w->size, w->host);
+	if (ret) {
+		pr_err("link %u: KVM memory slot of its DMA window: %s", link->id, strerror(-ret));
+		return ret;
+	}
+	pr_info("link %u (%s): DMA window of %llu MiB at 0x%llx, the only memory it sees", link->id,
+		link->peer, (unsigned long long)(w->size >> 20), (unsigned long long)w->gpa);
+	return 0;
+}
+
 static int vmm_setup_links(struct vmm *v, const struct vmm_args *args)
 {
 	int ret;
@@ -57,11 +109,48 @@ static int vmm_setup_links(struct vmm *v, const struct vmm_args *args)
 			return ret;
 	}
 	for (unsigned int i = 0; i < args->nlinks; i++) {
-		ret = io_proxy_create(v->vm, v->pci, &v->loop, &args->links[i], &v->proxies[i]);
+		ret = pci_host_create(v->vm, 1 + i, &v->link_pci[i]);
+		if (ret) {
+			pr_err("link %u: its PCIe host bridge: %s", args->links[i].id,
+			       strerror(-ret));
+			return ret;
+		}
+		ret = vmm_map_dma_window(v, i, &args->links[i]);
+		ret = ret   ?:
+			      io_proxy_create(v->vm, v->link_pci[i], &v->loop, &args->links[i],
+					      &v->proxies[i]);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* Each bridge as the device tree describes it, with the DMA window of its link. */
+static void vmm_describe_pci(const struct vmm *v, const struct vmm_args *args, struct boot_pci *pci)
+{
+	const struct pci_host *hosts[VMM_PCI_MAX_BRIDGES] = { v->pci };
+
+	for (unsigned int i = 0; i < args->nlinks; i++)
+		hosts[1 + i] = v->link_pci[i];
+	pci->nr = 1 + args->nlinks;
+	for (unsigned int b = 0; b < pci->nr; b++) {
+		const struct pci_host_layout *l = pci_host_layout(hosts[b]);
+		const struct guest_ram *w = b ? &v->dma_windows[b - 1] : NULL;
+
+		pci->bridges[b] = (struct guest_fdt_pci){
+			.domain = l->index,
+			.ecam_base = l->ecam_base,
+			.ecam_size = l->ecam_size,
+			.mmio32_base = l->mmio32_base,
+			.mmio32_size = l->mmio32_size,
+			.mmio64_base = l->mmio64_base,
+			.mmio64_size = l->mmio64_size,
+			.intx_spi_base = l->intx_spi_base,
+			.msi_devid_base = l->devid_base,
+			.dma_base = w && w->host ? w->gpa : 0,
+			.dma_size = w && w->host ? w->size : 0,
+		};
+	}
 }
 
 static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
@@ -74,7 +163,7 @@ static int vmm_setup_devices(struct vmm *v, const struct vmm_args *args)
 	if (!ret)
 		ret = exit_status_create(vm, VMM_EXIT_BASE);
 	if (!ret)
-		ret = pci_host_create(vm, &v->pci);
+		ret = pci_host_create(vm, 0, &v->pci);
 	if (!ret)
 		ret = sv_loop_init(&v->loop);
 	v->loop_ready = !ret;
@@ -102,6 +191,7 @@ static int vmm_setup(struct vmm *v, const struct vmm_args *args)
 {
 	struct vm *vm = v->vm;
 	struct boot_layout layout;
+	struct boot_pci pci;
 	int ret;
 
 	ret = vm_open(vm);
@@ -142,7 +232,8 @@ static int vmm_setup(struct vmm *v, const struct vmm_args *args)
 	ret = vmm_setup_devices(v, args);
 	if (ret)
 		return ret;
-	ret = boot_load(vm, args, &layout);
+	vmm_describe_pci(v, args, &pci);
+	ret = boot_load(vm, args, &pci, &layout);
 	if (ret)
 		return ret;
 	/*
@@ -198,6 +289,8 @@ int main(int argc, char *argv[])
 	vm->kvm_fd = vm->vm_fd = vm->gic_fd = -1;
 	vm->reboot_fd = args.reboot_fd;
 	v.vm = vm;
+	for (unsigned int i = 0; i < SV_VM_MAX_LINKS; i++)
+		v.dma_windows[i].memfd = -1;
 	vfio_container_init(&v.vfio);
 	ret = vmm_setup(&v, &args);
 	if (ret == 0)
@@ -208,6 +301,8 @@ int main(int argc, char *argv[])
 	for (unsigned int i = 0; i < SV_VM_MAX_LINKS; i++) {
 		io_proxy_destroy(v.proxies[i]);
 		dataport_destroy(v.dataports[i]);
+		pci_host_destroy(v.link_pci[i]);
+		guest_ram_destroy(&v.dma_windows[i]);
 	}
 	devices_destroy(&v.devices);
 	for (unsigned int i = 0; i < VMM_MAX_PASSTHROUGH; i++)

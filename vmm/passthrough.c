@@ -65,6 +65,7 @@ struct pt_window {
 
 struct passthrough {
 	struct vm *vm;
+	struct pci_host *pci;
 	struct vfio_device dev;
 	struct pci_cfg cfg;
 	pthread_mutex_t lock; /* cfg and everything below; vCPUs race on it */
@@ -191,7 +192,9 @@ static void pt_irq_sync(struct passthrough *pt)
 static void pt_msi_changed(void *opaque, bool enabled, uint64_t addr, uint32_t data)
 {
 	struct passthrough *pt = opaque;
-	struct msi_msg msg = { .addr = addr, .data = data, .devid = (uint32_t)pt->slot << 3 };
+	struct msi_msg msg = { .addr = addr,
+			       .data = data,
+			       .devid = pci_host_devid(pt->pci, (unsigned int)pt->slot) };
 	int ret;
 
 	if (!pt->has_msi)
@@ -206,7 +209,9 @@ static void pt_msi_changed(void *opaque, bool enabled, uint64_t addr, uint32_t d
 static void pt_msix_changed(void *opaque, uint16_t v, uint64_t addr, uint32_t data, bool masked)
 {
 	struct passthrough *pt = opaque;
-	struct msi_msg msg = { .addr = addr, .data = data, .devid = (uint32_t)pt->slot << 3 };
+	struct msi_msg msg = { .addr = addr,
+			       .data = data,
+			       .devid = pci_host_devid(pt->pci, (unsigned int)pt->slot) };
 	uint64_t one = 1;
 	int ret;
 
@@ -538,7 +543,8 @@ static int pt_intx(struct passthrough *pt)
 	pt->intx_gsi = msi_route_alloc(pt->vm);
 	if (pt->intx_gsi < 0)
 		return pt->intx_gsi;
-	ret = msi_route_set_spi(pt->vm, pt->intx_gsi, pci_intx_spi((unsigned int)pt->slot, 1));
+	ret = msi_route_set_spi(pt->vm, pt->intx_gsi,
+				pci_host_intx_spi(pt->pci, (unsigned int)pt->slot, 1));
 	if (!ret)
 		ret = vm_irqfd_resample(pt->vm, pt->intx_gsi, pt->intx_efd, pt->intx_resample_fd,
 					true);
@@ -584,6 +590,7 @@ int passthrough_create(struct vm *vm, struct pci_host *pci, struct vfio_containe
 	if (!pt)
 		return -ENOMEM;
 	pt->vm = vm;
+	pt->pci = pci;
 	pt->memslot_base = memslot_base;
 	pthread_mutex_init(&pt->lock, NULL);
 	snprintf(pt->name, sizeof(pt->name), "passthrough(%s)", bdf);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest's PCIe host bridge: one bus behind an ECAM window, functions
- * registered by slot. The bridge itself only decodes config accesses; each
- * function owns its config space and BARs (local virtio-pci functions, the
- * dataport, and remote functions io_proxy forwards over RPC).
+ * The guest's PCIe host bridges: each one bus behind its own ECAM window,
+ * functions registered by slot. A bridge itself only decodes config
+ * accesses; each function owns its config space and BARs (local virtio-pci
+ * functions, the dataport, passthrough, and remote functions io_proxy
+ * forwards over RPC).
  *
- * Address plan (see vmm.h): ECAM at VMM_PCI_ECAM_BASE, 32-bit window below
- * it, 64-bit prefetchable window high up; INTx swizzled onto four SPIs.
+ * Bridge 0 holds the VM's own functions, bridge 1 + k those of its k-th
+ * link: a device VM's functions get their own PCI domain, memory windows
+ * (whose BARs it may announce: nothing of another link's or ours), INTx
+ * lines and ITS DeviceIDs, and their own DMA window. Address plan: vmm.h.
  */
 #ifndef VMM_PCI_H
 #define VMM_PCI_H
@@ -36,7 +39,21 @@ struct pci_function_ops {
 struct vm;
 struct pci_host;
 
-int pci_host_create(struct vm *vm, struct pci_host **out);
+/* Where bridge index lives: the plan of vmm.h, as the device tree describes it. */
+struct pci_host_layout {
+	unsigned int index; /* also its PCI domain (linux,pci-domain) */
+	uint64_t ecam_base, ecam_size;
+	uint64_t mmio32_base, mmio32_size; /* non-prefetchable, below 4 GiB */
+	uint64_t mmio64_base, mmio64_size; /* 64-bit prefetchable */
+	unsigned int intx_spi_base; /* INTA of slot 0; pci_host_intx_spi() swizzles */
+	uint32_t devid_base; /* ITS DeviceID of bus 0, devfn 0 (msi-map) */
+};
+
+/* The layout of bridge index (< VMM_PCI_MAX_BRIDGES); -EINVAL past the plan. */
+int pci_host_layout_of(unsigned int index, struct pci_host_layout *l);
+
+int pci_host_create(struct vm *vm, unsigned int index, struct pci_host **out);
+const struct pci_host_layout *pci_host_layout(const struct pci_host *host);
 void pci_host_destroy(struct pci_host *host);
 /*
  * Puts a function at the first free slot (slot 0 is the first device).
@@ -47,6 +64,10 @@ int pci_host_add_function(struct pci_host *host, const struct pci_function_ops *
 /* Frees slot again (its config space reads as empty from then on). */
 void pci_host_remove_function(struct pci_host *host, int slot);
 /* The INTx SPI of pin (1..4) of slot, following the device tree's swizzle. */
-unsigned int pci_intx_spi(unsigned int slot, unsigned int pin);
+unsigned int pci_host_intx_spi(const struct pci_host *host, unsigned int slot, unsigned int pin);
+/* The ITS DeviceID of slot's function: its requester id in the bridge's range. */
+uint32_t pci_host_devid(const struct pci_host *host, unsigned int slot);
+/* Whether [gpa, gpa + size) lies inside one of the bridge's memory windows. */
+bool pci_host_in_window(const struct pci_host *host, uint64_t gpa, uint64_t size);
 
 #endif

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/size.h>
 
 #include "pci.h"
 #include "vmm.h"
@@ -16,14 +18,60 @@ struct pci_slot {
 
 struct pci_host {
 	struct vm *vm;
+	struct pci_host_layout layout;
 	pthread_mutex_t lock;
 	struct pci_slot slots[PCI_MAX_SLOTS];
 	unsigned long malformed_logged; /* the guest can repeat them at will */
+	char ecam_name[16]; /* the bus keeps the pointer */
 };
 
-unsigned int pci_intx_spi(unsigned int slot, unsigned int pin)
+int pci_host_layout_of(unsigned int index, struct pci_host_layout *l)
 {
-	return VMM_PCI_INTX_SPI_BASE + (slot + pin - 1) % 4;
+	if (index >= VMM_PCI_MAX_BRIDGES)
+		return -EINVAL;
+	*l = (struct pci_host_layout){
+		.index = index,
+		.ecam_base = VMM_PCI_ECAM_BASE + index * VMM_PCI_ECAM_SIZE,
+		.ecam_size = VMM_PCI_ECAM_SIZE,
+		.mmio32_base = VMM_PCI_MMIO32_BASE,
+		.mmio32_size = VMM_PCI_MMIO32_SIZE,
+		.mmio64_base = VMM_PCI_MMIO64_BASE,
+		.mmio64_size = VMM_PCI_MMIO64_SIZE,
+		/* Lines of their own: a link's level never masks another's. */
+		.intx_spi_base = VMM_PCI_INTX_SPI_BASE + 4 * index,
+		/* One bus per bridge: 256 requester ids each, within KVM's 16-bit DeviceIDs. */
+		.devid_base = index << 8,
+	};
+	if (index) {
+		l->mmio32_base = VMM_PCI_LINK_MMIO32_BASE + (index - 1) * VMM_PCI_LINK_MMIO32_SIZE;
+		l->mmio32_size = VMM_PCI_LINK_MMIO32_SIZE;
+		l->mmio64_base = VMM_PCI_LINK_MMIO64_BASE + (index - 1) * VMM_PCI_LINK_MMIO64_SIZE;
+		l->mmio64_size = VMM_PCI_LINK_MMIO64_SIZE;
+	}
+	return 0;
+}
+
+const struct pci_host_layout *pci_host_layout(const struct pci_host *host)
+{
+	return &host->layout;
+}
+
+unsigned int pci_host_intx_spi(const struct pci_host *host, unsigned int slot, unsigned int pin)
+{
+	return host->layout.intx_spi_base + (slot + pin - 1) % 4;
+}
+
+uint32_t pci_host_devid(const struct pci_host *host, unsigned int slot)
+{
+	return host->layout.devid_base + (slot << 3);
+}
+
+bool pci_host_in_window(const struct pci_host *host, uint64_t gpa, uint64_t size)
+{
+	const struct pci_host_layout *l = &host->layout;
+
+	return sv_range_inside(gpa, size, l->mmio32_base, l->mmio32_size) ||
+	       sv_range_inside(gpa, size, l->mmio64_base, l->mmio64_size);
 }
 
 static struct pci_slot *ecam_lookup(struct pci_host *host, uint64_t off, struct ecam_addr *a)
@@ -75,17 +123,23 @@ static void ecam_mmio(void *opaque, uint64_t off, uint8_t *data, unsigned int le
 	}
 }
 
-int pci_host_create(struct vm *vm, struct pci_host **out)
+int pci_host_create(struct vm *vm, unsigned int index, struct pci_host **out)
 {
 	struct pci_host *host = calloc(1, sizeof(*host));
 	int ret;
 
 	if (!host)
 		return -ENOMEM;
+	ret = pci_host_layout_of(index, &host->layout);
+	if (ret) {
+		free(host);
+		return ret;
+	}
 	host->vm = vm;
 	pthread_mutex_init(&host->lock, NULL);
-	ret = mmio_bus_add(&vm->bus, VMM_PCI_ECAM_BASE, VMM_PCI_ECAM_SIZE, ecam_mmio, host,
-			   "pci-ecam");
+	snprintf(host->ecam_name, sizeof(host->ecam_name), "pci-ecam%u", index);
+	ret = mmio_bus_add(&vm->bus, host->layout.ecam_base, host->layout.ecam_size, ecam_mmio,
+			   host, host->ecam_name);
 	if (ret) {
 		free(host);
 		return ret;
@@ -98,6 +152,7 @@ void pci_host_destroy(struct pci_host *host)
 {
 	if (!host)
 		return;
+	mmio_bus_remove_own(&host->vm->bus, host->layout.ecam_base, host);
 	pthread_mutex_destroy(&host->lock);
 	free(host);
 }
@@ -117,7 +172,7 @@ int pci_host_add_function(struct pci_host *host, const struct pci_function_ops *
 	}
 	pthread_mutex_unlock(&host->lock);
 	if (ret >= 0)
-		pr_info("PCI 00:%02x.0: %s", ret, name);
+		pr_info("PCI %04x:00:%02x.0: %s", host->layout.index, ret, name);
 	return ret;
 }
 

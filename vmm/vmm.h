@@ -10,10 +10,16 @@
  *   0x0808_0000  GICv3 ITS (128K)                [GICv3 only]
  *   0x0900_0000  PL011 UART (4K), SPI 1
  *   0x0901_0000  exit-status register (4K)
- *   0x1000_0000  PCI 32-bit memory window (512M)
- *   0x3000_0000  PCI ECAM, bus 0 (1M); INTx on SPIs 4-7
+ *   0x1000_0000  PCI 32-bit memory windows: bridge 0 (256M), then 32M per link bridge
+ *   0x3000_0000  PCI ECAM, 1M (bus 0) per bridge; INTx of bridge b on SPIs 4+4b..7+4b
  *   0x4000_0000  RAM
- *   0x80_0000_0000  PCI 64-bit prefetchable window (64G)
+ *   0x4_4000_0000  DMA windows, 1G apart (SV_GUEST_DMA_WINDOW_BASE, above the largest RAM)
+ *   0x80_0000_0000  PCI 64-bit prefetchable windows: bridge 0 (64G), then 4G per link bridge
+ *
+ * PCIe host bridges (pci.h): bridge 0 holds the VM's own devices (local
+ * virtio functions, dataports, passthrough), bridge 1 + k the functions
+ * of its k-th link (--link), each with its own ECAM, windows, INTx lines,
+ * ITS DeviceIDs and PCI domain.
  */
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
@@ -22,6 +28,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <splitvirt/guest_fdt.h>
 
 #include "args.h"
 #include "mmio_bus.h"
@@ -42,13 +50,18 @@
 #define VMM_V2M_SIZE 0x1000ull
 #define VMM_V2M_SPI_BASE 64
 #define VMM_V2M_SPI_COUNT 64
+#define VMM_PCI_MAX_BRIDGES (1 + SV_VM_MAX_LINKS)
 #define VMM_PCI_MMIO32_BASE 0x10000000ull
-#define VMM_PCI_MMIO32_SIZE 0x20000000ull
+#define VMM_PCI_MMIO32_SIZE 0x10000000ull /* bridge 0 */
+#define VMM_PCI_LINK_MMIO32_BASE 0x20000000ull
+#define VMM_PCI_LINK_MMIO32_SIZE 0x2000000ull /* per link bridge */
 #define VMM_PCI_ECAM_BASE 0x30000000ull
-#define VMM_PCI_ECAM_SIZE 0x100000ull /* bus 0 only */
+#define VMM_PCI_ECAM_SIZE 0x100000ull /* per bridge: bus 0 only */
 #define VMM_PCI_MMIO64_BASE 0x8000000000ull
-#define VMM_PCI_MMIO64_SIZE 0x1000000000ull
-#define VMM_PCI_INTX_SPI_BASE 4
+#define VMM_PCI_MMIO64_SIZE 0x1000000000ull /* bridge 0 */
+#define VMM_PCI_LINK_MMIO64_BASE 0x9000000000ull
+#define VMM_PCI_LINK_MMIO64_SIZE 0x100000000ull /* per link bridge */
+#define VMM_PCI_INTX_SPI_BASE 4 /* bridge 0; 4 more per bridge */
 
 struct guest_ram {
 	int memfd;
@@ -148,7 +161,13 @@ struct boot_layout {
 	uint64_t initrd_gpa, initrd_size;
 	uint64_t dtb_gpa;
 };
-int boot_load(struct vm *vm, const struct vmm_args *args, struct boot_layout *layout);
+/* The PCIe host bridges the device tree describes. */
+struct boot_pci {
+	struct guest_fdt_pci bridges[VMM_PCI_MAX_BRIDGES];
+	unsigned int nr;
+};
+int boot_load(struct vm *vm, const struct vmm_args *args, const struct boot_pci *pci,
+	      struct boot_layout *layout);
 
 /* pl011.c, exit_status.c */
 int pl011_create(struct vm *vm, uint64_t base, unsigned int spi, bool read_stdin);

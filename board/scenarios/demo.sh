@@ -37,6 +37,11 @@ echo "demo: ============================== summary ========================="
 # The driver VM's lines come as "[app] demo: PASS ...".
 grep -E "demo: (PASS|FAIL)" "$OUT" | tr -d '\r' | sed 's/^.*demo: /demo:   /'
 echo "demo:   board: $disk"
+window=$(sed -n "s/.*serving driver VM 'app': [0-9]* device(s), \(DMA window\|all of its RAM\) .*+\(0x[0-9a-f]*\).*/\1 \2/p" "$OUT" | head -1)
+case "$window" in
+"DMA window "*) echo "demo:   memory: the device VM sees only a $((${window#DMA window } >> 20)) MiB DMA window of the driver VM's RAM" ;;
+*) echo "demo:   memory: the device VM sees all of the driver VM's RAM (no DMA window)" ;;
+esac
 if [ "$rc" -eq 0 ]; then
 	echo "demo: SUCCESS: every device of the driver VM was served by the device VM"
 else

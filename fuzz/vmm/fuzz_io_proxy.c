@@ -42,6 +42,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <splitvirt/size.h>
 #include <splitvirt/log.h>
 #include <splitvirt/rpc_msg.h>
 
@@ -63,13 +64,14 @@
 #define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
 #define V2M_DOORBELL (VMM_V2M_BASE + 0x40)
 /*
- * A local device's BAR: the top 16 MiB of the 32-bit window. The script's
- * BAR registers never get 0x2f as their top byte and the BAR sizes the
- * guest reads back are at most 16 MiB, so no remote BAR can reach it.
+ * A local device's BAR: the top 16 MiB of bridge 0's 32-bit window. The
+ * script's BAR registers never get 0x1f as their top byte and the BAR
+ * sizes the guest reads back are at most 16 MiB, so no remote BAR can
+ * reach it (nor may the link announce anything outside its own bridge).
  */
-#define DECOY_GPA 0x2f000000ull
+#define DECOY_GPA 0x1f000000ull
 #define DECOY_SIZE 0x01000000ull
-#define DECOY_TOP 0x2f
+#define DECOY_TOP 0x1f
 /* A local device's MSI: no byte the guest writes into the PCI windows is 0x9f. */
 #define DECOY_INTID 0x9fu
 /* Each step (at most two reply timeouts and a receive) ends well before this. */
@@ -120,10 +122,8 @@ static void take(struct input *in, void *buf, size_t len)
 
 static bool in_window(uint64_t gpa, uint64_t size)
 {
-	return (gpa >= VMM_PCI_MMIO32_BASE && size <= VMM_PCI_MMIO32_SIZE &&
-		gpa - VMM_PCI_MMIO32_BASE <= VMM_PCI_MMIO32_SIZE - size) ||
-	       (gpa >= VMM_PCI_MMIO64_BASE && size <= VMM_PCI_MMIO64_SIZE &&
-		gpa - VMM_PCI_MMIO64_BASE <= VMM_PCI_MMIO64_SIZE - size);
+	return sv_range_inside(gpa, size, PEER_MMIO32_BASE, PEER_MMIO32_SIZE) ||
+	       sv_range_inside(gpa, size, PEER_MMIO64_BASE, PEER_MMIO64_SIZE);
 }
 
 static void check_route(const struct proxy_peer *pp, const struct kvm_irq_routing_entry *r)
@@ -163,7 +163,7 @@ static void check_call(const struct proxy_peer *pp, const struct fake_kvm_call *
 		break;
 	case FK_SET_SPI:
 		if ((c->b != 0 && c->b != 1) ||
-		    !((c->a >= VMM_PCI_INTX_SPI_BASE && c->a < VMM_PCI_INTX_SPI_BASE + 4) ||
+		    !((c->a >= PEER_INTX_SPI_BASE && c->a < PEER_INTX_SPI_BASE + 4) ||
 		      (c->a >= VMM_V2M_SPI_BASE && c->a < VMM_V2M_SPI_BASE + VMM_V2M_SPI_COUNT)) ||
 		    c->a == DECOY_INTID - 32)
 			abort();
@@ -202,7 +202,7 @@ static void check_effects(const struct proxy_peer *pp, unsigned long *checked)
 	for (unsigned int i = 0; i < bus->count; i++) {
 		const struct mmio_window *w = &bus->win[i];
 
-		if (w->base == VMM_PCI_ECAM_BASE || w->base == VMM_V2M_BASE ||
+		if (w->base == PEER_ECAM_BASE || w->base == VMM_V2M_BASE ||
 		    (w->base == DECOY_GPA && w->opaque == &decoy_hits))
 			continue;
 		if (!in_window(w->base, w->size) || overlaps_decoy(w->base, w->size))
@@ -250,9 +250,9 @@ static void patch(struct proxy_peer *pp, struct input *in)
 
 static bool is_bar_reg(uint64_t gpa)
 {
-	uint64_t off = (gpa - VMM_PCI_ECAM_BASE) % ECAM_FN_SIZE;
+	uint64_t off = (gpa - PEER_ECAM_BASE) % ECAM_FN_SIZE;
 
-	return gpa >= VMM_PCI_ECAM_BASE && off >= 0x10 && off < 0x28;
+	return gpa >= PEER_ECAM_BASE && off >= 0x10 && off < 0x28;
 }
 
 /*
@@ -261,7 +261,7 @@ static bool is_bar_reg(uint64_t gpa)
  */
 static uint64_t filter_write(uint64_t gpa, unsigned int len, uint64_t value)
 {
-	bool ecam = gpa >= VMM_PCI_ECAM_BASE && gpa - VMM_PCI_ECAM_BASE < VMM_PCI_ECAM_SIZE;
+	bool ecam = gpa >= PEER_ECAM_BASE && gpa - PEER_ECAM_BASE < VMM_PCI_ECAM_SIZE;
 
 	for (unsigned int i = 0; i < len && i < 8; i++) {
 		uint8_t b = (uint8_t)(value >> (8 * i));
@@ -325,9 +325,9 @@ static uint64_t access_gpa(struct input *in, uint8_t where)
 	case 0:
 		return peer_ecam(where / 3 % 4, off % ECAM_FN_SIZE);
 	case 1:
-		return VMM_PCI_MMIO32_BASE + off;
+		return PEER_MMIO32_BASE + off;
 	default:
-		return VMM_PCI_MMIO64_BASE + off;
+		return PEER_MMIO64_BASE + off;
 	}
 }
 
@@ -392,8 +392,7 @@ static void place_bar(struct proxy_peer *pp, struct input *in)
 	unsigned int slot = next8(in) % 4, bar = next8(in) % 6;
 	uint64_t size = 1ull << (12 + next8(in) % 13); /* 4 KiB to 16 MiB */
 	bool is64 = next8(in) & 1;
-	uint64_t gpa =
-		(is64 ? VMM_PCI_MMIO64_BASE : VMM_PCI_MMIO32_BASE) + ((uint64_t)next16(in) << 12);
+	uint64_t gpa = (is64 ? PEER_MMIO64_BASE : PEER_MMIO32_BASE) + ((uint64_t)next16(in) << 12);
 	uint64_t reg = peer_ecam(slot, 0x10 + 4 * bar), mask = ~(size - 1);
 
 	gpa &= mask;

@@ -15,7 +15,11 @@
  *         driver VM's devices over from)
  *   BAR4  64-bit prefetchable: the driver VM's RAM, from its base (the
  *         BAR is the RAM size rounded up to a power of two; the tail past
- *         RAM_SIZE is not backed: stay below RAM_SIZE)
+ *         RAM_SIZE is not backed: stay below RAM_SIZE). With
+ *         SV_DP_RAM_F_WINDOW, only the link's DMA window (RAM_GPA and
+ *         RAM_SIZE are the window's): the driver VM bounces all DMA of
+ *         this link's devices through it, and the rest of its RAM is
+ *         nowhere in the device VM
  *
  * BAR2's iobuf and BAR4 are ordinary memory shared with the driver VM's vmm
  * (the same memfds): no exits. The state area is not shared with it. Doorbell writes in BAR0 are KVM ioeventfds in the
@@ -57,6 +61,8 @@
 #define SV_DP_RAM_SIZE 0x020 /* RO 64-bit: driver VM RAM bytes */
 #define SV_DP_STATE_OFF 0x028 /* RO offset of the saved-state area in BAR2 */
 #define SV_DP_STATE_SIZE 0x02c /* RO its bytes; 0: the link has none */
+#define SV_DP_RAM_FLAGS 0x030 /* RO SV_DP_RAM_F_* */
+#define SV_DP_RAM_F_WINDOW 0x1u /* BAR4 is the link's DMA window, not all of the driver VM's RAM */
 #define SV_DP_NAME 0x040 /* RO 32 bytes: driver VM name, NUL-padded */
 #define SV_DP_NAME_LEN 32
 #define SV_DP_DOORBELL 0x100 /* WO any 32-bit value: ring the driver side */

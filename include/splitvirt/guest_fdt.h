@@ -15,6 +15,9 @@
 #define GUEST_FDT_PHANDLE_GIC 1
 #define GUEST_FDT_PHANDLE_CLK 2
 #define GUEST_FDT_PHANDLE_MSI 3
+/* The DMA window of PCI domain d (a restricted-dma-pool) has phandle BASE + d. */
+#define GUEST_FDT_PHANDLE_DMA_BASE 16
+#define GUEST_FDT_MAX_PCI 16
 
 enum guest_msi_kind {
 	GUEST_MSI_NONE = 0,
@@ -22,15 +25,27 @@ enum guest_msi_kind {
 	GUEST_MSI_V2M, /* GICv2m frame (emulated by the vmm) */
 };
 
-/* A pci-host-ecam-generic bridge with one bus. */
+/* The MSI controller every PCIe host bridge sends its MSIs to. */
+struct guest_fdt_msi {
+	enum guest_msi_kind kind;
+	uint64_t base, size; /* ITS or GICv2m frame */
+	uint32_t v2m_spi_base, v2m_spi_count;
+};
+
+/*
+ * A pci-host-ecam-generic bridge with its own PCI domain. With a DMA
+ * window, every function behind it bounces its DMA through that memory (a
+ * restricted-dma-pool, which the guest's kernel must support): it is
+ * described as memory of its own, reserved, and the bridge's memory-region.
+ */
 struct guest_fdt_pci {
+	unsigned int domain; /* linux,pci-domain; unique, < GUEST_FDT_MAX_PCI */
 	uint64_t ecam_base, ecam_size;
 	uint64_t mmio32_base, mmio32_size; /* non-prefetchable, below 4 GiB */
 	uint64_t mmio64_base, mmio64_size; /* 64-bit prefetchable */
 	uint32_t intx_spi_base; /* INTA..INTD of slot 0 are SPIs base..base+3, swizzled */
-	enum guest_msi_kind msi;
-	uint64_t msi_base, msi_size; /* ITS or GICv2m frame */
-	uint32_t v2m_spi_base, v2m_spi_count;
+	uint32_t msi_devid_base; /* ITS: DeviceID = this + requester id */
+	uint64_t dma_base, dma_size; /* DMA window; dma_size 0: none */
 };
 
 enum guest_gic_version {
@@ -53,7 +68,9 @@ struct guest_fdt_desc {
 	uint32_t uart_spi; /* SPI number (INTID - 32) */
 	uint64_t exit_base; /* splitvirt exit-status register page, 0 = none */
 
-	struct guest_fdt_pci *pci; /* NULL: no PCI */
+	struct guest_fdt_msi msi;
+	const struct guest_fdt_pci *pci; /* nr_pci bridges */
+	unsigned int nr_pci;
 
 	const char *bootargs;
 	uint64_t initrd_start, initrd_end; /* initrd_end == 0: no initrd */

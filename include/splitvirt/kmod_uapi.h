@@ -37,6 +37,8 @@ struct sv_link_info {
 #define SV_LINK_F_KICK_IRQS 0x1u /* kicks arrive as MSI-X vectors (else as MMIO writes) */
 #define SV_LINK_F_POLLED 0x2u /* no MSI-X at all: requests are polled (slow) */
 #define SV_LINK_F_OPEN 0x4u /* a VM handle is open */
+/* ram_gpa/ram_size are the link's DMA window: the devices must offer VIRTIO_F_ACCESS_PLATFORM */
+#define SV_LINK_F_DMA_WINDOW 0x8u
 
 /* Control device /dev/splitvirt. */
 #define SV_GET_NR_LINKS _IO(SV_IOCTL_TYPE, 0x00) /* returns the number of links */

@@ -45,6 +45,21 @@ enum sv_topo_restart {
 	SV_TOPO_RESTART_ON_FAILURE, /* started again after a back-off; device VMs' default */
 };
 
+/* A driver VM's `dma-window:` as the file gives it. */
+enum sv_topo_dma_mode {
+	SV_TOPO_DMA_AUTO, /* the default: a window if its kernel can use one */
+	SV_TOPO_DMA_OFF, /* its device VMs see all of its RAM */
+	SV_TOPO_DMA_SIZE, /* a window of sv_topo_vm.dma_window bytes */
+};
+
+/* Whether a kernel holds SV_KERNEL_DMA_WINDOW_MARKER (CONFIG_DMA_RESTRICTED_POOL). */
+enum sv_topo_kernel_dma {
+	/* not looked at: neither SV_TOPO_CHECK_FILES nor SV_TOPO_READ_KERNELS, or not here */
+	SV_TOPO_KERNEL_DMA_UNKNOWN,
+	SV_TOPO_KERNEL_DMA_NO,
+	SV_TOPO_KERNEL_DMA_YES,
+};
+
 /* A local virtio-blk of a VM (vmm --disk PATH[,ro]). */
 struct sv_topo_disk {
 	char *path; /* host path, absolute after loading from a file */
@@ -103,7 +118,16 @@ struct sv_topo_vm {
 	unsigned int nr_devs;
 	unsigned int kicks, calls; /* doorbells per link of a driver VM */
 	enum sv_topo_restart restart; /* device VMs; always SV_TOPO_RESTART_NO for the others */
-	int line, name_line, kernel_line, initrd_line, memory_line, cpus_line;
+	/*
+	 * Driver VMs: the bytes of the DMA window of each of its links, 0 for
+	 * none (its device VMs then map all of its RAM). Parsing sets it for
+	 * an explicit size; validation resolves SV_TOPO_DMA_AUTO from the
+	 * kernel (kernel_dma), and leaves 0 when it could not look.
+	 */
+	uint64_t dma_window;
+	enum sv_topo_dma_mode dma_mode;
+	enum sv_topo_kernel_dma kernel_dma; /* set by validation, driver VMs only */
+	int line, name_line, kernel_line, initrd_line, memory_line, cpus_line, dma_window_line;
 };
 
 /*
@@ -118,6 +142,14 @@ struct sv_topo_link {
 	unsigned int devs[SV_LINK_MAX_DEVICES]; /* indices into the driver's devs */
 	unsigned int nr_devs;
 	unsigned int nr_kicks, nr_calls;
+	/*
+	 * Set by validation: the driver VM's DMA window for this link, the
+	 * only memory of it the device VM sees; dma_size 0 (and dma_gpa 0):
+	 * none, the device VM sees all of its RAM. The window of the driver
+	 * VM's k-th link (in links order, the order of its --link options)
+	 * is at SV_GUEST_DMA_WINDOW_BASE + k * SV_GUEST_DMA_WINDOW_STRIDE.
+	 */
+	uint64_t dma_gpa, dma_size;
 };
 
 struct sv_topology {
@@ -156,9 +188,19 @@ struct sv_topo_diags {
 /* Flags for sv_topo_validate() and sv_topo_load(). */
 /*
  * Kernel, initrd and disks must exist on this host, and each passthrough PCI
- * function too, in an IOMMU group (sysfs: sv_sysfs_root()).
+ * function too, in an IOMMU group (sysfs: sv_sysfs_root()). Driver VMs'
+ * kernels are also read for SV_KERNEL_DMA_WINDOW_MARKER, which decides
+ * `dma-window: auto`; without it (or SV_TOPO_READ_KERNELS) auto means no window.
  */
 #define SV_TOPO_CHECK_FILES (1u << 0)
+/*
+ * Without SV_TOPO_CHECK_FILES: driver VMs' kernels that can be read here
+ * are still read for the marker, to resolve `dma-window: auto`; one that
+ * cannot is no error (auto then means no window). For `--no-file-check`,
+ * whose paths may exist only where the VMs run: where they do (splitvirt
+ * run inside the board), auto gets its window all the same.
+ */
+#define SV_TOPO_READ_KERNELS (1u << 1)
 
 /*
  * Parses YAML text (len bytes, need not be NUL-terminated). path names the
@@ -210,6 +252,13 @@ const char *sv_topo_role_name(enum sv_topo_role role);
  * 0, or -EINVAL for a field that does not fit.
  */
 int sv_topo_dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *spec);
+
+/*
+ * Whether the kernel image at path can bounce its DMA through a window: 1
+ * if it holds SV_KERNEL_DMA_WINDOW_MARKER, 0 if not, or a negative errno
+ * when it cannot be read (-EINVAL: not a regular file).
+ */
+int sv_topo_kernel_has_dma_window(const char *path);
 
 /* The VM index of name, or -ENOENT. */
 int sv_topo_find_vm(const struct sv_topology *topo, const char *name);

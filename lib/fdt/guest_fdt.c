@@ -119,27 +119,27 @@ static void add_psci(struct fdt_writer *w)
 /* The MSI controller is a child of the GIC node, as on real boards. */
 static void add_msi_controller(struct fdt_writer *w, const struct guest_fdt_desc *d, int gic)
 {
-	const struct guest_fdt_pci *p = d->pci;
+	const struct guest_fdt_msi *m = &d->msi;
 	char name[40];
 	int node;
 
-	if (!p || p->msi == GUEST_MSI_NONE)
+	if (!d->nr_pci || m->kind == GUEST_MSI_NONE)
 		return;
-	if (p->msi == GUEST_MSI_ITS) {
-		node_name(name, sizeof(name), "its", p->msi_base);
+	if (m->kind == GUEST_MSI_ITS) {
+		node_name(name, sizeof(name), "its", m->base);
 		node = add_node(w, gic, name);
 		set_str(w, node, "compatible", "arm,gic-v3-its");
 	} else {
-		node_name(name, sizeof(name), "v2m", p->msi_base);
+		node_name(name, sizeof(name), "v2m", m->base);
 		node = add_node(w, gic, name);
 		set_str(w, node, "compatible", "arm,gic-v2m-frame");
-		set_u32(w, node, "arm,msi-base-spi", p->v2m_spi_base + 32);
-		set_u32(w, node, "arm,msi-num-spis", p->v2m_spi_count);
+		set_u32(w, node, "arm,msi-base-spi", m->v2m_spi_base + 32);
+		set_u32(w, node, "arm,msi-num-spis", m->v2m_spi_count);
 	}
 	set_prop(w, node, "msi-controller", NULL, 0);
-	if (p->msi == GUEST_MSI_ITS)
+	if (m->kind == GUEST_MSI_ITS)
 		set_u32(w, node, "#msi-cells", 1);
-	set_reg2(w, node, p->msi_base, p->msi_size, 0, 0);
+	set_reg2(w, node, m->base, m->size, 0, 0);
 	set_u32(w, node, "phandle", GUEST_FDT_PHANDLE_MSI);
 }
 
@@ -257,9 +257,9 @@ static void add_pci_intx_map(struct fdt_writer *w, const struct guest_fdt_pci *p
 	set_cells(w, node, "interrupt-map-mask", mask, 4);
 }
 
-static void add_pci(struct fdt_writer *w, const struct guest_fdt_desc *d)
+static void add_pci(struct fdt_writer *w, const struct guest_fdt_desc *d,
+		    const struct guest_fdt_pci *p)
 {
-	const struct guest_fdt_pci *p = d->pci;
 	/* ranges: <flags pci-addr(2) cpu-addr(2) size(2)>; 0x02 = 32-bit MEM, 0x43 = 64-bit pref MEM. */
 	uint32_t ranges[14] = {
 		0x02000000,
@@ -278,7 +278,9 @@ static void add_pci(struct fdt_writer *w, const struct guest_fdt_desc *d)
 		(uint32_t)p->mmio64_size,
 	};
 	uint32_t bus_range[2] = { 0, (uint32_t)(p->ecam_size >> 20) - 1 };
-	uint32_t msi_map[4] = { 0, GUEST_FDT_PHANDLE_MSI, 0, 0x10000 };
+	/* requester id r (bus 0 only) is DeviceID devid_base + r */
+	uint32_t msi_map[4] = { 0, GUEST_FDT_PHANDLE_MSI, p->msi_devid_base,
+				0x100 * (bus_range[1] + 1) };
 	char name[32];
 	int node;
 
@@ -291,13 +293,50 @@ static void add_pci(struct fdt_writer *w, const struct guest_fdt_desc *d)
 	set_u32(w, node, "#interrupt-cells", 1);
 	set_reg2(w, node, p->ecam_base, p->ecam_size, 0, 0);
 	set_cells(w, node, "bus-range", bus_range, 2);
+	set_u32(w, node, "linux,pci-domain", p->domain);
 	set_cells(w, node, "ranges", ranges, p->mmio64_size ? 14 : 7);
 	set_prop(w, node, "dma-coherent", NULL, 0);
-	if (p->msi == GUEST_MSI_ITS)
-		set_cells(w, node, "msi-map", msi_map, 4); /* device id = requester id */
-	else if (p->msi == GUEST_MSI_V2M)
+	if (d->msi.kind == GUEST_MSI_ITS)
+		set_cells(w, node, "msi-map", msi_map, 4);
+	else if (d->msi.kind == GUEST_MSI_V2M)
 		set_u32(w, node, "msi-parent", GUEST_FDT_PHANDLE_MSI);
+	if (p->dma_size)
+		set_u32(w, node, "memory-region", GUEST_FDT_PHANDLE_DMA_BASE + p->domain);
 	add_pci_intx_map(w, p, node);
+}
+
+/*
+ * Each DMA window: memory of its own (the pool must be in the kernel's
+ * linear map, so it is RAM, not no-map) and a restricted-dma-pool that
+ * reserves all of it, so the kernel allocates nothing else there.
+ */
+static void add_dma_windows(struct fdt_writer *w, const struct guest_fdt_desc *d)
+{
+	int resv = -1;
+	char name[40];
+
+	for (unsigned int i = 0; i < d->nr_pci; i++) {
+		const struct guest_fdt_pci *p = &d->pci[i];
+		int mem, pool;
+
+		if (!p->dma_size)
+			continue;
+		node_name(name, sizeof(name), "memory", p->dma_base);
+		mem = add_node(w, 0, name);
+		set_str(w, mem, "device_type", "memory");
+		set_reg2(w, mem, p->dma_base, p->dma_size, 0, 0);
+		if (resv < 0) {
+			resv = add_node(w, 0, "reserved-memory");
+			set_u32(w, resv, "#address-cells", 2);
+			set_u32(w, resv, "#size-cells", 2);
+			set_prop(w, resv, "ranges", NULL, 0);
+		}
+		node_name(name, sizeof(name), "dma-window", p->dma_base);
+		pool = add_node(w, resv, name);
+		set_str(w, pool, "compatible", "restricted-dma-pool");
+		set_reg2(w, pool, p->dma_base, p->dma_size, 0, 0);
+		set_u32(w, pool, "phandle", GUEST_FDT_PHANDLE_DMA_BASE + p->domain);
+	}
 }
 
 static void add_memory_and_chosen(struct fdt_writer *w, const struct guest_fdt_desc *d)
@@ -331,6 +370,12 @@ int guest_fdt_build(const struct guest_fdt_desc *d, void *buf, size_t size)
 		return -EINVAL;
 	if (d->initrd_end && d->initrd_end < d->initrd_start)
 		return -EINVAL;
+	if (d->nr_pci > GUEST_FDT_MAX_PCI || (d->nr_pci && !d->pci))
+		return -EINVAL;
+	for (unsigned int i = 0; i < d->nr_pci; i++) {
+		if (d->pci[i].domain >= GUEST_FDT_MAX_PCI)
+			return -EINVAL;
+	}
 	ret = fdt_create_empty_tree(buf, (int)size);
 	if (ret < 0)
 		return -ENOSPC;
@@ -346,9 +391,10 @@ int guest_fdt_build(const struct guest_fdt_desc *d, void *buf, size_t size)
 	add_timer(&w, d);
 	add_uart(&w, d);
 	add_exit_status(&w, d);
-	if (d->pci)
-		add_pci(&w, d);
+	for (unsigned int i = 0; i < d->nr_pci; i++)
+		add_pci(&w, d, &d->pci[i]);
 	add_memory_and_chosen(&w, d);
+	add_dma_windows(&w, d);
 	if (w.err)
 		return w.err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;
 	ret = fdt_pack(buf);

@@ -20,8 +20,12 @@
 #define SEEN_RESP (1u << 3)
 #define SEEN_RAM_FD (1u << 4)
 #define SEEN_RAM_SIZE (1u << 5)
+#define SEEN_DMA_FD (1u << 6)
+#define SEEN_DMA_GPA (1u << 7)
+#define SEEN_DMA_SIZE (1u << 8)
 #define SEEN_LINK (SEEN_ID | SEEN_IOBUF | SEEN_REQ | SEEN_RESP)
 #define SEEN_RAM (SEEN_RAM_FD | SEEN_RAM_SIZE)
+#define SEEN_DMA (SEEN_DMA_FD | SEEN_DMA_GPA | SEEN_DMA_SIZE)
 
 /*
  * The value rules, shared by the parser and sv_link_args_check() so that
@@ -40,6 +44,38 @@ static bool peer_ok(const char *peer, size_t len)
 static bool ram_size_ok(uint64_t size)
 {
 	return size && !(size & 0xfff);
+}
+
+static bool dma_size_ok(uint64_t size)
+{
+	return size >= SV_GUEST_DMA_WINDOW_MIN && size <= SV_GUEST_DMA_WINDOW_MAX &&
+	       !(size % SV_GUEST_DMA_WINDOW_ALIGN);
+}
+
+static bool dma_gpa_ok(uint64_t gpa)
+{
+	return !(gpa % SV_GUEST_DMA_WINDOW_ALIGN);
+}
+
+/* The window must not wrap around the address space. */
+static bool dma_fits(uint64_t gpa, uint64_t size)
+{
+	return gpa <= UINT64_MAX - size;
+}
+
+/* What the value of key must be, for its error message ("" if nothing to add). */
+static const char *value_hint(const char *key, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!strcmp(key, "dma-size"))
+		snprintf(buf, size, "; give a multiple of %llu from %llu to %llu",
+			 SV_GUEST_DMA_WINDOW_ALIGN, SV_GUEST_DMA_WINDOW_MIN,
+			 SV_GUEST_DMA_WINDOW_MAX);
+	else if (!strcmp(key, "dma-gpa"))
+		snprintf(buf, size, "; give a multiple of 0x%llx", SV_GUEST_DMA_WINDOW_ALIGN);
+	else if (!strcmp(key, "ram-window"))
+		snprintf(buf, size, "; give 0 or 1");
+	return buf;
 }
 
 const char *sv_link_side_option(enum sv_link_side side)
@@ -132,6 +168,24 @@ static int parse_item(const char *key, char *v, enum sv_link_side side, struct s
 			return -EINVAL;
 		return 0;
 	}
+	if (serve && !strcmp(key, "ram-window")) {
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			return -EINVAL;
+		a->ram_window = v[0] == '1';
+		return 0;
+	}
+	if (!serve && !strcmp(key, "dma-fd")) {
+		*seen |= SEEN_DMA_FD;
+		return parse_fd(v, &a->dma_fd);
+	}
+	if (!serve && !strcmp(key, "dma-gpa")) {
+		*seen |= SEEN_DMA_GPA;
+		return parse_u64(v, &a->dma_gpa) || !dma_gpa_ok(a->dma_gpa) ? -EINVAL : 0;
+	}
+	if (!serve && !strcmp(key, "dma-size")) {
+		*seen |= SEEN_DMA_SIZE;
+		return parse_u64(v, &a->dma_size) || !dma_size_ok(a->dma_size) ? -EINVAL : 0;
+	}
 	return -ENOENT;
 }
 
@@ -142,15 +196,19 @@ int sv_link_args_parse(const char *text, enum sv_link_side side, struct sv_link_
 	char buf[SV_LINK_ARGS_TEXT_MAX], *save = NULL;
 	unsigned int seen = 0;
 
-	*a = (struct sv_link_args){
-		.iobuf_fd = -1, .req_fd = -1, .resp_fd = -1, .ram_fd = -1, .state_fd = -1
-	};
+	*a = (struct sv_link_args){ .iobuf_fd = -1,
+				    .req_fd = -1,
+				    .resp_fd = -1,
+				    .ram_fd = -1,
+				    .state_fd = -1,
+				    .dma_fd = -1 };
 	if (strlen(text) >= sizeof(buf))
 		return sv_errmsg(err, errlen, "%s: argument too long", opt);
 	strcpy(buf, text);
 	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *v = strchr(kv, '=');
 		const char *orig;
+		char hint[96];
 		size_t vlen;
 		int ret;
 
@@ -164,13 +222,23 @@ int sv_link_args_parse(const char *text, enum sv_link_side side, struct sv_link_
 		if (ret == -ENOENT)
 			return sv_errmsg(err, errlen, "%s: unknown key '%.64s'", opt, kv);
 		if (ret)
-			return sv_errmsg(err, errlen, "%s: bad value '%.*s' for %s", opt,
-					 (int)(vlen > 64 ? 64 : vlen), orig, kv);
+			return sv_errmsg(err, errlen, "%s: bad value '%.*s' for %s%s", opt,
+					 (int)(vlen > 64 ? 64 : vlen), orig, kv,
+					 value_hint(kv, hint, sizeof(hint)));
 	}
 	if ((seen & SEEN_LINK) != SEEN_LINK)
 		return sv_errmsg(err, errlen, "%s needs id, iobuf-fd, req-fd and resp-fd", opt);
 	if (side == SV_LINK_DEVICE_SIDE && (seen & SEEN_RAM) != SEEN_RAM)
 		return sv_errmsg(err, errlen, "%s also needs ram-fd and ram-size", opt);
+	if ((seen & SEEN_DMA) && (seen & SEEN_DMA) != SEEN_DMA)
+		return sv_errmsg(err, errlen,
+				 "%s: dma-fd, dma-gpa and dma-size go together; %s is missing", opt,
+				 !(seen & SEEN_DMA_FD)	? "dma-fd" :
+				 !(seen & SEEN_DMA_GPA) ? "dma-gpa" :
+							  "dma-size");
+	if (!dma_fits(a->dma_gpa, a->dma_size))
+		return sv_errmsg(err, errlen, "%s: the DMA window at dma-gpa 0x%llx wraps around",
+				 opt, (unsigned long long)a->dma_gpa);
 	if (!a->peer[0])
 		snprintf(a->peer, sizeof(a->peer), "link%u", a->id);
 	return 0;
@@ -187,6 +255,30 @@ static int check_fds(const char *opt, const char *key, const int *fds, unsigned 
 			return sv_errmsg(err, errlen, "%s: %s has %d; an fd is 0-%d", opt, key,
 					 fds[i], SV_LINK_ARGS_MAX_FD);
 	}
+	return 0;
+}
+
+/* The driver side's DMA window, if it has one (dma_size not 0). */
+static int check_dma(const char *opt, const struct sv_link_args *a, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!a->dma_size)
+		return 0;
+	ret = check_fds(opt, "dma-fd", &a->dma_fd, 1, err, errlen);
+	if (ret)
+		return ret;
+	if (!dma_size_ok(a->dma_size))
+		return sv_errmsg(err, errlen,
+				 "%s: dma-size %llu is not a multiple of %llu from %llu to %llu",
+				 opt, (unsigned long long)a->dma_size, SV_GUEST_DMA_WINDOW_ALIGN,
+				 SV_GUEST_DMA_WINDOW_MIN, SV_GUEST_DMA_WINDOW_MAX);
+	if (!dma_gpa_ok(a->dma_gpa))
+		return sv_errmsg(err, errlen, "%s: dma-gpa 0x%llx is not a multiple of 0x%llx", opt,
+				 (unsigned long long)a->dma_gpa, SV_GUEST_DMA_WINDOW_ALIGN);
+	if (!dma_fits(a->dma_gpa, a->dma_size))
+		return sv_errmsg(err, errlen, "%s: the DMA window at dma-gpa 0x%llx wraps around",
+				 opt, (unsigned long long)a->dma_gpa);
 	return 0;
 }
 
@@ -207,8 +299,10 @@ int sv_link_args_check(const struct sv_link_args *a, enum sv_link_side side, cha
 	ret = ret ?: check_fds(opt, "resp-fd", &a->resp_fd, 1, err, errlen);
 	ret = ret ?: check_fds(opt, "kick-fds", a->kick_fds, a->nkicks, err, errlen);
 	ret = ret ?: check_fds(opt, "call-fds", a->call_fds, a->ncalls, err, errlen);
-	if (ret || side != SV_LINK_DEVICE_SIDE)
+	if (ret)
 		return ret;
+	if (side == SV_LINK_DRIVER_SIDE)
+		return check_dma(opt, a, err, errlen);
 	ret = check_fds(opt, "ram-fd", &a->ram_fd, 1, err, errlen);
 	if (!ret && a->state_fd != -1)
 		ret = check_fds(opt, "state-fd", &a->state_fd, 1, err, errlen);
@@ -235,9 +329,14 @@ int sv_link_args_format(const struct sv_link_args *a, enum sv_link_side side, ch
 	if (sv_link_args_check(a, side, NULL, 0))
 		return -EINVAL;
 	sv_strbuf_put(&o, "id=%u,peer=%s,", a->id, a->peer);
+	if (side == SV_LINK_DRIVER_SIDE && a->dma_size)
+		sv_strbuf_put(&o, "dma-fd=%d,dma-gpa=0x%llx,dma-size=%llu,", a->dma_fd,
+			      (unsigned long long)a->dma_gpa, (unsigned long long)a->dma_size);
 	if (side == SV_LINK_DEVICE_SIDE)
 		sv_strbuf_put(&o, "ram-fd=%d,ram-gpa=0x%llx,ram-size=%llu,", a->ram_fd,
 			      (unsigned long long)a->ram_gpa, (unsigned long long)a->ram_size);
+	if (side == SV_LINK_DEVICE_SIDE && a->ram_window)
+		sv_strbuf_put(&o, "ram-window=1,");
 	if (side == SV_LINK_DEVICE_SIDE && a->state_fd >= 0)
 		sv_strbuf_put(&o, "state-fd=%d,", a->state_fd);
 	sv_strbuf_put(&o, "iobuf-fd=%d,req-fd=%d,resp-fd=%d", a->iobuf_fd, a->req_fd, a->resp_fd);
@@ -260,6 +359,7 @@ void sv_link_args_close(struct sv_link_args *a)
 	close_fd(&a->iobuf_fd);
 	close_fd(&a->ram_fd);
 	close_fd(&a->state_fd);
+	close_fd(&a->dma_fd);
 	close_fd(&a->req_fd);
 	close_fd(&a->resp_fd);
 	for (unsigned int i = 0; i < a->nkicks; i++)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <splitvirt/size.h>
+
 #include "parse_util.h"
 
 enum vm_key {
@@ -24,12 +26,13 @@ enum vm_key {
 	VM_CALLS,
 	VM_RESTART,
 	VM_PASSTHROUGH,
+	VM_DMA_WINDOW,
 };
 
 static const char *const vm_keys[] = {
-	"name",	 "role",  "kernel",  "initrd",	    "cmdline", "memory",
-	"cpus",	 "disks", "nets",    "rng",	    "console", "devices",
-	"kicks", "calls", "restart", "passthrough", NULL,
+	"name",	 "role",  "kernel",  "initrd",	    "cmdline",	  "memory",
+	"cpus",	 "disks", "nets",    "rng",	    "console",	  "devices",
+	"kicks", "calls", "restart", "passthrough", "dma-window", NULL,
 };
 
 struct vm_ctx {
@@ -39,6 +42,7 @@ struct vm_ctx {
 	yaml_node_t *devices;
 	yaml_node_t *restart;
 	yaml_node_t *passthrough;
+	yaml_node_t *dma_window;
 };
 
 static void parse_disk(struct topo_parser *p, yaml_node_t *n, struct sv_topo_disk *disk)
@@ -232,6 +236,9 @@ static void parse_vm_pair(struct topo_parser *p, int key, yaml_node_t *v, void *
 	case VM_PASSTHROUGH:
 		ctx->passthrough = v; /* parsed once the role is known */
 		break;
+	case VM_DMA_WINDOW:
+		ctx->dma_window = v; /* checked once the role is known */
+		break;
 	}
 }
 
@@ -315,6 +322,53 @@ static void parse_passthrough(struct topo_parser *p, yaml_node_t *n, struct vm_c
 	}
 }
 
+/*
+ * A driver VM's DMA window: the only memory of it its device VMs see. A
+ * device or standalone VM serves itself, so it has no window to give.
+ * The kernel decides auto, in validation.
+ */
+static void parse_dma_window(struct topo_parser *p, yaml_node_t *v, struct vm_ctx *ctx)
+{
+	struct sv_topo_vm *vm = ctx->vm;
+	const char *s;
+	char what[48] = "";
+	uint64_t size = 0;
+
+	vm->dma_window_line = NODE_LINE(v);
+	if (!vm->role_unknown && vm->role != SV_TOPO_DRIVER) {
+		topo_err(
+			p, v,
+			"%s has role %s but 'dma-window:'; only a driver VM has DMA windows (the part of its memory its device VMs see)",
+			ctx->label, sv_topo_role_name(vm->role));
+		return;
+	}
+	s = topo_scalar(p, v, "dma-window");
+	if (!s)
+		return;
+	if (!strcmp(s, "auto") || !strcmp(s, "off")) {
+		vm->dma_mode = s[0] == 'a' ? SV_TOPO_DMA_AUTO : SV_TOPO_DMA_OFF;
+		return;
+	}
+	if (sv_parse_size(s, &size))
+		snprintf(what, sizeof(what), "is not a size");
+	else if (size < SV_GUEST_DMA_WINDOW_MIN || size > SV_GUEST_DMA_WINDOW_MAX)
+		snprintf(what, sizeof(what), "is out of range");
+	else if (size % SV_GUEST_DMA_WINDOW_ALIGN)
+		snprintf(what, sizeof(what), "is not a multiple of %lluM",
+			 SV_GUEST_DMA_WINDOW_ALIGN >> 20);
+	if (what[0]) {
+		topo_err(
+			p, v,
+			"dma-window of %s: '%.64s' %s; give %lluM to %lluM in steps of %lluM (e.g. %lluM), off, or auto (the default)",
+			ctx->label, s, what, SV_GUEST_DMA_WINDOW_MIN >> 20,
+			SV_GUEST_DMA_WINDOW_MAX >> 20, SV_GUEST_DMA_WINDOW_ALIGN >> 20,
+			SV_GUEST_DEFAULT_DMA_WINDOW >> 20);
+		return;
+	}
+	vm->dma_mode = SV_TOPO_DMA_SIZE;
+	vm->dma_window = size;
+}
+
 /* The name of a VM mapping before it is parsed, for messages. */
 static const char *peek_name(struct topo_parser *p, yaml_node_t *map)
 {
@@ -373,6 +427,8 @@ static void parse_vm(struct topo_parser *p, yaml_node_t *n, struct sv_topo_vm *v
 		parse_restart(p, ctx.restart, &ctx);
 	if (ctx.passthrough)
 		parse_passthrough(p, ctx.passthrough, &ctx);
+	if (ctx.dma_window)
+		parse_dma_window(p, ctx.dma_window, &ctx);
 	if (ctx.devices) {
 		if (vm->role == SV_TOPO_DRIVER)
 			topo_parse_devices(p, ctx.devices, vm, ctx.vmname);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Cross-checks of a parsed topology, limits, and link resolution. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <splitvirt/topology.h>
@@ -34,14 +36,128 @@ struct checker {
 			(c)->nomem = 1;                                                \
 	} while (0)
 
-static void check_file(struct checker *c, const char *what, const char *path, int line,
+/* Whether the file can be read; reports it if not. */
+static bool check_file(struct checker *c, const char *what, const char *path, int line,
 		       const char *vm)
 {
 	if (!path || access(path, R_OK) == 0)
-		return;
+		return true;
 	ERR(c, line,
 	    "%s of VM '%s': cannot read '%s': %s; fix the path (relative paths start at the topology's folder) or skip this check with --no-file-check where the files exist only inside the board",
 	    what, vm, path, strerror(errno));
+	return false;
+}
+
+/* Bytes read at a time when looking for the marker in a kernel image. */
+#define KERNEL_SCAN_CHUNK (64u * 1024u)
+
+int sv_topo_kernel_has_dma_window(const char *path)
+{
+	static const char marker[] = SV_KERNEL_DMA_WINDOW_MARKER;
+	const size_t len = sizeof(marker) - 1;
+	/* What may be the start of a marker cut by the end of a chunk. */
+	const size_t keep = len - 1;
+	size_t have = 0;
+	struct stat st;
+	char *buf;
+	int fd, ret = 0;
+
+	/*
+	 * Only a regular file: a FIFO would hang the check (hence O_NONBLOCK
+	 * until fstat says what it is), /dev/zero would never end.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if (!S_ISREG(st.st_mode))
+		ret = -EINVAL;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	buf = malloc(KERNEL_SCAN_CHUNK + keep);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + have, KERNEL_SCAN_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		if (memmem(buf, have, marker, len)) {
+			ret = 1;
+			break;
+		}
+		if (have > keep) {
+			memmove(buf, buf + have - keep, keep);
+			have = keep;
+		}
+	}
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+/*
+ * A driver VM's window is only useful if its kernel bounces its virtio DMA
+ * through it (a restricted-dma-pool); without that the guest puts buffers
+ * anywhere in its RAM, which its device VMs then cannot reach. So auto
+ * takes a window only for a kernel known to have the support, and an
+ * explicit size for a kernel known to lack it is worth a warning.
+ */
+static void resolve_dma_window(struct checker *c, struct sv_topo_vm *vm, bool kernel_checked)
+{
+	bool check = c->flags & SV_TOPO_CHECK_FILES;
+	bool look;
+	int ret;
+
+	vm->kernel_dma = SV_TOPO_KERNEL_DMA_UNKNOWN;
+	if (vm->role != SV_TOPO_DRIVER || vm->role_unknown) {
+		vm->dma_window = 0;
+		return;
+	}
+	/* Without the file checks, a kernel that is not here is no error: auto is then off. */
+	if (check)
+		look = kernel_checked;
+	else
+		look = (c->flags & SV_TOPO_READ_KERNELS) && vm->kernel &&
+		       access(vm->kernel, R_OK) == 0;
+	if (look && vm->kernel) {
+		ret = sv_topo_kernel_has_dma_window(vm->kernel);
+		if (ret < 0 && check)
+			ERR(c, vm->kernel_line,
+			    "kernel of VM '%s': cannot read '%s' to see whether it can use a DMA window: %s",
+			    vm->name, vm->kernel,
+			    ret == -EINVAL ? "not a regular file" : strerror(-ret));
+		else if (ret >= 0)
+			vm->kernel_dma = ret ? SV_TOPO_KERNEL_DMA_YES : SV_TOPO_KERNEL_DMA_NO;
+	}
+	switch (vm->dma_mode) {
+	case SV_TOPO_DMA_AUTO:
+		vm->dma_window =
+			vm->kernel_dma == SV_TOPO_KERNEL_DMA_YES ? SV_GUEST_DEFAULT_DMA_WINDOW : 0;
+		break;
+	case SV_TOPO_DMA_OFF:
+		vm->dma_window = 0;
+		break;
+	case SV_TOPO_DMA_SIZE:
+		if (vm->kernel_dma == SV_TOPO_KERNEL_DMA_NO)
+			WARN(c, vm->dma_window_line,
+			     "dma-window of VM '%s': its kernel '%s' has no " SV_KERNEL_DMA_WINDOW_MARKER
+			     " support, so the devices it gets from its device VMs will not work: a driver VM with a DMA window needs a kernel with CONFIG_DMA_RESTRICTED_POOL (build ours with `make kernel`), or set dma-window: off",
+			     vm->name, vm->kernel);
+		break;
+	}
 }
 
 /* What VFIO needs of the host for each PCI function: it exists and an IOMMU covers it. */
@@ -63,6 +179,7 @@ static void check_vm(struct checker *c, unsigned int i)
 	struct sv_topo_vm *vm = &c->t->vms[i];
 	int line = vm->memory_line ? vm->memory_line : vm->line;
 	unsigned long long mib = (unsigned long long)(vm->memory >> 20);
+	bool kernel_ok = false;
 
 	/* Unnamed: already an error, and every message below names the VM. */
 	if (!vm->name)
@@ -88,8 +205,10 @@ static void check_vm(struct checker *c, unsigned int i)
 		WARN(c, vm->line,
 		     "driver VM '%s' has no devices from a device VM; list them under 'devices:' or make it role: standalone",
 		     vm->name);
+	if (c->flags & SV_TOPO_CHECK_FILES)
+		kernel_ok = check_file(c, "kernel", vm->kernel, vm->kernel_line, vm->name);
+	resolve_dma_window(c, vm, kernel_ok);
 	if (c->flags & SV_TOPO_CHECK_FILES) {
-		check_file(c, "kernel", vm->kernel, vm->kernel_line, vm->name);
 		if (vm->initrd)
 			check_file(c, "initrd", vm->initrd, vm->initrd_line, vm->name);
 		for (unsigned int j = 0; j < vm->nr_disks; j++)
@@ -279,6 +398,27 @@ static void build_links(struct checker *c)
 	}
 }
 
+/*
+ * Each link of a driver VM gets its own window, the k-th (in links order,
+ * the order of its --link options) at SV_GUEST_DMA_WINDOW_BASE + k *
+ * stride: one address per link in the model, so the driver side (its
+ * memory slot and device tree) and the device side (the dataport) are
+ * handed the same one.
+ */
+static void place_dma_windows(struct sv_topology *t)
+{
+	for (unsigned int i = 0; i < t->nr_links; i++) {
+		struct sv_topo_link *l = &t->links[i];
+		unsigned int k = 0;
+
+		for (unsigned int j = 0; j < i; j++)
+			k += t->links[j].driver == l->driver;
+		l->dma_size = t->vms[l->driver].dma_window;
+		l->dma_gpa =
+			l->dma_size ? SV_GUEST_DMA_WINDOW_BASE + k * SV_GUEST_DMA_WINDOW_STRIDE : 0;
+	}
+}
+
 /* Gives remote NICs without a MAC a stable one: 52:54:00:a5:<link>:<index>. */
 static void derive_macs(struct checker *c)
 {
@@ -424,6 +564,7 @@ int sv_topo_validate(struct sv_topology *topo, unsigned int flags, struct sv_top
 	}
 	build_links(&c);
 	if (!c.nomem) {
+		place_dma_windows(topo);
 		derive_macs(&c);
 		check_macs(&c);
 		check_cmdlines(&c);

@@ -15,6 +15,11 @@
  *   svctl devtest ID [SEC]          the devmodel half of svlink's end-to-end test
  *   svctl unplugtest ID             hold a handle with RAM mapped until the function
  *                                   is removed, then check it is dead (-ENODEV, SIGBUS)
+ *   svctl scan ID SECRET [CONTROL]  a compromised device side looking for a driver VM's
+ *                                   secret: maps everything of the driver VM the link
+ *                                   lets it (and tries more), searches it for SECRET
+ *                                   (must not be found) and CONTROL (proves the search
+ *                                   sees the driver's DMA: must be found)
  *   svctl hostile ID SEC            a hostile device side for SEC seconds: registers
  *                                   function 0 and START_VM, then floods valid and
  *                                   invalid announcements (regions, ioeventfds, irqfds,
@@ -61,13 +66,14 @@ static int open_ctl(void)
 
 static void print_info(const struct sv_link_info *i)
 {
-	printf("link %u \"%.32s\": kicks %u calls %u iobuf %u RAM %#llx+%#llx %s%s%s%s\n",
+	printf("link %u \"%.32s\": kicks %u calls %u iobuf %u RAM %#llx+%#llx %s%s%s%s%s\n",
 	       i->link_id, i->name, i->nr_kicks, i->nr_calls, i->iobuf_size,
 	       (unsigned long long)i->ram_gpa, (unsigned long long)i->ram_size,
 	       i->connected ? "connected" : "not-connected",
 	       (i->flags & SV_LINK_F_KICK_IRQS) ? " kick-irqs" : "",
 	       (i->flags & SV_LINK_F_POLLED) ? " polled" : "",
-	       (i->flags & SV_LINK_F_OPEN) ? " open" : "");
+	       (i->flags & SV_LINK_F_OPEN) ? " open" : "",
+	       (i->flags & SV_LINK_F_DMA_WINDOW) ? " dma-window" : "");
 }
 
 static int cmd_list(void)
@@ -596,6 +602,56 @@ static int cmd_hostile(unsigned int id, double seconds)
 	return 0;
 }
 
+/* Offset of the first copy of needle in [p, p + len), or -1. */
+static long find_bytes(const volatile uint8_t *p, uint64_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (uint64_t i = 0; n && i + n <= len; i++) {
+		if (p[i] == (uint8_t)needle[0] && !memcmp((const void *)(p + i), needle, n))
+			return (long)i;
+	}
+	return -1;
+}
+
+static int cmd_scan(unsigned int id, const char *secret, const char *control)
+{
+	int vm = open_vm(id);
+	struct sv_link_info info;
+	const volatile uint8_t *ram;
+	long at;
+
+	CHECK("GET_INFO", ioctl(vm, SV_VM_GET_INFO, &info) == 0);
+	printf("svctl: scan: link %u maps %llu bytes of driver VM '%.32s' at %#llx (%s)\n", id,
+	       (unsigned long long)info.ram_size, info.name, (unsigned long long)info.ram_gpa,
+	       (info.flags & SV_LINK_F_DMA_WINDOW) ? "its DMA window" : "all of its RAM");
+	printf("fact: scan_bytes=%llu\nfact: scan_window=%d\n", (unsigned long long)info.ram_size,
+	       !!(info.flags & SV_LINK_F_DMA_WINDOW));
+	/* More than the link has, at any offset past it: nothing. */
+	CHECK("mmap past the RAM the link has",
+	      mmap(NULL, info.ram_size + 4096, PROT_READ, MAP_SHARED, vm, 0) == MAP_FAILED);
+	CHECK("mmap at an offset past it",
+	      mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, (off_t)info.ram_size) == MAP_FAILED);
+	ram = mmap(NULL, info.ram_size, PROT_READ, MAP_SHARED, vm, 0);
+	CHECK("mmap what the link has", ram != MAP_FAILED);
+	if (ram == MAP_FAILED)
+		return finish();
+	at = find_bytes(ram, info.ram_size, secret);
+	printf("fact: scan_secret=%s\n", at < 0 ? "absent" : "found");
+	CHECK("the driver VM's secret is nowhere in what the link maps", at < 0);
+	if (control) {
+		at = find_bytes(ram, info.ram_size, control);
+		printf("fact: scan_control=%s\n", at < 0 ? "absent" : "found");
+		if (at >= 0)
+			printf("svctl: scan: the control (the driver's last DMA) is at offset %#lx\n",
+			       at);
+		CHECK("the driver VM's DMA data (control) is in what the link maps", at >= 0);
+	}
+	munmap((void *)ram, info.ram_size);
+	close(vm);
+	return finish();
+}
+
 static sigjmp_buf bus_jmp;
 
 static void on_sigbus(int sig)
@@ -639,7 +695,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: svctl list | info ID | hold ID SEC | serve ID [-v VAL] [-n N] "
 		"[-t SEC] [-s] | ctltest | selftest ID | devtest ID [SEC] | unplugtest ID |\n"
-		"       hostile ID SEC\n");
+		"       hostile ID SEC | scan ID SECRET [CONTROL]\n");
 	exit(2);
 }
 
@@ -664,6 +720,8 @@ int main(int argc, char **argv)
 		return cmd_selftest(id);
 	if (!strcmp(argv[1], "unplugtest"))
 		return cmd_unplugtest(id);
+	if (!strcmp(argv[1], "scan") && argc > 3)
+		return cmd_scan(id, argv[3], argc > 4 ? argv[4] : NULL);
 	if (!strcmp(argv[1], "hostile"))
 		return cmd_hostile(id, argc > 3 ? strtod(argv[3], NULL) : 30);
 	if (!strcmp(argv[1], "devtest"))

@@ -12,6 +12,12 @@
 
 struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool keep_state)
 {
+	return fixture_new_flags(nr_kicks, nr_calls, keep_state, 0);
+}
+
+struct fixture *fixture_new_flags(uint32_t nr_kicks, uint32_t nr_calls, bool keep_state,
+				  uint32_t link_flags)
+{
 	struct fixture *f = calloc(1, sizeof(*f));
 	char line[128], err[128];
 	struct dm_config cfg;
@@ -28,6 +34,7 @@ struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool keep_stat
 	assert_int_equal(pipe(f->con_pipe), 0);
 	f->opt.console_out_fd = f->con_pipe[1];
 	assert_int_equal(fk_init(&f->fk, "app", RAM_SIZE, nr_kicks, nr_calls), 0);
+	f->fk.info.flags |= link_flags;
 	assert_int_equal(sv_loop_init(&f->loop), 0);
 	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), 0);
 	gd_init(&f->gd, f->link, &f->fk);

@@ -31,6 +31,9 @@ struct fixture {
 /* cmocka-asserts on failure. */
 /* keep_state: crash containment on (the fake module's saved-state area). */
 struct fixture *fixture_new(uint32_t nr_kicks, uint32_t nr_calls, bool keep_state);
+/* The same with the module's SV_LINK_F_* flags for the link (e.g. SV_LINK_F_DMA_WINDOW). */
+struct fixture *fixture_new_flags(uint32_t nr_kicks, uint32_t nr_calls, bool keep_state,
+				  uint32_t link_flags);
 void fixture_free(struct fixture *f);
 
 #endif

@@ -1,6 +1,8 @@
 # The default topology: a device VM serves blk, net, console and rng to a
-# driver VM running stock virtio drivers. With the board's NVMe and NIC
-# (run-board --smmu --nvme --nic) the device VM owns them through VFIO: the
+# driver VM running stock virtio drivers on our driver-VM kernel, so the
+# device VM sees only an 8 MiB DMA window of the driver VM's RAM. With the
+# board's NVMe and NIC (run-board --smmu --nvme --nic) the device VM owns
+# them through VFIO: the
 # driver VM's disk is the NVMe's partition 1 and its network the NIC's
 # (a DHCP lease from the board's user-mode network, a ping to its gateway);
 # afterwards the NVMe is back with the board's nvme driver and the board
@@ -27,6 +29,9 @@ for what in "virtio-blk: file written" "virtio-net: ping $peer" "virtio-console:
 	grep -q "demo: PASS $what" "$OUT" || fail "driver VM check '$what' did not pass"
 done
 expect_out "driver VM says hello on hvc0"
+# The window (dma-window: auto with our kernel): the devmodel saw nothing else.
+grep -q "^\[devvm\] .*serving driver VM 'app': .*DMA window 0x440000000+0x800000" "$OUT" ||
+	fail "the device VM does not serve the demo's driver VM through an 8 MiB DMA window"
 sha=$(fact sha)
 demo_disk_check "$sha"
 echo "driver VM's data.bin ($sha) is on the disk it wrote, read by the board"

@@ -20,8 +20,10 @@
 
 #include <linux/pci_regs.h>
 #include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 
+#include <splitvirt/kmod_uapi.h>
 #include <splitvirt/rpc.h>
 
 #include "../../support/link_fixture.h"
@@ -211,6 +213,55 @@ static int call_fd(const struct fake_kmod *fk, uint32_t data)
 			return fk->irqfds[c].fd;
 	}
 	return -1;
+}
+
+/* The devices' high feature word (features 32..63). */
+static uint32_t device_features_hi(struct fixture *f, unsigned int fn)
+{
+	gd_common_write(&f->gd, fn, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	return (uint32_t)gd_common_read(&f->gd, fn, VIRTIO_PCI_COMMON_DF, 4);
+}
+
+/* Whether the device takes FEATURES_OK for these features 32..63. */
+static bool features_ok(struct fixture *f, unsigned int fn, uint32_t hi)
+{
+	uint8_t s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+
+	gd_common_write(&f->gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	gd_common_write(&f->gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, s);
+	gd_common_write(&f->gd, fn, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	gd_common_write(&f->gd, fn, VIRTIO_PCI_COMMON_GF, 4, hi);
+	gd_common_write(&f->gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, s | VIRTIO_CONFIG_S_FEATURES_OK);
+	return gd_common_read(&f->gd, fn, VIRTIO_PCI_COMMON_STATUS, 1) &
+	       VIRTIO_CONFIG_S_FEATURES_OK;
+}
+
+#define HI_VERSION_1 (1u << (VIRTIO_F_VERSION_1 - 32))
+#define HI_ACCESS_PLATFORM (1u << (VIRTIO_F_ACCESS_PLATFORM - 32))
+
+/*
+ * Through a DMA window every device requires VIRTIO_F_ACCESS_PLATFORM:
+ * a driver that would hand it physical addresses outside the window (no
+ * DMA API, no bounce) does not get FEATURES_OK. With all of the driver
+ * VM's RAM it is not offered.
+ */
+static void test_dma_window_requires_access_platform(void **state)
+{
+	struct fixture *f = *state, *w;
+
+	for (unsigned int fn = 0; fn < 3; fn++) {
+		gd_place_bars(&f->gd, fn);
+		assert_false(device_features_hi(f, fn) & HI_ACCESS_PLATFORM);
+		assert_true(features_ok(f, fn, HI_VERSION_1));
+	}
+	w = fixture_new_flags(16, 16, false, SV_LINK_F_DMA_WINDOW);
+	for (unsigned int fn = 0; fn < 3; fn++) {
+		gd_place_bars(&w->gd, fn);
+		assert_true(device_features_hi(w, fn) & HI_ACCESS_PLATFORM);
+		assert_false(features_ok(w, fn, HI_VERSION_1));
+		assert_true(features_ok(w, fn, HI_VERSION_1 | HI_ACCESS_PLATFORM));
+	}
+	fixture_free(w);
 }
 
 static void test_blk_end_to_end(void **state)
@@ -442,6 +493,7 @@ int main(void)
 		SV_TEST(test_queue_enable_binds_kicks),
 		SV_TEST(test_msix_routes_calls),
 		SV_TEST(test_blk_end_to_end),
+		SV_TEST(test_dma_window_requires_access_platform),
 		cmocka_unit_test_setup_teardown(test_scarce_doorbells, setup_scarce, teardown),
 		SV_TEST(test_malformed_requests),
 		SV_TEST(test_requests_through_handle),

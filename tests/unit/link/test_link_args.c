@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -105,9 +106,59 @@ static const struct round_trip round_trips[] = {
 		.text = "id=3,peer=big-ram_1,ram-fd=9,ram-gpa=0xffffffffffff0000,"
 			"ram-size=17179869184,iobuf-fd=100,req-fd=200,resp-fd=300,kick-fds=400",
 	},
+	/* A DMA window: dma-* right after peer on the driver side... */
+	{
+		.side = DRIVER,
+		.args = { .id = 4,
+			  .peer = "devvm",
+			  .iobuf_fd = 5,
+			  .req_fd = 6,
+			  .resp_fd = 7,
+			  .nkicks = 1,
+			  .kick_fds = { 8 },
+			  .ncalls = 1,
+			  .call_fds = { 9 },
+			  .ram_fd = -1,
+			  .dma_fd = 12,
+			  .dma_gpa = 0x4040000000ull,
+			  .dma_size = SV_GUEST_DEFAULT_DMA_WINDOW },
+		.text = "id=4,peer=devvm,dma-fd=12,dma-gpa=0x4040000000,dma-size=8388608,"
+			"iobuf-fd=5,req-fd=6,resp-fd=7,kick-fds=8,call-fds=9",
+	},
+	/* ... and ram-window=1 after ram-size on the device side. */
+	{
+		.side = DEVICE,
+		.args = { .id = 4,
+			  .peer = "app",
+			  .iobuf_fd = 5,
+			  .req_fd = 6,
+			  .resp_fd = 7,
+			  .ram_fd = 12,
+			  .ram_gpa = 0x4000000000ull,
+			  .ram_size = SV_GUEST_DMA_WINDOW_MAX,
+			  .ram_window = true,
+			  .state_fd = 13 },
+		.text = "id=4,peer=app,ram-fd=12,ram-gpa=0x4000000000,ram-size=268435456,"
+			"ram-window=1,state-fd=13,iobuf-fd=5,req-fd=6,resp-fd=7",
+	},
+	/* The smallest window, at address 0. */
+	{
+		.side = DRIVER,
+		.args = { .id = 5,
+			  .peer = "d",
+			  .iobuf_fd = 1,
+			  .req_fd = 2,
+			  .resp_fd = 3,
+			  .ram_fd = -1,
+			  .dma_fd = 0,
+			  .dma_gpa = 0,
+			  .dma_size = SV_GUEST_DMA_WINDOW_MIN },
+		.text = "id=5,peer=d,dma-fd=0,dma-gpa=0x0,dma-size=1048576,iobuf-fd=1,req-fd=2,resp-fd=3",
+	},
 };
 
-static void assert_args_equal(const struct sv_link_args *a, const struct sv_link_args *b)
+/* Every field but those of the DMA window. */
+static void assert_same_links(const struct sv_link_args *a, const struct sv_link_args *b)
 {
 	assert_int_equal(a->id, b->id);
 	assert_string_equal(a->peer, b->peer);
@@ -121,6 +172,20 @@ static void assert_args_equal(const struct sv_link_args *a, const struct sv_link
 	assert_int_equal(a->ram_fd, b->ram_fd);
 	assert_int_equal(a->ram_gpa, b->ram_gpa);
 	assert_int_equal(a->ram_size, b->ram_size);
+}
+
+/* back is what the parser made of the text the writer made of a, for side. */
+static void assert_args_equal(enum sv_link_side side, const struct sv_link_args *back,
+			      const struct sv_link_args *a)
+{
+	/* What the side does not carry comes back as the parser's "none". */
+	bool window = side == DRIVER && a->dma_size;
+
+	assert_int_equal(back->dma_fd, window ? a->dma_fd : -1);
+	assert_int_equal(back->dma_gpa, window ? a->dma_gpa : 0);
+	assert_int_equal(back->dma_size, window ? a->dma_size : 0);
+	assert_int_equal(back->ram_window, side == DEVICE && a->ram_window);
+	assert_same_links(back, a);
 }
 
 /* Writes a, checks the text if given, parses it back and compares. */
@@ -138,7 +203,7 @@ static void round_trip(enum sv_link_side side, const struct sv_link_args *a, con
 	assert_int_equal(sv_link_args_check(a, side, err, sizeof(err)), 0);
 	if (sv_link_args_parse(text, side, &back, err, sizeof(err)))
 		fail_msg("'%s' does not parse back: %s", text, err);
-	assert_args_equal(&back, a);
+	assert_args_equal(side, &back, a);
 	/* The driver side carries no state area: the parser leaves -1. */
 	assert_int_equal(back.state_fd, side == DEVICE ? a->state_fd : -1);
 }
@@ -164,7 +229,12 @@ static void test_round_trip_limits(void **state)
 		.ram_fd = SV_LINK_ARGS_MAX_FD,
 		.ram_gpa = UINT64_MAX,
 		.ram_size = UINT64_MAX & ~0xfffull,
+		.ram_window = true,
 		.state_fd = SV_LINK_ARGS_MAX_FD,
+		.dma_fd = SV_LINK_ARGS_MAX_FD,
+		/* the highest window that does not wrap */
+		.dma_gpa = (UINT64_MAX - SV_GUEST_DMA_WINDOW_MAX + 1) - SV_GUEST_DMA_WINDOW_ALIGN,
+		.dma_size = SV_GUEST_DMA_WINDOW_MAX,
 	};
 
 	(void)state;
@@ -179,15 +249,29 @@ static void test_round_trip_limits(void **state)
 	round_trip(DRIVER, &a, NULL);
 }
 
-/* The driver side ignores the RAM fields; the device side needs them. */
+/*
+ * The driver side ignores the RAM fields, the device side the DMA window;
+ * the device side needs its RAM fields.
+ */
 static void test_format_sides(void **state)
 {
 	const struct sv_link_args *dev = &round_trips[1].args;
+	struct sv_link_args drv = round_trips[5].args;
 	char text[SV_LINK_ARGS_TEXT_MAX];
 
 	(void)state;
 	assert_true(sv_link_args_format(dev, DRIVER, text, sizeof(text)) > 0);
 	assert_null(strstr(text, "ram-"));
+	drv.ram_fd = 4;
+	drv.ram_size = 4096;
+	drv.ram_window = true;
+	assert_true(sv_link_args_format(&drv, DEVICE, text, sizeof(text)) > 0);
+	assert_null(strstr(text, "dma-"));
+	/* Without a size there is no window, whatever the other two hold. */
+	drv.dma_size = 0;
+	drv.dma_gpa = 3;
+	assert_true(sv_link_args_format(&drv, DRIVER, text, sizeof(text)) > 0);
+	assert_null(strstr(text, "dma-"));
 	assert_int_equal(sv_link_args_format(&round_trips[0].args, DEVICE, text, sizeof(text)),
 			 -EINVAL);
 	assert_string_equal(sv_link_side_option(DRIVER), "--link");
@@ -247,6 +331,25 @@ static const struct bad_args bad_args[] = {
 	  ARGS(.ram_fd = 4, .ram_size = 0),
 	  .msg = "--serve: ram-size 0 is not a non-zero multiple of 4096" },
 	{ .side = DEVICE, ARGS(.ram_fd = 4, .ram_size = 4097), .msg = "ram-size 4097 is not" },
+	{ .side = DRIVER,
+	  ARGS(.dma_fd = -1, .dma_size = 8 << 20),
+	  .msg = "--link: dma-fd has -1; an fd is 0-65535" },
+	{ .side = DRIVER,
+	  ARGS(.dma_fd = 70000, .dma_size = 8 << 20),
+	  .msg = "--link: dma-fd has 70000" },
+	{ .side = DRIVER,
+	  ARGS(.dma_fd = 4, .dma_size = 3 << 19),
+	  .msg = "--link: dma-size 1572864 is not a multiple of 1048576 from 1048576 to 268435456" },
+	{ .side = DRIVER,
+	  ARGS(.dma_fd = 4, .dma_size = 512 << 20),
+	  .msg = "dma-size 536870912 is not a multiple" },
+	{ .side = DRIVER, ARGS(.dma_fd = 4, .dma_size = 4096), .msg = "dma-size 4096 is not" },
+	{ .side = DRIVER,
+	  ARGS(.dma_fd = 4, .dma_gpa = 0x4000080000ull, .dma_size = 8 << 20),
+	  .msg = "--link: dma-gpa 0x4000080000 is not a multiple of 0x100000" },
+	{ .side = DRIVER,
+	  ARGS(.dma_fd = 4, .dma_gpa = 0xfffffffffff00000ull, .dma_size = 2 << 20),
+	  .msg = "--link: the DMA window at dma-gpa 0xfffffffffff00000 wraps around" },
 };
 
 static void test_format_refuses(void **state)
@@ -289,6 +392,29 @@ static void test_parse_defaults(void **state)
 			 0);
 	assert_int_equal(a.ram_gpa, 0);
 	assert_int_equal(a.ram_size, 4096);
+	assert_false(a.ram_window);
+	assert_int_equal(a.dma_fd, -1);
+	/* No window: the parser's "none"; ram-window=0 is the default said out loud. */
+	assert_int_equal(sv_link_args_parse("id=0,iobuf-fd=5,req-fd=6,resp-fd=7", DRIVER, &a, err,
+					    sizeof(err)),
+			 0);
+	assert_int_equal(a.dma_fd, -1);
+	assert_int_equal(a.dma_gpa, 0);
+	assert_int_equal(a.dma_size, 0);
+	assert_int_equal(
+		sv_link_args_parse("id=0,iobuf-fd=5,req-fd=6,resp-fd=7,ram-fd=4,ram-size=4096,"
+				   "ram-window=1,ram-window=0",
+				   DEVICE, &a, err, sizeof(err)),
+		0);
+	assert_false(a.ram_window);
+	/* The window takes C syntax, in any order. */
+	assert_int_equal(sv_link_args_parse("dma-size=0x800000,id=0,iobuf-fd=5,req-fd=6,resp-fd=7"
+					    ",dma-gpa=274877906944,dma-fd=010",
+					    DRIVER, &a, err, sizeof(err)),
+			 0);
+	assert_int_equal(a.dma_fd, 10);
+	assert_int_equal(a.dma_gpa, 0x4000000000ull);
+	assert_int_equal(a.dma_size, 8 << 20);
 }
 
 struct bad_text {
@@ -299,6 +425,7 @@ struct bad_text {
 
 #define FDS "iobuf-fd=5,req-fd=6,resp-fd=7"
 #define RAM "ram-fd=4,ram-size=4096"
+#define DMA(size) "dma-fd=9,dma-gpa=0x4000000000,dma-size=" #size
 #define BAD(s, t, m)                                 \
 	{                                            \
 		.side = (s), .text = (t), .msg = (m) \
@@ -330,6 +457,31 @@ static const struct bad_text bad_texts[] = {
 	BAD(DEVICE, "id=0," FDS "," RAM ",ram-gpa= 1", "bad value ' 1' for ram-gpa"),
 	BAD(DEVICE, "id=0," FDS "," RAM ",ram-gpa=0x1g", "bad value '0x1g' for ram-gpa"),
 	BAD(DEVICE, "id=0," FDS "," RAM ",ram-gpa=0x10000000000000000", "for ram-gpa"),
+	/* The DMA window: all three keys, in range, on the driver side only. */
+	BAD(DRIVER, "id=0," FDS ",dma-fd=9,dma-gpa=0x4000000000",
+	    "--link: dma-fd, dma-gpa and dma-size go together; dma-size is missing"),
+	BAD(DRIVER, "id=0," FDS ",dma-fd=9,dma-size=8388608", "; dma-gpa is missing"),
+	BAD(DRIVER, "id=0," FDS ",dma-gpa=0x4000000000,dma-size=8388608", "; dma-fd is missing"),
+	BAD(DRIVER, "id=0," FDS ",dma-size=8388608", "; dma-fd is missing"),
+	BAD(DRIVER, "id=0," FDS "," DMA(4096),
+	    "--link: bad value '4096' for dma-size; give a multiple of 1048576 from 1048576 to 268435456"),
+	BAD(DRIVER, "id=0," FDS "," DMA(0), "bad value '0' for dma-size"),
+	BAD(DRIVER, "id=0," FDS "," DMA(0x10100000), "bad value '0x10100000' for dma-size"),
+	BAD(DRIVER, "id=0," FDS "," DMA(0x180000), "bad value '0x180000' for dma-size"),
+	BAD(DRIVER, "id=0," FDS "," DMA(-8388608), "bad value '-8388608' for dma-size"),
+	BAD(DRIVER, "id=0," FDS ",dma-fd=9,dma-gpa=0x4000001000,dma-size=8388608",
+	    "--link: bad value '0x4000001000' for dma-gpa; give a multiple of 0x100000"),
+	BAD(DRIVER, "id=0," FDS ",dma-fd=9,dma-gpa=0xfffffffffff00000,dma-size=0x100000",
+	    "--link: the DMA window at dma-gpa 0xfffffffffff00000 wraps around"),
+	BAD(DRIVER, "id=0," FDS ",dma-fd=65536,dma-gpa=0,dma-size=8388608",
+	    "bad value '65536' for dma-fd"),
+	BAD(DEVICE, "id=0," FDS "," RAM ",dma-fd=9", "--serve: unknown key 'dma-fd'"),
+	BAD(DEVICE, "id=0," FDS "," RAM "," DMA(8388608), "--serve: unknown key 'dma-fd'"),
+	BAD(DRIVER, "id=0," FDS ",ram-window=1", "--link: unknown key 'ram-window'"),
+	BAD(DEVICE, "id=0," FDS "," RAM ",ram-window=2",
+	    "--serve: bad value '2' for ram-window; give 0 or 1"),
+	BAD(DEVICE, "id=0," FDS "," RAM ",ram-window=yes", "bad value 'yes' for ram-window"),
+	BAD(DEVICE, "id=0," FDS "," RAM ",ram-window=", "bad value '' for ram-window"),
 };
 
 static void test_parse_refuses(void **state)
@@ -390,6 +542,17 @@ static void test_close(void **state)
 	}
 	/* Twice is harmless: everything is -1 now. */
 	sv_link_args_close(&a);
+	/* The driver side's window too. */
+	assert_int_equal(pipe(p), 0);
+	snprintf(text, sizeof(text),
+		 "id=0,iobuf-fd=%d,req-fd=%d,resp-fd=%d,dma-fd=%d,dma-gpa=0,dma-size=1048576", p[0],
+		 p[1], dup(p[0]), dup(p[1]));
+	assert_int_equal(sv_link_args_parse(text, DRIVER, &a, err, sizeof(err)), 0);
+	q[0] = a.dma_fd;
+	sv_link_args_close(&a);
+	assert_int_equal(a.dma_fd, -1);
+	assert_int_equal(fcntl(q[0], F_GETFD), -1);
+	assert_int_equal(fcntl(p[0], F_GETFD), -1);
 }
 
 int main(void)

@@ -241,7 +241,7 @@ static const char *fd_target(const struct dump *d, int fd)
 /*
  * The fd numbers an argv names: --ram-fd N, --reboot-fd N, and those of
  * --link and --serve as the vmm's parser reads them (ram-fd and state-fd
- * first, then iobuf, req, resp, kicks, calls).
+ * or a DMA window's dma-fd first, then iobuf, req, resp, kicks, calls).
  */
 static int argv_fds(const struct dump *d, int *out)
 {
@@ -265,6 +265,8 @@ static int argv_fds(const struct dump *d, int *out)
 		if (side == SV_LINK_DEVICE_SIDE) {
 			out[n++] = a.ram_fd;
 			out[n++] = a.state_fd;
+		} else if (a.dma_size) {
+			out[n++] = a.dma_fd;
 		}
 		out[n++] = a.iobuf_fd;
 		out[n++] = a.req_fd;
@@ -713,6 +715,228 @@ static void test_status_pci_column(void **state)
 	unlink(rundir);
 }
 
+/*
+ * The DMA windows in status: "peer(dma:8M)" or "peer(all-RAM)" per link,
+ * "link_windows" in --json; a state file without them shows bare names
+ * and null.
+ */
+static void test_status_dma_column(void **state)
+{
+	char text[1024], rundir[PATH_MAX], *out, fields[12][64], *line;
+
+	(void)state;
+	path_in(rundir, sizeof(rundir), "run");
+	mkdir(rundir, 0755);
+	snprintf(text, sizeof(text),
+		 "splitvirt-state 1\nsupervisor %d 0\ntopology dw /t.yaml\n"
+		 "vm devvm device 0 running 0 536870912 app,app2 0 0 - 8388608,0\n"
+		 "vm app driver 0 running 0 268435456 devvm 0 0 - 8388608\n"
+		 "vm app2 driver 0 running 0 268435456 devvm 0 0 - 0\n"
+		 "vm solo standalone 0 running 0 268435456 - 0 0 - -\n"
+		 "vm old driver 0 running 0 268435456 devvm 0 0 -\n"
+		 "vm bad driver 0 running 0 268435456 devvm 0 0 - 8M\n",
+		 (int)getpid());
+	write_file("run/dw.state", text);
+	out = run_status(NULL);
+	assert_true(status_fields(out, "VM", fields, 12) >= 11);
+	assert_string_equal(fields[6], "LINKS");
+	assert_true(status_fields(out, "devvm", fields, 12) >= 10);
+	assert_string_equal(fields[6], "app(dma:8M),app2(all-RAM)");
+	assert_string_equal(fields[7], "0"); /* the columns after it stay in place */
+	assert_true(status_fields(out, "app", fields, 12) >= 10);
+	assert_string_equal(fields[6], "devvm(dma:8M)");
+	assert_true(status_fields(out, "app2", fields, 12) >= 10);
+	assert_string_equal(fields[6], "devvm(all-RAM)");
+	assert_true(status_fields(out, "solo", fields, 12) >= 10);
+	assert_string_equal(fields[6], "-");
+	assert_true(status_fields(out, "old", fields, 12) >= 10);
+	assert_string_equal(fields[6], "devvm");
+	assert_true(status_fields(out, "bad", fields, 12) >= 10);
+	assert_string_equal(fields[6], "devvm");
+	free(out);
+	out = run_status("--json");
+	line = strstr(out, "{\"name\":\"devvm\"");
+	assert_non_null(line);
+	assert_non_null(strstr(
+		line,
+		"\"links\":\"app,app2\",\"link_windows\":[{\"peer\":\"app\",\"dma_window\":8388608},{\"peer\":\"app2\",\"dma_window\":0}],\"restarts\":0"));
+	assert_non_null(strstr(out, "\"links\":\"-\",\"link_windows\":[],"));
+	line = strstr(out, "{\"name\":\"old\"");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"links\":\"devvm\",\"link_windows\":null,"));
+	free(out);
+	path_in(rundir, sizeof(rundir), "run/dw.state");
+	unlink(rundir);
+}
+
+/* topo_text with app1 on a kernel that can use a DMA window (and lines added to app2's keys). */
+static void write_topo_dma(const char *app2_extra)
+{
+	static const char key[] = "    memory: 128M\n";
+	const char *app1 = strstr(topo_text, "    kernel: Image\n");
+	const char *app2 = strstr(topo_text, key) + strlen(key);
+	char text[sizeof(topo_text) + 256];
+
+	snprintf(text, sizeof(text), "%.*s    kernel: Image-dma\n%.*s%s%s", (int)(app1 - topo_text),
+		 topo_text, (int)(app2 - app1 - strlen("    kernel: Image\n")),
+		 app1 + strlen("    kernel: Image\n"), app2_extra, app2);
+	write_file("t.yaml", text);
+	write_file("Image-dma", "Image ... compatible = " SV_KERNEL_DMA_WINDOW_MARKER " ...");
+}
+
+/*
+ * A driver VM with a DMA window: its vmm gets the window's memfd on its
+ * --link, the device VM's vmm gets that memfd as the link's RAM
+ * (ram-window=1) and never the driver VM's RAM memfd; a link without a
+ * window is as before. The run logs what each device VM sees, the state
+ * file and status say it.
+ */
+static void test_dma_window_grants(void **state)
+{
+	struct dump app1, app2, dev;
+	int g1[256], g2[256], gd[256], n1, n2, nd;
+	struct sv_link_args la, sa, sa2;
+	char err[256], want[256], *log, *out, fields[12][64];
+	pid_t pid;
+
+	(void)state;
+	write_topo_dma("");
+	setenv("FAKE_VMM_WAIT_devvm", "1", 1);
+	setenv("FAKE_VMM_WAIT_app1", "1", 1);
+	setenv("FAKE_VMM_WAIT_app2", "1", 1);
+	pid = start_run(NULL);
+	wait_for_all();
+	wait_state("app2", " running ");
+	wait_state("devvm", " app1,app2 0 0 - 8388608,0");
+	wait_state("app1", " devvm 0 0 - 8388608");
+	wait_state("app2", " devvm 0 0 - 0");
+	/* (status writes over the log: read it first) */
+	log = wait_log("started driver VM 'app2'");
+	assert_non_null(strstr(
+		log,
+		"info: link 0: device VM 'devvm' sees an 8 MiB DMA window of driver VM 'app1'\n"));
+	assert_non_null(strstr(
+		log,
+		"warn: link 1: device VM 'devvm' sees all 128 MiB of driver VM 'app2's RAM (no DMA window: kernel without restricted-dma-pool support; build one with `make kernel`)\n"));
+	free(log);
+	out = run_status(NULL);
+	assert_true(status_fields(out, "devvm", fields, 12) >= 10);
+	assert_string_equal(fields[6], "app1(dma:8M),app2(all-RAM)");
+	assert_true(status_fields(out, "app1", fields, 12) >= 10);
+	assert_string_equal(fields[6], "devvm(dma:8M)");
+	free(out);
+	kill(pid, SIGTERM);
+	assert_int_equal(finish(pid), 0);
+
+	load_dump("app1", &app1);
+	load_dump("app2", &app2);
+	load_dump("devvm", &dev);
+	assert_only_granted(&app1, g1, &n1);
+	assert_only_granted(&app2, g2, &n2);
+	assert_only_granted(&dev, gd, &nd);
+	/* app1: RAM, the window, iobuf + 2 doorbells, kicks, calls, reboot eventfd. */
+	assert_int_equal(n1, 1 + 1 + 3 + 16 + 16 + 1);
+	assert_int_equal(n2, 1 + 3 + 2 + 1 + 1);
+	/* The device VM: per link the RAM or window, the state area and the same doorbells. */
+	assert_int_equal(nd, (1 + 1 + 3 + 16 + 16) + (1 + 1 + 3 + 2 + 1) + 1);
+
+	/* app1's --link carries its window, right after peer. */
+	assert_string_equal(app1.argv[15], "--link");
+	if (sv_link_args_parse(app1.argv[16], SV_LINK_DRIVER_SIDE, &la, err, sizeof(err)))
+		fail_msg("%s: %s", app1.argv[16], err);
+	snprintf(want, sizeof(want), "id=0,peer=devvm,dma-fd=%d,dma-gpa=0x%llx,dma-size=%llu,",
+		 la.dma_fd, SV_GUEST_DMA_WINDOW_BASE, SV_GUEST_DEFAULT_DMA_WINDOW);
+	if (strncmp(app1.argv[16], want, strlen(want)))
+		fail_msg("--link %s does not start with %s", app1.argv[16], want);
+	assert_string_equal(fd_target(&app1, la.dma_fd),
+			    "/memfd:splitvirt-dma-0-app1-devvm (deleted)");
+	assert_string_equal(fd_target(&app1, g1[0]), "/memfd:splitvirt-ram-app1 (deleted)");
+
+	/* The device VM maps the window as app1's memory, and nothing else of app1's. */
+	assert_string_equal(dev.argv[20], "--serve");
+	if (sv_link_args_parse(dev.argv[21], SV_LINK_DEVICE_SIDE, &sa, err, sizeof(err)))
+		fail_msg("%s: %s", dev.argv[21], err);
+	assert_int_equal(sa.ram_fd, la.dma_fd);
+	assert_int_equal(sa.ram_gpa, SV_GUEST_DMA_WINDOW_BASE);
+	assert_int_equal(sa.ram_size, SV_GUEST_DEFAULT_DMA_WINDOW);
+	assert_true(sa.ram_window);
+	assert_non_null(strstr(dev.argv[21], ",ram-size=8388608,ram-window=1,state-fd="));
+	assert_string_equal(fd_target(&dev, sa.ram_fd),
+			    "/memfd:splitvirt-dma-0-app1-devvm (deleted)");
+	for (int i = 0; i < dev.nfds; i++)
+		assert_null(strstr(dev.targets[i], "splitvirt-ram-app1"));
+	/* app2 has no window: all of its RAM, as before. */
+	if (sv_link_args_parse(dev.argv[23], SV_LINK_DEVICE_SIDE, &sa2, err, sizeof(err)))
+		fail_msg("%s: %s", dev.argv[23], err);
+	assert_false(sa2.ram_window);
+	assert_int_equal(sa2.ram_fd, g2[0]);
+	assert_int_equal(sa2.ram_size, 128ull << 20);
+	assert_null(strstr(dev.argv[23], "ram-window"));
+	for (int i = 0; i < app2.nfds; i++)
+		assert_null(strstr(app2.targets[i], "splitvirt-dma"));
+	for (int i = 0; i < app2.argc; i++)
+		assert_null(strstr(app2.argv[i], "dma-"));
+	free_dump(&app1);
+	free_dump(&app2);
+	free_dump(&dev);
+}
+
+/* check says per link what the device VM sees, and why it is all of the RAM when it is. */
+static void test_check_dma_windows(void **state)
+{
+	char topo[PATH_MAX], *log;
+
+	(void)state;
+	path_in(topo, sizeof(topo), "t.yaml");
+	write_topo_dma("");
+	assert_int_equal(finish(start("check", topo)), 0);
+	log = read_file("log");
+	assert_non_null(strstr(
+		log,
+		"\n      link 0: device VM 'devvm' sees an 8 MiB DMA window of driver VM 'app1'\n"));
+	assert_non_null(strstr(
+		log,
+		"\n      link 1: warning: device VM 'devvm' sees all 128 MiB of driver VM 'app2's RAM (no DMA window: kernel without restricted-dma-pool support; build one with `make kernel`)\n"));
+	free(log);
+	unlink(strcat(strcpy((char[PATH_MAX]){ 0 }, dir), "/log"));
+
+	/*
+	 * Without the file checks, a kernel that is here still decides (as
+	 * inside the board); one that is not means no window, and no error.
+	 */
+	assert_int_equal(finish(start("check", "--no-file-check", topo)), 0);
+	log = read_file("log");
+	assert_non_null(strstr(
+		log, "link 0: device VM 'devvm' sees an 8 MiB DMA window of driver VM 'app1'\n"));
+	free(log);
+	unlink(strcat(strcpy((char[PATH_MAX]){ 0 }, dir), "/log"));
+	unlink(strcat(strcpy((char[PATH_MAX]){ 0 }, dir), "/Image-dma"));
+	assert_int_equal(finish(start("check", "--no-file-check", topo)), 0);
+	log = read_file("log");
+	assert_non_null(strstr(
+		log,
+		"link 0: warning: device VM 'devvm' sees all 256 MiB of driver VM 'app1's RAM (no DMA window: dma-window: auto, and its kernel could not be read here)\n"));
+	free(log);
+	unlink(strcat(strcpy((char[PATH_MAX]){ 0 }, dir), "/log"));
+
+	write_topo_dma("    dma-window: off\n");
+	assert_int_equal(finish(start("check", topo)), 0);
+	log = read_file("log");
+	assert_non_null(strstr(log, "(no DMA window: dma-window: off)\n"));
+	free(log);
+	unlink(strcat(strcpy((char[PATH_MAX]){ 0 }, dir), "/log"));
+
+	/* A size on a kernel without the support: a window, and a warning naming the kernel. */
+	write_topo_dma("    dma-window: 16M\n");
+	assert_int_equal(finish(start("check", topo)), 0);
+	log = read_file("log");
+	assert_non_null(strstr(
+		log, "link 1: device VM 'devvm' sees a 16 MiB DMA window of driver VM 'app2'\n"));
+	assert_non_null(strstr(log, "t.yaml:24: warning: dma-window of VM 'app2': its kernel '"));
+	assert_non_null(strstr(log, "/Image' has no restricted-dma-pool support"));
+	free(log);
+}
+
 static void test_state_status_and_sigterm(void **state)
 {
 	char *st, *out;
@@ -740,8 +964,8 @@ static void test_state_status_and_sigterm(void **state)
 	assert_non_null(strstr(st, "splitvirt-state 1\n"));
 	assert_non_null(strstr(st, "topology t "));
 	assert_non_null(strstr(st, " running "));
-	assert_non_null(strstr(st, " 536870912 app1,app2 0 0 -\n"));
-	assert_non_null(strstr(st, " 268435456 devvm 0 0 -\n"));
+	assert_non_null(strstr(st, " 536870912 app1,app2 0 0 - 0,0\n"));
+	assert_non_null(strstr(st, " 268435456 devvm 0 0 - 0\n"));
 	free(st);
 
 	out = run_status(NULL);
@@ -749,7 +973,7 @@ static void test_state_status_and_sigterm(void **state)
 	assert_non_null(strstr(out, "devvm"));
 	assert_non_null(strstr(out, "device"));
 	assert_non_null(strstr(out, "running"));
-	assert_non_null(strstr(out, "app1,app2"));
+	assert_non_null(strstr(out, "app1(all-RAM),app2(all-RAM)"));
 	free(out);
 	out = run_status("--json");
 	assert_non_null(strstr(out, "{\"topology\":\"t\""));
@@ -1158,6 +1382,9 @@ int main(void)
 		SV_TEST(test_exit_status_rule),
 		SV_TEST(test_device_vm_exit_is_reported),
 		SV_TEST(test_status_pci_column),
+		SV_TEST(test_status_dma_column),
+		SV_TEST(test_dma_window_grants),
+		SV_TEST(test_check_dma_windows),
 		SV_TEST(test_state_status_and_sigterm),
 		SV_TEST(test_sigkill_after_timeout),
 		SV_TEST(test_device_vm_restarts),

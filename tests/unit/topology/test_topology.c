@@ -85,6 +85,9 @@ static void expect_error(const char *text, int line, const char *msg)
 	"vms:\n" DEVVM DRV_A "      - { type: blk, from: devvm, backing: /dev/vda }\n" \
 	"      - { type: console, from: devvm }\n"
 
+/* DRV_A with an rng from devvm (line 10) and dma-window: v (line 11). */
+#define DMA_A(v) "vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm }\n    dma-window: " v "\n"
+
 /* A file that must be refused, and the errors it must get. */
 struct bad_file {
 	const char *text;
@@ -258,6 +261,25 @@ static const struct bad_file bad_files[] = {
 	     "  - { name: s, role: standalone, kernel: K,\n"
 	     "      passthrough: [ \"00:1.x\", \"00:01.0\" ] }\n", /* 8 */
 	     8, "'00:1.x' is not a PCI address", 8, "is already given to VM 'devvm' (line 6)", 2),
+	/* dma-window: driver VMs only, a size in range and in steps, off or auto */
+	BAD(DMA_A("3.5M"), 11,
+	    "dma-window of VM 'a': '3.5M' is not a size; give 1M to 256M in steps of 1M (e.g. 8M), off, or auto (the default)"),
+	BAD(DMA_A("512M"), 11, "dma-window of VM 'a': '512M' is out of range; give 1M to 256M"),
+	BAD(DMA_A("257M"), 11, "'257M' is out of range"),
+	BAD(DMA_A("512K"), 11, "'512K' is out of range"),
+	BAD(DMA_A("0"), 11, "'0' is out of range"),
+	BAD(DMA_A("1536K"), 11, "dma-window of VM 'a': '1536K' is not a multiple of 1M; give 1M"),
+	BAD(DMA_A("Auto"), 11, "'Auto' is not a size"),
+	BAD(DMA_A("[ 8M ]"), 11, "dma-window: expected a single value, not a list"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm }\n    dma-windw: 8M\n", 11,
+	    "did you mean 'dma-window'"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm }\n"
+	    "    dma-window: 8M\n    dma-window: off\n",
+	    12, "key 'dma-window' appears twice"),
+	BAD("vms:\n" DEVVM "    dma-window: 8M\n" DRV_A "      - { type: rng, from: devvm }\n", 6,
+	    "VM 'devvm' has role device but 'dma-window:'; only a driver VM has DMA windows"),
+	BAD("vms:\n  - { name: s, dma-window: off, role: standalone, kernel: K }\n", 2,
+	    "VM 's' has role standalone but 'dma-window:'"),
 };
 
 static void test_bad_file(void **state)
@@ -425,6 +447,236 @@ static void test_passthrough_host_check(void **state)
 	/* --no-file-check: the host is not asked. */
 	assert_int_equal(load(text), 0);
 	fake_sysfs_remove(root);
+}
+
+/* dma-window as written, and what validation makes of it without reading the kernel. */
+static void test_dma_window_model(void **state)
+{
+	static const struct {
+		const char *value; /* NULL: no key */
+		enum sv_topo_dma_mode mode;
+		uint64_t window;
+	} cases[] = {
+		{ NULL, SV_TOPO_DMA_AUTO, 0 }, /* auto, and the kernel was not looked at */
+		{ "auto", SV_TOPO_DMA_AUTO, 0 },
+		{ "off", SV_TOPO_DMA_OFF, 0 },
+		{ "\"off\"", SV_TOPO_DMA_OFF, 0 },
+		{ "8M", SV_TOPO_DMA_SIZE, 8ull << 20 },
+		{ "1M", SV_TOPO_DMA_SIZE, SV_GUEST_DMA_WINDOW_MIN },
+		{ "256M", SV_TOPO_DMA_SIZE, SV_GUEST_DMA_WINDOW_MAX },
+		{ "3072K", SV_TOPO_DMA_SIZE, 3ull << 20 },
+		{ "16m", SV_TOPO_DMA_SIZE, 16ull << 20 },
+		{ "1048576", SV_TOPO_DMA_SIZE, 1ull << 20 },
+	};
+	char text[512];
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct sv_topo_link *l;
+
+		snprintf(text, sizeof(text),
+			 "vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm }\n%s%s%s",
+			 cases[i].value ? "    dma-window: " : "",
+			 cases[i].value ? cases[i].value : "", cases[i].value ? "\n" : "");
+		if (load(text)) {
+			dump_diags();
+			fail_msg("case %u (%s) refused", i, cases[i].value);
+		}
+		assert_int_equal(diags.nr_warnings, 0);
+		assert_int_equal(topo->vms[1].dma_mode, cases[i].mode);
+		assert_int_equal(topo->vms[1].dma_window, cases[i].window);
+		assert_int_equal(topo->vms[1].kernel_dma, SV_TOPO_KERNEL_DMA_UNKNOWN);
+		assert_int_equal(topo->vms[1].dma_window_line, cases[i].value ? 11 : 0);
+		assert_int_equal(topo->vms[0].dma_window, 0); /* the device VM has none */
+		l = &topo->links[0];
+		assert_int_equal(l->dma_size, cases[i].window);
+		assert_int_equal(l->dma_gpa, cases[i].window ? SV_GUEST_DMA_WINDOW_BASE : 0);
+		teardown(NULL);
+		setup(NULL);
+	}
+	/* The error points at the value. */
+	expect_error(DMA_A("9G"), 11, "'9G' is out of range");
+	assert_int_equal(diags.v[0].column, 17);
+}
+
+/* Writes size bytes of 'x' with text at offset off (or none if text is NULL) to path. */
+static void write_kernel(const char *path, size_t size, size_t off, const char *text)
+{
+	char *buf = malloc(size);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(buf);
+	assert_non_null(f);
+	memset(buf, 'x', size);
+	if (text)
+		memcpy(buf + off, text, strlen(text));
+	assert_int_equal(fwrite(buf, 1, size, f), size);
+	fclose(f);
+	free(buf);
+}
+
+/* The marker is found wherever it is, also across the scan's reads; a near miss is not it. */
+static void test_kernel_scan(void **state)
+{
+	static const char marker[] = SV_KERNEL_DMA_WINDOW_MARKER;
+	char dir[] = "/tmp/sv-topo-XXXXXX", path[PATH_MAX];
+	const size_t len = sizeof(marker) - 1, size = 300 * 1024;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/Image", dir);
+	/* Across every 4 KiB boundary up to 256 KiB: whatever the read size, one is a read's end. */
+	for (size_t b = 4096; b <= 256 * 1024; b += 4096) {
+		for (size_t cut = 1; cut < len; cut += 6) {
+			write_kernel(path, size, b - cut, marker);
+			if (sv_topo_kernel_has_dma_window(path) != 1)
+				fail_msg("marker at %zu (across %zu) not found", b - cut, b);
+		}
+	}
+	write_kernel(path, size, 0, marker);
+	assert_int_equal(sv_topo_kernel_has_dma_window(path), 1);
+	write_kernel(path, size, size - len, marker);
+	assert_int_equal(sv_topo_kernel_has_dma_window(path), 1);
+	write_kernel(path, len, 0, marker); /* the file is the marker */
+	assert_int_equal(sv_topo_kernel_has_dma_window(path), 1);
+	/* Cut short at the end of the file, or across a read with a wrong byte. */
+	write_kernel(path, size, size - len + 1, "restricted-dma-poo");
+	assert_int_equal(sv_topo_kernel_has_dma_window(path), 0);
+	write_kernel(path, size, 65536 - 8, "restricted-dXa-pool");
+	assert_int_equal(sv_topo_kernel_has_dma_window(path), 0);
+	write_kernel(path, 0, 0, NULL);
+	assert_int_equal(sv_topo_kernel_has_dma_window(path), 0);
+	unlink(path);
+	assert_int_equal(sv_topo_kernel_has_dma_window(path), -ENOENT);
+	assert_int_equal(sv_topo_kernel_has_dma_window(dir), -EINVAL); /* not a regular file */
+	rmdir(dir);
+}
+
+/*
+ * With the file checks, auto takes a window for a kernel with the marker
+ * only; an explicit size for a kernel without it is a warning naming the
+ * kernel. Each link of a driver VM has its own window address.
+ */
+static void test_dma_window_auto(void **state)
+{
+	static const char text[] =
+		"vms:\n"
+		"  - { name: d1, role: device, kernel: plain }\n"
+		"  - { name: d2, role: device, kernel: plain }\n"
+		"  - name: a\n" /* 4 */
+		"    role: driver\n"
+		"    kernel: dma\n"
+		"    devices: [ { type: rng, from: d1 }, { type: rng, from: d2 } ]\n"
+		"  - { name: b, role: driver, kernel: plain, devices: [ { type: console, from: d1 } ] }\n"
+		"  - name: c\n" /* 9 */
+		"    role: driver\n"
+		"    kernel: plain\n"
+		"    dma-window: 16M\n" /* 12 */
+		"    devices: [ { type: blk, from: d2, backing: /x } ]\n"
+		"  - { name: e, role: driver, kernel: dma, dma-window: off,\n"
+		"      devices: [ { type: blk, from: d1, backing: /y } ] }\n";
+	static const struct {
+		unsigned int driver;
+		uint64_t gpa, size;
+	} links[] = {
+		{ 2, SV_GUEST_DMA_WINDOW_BASE, SV_GUEST_DEFAULT_DMA_WINDOW },
+		/* a's second link: the next window slot */
+		{ 2, SV_GUEST_DMA_WINDOW_BASE + SV_GUEST_DMA_WINDOW_STRIDE,
+		  SV_GUEST_DEFAULT_DMA_WINDOW },
+		{ 3, 0, 0 },
+		{ 4, SV_GUEST_DMA_WINDOW_BASE, 16ull << 20 }, /* c's first link */
+		{ 5, 0, 0 },
+	};
+	char dir[] = "/tmp/sv-topo-XXXXXX", dma[PATH_MAX], plain[PATH_MAX], want[PATH_MAX + 64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(dma, sizeof(dma), "%s/dma", dir);
+	snprintf(plain, sizeof(plain), "%s/plain", dir);
+	write_kernel(dma, 100000, 70000, "compatible=" SV_KERNEL_DMA_WINDOW_MARKER ";");
+	write_kernel(plain, 100000, 70000, "compatible=shared-dma-pool;");
+	if (sv_topo_load_text(text, strlen(text), "t.yaml", dir, SV_TOPO_CHECK_FILES, &topo,
+			      &diags)) {
+		dump_diags();
+		fail_msg("refused");
+	}
+	assert_int_equal(topo->vms[2].kernel_dma, SV_TOPO_KERNEL_DMA_YES);
+	assert_int_equal(topo->vms[2].dma_window, SV_GUEST_DEFAULT_DMA_WINDOW);
+	assert_int_equal(topo->vms[3].kernel_dma, SV_TOPO_KERNEL_DMA_NO);
+	assert_int_equal(topo->vms[3].dma_window, 0);
+	assert_int_equal(topo->vms[4].dma_window, 16ull << 20);
+	assert_int_equal(topo->vms[5].kernel_dma, SV_TOPO_KERNEL_DMA_YES);
+	assert_int_equal(topo->vms[5].dma_window, 0);
+	/* Device VMs' kernels are not looked at. */
+	assert_int_equal(topo->vms[0].kernel_dma, SV_TOPO_KERNEL_DMA_UNKNOWN);
+	assert_int_equal(topo->nr_links, 5);
+	for (unsigned int i = 0; i < 5; i++) {
+		assert_int_equal(topo->links[i].driver, links[i].driver);
+		assert_int_equal(topo->links[i].dma_gpa, links[i].gpa);
+		assert_int_equal(topo->links[i].dma_size, links[i].size);
+	}
+	snprintf(want, sizeof(want), "dma-window of VM 'c': its kernel '%s' has no ", plain);
+	expect_diag(SV_TOPO_WARNING, 12, want);
+	expect_diag(
+		SV_TOPO_WARNING, 12,
+		"will not work: a driver VM with a DMA window needs a kernel with CONFIG_DMA_RESTRICTED_POOL (build ours with `make kernel`)");
+	assert_int_equal(diags.nr_warnings, 1);
+	sv_topo_free(topo);
+	sv_topo_diags_free(&diags);
+
+	/* --no-file-check: the kernels that are here are read all the same. */
+	assert_int_equal(sv_topo_load_text(text, strlen(text), "t.yaml", dir, SV_TOPO_READ_KERNELS,
+					   &topo, &diags),
+			 0);
+	assert_int_equal(topo->vms[2].kernel_dma, SV_TOPO_KERNEL_DMA_YES);
+	assert_int_equal(topo->links[1].dma_gpa,
+			 SV_GUEST_DMA_WINDOW_BASE + SV_GUEST_DMA_WINDOW_STRIDE);
+	assert_int_equal(diags.nr_warnings, 1);
+	sv_topo_free(topo);
+	sv_topo_diags_free(&diags);
+
+	/* Neither flag: auto means none, nothing was read. */
+	assert_int_equal(sv_topo_load_text(text, strlen(text), "t.yaml", dir, 0, &topo, &diags), 0);
+	assert_int_equal(diags.nr_warnings, 0);
+	assert_int_equal(topo->vms[2].kernel_dma, SV_TOPO_KERNEL_DMA_UNKNOWN);
+	assert_int_equal(topo->vms[2].dma_window, 0);
+	assert_int_equal(topo->links[0].dma_size, 0);
+	assert_int_equal(topo->links[3].dma_gpa, SV_GUEST_DMA_WINDOW_BASE);
+	assert_int_equal(topo->links[3].dma_size, 16ull << 20);
+	sv_topo_free(topo);
+	topo = NULL;
+	sv_topo_diags_free(&diags);
+
+	/* A kernel that cannot be read is reported once, and gets no window. */
+	unlink(dma);
+	assert_int_equal(sv_topo_load_text(text, strlen(text), "t.yaml", dir, SV_TOPO_CHECK_FILES,
+					   &topo, &diags),
+			 -EINVAL);
+	expect_diag(SV_TOPO_ERROR, 6, "kernel of VM 'a': cannot read");
+	assert_int_equal(diags.nr_errors, 2); /* a and e */
+	sv_topo_diags_free(&diags);
+	/* ... unless the files need not be here: then it has no window, and no error. */
+	assert_int_equal(sv_topo_load_text(text, strlen(text), "t.yaml", dir, SV_TOPO_READ_KERNELS,
+					   &topo, &diags),
+			 0);
+	assert_int_equal(topo->vms[2].kernel_dma, SV_TOPO_KERNEL_DMA_UNKNOWN);
+	assert_int_equal(topo->vms[2].dma_window, 0);
+	assert_int_equal(topo->vms[3].kernel_dma, SV_TOPO_KERNEL_DMA_NO);
+	assert_int_equal(diags.nr_errors, 0);
+	sv_topo_free(topo);
+	topo = NULL;
+	sv_topo_diags_free(&diags);
+	/* Something that is not a regular file is not read (a FIFO would hang it). */
+	assert_int_equal(mkfifo(dma, 0600), 0);
+	alarm(10);
+	assert_int_equal(sv_topo_load_text(text, strlen(text), "t.yaml", dir, SV_TOPO_CHECK_FILES,
+					   &topo, &diags),
+			 -EINVAL);
+	alarm(0);
+	expect_diag(SV_TOPO_ERROR, 6, "to see whether it can use a DMA window: not a regular file");
+	unlink(dma);
+	unlink(plain);
+	rmdir(dir);
 }
 
 static void test_link_param_and_cmdline(void **state)
@@ -718,6 +970,9 @@ int main(void)
 		SV_TEST(test_restart_policy),
 		SV_TEST(test_passthrough_model),
 		SV_TEST(test_passthrough_host_check),
+		SV_TEST(test_dma_window_model),
+		SV_TEST(test_kernel_scan),
+		SV_TEST(test_dma_window_auto),
 		SV_TEST(test_link_param_and_cmdline),
 		SV_TEST(test_device_vm_panic_reboots),
 		SV_TEST(test_link_order),

@@ -50,7 +50,7 @@ int peer_open(struct proxy_peer *pp, int gic_version)
 	pp->vm = fake_vm_new(gic_version);
 	if (!pp->vm)
 		return -ENOMEM;
-	ret = pci_host_create(pp->vm, &pp->pci);
+	ret = pci_host_create(pp->vm, PEER_BRIDGE, &pp->pci);
 	if (ret)
 		return ret;
 	ret = sv_rpc_doorbell_create(&pp->vcpu_db);
@@ -247,7 +247,7 @@ int peer_start(struct proxy_peer *pp)
 
 uint64_t peer_ecam(unsigned int slot, unsigned int off)
 {
-	return VMM_PCI_ECAM_BASE + ((uint64_t)slot << 15) + off;
+	return PEER_ECAM_BASE + ((uint64_t)slot << 15) + off;
 }
 
 static void *vcpu_thread(void *arg)

@@ -26,6 +26,15 @@
 #define PEER_NCALLS 2u
 /* What a fixture's vCPU waits for a reply unless a test changes it. */
 #define PEER_REPLY_TIMEOUT_MS 2000u
+/* The link's functions sit on a bridge of their own, as the vmm's link 0. */
+#define PEER_BRIDGE 1u
+/* Its memory windows (pci_host_layout_of(PEER_BRIDGE)), from vmm.h's plan. */
+#define PEER_MMIO32_BASE VMM_PCI_LINK_MMIO32_BASE
+#define PEER_MMIO32_SIZE VMM_PCI_LINK_MMIO32_SIZE
+#define PEER_MMIO64_BASE VMM_PCI_LINK_MMIO64_BASE
+#define PEER_MMIO64_SIZE VMM_PCI_LINK_MMIO64_SIZE
+#define PEER_ECAM_BASE (VMM_PCI_ECAM_BASE + PEER_BRIDGE * VMM_PCI_ECAM_SIZE)
+#define PEER_INTX_SPI_BASE (VMM_PCI_INTX_SPI_BASE + 4 * PEER_BRIDGE)
 
 struct vm;
 struct pci_host;

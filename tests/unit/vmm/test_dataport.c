@@ -39,7 +39,7 @@
 struct dp_fixture {
 	struct vm *vm;
 	struct pci_host *pci;
-	struct dataport *dp;
+	struct dataport *dp, *dp2;
 	unsigned int slot;
 };
 
@@ -79,7 +79,7 @@ static int setup(void **state)
 	fake_kvm_reset();
 	f->vm = fake_vm_new(3);
 	assert_non_null(f->vm);
-	assert_int_equal(pci_host_create(f->vm, &f->pci), 0);
+	assert_int_equal(pci_host_create(f->vm, 0, &f->pci), 0);
 	assert_int_equal(link_new(&link), 0);
 	assert_int_equal(dataport_create(f->vm, f->pci, &link, 1, &f->dp), 0);
 	f->slot = 0;
@@ -92,6 +92,7 @@ static int teardown(void **state)
 	struct dp_fixture *f = *state;
 
 	dataport_destroy(f->dp);
+	dataport_destroy(f->dp2);
 	pci_host_destroy(f->pci);
 	fake_vm_free(f->vm);
 	free(f);
@@ -262,6 +263,28 @@ static void test_guest_mistakes_log_limited(void **state)
  * The saved-state area sits in BAR2's upper half, in its own KVM slot, and
  * the registers say where; the iobuf keeps the lower half.
  */
+/* A link served through its DMA window says so; RAM_GPA/RAM_SIZE are the window's. */
+static void test_ram_flags(void **state)
+{
+	struct dp_fixture *f = *state;
+	struct sv_link_args link;
+	struct dataport *dp;
+
+	place_bar0(f, BAR0_GPA, true);
+	assert_int_equal(guest(f, BAR0_GPA + SV_DP_RAM_FLAGS, 4, false, 0), 0);
+	assert_int_equal(link_new(&link), 0);
+	link.ram_window = true;
+	link.ram_gpa = SV_GUEST_DMA_WINDOW_BASE;
+	assert_int_equal(dataport_create(f->vm, f->pci, &link, 4, &dp), 0);
+	f->dp2 = dp;
+	f->slot = 1;
+	place_bar0(f, BAR0_GPA + 0x1000, true);
+	assert_int_equal(guest(f, BAR0_GPA + 0x1000 + SV_DP_RAM_FLAGS, 4, false, 0),
+			 SV_DP_RAM_F_WINDOW);
+	assert_int_equal(guest(f, BAR0_GPA + 0x1000 + SV_DP_RAM_GPA, 8, false, 0),
+			 SV_GUEST_DMA_WINDOW_BASE);
+}
+
 static void test_state_area_in_bar2(void **state)
 {
 	struct dp_fixture *f = *state;
@@ -307,6 +330,7 @@ int main(void)
 		SV_TEST(test_bar0_over_taken_window),
 		SV_TEST(test_guest_mistakes_log_limited),
 		SV_TEST(test_state_area_in_bar2),
+		SV_TEST(test_ram_flags),
 	};
 
 	sv_log_set_level(SV_LOG_ERROR);

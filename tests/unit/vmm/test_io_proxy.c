@@ -30,7 +30,7 @@
 
 #define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
 #define V2M_DOORBELL (VMM_V2M_BASE + 0x40)
-#define REGION_GPA 0x10000000ull
+#define REGION_GPA PEER_MMIO32_BASE
 #define NO_REQUEST_MS 30
 
 /* The initial state is the GIC version (GIC_TEST). */
@@ -270,7 +270,8 @@ static void test_unregistered_functions(void **state)
 	msi.pcidev = 2;
 	assert_int_equal(SEND(pp, sv_rpc_encode_msi, msi), 0);
 	assert_int_equal(fake_kvm.count[FK_SIGNAL_MSI], 1);
-	assert_int_equal(fake_kvm_last(FK_SIGNAL_MSI)->devid, 0 << 3);
+	/* Slot 0 of bridge 1: DeviceIDs 256.. (the device tree's msi-map). */
+	assert_int_equal(fake_kvm_last(FK_SIGNAL_MSI)->devid, (PEER_BRIDGE << 8) | (0 << 3));
 }
 
 static void test_regions_only_in_own_bars(void **state)
@@ -280,11 +281,14 @@ static void test_regions_only_in_own_bars(void **state)
 	} bad[] = {
 		{ SV_GUEST_RAM_BASE, 0x1000 }, /* guest RAM */
 		{ VMM_GIC_DIST_BASE, 0x1000 }, /* the GIC */
-		{ VMM_PCI_ECAM_BASE + 0x80000, 0x1000 }, /* the host bridge (an empty slot) */
-		{ VMM_PCI_MMIO32_BASE - 0x1000, 0x2000 }, /* starts below the window */
-		{ VMM_PCI_MMIO32_BASE + VMM_PCI_MMIO32_SIZE - 0x1000, 0x2000 }, /* into ECAM */
-		{ VMM_PCI_MMIO64_BASE + VMM_PCI_MMIO64_SIZE - 0x1000, 0x2000 },
-		{ VMM_PCI_MMIO32_BASE, VMM_PCI_MMIO32_SIZE + 1 },
+		{ PEER_ECAM_BASE + 0x80000, 0x1000 }, /* the host bridge (an empty slot) */
+		{ PEER_MMIO32_BASE - 0x1000, 0x2000 }, /* starts below the window */
+		{ PEER_MMIO32_BASE + PEER_MMIO32_SIZE - 0x1000, 0x2000 }, /* into the next */
+		{ PEER_MMIO64_BASE + PEER_MMIO64_SIZE - 0x1000, 0x2000 },
+		{ PEER_MMIO32_BASE, PEER_MMIO32_SIZE + 1 },
+		/* the VM's own bridge's windows: its local devices, dataports, passthrough */
+		{ VMM_PCI_MMIO32_BASE, 0x1000 },
+		{ VMM_PCI_MMIO64_BASE, 0x1000 },
 		{ 0xfffffffffffff000ull, 0x1000 },
 	};
 	struct proxy_peer *pp = *state;
@@ -292,7 +296,7 @@ static void test_regions_only_in_own_bars(void **state)
 	assert_int_equal(peer_register(pp, 0), 0);
 	assert_int_equal(peer_register(pp, 1), 0);
 	place_bar(pp, 0, 0, 0, REGION_GPA, 0x1000);
-	place_bar(pp, 0, 0, 2, VMM_PCI_MMIO64_BASE, 0x4000);
+	place_bar(pp, 0, 0, 2, PEER_MMIO64_BASE, 0x4000);
 	place_bar(pp, 1, 1, 0, REGION_GPA + 0x1000, 0x1000);
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(peer_region(pp, bad[i].gpa, bad[i].size, 0), 0);
@@ -300,12 +304,12 @@ static void test_regions_only_in_own_bars(void **state)
 		expect_no_request(pp);
 	}
 	assert_int_equal(peer_region(pp, REGION_GPA, 0x1000, 0), 0);
-	assert_int_equal(peer_region(pp, VMM_PCI_MMIO64_BASE, 0x4000, 0), 0);
+	assert_int_equal(peer_region(pp, PEER_MMIO64_BASE, 0x4000, 0), 0);
 	assert_int_equal(answered_read(pp, REGION_GPA + 0x10, 4, SV_RPC_AS_GLOBAL,
 				       REGION_GPA + 0x10, 0x12345678, 0),
 			 0x12345678);
-	assert_int_equal(answered_read(pp, VMM_PCI_MMIO64_BASE + 0x3ff8, 8, SV_RPC_AS_GLOBAL,
-				       VMM_PCI_MMIO64_BASE + 0x3ff8, 0x1122334455667788ull, 0),
+	assert_int_equal(answered_read(pp, PEER_MMIO64_BASE + 0x3ff8, 8, SV_RPC_AS_GLOBAL,
+				       PEER_MMIO64_BASE + 0x3ff8, 0x1122334455667788ull, 0),
 			 0x1122334455667788ull);
 	/* An access across the region's end is not the device side's. */
 	vcpu_access(pp, REGION_GPA + 0xffe, 4, false, 0);
@@ -465,7 +469,7 @@ static void test_irqfd_routes(void **state)
 	r = fake_kvm_route(1);
 	assert_non_null(r);
 	assert_int_equal(r->type, KVM_IRQ_ROUTING_MSI);
-	assert_int_equal(r->u.msi.devid, 1 << 3); /* index 5 sits in slot 1 */
+	assert_int_equal(r->u.msi.devid, (PEER_BRIDGE << 8) | (1 << 3)); /* index 5: slot 1 */
 	assert_int_equal(r->u.msi.address_lo, (uint32_t)ITS_DOORBELL);
 	assert_int_equal(r->u.msi.data, 7);
 
@@ -497,7 +501,8 @@ static void test_intx_and_msi_v2m(void **state)
 	struct sv_rpc_set_irq s = { .irq = 6, .level = SV_RPC_IRQ_SET };
 	struct sv_rpc_msi msi = { .addr = V2M_DOORBELL, .data = 100, .pcidev = 6 };
 	struct sv_rpc_irqfd f = msi_irqfd(0, V2M_DOORBELL, 96, 6);
-	unsigned int spi = pci_intx_spi(1, 1);
+	/* Slot 1 pin A of bridge 1: its own four lines, 4 above bridge 0's. */
+	unsigned int spi = VMM_PCI_INTX_SPI_BASE + 4 * PEER_BRIDGE + 1;
 	const struct fake_kvm_call *c;
 	unsigned long n;
 

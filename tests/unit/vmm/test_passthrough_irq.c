@@ -84,7 +84,7 @@ static int setup(void **state)
 	fake_kvm_reset();
 	e->vm = fake_vm_new(3);
 	assert_non_null(e->vm);
-	assert_int_equal(pci_host_create(e->vm, &e->pci), 0);
+	assert_int_equal(pci_host_create(e->vm, 0, &e->pci), 0);
 	vfio_container_init(&e->c);
 	*state = e;
 	return 0;
@@ -163,7 +163,7 @@ static void test_intx_until_msi(void **state)
 	route = fake_kvm_route((unsigned int)irqfd->a);
 	assert_non_null(route);
 	assert_int_equal(route->type, KVM_IRQ_ROUTING_IRQCHIP);
-	assert_int_equal(route->u.irqchip.pin, pci_intx_spi(0, 1));
+	assert_int_equal(route->u.irqchip.pin, VMM_PCI_INTX_SPI_BASE);
 
 	/* The guest programs and enables MSI: INTx goes off first, MSI on. */
 	wr(e, cfg_gpa(0x50 + PCI_MSI_ADDRESS_LO), 4, MSI_DOORBELL);

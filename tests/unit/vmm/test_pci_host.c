@@ -60,7 +60,7 @@ static int setup(void **state)
 
 	assert_non_null(h);
 	mmio_bus_init(&h->vm.bus);
-	assert_int_equal(pci_host_create(&h->vm, &h->pci), 0);
+	assert_int_equal(pci_host_create(&h->vm, 0, &h->pci), 0);
 	assert_int_equal(pci_host_add_function(h->pci, &rec_ops, &h->fn[0], "fn0"), 0);
 	assert_int_equal(pci_host_add_function(h->pci, &rec_ops, &h->fn[1], "fn1"), 1);
 	*state = h;
@@ -187,11 +187,79 @@ static void test_slots_run_out(void **state)
 
 static void test_intx_swizzle(void **state)
 {
+	struct host *h = *state;
+
+	assert_int_equal(pci_host_intx_spi(h->pci, 0, 1), VMM_PCI_INTX_SPI_BASE);
+	assert_int_equal(pci_host_intx_spi(h->pci, 1, 1), VMM_PCI_INTX_SPI_BASE + 1);
+	assert_int_equal(pci_host_intx_spi(h->pci, 3, 2), VMM_PCI_INTX_SPI_BASE);
+	assert_int_equal(pci_host_intx_spi(h->pci, 31, 4), VMM_PCI_INTX_SPI_BASE + 2);
+	assert_int_equal(pci_host_devid(h->pci, 0), 0);
+	assert_int_equal(pci_host_devid(h->pci, 31), 31 << 3);
+}
+
+/*
+ * Every bridge of the plan has windows, ECAM, INTx lines and DeviceIDs
+ * that no other bridge shares, inside the guest's address map.
+ */
+static void test_bridge_layouts_disjoint(void **state)
+{
+	struct pci_host_layout l[VMM_PCI_MAX_BRIDGES], extra;
+
 	(void)state;
-	assert_int_equal(pci_intx_spi(0, 1), VMM_PCI_INTX_SPI_BASE);
-	assert_int_equal(pci_intx_spi(1, 1), VMM_PCI_INTX_SPI_BASE + 1);
-	assert_int_equal(pci_intx_spi(3, 2), VMM_PCI_INTX_SPI_BASE);
-	assert_int_equal(pci_intx_spi(31, 4), VMM_PCI_INTX_SPI_BASE + 2);
+	for (unsigned int i = 0; i < VMM_PCI_MAX_BRIDGES; i++) {
+		assert_int_equal(pci_host_layout_of(i, &l[i]), 0);
+		assert_int_equal(l[i].index, i);
+		/* Below RAM (32-bit window and ECAM), above the DMA windows (64-bit). */
+		assert_true(l[i].mmio32_base + l[i].mmio32_size <= VMM_PCI_ECAM_BASE);
+		assert_true(l[i].ecam_base + l[i].ecam_size <= SV_GUEST_RAM_BASE);
+		assert_true(l[i].mmio64_base >= VMM_PCI_MMIO64_BASE);
+		assert_true(l[i].mmio64_base + l[i].mmio64_size <= 1ull << 40); /* KVM's IPA */
+		assert_true(l[i].intx_spi_base + 4 <= VMM_V2M_SPI_BASE);
+		assert_true(l[i].devid_base + 256 <= 1u << 16); /* KVM's ITS DeviceID bits */
+		for (unsigned int j = 0; j < i; j++) {
+			assert_true(l[j].mmio32_base + l[j].mmio32_size <= l[i].mmio32_base);
+			assert_true(l[j].mmio64_base + l[j].mmio64_size <= l[i].mmio64_base);
+			assert_true(l[j].ecam_base + l[j].ecam_size <= l[i].ecam_base);
+			assert_true(l[j].intx_spi_base + 4 <= l[i].intx_spi_base);
+			assert_true(l[j].devid_base + 256 <= l[i].devid_base);
+		}
+	}
+	assert_int_equal(pci_host_layout_of(VMM_PCI_MAX_BRIDGES, &extra), -EINVAL);
+}
+
+/* A second bridge decodes its own ECAM only: no function of one shows on the other. */
+static void test_two_bridges_no_crosstalk(void **state)
+{
+	struct host *h = *state;
+	const struct pci_host_layout *l1;
+	struct pci_host *second;
+	struct rec_fn other = { 0 };
+	uint64_t b1;
+
+	assert_int_equal(pci_host_create(&h->vm, 1, &second), 0);
+	l1 = pci_host_layout(second);
+	b1 = l1->ecam_base;
+	assert_int_equal(pci_host_add_function(second, &rec_ops, &other, "other"), 0);
+	/* Slot 0 of bridge 1 is "other", slot 0 of bridge 0 still fn0. */
+	rd(h, b1, 4);
+	assert_int_equal(other.reads, 1);
+	assert_int_equal(h->fn[0].reads, 0);
+	rd(h, ecam(0, 0, 0, 0), 4);
+	assert_int_equal(h->fn[0].reads, 1);
+	assert_int_equal(other.reads, 1);
+	/* Slot 1 of bridge 1 is empty although bridge 0 has fn1 there. */
+	assert_int_equal(rd(h, b1 + (1u << 15), 4), 0xffffffff);
+	assert_int_equal(h->fn[1].reads, 0);
+	/* Its lines, DeviceIDs and windows are its own. */
+	assert_int_equal(pci_host_intx_spi(second, 0, 1), VMM_PCI_INTX_SPI_BASE + 4);
+	assert_int_equal(pci_host_devid(second, 2), (1u << 8) | (2u << 3));
+	assert_true(pci_host_in_window(second, l1->mmio32_base, 0x1000));
+	assert_false(pci_host_in_window(second, VMM_PCI_MMIO32_BASE, 0x1000));
+	assert_false(pci_host_in_window(h->pci, l1->mmio64_base, 0x1000));
+	assert_false(pci_host_in_window(second, l1->mmio32_base + l1->mmio32_size - 8, 16));
+	pci_host_destroy(second);
+	/* Gone from the bus with it. */
+	assert_false(mmio_bus_dispatch(&h->vm.bus, b1, (uint8_t[4]){ 0 }, 4, false));
 }
 
 static void malformed_burst(void *arg)
@@ -264,7 +332,9 @@ int main(void)
 						teardown),
 		SV_TEST(test_malformed_accesses_ignored),
 		SV_TEST(test_slots_run_out),
-		cmocka_unit_test(test_intx_swizzle),
+		SV_TEST(test_intx_swizzle),
+		cmocka_unit_test(test_bridge_layouts_disjoint),
+		SV_TEST(test_two_bridges_no_crosstalk),
 		SV_TEST(test_mmio_bus_windows),
 		SV_TEST(test_malformed_accesses_log_limited),
 	};
