@@ -276,7 +276,9 @@ int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link
 /*
  * The full kernel command line of a VM: its cmdline, and for a device VM one
  * sv.link parameter per link it serves (and panic=1 unless its cmdline sets
- * panic= or it has restart: no, so a dead kernel reboots and is restarted).
+ * panic= or it has restart: no, so a dead kernel reboots and is restarted);
+ * for a driver VM with DMA windows swiotlb=noforce unless it sets swiotlb=
+ * (no default bounce buffer: the windows are its pools).
  * Same return convention.
  */
 int sv_topo_vm_cmdline(const struct sv_topology *topo, unsigned int vm, char *buf, size_t size);

@@ -308,7 +308,9 @@ static void add_pci(struct fdt_writer *w, const struct guest_fdt_desc *d,
 /*
  * Each DMA window: memory of its own (the pool must be in the kernel's
  * linear map, so it is RAM, not no-map) and a restricted-dma-pool that
- * reserves all of it, so the kernel allocates nothing else there.
+ * reserves all of it, so the kernel allocates nothing else there. The
+ * memory nodes go first: adding a node to the root moves the offsets of
+ * the nodes after it, /reserved-memory among them.
  */
 static void add_dma_windows(struct fdt_writer *w, const struct guest_fdt_desc *d)
 {
@@ -317,7 +319,7 @@ static void add_dma_windows(struct fdt_writer *w, const struct guest_fdt_desc *d
 
 	for (unsigned int i = 0; i < d->nr_pci; i++) {
 		const struct guest_fdt_pci *p = &d->pci[i];
-		int mem, pool;
+		int mem;
 
 		if (!p->dma_size)
 			continue;
@@ -325,12 +327,20 @@ static void add_dma_windows(struct fdt_writer *w, const struct guest_fdt_desc *d
 		mem = add_node(w, 0, name);
 		set_str(w, mem, "device_type", "memory");
 		set_reg2(w, mem, p->dma_base, p->dma_size, 0, 0);
+	}
+	for (unsigned int i = 0; i < d->nr_pci; i++) {
+		const struct guest_fdt_pci *p = &d->pci[i];
+		int pool;
+
+		if (!p->dma_size)
+			continue;
 		if (resv < 0) {
 			resv = add_node(w, 0, "reserved-memory");
 			set_u32(w, resv, "#address-cells", 2);
 			set_u32(w, resv, "#size-cells", 2);
 			set_prop(w, resv, "ranges", NULL, 0);
 		}
+		/* A child goes in before its siblings: resv itself stays where it is. */
 		node_name(name, sizeof(name), "dma-window", p->dma_base);
 		pool = add_node(w, resv, name);
 		set_str(w, pool, "compatible", "restricted-dma-pool");

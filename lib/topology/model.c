@@ -144,6 +144,14 @@ int sv_topo_vm_cmdline(const struct sv_topology *topo, unsigned int vm, char *bu
 	if (v->role == SV_TOPO_DEVICE && v->restart == SV_TOPO_RESTART_ON_FAILURE &&
 	    !cmdline_has(v->cmdline, "panic="))
 		append(buf, size, &len, "%s%s", len ? " " : "", "panic=1");
+	/*
+	 * The DMA windows are memory above 4 GiB, which makes an arm64 kernel
+	 * set aside a 64 MiB default bounce buffer in its low RAM for devices
+	 * that cannot reach there. A driver VM has none such: its windowed
+	 * links bounce through their own pools, its other devices need none.
+	 */
+	if (v->role == SV_TOPO_DRIVER && v->dma_window && !cmdline_has(v->cmdline, "swiotlb="))
+		append(buf, size, &len, "%s%s", len ? " " : "", "swiotlb=noforce");
 	for (unsigned int i = 0; i < topo->nr_links; i++) {
 		const struct sv_topo_link *link = &topo->links[i];
 		size_t room;

@@ -33,7 +33,7 @@ vms:
 YAML
 splitvirt check --no-file-check /tmp/dw.yaml | sed 's/^/  check: /'
 start_topology /tmp/dw.yaml
-wait_out "window: PASS virtio-rng" 3000
+wait_out "window: PASS virtio-rng" 1500
 dev1=$(state_pid devvm1)
 dev2=$(state_pid devvm2)
 app=$(state_pid app)
@@ -42,18 +42,19 @@ for p in dev1 dev2 app; do
 	memfds_of "$pid" >/tmp/dw-memfds.$p
 	echo "$p (pid $pid) holds: $(tr '\n' ' ' </tmp/dw-memfds.$p)"
 done
-wait_topology 400
+wait_topology 120
 sed 's/^/  | /' "$OUT"
 crossvm_teardown
 rm -f $DISK2
-[ "$HUNG" -eq 0 ] || fail "the topology was still running after 400 s"
+[ "$HUNG" -eq 0 ] || fail "the topology was still running 120 s after its checks"
 [ "$VM_RC" -eq 0 ] || fail "the topology failed (status $VM_RC)"
 grep -q "^\[app\] .*Linux version 6\.1\.[0-9]* (splitvirt@driver-vm)" "$OUT" ||
 	fail "the driver VM did not boot our kernel"
 # One bridge per link: PCI domains 1 and 2 (domain 0 holds local devices: none here).
 domains=$(fact pci_domains app)
 echo "driver VM's PCI domains: $domains; restricted DMA pools: $(fact dma_pools app)"
-case " $domains " in *" 0001 "*" 0002 "*) ;; *) fail "the driver VM's functions are not on two bridges of their own (domains: $domains)" ;; esac
+case " $domains " in *" 0001 "*) ;; *) fail "no PCI domain 1 in the driver VM (domains: $domains)" ;; esac
+case " $domains " in *" 0002 "*) ;; *) fail "no PCI domain 2 in the driver VM (domains: $domains)" ;; esac
 [ "$(fact dma_pools app)" = 2 ] || fail "the driver VM's kernel did not create one restricted DMA pool per link"
 for what in "from the first device VM" "from the second device VM" "virtio-net" "virtio-console" "virtio-rng" "after the device VM's scan"; do
 	grep -q "window: PASS .*$what" "$OUT" || fail "driver VM check '$what' did not pass through the windows"

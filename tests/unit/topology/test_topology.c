@@ -749,6 +749,27 @@ static void test_device_vm_panic_reboots(void **state)
 	assert_string_equal(buf, "quiet");
 }
 
+/* A driver VM with DMA windows gets no default bounce buffer, unless it sets one. */
+static void test_dma_window_swiotlb(void **state)
+{
+	static const char text[] =
+		"vms:\n"
+		"  - { name: d, role: device, kernel: K, cmdline: quiet }\n"
+		"  - { name: a, role: driver, kernel: K, cmdline: quiet, dma-window: 8M, devices: [ { type: rng, from: d } ] }\n"
+		"  - { name: b, role: driver, kernel: K, cmdline: \"quiet swiotlb=512\", dma-window: 8M, devices: [ { type: rng, from: d } ] }\n"
+		"  - { name: c, role: driver, kernel: K, cmdline: quiet, dma-window: off, devices: [ { type: rng, from: d } ] }\n";
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(load(text), 0);
+	sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "quiet swiotlb=noforce");
+	sv_topo_vm_cmdline(topo, 2, buf, sizeof(buf));
+	assert_string_equal(buf, "quiet swiotlb=512");
+	sv_topo_vm_cmdline(topo, 3, buf, sizeof(buf));
+	assert_string_equal(buf, "quiet");
+}
+
 static void test_relative_paths(void **state)
 {
 	static const char text[] =
@@ -971,6 +992,7 @@ int main(void)
 		SV_TEST(test_passthrough_model),
 		SV_TEST(test_passthrough_host_check),
 		SV_TEST(test_dma_window_model),
+		SV_TEST(test_dma_window_swiotlb),
 		SV_TEST(test_kernel_scan),
 		SV_TEST(test_dma_window_auto),
 		SV_TEST(test_link_param_and_cmdline),

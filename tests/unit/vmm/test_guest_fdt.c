@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -210,6 +211,43 @@ static void test_bridges_and_dma_window(void **state)
 	assert_string_equal(p, "memory");
 }
 
+/* Two links with a window each: two memory nodes, two pools, each bridge naming its own. */
+static void test_two_dma_windows(void **state)
+{
+	struct guest_fdt_pci pci[3];
+	struct guest_fdt_desc d;
+	const void *p;
+	int len;
+
+	(void)state;
+	fill_desc(&d, GUEST_GIC_V3, 1);
+	fill_bridges(&d, pci);
+	pci[2] = pci[1];
+	pci[2].domain = 2;
+	pci[2].ecam_base = 0x30200000;
+	pci[2].dma_base = 0x480000000;
+	d.nr_pci = 3;
+	assert_true(guest_fdt_build(&d, blob, sizeof(blob)) > 0);
+	for (unsigned int b = 1; b <= 2; b++) {
+		uint64_t base = b == 1 ? 0x440000000 : 0x480000000;
+		char path[48];
+		int pool;
+
+		snprintf(path, sizeof(path), "/pcie@30%u00000", b);
+		p = prop(path, "memory-region", &len);
+		assert_int_equal(cell(p, 0), GUEST_FDT_PHANDLE_DMA_BASE + b);
+		pool = fdt_node_offset_by_phandle(blob, GUEST_FDT_PHANDLE_DMA_BASE + b);
+		assert_true(pool >= 0);
+		assert_int_equal(fdt_parent_offset(blob, pool), fdt_path_offset(blob, "/reserved-memory"));
+		assert_string_equal(fdt_getprop(blob, pool, "compatible", &len), "restricted-dma-pool");
+		p = fdt_getprop(blob, pool, "reg", &len);
+		assert_int_equal(reg_cell64(p, 0), base);
+		snprintf(path, sizeof(path), "/memory@%llx", (unsigned long long)base);
+		p = prop(path, "reg", &len);
+		assert_int_equal(reg_cell64(p, 0), base);
+	}
+}
+
 /* GICv2m has no DeviceIDs: each bridge names the frame as its msi-parent. */
 static void test_bridges_v2m(void **state)
 {
@@ -278,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_gicv3_tree),
 		cmocka_unit_test(test_gicv2_tree),
 		cmocka_unit_test(test_bridges_and_dma_window),
+		cmocka_unit_test(test_two_dma_windows),
 		cmocka_unit_test(test_bridges_v2m),
 		cmocka_unit_test(test_rejects_bad_desc),
 	};
