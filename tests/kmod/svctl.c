@@ -603,22 +603,18 @@ static int cmd_hostile(unsigned int id, double seconds)
 }
 
 /* Offset of the first copy of needle in [p, p + len), or -1. */
-static long find_bytes(const volatile uint8_t *p, uint64_t len, const char *needle)
+static long find_bytes(const uint8_t *p, uint64_t len, const char *needle)
 {
-	size_t n = strlen(needle);
+	const uint8_t *at = memmem(p, len, needle, strlen(needle));
 
-	for (uint64_t i = 0; n && i + n <= len; i++) {
-		if (p[i] == (uint8_t)needle[0] && !memcmp((const void *)(p + i), needle, n))
-			return (long)i;
-	}
-	return -1;
+	return at ? (long)(at - p) : -1;
 }
 
 static int cmd_scan(unsigned int id, const char *secret, const char *control)
 {
 	int vm = open_vm(id);
 	struct sv_link_info info;
-	const volatile uint8_t *ram;
+	const uint8_t *ram;
 	long at;
 
 	CHECK("GET_INFO", ioctl(vm, SV_VM_GET_INFO, &info) == 0);

@@ -8,7 +8,9 @@
 # maps of the driver VM for a secret the driver keeps in its RAM: absent;
 # the driver's last O_DIRECT write, which bounced through the window, is
 # there (the control: the scan does see the window). The devmodel comes
-# back and the driver's disk works again.
+# back and the driver's disk works again. The same search against a driver
+# VM without a window (dma-window: off: the device VM maps all of its RAM)
+# finds the secret: what the window takes away.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 [ -f /guest/driver-Image ] || { echo "no /guest/driver-Image (make kernel, then make images)"; exit 77; }
@@ -81,3 +83,25 @@ echo "devvm1 could map $(fact scan_bytes devvm1) bytes of app; secret: $(fact sc
 [ "$(fact scan_control devvm1)" = found ] || fail "the scan did not find the driver's DMA data: it proves nothing"
 grep -q "^\[devvm1\] .*test hook: scan exited with status 0" "$OUT" || fail "svctl scan failed"
 echo "each device VM saw only its 8 MiB window; the driver VM's secret stayed out of reach"
+
+# Without a window the same search finds the secret.
+crossvm_setup
+secret=$(tr -d '-' </proc/sys/kernel/random/uuid)
+cat >/tmp/dw-off.yaml <<YAML
+name: dwoff
+vms:
+  - { name: devvm1, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
+      cmdline: "console=ttyAMA0 quiet sv.test.scan-window=$secret", memory: 512M, disks: [ $DEVVM_DISK ] }
+  - { name: app, role: driver, kernel: /guest/driver-Image, initrd: /guest/initrd.cpio, memory: 256M,
+      dma-window: "off", cmdline: "console=ttyAMA0 quiet sv.run=dma-window sv.window.secret=$secret sv.window.secs=20",
+      devices: [ { type: blk, from: devvm1, backing: /dev/vda } ] }
+YAML
+run_topology_within /tmp/dw-off.yaml 200
+crossvm_teardown
+[ "$HUNG" -eq 0 ] || fail "the topology without a window was still running after 200 s"
+echo "without a window devvm1 could map $(fact scan_bytes devvm1) bytes of app; secret: $(fact scan_secret devvm1)"
+[ "$(fact scan_window devvm1)" = 0 ] || fail "a link without a window was presented as one"
+[ "$(fact scan_bytes devvm1)" = $((256 << 20)) ] || fail "without a window devvm1 should map all 256 MiB of app"
+[ "$(fact scan_secret devvm1)" = found ] ||
+	fail "without a window the search did not find the driver VM's secret: the search proves nothing"
+echo "without a window the device VM finds the driver VM's secret in its RAM; with one it cannot"

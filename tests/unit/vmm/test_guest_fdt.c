@@ -238,8 +238,10 @@ static void test_two_dma_windows(void **state)
 		assert_int_equal(cell(p, 0), GUEST_FDT_PHANDLE_DMA_BASE + b);
 		pool = fdt_node_offset_by_phandle(blob, GUEST_FDT_PHANDLE_DMA_BASE + b);
 		assert_true(pool >= 0);
-		assert_int_equal(fdt_parent_offset(blob, pool), fdt_path_offset(blob, "/reserved-memory"));
-		assert_string_equal(fdt_getprop(blob, pool, "compatible", &len), "restricted-dma-pool");
+		assert_int_equal(fdt_parent_offset(blob, pool),
+				 fdt_path_offset(blob, "/reserved-memory"));
+		assert_string_equal(fdt_getprop(blob, pool, "compatible", &len),
+				    "restricted-dma-pool");
 		p = fdt_getprop(blob, pool, "reg", &len);
 		assert_int_equal(reg_cell64(p, 0), base);
 		snprintf(path, sizeof(path), "/memory@%llx", (unsigned long long)base);
