@@ -35,6 +35,8 @@ say() { echo "bench/$BENCH_NAME: $*"; }
 
 say "building the arm64 programs (vmm, devmodel, blkbench, tcpbench, ...)"
 make -j2 arm64
+say "building the driver-VM kernel (make kernel: cached; about 6 min the first time)"
+make kernel
 say "building the images (make -j2 images: only what changed)"
 make -j2 images
 images/fetch-qemu-arm64.sh --with qemu-system-common:usr/bin/qemu-storage-daemon build/qemu-arm64-bench

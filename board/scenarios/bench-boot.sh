@@ -5,6 +5,10 @@
 # from fork to the guest's "guest: init reached" line and to the exit).
 # Needs the bench board image (bench/boot/run builds it): QEMU and its
 # libraries are not in the plain host initramfs.
+# Two guest kernels, each measured on both VMMs: Debian's stock arm64
+# kernel (virtio drivers as modules the initramfs loads) and, if the image
+# has it, splitvirt's driver-VM kernel (/guest/driver-Image, make kernel:
+# everything built in, no module loading).
 # Kernel command line knobs: sv.bench.runs=N (default 5), sv.bench.warmup=N
 # (default 1), sv.bench.timeout=SEC per run (default 120).
 runs=5
@@ -18,7 +22,6 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
-kernel=/guest/Image
 initrd=/guest/initrd.cpio
 append="console=ttyAMA0 quiet sv.run=hello"
 marker="guest: init reached"
@@ -40,12 +43,13 @@ fi
 echo "bench-boot: $(head -1 "$dir/qemu-version")"
 echo "bench-boot: board: $(nproc) cpus, $(uname -r); $runs runs each after $warmup warm-up, alternating"
 
-# run_one NAME ROUND: one boot with bootclock; appends to NAME.init / NAME.exit.
+# run_one NAME ROUND: one boot of $kernel with bootclock; appends to
+# $kname-NAME.init / .exit.
 fails=0
 run_one() {
 	name=$1
 	round=$2
-	log=$dir/$name-$round.log
+	log=$dir/$kname-$name-$round.log
 	case "$name" in
 	vmm)
 		line=$(bootclock -m "$marker" -t "$tmo" -o "$log" -l vmm -- \
@@ -65,8 +69,8 @@ run_one() {
 	st=$(echo "$line" | sed -n 's/.* status=\([^ ]*\).*/\1/p')
 	tag="run"
 	[ "$round" -le 0 ] && tag="warm-up"
-	printf 'bench-boot: %-7s %-4s %2s  init %9s ms  exit %9s ms  status %s\n' \
-		"$tag" "$name" "$round" "$init" "$exit_ms" "$st"
+	printf 'bench-boot: %-7s %-6s %-4s %2s  init %9s ms  exit %9s ms  status %s\n' \
+		"$tag" "$kname" "$name" "$round" "$init" "$exit_ms" "$st"
 	if [ -z "$init" ] || [ "$init" = "-1.000" ] || [ "$st" != 0 ]; then
 		echo "bench-boot: ERROR: $name run $round failed (no '$marker' or status $st); its output:"
 		tail -n 20 "$log" | sed 's/^/bench-boot:   | /'
@@ -75,31 +79,45 @@ run_one() {
 	fi
 	if [ "$round" -eq 1 ]; then
 		# Show once that both guests did the same thing.
-		grep '^guest:' "$log" | tr -d '\r' | sed "s/^/bench-boot:   $name | /"
+		grep '^guest:' "$log" | tr -d '\r' | sed "s/^/bench-boot:   $kname $name | /"
 	fi
 	if [ "$round" -gt 0 ]; then
-		echo "$init" >>"$dir/$name.init"
-		echo "$exit_ms" >>"$dir/$name.exit"
+		echo "$init" >>"$dir/$kname-$name.init"
+		echo "$exit_ms" >>"$dir/$kname-$name.exit"
 	fi
 	return 0
 }
 
+# run_kernel NAME IMAGE: the warm-up and counted runs of both VMMs with IMAGE.
+run_kernel() {
+	kname=$1
+	kernel=$2
+	w=1
+	while [ "$w" -le "$warmup" ]; do
+		run_one vmm $((w - warmup))
+		run_one qemu $((w - warmup))
+		w=$((w + 1))
+	done
+	i=1
+	while [ "$i" -le "$runs" ]; do
+		if [ $((i % 2)) -eq 1 ]; then
+			run_one vmm "$i"; run_one qemu "$i"
+		else
+			run_one qemu "$i"; run_one vmm "$i"
+		fi
+		i=$((i + 1))
+	done
+}
+
 rm -f "$dir"/*.init "$dir"/*.exit "$dir"/*.start
-w=1
-while [ "$w" -le "$warmup" ]; do
-	run_one vmm $((w - warmup))
-	run_one qemu $((w - warmup))
-	w=$((w + 1))
-done
-i=1
-while [ "$i" -le "$runs" ]; do
-	if [ $((i % 2)) -eq 1 ]; then
-		run_one vmm "$i"; run_one qemu "$i"
-	else
-		run_one qemu "$i"; run_one vmm "$i"
-	fi
-	i=$((i + 1))
-done
+kernels="stock"
+run_kernel stock /guest/Image
+if [ -f /guest/driver-Image ]; then
+	kernels="stock driver"
+	run_kernel driver /guest/driver-Image
+else
+	echo "bench-boot: no /guest/driver-Image (make kernel): only Debian's kernel is measured"
+fi
 
 # Process start-up alone (no VM): exec, dynamic loading for QEMU, option
 # parsing, exit. Informational: it is part of both boot times above.
@@ -119,19 +137,28 @@ stats() {
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		printf "%d %.1f %.1f %.1f\n", NR, m, v[1], v[NR] }'
 }
-set -- $(stats "$dir/vmm.init") $(stats "$dir/vmm.exit") $(stats "$dir/qemu.init") $(stats "$dir/qemu.exit")
 echo "bench-boot: ============================================================================"
-echo "bench-boot: guest: same Image, initrd, cmdline '$append', 256 MiB, 1 vCPU; times in ms"
-echo "bench-boot:                   start -> 'guest: init reached'     start -> exit"
-echo "bench-boot: VMM       runs    median     min     max     median     min     max"
-printf 'bench-boot: %-8s %5s %9s %7s %7s %10s %7s %7s\n' vmm "$1" "$2" "$3" "$4" "$6" "$7" "$8"
-printf 'bench-boot: %-8s %5s %9s %7s %7s %10s %7s %7s\n' qemu "$9" "${10}" "${11}" "${12}" "${14}" "${15}" "${16}"
+echo "bench-boot: guests: same initrd, cmdline '$append', 256 MiB, 1 vCPU; times in ms"
+echo "bench-boot: kernels: stock = Debian's /guest/Image (modules), driver = /guest/driver-Image (ours, built in)"
+echo "bench-boot:                          start -> 'guest: init reached'     start -> exit"
+echo "bench-boot: kernel VMM       runs    median     min     max     median     min     max"
+for kname in $kernels; do
+	for v in vmm qemu; do
+		set -- $(stats "$dir/$kname-$v.init") $(stats "$dir/$kname-$v.exit")
+		printf 'bench-boot: %-6s %-8s %5s %9s %7s %7s %10s %7s %7s\n' "$kname" "$v" "$1" "$2" "$3" "$4" "$6" "$7" "$8"
+	done
+done
 vs=$(stats "$dir/vmm.start" | cut -d' ' -f2)
 qs=$(stats "$dir/qemu.start" | cut -d' ' -f2)
 echo "bench-boot: process start-up only (vmm --help / qemu --version, start -> exit, median of 3): vmm $vs ms, qemu $qs ms"
-ratios=$(awk -v a="$2" -v b="${10}" -v c="$6" -v d="${14}" 'BEGIN {
-	if (b + 0 > 0 && d + 0 > 0) printf "%.2f %.2f", a / b, c / d; else printf "nan nan" }')
-set -- "$@" $ratios
-echo "bench-boot: ratio vmm/QEMU (medians): init ${17}x, exit ${18}x (project goal <= 0.50x)"
-echo "BENCH-BOOT-RESULT runs=$runs vmm_init_ms=$2 vmm_exit_ms=$6 qemu_init_ms=${10} qemu_exit_ms=${14} vmm_start_ms=$vs qemu_start_ms=$qs ratio_init=${17} ratio_exit=${18} failures=$fails"
+for kname in $kernels; do
+	vi=$(stats "$dir/$kname-vmm.init" | cut -d' ' -f2)
+	ve=$(stats "$dir/$kname-vmm.exit" | cut -d' ' -f2)
+	qi=$(stats "$dir/$kname-qemu.init" | cut -d' ' -f2)
+	qe=$(stats "$dir/$kname-qemu.exit" | cut -d' ' -f2)
+	set -- $(awk -v a="$vi" -v b="$qi" -v c="$ve" -v d="$qe" 'BEGIN {
+		if (b + 0 > 0 && d + 0 > 0) printf "%.2f %.2f", a / b, c / d; else printf "nan nan" }')
+	echo "bench-boot: ratio vmm/QEMU with the $kname kernel (medians): init $1x, exit $2x (project goal <= 0.50x)"
+	echo "BENCH-BOOT-RESULT kernel=$kname runs=$runs vmm_init_ms=$vi vmm_exit_ms=$ve qemu_init_ms=$qi qemu_exit_ms=$qe vmm_start_ms=$vs qemu_start_ms=$qs ratio_init=$1 ratio_exit=$2 failures=$fails"
+done
 [ "$fails" -eq 0 ]
