@@ -119,6 +119,11 @@ void gd_enable_msix(struct guestdrv *gd, unsigned int fn)
 
 void gd_start(struct guestdrv *gd, unsigned int fn, uint16_t qsize)
 {
+	gd_start_features(gd, fn, qsize, 1); /* VIRTIO_F_VERSION_1 (bit 32) */
+}
+
+void gd_start_features(struct guestdrv *gd, unsigned int fn, uint16_t qsize, uint32_t features_hi)
+{
 	uint8_t s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 	uint16_t nq;
 
@@ -127,7 +132,7 @@ void gd_start(struct guestdrv *gd, unsigned int fn, uint16_t qsize)
 	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, s);
 	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_GF, 4, 1); /* VIRTIO_F_VERSION_1 (bit 32) */
+	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_GF, 4, features_hi);
 	s |= VIRTIO_CONFIG_S_FEATURES_OK;
 	gd_common_write(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1, s);
 	assert_true(gd_common_read(gd, fn, VIRTIO_PCI_COMMON_STATUS, 1) &

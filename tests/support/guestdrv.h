@@ -42,6 +42,8 @@ void gd_place_bars(struct guestdrv *gd, unsigned int fn);
 void gd_enable_msix(struct guestdrv *gd, unsigned int fn);
 /* Probe + features (VERSION_1 only) + every queue (size qsize) + DRIVER_OK. */
 void gd_start(struct guestdrv *gd, unsigned int fn, uint16_t qsize);
+/* The same, accepting features 32..63 features_hi (VERSION_1 is bit 0 there). */
+void gd_start_features(struct guestdrv *gd, unsigned int fn, uint16_t qsize, uint32_t features_hi);
 /* What the driver VM's KVM does on a notify write bound to an ioeventfd. */
 void gd_kick(struct guestdrv *gd, struct fake_kmod *fk, unsigned int fn, uint16_t q);
 

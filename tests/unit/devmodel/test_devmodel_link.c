@@ -264,6 +264,27 @@ static void test_dma_window_requires_access_platform(void **state)
 	fixture_free(w);
 }
 
+/*
+ * The devmodel's guest memory on a windowed link is the window: a request
+ * whose buffer lies past it (in the driver VM's RAM, which the device VM
+ * does not have) is refused, and the device reports NEEDS_RESET.
+ */
+static void test_dma_window_refuses_outside(void **state)
+{
+	struct fixture *w = fixture_new_flags(16, 16, false, SV_LINK_F_DMA_WINDOW);
+	uint64_t inside = gram_alloc(&w->gd.ram, 4096, 4096);
+
+	(void)state;
+	gd_start_features(&w->gd, 0, 16, HI_VERSION_1 | HI_ACCESS_PLATFORM);
+	assert_int_equal(blk_request(w, VIRTIO_BLK_T_IN, 0, inside, 4096), VIRTIO_BLK_S_OK);
+	assert_false(gd_common_read(&w->gd, 0, VIRTIO_PCI_COMMON_STATUS, 1) &
+		     VIRTIO_CONFIG_S_NEEDS_RESET);
+	blk_request(w, VIRTIO_BLK_T_IN, 0, w->fk.info.ram_gpa + w->fk.info.ram_size, 4096);
+	assert_true(gd_common_read(&w->gd, 0, VIRTIO_PCI_COMMON_STATUS, 1) &
+		    VIRTIO_CONFIG_S_NEEDS_RESET);
+	fixture_free(w);
+}
+
 static void test_blk_end_to_end(void **state)
 {
 	struct fixture *f = *state;
@@ -494,6 +515,7 @@ int main(void)
 		SV_TEST(test_msix_routes_calls),
 		SV_TEST(test_blk_end_to_end),
 		SV_TEST(test_dma_window_requires_access_platform),
+		SV_TEST(test_dma_window_refuses_outside),
 		cmocka_unit_test_setup_teardown(test_scarce_doorbells, setup_scarce, teardown),
 		SV_TEST(test_malformed_requests),
 		SV_TEST(test_requests_through_handle),
