@@ -126,12 +126,18 @@ static bool in_window(uint64_t gpa, uint64_t size)
 	       sv_range_inside(gpa, size, PEER_MMIO64_BASE, PEER_MMIO64_SIZE);
 }
 
+/* A DeviceID of function 0 of one of the link's slots, on its own bridge. */
+static bool peer_devid_ok(uint32_t devid)
+{
+	return devid >> 8 == PEER_BRIDGE && !(devid & 7) && ((devid & 0xff) >> 3) < PCI_MAX_SLOTS;
+}
+
 static void check_route(const struct proxy_peer *pp, const struct kvm_irq_routing_entry *r)
 {
 	if (pp->vm->gic_version == 3) {
 		if (r->type != KVM_IRQ_ROUTING_MSI ||
 		    r->u.msi.address_lo != (uint32_t)ITS_DOORBELL || r->u.msi.address_hi ||
-		    (r->u.msi.devid & 7) || r->u.msi.devid >> 3 >= PCI_MAX_SLOTS)
+		    !peer_devid_ok(r->u.msi.devid))
 			abort();
 	} else if (r->type != KVM_IRQ_ROUTING_IRQCHIP || r->u.irqchip.pin < VMM_V2M_SPI_BASE ||
 		   r->u.irqchip.pin >= VMM_V2M_SPI_BASE + VMM_V2M_SPI_COUNT ||
@@ -169,7 +175,7 @@ static void check_call(const struct proxy_peer *pp, const struct fake_kvm_call *
 			abort();
 		break;
 	case FK_SIGNAL_MSI:
-		if (c->addr != ITS_DOORBELL || (c->devid & 7) || c->devid >> 3 >= PCI_MAX_SLOTS)
+		if (c->addr != ITS_DOORBELL || !peer_devid_ok(c->devid))
 			abort();
 		break;
 	default:

@@ -5,7 +5,8 @@
 # working I/O again, without rebooting. The supervisor, both VMs and the
 # board stay up (the tests after this one run on the same board).
 # With the board's NVMe (run-board --smmu --nvme --nic) the device VM owns
-# it and the driver VM's disk is its partition 2.
+# it and the driver VM's disk is its partition 2. With our driver-VM kernel
+# in the image, the driver VM's link has a DMA window (DRIVER_KERNEL).
 # The driver VM runs with loglevel=3: its kernel's many "I/O error" lines
 # ("[app] ..." in the supervisor's output) would drown the device VM's.
 . /tests/lib.sh
@@ -25,7 +26,7 @@ vms:
     $DEVVM_DISK_YAML
   - name: app
     role: driver
-    kernel: /guest/Image
+    kernel: $DRIVER_KERNEL
     initrd: /guest/initrd.cpio
     cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill"
     memory: 256M
@@ -38,6 +39,7 @@ expect_out "devvm: test hook: killing devmodel"
 expect_out "devvm: devmodel exited with status 137; restarting in 1 s"
 expect_out "restored link 0 after a devmodel restart"
 check_io_across "the devmodel was killed"
+expect_window app
 grep -q "restored link 0 after a devmodel restart; [1-9][0-9]* requests failed" "$OUT" ||
 	fail "the restarted devmodel failed no pending request"
 [ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"

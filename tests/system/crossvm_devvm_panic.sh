@@ -17,7 +17,7 @@ vms:
   - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
       cmdline: "console=ttyAMA0 quiet sv.test.panic-after-io=2", memory: 512M,
       $DEVVM_DISK_YAML }
-  - { name: app, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+  - { name: app, role: driver, kernel: $DRIVER_KERNEL, initrd: /guest/initrd.cpio, memory: 256M,
       cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
       devices: [ { type: blk, from: devvm, backing: $APP_BACKING } ] }
 YAML
@@ -32,6 +32,7 @@ expect_out "restored link 0 after a devmodel restart"
 [ "$(grep -c 'devvm: test hook: panicking the kernel' "$OUT")" -eq 1 ] ||
 	fail "the device VM panicked more than once"
 check_io_across "the device VM's kernel died"
+expect_window app
 grep -q "VM 'app' (pid [0-9]*) rebooted itself" "$OUT" && fail "the driver VM rebooted"
 [ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"
 echo "$(grep -o 'restored link 0 after a devmodel restart; [0-9]* requests failed' "$OUT")"

@@ -9,7 +9,9 @@
 # then working I/O again, without rebooting; what it flushed before the
 # kill is on its disk. On a board with an NVMe controller to pass through
 # (run-board --smmu --nvme), the device VM owns it: the killed vmm releases
-# it and the restarted one gets it back through VFIO.
+# it and the restarted one gets it back through VFIO. With our driver-VM
+# kernel in the image, each driver VM's link has a DMA window: the restarted
+# device VM gets the same window memfds.
 . /tests/lib.sh
 . /tests/crossvm_lib.sh
 crossvm_setup
@@ -28,10 +30,10 @@ vms:
   - { name: devvm, role: device, kernel: /guest/Image, initrd: /guest/devvm-initrd.cpio,
       cmdline: "console=ttyAMA0 quiet", memory: 512M, disks: [ $DEVVM_DISK, $DISK2 ],
       restart: on-failure$PT }
-  - { name: app1, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+  - { name: app1, role: driver, kernel: $DRIVER_KERNEL, initrd: /guest/initrd.cpio, memory: 256M,
       cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
       devices: [ { type: blk, from: devvm, backing: /dev/vda } ] }
-  - { name: app2, role: driver, kernel: /guest/Image, initrd: /guest/initrd.cpio, memory: 256M,
+  - { name: app2, role: driver, kernel: $DRIVER_KERNEL, initrd: /guest/initrd.cpio, memory: 256M,
       cmdline: "console=ttyAMA0 quiet loglevel=3 sv.run=io-across-kill sv.io.deadline=240 sv.io.hang=120",
       devices: [ { type: blk, from: devvm, backing: /dev/vdb } ] }
 YAML
@@ -67,6 +69,8 @@ expect_out "device VM 'devvm' is gone: failing the pending accesses of driver VM
 expect_out "restarted device VM 'devvm'"
 expect_out "restored link 0 after a devmodel restart"
 expect_out "restored link 1 after a devmodel restart"
+expect_window app1
+expect_window app2
 check_io_across "the device VM was killed" app1
 check_io_across "the device VM was killed" app2
 [ -n "$marker1" ] && [ -n "$marker2" ] || fail "a driver VM reported no marker"

@@ -1,6 +1,18 @@
 # Helpers for cross-VM tests: the board host side of a device VM serving
 # driver VMs (a disk image for the device VM, a host bridge for its uplink).
 DEVVM_DISK=/var/lib/splitvirt/devvm-disk.img
+# The driver VMs' kernel in the crash tests: ours when the image has it (each
+# link then has a DMA window, dma-window: auto), else Debian's (the device VM
+# maps all of the driver VM's RAM). The stock-kernel tests name /guest/Image.
+DRIVER_KERNEL=/guest/Image
+[ -f /guest/driver-Image ] && DRIVER_KERNEL=/guest/driver-Image
+
+# expect_window VM: with our kernel, the devmodel served VM through a DMA window.
+expect_window() {
+	[ "$DRIVER_KERNEL" = /guest/driver-Image ] || return 0
+	grep -q "serving driver VM '$1': .*DMA window" "$OUT" ||
+		fail "the devmodel did not serve driver VM '$1' through a DMA window"
+}
 TOPO_DIR=/etc/splitvirt/topologies
 
 crossvm_setup() {
