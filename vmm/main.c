@@ -61,20 +61,24 @@ static int vmm_setup_passthrough(struct vmm *v, const struct vmm_args *args)
  * where the supervisor placed it, above our RAM, as a memory slot of its
  * own. The device tree makes it link k's bridge's restricted-dma-pool.
  */
+_Static_assert(SV_GUEST_DMA_WINDOW_BASE >= SV_GUEST_RAM_BASE + SV_GUEST_MAX_MEM &&
+		       SV_GUEST_DMA_WINDOW_BASE < VMM_PCI_MMIO64_BASE,
+	       "DMA windows sit between the largest guest RAM and the PCI 64-bit window");
+
 static int vmm_map_dma_window(struct vmm *v, unsigned int k, const struct sv_link_args *link)
 {
 	struct guest_ram *w = &v->dma_windows[k];
-	uint64_t ram_end = v->vm->ram.gpa + v->vm->ram.size;
 	int fd, ret;
 
 	if (!link->dma_size)
 		return 0;
-	if (link->dma_gpa < ram_end || link->dma_gpa < SV_GUEST_DMA_WINDOW_BASE ||
-	    !sv_range_inside(link->dma_gpa, link->dma_size, SV_GUEST_DMA_WINDOW_BASE,
+	/* The windows' range lies above the largest RAM, below PCI: no overlap with either. */
+	if (!sv_range_inside(link->dma_gpa, link->dma_size, SV_GUEST_DMA_WINDOW_BASE,
 			     VMM_PCI_MMIO64_BASE - SV_GUEST_DMA_WINDOW_BASE)) {
-		pr_err("link %u: DMA window 0x%llx+0x%llx is not between our RAM (ends 0x%llx) and 0x%llx",
+		pr_err("link %u: DMA window 0x%llx+0x%llx is not between 0x%llx (above any RAM) and 0x%llx",
 		       link->id, (unsigned long long)link->dma_gpa,
-		       (unsigned long long)link->dma_size, (unsigned long long)ram_end,
+		       (unsigned long long)link->dma_size,
+		       (unsigned long long)SV_GUEST_DMA_WINDOW_BASE,
 		       (unsigned long long)VMM_PCI_MMIO64_BASE);
 		return -EINVAL;
 	}
