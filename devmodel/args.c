@@ -13,7 +13,7 @@
 const char dm_usage[] =
 	"usage: devmodel [--link ID]... [--cmdline-file F] [--log-level L]\n"
 	"                [--device PATH] [--console-dir DIR | --no-console-input]\n"
-	"                [--no-state] [--help]\n"
+	"                [--no-state] [--trace N [--trace-kernel FILE]] [--help]\n"
 	"\n"
 	"Serves the virtio devices of the driver VMs linked to this device VM, as\n"
 	"listed by sv.link<ID>=<driver>:<dev>,... parameters of the kernel command line:\n"
@@ -32,6 +32,13 @@ const char dm_usage[] =
 	"                       fails the requests that were in flight; without it the\n"
 	"                       devices start at power-on and a running driver VM's\n"
 	"                       I/O hangs)\n"
+	"  --trace N            keep a stamp of each stage of each request (kick seen,\n"
+	"                       popped, backend submit/done, used, interrupt) in a ring\n"
+	"                       of N records and print them (SVT-D lines on stdout)\n"
+	"                       whenever no request came for a second; for\n"
+	"                       bench/crossvm-trace. Off by default\n"
+	"  --trace-kernel FILE  with --trace, also pass through the lines of FILE (the\n"
+	"                       kernel's ftrace trace_pipe) at each print, as SVT-D-K\n"
 	"  --help               this text\n";
 
 enum {
@@ -42,6 +49,8 @@ enum {
 	OPT_CONSOLE_DIR,
 	OPT_NO_INPUT,
 	OPT_NO_STATE,
+	OPT_TRACE,
+	OPT_TRACE_KERNEL,
 };
 
 static const struct option options[] = {
@@ -52,6 +61,8 @@ static const struct option options[] = {
 	{ .name = "console-dir", .has_arg = required_argument, .val = OPT_CONSOLE_DIR },
 	{ .name = "no-console-input", .has_arg = no_argument, .val = OPT_NO_INPUT },
 	{ .name = "no-state", .has_arg = no_argument, .val = OPT_NO_STATE },
+	{ .name = "trace", .has_arg = required_argument, .val = OPT_TRACE },
+	{ .name = "trace-kernel", .has_arg = required_argument, .val = OPT_TRACE_KERNEL },
 	{ .name = "help", .has_arg = no_argument, .val = 'h' },
 	{ 0 },
 };
@@ -119,6 +130,20 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 		case OPT_NO_STATE:
 			a->keep_state = false;
 			break;
+		case OPT_TRACE: {
+			unsigned long n;
+
+			if (sv_parse_uint(optarg, 1, DM_TRACE_MAX_RECORDS, &n)) {
+				snprintf(err, errlen, "--trace: '%.32s' is not a record count 1-%d",
+					 optarg, DM_TRACE_MAX_RECORDS);
+				return -EINVAL;
+			}
+			a->trace_records = (unsigned int)n;
+			break;
+		}
+		case OPT_TRACE_KERNEL:
+			a->trace_kernel = optarg;
+			break;
 		case 'h':
 			a->help = true;
 			break;
@@ -130,6 +155,10 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%.40s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (a->trace_kernel && !a->trace_records) {
+		snprintf(err, errlen, "--trace-kernel needs --trace N");
 		return -EINVAL;
 	}
 	return 0;

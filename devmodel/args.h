@@ -14,6 +14,8 @@
 #define DM_DEFAULT_DEVICE "/dev/splitvirt"
 #define DM_DEFAULT_CMDLINE "/proc/cmdline"
 #define DM_DEFAULT_CONSOLE_DIR "/run/splitvirt"
+/* 16 Mi records of 24 bytes: more than any console would print. */
+#define DM_TRACE_MAX_RECORDS (1 << 24)
 
 struct dm_args {
 	uint32_t links[SV_VM_MAX_LINKS]; /* --link; none: every sv.link of the cmdline */
@@ -23,6 +25,8 @@ struct dm_args {
 	const char *console_dir; /* NULL: console output only */
 	bool keep_state; /* false (--no-state): no crash containment */
 	enum sv_log_level log_level;
+	unsigned int trace_records; /* --trace; 0: off */
+	const char *trace_kernel; /* --trace-kernel */
 	bool help;
 };
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/trace.h>
 
 #include "daemon.h"
 
@@ -153,6 +154,30 @@ static void daemon_reap(struct dm_daemon *d)
 	}
 }
 
+/*
+ * With --trace: prints the records once no stage was recorded for a
+ * second, so printing (slow, on a console) never falls inside a timed
+ * request. Returns the loop timeout, capped to look again in time.
+ */
+static int daemon_trace(struct dm_daemon *d, int timeout)
+{
+	uint64_t pending;
+	int64_t now;
+
+	if (!sv_trace_on())
+		return timeout;
+	pending = sv_trace_pending();
+	now = dm_now_ms();
+	if (pending != d->trace_pending) {
+		d->trace_pending = pending;
+		d->trace_quiet_since = now;
+	} else if (pending && now - d->trace_quiet_since >= DM_TRACE_QUIET_MS) {
+		sv_trace_dump(stdout, DM_TRACE_TAG);
+		d->trace_pending = 0;
+	}
+	return timeout < 0 || timeout > DM_TRACE_QUIET_MS / 4 ? DM_TRACE_QUIET_MS / 4 : timeout;
+}
+
 int dm_daemon_run(struct dm_daemon *d, unsigned int max_iterations)
 {
 	for (unsigned int it = 0; !d->stop; it++) {
@@ -160,7 +185,7 @@ int dm_daemon_run(struct dm_daemon *d, unsigned int max_iterations)
 
 		if (max_iterations && it == max_iterations)
 			break;
-		timeout = daemon_service(d);
+		timeout = daemon_trace(d, daemon_service(d));
 		if (max_iterations && (timeout < 0 || timeout > 10))
 			timeout = 10;
 		ret = sv_loop_run_once(&d->loop, timeout);

@@ -40,7 +40,13 @@ struct dm_daemon {
 	struct sv_watch reap_watch;
 	int reap_fd; /* a link's thread ended: written by it, read here */
 	bool stop;
+	uint64_t trace_pending; /* records waiting to be printed (--trace) */
+	int64_t trace_quiet_since; /* when that count last changed, ms */
 };
+
+/* Tag of the devmodel's trace lines; no request for this long before they are printed. */
+#define DM_TRACE_TAG "SVT-D"
+#define DM_TRACE_QUIET_MS 1000
 
 /*
  * Serves specs[0..n) through km (not owned) until a stop signal (or, with

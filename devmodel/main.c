@@ -5,6 +5,7 @@
  * docs/devmodel.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,41 @@
 
 #include <splitvirt/log.h>
 #include <splitvirt/sandbox.h>
+#include <splitvirt/trace.h>
 
 #include "args.h"
 #include "daemon.h"
 
 #define CMDLINE_MAX 65536
+
+/* --trace: before the sandbox (the kernel's trace file is opened once, here). */
+static int trace_start(const struct dm_args *a, int *kernel_fd)
+{
+	int ret;
+
+	*kernel_fd = -1;
+	if (!a->trace_records)
+		return 0;
+	ret = sv_trace_enable(a->trace_records);
+	if (ret) {
+		pr_err("--trace %u: %s", a->trace_records, strerror(-ret));
+		return ret;
+	}
+	if (a->trace_kernel) {
+		*kernel_fd = open(a->trace_kernel, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (*kernel_fd < 0) {
+			ret = -errno;
+			pr_err("--trace-kernel %s: %s", a->trace_kernel, strerror(errno));
+			return ret;
+		}
+		sv_trace_set_kernel_fd(*kernel_fd);
+	}
+	/* The calibration line now: stdio sets stdout up before the sandbox forbids that. */
+	sv_trace_dump(stdout, DM_TRACE_TAG);
+	pr_info("tracing each request's stages (%u records)%s%s", a->trace_records,
+		a->trace_kernel ? " and " : "", a->trace_kernel ? a->trace_kernel : "");
+	return 0;
+}
 
 static int load_config(const struct dm_args *a, struct dm_config *cfg)
 {
@@ -49,7 +80,7 @@ int main(int argc, char **argv)
 	struct dm_kmod km;
 	struct dm_args a;
 	char err[256];
-	int n, ret;
+	int n, ret, trace_fd;
 
 	sv_log_set_prefix("devmodel");
 	/* Console socket clients may go away under a write. */
@@ -78,6 +109,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dm_daemon_survey(&km, &cfg);
+	if (trace_start(&a, &trace_fd)) {
+		dm_kmod_close(&km);
+		return 1;
+	}
 	opt.console_dir = a.console_dir;
 	opt.keep_state = a.keep_state;
 	ret = dm_daemon_init(&d, &km, &opt, specs, (unsigned int)n);
@@ -94,6 +129,11 @@ int main(int argc, char **argv)
 		pr_err("setting up: %s", strerror(-ret));
 	dm_daemon_fini(&d);
 	dm_kmod_close(&km);
+	/* The threads are joined: what they recorded is ours to print. */
+	sv_trace_dump(stdout, DM_TRACE_TAG);
+	sv_trace_disable();
+	if (trace_fd >= 0)
+		close(trace_fd);
 	pr_info("stopped");
 	return ret ? 1 : 0;
 }

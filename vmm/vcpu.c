@@ -16,6 +16,7 @@
 
 #include <linux/kvm.h>
 
+#include <splitvirt/counter.h>
 #include <splitvirt/log.h>
 
 #include "vmm.h"
@@ -75,6 +76,24 @@ static int vcpu_init_one(struct vm *vm, struct vcpu *vcpu, const struct kvm_vcpu
 	return 0;
 }
 
+/*
+ * KVM starts each VM's virtual counter at 0 (a per-VM offset). Ours reads
+ * what the host's does instead, in every VM we run: stamps taken in a
+ * driver VM, a device VM and on the host then share one time line, which
+ * is what a per-request trace across VMs needs (include/splitvirt/counter.h).
+ * Guests do not care where the count starts. KVM applies the offset to all
+ * of the VM's vCPUs and resets it when one is created: after the last one.
+ */
+static void vcpus_share_host_counter(struct vm *vm)
+{
+	int ret = set_reg(vm->vcpus[0].fd, KVM_REG_ARM_TIMER_CNT, sv_counter_read());
+
+	if (ret)
+		pr_warn("sharing the host's counter with the guest (KVM_REG_ARM_TIMER_CNT): %s; "
+			"traces across VMs will not line up",
+			strerror(-ret));
+}
+
 int vcpus_create(struct vm *vm, unsigned int n)
 {
 	struct kvm_vcpu_init target;
@@ -95,6 +114,7 @@ int vcpus_create(struct vm *vm, unsigned int n)
 		if (ret)
 			return ret;
 	}
+	vcpus_share_host_counter(vm);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <linux/virtio_ids.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/trace.h>
 #include <splitvirt/virtio_blk.h>
 
 #define SECTOR_SHIFT 9
@@ -43,8 +44,8 @@ static bool in_bounds(const struct virtio_blk *blk, uint64_t sector, uint64_t nr
 	return sector <= blk->capacity && nr <= blk->capacity - sector;
 }
 
-static uint8_t blk_rw(struct virtio_blk *blk, struct virtq_chain *c, uint64_t sector, bool write,
-		      uint32_t *written)
+static uint8_t blk_rw(struct virtio_blk *blk, uint16_t vq_index, struct virtq_chain *c,
+		      uint64_t sector, bool write, uint32_t *written)
 {
 	size_t len = write ? c->read_len - sizeof(struct virtio_blk_outhdr) : c->write_len - 1;
 	size_t off = write ? sizeof(struct virtio_blk_outhdr) : 0;
@@ -60,10 +61,12 @@ static uint8_t blk_rw(struct virtio_blk *blk, struct virtq_chain *c, uint64_t se
 	cnt = virtq_chain_iov(c, !write, off, len, blk->iov, VIRTQ_MAX_SEGS);
 	if (cnt < 0)
 		return VIRTIO_BLK_S_IOERR;
+	sv_trace(SV_TP_SUBMIT, VIRTIO_ID_BLOCK, vq_index, c->head, (uint32_t)len);
 	if (write)
 		err = blk->be->ops->writev(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
 	else
 		err = blk->be->ops->readv(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
+	sv_trace(SV_TP_DONE, VIRTIO_ID_BLOCK, vq_index, c->head, (uint32_t)len);
 	if (!err && write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
 		err = blk->be->ops->flush(blk->be); /* no FLUSH negotiated: write-through */
 	if (err) {
@@ -180,7 +183,6 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 	uint8_t status;
 	int err;
 
-	(void)vq;
 	if (c->read_len < sizeof(hdr) || c->write_len < 1) {
 		pr_warn_limited(&blk->malformed, "%s: request without header or status byte",
 				dev->name);
@@ -199,7 +201,8 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		status = blk_rw(blk, c, le64toh(hdr.sector), type == VIRTIO_BLK_T_OUT, &written);
+		status = blk_rw(blk, vq->index, c, le64toh(hdr.sector), type == VIRTIO_BLK_T_OUT,
+				&written);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		if (!virtio_dev_has_feature(dev, VIRTIO_BLK_F_FLUSH)) {

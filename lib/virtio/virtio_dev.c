@@ -9,6 +9,7 @@
 #include <linux/virtio_ring.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/trace.h>
 #include <splitvirt/virtio_dev.h>
 
 static void vq_error(struct virtq *vq, int err, void *opaque)
@@ -203,8 +204,10 @@ void virtio_dev_set_needs_reset(struct virtio_dev *dev, const char *why)
 
 void virtio_dev_notify_used(struct virtio_dev *dev, struct virtq *vq)
 {
-	if (virtq_should_notify(vq) && dev->tops && dev->tops->signal_queue)
+	if (virtq_should_notify(vq) && dev->tops && dev->tops->signal_queue) {
+		sv_trace(SV_TP_CALL, (uint8_t)dev->device_id, vq->index, 0, 0);
 		dev->tops->signal_queue(dev, vq);
+	}
 }
 
 void virtio_dev_config_changed(struct virtio_dev *dev)
@@ -298,12 +301,16 @@ static int drain(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn, i
 			virtq_disable_notify(vq);
 			continue;
 		}
+		sv_trace(SV_TP_POP, (uint8_t)dev->device_id, vq->index, dev->chain->head,
+			 dev->chain->read_len + dev->chain->write_len);
 		len = fn(dev, vq, dev->chain);
 		if (len < 0) {
 			virtio_dev_set_needs_reset(dev, "malformed request");
 			return len;
 		}
 		virtq_push(vq, dev->chain->head, (uint32_t)len);
+		sv_trace(SV_TP_PUSH, (uint8_t)dev->device_id, vq->index, dev->chain->head,
+			 (uint32_t)len);
 		n++;
 		bytes += (uint64_t)dev->chain->read_len + dev->chain->write_len;
 	}

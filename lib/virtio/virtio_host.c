@@ -15,6 +15,7 @@
 #include <linux/virtio_pci.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/trace.h>
 #include <splitvirt/virtio_dev.h>
 #include <splitvirt/virtio_host.h>
 
@@ -244,6 +245,7 @@ static void vh_kick_ready(struct sv_watch *w, uint32_t events)
 	int ret;
 
 	(void)events;
+	sv_trace(SV_TP_WAKE, (uint8_t)vh->dev->device_id, k->q, 0, 0);
 	if (read(k->fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	ret = virtio_dev_handle_queue(vh->dev, k->q);

@@ -25,6 +25,7 @@
 
 #include <splitvirt/kmod_uapi.h>
 #include <splitvirt/rpc.h>
+#include <splitvirt/trace.h>
 
 #include "../../support/link_fixture.h"
 
@@ -316,6 +317,47 @@ static void test_blk_end_to_end(void **state)
 	assert_int_equal(fk_count(&f->fk, FK_MSI, NULL), 0);
 }
 
+/* With tracing on, a request leaves its stages in order, under its own head. */
+static void test_blk_trace_stages(void **state)
+{
+	static const enum sv_trace_point want[] = { SV_TP_WAKE, SV_TP_POP,  SV_TP_SUBMIT,
+						    SV_TP_DONE, SV_TP_PUSH, SV_TP_CALL };
+	struct fixture *f = *state;
+	uint64_t rbuf = gram_alloc(&f->gd.ram, 4096, 4096);
+	struct sv_trace_rec r[16];
+	unsigned int n = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	gd_start(&f->gd, 0, 16);
+	assert_int_equal(sv_trace_enable(64), 0);
+	assert_int_equal(blk_request(f, VIRTIO_BLK_T_IN, 8, rbuf, 4096), VIRTIO_BLK_S_OK);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	sv_trace_dump(out, "T");
+	fclose(out);
+	sv_trace_disable();
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		if (n < 16 && !sv_trace_parse_line(line, "T", &r[n]))
+			n++;
+	free(text);
+	assert_int_equal(n, 6);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(r[i].point, want[i]);
+		assert_int_equal(r[i].dev, VIRTIO_ID_BLOCK);
+		assert_int_equal(r[i].queue, 0);
+		if (i)
+			assert_true(r[i].ticks >= r[i - 1].ticks);
+	}
+	/* pop to push carry the chain's head; submit and done the data bytes. */
+	assert_int_equal(r[1].head, r[4].head);
+	assert_int_equal(r[2].head, r[1].head);
+	assert_int_equal(r[1].arg, 16 + 4096 + 1);
+	assert_int_equal(r[2].arg, 4096);
+	assert_int_equal(r[4].arg, 4096 + 1);
+}
+
 static void test_scarce_doorbells(void **state)
 {
 	struct fixture *f = *state;
@@ -517,6 +559,7 @@ int main(void)
 		SV_TEST(test_dma_window_requires_access_platform),
 		SV_TEST(test_dma_window_refuses_outside),
 		cmocka_unit_test_setup_teardown(test_scarce_doorbells, setup_scarce, teardown),
+		SV_TEST(test_blk_trace_stages),
 		SV_TEST(test_malformed_requests),
 		SV_TEST(test_requests_through_handle),
 		SV_TEST(test_reset_notice),

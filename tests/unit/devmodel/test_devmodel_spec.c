@@ -145,6 +145,9 @@ static void test_args(void **state)
 	const char *sdir[] = { "devmodel", "--state-dir",
 			       "/tmp/st" }; /* gone: the area replaced it */
 	const char *nostate[] = { "devmodel", "--no-state" };
+	const char *trace[] = { "devmodel", "--trace", "4096", "--trace-kernel", "/t/pipe" };
+	const char *trace0[] = { "devmodel", "--trace", "0" };
+	const char *tkonly[] = { "devmodel", "--trace-kernel", "/t/pipe" };
 	const struct sv_link_spec *specs[SV_VM_MAX_LINKS];
 	struct dm_args a;
 
@@ -166,6 +169,15 @@ static void test_args(void **state)
 	assert_int_equal(specs[0]->id, 1);
 	a.nr_links = 0;
 	assert_int_equal(dm_select_links(&a, &cfg, specs, err, sizeof(err)), 2);
+
+	assert_int_equal(a.trace_records, 0);
+	assert_int_equal(parse(&a, 5, trace), 0);
+	assert_int_equal(a.trace_records, 4096);
+	assert_string_equal(a.trace_kernel, "/t/pipe");
+	assert_int_equal(parse(&a, 3, trace0), -EINVAL);
+	assert_non_null(strstr(err, "--trace: '0' is not a record count"));
+	assert_int_equal(parse(&a, 3, tkonly), -EINVAL);
+	assert_non_null(strstr(err, "--trace-kernel needs --trace N"));
 
 	assert_int_equal(parse(&a, 5, dup), -EINVAL);
 	assert_non_null(strstr(err, "given twice"));

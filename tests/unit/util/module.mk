@@ -15,3 +15,7 @@ test_event_loop_LDLIBS := -lpthread
 UNIT_TESTS += test_host_pci
 test_host_pci_SRCS := tests/unit/util/test_host_pci.c tests/support/fake_sysfs.c
 test_host_pci_LIBS := svutil
+
+UNIT_TESTS += test_trace
+test_trace_SRCS := tests/unit/util/test_trace.c
+test_trace_LIBS := svutil
