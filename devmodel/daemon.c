@@ -172,7 +172,7 @@ static int daemon_trace(struct dm_daemon *d, int timeout)
 		d->trace_pending = pending;
 		d->trace_quiet_since = now;
 	} else if (pending && now - d->trace_quiet_since >= DM_TRACE_QUIET_MS) {
-		sv_trace_dump(stdout, DM_TRACE_TAG);
+		sv_trace_dump(stdout, SV_TRACE_TAG);
 		d->trace_pending = 0;
 	}
 	return timeout < 0 || timeout > DM_TRACE_QUIET_MS / 4 ? DM_TRACE_QUIET_MS / 4 : timeout;

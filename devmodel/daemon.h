@@ -44,8 +44,7 @@ struct dm_daemon {
 	int64_t trace_quiet_since; /* when that count last changed, ms */
 };
 
-/* Tag of the devmodel's trace lines; no request for this long before they are printed. */
-#define DM_TRACE_TAG "SVT-D"
+/* With --trace: no request for this long before the trace is printed. */
 #define DM_TRACE_QUIET_MS 1000
 
 /*

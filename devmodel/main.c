@@ -44,7 +44,7 @@ static int trace_start(const struct dm_args *a, int *kernel_fd)
 		sv_trace_set_kernel_fd(*kernel_fd);
 	}
 	/* The calibration line now: stdio sets stdout up before the sandbox forbids that. */
-	sv_trace_dump(stdout, DM_TRACE_TAG);
+	sv_trace_dump(stdout, SV_TRACE_TAG);
 	pr_info("tracing each request's stages (%u records)%s%s", a->trace_records,
 		a->trace_kernel ? " and " : "", a->trace_kernel ? a->trace_kernel : "");
 	return 0;
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	dm_daemon_fini(&d);
 	dm_kmod_close(&km);
 	/* The threads are joined: what they recorded is ours to print. */
-	sv_trace_dump(stdout, DM_TRACE_TAG);
+	sv_trace_dump(stdout, SV_TRACE_TAG);
 	sv_trace_disable();
 	if (trace_fd >= 0)
 		close(trace_fd);

@@ -27,6 +27,7 @@ enum {
 	OPT_START_TIMEOUT,
 	OPT_REBOOT_FD,
 	OPT_PASSTHROUGH,
+	OPT_TRACE,
 };
 
 static const struct option vmm_options[] = {
@@ -49,6 +50,7 @@ static const struct option vmm_options[] = {
 	{ "start-timeout", required_argument, NULL, OPT_START_TIMEOUT },
 	{ "reboot-fd", required_argument, NULL, OPT_REBOOT_FD },
 	{ "passthrough", required_argument, NULL, OPT_PASSTHROUGH },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,6 +94,9 @@ void vmm_args_usage(FILE *out, const char *prog)
 		"      --reboot-fd FD    on the guest's PSCI SYSTEM_RESET, signal this eventfd and exit\n"
 		"                        (the supervisor then starts the VM again); without it a reset\n"
 		"                        stops the VM\n"
+		"      --trace N         stamp each stage of each request of the local devices in a\n"
+		"                        ring of N records, printed (SVT-D lines) when the VM stops;\n"
+		"                        for bench/crossvm-trace. Off by default\n"
 		"  -h, --help            this text\n\n"
 		"Exit status: the guest's status (written to the exit-status register before\n"
 		"PSCI SYSTEM_OFF, 0 if never written); 1 on a vmm error.\n",
@@ -296,6 +301,11 @@ static int parse_option(int opt, const char *arg, struct vmm_args *args, char *e
 		return ret;
 	case OPT_PASSTHROUGH:
 		return add_passthrough(arg, args, err, errlen);
+	case OPT_TRACE:
+		ret = parse_uint_opt("--trace", arg, 1, 1u << 24, "a record count 1-16777216", &n,
+				     err, errlen);
+		args->trace_records = (unsigned int)n;
+		return ret;
 	case OPT_START_TIMEOUT:
 		ret = parse_uint_opt("--start-timeout", arg, 1, 3600, "1-3600 seconds", &n, err,
 				     errlen);

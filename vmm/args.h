@@ -43,6 +43,7 @@ struct vmm_args {
 	char passthrough[VMM_MAX_PASSTHROUGH]
 			[SV_PCI_BDF_SIZE]; /* host PCI functions, DDDD:BB:DD.F */
 	unsigned int npassthrough;
+	unsigned int trace_records; /* --trace; 0: off */
 	int help;
 };
 

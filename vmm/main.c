@@ -8,6 +8,7 @@
 
 #include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
+#include <splitvirt/trace.h>
 #include <splitvirt/sandbox.h>
 #include <splitvirt/size.h>
 
@@ -296,7 +297,12 @@ int main(int argc, char *argv[])
 	for (unsigned int i = 0; i < SV_VM_MAX_LINKS; i++)
 		v.dma_windows[i].memfd = -1;
 	vfio_container_init(&v.vfio);
-	ret = vmm_setup(&v, &args);
+	ret = args.trace_records ? sv_trace_enable(args.trace_records) : 0;
+	if (ret)
+		pr_err("--trace %u: %s", args.trace_records, strerror(-ret));
+	/* The calibration line now: stdio sets stdout up before the sandbox forbids that. */
+	sv_trace_dump(stdout, SV_TRACE_TAG);
+	ret = ret ?: vmm_setup(&v, &args);
 	if (ret == 0)
 		status = vcpus_run(vm);
 	/* The I/O thread goes first: it may still be running device queues. */
@@ -309,6 +315,9 @@ int main(int argc, char *argv[])
 		guest_ram_destroy(&v.dma_windows[i]);
 	}
 	devices_destroy(&v.devices);
+	/* Every thread that records is gone; the guest's own output is over. */
+	sv_trace_dump(stdout, SV_TRACE_TAG);
+	sv_trace_disable();
 	for (unsigned int i = 0; i < VMM_MAX_PASSTHROUGH; i++)
 		passthrough_destroy(v.passthrough[i]);
 	vfio_container_close(&v.vfio);

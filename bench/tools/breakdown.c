@@ -9,8 +9,8 @@
 
 #include "breakdown.h"
 
-/* Tags as printed by devmodel --trace (devmodel/daemon.h) and blkbench -T. */
-#define DEV_TAG "SVT-D"
+/* Tags as printed by devmodel/vmm --trace and blkbench -T. */
+#define DEV_TAG SV_TRACE_TAG
 #define USER_TAG "SVTRACE-U"
 #define CLOCK_TAG "SVTRACE-CLOCK"
 
@@ -210,13 +210,18 @@ int bd_request_stages(const struct bd_events *ev, unsigned int u, uint8_t dev,
 	for (int p = 0; p < SV_TP_COUNT; p++)
 		if (!seen[p])
 			return -ENOENT;
-	/* The kick the devmodel woke for: the last one before it woke. */
-	if (k >= ev->nr_kick || ev->kick[k] > first[SV_TP_WAKE])
-		return -ENOENT;
-	while (k + 1 < ev->nr_kick && ev->kick[k + 1] <= first[SV_TP_WAKE])
-		k++;
 	out->at[BD_KICK] = usr->submit;
-	out->at[BD_WAKE] = ev->kick[k];
+	if (ev->nr_kick) {
+		/* The kick the devmodel woke for: the last one before it woke. */
+		if (k >= ev->nr_kick || ev->kick[k] > first[SV_TP_WAKE])
+			return -ENOENT;
+		while (k + 1 < ev->nr_kick && ev->kick[k + 1] <= first[SV_TP_WAKE])
+			k++;
+		out->at[BD_WAKE] = ev->kick[k];
+	} else {
+		/* Served in the driver VM's own vmm: no VM between, the kick lasts until the wake. */
+		out->at[BD_WAKE] = first[SV_TP_WAKE];
+	}
 	out->at[BD_POP] = first[SV_TP_WAKE];
 	out->at[BD_PARSE] = first[SV_TP_POP];
 	out->at[BD_BACKEND] = first[SV_TP_SUBMIT];

@@ -15,7 +15,7 @@
 /* The stages of one request, in order; each ends where the next begins. */
 enum bd_stage {
 	BD_KICK, /* user submit -> the device VM's kernel takes the kick interrupt */
-	BD_WAKE, /* -> the devmodel's thread sees the kick */
+	BD_WAKE, /* -> the devmodel's thread sees the kick (0 when served by the driver's vmm) */
 	BD_POP, /* -> the first chain taken from the avail ring */
 	BD_PARSE, /* -> handed to the backend */
 	BD_BACKEND, /* -> the backend finished (the last chain) */
@@ -59,8 +59,10 @@ struct bd_request {
 
 /*
  * The stages of the user request u, from the device VM's stamps between
- * its submit and its completion (device dev, VIRTIO_ID_*). -ENOENT if a
- * stage has no stamp there (an untraced request, or one served locally).
+ * its submit and its completion (device dev, VIRTIO_ID_*); without any
+ * kernel kick stamps (devices of the driver VM's own vmm) the kick stage
+ * lasts until the wake. -ENOENT if a stage has no stamp there, -ERANGE if
+ * the stamps contradict each other (clocks not shared).
  */
 int bd_request_stages(const struct bd_events *ev, unsigned int u, uint8_t dev,
 		      struct bd_request *out);

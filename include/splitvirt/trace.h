@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The tag of the lines sv_trace_dump() prints in our programs (devmodel, vmm). */
+#define SV_TRACE_TAG "SVT-D"
+
 /* The stages, in the order a request passes them. */
 enum sv_trace_point {
 	SV_TP_WAKE, /* the queue's kick seen by the thread that serves it */
