@@ -3,7 +3,7 @@
 # initramfs followed by an overlay archive (Linux unpacks concatenated newc
 # archives in order; later files win) with
 #   - QEMU, qemu-storage-daemon, their loader and libraries (files.list),
-#   - the current vmm, splitvirt, blkbench, tcpbench,
+#   - the current vmm, splitvirt, blkbench, tcpbench, trace_breakdown,
 #   - vhost_net and its dependencies in /lib/modules/bench,
 #   - /bench/lib.sh and the scenario board/scenarios/bench-NAME.sh,
 #   - /guest/bench-initrd.cpio: the driver-VM image + the guest tools and
@@ -34,7 +34,7 @@ grep -q qemu-storage-daemon "$qemu/files.list" || die "$qemu has no qemu-storage
 for f in host-initrd.cpio guest-initrd.cpio devvm-initrd.cpio; do
 	[ -f "$base/$f" ] || die "$base/$f missing; run make -j2 images"
 done
-for b in vmm splitvirt devmodel blkbench tcpbench; do
+for b in vmm splitvirt devmodel blkbench tcpbench trace_breakdown; do
 	[ -x "$bins/$b" ] || die "$bins/$b missing; run make -j2 arm64"
 done
 scen=$top/board/scenarios/bench-$name.sh
@@ -68,7 +68,7 @@ while read -r f; do
 	mkdir -p "$s/$(dirname "$f")"
 	cp -L "$qemu/root/$f" "$s/$f"
 done <"$qemu/files.list"
-cp "$bins/vmm" "$bins/splitvirt" "$bins/blkbench" "$bins/tcpbench" "$s/usr/bin/"
+cp "$bins/vmm" "$bins/splitvirt" "$bins/blkbench" "$bins/tcpbench" "$bins/trace_breakdown" "$s/usr/bin/"
 for m in drivers/vhost/vhost_iotlb drivers/vhost/vhost drivers/net/tap drivers/vhost/vhost_net; do
 	[ -f "$moddir/kernel/$m.ko" ] && cp "$moddir/kernel/$m.ko" "$s/lib/modules/bench/"
 done
