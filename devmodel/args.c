@@ -13,7 +13,9 @@
 const char dm_usage[] =
 	"usage: devmodel [--link ID]... [--cmdline-file F] [--log-level L]\n"
 	"                [--device PATH] [--console-dir DIR | --no-console-input]\n"
-	"                [--no-state] [--trace N [--trace-kernel FILE]] [--help]\n"
+	"                [--no-state] [--poll-us N]\n"
+	"                [--trace N [--trace-kernel F] [--trace-out F]]\n"
+	"                [--help]\n"
 	"\n"
 	"Serves the virtio devices of the driver VMs linked to this device VM, as\n"
 	"listed by sv.link<ID>=<driver>:<dev>,... parameters of the kernel command line:\n"
@@ -32,6 +34,10 @@ const char dm_usage[] =
 	"                       fails the requests that were in flight; without it the\n"
 	"                       devices start at power-on and a running driver VM's\n"
 	"                       I/O hangs)\n"
+	"  --poll-us N          after serving a link, keep looking at its virtqueues for\n"
+	"                       up to N microseconds (adaptive), the driver asked not to\n"
+	"                       kick meanwhile: fewer exits and wake-ups per request, a\n"
+	"                       busy vCPU in this VM. Off (0) by default\n"
 	"  --trace N            keep a stamp of each stage of each request (kick seen,\n"
 	"                       popped, backend submit/done, used, interrupt) in a ring\n"
 	"                       of N records and print them (SVT-D lines on stdout)\n"
@@ -39,6 +45,8 @@ const char dm_usage[] =
 	"                       bench/crossvm-trace. Off by default\n"
 	"  --trace-kernel FILE  with --trace, also pass through the lines of FILE (the\n"
 	"                       kernel's ftrace trace_pipe) at each print, as SVT-D-K\n"
+	"  --trace-out FILE     with --trace, print there instead of stdout, synced after\n"
+	"                       each print (a console is slow: a disk the host reads)\n"
 	"  --help               this text\n";
 
 enum {
@@ -51,6 +59,8 @@ enum {
 	OPT_NO_STATE,
 	OPT_TRACE,
 	OPT_TRACE_KERNEL,
+	OPT_TRACE_OUT,
+	OPT_POLL_US,
 };
 
 static const struct option options[] = {
@@ -63,6 +73,8 @@ static const struct option options[] = {
 	{ .name = "no-state", .has_arg = no_argument, .val = OPT_NO_STATE },
 	{ .name = "trace", .has_arg = required_argument, .val = OPT_TRACE },
 	{ .name = "trace-kernel", .has_arg = required_argument, .val = OPT_TRACE_KERNEL },
+	{ .name = "trace-out", .has_arg = required_argument, .val = OPT_TRACE_OUT },
+	{ .name = "poll-us", .has_arg = required_argument, .val = OPT_POLL_US },
 	{ .name = "help", .has_arg = no_argument, .val = 'h' },
 	{ 0 },
 };
@@ -144,6 +156,20 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 		case OPT_TRACE_KERNEL:
 			a->trace_kernel = optarg;
 			break;
+		case OPT_TRACE_OUT:
+			a->trace_out = optarg;
+			break;
+		case OPT_POLL_US: {
+			unsigned long n;
+
+			if (sv_parse_uint(optarg, 0, DM_POLL_MAX_US, &n)) {
+				snprintf(err, errlen, "--poll-us: '%.32s' is not 0-%d microseconds",
+					 optarg, DM_POLL_MAX_US);
+				return -EINVAL;
+			}
+			a->poll_us = (unsigned int)n;
+			break;
+		}
 		case 'h':
 			a->help = true;
 			break;
@@ -157,8 +183,9 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 		snprintf(err, errlen, "unexpected argument '%.40s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
-	if (a->trace_kernel && !a->trace_records) {
-		snprintf(err, errlen, "--trace-kernel needs --trace N");
+	if ((a->trace_kernel || a->trace_out) && !a->trace_records) {
+		snprintf(err, errlen, "--%s needs --trace N",
+			 a->trace_kernel ? "trace-kernel" : "trace-out");
 		return -EINVAL;
 	}
 	return 0;

@@ -16,6 +16,8 @@
 #define DM_DEFAULT_CONSOLE_DIR "/run/splitvirt"
 /* 16 Mi records of 24 bytes: more than any console would print. */
 #define DM_TRACE_MAX_RECORDS (1 << 24)
+/* A window longer than this only burns the vCPU: requests are not that far apart. */
+#define DM_POLL_MAX_US 100000
 
 struct dm_args {
 	uint32_t links[SV_VM_MAX_LINKS]; /* --link; none: every sv.link of the cmdline */
@@ -27,6 +29,8 @@ struct dm_args {
 	enum sv_log_level log_level;
 	unsigned int trace_records; /* --trace; 0: off */
 	const char *trace_kernel; /* --trace-kernel */
+	const char *trace_out; /* --trace-out; NULL: stdout */
+	unsigned int poll_us; /* --poll-us; 0: off */
 	bool help;
 };
 

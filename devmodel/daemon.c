@@ -154,6 +154,14 @@ static void daemon_reap(struct dm_daemon *d)
 	}
 }
 
+void dm_trace_print(FILE *out)
+{
+	sv_trace_dump(out, SV_TRACE_TAG);
+	/* A disk the host reads after the VM is gone: on it, not in our page cache. */
+	if (out != stdout && fsync(fileno(out)))
+		pr_warn("--trace-out: %s", strerror(errno));
+}
+
 /*
  * With --trace: prints the records once no stage was recorded for a
  * second, so printing (slow, on a console) never falls inside a timed
@@ -172,7 +180,7 @@ static int daemon_trace(struct dm_daemon *d, int timeout)
 		d->trace_pending = pending;
 		d->trace_quiet_since = now;
 	} else if (pending && now - d->trace_quiet_since >= DM_TRACE_QUIET_MS) {
-		sv_trace_dump(stdout, SV_TRACE_TAG);
+		dm_trace_print(d->opt.trace_out);
 		d->trace_pending = 0;
 	}
 	return timeout < 0 || timeout > DM_TRACE_QUIET_MS / 4 ? DM_TRACE_QUIET_MS / 4 : timeout;

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "kmod.h"
@@ -56,6 +57,9 @@ int dm_daemon_init(struct dm_daemon *d, const struct dm_kmod *km, const struct d
 		   const struct sv_link_spec *const *specs, unsigned int n);
 int dm_daemon_run(struct dm_daemon *d, unsigned int max_iterations);
 void dm_daemon_fini(struct dm_daemon *d);
+
+/* Prints what --trace recorded since the last print (sv_trace_dump) and syncs it. */
+void dm_trace_print(FILE *out);
 
 /* Logs which links the module has and which of them the command line covers. */
 void dm_daemon_survey(const struct dm_kmod *km, const struct dm_config *cfg);

@@ -227,6 +227,8 @@ static void *link_worker(void *arg)
 		/* No timeout unless calls wait for the driver side (kcall.c). */
 		int ret = sv_loop_run_once(&l->loop, dm_link_retry(l, dm_now_ms()));
 
+		if (ret >= 0)
+			ret = dm_link_poll(l);
 		atomic_fetch_add(&l->turns, 1);
 		if (ret < 0) {
 			pr_err("link %u (%s): its event loop: %s", l->spec.id, l->spec.driver,

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <splitvirt/gmem.h>
@@ -46,6 +47,10 @@ struct dm_options {
 	const char *console_dir;
 	/* Keep each link's state in its saved-state area (crash containment). */
 	bool keep_state;
+	/* --trace: where the stamps go (stdout or --trace-out), NULL when off. */
+	FILE *trace_out;
+	/* --poll-us: the longest busy-poll window after serving a link (0: off; poll.c). */
+	unsigned int poll_us;
 };
 
 struct dm_fn;
@@ -139,6 +144,7 @@ struct dm_link {
 	int wake_fd;
 	struct sv_watch wake_watch;
 	int notify_fd; /* written by the worker when it ends on its own; -1: none */
+	unsigned int poll_window_us; /* poll.c: the current window, adapted */
 };
 
 /*
@@ -213,6 +219,13 @@ int dm_link_retry(struct dm_link *l, int64_t now_ms);
 void dm_link_kcalls_drop(struct dm_link *l);
 /* CLOCK_MONOTONIC in ms. */
 int64_t dm_now_ms(void);
+
+/*
+ * With --poll-us (poll.c): busy-polls the link's rings and loop, kicks
+ * suppressed, for an adaptive window after the loop served something.
+ * On the link's thread; 0 or -errno from its loop.
+ */
+int dm_link_poll(struct dm_link *l);
 
 /* ---- persist.c ---- */
 /*

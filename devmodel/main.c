@@ -21,14 +21,20 @@
 
 #define CMDLINE_MAX 65536
 
-/* --trace: before the sandbox (the kernel's trace file is opened once, here). */
-static int trace_start(const struct dm_args *a, int *kernel_fd)
+/* --trace: before the sandbox (the files are opened once, here). */
+static int trace_start(const struct dm_args *a, struct dm_options *opt, int *kernel_fd)
 {
 	int ret;
 
 	*kernel_fd = -1;
 	if (!a->trace_records)
 		return 0;
+	opt->trace_out = a->trace_out ? fopen(a->trace_out, "we") : stdout;
+	if (!opt->trace_out) {
+		ret = -errno;
+		pr_err("--trace-out %s: %s", a->trace_out, strerror(errno));
+		return ret;
+	}
 	ret = sv_trace_enable(a->trace_records);
 	if (ret) {
 		pr_err("--trace %u: %s", a->trace_records, strerror(-ret));
@@ -43,11 +49,26 @@ static int trace_start(const struct dm_args *a, int *kernel_fd)
 		}
 		sv_trace_set_kernel_fd(*kernel_fd);
 	}
-	/* The calibration line now: stdio sets stdout up before the sandbox forbids that. */
-	sv_trace_dump(stdout, SV_TRACE_TAG);
-	pr_info("tracing each request's stages (%u records)%s%s", a->trace_records,
-		a->trace_kernel ? " and " : "", a->trace_kernel ? a->trace_kernel : "");
+	/* The calibration line now: stdio sets the stream up before the sandbox forbids that. */
+	dm_trace_print(opt->trace_out);
+	pr_info("tracing each request's stages (%u records)%s%s, printed to %s", a->trace_records,
+		a->trace_kernel ? " and " : "", a->trace_kernel ? a->trace_kernel : "",
+		a->trace_out ? a->trace_out : "stdout");
 	return 0;
+}
+
+static void trace_stop(struct dm_options *opt, int kernel_fd)
+{
+	if (!opt->trace_out)
+		return;
+	/* The threads are joined: what they recorded is ours to print. */
+	dm_trace_print(opt->trace_out);
+	sv_trace_disable();
+	if (opt->trace_out != stdout)
+		fclose(opt->trace_out);
+	opt->trace_out = NULL;
+	if (kernel_fd >= 0)
+		close(kernel_fd);
 }
 
 static int load_config(const struct dm_args *a, struct dm_config *cfg)
@@ -109,12 +130,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dm_daemon_survey(&km, &cfg);
-	if (trace_start(&a, &trace_fd)) {
+	if (trace_start(&a, &opt, &trace_fd)) {
+		trace_stop(&opt, trace_fd);
 		dm_kmod_close(&km);
 		return 1;
 	}
 	opt.console_dir = a.console_dir;
 	opt.keep_state = a.keep_state;
+	opt.poll_us = a.poll_us;
+	if (a.poll_us)
+		pr_info("busy-polling each link's virtqueues for up to %u us after serving it",
+			a.poll_us);
 	ret = dm_daemon_init(&d, &km, &opt, specs, (unsigned int)n);
 	/*
 	 * Set up; links that come back later are reopened under the filter,
@@ -129,11 +155,7 @@ int main(int argc, char **argv)
 		pr_err("setting up: %s", strerror(-ret));
 	dm_daemon_fini(&d);
 	dm_kmod_close(&km);
-	/* The threads are joined: what they recorded is ours to print. */
-	sv_trace_dump(stdout, SV_TRACE_TAG);
-	sv_trace_disable();
-	if (trace_fd >= 0)
-		close(trace_fd);
+	trace_stop(&opt, trace_fd);
 	pr_info("stopped");
 	return ret ? 1 : 0;
 }

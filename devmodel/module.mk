@@ -3,7 +3,7 @@
 # main.c are the only parts that need the real /dev/splitvirt.
 DEVMODEL_LIB_SRCS := devmodel/spec.c devmodel/args.c devmodel/link.c \
 	devmodel/fn_kmod.c devmodel/dispatch.c devmodel/devices.c devmodel/console_tee.c \
-	devmodel/daemon.c devmodel/state.c devmodel/persist.c devmodel/kcall.c
+	devmodel/daemon.c devmodel/state.c devmodel/persist.c devmodel/kcall.c devmodel/poll.c
 
 NATIVE_LIBS += svdevmodel
 ARM64_LIBS += svdevmodel

@@ -154,6 +154,29 @@ void bd_events_free(struct bd_events *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
+static int cmp_ticks(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct sv_trace_rec *x = a, *y = b;
+
+	return (x->ticks > y->ticks) - (x->ticks < y->ticks);
+}
+
+void bd_events_sort(struct bd_events *ev)
+{
+	/* Stable enough: equal stamps keep no meaningful order anyway. */
+	if (ev->nr_dev)
+		qsort(ev->dev, ev->nr_dev, sizeof(*ev->dev), cmp_rec);
+	if (ev->nr_kick)
+		qsort(ev->kick, ev->nr_kick, sizeof(*ev->kick), cmp_ticks);
+}
+
 /* First index of a[] (ascending) with a value >= t. */
 static unsigned int first_kick_at(const struct bd_events *ev, uint64_t t)
 {

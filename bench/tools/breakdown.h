@@ -51,6 +51,8 @@ struct bd_events {
  */
 int bd_feed_line(struct bd_events *ev, const char *line);
 void bd_events_free(struct bd_events *ev);
+/* Puts the device-side stamps in time order (inputs may come in any order); before bd_request_stages. */
+void bd_events_sort(struct bd_events *ev);
 
 struct bd_request {
 	uint64_t at[BD_NR_STAGES + 1]; /* stage s runs from at[s] to at[s + 1] */

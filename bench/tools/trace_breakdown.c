@@ -138,6 +138,7 @@ int main(int argc, char **argv)
 		bd_events_free(&ev);
 		return 1;
 	}
+	bd_events_sort(&ev);
 	if (ev.bad_lines)
 		fprintf(stderr, "trace_breakdown: %lu trace line(s) did not parse\n", ev.bad_lines);
 	/* Each test name once, in the order they ran. */

@@ -137,6 +137,17 @@ void virtio_dev_offer_access_platform(struct virtio_dev *dev, bool required);
 int virtio_dev_handle_queue(struct virtio_dev *dev, uint16_t qidx);
 int virtio_dev_handle_backend(struct virtio_dev *dev);
 int virtio_dev_backend_fd(const struct virtio_dev *dev);
+/*
+ * Busy-polling hosts: serves every ready queue that has buffers waiting,
+ * as a kick would; returns how many had some, or -errno from a queue (the
+ * device then needs a reset, as after a kick).
+ */
+int virtio_dev_poll_queues(struct virtio_dev *dev);
+/*
+ * Turns polled mode (virtq_set_polled) on or off for every enabled queue;
+ * off returns true if buffers arrived meanwhile (poll once more).
+ */
+bool virtio_dev_set_polled(struct virtio_dev *dev, bool polled);
 uint8_t virtio_dev_get_status(struct virtio_dev *dev);
 
 /* Model/transport helpers; the caller holds the lock. */

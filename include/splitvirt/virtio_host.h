@@ -106,6 +106,14 @@ int virtio_host_bar_access(struct virtio_host *vh, int bar, uint64_t off, uint32
 void virtio_host_reset(struct virtio_host *vh);
 /* Polls the backend again (new guest buffers may unblock it). Any thread. */
 void virtio_host_poll_backend(struct virtio_host *vh);
+/*
+ * Busy-polling hosts, on the thread that serves the kicks: serves the
+ * queues with buffers waiting (as kicks would); returns how many had some
+ * (errors are logged: the device then needs a reset, as after a kick).
+ */
+int virtio_host_poll_queues(struct virtio_host *vh);
+/* virtio_dev_set_polled(): true if buffers arrived while turning it off. */
+bool virtio_host_set_polled(struct virtio_host *vh, bool polled);
 
 struct virtio_pci *virtio_host_pci(struct virtio_host *vh);
 struct virtio_dev *virtio_host_dev(struct virtio_host *vh);

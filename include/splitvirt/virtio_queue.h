@@ -56,6 +56,8 @@ struct virtq {
 	uint16_t signalled_used; /* used idx at the last interrupt decision */
 	bool signalled_used_valid;
 	bool broken;
+	/* A poller watches the ring (virtq_set_polled): kicks stay suppressed. */
+	bool polled;
 	int last_error;
 	/* Throttles the "hostile ring" line: a guest can break, reset, repeat. */
 	unsigned long hostile_logs;
@@ -142,6 +144,14 @@ bool virtq_enable_notify(struct virtq *vq);
  * arrive and returns true if they already have.
  */
 bool virtq_notify_on_more(struct virtq *vq, uint16_t have);
+
+/*
+ * Polled mode (the host busy-polls the ring): on, the driver is asked not
+ * to kick at all, and virtq_enable_notify()/virtq_notify_on_more() keep it
+ * so while still telling whether buffers arrived. Off, kicks are asked for
+ * again; returns true if buffers arrived meanwhile (process the ring).
+ */
+bool virtq_set_polled(struct virtq *vq, bool polled);
 
 /* Ring footprints in guest memory for queue size n (including event fields). */
 size_t virtq_desc_bytes(uint16_t n);

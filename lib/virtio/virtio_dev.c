@@ -239,6 +239,32 @@ int virtio_dev_handle_queue(struct virtio_dev *dev, uint16_t qidx)
 	return ret;
 }
 
+int virtio_dev_poll_queues(struct virtio_dev *dev)
+{
+	int found = 0, ret = 0;
+
+	pthread_mutex_lock(&dev->lock);
+	for (uint16_t q = 0; q < dev->num_queues && ret >= 0; q++) {
+		if (!virtq_has_avail(&dev->vqs[q]))
+			continue;
+		found++;
+		ret = virtio_dev_process_queue_locked(dev, q);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ret < 0 ? ret : found;
+}
+
+bool virtio_dev_set_polled(struct virtio_dev *dev, bool polled)
+{
+	bool more = false;
+
+	pthread_mutex_lock(&dev->lock);
+	for (uint16_t q = 0; q < dev->num_queues; q++)
+		more |= virtq_set_polled(&dev->vqs[q], polled);
+	pthread_mutex_unlock(&dev->lock);
+	return more;
+}
+
 int virtio_dev_handle_backend(struct virtio_dev *dev)
 {
 	int ret = 0;

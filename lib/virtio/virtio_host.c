@@ -339,6 +339,27 @@ void virtio_host_poll_backend(struct virtio_host *vh)
 	vh_backend_watch(vh, true);
 }
 
+int virtio_host_poll_queues(struct virtio_host *vh)
+{
+	int ret = virtio_dev_poll_queues(vh->dev);
+
+	if (ret < 0) {
+		pr_warn_limited(&vh->queue_errors,
+				"%s: polling its queues: %s (device needs reset)", vh->name,
+				strerror(-ret));
+		return 0;
+	}
+	/* As after a kick: new guest buffers may unblock a backend we stopped polling. */
+	if (ret)
+		vh_backend_watch(vh, true);
+	return ret;
+}
+
+bool virtio_host_set_polled(struct virtio_host *vh, bool polled)
+{
+	return virtio_dev_set_polled(vh->dev, polled);
+}
+
 struct virtio_pci *virtio_host_pci(struct virtio_host *vh)
 {
 	return vh->fn;

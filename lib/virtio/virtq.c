@@ -103,6 +103,7 @@ void virtq_reset(struct virtq *vq)
 	vq->signalled_used = 0;
 	vq->signalled_used_valid = false;
 	vq->broken = false;
+	vq->polled = false;
 	vq->last_error = 0;
 }
 
@@ -143,6 +144,7 @@ int virtq_enable(struct virtq *vq, bool event_idx, bool indirect)
 	vq->published_used_idx = 0;
 	vq->signalled_used_valid = false;
 	vq->broken = false;
+	vq->polled = false;
 	vq->enabled = true;
 	return 0;
 }
@@ -361,12 +363,44 @@ void virtq_disable_notify(struct virtq *vq)
 		ring_store(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
 }
 
+/*
+ * Kicks off for good: with EVENT_IDX an avail_event just behind what we
+ * consumed, which the driver reaches only after wrapping the 16-bit index
+ * (we poll long before); else the NO_NOTIFY flag.
+ */
+static void suppress_kicks(struct virtq *vq)
+{
+	if (vq->event_idx)
+		ring_store(avail_event_ptr(vq), (uint16_t)(vq->last_avail_idx - 1));
+	else
+		ring_store(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
+}
+
+bool virtq_set_polled(struct virtq *vq, bool polled)
+{
+	if (!vq->enabled || vq->broken) {
+		vq->polled = false;
+		return false;
+	}
+	vq->polled = polled;
+	if (polled) {
+		suppress_kicks(vq);
+		return false;
+	}
+	return virtq_notify_on_more(vq, 0);
+}
+
 bool virtq_notify_on_more(struct virtq *vq, uint16_t have)
 {
 	uint16_t event = (uint16_t)(vq->last_avail_idx + have);
 
 	if (!vq->enabled || vq->broken)
 		return false;
+	if (vq->polled) {
+		/* The poller looks again soon: keep kicks off, just tell. */
+		suppress_kicks(vq);
+		return (uint16_t)(ring_load_acquire(&vq->avail->idx) - vq->last_avail_idx) > have;
+	}
 	/* The driver kicks when its avail idx moves past avail_event. */
 	if (vq->event_idx)
 		ring_store(avail_event_ptr(vq), event);

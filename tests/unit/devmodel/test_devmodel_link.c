@@ -179,9 +179,9 @@ static void test_msix_routes_calls(void **state)
 	}
 }
 
-/* Submits one blk request on function 0 and lets the event loop run it. */
-static int blk_request(struct fixture *f, uint32_t type, uint64_t sector, uint64_t data_gpa,
-		       uint32_t len)
+/* Puts a blk request on function 0's queue 0 (no kick); returns its status byte's address. */
+static uint64_t blk_post(struct fixture *f, uint32_t type, uint64_t sector, uint64_t data_gpa,
+			 uint32_t len)
 {
 	struct guestdrv *gd = &f->gd;
 	struct gvring *vr = &gd->vr[0][0];
@@ -192,14 +192,25 @@ static int blk_request(struct fixture *f, uint32_t type, uint64_t sector, uint64
 		{ data_gpa, len, type == VIRTIO_BLK_T_IN },
 		{ sgpa, 1, true },
 	};
-	uint16_t head;
-	uint32_t used;
 
 	h->type = type;
 	h->sector = sector;
 	*(uint8_t *)gram_ptr(&gd->ram, sgpa) = 0xee;
 	assert_true(gvring_add(vr, bufs, 3) >= 0);
 	gvring_publish(vr);
+	return sgpa;
+}
+
+/* Submits one blk request on function 0 and lets the event loop run it. */
+static int blk_request(struct fixture *f, uint32_t type, uint64_t sector, uint64_t data_gpa,
+		       uint32_t len)
+{
+	struct guestdrv *gd = &f->gd;
+	struct gvring *vr = &gd->vr[0][0];
+	uint64_t sgpa = blk_post(f, type, sector, data_gpa, len);
+	uint16_t head;
+	uint32_t used;
+
 	gd_kick(gd, &f->fk, 0, 0);
 	for (int i = 0; i < 10 && !gvring_get_used(vr, &head, &used); i++)
 		assert_true(sv_loop_run_once(&f->loop, 100) >= 0);
@@ -356,6 +367,34 @@ static void test_blk_trace_stages(void **state)
 	assert_int_equal(r[1].arg, 16 + 4096 + 1);
 	assert_int_equal(r[2].arg, 4096);
 	assert_int_equal(r[4].arg, 4096 + 1);
+}
+
+/* --poll-us: a request the driver did not kick for is served by polling, kicks off meanwhile. */
+static void test_poll_serves_without_kick(void **state)
+{
+	struct fixture *f = *state;
+	struct gvring *vr = &f->gd.vr[0][0];
+	uint64_t rbuf = gram_alloc(&f->gd.ram, 4096, 4096), sgpa;
+	uint16_t head;
+	uint32_t used;
+
+	gd_start(&f->gd, 0, 16);
+	/* Off: nothing happens without a kick. */
+	sgpa = blk_post(f, VIRTIO_BLK_T_IN, 8, rbuf, 4096);
+	assert_int_equal(dm_link_poll(f->link), 0);
+	assert_false(gvring_get_used(vr, &head, &used));
+	f->opt.poll_us = 2000;
+	assert_int_equal(dm_link_poll(f->link), 0);
+	assert_true(gvring_get_used(vr, &head, &used));
+	assert_int_equal(*(uint8_t *)gram_ptr(&f->gd.ram, sgpa), VIRTIO_BLK_S_OK);
+	/* The window found work: it grew (to the maximum). */
+	assert_int_equal(f->link->poll_window_us, 2000);
+	/* Afterwards the driver is asked to kick again (no EVENT_IDX here: the flag). */
+	assert_int_equal(gvring_used_flags(vr), 0);
+	/* A window that found nothing shrinks. */
+	assert_int_equal(dm_link_poll(f->link), 0);
+	assert_int_equal(f->link->poll_window_us, 1000);
+	f->opt.poll_us = 0;
 }
 
 static void test_scarce_doorbells(void **state)
@@ -560,6 +599,7 @@ int main(void)
 		SV_TEST(test_dma_window_refuses_outside),
 		cmocka_unit_test_setup_teardown(test_scarce_doorbells, setup_scarce, teardown),
 		SV_TEST(test_blk_trace_stages),
+		SV_TEST(test_poll_serves_without_kick),
 		SV_TEST(test_malformed_requests),
 		SV_TEST(test_requests_through_handle),
 		SV_TEST(test_reset_notice),

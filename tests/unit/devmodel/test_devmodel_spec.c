@@ -148,6 +148,7 @@ static void test_args(void **state)
 	const char *trace[] = { "devmodel", "--trace", "4096", "--trace-kernel", "/t/pipe" };
 	const char *trace0[] = { "devmodel", "--trace", "0" };
 	const char *tkonly[] = { "devmodel", "--trace-kernel", "/t/pipe" };
+	const char *toonly[] = { "devmodel", "--trace-out", "/dev/vdb" };
 	const struct sv_link_spec *specs[SV_VM_MAX_LINKS];
 	struct dm_args a;
 
@@ -178,6 +179,8 @@ static void test_args(void **state)
 	assert_non_null(strstr(err, "--trace: '0' is not a record count"));
 	assert_int_equal(parse(&a, 3, tkonly), -EINVAL);
 	assert_non_null(strstr(err, "--trace-kernel needs --trace N"));
+	assert_int_equal(parse(&a, 3, toonly), -EINVAL);
+	assert_non_null(strstr(err, "--trace-out needs --trace N"));
 
 	assert_int_equal(parse(&a, 5, dup), -EINVAL);
 	assert_non_null(strstr(err, "given twice"));
