@@ -230,11 +230,17 @@ int bd_request_stages(const struct bd_events *ev, unsigned int u, uint8_t dev,
 		if (r->point == SV_TP_POP)
 			out->chains++;
 	}
+	/* A request a busy-polling devmodel found has no kick and no wake. */
+	out->polled = !seen[SV_TP_WAKE];
+	if (out->polled) {
+		first[SV_TP_WAKE] = first[SV_TP_POP];
+		seen[SV_TP_WAKE] = seen[SV_TP_POP];
+	}
 	for (int p = 0; p < SV_TP_COUNT; p++)
 		if (!seen[p])
 			return -ENOENT;
 	out->at[BD_KICK] = usr->submit;
-	if (ev->nr_kick) {
+	if (ev->nr_kick && !out->polled) {
 		/* The kick the devmodel woke for: the last one before it woke. */
 		if (k >= ev->nr_kick || ev->kick[k] > first[SV_TP_WAKE])
 			return -ENOENT;
@@ -242,7 +248,10 @@ int bd_request_stages(const struct bd_events *ev, unsigned int u, uint8_t dev,
 			k++;
 		out->at[BD_WAKE] = ev->kick[k];
 	} else {
-		/* Served in the driver VM's own vmm: no VM between, the kick lasts until the wake. */
+		/*
+		 * Served in the driver VM's own vmm (no VM between), or found by
+		 * polling: the kick stage lasts until the wake (or the pop).
+		 */
 		out->at[BD_WAKE] = first[SV_TP_WAKE];
 	}
 	out->at[BD_POP] = first[SV_TP_WAKE];

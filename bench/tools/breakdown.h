@@ -57,13 +57,14 @@ void bd_events_sort(struct bd_events *ev);
 struct bd_request {
 	uint64_t at[BD_NR_STAGES + 1]; /* stage s runs from at[s] to at[s + 1] */
 	unsigned int chains; /* virtio requests the block layer made of it */
+	bool polled; /* found by a polling devmodel: no kick, no wake (both stages 0) */
 };
 
 /*
  * The stages of the user request u, from the device VM's stamps between
  * its submit and its completion (device dev, VIRTIO_ID_*); without any
  * kernel kick stamps (devices of the driver VM's own vmm) the kick stage
- * lasts until the wake. -ENOENT if a stage has no stamp there, -ERANGE if
+ * lasts until the wake; without a wake (found by polling) until the pop. -ENOENT if a stage has no stamp there, -ERANGE if
  * the stamps contradict each other (clocks not shared).
  */
 int bd_request_stages(const struct bd_events *ev, unsigned int u, uint8_t dev,

@@ -17,21 +17,23 @@
 
 static int usage(FILE *f, int status)
 {
-	fprintf(f, "Usage: trace_breakdown [-l LABEL] FILE...\n"
-		   "Reads the output of a traced `splitvirt run` (blkbench -T in the driver VM,\n"
-		   "devmodel --trace in the device VM; see bench/crossvm-trace/README.md) and\n"
-		   "prints per test the median and mean microseconds of each stage of a block\n"
-		   "request, from the user's submit to its completion:\n"
-		   "  kick     driver VM submit .. device VM kernel takes the kick interrupt\n"
-		   "  wake     .. the devmodel's thread sees the kick (eventfd)\n"
-		   "  pop      .. the first chain is taken from the avail ring\n"
-		   "  parse    .. handed to the backend\n"
-		   "  backend  .. the backend finished (the device VM's own disk)\n"
-		   "  used     .. in the used ring\n"
-		   "  call     .. interrupt sent (call eventfd)\n"
-		   "  return   .. the driver VM's blkbench has the completion\n"
-		   "Lines: BREAKDOWN label=L test=T reqs=N/M chains=C total_us=X then\n"
-		   "BREAKDOWN-STAGE label=L test=T stage=S median_us=X mean_us=Y share=Z%%.\n");
+	fprintf(f,
+		"Usage: trace_breakdown [-l LABEL] FILE...\n"
+		"Reads the output of a traced `splitvirt run` (blkbench -T in the driver VM,\n"
+		"devmodel --trace in the device VM; see bench/crossvm-trace/README.md) and\n"
+		"prints per test the median and mean microseconds of each stage of a block\n"
+		"request, from the user's submit to its completion:\n"
+		"  kick     driver VM submit .. device VM kernel takes the kick interrupt\n"
+		"  wake     .. the devmodel's thread sees the kick (eventfd)\n"
+		"  pop      .. the first chain is taken from the avail ring\n"
+		"  parse    .. handed to the backend\n"
+		"  backend  .. the backend finished (the device VM's own disk)\n"
+		"  used     .. in the used ring\n"
+		"  call     .. interrupt sent (call eventfd)\n"
+		"  return   .. the driver VM's blkbench has the completion\n"
+		"A request a polling devmodel found without a kick counts its kick until the pop.\n"
+		"Lines: BREAKDOWN label=L test=T reqs=N/M polled=P chains=C total_us=X then\n"
+		"BREAKDOWN-STAGE label=L test=T stage=S median_us=X mean_us=Y share=Z%%.\n");
 	return status;
 }
 
@@ -53,7 +55,7 @@ static int report(const struct bd_events *ev, const char *label, const char *nam
 {
 	double *stage[BD_NR_STAGES + 1], sum[BD_NR_STAGES + 1] = { 0 }, med[BD_NR_STAGES + 1];
 	double *chains, us = 1e6 / (double)ev->freq;
-	unsigned int n = 0, total = 0;
+	unsigned int n = 0, total = 0, polled = 0;
 
 	for (int s = 0; s <= BD_NR_STAGES; s++)
 		stage[s] = calloc(ev->nr_user, sizeof(double));
@@ -70,6 +72,7 @@ static int report(const struct bd_events *ev, const char *label, const char *nam
 			stage[s][n] = (double)(r.at[s + 1] - r.at[s]) * us;
 		stage[BD_NR_STAGES][n] = (double)(r.at[BD_NR_STAGES] - r.at[0]) * us;
 		chains[n] = r.chains;
+		polled += r.polled;
 		n++;
 	}
 	if (n) {
@@ -78,8 +81,9 @@ static int report(const struct bd_events *ev, const char *label, const char *nam
 				sum[s] += stage[s][i];
 			med[s] = median(stage[s], n);
 		}
-		printf("BREAKDOWN label=%s test=%s reqs=%u/%u chains=%.0f total_us=%.1f mean_us=%.1f\n",
-		       label, name, n, total, median(chains, n), med[BD_NR_STAGES],
+		printf("BREAKDOWN label=%s test=%s reqs=%u/%u polled=%u chains=%.0f total_us=%.1f "
+		       "mean_us=%.1f\n",
+		       label, name, n, total, polled, median(chains, n), med[BD_NR_STAGES],
 		       sum[BD_NR_STAGES] / n);
 		for (int s = 0; s < BD_NR_STAGES; s++)
 			printf("BREAKDOWN-STAGE label=%s test=%s stage=%-7s median_us=%.1f mean_us=%.1f share=%.0f%%\n",

@@ -16,6 +16,24 @@
 
 struct virtio_blk_backend;
 
+/*
+ * One asynchronous transfer (ops->submit). The caller owns it and its iov
+ * (guest buffers) until the backend hands it back through done; the
+ * backend_* fields are the backend's.
+ */
+struct virtio_blk_aio {
+	const struct iovec *iov;
+	int cnt;
+	uint64_t off; /* bytes */
+	size_t len; /* the sum of iov's lengths */
+	bool write;
+	int backend_slot; /* the backend's bookkeeping (e.g. a bounce buffer), -1: none */
+	size_t backend_done; /* bytes the backend moved so far */
+};
+
+/* A transfer is over: err 0 when all of len moved, else -errno. */
+typedef void (*virtio_blk_aio_done_fn)(struct virtio_blk_aio *aio, int err, void *opaque);
+
 /* Offsets and lengths are bytes and already bounds-checked by the model. */
 struct virtio_blk_backend_ops {
 	/* Full transfers or -errno (short transfers are retried inside). */
@@ -28,6 +46,19 @@ struct virtio_blk_backend_ops {
 	int (*discard)(struct virtio_blk_backend *be, uint64_t off, uint64_t len);
 	/* Optional: zero the range; unmap allows deallocation. */
 	int (*write_zeroes)(struct virtio_blk_backend *be, uint64_t off, uint64_t len, bool unmap);
+	/*
+	 * Optional asynchronous reads and writes, usable while aio_fd >= 0.
+	 * submit queues aio and returns 0 (done is called later, from reap or
+	 * wait_all), -EAGAIN when it cannot take it now (the caller moves it
+	 * with readv/writev instead), or -errno. reap calls done for each
+	 * finished transfer without blocking and returns how many, or -errno;
+	 * wait_all blocks until none is in flight, calling done for each.
+	 * Short transfers are finished inside: done's err is 0 only when all
+	 * of len moved.
+	 */
+	int (*submit)(struct virtio_blk_backend *be, struct virtio_blk_aio *aio);
+	int (*reap)(struct virtio_blk_backend *be, virtio_blk_aio_done_fn done, void *opaque);
+	void (*wait_all)(struct virtio_blk_backend *be, virtio_blk_aio_done_fn done, void *opaque);
 	void (*close)(struct virtio_blk_backend *be);
 };
 
@@ -35,6 +66,8 @@ struct virtio_blk_backend {
 	const struct virtio_blk_backend_ops *ops;
 	uint64_t size; /* bytes */
 	bool read_only;
+	/* Readable while finished async transfers wait for reap; -1: no async I/O. */
+	int aio_fd;
 };
 
 /*

@@ -19,6 +19,7 @@
 #ifndef SPLITVIRT_VIRTIO_DEV_H
 #define SPLITVIRT_VIRTIO_DEV_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,10 +31,13 @@ struct virtio_dev;
 
 /*
  * Handles one chain; returns the number of bytes written into the chain's
- * writable part (the used length), or -errno if the request is malformed
- * beyond reporting (the device then needs reset).
+ * writable part (the used length), VIRTIO_CHAIN_IN_FLIGHT when the model
+ * took it to complete later (virtio_dev_complete_chain), or -errno if the
+ * request is malformed beyond reporting (the device then needs reset).
  */
 typedef int (*virtio_chain_fn)(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c);
+
+#define VIRTIO_CHAIN_IN_FLIGHT (-EINPROGRESS)
 
 /* Implemented by each device model. Called with dev->lock held. */
 struct virtio_dev_ops {
@@ -186,6 +190,18 @@ bool virtio_dev_features_acceptable(struct virtio_dev *dev);
  * kicks again, so nothing is lost). Returns the number of chains or -errno.
  */
 int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn);
+
+/*
+ * A chain the model took (VIRTIO_CHAIN_IN_FLIGHT) is over, with used
+ * length len; -ENOENT if head is not in flight on vq (the queue was reset
+ * meanwhile). Chains reach the used ring in the order they were popped:
+ * virtio_dev_publish_completed() publishes those now at the front and
+ * interrupts once, so a batch of completions costs one interrupt. Both
+ * with the lock held.
+ */
+int virtio_dev_complete_chain(struct virtio_dev *dev, struct virtq *vq, uint16_t head,
+			      uint32_t len);
+void virtio_dev_publish_completed(struct virtio_dev *dev, struct virtq *vq);
 
 /*
  * Crash containment, after virtio_pci_restore() in a new host process:

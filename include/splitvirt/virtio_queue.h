@@ -65,6 +65,20 @@ struct virtq {
 	uint16_t index; /* queue number, for logging */
 	virtq_error_fn on_error;
 	void *error_opaque;
+
+	/*
+	 * Chains popped and not yet in the used ring, in the order they were
+	 * popped (virtq_defer): a model that completes requests out of order
+	 * still publishes them in order, so the published used index always
+	 * says which chains are over and a restarted device can take up the
+	 * ring from it (virtq_resync). A ring of deferred_first.. + nr_deferred.
+	 */
+	struct virtq_deferred {
+		uint16_t head;
+		bool done;
+		uint32_t len;
+	} deferred[VIRTQ_MAX_SIZE];
+	uint16_t deferred_first, nr_deferred;
 };
 
 /* One device-readable or device-writable piece of a chain. */
@@ -144,6 +158,18 @@ bool virtq_enable_notify(struct virtq *vq);
  * arrive and returns true if they already have.
  */
 bool virtq_notify_on_more(struct virtq *vq, uint16_t have);
+
+/*
+ * Completion of popped chains out of order, published in order. defer
+ * records a popped chain, done (its used length is len) or still in flight;
+ * complete marks the oldest in-flight record of head done (-ENOENT if there
+ * is none); publish_done moves the done records at the front into the used
+ * ring and publishes them, returning how many. While records are deferred,
+ * every later chain of the queue must be deferred too (done or not).
+ */
+void virtq_defer(struct virtq *vq, uint16_t head, bool done, uint32_t len);
+int virtq_complete(struct virtq *vq, uint16_t head, uint32_t len);
+unsigned int virtq_publish_done(struct virtq *vq);
 
 /*
  * Polled mode (the host busy-polls the ring): on, the driver is asked not

@@ -7,6 +7,15 @@
  * arbitrary, so everything is addressed as byte offsets into the readable
  * and writable parts. A request without room for a header or status byte
  * cannot even be failed and is treated as a hostile driver.
+ *
+ * With a backend that does asynchronous I/O (aio_fd), reads and writes are
+ * handed to it and the queue moves on: up to BLK_MAX_IN_FLIGHT requests
+ * are in flight, each in a slot that keeps what its completion needs (the
+ * head, the status byte's place, the data iov). Completions come through
+ * backend_ready (the backend's fd), are published in the order the chains
+ * were popped (virtio_dev_complete_chain) and cost one interrupt per batch.
+ * Everything else (flush, discard, GET_ID) and what the backend cannot
+ * take now is done synchronously as before.
  */
 #include <endian.h>
 #include <errno.h>
@@ -17,6 +26,7 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 
+#include <splitvirt/event_loop.h>
 #include <splitvirt/log.h>
 #include <splitvirt/trace.h>
 #include <splitvirt/virtio_blk.h>
@@ -24,6 +34,21 @@
 #define SECTOR_SHIFT 9
 #define SECTOR_SIZE (1u << SECTOR_SHIFT)
 #define BLK_CONFIG_SIZE (offsetof(struct virtio_blk_config, unused1) + 3)
+/* Enough for a driver's queue depth of 32 on each of two queues' worth of I/O. */
+#define BLK_MAX_IN_FLIGHT 64
+
+struct virtio_blk;
+
+struct blk_slot {
+	struct virtio_blk_aio aio;
+	struct virtio_blk *blk;
+	struct virtq *vq;
+	uint8_t *status; /* the request's status byte, in guest memory */
+	uint64_t sector;
+	uint16_t head;
+	bool busy;
+	struct iovec *iov; /* seg_max entries */
+};
 
 struct virtio_blk {
 	struct virtio_dev dev;
@@ -36,6 +61,10 @@ struct virtio_blk {
 	unsigned long limit_errors, io_errors, malformed;
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct iovec iov[VIRTQ_MAX_SEGS];
+	/* Asynchronous I/O (NULL without): slots, and how many are busy. */
+	struct blk_slot *slots;
+	unsigned int nr_busy;
+	bool dropping; /* a reset waits for the slots: their results go nowhere */
 };
 
 /* True if [sector, sector + nr) lies inside the disk, without overflow. */
@@ -44,8 +73,83 @@ static bool in_bounds(const struct virtio_blk *blk, uint64_t sector, uint64_t nr
 	return sector <= blk->capacity && nr <= blk->capacity - sector;
 }
 
-static uint8_t blk_rw(struct virtio_blk *blk, uint16_t vq_index, struct virtq_chain *c,
-		      uint64_t sector, bool write, uint32_t *written)
+static void blk_io_failed(struct virtio_blk *blk, bool write, size_t len, uint64_t sector, int err)
+{
+	pr_warn_limited(&blk->io_errors, "%s: %s of %zu bytes at sector %llu failed: %d",
+			blk->dev.name, write ? "write" : "read", len, (unsigned long long)sector,
+			err);
+}
+
+/* A finished asynchronous transfer: its status, then its place in the used ring. */
+static void blk_aio_done(struct virtio_blk_aio *aio, int err, void *opaque)
+{
+	struct blk_slot *s = sv_container_of(aio, struct blk_slot, aio);
+	struct virtio_blk *blk = opaque;
+	uint8_t status = VIRTIO_BLK_S_OK;
+
+	sv_trace(SV_TP_DONE, VIRTIO_ID_BLOCK, s->vq->index, s->head, (uint32_t)aio->len);
+	if (!err && aio->write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
+		err = blk->be->ops->flush(blk->be); /* no FLUSH negotiated: write-through */
+	if (err) {
+		blk_io_failed(blk, aio->write, aio->len, s->sector, err);
+		status = VIRTIO_BLK_S_IOERR;
+	}
+	s->busy = false;
+	blk->nr_busy--;
+	/* After a reset the buffers are the driver's again: not a byte more into them. */
+	if (blk->dropping)
+		return;
+	__atomic_store_n(s->status, status, __ATOMIC_RELAXED);
+	virtio_dev_complete_chain(
+		&blk->dev, s->vq, s->head,
+		(status == VIRTIO_BLK_S_OK && !aio->write ? (uint32_t)aio->len : 0) + 1);
+}
+
+/*
+ * Hands the transfer to the backend: VIRTIO_CHAIN_IN_FLIGHT, or -EAGAIN
+ * when it (or we) cannot take it now and it is to be done synchronously.
+ */
+static int blk_rw_async(struct virtio_blk *blk, struct virtq *vq, struct virtq_chain *c,
+			uint64_t sector, bool write, size_t off, size_t len)
+{
+	struct blk_slot *s = NULL;
+	int cnt, err;
+
+	if (!blk->slots || blk->nr_busy == BLK_MAX_IN_FLIGHT)
+		return -EAGAIN;
+	for (unsigned int i = 0; i < BLK_MAX_IN_FLIGHT && !s; i++)
+		if (!blk->slots[i].busy)
+			s = &blk->slots[i];
+	if (!s)
+		return -EAGAIN;
+	/* blk_within_limits() let at most seg_max data segments through. */
+	cnt = virtq_chain_iov(c, !write, off, len, s->iov, (int)blk->seg_max);
+	if (cnt < 0)
+		return -EAGAIN;
+	s->aio = (struct virtio_blk_aio){ .iov = s->iov,
+					  .cnt = cnt,
+					  .off = sector << SECTOR_SHIFT,
+					  .len = len,
+					  .write = write,
+					  .backend_slot = -1 };
+	s->vq = vq;
+	s->head = c->head;
+	s->sector = sector;
+	/* The last writable byte; write_len >= 1 was checked. */
+	s->status = (uint8_t *)c->segs[c->nr_read + c->nr_write - 1].base +
+		    c->segs[c->nr_read + c->nr_write - 1].len - 1;
+	sv_trace(SV_TP_SUBMIT, VIRTIO_ID_BLOCK, vq->index, c->head, (uint32_t)len);
+	err = blk->be->ops->submit(blk->be, &s->aio);
+	if (err)
+		return err == -EAGAIN ? -EAGAIN : err;
+	s->busy = true;
+	blk->nr_busy++;
+	return VIRTIO_CHAIN_IN_FLIGHT;
+}
+
+/* A status (VIRTIO_BLK_S_*), or VIRTIO_CHAIN_IN_FLIGHT when the backend took it. */
+static int blk_rw(struct virtio_blk *blk, struct virtq *vq, struct virtq_chain *c, uint64_t sector,
+		  bool write, uint32_t *written)
 {
 	size_t len = write ? c->read_len - sizeof(struct virtio_blk_outhdr) : c->write_len - 1;
 	size_t off = write ? sizeof(struct virtio_blk_outhdr) : 0;
@@ -57,22 +161,27 @@ static uint8_t blk_rw(struct virtio_blk *blk, uint16_t vq_index, struct virtq_ch
 		return VIRTIO_BLK_S_IOERR;
 	if (!len)
 		return VIRTIO_BLK_S_OK;
+	err = blk_rw_async(blk, vq, c, sector, write, off, len);
+	if (err == VIRTIO_CHAIN_IN_FLIGHT)
+		return err;
+	if (err != -EAGAIN) {
+		blk_io_failed(blk, write, len, sector, err);
+		return VIRTIO_BLK_S_IOERR;
+	}
 	/* A disk write takes data from the device-readable part and vice versa. */
 	cnt = virtq_chain_iov(c, !write, off, len, blk->iov, VIRTQ_MAX_SEGS);
 	if (cnt < 0)
 		return VIRTIO_BLK_S_IOERR;
-	sv_trace(SV_TP_SUBMIT, VIRTIO_ID_BLOCK, vq_index, c->head, (uint32_t)len);
+	sv_trace(SV_TP_SUBMIT, VIRTIO_ID_BLOCK, vq->index, c->head, (uint32_t)len);
 	if (write)
 		err = blk->be->ops->writev(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
 	else
 		err = blk->be->ops->readv(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
-	sv_trace(SV_TP_DONE, VIRTIO_ID_BLOCK, vq_index, c->head, (uint32_t)len);
+	sv_trace(SV_TP_DONE, VIRTIO_ID_BLOCK, vq->index, c->head, (uint32_t)len);
 	if (!err && write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
 		err = blk->be->ops->flush(blk->be); /* no FLUSH negotiated: write-through */
 	if (err) {
-		pr_warn_limited(&blk->io_errors, "%s: %s of %zu bytes at sector %llu failed: %d",
-				blk->dev.name, write ? "write" : "read", len,
-				(unsigned long long)sector, err);
+		blk_io_failed(blk, write, len, sector, err);
 		return VIRTIO_BLK_S_IOERR;
 	}
 	if (!write)
@@ -180,8 +289,7 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 	struct virtio_blk *blk = dev->priv;
 	struct virtio_blk_outhdr hdr;
 	uint32_t written = 0, type;
-	uint8_t status;
-	int err;
+	int status, err;
 
 	if (c->read_len < sizeof(hdr) || c->write_len < 1) {
 		pr_warn_limited(&blk->malformed, "%s: request without header or status byte",
@@ -201,8 +309,10 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		status = blk_rw(blk, vq->index, c, le64toh(hdr.sector), type == VIRTIO_BLK_T_OUT,
-				&written);
+		status =
+			blk_rw(blk, vq, c, le64toh(hdr.sector), type == VIRTIO_BLK_T_OUT, &written);
+		if (status == VIRTIO_CHAIN_IN_FLIGHT)
+			return status;
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		if (!virtio_dev_has_feature(dev, VIRTIO_BLK_F_FLUSH)) {
@@ -226,7 +336,7 @@ static int blk_chain(struct virtio_dev *dev, struct virtq *vq, struct virtq_chai
 		break;
 	}
 done:
-	virtq_chain_write(c, c->write_len - 1, &status, 1);
+	virtq_chain_write(c, c->write_len - 1, &(uint8_t){ (uint8_t)status }, 1);
 	return (int)(written + 1);
 }
 
@@ -264,21 +374,77 @@ static void blk_config_read(struct virtio_dev *dev, uint32_t off, void *buf, uin
 	memcpy(buf, (const uint8_t *)&blk->config + off, len);
 }
 
+/* Completions of the backend's asynchronous transfers; each queue interrupted once. */
+static int blk_backend_ready(struct virtio_dev *dev)
+{
+	struct virtio_blk *blk = dev->priv;
+	int n = blk->be->ops->reap(blk->be, blk_aio_done, blk);
+
+	for (uint16_t q = 0; q < dev->num_queues; q++)
+		virtio_dev_publish_completed(dev, &dev->vqs[q]);
+	/* The fd only wakes us for completions: watching it costs nothing. */
+	return n < 0 ? n : 1;
+}
+
+/* Waits out what is in flight, its results dropped (the queues are reset next). */
+static void blk_drop_in_flight(struct virtio_blk *blk)
+{
+	if (!blk->nr_busy)
+		return;
+	blk->dropping = true;
+	blk->be->ops->wait_all(blk->be, blk_aio_done, blk);
+	blk->dropping = false;
+}
+
+static void blk_reset(struct virtio_dev *dev)
+{
+	blk_drop_in_flight(dev->priv);
+}
+
 static void blk_destroy(struct virtio_dev *dev)
 {
 	struct virtio_blk *blk = dev->priv;
 
+	blk_drop_in_flight(blk);
 	blk->be->ops->close(blk->be);
 	virtio_dev_fini(dev);
+	if (blk->slots)
+		for (unsigned int i = 0; i < BLK_MAX_IN_FLIGHT; i++)
+			free(blk->slots[i].iov);
+	free(blk->slots);
 	free(blk);
 }
 
 static const struct virtio_dev_ops blk_ops = {
 	.config_read = blk_config_read,
 	.queue_notify = blk_queue_notify,
+	.backend_ready = blk_backend_ready,
+	.reset = blk_reset,
 	.destroy = blk_destroy,
 	.fail_chain = blk_fail_chain,
 };
+
+/* Slots for asynchronous I/O if the backend does it; without them everything is synchronous. */
+static void blk_alloc_slots(struct virtio_blk *blk)
+{
+	struct virtio_blk_backend *be = blk->be;
+
+	if (!be->ops->submit || !be->ops->reap || !be->ops->wait_all || be->aio_fd < 0)
+		return;
+	blk->slots = calloc(BLK_MAX_IN_FLIGHT, sizeof(*blk->slots));
+	for (unsigned int i = 0; blk->slots && i < BLK_MAX_IN_FLIGHT; i++) {
+		blk->slots[i].blk = blk;
+		blk->slots[i].iov = calloc(blk->seg_max, sizeof(struct iovec));
+		if (!blk->slots[i].iov) {
+			for (unsigned int j = 0; j < i; j++)
+				free(blk->slots[j].iov);
+			free(blk->slots);
+			blk->slots = NULL;
+		}
+	}
+	if (blk->slots)
+		blk->dev.backend_fd = be->aio_fd;
+}
 
 static void blk_fill_config(struct virtio_blk *blk, const struct virtio_blk_params *p)
 {
@@ -348,6 +514,7 @@ int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 		free(blk);
 		return err;
 	}
+	blk_alloc_slots(blk);
 	*out = &blk->dev;
 	return 0;
 }

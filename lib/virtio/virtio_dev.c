@@ -330,13 +330,21 @@ static int drain(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn, i
 		sv_trace(SV_TP_POP, (uint8_t)dev->device_id, vq->index, dev->chain->head,
 			 dev->chain->read_len + dev->chain->write_len);
 		len = fn(dev, vq, dev->chain);
-		if (len < 0) {
+		if (len == VIRTIO_CHAIN_IN_FLIGHT) {
+			/* The model completes it later (virtio_dev_complete_chain). */
+			virtq_defer(vq, dev->chain->head, false, 0);
+		} else if (len < 0) {
 			virtio_dev_set_needs_reset(dev, "malformed request");
 			return len;
+		} else if (vq->nr_deferred) {
+			/* Done, but used only after the ones in flight before it. */
+			virtq_defer(vq, dev->chain->head, true, (uint32_t)len);
+			virtq_publish_done(vq);
+		} else {
+			virtq_push(vq, dev->chain->head, (uint32_t)len);
+			sv_trace(SV_TP_PUSH, (uint8_t)dev->device_id, vq->index, dev->chain->head,
+				 (uint32_t)len);
 		}
-		virtq_push(vq, dev->chain->head, (uint32_t)len);
-		sv_trace(SV_TP_PUSH, (uint8_t)dev->device_id, vq->index, dev->chain->head,
-			 (uint32_t)len);
 		n++;
 		bytes += (uint64_t)dev->chain->read_len + dev->chain->write_len;
 	}
@@ -344,12 +352,28 @@ static int drain(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn, i
 
 int virtio_dev_drain_queue(struct virtio_dev *dev, struct virtq *vq, virtio_chain_fn fn)
 {
+	uint16_t published = vq->published_used_idx;
 	int n = drain(dev, vq, fn, VIRTIO_DEV_DRAIN_CHAINS, VIRTIO_DEV_DRAIN_BYTES);
 
-	/* After an error the queue is broken: no interrupt either way. */
-	if (n > 0)
+	/* After an error the queue is broken: no interrupt either way; none for chains in flight. */
+	if (n > 0 && vq->published_used_idx != published)
 		virtio_dev_notify_used(dev, vq);
 	return n;
+}
+
+int virtio_dev_complete_chain(struct virtio_dev *dev, struct virtq *vq, uint16_t head, uint32_t len)
+{
+	int ret = virtq_complete(vq, head, len);
+
+	if (!ret)
+		sv_trace(SV_TP_PUSH, (uint8_t)dev->device_id, vq->index, head, len);
+	return ret;
+}
+
+void virtio_dev_publish_completed(struct virtio_dev *dev, struct virtq *vq)
+{
+	if (virtq_publish_done(vq))
+		virtio_dev_notify_used(dev, vq);
 }
 
 int virtio_dev_fail_pending(struct virtio_dev *dev)

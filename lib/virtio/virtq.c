@@ -105,6 +105,7 @@ void virtq_reset(struct virtq *vq)
 	vq->broken = false;
 	vq->polled = false;
 	vq->last_error = 0;
+	vq->deferred_first = vq->nr_deferred = 0;
 }
 
 static int virtq_fail(struct virtq *vq, int err, const char *why)
@@ -145,6 +146,7 @@ int virtq_enable(struct virtq *vq, bool event_idx, bool indirect)
 	vq->signalled_used_valid = false;
 	vq->broken = false;
 	vq->polled = false;
+	vq->deferred_first = vq->nr_deferred = 0;
 	vq->enabled = true;
 	return 0;
 }
@@ -163,6 +165,8 @@ void virtq_resync(struct virtq *vq)
 	vq->last_avail_idx = used;
 	vq->used_idx = used;
 	vq->published_used_idx = used;
+	/* Whoever held chains in flight is gone: they count as not popped. */
+	vq->deferred_first = vq->nr_deferred = 0;
 	/* We do not know what the last interrupt covered: the next one goes out. */
 	vq->signalled_used_valid = false;
 }
@@ -279,6 +283,9 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 		return virtq_fail(vq, -EPROTO, "avail index too far ahead");
 	if (!pending)
 		return 0;
+	/* A driver has only size descriptors to put in flight; more is a replayed head. */
+	if (vq->nr_deferred >= vq->size)
+		return virtq_fail(vq, -EPROTO, "more chains in flight than the ring holds");
 	head = ring_load(&vq->avail->ring[vq->last_avail_idx & (vq->size - 1)]);
 	if (head >= vq->size)
 		return virtq_fail(vq, -EPROTO, "avail ring head out of range");
@@ -320,6 +327,49 @@ void virtq_publish_used(struct virtq *vq)
 	/* Release: the used elements above become visible before the index. */
 	ring_store_release(&vq->used->idx, vq->used_idx);
 	vq->published_used_idx = vq->used_idx;
+}
+
+/* virtq_pop refuses a chain beyond a ring's worth in flight: the records never overflow. */
+void virtq_defer(struct virtq *vq, uint16_t head, bool done, uint32_t len)
+{
+	struct virtq_deferred *d;
+
+	if (vq->nr_deferred >= VIRTQ_MAX_SIZE)
+		return;
+	d = &vq->deferred[(vq->deferred_first + vq->nr_deferred) % VIRTQ_MAX_SIZE];
+	*d = (struct virtq_deferred){ .head = head, .done = done, .len = len };
+	vq->nr_deferred++;
+}
+
+int virtq_complete(struct virtq *vq, uint16_t head, uint32_t len)
+{
+	for (uint16_t i = 0; i < vq->nr_deferred; i++) {
+		struct virtq_deferred *d = &vq->deferred[(vq->deferred_first + i) % VIRTQ_MAX_SIZE];
+
+		if (d->head == head && !d->done) {
+			d->done = true;
+			d->len = len;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+unsigned int virtq_publish_done(struct virtq *vq)
+{
+	unsigned int n = 0;
+
+	while (vq->nr_deferred && vq->deferred[vq->deferred_first].done) {
+		const struct virtq_deferred *d = &vq->deferred[vq->deferred_first];
+
+		virtq_add_used(vq, d->head, d->len);
+		vq->deferred_first = (uint16_t)((vq->deferred_first + 1) % VIRTQ_MAX_SIZE);
+		vq->nr_deferred--;
+		n++;
+	}
+	if (n)
+		virtq_publish_used(vq);
+	return n;
 }
 
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)

@@ -121,6 +121,12 @@ void gvring_publish(struct gvring *r)
 	__atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
 }
 
+void gvring_republish_head(struct gvring *r, uint16_t head)
+{
+	put_avail(r, head);
+	gvring_publish(r);
+}
+
 bool gvring_get_used(struct gvring *r, uint16_t *head, uint32_t *len)
 {
 	uint16_t idx = __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);

@@ -55,6 +55,8 @@ int gvring_add(struct gvring *r, const struct gbuf *bufs, int n);
 int gvring_add_indirect(struct gvring *r, const struct gbuf *bufs, int n);
 /* Store-release of avail->idx. */
 void gvring_publish(struct gvring *r);
+/* A hostile driver: makes head available again (and publishes) though it is in flight. */
+void gvring_republish_head(struct gvring *r, uint16_t head);
 /* Pops one used element; returns false if none. Frees its descriptors. */
 bool gvring_get_used(struct gvring *r, uint16_t *head, uint32_t *len);
 /* Sets used_event (EVENT_IDX) and the NO_INTERRUPT flag. */

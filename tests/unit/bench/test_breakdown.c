@@ -119,13 +119,30 @@ static void test_local(void **state)
 	bd_events_free(&ev);
 }
 
+/* Found by polling: no kick interrupt, no wake; the kick stage lasts until the pop. */
+static void test_polled(void **state)
+{
+	struct bd_events ev = { 0 };
+	struct bd_request r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(round_lines) / sizeof(round_lines[0]); i++)
+		if (!strstr(round_lines[i], "SVT-D wake"))
+			assert_int_equal(bd_feed_line(&ev, round_lines[i]), 0);
+	assert_int_equal(bd_request_stages(&ev, 0, VIRTIO_ID_BLOCK, &r), 0);
+	assert_true(r.polled);
+	assert_int_equal(r.at[BD_WAKE] - r.at[BD_KICK], 2500);
+	assert_int_equal(r.at[BD_POP] - r.at[BD_WAKE], 0);
+	assert_int_equal(r.at[BD_PARSE] - r.at[BD_POP], 0);
+	bd_events_free(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_one_request),
-		cmocka_unit_test(test_bad_lines),
-		cmocka_unit_test(test_out_of_order),
-		cmocka_unit_test(test_local),
+		cmocka_unit_test(test_one_request),  cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_out_of_order), cmocka_unit_test(test_local),
+		cmocka_unit_test(test_polled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,7 @@ VIRTIO_TESTDRV := tests/support/testdrv.c tests/support/fake_platform.c \
 
 # Each of these is one file driving the device library through the test driver.
 VIRTIO_DRIVER_TESTS := test_virtio_pci test_virtio_blk test_virtio_console test_virtio_net \
-	test_virtio_restore test_virtio_host test_virtio_budget
+	test_virtio_restore test_virtio_host test_virtio_budget test_virtio_blk_async
 UNIT_TESTS += $(VIRTIO_DRIVER_TESTS)
 $(foreach t,$(VIRTIO_DRIVER_TESTS),\
 	$(eval $(t)_SRCS := tests/unit/virtio/$(t).c $(VIRTIO_TESTDRV))\

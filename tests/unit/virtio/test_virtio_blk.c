@@ -112,6 +112,7 @@ static bool submit_chain(struct testdrv *td, const struct gbuf *bufs, int n, boo
 {
 	uint16_t head;
 	uint32_t len;
+	bool got;
 
 	if (indirect)
 		gvring_add_indirect(&td->vr[0], bufs, n);
@@ -120,7 +121,13 @@ static bool submit_chain(struct testdrv *td, const struct gbuf *bufs, int n, boo
 	gvring_publish(&td->vr[0]);
 	td_kick(td, 0);
 	td_run_host(td);
-	if (!gvring_get_used(&td->vr[0], &head, &len))
+	/* An asynchronous backend (io_uring) completes through the loop a little later. */
+	got = gvring_get_used(&td->vr[0], &head, &len);
+	for (int i = 0; i < 40 && !got; i++) {
+		sv_loop_run_once(td->host_loop, 5);
+		got = gvring_get_used(&td->vr[0], &head, &len);
+	}
+	if (!got)
 		return false;
 	if (used_len)
 		*used_len = len;

@@ -531,6 +531,61 @@ static void test_polled_flags_without_event_idx(void **state)
 	assert_false(f->vq.polled);
 }
 
+/* Completed out of order, published in the order popped. */
+static void test_deferred_in_order(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t b0 = gram_alloc(&f->g, 16, 8);
+	struct gbuf bufs[] = { { b0, 16, true } };
+	int h[3];
+	uint16_t head;
+	uint32_t len;
+
+	for (int i = 0; i < 3; i++)
+		h[i] = gvring_add(&f->r, bufs, 1);
+	gvring_publish(&f->r);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+	virtq_defer(&f->vq, (uint16_t)h[0], false, 0);
+	virtq_defer(&f->vq, (uint16_t)h[1], false, 0);
+	virtq_defer(&f->vq, (uint16_t)h[2], true, 12);
+	assert_int_equal(virtq_complete(&f->vq, (uint16_t)h[1], 11), 0);
+	/* The oldest is still in flight: nothing reaches the used ring. */
+	assert_int_equal(virtq_publish_done(&f->vq), 0);
+	assert_false(gvring_get_used(&f->r, &head, &len));
+	assert_int_equal(virtq_complete(&f->vq, (uint16_t)h[1], 11), -ENOENT);
+	assert_int_equal(virtq_complete(&f->vq, (uint16_t)h[0], 10), 0);
+	assert_int_equal(virtq_publish_done(&f->vq), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_true(gvring_get_used(&f->r, &head, &len));
+		assert_int_equal(head, h[i]);
+		assert_int_equal(len, 10 + i);
+	}
+	assert_int_equal(f->vq.nr_deferred, 0);
+	assert_int_equal(virtq_complete(&f->vq, (uint16_t)h[0], 10), -ENOENT);
+}
+
+/* A driver replaying heads cannot make us hold more than a ring's worth; a resync forgets. */
+static void test_deferred_bounded(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t b0 = gram_alloc(&f->g, 16, 8);
+	struct gbuf bufs[] = { { b0, 16, true } };
+	int h = gvring_add(&f->r, bufs, 1);
+
+	for (int i = 0; i < QSZ; i++) {
+		gvring_republish_head(&f->r, (uint16_t)h);
+		assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+		virtq_defer(&f->vq, (uint16_t)h, false, 0);
+	}
+	gvring_republish_head(&f->r, (uint16_t)h);
+	assert_int_equal(virtq_pop(&f->vq, &f->chain), -EPROTO);
+	assert_true(f->vq.broken);
+	f->vq.broken = false;
+	virtq_resync(&f->vq);
+	assert_int_equal(f->vq.nr_deferred, 0);
+}
+
 #define T(fn) SV_TEST(fn)
 
 int main(void)
@@ -561,6 +616,8 @@ int main(void)
 		T(test_unpop),
 		T(test_polled_event_idx),
 		T(test_polled_flags_without_event_idx),
+		T(test_deferred_in_order),
+		T(test_deferred_bounded),
 		T(test_notify_on_more),
 	};
 
