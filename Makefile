@@ -5,14 +5,16 @@
 #   arm64 (static):  everything that runs inside the emulated board or on arm64 hardware
 #
 # Every directory that builds something has a module.mk that appends to:
-#   NATIVE_LIBS    static libraries built natively      (name_SRCS)
-#   ARM64_LIBS     static libraries cross-built         (name_SRCS)
+#   NATIVE_LIBS    static libraries built natively      (name_SRCS, name_LDLIBS)
+#   ARM64_LIBS     static libraries cross-built         (name_SRCS, name_LDLIBS)
 #   UNIT_TESTS     native cmocka test programs          (name_SRCS, name_LIBS, name_LDLIBS)
-#   FUZZERS        libFuzzer targets                    (name_SRCS, name_LIBS)
+#   FUZZERS        libFuzzer targets                    (name_SRCS, name_LIBS, name_LDLIBS)
 #   ARM64_BINS     static arm64 programs                (name_SRCS, name_LIBS, name_LDLIBS)
 #   NATIVE_BINS    native programs (tools)              (name_SRCS, name_LIBS, name_LDLIBS)
 #   BENCH_BINS     native benchmarks, -O2, no sanitizers (name_SRCS, name_LIBS, name_LDLIBS)
 # A library name "foo" becomes build/<arch>/lib/libfoo.a; name_LIBS lists such names.
+# A library may set foo_LDLIBS (e.g. svvirtio_LDLIBS := -luring): every program
+# whose name_LIBS lists foo links with it too, after its own name_LDLIBS.
 
 BUILD      ?= build
 DEBIAN     ?= $(BUILD)/debian
@@ -52,6 +54,8 @@ B := $(BUILD)/bench
 
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 libfiles = $(foreach l,$(2),$(1)/lib/lib$(l).a)
+# What the libraries a program links (name_LIBS) need themselves (libname_LDLIBS).
+libldlibs = $(foreach l,$($(1)_LIBS),$($(l)_LDLIBS))
 
 define native_lib
 $(N)/lib/lib$(1).a: $(call objs,$(N),$($(1)_SRCS))
@@ -77,31 +81,31 @@ define bench_bin
 $(B)/bin/$(1): $(call objs,$(B),$($(1)_SRCS)) $(call libfiles,$(B),$($(1)_LIBS))
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	$(Q)$(CC) -o $$@ $$^ $($(1)_LDLIBS) -lpthread
+	$(Q)$(CC) -o $$@ $$^ $($(1)_LDLIBS) $(call libldlibs,$(1)) -lpthread
 endef
 define unit_test
 $(N)/tests/$(1): $(call objs,$(N),$($(1)_SRCS)) $(call libfiles,$(N),$($(1)_LIBS))
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	$(Q)$(CC) $(NATIVE_LDFLAGS) -o $$@ $$^ -lcmocka $($(1)_LDLIBS)
+	$(Q)$(CC) $(NATIVE_LDFLAGS) -o $$@ $$^ -lcmocka $($(1)_LDLIBS) $(call libldlibs,$(1))
 endef
 define fuzzer
 $(F)/bin/$(1): $(call objs,$(F),$($(1)_SRCS)) $(call libfiles,$(F),$($(1)_LIBS))
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(call libldlibs,$(1))
 endef
 define arm64_bin
 $(A)/bin/$(1): $(call objs,$(A),$($(1)_SRCS)) $(call libfiles,$(A),$($(1)_LIBS))
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	$(Q)$(CROSS_CC) $(ARM64_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) -lpthread
+	$(Q)$(CROSS_CC) $(ARM64_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(call libldlibs,$(1)) -lpthread
 endef
 define native_bin
 $(N)/bin/$(1): $(call objs,$(N),$($(1)_SRCS)) $(call libfiles,$(N),$($(1)_LIBS))
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	$(Q)$(CC) $(NATIVE_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) -lpthread
+	$(Q)$(CC) $(NATIVE_LDFLAGS) -o $$@ $$^ $($(1)_LDLIBS) $(call libldlibs,$(1)) -lpthread
 endef
 
 $(foreach l,$(NATIVE_LIBS),$(eval $(call native_lib,$(l))))

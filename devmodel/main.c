@@ -15,11 +15,14 @@
 #include <splitvirt/log.h>
 #include <splitvirt/sandbox.h>
 #include <splitvirt/trace.h>
+#include <splitvirt/virtio_blk.h>
 
 #include "args.h"
 #include "daemon.h"
 
 #define CMDLINE_MAX 65536
+/* io_uring rings for disks: two blk devices per link served. */
+#define DM_BLK_RINGS (2 * SV_VM_MAX_LINKS)
 
 /* --trace: before the sandbox (the files are opened once, here). */
 static int trace_start(const struct dm_args *a, struct dm_options *opt, int *kernel_fd)
@@ -141,6 +144,9 @@ int main(int argc, char **argv)
 	if (a.poll_us)
 		pr_info("busy-polling each link's virtqueues for up to %u us after serving it",
 			a.poll_us);
+	/* Links open (and reopen) their disks under the filter, which forbids io_uring_setup. */
+	if (virtio_blk_prepare_rings(DM_BLK_RINGS))
+		pr_warn("no io_uring for the disks: their I/O is synchronous");
 	ret = dm_daemon_init(&d, &km, &opt, specs, (unsigned int)n);
 	/*
 	 * Set up; links that come back later are reopened under the filter,

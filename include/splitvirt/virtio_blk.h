@@ -83,6 +83,15 @@ enum virtio_blk_raw_cache {
 	VIRTIO_BLK_RAW_BUFFERED,
 };
 
+/*
+ * Creates count io_uring rings for raw backends opened later, in a process
+ * about to forbid io_uring_setup (its seccomp filter): backends then take
+ * rings from these only (synchronous I/O once all are in use). Without it
+ * each backend creates its own ring. 0 if at least one ring was made,
+ * -EBUSY if called twice, else -errno (everything stays synchronous).
+ */
+int virtio_blk_prepare_rings(unsigned int count);
+
 /* Opens a raw image file or block device (VIRTIO_BLK_RAW_AUTO). */
 int virtio_blk_raw_open(struct virtio_blk_backend **out, const char *path, bool read_only);
 int virtio_blk_raw_open_cache(struct virtio_blk_backend **out, const char *path, bool read_only,
@@ -106,7 +115,16 @@ struct virtio_blk_params {
 	uint32_t seg_max; /* 0: VIRTIO_BLK_DEFAULT_SEG_MAX; at most VIRTQ_MAX_SEGS - 2 */
 	uint32_t size_max; /* 0: VIRTIO_BLK_DEFAULT_SIZE_MAX */
 	uint32_t blk_size; /* 0: 512 */
+	/*
+	 * 0 or 1: one queue. More: VIRTIO_BLK_F_MQ, and a driver uses
+	 * min(num_queues, its CPUs), one per CPU (no lock shared between them).
+	 */
+	uint16_t num_queues;
 };
+
+#define VIRTIO_BLK_MAX_QUEUES 8
+/* What the device table's blk devices offer (local and cross-VM). */
+#define VIRTIO_BLK_DEVICE_QUEUES 4
 
 #define VIRTIO_BLK_DEFAULT_SEG_MAX 126
 #define VIRTIO_BLK_DEFAULT_SIZE_MAX (1u << 20)

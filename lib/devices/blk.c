@@ -116,7 +116,9 @@ static int blk_open(const struct sv_dev_spec *d, struct virtio_blk_backend **be)
 static int blk_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 		      struct virtio_dev **out)
 {
-	struct virtio_blk_params p = { .read_only = d->read_only, .serial = h->serial };
+	struct virtio_blk_params p = { .read_only = d->read_only,
+				       .serial = h->serial,
+				       .num_queues = VIRTIO_BLK_DEVICE_QUEUES };
 	struct virtio_blk_backend *be;
 	int ret;
 
@@ -139,7 +141,7 @@ const struct sv_dev_desc sv_dev_blk = {
 	.name = "blk",
 	.virtio_id = VIRTIO_ID_BLOCK,
 	.flags = SV_DEV_F_UNIQUE_PATH,
-	.max_queues = 1,
+	.max_queues = VIRTIO_BLK_DEVICE_QUEUES,
 	.opts = SV_DEV_OPT_PATH | SV_DEV_OPT_RO,
 	.remote_needs = SV_DEV_OPT_PATH,
 	.check = blk_check,

@@ -52,7 +52,8 @@
 		ALLOW("fcntl"), ALLOW("fstat"), ALLOW("newfstatat"),                                                         \
 		ALLOW("statx"), /* virtio-blk: flush, discard, write-zeroes */                                               \
 		ALLOW("fsync"), ALLOW("fdatasync"),                                                                          \
-		ALLOW("fallocate"), /* the event loop (lib/util/event_loop.c), doorbells */                                  \
+		ALLOW("fallocate"), /* virtio-blk async I/O: blk_raw.c's rings run READV/WRITEV only */                      \
+		ALLOW("io_uring_enter"), /* the event loop (lib/util/event_loop.c), doorbells */                             \
 		ALLOW("epoll_create1"), ALLOW("epoll_ctl"), ALLOW("epoll_pwait"),                                            \
 		ALLOW("epoll_pwait2"), ALLOW("ppoll"), ALLOW("pselect6"),                                                    \
 		ALLOW("eventfd2"), /* malloc, guest memory windows */                                                        \
@@ -110,6 +111,13 @@ static const struct sv_sc_rule devmodel_rules[] = {
 	IOCTL(TUNSETIFF),
 	IOCTL(BLKSSZGET),
 	IOCTL(BLKGETSIZE64),
+	/*
+	 * No io_uring_setup or io_uring_register: the devmodel's disks, even
+	 * reopened ones, take rings prepared before this filter
+	 * (virtio_blk_prepare_rings), each restricted to READV/WRITEV without
+	 * SQE flags. A ring of its own would give a compromised devmodel
+	 * openat, sockets of any family and the rest past this filter.
+	 */
 	/* a pty console backend: posix_openpt(), unlockpt(), ptsname() */
 	IOCTL(TIOCGPTN),
 	IOCTL(TIOCSPTLCK),

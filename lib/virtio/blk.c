@@ -472,6 +472,7 @@ int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 	uint16_t qsize = p && p->queue_size ? p->queue_size : 256;
 	uint32_t seg_max = p && p->seg_max ? p->seg_max : VIRTIO_BLK_DEFAULT_SEG_MAX;
 	uint32_t size_max = p && p->size_max ? p->size_max : VIRTIO_BLK_DEFAULT_SIZE_MAX;
+	uint16_t nq = p && p->num_queues ? p->num_queues : 1;
 	int err;
 
 	/*
@@ -481,7 +482,8 @@ int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 	if (seg_max > VIRTQ_MAX_SEGS - 2 || size_max < VIRTIO_BLK_MIN_SIZE_MAX ||
 	    (uint64_t)seg_max * size_max > VIRTIO_BLK_MAX_REQUEST_BYTES ||
 	    (p && p->blk_size &&
-	     (p->blk_size < SECTOR_SIZE || (p->blk_size & (p->blk_size - 1))))) {
+	     (p->blk_size < SECTOR_SIZE || (p->blk_size & (p->blk_size - 1)))) ||
+	    nq > VIRTIO_BLK_MAX_QUEUES) {
 		be->ops->close(be);
 		return -EINVAL;
 	}
@@ -506,8 +508,11 @@ int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 	/* The ID is 20 bytes, NUL-terminated only if shorter. */
 	if (p && p->serial)
 		memcpy(blk->serial, p->serial, strnlen(p->serial, sizeof(blk->serial)));
+	if (nq > 1)
+		features |= 1ull << VIRTIO_BLK_F_MQ;
 	blk_fill_config(blk, p);
-	err = virtio_dev_init(&blk->dev, "virtio-blk", VIRTIO_ID_BLOCK, 1, qsize, BLK_CONFIG_SIZE,
+	blk->config.num_queues = htole16(nq);
+	err = virtio_dev_init(&blk->dev, "virtio-blk", VIRTIO_ID_BLOCK, nq, qsize, BLK_CONFIG_SIZE,
 			      features, gm, &blk_ops, blk);
 	if (err) {
 		be->ops->close(be);

@@ -45,6 +45,7 @@ static const char *const never[] = {
 	"personality",
 	"userfaultfd",
 	"io_uring_setup",
+	"io_uring_register",
 	"fork",
 	"vfork",
 	"kill",
@@ -81,6 +82,13 @@ static void test_vmm_list(void **state)
 	assert_false(sv_sandbox_allows(SV_SANDBOX_VMM, "socket"));
 	assert_false(sv_sandbox_allows(SV_SANDBOX_VMM, "connect"));
 	assert_false(sv_sandbox_allows(SV_SANDBOX_VMM, "clone3"));
+	/*
+	 * Its disks' rings exist before the filter: it only submits to them.
+	 * A ring of its own would do unrestricted openat, connect, ...
+	 */
+	assert_true(sv_sandbox_allows(SV_SANDBOX_VMM, "io_uring_enter"));
+	assert_false(sv_sandbox_allows(SV_SANDBOX_VMM, "io_uring_setup"));
+	assert_false(sv_sandbox_allows(SV_SANDBOX_VMM, "io_uring_register"));
 }
 
 static void test_devmodel_list(void **state)
@@ -92,6 +100,10 @@ static void test_devmodel_list(void **state)
 	assert_true(sv_sandbox_allows(SV_SANDBOX_DEVMODEL, "accept4"));
 	/* Its device state goes through the module now: no files to rename. */
 	assert_false(sv_sandbox_allows(SV_SANDBOX_DEVMODEL, "renameat"));
+	/* Its disks use rings prepared before the filter: no unrestricted ring of its own. */
+	assert_false(sv_sandbox_allows(SV_SANDBOX_DEVMODEL, "io_uring_setup"));
+	assert_false(sv_sandbox_allows(SV_SANDBOX_DEVMODEL, "io_uring_register"));
+	assert_true(sv_sandbox_allows(SV_SANDBOX_DEVMODEL, "io_uring_enter"));
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
 		if (sv_sandbox_allows(SV_SANDBOX_DEVMODEL, never[i]))
 			fail_msg("the devmodel must not get %s", never[i]);

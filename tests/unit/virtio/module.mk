@@ -13,3 +13,9 @@ $(foreach t,$(VIRTIO_DRIVER_TESTS),\
 	$(eval $(t)_SRCS := tests/unit/virtio/$(t).c $(VIRTIO_TESTDRV))\
 	$(eval $(t)_LIBS := svvirtio svpci svutil)\
 	$(eval $(t)_LDLIBS := -lpthread))
+
+# The raw backend's io_uring path on its own (no device model); seccomp for the fallback test.
+UNIT_TESTS += test_blk_raw_aio
+test_blk_raw_aio_SRCS := tests/unit/virtio/test_blk_raw_aio.c
+test_blk_raw_aio_LIBS := svvirtio svutil
+test_blk_raw_aio_LDLIBS := -lseccomp

@@ -140,10 +140,17 @@ static uint8_t blk_do(struct fixture *f, uint32_t type, uint64_t sector, uint64_
 	uint64_t sgpa = blk_post(f, type, sector, data, len);
 	uint16_t head;
 	uint32_t used;
+	bool got;
 
 	td_kick(&f->td, 0);
 	td_run_host(&f->td);
-	assert_true(gvring_get_used(&f->td.vr[0], &head, &used));
+	/* An asynchronous backend (io_uring) completes through the loop a little later. */
+	got = gvring_get_used(&f->td.vr[0], &head, &used);
+	for (int i = 0; i < 40 && !got; i++) {
+		sv_loop_run_once(f->td.host_loop, 5);
+		got = gvring_get_used(&f->td.vr[0], &head, &used);
+	}
+	assert_true(got);
 	return *(uint8_t *)gram_ptr(&f->td.ram, sgpa);
 }
 
