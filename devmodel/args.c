@@ -102,6 +102,21 @@ static int add_link(struct dm_args *a, const char *text, char *err, size_t errle
 	return 0;
 }
 
+/* --name's value text: what (e.g. "a record count") from min to max; 0 or -EINVAL. */
+static int uint_option(const char *name, const char *text, unsigned long min, unsigned long max,
+		       const char *what, unsigned int *out, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (sv_parse_uint(text, min, max, &n)) {
+		snprintf(err, errlen, "--%s: '%.32s' is not %s %lu-%lu", name, text, what, min,
+			 max);
+		return -EINVAL;
+	}
+	*out = (unsigned int)n;
+	return 0;
+}
+
 int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t errlen)
 {
 	int c;
@@ -142,34 +157,22 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 		case OPT_NO_STATE:
 			a->keep_state = false;
 			break;
-		case OPT_TRACE: {
-			unsigned long n;
-
-			if (sv_parse_uint(optarg, 1, DM_TRACE_MAX_RECORDS, &n)) {
-				snprintf(err, errlen, "--trace: '%.32s' is not a record count 1-%d",
-					 optarg, DM_TRACE_MAX_RECORDS);
+		case OPT_TRACE:
+			if (uint_option("trace", optarg, 1, DM_TRACE_MAX_RECORDS, "a record count",
+					&a->trace_records, err, errlen))
 				return -EINVAL;
-			}
-			a->trace_records = (unsigned int)n;
 			break;
-		}
 		case OPT_TRACE_KERNEL:
 			a->trace_kernel = optarg;
 			break;
 		case OPT_TRACE_OUT:
 			a->trace_out = optarg;
 			break;
-		case OPT_POLL_US: {
-			unsigned long n;
-
-			if (sv_parse_uint(optarg, 0, DM_POLL_MAX_US, &n)) {
-				snprintf(err, errlen, "--poll-us: '%.32s' is not 0-%d microseconds",
-					 optarg, DM_POLL_MAX_US);
+		case OPT_POLL_US:
+			if (uint_option("poll-us", optarg, 0, DM_POLL_MAX_US, "microseconds",
+					&a->poll_us, err, errlen))
 				return -EINVAL;
-			}
-			a->poll_us = (unsigned int)n;
 			break;
-		}
 		case 'h':
 			a->help = true;
 			break;

@@ -414,18 +414,34 @@ bench_qemu_net() {
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02,romfile="
 }
 
-# bench_devvm_yaml PASSTHROUGH|-: the device VM of the generated cross-VM
-# topologies (1 vCPU, 512 MiB), owning the PCI functions PASSTHROUGH (a
-# YAML list, or - for none; its disks and NICs follow on the caller's lines).
+# bench_devvm_yaml PASSTHROUGH|- [CMDLINE-EXTRA]: the device VM of the
+# generated cross-VM topologies (1 vCPU, 512 MiB), owning the PCI functions
+# PASSTHROUGH (a YAML list, or - for none; its disks and NICs follow on the
+# caller's lines), CMDLINE-EXTRA appended to its kernel command line.
 bench_devvm_yaml() {
 	cat <<YAML
   - name: devvm
     role: device
     kernel: /guest/Image
     initrd: /guest/devvm-initrd.cpio
-    cmdline: "console=ttyAMA0 quiet"
+    cmdline: "console=ttyAMA0 quiet${2:+ $2}"
     memory: 512M
     cpus: 1
 YAML
 	[ "$1" = - ] || echo "    passthrough: $1"
+}
+
+# bench_driver_yaml NAME CMDLINE [KERNEL]: a driver VM of the generated
+# cross-VM topologies (1 vCPU, 256 MiB, the bench initrd, KERNEL or
+# BENCH_KERNEL); its devices (and any other key) follow on the caller's lines.
+bench_driver_yaml() {
+	cat <<YAML
+  - name: $1
+    role: driver
+    kernel: ${3:-$BENCH_KERNEL}
+    initrd: $BENCH_INITRD
+    cmdline: "$2"
+    memory: 256M
+    cpus: 1
+YAML
 }

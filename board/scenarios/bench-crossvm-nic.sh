@@ -60,13 +60,7 @@ cat >"$topo" <<TOPO
 name: bench-crossvm-nic
 vms:
 $(bench_devvm_yaml "[ $NIC_A ]")
-  - name: app
-    role: driver
-    kernel: $BENCH_KERNEL
-    initrd: $BENCH_INITRD
-    cmdline: "$cmd"
-    memory: 256M
-    cpus: 1
+$(bench_driver_yaml app "$cmd")
     devices:
       - { type: net, from: devvm, bridge: br0, mac: "$mac" }
 TOPO

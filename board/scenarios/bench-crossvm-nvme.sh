@@ -43,13 +43,7 @@ cat >"$topo" <<TOPO
 name: bench-crossvm-nvme
 vms:
 $(bench_devvm_yaml "[ $NVME ]")
-  - name: app
-    role: driver
-    kernel: $BENCH_KERNEL
-    initrd: $BENCH_INITRD
-    cmdline: "$(bench_cmdline bench-blk)"
-    memory: 256M
-    cpus: 1
+$(bench_driver_yaml app "$(bench_cmdline bench-blk)")
     devices:
       - { type: blk, from: devvm, backing: $PART }
 TOPO

@@ -44,13 +44,7 @@ vms:
 $(bench_devvm_yaml -)
     disks: [ "$BENCH_DISK" ]
     nets: [ { tap: sv-dev0, mac: "52:54:00:00:00:10", bridge: sv-br0 } ]
-  - name: app
-    role: driver
-    kernel: $1
-    initrd: $BENCH_INITRD
-    cmdline: "$(bench_cmdline bench-all)"
-    memory: 256M
-    cpus: 1
+$(bench_driver_yaml app "$(bench_cmdline bench-all)" "$1")
 $([ -n "${2:-}" ] && echo "    dma-window: \"$2\"")
     devices:
       - { type: blk, from: devvm, backing: /dev/vda }
@@ -70,13 +64,7 @@ $(bench_devvm_yaml -)
 TOPO
 	for vm in app1:/dev/vda app2:/dev/vdb; do
 		cat <<TOPO
-  - name: ${vm%%:*}
-    role: driver
-    kernel: $BENCH_KERNEL
-    initrd: $BENCH_INITRD
-    cmdline: "$(bench_cmdline bench-blk)"
-    memory: 256M
-    cpus: 1
+$(bench_driver_yaml "${vm%%:*}" "$(bench_cmdline bench-blk)")
     devices:
       - { type: blk, from: devvm, backing: ${vm#*:} }
 TOPO

@@ -149,6 +149,8 @@ static void test_args(void **state)
 	const char *trace0[] = { "devmodel", "--trace", "0" };
 	const char *tkonly[] = { "devmodel", "--trace-kernel", "/t/pipe" };
 	const char *toonly[] = { "devmodel", "--trace-out", "/dev/vdb" };
+	const char *poll[] = { "devmodel", "--poll-us", "500" };
+	const char *badpoll[] = { "devmodel", "--poll-us", "100001" };
 	const struct sv_link_spec *specs[SV_VM_MAX_LINKS];
 	struct dm_args a;
 
@@ -181,6 +183,10 @@ static void test_args(void **state)
 	assert_non_null(strstr(err, "--trace-kernel needs --trace N"));
 	assert_int_equal(parse(&a, 3, toonly), -EINVAL);
 	assert_non_null(strstr(err, "--trace-out needs --trace N"));
+	assert_int_equal(parse(&a, 3, poll), 0);
+	assert_int_equal(a.poll_us, 500);
+	assert_int_equal(parse(&a, 3, badpoll), -EINVAL);
+	assert_non_null(strstr(err, "--poll-us: '100001' is not microseconds 0-100000"));
 
 	assert_int_equal(parse(&a, 5, dup), -EINVAL);
 	assert_non_null(strstr(err, "given twice"));
