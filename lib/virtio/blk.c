@@ -8,8 +8,9 @@
  * and writable parts. A request without room for a header or status byte
  * cannot even be failed and is treated as a hostile driver.
  *
- * With a backend that does asynchronous I/O (aio_fd), reads and writes are
- * handed to it and the queue moves on: up to BLK_MAX_IN_FLIGHT requests
+ * With a backend that does asynchronous I/O (aio_fd), reads and writes
+ * that have company (others in flight or waiting in the ring) are handed
+ * to it and the queue moves on: up to BLK_MAX_IN_FLIGHT requests
  * are in flight, each in a slot that keeps what its completion needs (the
  * head, the status byte's place, the data iov). Completions come through
  * backend_ready (the backend's fd), are published in the order the chains
@@ -116,6 +117,14 @@ static int blk_rw_async(struct virtio_blk *blk, struct virtq *vq, struct virtq_c
 	int cnt, err;
 
 	if (!blk->slots || blk->nr_busy == BLK_MAX_IN_FLIGHT)
+		return -EAGAIN;
+	/*
+	 * A lone request gains nothing from waiting in parallel and costs a
+	 * hand-off to a kernel worker thread when it misses the page cache
+	 * (bench/crossvm-trace: 4 KiB reads ~15 % slower): only requests with
+	 * company go asynchronous.
+	 */
+	if (!blk->nr_busy && !virtq_has_avail(vq))
 		return -EAGAIN;
 	for (unsigned int i = 0; i < BLK_MAX_IN_FLIGHT && !s; i++)
 		if (!blk->slots[i].busy)

@@ -300,18 +300,20 @@ static void test_errors_and_refusal(void **state)
 	assert_int_equal(status_of(f, &s), VIRTIO_BLK_S_OK);
 }
 
-/* A synchronous request behind one in flight waits for it in the used ring. */
+/* A synchronous request behind ones in flight waits for them in the used ring. */
 static void test_sync_behind_in_flight(void **state)
 {
 	struct fixture *f = *state;
 	struct testdrv *td = &f->td;
-	struct posted a, b;
+	struct posted a[2], b;
 	uint16_t head;
 	uint32_t len;
 
-	a = post(f, VIRTIO_BLK_T_IN, 1);
+	a[0] = post(f, VIRTIO_BLK_T_IN, 1);
+	a[1] = post(f, VIRTIO_BLK_T_IN, 3);
 	td_kick(td, 0);
 	td_run_host(td);
+	assert_int_equal(f->fa->nr_pending, 2);
 	f->fa->refuse = true;
 	b = post(f, VIRTIO_BLK_T_IN, 2);
 	td_kick(td, 0);
@@ -319,14 +321,17 @@ static void test_sync_behind_in_flight(void **state)
 	assert_int_equal(status_of(f, &b), VIRTIO_BLK_S_OK);
 	assert_false(gvring_get_used(&td->vr[0], &head, &len));
 	finish(f, 0, 0);
-	assert_true(gvring_get_used(&td->vr[0], &head, &len));
-	assert_int_equal(head, a.head);
+	finish(f, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		assert_true(gvring_get_used(&td->vr[0], &head, &len));
+		assert_int_equal(head, a[i].head);
+	}
 	assert_true(gvring_get_used(&td->vr[0], &head, &len));
 	assert_int_equal(head, b.head);
 }
 
-/* A reset waits for what is in flight and writes nothing into the buffers afterwards. */
-static void test_reset_waits_and_drops(void **state)
+/* A lone request (nothing in flight, nothing behind it) is served synchronously: cheaper. */
+static void test_lone_request_sync(void **state)
 {
 	struct fixture *f = *state;
 	struct testdrv *td = &f->td;
@@ -334,14 +339,35 @@ static void test_reset_waits_and_drops(void **state)
 	uint16_t head;
 	uint32_t len;
 
-	p = post(f, VIRTIO_BLK_T_IN, 3);
+	p = post(f, VIRTIO_BLK_T_IN, 7);
 	td_kick(td, 0);
 	td_run_host(td);
-	assert_int_equal(f->fa->nr_pending, 1);
+	assert_int_equal(f->fa->nr_pending, 0);
+	assert_int_equal(f->fa->sync_ios, 1);
+	assert_true(gvring_get_used(&td->vr[0], &head, &len));
+	assert_int_equal(head, p.head);
+	assert_int_equal(status_of(f, &p), VIRTIO_BLK_S_OK);
+}
+
+/* A reset waits for what is in flight and writes nothing into the buffers afterwards. */
+static void test_reset_waits_and_drops(void **state)
+{
+	struct fixture *f = *state;
+	struct testdrv *td = &f->td;
+	struct posted p, q;
+	uint16_t head;
+	uint32_t len;
+
+	p = post(f, VIRTIO_BLK_T_IN, 3);
+	q = post(f, VIRTIO_BLK_T_IN, 4);
+	td_kick(td, 0);
+	td_run_host(td);
+	assert_int_equal(f->fa->nr_pending, 2);
 	td_reset(td);
 	assert_int_equal(f->fa->waits, 1);
 	assert_int_equal(f->fa->nr_pending, 0);
 	assert_int_equal(status_of(f, &p), 0xee);
+	assert_int_equal(status_of(f, &q), 0xee);
 	assert_false(gvring_get_used(&td->vr[0], &head, &len));
 }
 
@@ -352,6 +378,7 @@ int main(void)
 		SV_TEST(test_errors_and_refusal),
 		SV_TEST(test_sync_behind_in_flight),
 		SV_TEST(test_reset_waits_and_drops),
+		SV_TEST(test_lone_request_sync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
