@@ -25,6 +25,13 @@
 
 /* The model keeps at most 64 requests in flight (BLK_MAX_IN_FLIGHT in blk.c). */
 #define BLK_RING_ENTRIES 64u
+/*
+ * Kernel worker threads per submitting thread (bounded: files and block
+ * devices; unbounded: the rest) for requests that cannot complete inline.
+ * They count against the sandboxed vmm's RLIMIT_NPROC; a few keep a
+ * disk's queue busy.
+ */
+#define BLK_RING_MAX_WORKERS 4u
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct blk_ring *pool;
@@ -57,6 +64,10 @@ static int ring_create(struct blk_ring *r)
 	ret = io_uring_queue_init_params(BLK_RING_ENTRIES, &r->ring, &p);
 	if (ret)
 		goto out;
+	/* Before the restrictions, which forbid every register operation. */
+	if (ring_register(&r->ring, IORING_REGISTER_IOWQ_MAX_WORKERS,
+			  (unsigned int[2]){ BLK_RING_MAX_WORKERS, BLK_RING_MAX_WORKERS }, 2))
+		pr_debug("virtio-blk: io_uring workers not capped: %s", strerror(errno));
 	step = "restricting the ring";
 	ret = ring_register(&r->ring, IORING_REGISTER_RESTRICTIONS, res,
 			    sizeof(res) / sizeof(res[0]));
