@@ -58,14 +58,18 @@ struct bd_request {
 	uint64_t at[BD_NR_STAGES + 1]; /* stage s runs from at[s] to at[s + 1] */
 	unsigned int chains; /* virtio requests the block layer made of it */
 	bool polled; /* found by a polling devmodel: no kick, no wake (both stages 0) */
+	unsigned int overlapped; /* stages that ended before they began (counted as 0) */
 };
 
 /*
  * The stages of the user request u, from the device VM's stamps between
  * its submit and its completion (device dev, VIRTIO_ID_*); without any
  * kernel kick stamps (devices of the driver VM's own vmm) the kick stage
- * lasts until the wake; without a wake (found by polling) until the pop. -ENOENT if a stage has no stamp there, -ERANGE if
- * the stamps contradict each other (clocks not shared).
+ * lasts until the wake; without a wake (found by polling) until the pop.
+ * Chains overlap: a stage that ends before it begins counts as 0
+ * (overlapped). -ENOENT if a stage has no stamp there. Stamps are looked
+ * for only between the request's own submit and completion, so clocks
+ * that are not shared show as missing stages, not as wrong ones.
  */
 int bd_request_stages(const struct bd_events *ev, unsigned int u, uint8_t dev,
 		      struct bd_request *out);

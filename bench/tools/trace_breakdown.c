@@ -55,7 +55,7 @@ static int report(const struct bd_events *ev, const char *label, const char *nam
 {
 	double *stage[BD_NR_STAGES + 1], sum[BD_NR_STAGES + 1] = { 0 }, med[BD_NR_STAGES + 1];
 	double *chains, us = 1e6 / (double)ev->freq;
-	unsigned int n = 0, total = 0, polled = 0;
+	unsigned int n = 0, total = 0, polled = 0, overlapped = 0;
 
 	for (int s = 0; s <= BD_NR_STAGES; s++)
 		stage[s] = calloc(ev->nr_user, sizeof(double));
@@ -73,6 +73,7 @@ static int report(const struct bd_events *ev, const char *label, const char *nam
 		stage[BD_NR_STAGES][n] = (double)(r.at[BD_NR_STAGES] - r.at[0]) * us;
 		chains[n] = r.chains;
 		polled += r.polled;
+		overlapped += r.overlapped > 0;
 		n++;
 	}
 	if (n) {
@@ -81,10 +82,10 @@ static int report(const struct bd_events *ev, const char *label, const char *nam
 				sum[s] += stage[s][i];
 			med[s] = median(stage[s], n);
 		}
-		printf("BREAKDOWN label=%s test=%s reqs=%u/%u polled=%u chains=%.0f total_us=%.1f "
-		       "mean_us=%.1f\n",
-		       label, name, n, total, polled, median(chains, n), med[BD_NR_STAGES],
-		       sum[BD_NR_STAGES] / n);
+		printf("BREAKDOWN label=%s test=%s reqs=%u/%u polled=%u overlapped=%u chains=%.0f "
+		       "total_us=%.1f mean_us=%.1f\n",
+		       label, name, n, total, polled, overlapped, median(chains, n),
+		       med[BD_NR_STAGES], sum[BD_NR_STAGES] / n);
 		for (int s = 0; s < BD_NR_STAGES; s++)
 			printf("BREAKDOWN-STAGE label=%s test=%s stage=%-7s median_us=%.1f mean_us=%.1f share=%.0f%%\n",
 			       label, name, bd_stage_name((enum bd_stage)s), med[s], sum[s] / n,
