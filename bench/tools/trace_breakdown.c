@@ -31,8 +31,10 @@ static int usage(FILE *f, int status)
 		"  used     .. in the used ring\n"
 		"  call     .. interrupt sent (call eventfd)\n"
 		"  return   .. the driver VM's blkbench has the completion\n"
-		"A request a polling devmodel found without a kick counts its kick until the pop.\n"
-		"Lines: BREAKDOWN label=L test=T reqs=N/M polled=P chains=C total_us=X then\n"
+		"A request a polling devmodel found without a kick counts its kick until the pop;\n"
+		"a stage that ended before it began (its chains overlapped) counts as 0.\n"
+		"Lines: BREAKDOWN label=L test=T reqs=N/M polled=P overlapped=O chains=C\n"
+		"total_us=X mean_us=Y, then\n"
 		"BREAKDOWN-STAGE label=L test=T stage=S median_us=X mean_us=Y share=Z%%.\n");
 	return status;
 }
