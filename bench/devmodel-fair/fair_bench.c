@@ -14,10 +14,11 @@
  *   thread  each link on a thread of its own (dm_link_start, the daemon's way)
  *   alone   the victim without the flooder, on a thread of its own (the floor)
  * -c N pins the devmodel's thread(s) to CPU N and the driver sides to the
- * other CPUs: the device VM has one vCPU by default. -s DIR turns crash
- * containment on (a state file per link in DIR), and the flooder writes
- * config space, so each of its requests also writes its state file: the
- * expensive request. Not part of CI.
+ * other CPUs: the device VM has one vCPU by default. -s turns crash
+ * containment on (each link's state saved through the fake module's
+ * saved-state area), and the flooder writes config space, so each of its
+ * requests also saves its link's state: the expensive request. Not part of
+ * CI.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -154,8 +155,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr,
-		"usage: %s [-m one|thread|alone] [-n rounds] [-q depth] [-c cpu] [-s statedir]\n",
+	fprintf(stderr, "usage: %s [-m one|thread|alone] [-n rounds] [-q depth] [-c cpu] [-s]\n",
 		argv0);
 }
 
@@ -165,7 +165,7 @@ static void report(const struct run *r, const char *mode, bool flood)
 	unsigned int n = r->rounds;
 
 	printf("mode %-6s depth %u%s cpu %d: victim round trip us: p50 %.1f p90 %.1f p99 %.1f max %.1f; %.0f round trips/s; flooder %.0f requests/s\n",
-	       mode, flood ? r->depth : 0, r->writes ? " (writes, state files)" : "", r->cpu,
+	       mode, flood ? r->depth : 0, r->writes ? " (writes, saved state)" : "", r->cpu,
 	       l[n / 2], l[n * 9 / 10], l[n * 99 / 100], l[n - 1], n / r->seconds,
 	       r->flood.nr_completions / r->seconds);
 }
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	r->depth = 256;
 	r->rounds = 20000;
 	r->cpu = -1;
-	while ((c = getopt(argc, argv, "m:n:q:c:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "m:n:q:c:sh")) != -1) {
 		switch (c) {
 		case 'm':
 			mode = optarg;
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 			r->cpu = atoi(optarg);
 			break;
 		case 's':
-			opt.state_dir = optarg;
+			opt.keep_state = true;
 			r->writes = true;
 			break;
 		default:
