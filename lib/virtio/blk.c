@@ -74,11 +74,22 @@ static bool in_bounds(const struct virtio_blk *blk, uint64_t sector, uint64_t nr
 	return sector <= blk->capacity && nr <= blk->capacity - sector;
 }
 
-static void blk_io_failed(struct virtio_blk *blk, bool write, size_t len, uint64_t sector, int err)
+/*
+ * A read's or write's status once the backend is done with it (err): the
+ * flush a write still owes without FLUSH negotiated (write-through), and
+ * the log line of a failure. Synchronous and asynchronous alike.
+ */
+static uint8_t blk_rw_status(struct virtio_blk *blk, bool write, size_t len, uint64_t sector,
+			     int err)
 {
+	if (!err && write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
+		err = blk->be->ops->flush(blk->be);
+	if (!err)
+		return VIRTIO_BLK_S_OK;
 	pr_warn_limited(&blk->io_errors, "%s: %s of %zu bytes at sector %llu failed: %d",
 			blk->dev.name, write ? "write" : "read", len, (unsigned long long)sector,
 			err);
+	return VIRTIO_BLK_S_IOERR;
 }
 
 /* A finished asynchronous transfer: its status, then its place in the used ring. */
@@ -86,15 +97,10 @@ static void blk_aio_done(struct virtio_blk_aio *aio, int err, void *opaque)
 {
 	struct blk_slot *s = sv_container_of(aio, struct blk_slot, aio);
 	struct virtio_blk *blk = opaque;
-	uint8_t status = VIRTIO_BLK_S_OK;
+	uint8_t status;
 
 	sv_trace(SV_TP_DONE, VIRTIO_ID_BLOCK, s->vq->index, s->head, (uint32_t)aio->len);
-	if (!err && aio->write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
-		err = blk->be->ops->flush(blk->be); /* no FLUSH negotiated: write-through */
-	if (err) {
-		blk_io_failed(blk, aio->write, aio->len, s->sector, err);
-		status = VIRTIO_BLK_S_IOERR;
-	}
+	status = blk_rw_status(blk, aio->write, aio->len, s->sector, err);
 	s->busy = false;
 	blk->nr_busy--;
 	/* After a reset the buffers are the driver's again: not a byte more into them. */
@@ -147,10 +153,9 @@ static int blk_rw_async(struct virtio_blk *blk, struct virtq *vq, struct virtq_c
 	/* The last writable byte; write_len >= 1 was checked. */
 	s->status = (uint8_t *)c->segs[c->nr_read + c->nr_write - 1].base +
 		    c->segs[c->nr_read + c->nr_write - 1].len - 1;
-	sv_trace(SV_TP_SUBMIT, VIRTIO_ID_BLOCK, vq->index, c->head, (uint32_t)len);
 	err = blk->be->ops->submit(blk->be, &s->aio);
 	if (err)
-		return err == -EAGAIN ? -EAGAIN : err;
+		return err;
 	s->busy = true;
 	blk->nr_busy++;
 	return VIRTIO_CHAIN_IN_FLIGHT;
@@ -163,6 +168,7 @@ static int blk_rw(struct virtio_blk *blk, struct virtq *vq, struct virtq_chain *
 	size_t len = write ? c->read_len - sizeof(struct virtio_blk_outhdr) : c->write_len - 1;
 	size_t off = write ? sizeof(struct virtio_blk_outhdr) : 0;
 	int cnt, err;
+	uint8_t status;
 
 	if (len % SECTOR_SIZE || !in_bounds(blk, sector, len >> SECTOR_SHIFT))
 		return VIRTIO_BLK_S_IOERR;
@@ -170,29 +176,24 @@ static int blk_rw(struct virtio_blk *blk, struct virtq *vq, struct virtq_chain *
 		return VIRTIO_BLK_S_IOERR;
 	if (!len)
 		return VIRTIO_BLK_S_OK;
+	sv_trace(SV_TP_SUBMIT, VIRTIO_ID_BLOCK, vq->index, c->head, (uint32_t)len);
 	err = blk_rw_async(blk, vq, c, sector, write, off, len);
 	if (err == VIRTIO_CHAIN_IN_FLIGHT)
 		return err;
-	if (err != -EAGAIN) {
-		blk_io_failed(blk, write, len, sector, err);
-		return VIRTIO_BLK_S_IOERR;
-	}
+	if (err != -EAGAIN)
+		return blk_rw_status(blk, write, len, sector, err);
 	/* A disk write takes data from the device-readable part and vice versa. */
 	cnt = virtq_chain_iov(c, !write, off, len, blk->iov, VIRTQ_MAX_SEGS);
 	if (cnt < 0)
 		return VIRTIO_BLK_S_IOERR;
-	sv_trace(SV_TP_SUBMIT, VIRTIO_ID_BLOCK, vq->index, c->head, (uint32_t)len);
 	if (write)
 		err = blk->be->ops->writev(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
 	else
 		err = blk->be->ops->readv(blk->be, blk->iov, cnt, sector << SECTOR_SHIFT);
 	sv_trace(SV_TP_DONE, VIRTIO_ID_BLOCK, vq->index, c->head, (uint32_t)len);
-	if (!err && write && !virtio_dev_has_feature(&blk->dev, VIRTIO_BLK_F_FLUSH))
-		err = blk->be->ops->flush(blk->be); /* no FLUSH negotiated: write-through */
-	if (err) {
-		blk_io_failed(blk, write, len, sector, err);
-		return VIRTIO_BLK_S_IOERR;
-	}
+	status = blk_rw_status(blk, write, len, sector, err);
+	if (status != VIRTIO_BLK_S_OK)
+		return status;
 	if (!write)
 		*written = (uint32_t)len;
 	return VIRTIO_BLK_S_OK;
