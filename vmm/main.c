@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +306,16 @@ int main(int argc, char *argv[])
 	ret = ret ?: vmm_setup(&v, &args);
 	if (ret == 0)
 		status = vcpus_run(vm);
+	/*
+	 * Stopped by a signal: die of it as before, whoever waits for us sees
+	 * that. A guest that never wrote a byte never reached its init: the
+	 * system tests tell that apart (board/scenarios/system-tests.sh).
+	 */
+	if (vcpus_stop_signal()) {
+		pr_info("the guest wrote %lu bytes to its console", pl011_tx_bytes());
+		signal(vcpus_stop_signal(), SIG_DFL);
+		raise(vcpus_stop_signal());
+	}
 	/* The I/O thread goes first: it may still be running device queues. */
 	if (v.loop_ready)
 		sv_loop_fini(&v.loop);

@@ -53,6 +53,7 @@ struct pl011 {
 	pthread_t reader;
 	int reader_running;
 	int stop_pipe[2];
+	unsigned long tx_bytes;
 };
 
 static struct pl011 uart;
@@ -127,6 +128,7 @@ static void pl011_write(struct pl011 *u, uint64_t off, uint32_t v)
 		char c = (char)v;
 
 		/* The console is best effort: a closed stdout must not stop the guest. */
+		u->tx_bytes++;
 		if (write(STDOUT_FILENO, &c, 1) < 0)
 			break;
 		u->ris |= INT_TX;
@@ -241,6 +243,16 @@ int pl011_create(struct vm *vm, uint64_t base, unsigned int spi, bool read_stdin
 		return -ret;
 	uart.reader_running = 1;
 	return 0;
+}
+
+unsigned long pl011_tx_bytes(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&uart.lock);
+	n = uart.tx_bytes;
+	pthread_mutex_unlock(&uart.lock);
+	return n;
 }
 
 void pl011_destroy(void)

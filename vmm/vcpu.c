@@ -148,6 +148,55 @@ static void vm_kick_all(struct vm *vm)
 	}
 }
 
+/*
+ * Stopped from outside (the supervisor's SIGTERM at the end of a topology,
+ * or when a VM hangs): say where each vCPU was, so that a guest that hung
+ * at boot leaves a trace (its PC, and whether its timer had fired unseen).
+ */
+static volatile sig_atomic_t stop_signal;
+static struct vm *signalled_vm;
+
+static void stop_handler(int sig)
+{
+	stop_signal = sig;
+	atomic_store(&signalled_vm->stopping, true);
+	vm_kick_all(signalled_vm);
+}
+
+int vcpus_stop_signal(void)
+{
+	return stop_signal;
+}
+
+static void vcpu_report_stopped(const struct vcpu *vcpu)
+{
+	uint64_t pc = 0, pstate = 0, ctl = 0, cval = 0, cnt = 0;
+	int64_t due_us;
+
+	if (get_reg(vcpu->fd, CORE_REG(regs.pc), &pc) ||
+	    get_reg(vcpu->fd, CORE_REG(regs.pstate), &pstate)) {
+		pr_info("vCPU %u stopped by signal %d after %lu exits", vcpu->id, (int)stop_signal,
+			vcpu->exits);
+		return;
+	}
+	get_reg(vcpu->fd, KVM_REG_ARM_TIMER_CTL, &ctl);
+	get_reg(vcpu->fd, KVM_REG_ARM_TIMER_CVAL, &cval);
+	get_reg(vcpu->fd, KVM_REG_ARM_TIMER_CNT, &cnt);
+	due_us = (int64_t)(cval - cnt) / (int64_t)(sv_counter_freq() / 1000000 ?: 1);
+	/*
+	 * CTL: bit 0 enable, bit 1 masked, bit 2 condition met. Enabled, not
+	 * masked and met for over a second: the guest was never told (a guest
+	 * takes its timer interrupt within microseconds), i.e. the host's KVM
+	 * lost the interrupt, which hangs a guest asleep in WFI.
+	 */
+	pr_info("vCPU %u stopped by signal %d at pc 0x%llx (pstate 0x%llx) after %lu exits; "
+		"virtual timer ctl 0x%llx, deadline %+lld us from now%s",
+		vcpu->id, (int)stop_signal, (unsigned long long)pc, (unsigned long long)pstate,
+		vcpu->exits, (unsigned long long)ctl, (long long)due_us,
+		(ctl & 7) == 5 && due_us < -1000000 ? " (timer interrupt pending and not taken)" :
+						      "");
+}
+
 static void vcpu_stop_vm(struct vcpu *vcpu, int status)
 {
 	vm_request_stop(vcpu->vm, status);
@@ -202,6 +251,7 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 
 	while (!atomic_load(&vm->stopping)) {
+		vcpu->exits++;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -236,17 +286,23 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 	}
+	if (stop_signal)
+		vcpu_report_stopped(vcpu);
 	return NULL;
 }
 
 int vcpus_run(struct vm *vm)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
+	struct sigaction stop = { .sa_handler = stop_handler };
 	sigset_t block;
 	int ret;
 
 	/* No SA_RESTART: the kick must interrupt KVM_RUN. */
 	sigaction(KICK_SIGNAL, &sa, NULL);
+	signalled_vm = vm;
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGINT, &stop, NULL);
 	/* Only vCPU threads take the kick; they unblock it themselves. */
 	sigemptyset(&block);
 	sigaddset(&block, KICK_SIGNAL);

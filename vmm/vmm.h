@@ -78,6 +78,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	uint64_t mpidr;
+	unsigned long exits; /* KVM_RUN returns: tells a busy guest from one asleep */
 };
 
 struct vm {
@@ -153,6 +154,12 @@ int gic_v3_create(struct vm *vm);
 int vcpus_create(struct vm *vm, unsigned int n);
 int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 int vcpus_run(struct vm *vm);
+/*
+ * The signal (SIGTERM, SIGINT) that stopped vcpus_run, or 0. Each vCPU has
+ * logged where it was: a guest that never got anywhere can be told apart
+ * from one waiting for an interrupt. The caller re-raises it.
+ */
+int vcpus_stop_signal(void);
 void vcpus_destroy(struct vm *vm);
 
 /* boot_arm64.c */
@@ -172,6 +179,8 @@ int boot_load(struct vm *vm, const struct vmm_args *args, const struct boot_pci 
 /* pl011.c, exit_status.c */
 int pl011_create(struct vm *vm, uint64_t base, unsigned int spi, bool read_stdin);
 void pl011_destroy(void);
+/* Bytes the guest has written to the console so far. */
+unsigned long pl011_tx_bytes(void);
 int exit_status_create(struct vm *vm, uint64_t base);
 
 #endif
