@@ -197,8 +197,8 @@ int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop 
 		dm_link_close(l);
 		return ret;
 	}
-	/* The driver VM's pending I/O ends in errors, not in a hang. */
-	dm_link_fail_pending(l);
+	/* The driver VM's pending I/O runs again: a restart costs a delay, not data. */
+	dm_link_resume_pending(l);
 	pr_info("link %u: serving driver VM '%s': %u device(s), %s 0x%llx+0x%llx", spec->id,
 		spec->driver, l->nr_fns,
 		l->info.flags & SV_LINK_F_DMA_WINDOW ? "DMA window" : "all of its RAM",

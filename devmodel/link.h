@@ -246,11 +246,11 @@ void dm_link_forget(struct dm_link *l);
  */
 int dm_link_restore(struct dm_link *l);
 /*
- * After START_VM on a restored link: fails every request the previous
- * devmodel left pending (virtio_dev_fail_pending), logs it, saves the
- * state again. Returns the number of requests failed.
+ * After START_VM on a restored link: takes up every request the previous
+ * devmodel left pending (virtio_dev_resume_pending: run again, not
+ * failed), logs it, saves the state again. Returns the number taken up.
  */
-int dm_link_fail_pending(struct dm_link *l);
+int dm_link_resume_pending(struct dm_link *l);
 
 /* ---- devices.c ---- */
 /* Device model k of the link's spec over its real backend. */

@@ -149,28 +149,28 @@ int dm_link_restore(struct dm_link *l)
 	return 1;
 }
 
-int dm_link_fail_pending(struct dm_link *l)
+int dm_link_resume_pending(struct dm_link *l)
 {
-	int failed = 0;
+	int taken = 0;
 
 	if (!l->restored)
 		return 0;
 	for (unsigned int k = 0; k < l->nr_fns; k++) {
 		struct dm_fn *fn = &l->fns[k];
-		int n = virtio_dev_fail_pending(fn->dev);
+		int n = virtio_dev_resume_pending(fn->dev);
 
 		if (n < 0)
 			pr_warn("%s: its rings were unusable after the restart: %s", fn->name,
 				strerror(-n));
 		else
-			failed += n;
+			taken += n;
 		/* Buffers may be waiting for backend input again. */
 		virtio_host_poll_backend(fn->vh);
 	}
-	pr_info("restored link %u after a devmodel restart; %d requests failed (driver VM '%s', %u device(s))",
-		l->spec.id, failed, l->spec.driver, l->nr_fns);
+	pr_info("restored link %u after a devmodel restart; %d requests taken up again (driver VM '%s', %u device(s))",
+		l->spec.id, taken, l->spec.driver, l->nr_fns);
 	/* The area now says what this process serves. */
 	dm_state_capture(l, l->scratch);
 	write_state(l, l->scratch);
-	return failed;
+	return taken;
 }

@@ -175,7 +175,7 @@ static void take_over(struct virtio_pci *fn, struct virtio_dev *dev, uint32_t of
 	if (val & 0x100)
 		((uint8_t *)&st)[off % sizeof(st)] ^= (uint8_t)val;
 	if (virtio_pci_restore(fn, &st) == 0)
-		virtio_dev_fail_pending(dev);
+		virtio_dev_resume_pending(dev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

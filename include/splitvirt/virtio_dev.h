@@ -62,11 +62,11 @@ struct virtio_dev_ops {
 	/* Frees the model (which embeds struct virtio_dev). */
 	void (*destroy)(struct virtio_dev *dev);
 	/*
-	 * Optional; for virtio_dev_fail_pending(): the function that completes
-	 * one chain of vq with the model's error (blk: IOERR status; net and
-	 * console tx: dropped), or NULL if vq keeps its buffers (receive
-	 * queues) and is simply processed again. Without the op every queue
-	 * keeps its buffers.
+	 * Optional; for virtio_dev_resume_pending(): the function that ends a
+	 * chain of vq the previous process left pending without redoing it
+	 * (net and console tx: dropped, a lost frame being what a network
+	 * tolerates), or NULL if vq's chains are simply processed again (blk
+	 * requests, receive buffers). Without the op every queue redoes.
 	 */
 	virtio_chain_fn (*fail_chain)(struct virtio_dev *dev, struct virtq *vq);
 };
@@ -204,19 +204,21 @@ int virtio_dev_complete_chain(struct virtio_dev *dev, struct virtq *vq, uint16_t
 void virtio_dev_publish_completed(struct virtio_dev *dev, struct virtq *vq);
 
 /*
- * Crash containment, after virtio_pci_restore() in a new host process:
- * every chain the guest made available and has not seen completed was
- * either in flight in the process that died or never started, and its
- * outcome is unknown. On queues whose model has a fail_chain function each
- * such chain completes with the model's error (the guest sees an I/O
- * error, not a hang): at most a ring's worth, as many as can be pending;
- * chains beyond are new requests, processed normally after a requeue.
- * Other queues (receive buffers, rng) are processed as after a kick. Either way each enabled queue gets one interrupt (the
- * dead process may have published completions without one; a spurious
- * interrupt is harmless) and asks for kicks again. Takes the lock.
- * Returns the number of chains failed, or -errno (the device then needs
- * reset: a hostile ring).
+ * Crash recovery, after virtio_pci_restore() in a new host process: every
+ * chain the guest made available and has not seen completed was either in
+ * flight in the process that died or never started; either way it is
+ * processed now, as after a kick: blk requests run again (reads and writes
+ * of whole blocks are idempotent, a flush comes after the writes before it
+ * in the ring as before), receive buffers wait for input; queues whose
+ * model has a fail_chain function drop theirs instead (at most a ring's
+ * worth, as many as can be pending; chains beyond are new and processed
+ * normally after a requeue). A backend that fails now
+ * fails the request as it would have then. Each enabled queue gets one
+ * interrupt (the dead process may have published completions without
+ * one; a spurious interrupt is harmless). Takes the lock. Returns the
+ * number of chains taken up (popped) now, or -errno (the device then
+ * needs reset: a hostile ring).
  */
-int virtio_dev_fail_pending(struct virtio_dev *dev);
+int virtio_dev_resume_pending(struct virtio_dev *dev);
 
 #endif

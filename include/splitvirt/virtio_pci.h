@@ -205,7 +205,7 @@ int virtio_pci_save(struct virtio_pci *fn, struct virtio_pci_state *st);
  * sees (used->idx): chains published as used stay completed, every other
  * available chain is available again. That is exact because the models
  * complete chains in the order they take them. Follow with
- * virtio_dev_fail_pending() (error them out) or a queue kick (redo them).
+ * virtio_dev_resume_pending() (redo them, or drop what a model drops).
  */
 int virtio_pci_restore(struct virtio_pci *fn, const struct virtio_pci_state *st);
 

@@ -355,28 +355,6 @@ static int blk_queue_notify(struct virtio_dev *dev, struct virtq *vq)
 	return virtio_dev_drain_queue(dev, vq, blk_chain);
 }
 
-/* A request the previous process may or may not have carried out: report an I/O error. */
-static int blk_fail_one(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
-{
-	struct virtio_blk *blk = dev->priv;
-	uint8_t status = VIRTIO_BLK_S_IOERR;
-
-	(void)vq;
-	if (c->write_len < 1) {
-		pr_warn_limited(&blk->malformed, "%s: request without status byte", dev->name);
-		return -EPROTO;
-	}
-	virtq_chain_write(c, c->write_len - 1, &status, 1);
-	return 1;
-}
-
-static virtio_chain_fn blk_fail_chain(struct virtio_dev *dev, struct virtq *vq)
-{
-	(void)dev;
-	(void)vq;
-	return blk_fail_one;
-}
-
 static void blk_config_read(struct virtio_dev *dev, uint32_t off, void *buf, uint32_t len)
 {
 	struct virtio_blk *blk = dev->priv;
@@ -431,7 +409,6 @@ static const struct virtio_dev_ops blk_ops = {
 	.backend_ready = blk_backend_ready,
 	.reset = blk_reset,
 	.destroy = blk_destroy,
-	.fail_chain = blk_fail_chain,
 };
 
 /* Slots for asynchronous I/O if the backend does it; without them everything is synchronous. */

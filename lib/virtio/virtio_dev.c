@@ -376,39 +376,41 @@ void virtio_dev_publish_completed(struct virtio_dev *dev, struct virtq *vq)
 		virtio_dev_notify_used(dev, vq);
 }
 
-int virtio_dev_fail_pending(struct virtio_dev *dev)
+int virtio_dev_resume_pending(struct virtio_dev *dev)
 {
-	int failed = 0, err = 0;
+	int taken = 0, err = 0;
 	uint16_t q;
 
 	pthread_mutex_lock(&dev->lock);
 	for (q = 0; q < dev->num_queues && virtio_dev_ready(dev); q++) {
 		struct virtq *vq = &dev->vqs[q];
-		virtio_chain_fn fail;
+		uint16_t first = vq->last_avail_idx;
+		virtio_chain_fn drop;
 		int n;
 
 		if (!vq->enabled)
 			continue;
+		/*
+		 * virtq_resync() left last_avail_idx at the used index: as chains
+		 * reach the used ring in the order they were popped, everything
+		 * from there on is what the dead process had not completed, and
+		 * the driver cannot have touched those avail slots meanwhile.
+		 */
 		/* cppcheck takes the returned function pointer for an integer. */
 		// cppcheck-suppress AssignmentIntegerToAddress
-		fail = dev->ops->fail_chain ? dev->ops->fail_chain(dev, vq) : NULL;
-		/*
-		 * At most a ring's worth can have been pending when this
-		 * started; chains beyond are new and served as after a kick.
-		 */
-		if (fail)
-			n = drain(dev, vq, fail, vq->size, UINT64_MAX);
+		drop = dev->ops->fail_chain ? dev->ops->fail_chain(dev, vq) : NULL;
+		if (drop)
+			n = drain(dev, vq, drop, vq->size, UINT64_MAX);
 		else
 			n = virtio_dev_process_queue_locked(dev, q);
 		if (n < 0) {
 			err = n;
 			continue;
 		}
-		if (fail)
-			failed += n;
+		taken += (uint16_t)(vq->last_avail_idx - first);
 		if (virtio_dev_ready(dev) && dev->tops && dev->tops->signal_queue)
 			dev->tops->signal_queue(dev, vq);
 	}
 	pthread_mutex_unlock(&dev->lock);
-	return err ? err : failed;
+	return err ? err : taken;
 }

@@ -40,7 +40,6 @@ rm -f $IMG1 $IMG2
 [ $hung -eq 0 ] || fail "the topology was still running after $LIMIT s (a guest hung; see the log above)"
 
 # Lines of one VM's console (the supervisor prefixes them with "[name] ").
-vm_lines() { grep -n "^\[$1\] " "$OUT" | tr -d '\r'; }
 first_line() { vm_lines "$1" | grep -- "$2" | head -1 | cut -d: -f1; }
 
 # --- the devmodel did not crash or restart; the vmms stayed up ----------

@@ -92,16 +92,23 @@ wait_out() {
 	done
 }
 
+# vm_lines NAME: the lines of VM NAME in the supervisor's output, numbered.
+vm_lines() { grep -n "^\[$1\] " "$OUT" | tr -d '\r'; }
+
 # check_io_across WHAT [VM]: the facts of a driver VM (VM, if several) that
 # ran io-across-kill while WHAT happened (the devmodel was killed, ...): no
-# hang, at least one I/O error, then working I/O.
+# hang, no I/O error, no wrong data, a stall (the I/O waited for the
+# restart) and working I/O after it.
 check_io_across() {
 	[ "$(fact io_hang "$2")" = 1 ] && fail "driver VM $2 I/O hung after $1"
 	errors=$(fact io_errors "$2")
 	ok_after=$(fact io_ok_after "$2")
-	echo "driver VM $2: $(fact io_ok_before "$2") good I/Os, then ${errors:-?} failed, then ${ok_after:-?} good"
-	[ "${errors:-0}" -gt 0 ] || fail "no I/O error seen by driver VM $2 after $1"
+	echo "driver VM $2: $(fact io_ok "$2") good I/Os, $(fact io_stalls "$2") stalls (the longest $(fact io_max_ms "$2") ms), ${errors:-?} failed, ${ok_after:-?} good after the last stall"
+	[ "${errors:-1}" -eq 0 ] || fail "driver VM $2 saw ${errors:-?} failed I/Os after $1: a restart must cost a delay, not data"
+	[ "$(fact io_stalls "$2")" -gt 0 ] 2>/dev/null || fail "no I/O of driver VM $2 waited for the restart after $1"
 	[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O in driver VM $2 after $1"
+	vm_lines "${2:-app}" | grep -E "I/O error|lost async page write|blk_update_request" &&
+		fail "driver VM $2's kernel reported I/O errors (lines above)"
 	return 0
 }
 

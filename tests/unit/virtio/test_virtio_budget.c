@@ -296,7 +296,7 @@ static void test_byte_budget(void **state)
  * ring's worth); what the guest adds meanwhile is new and is processed
  * normally, from the loop.
  */
-static void test_fail_pending_bounded(void **state)
+static void test_resume_drops_bounded(void **state)
 {
 	struct fixture *f = *state;
 	struct refill_dev *r = f->r;
@@ -306,7 +306,7 @@ static void test_fail_pending_bounded(void **state)
 	for (i = 0; i < QSIZE; i++)
 		guest_add(r);
 	r->refills = 100;
-	assert_int_equal(virtio_dev_fail_pending(&r->dev), QSIZE);
+	assert_int_equal(virtio_dev_resume_pending(&r->dev), QSIZE);
 	assert_int_equal(r->failed, QSIZE);
 	assert_int_equal(r->handled, 0);
 	td_run_host_idle(&f->a, 10);
@@ -323,7 +323,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_refilling_guest_event_idx), T(test_refilling_guest_no_event_idx),
 		T(test_trapped_kick_rest_on_loop), T(test_byte_budget),
-		T(test_fail_pending_bounded),
+		T(test_resume_drops_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
