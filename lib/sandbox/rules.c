@@ -80,7 +80,8 @@
 		IOCTL(FIONBIO),                                                                                              \
 		IOCTL(FIONREAD), /* taps: offloads follow the guest's virtio-net features */                                 \
 		IOCTL(TUNSETOFFLOAD), IOCTL(TUNSETVNETHDRSZ), IOCTL(TUNGETFEATURES),                                         \
-		IOCTL(TUNGETIFF)
+		IOCTL(TUNGETIFF), /* multi-queue taps: queues follow VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET and resets */           \
+		IOCTL(TUNSETQUEUE)
 
 static const struct sv_sc_rule vmm_rules[] = {
 	COMMON_RULES,
