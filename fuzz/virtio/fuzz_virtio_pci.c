@@ -127,16 +127,21 @@ static void net_send(int fd, const uint8_t *op, uint32_t val, uint8_t step)
 	send(fd, frame, len, MSG_DONTWAIT);
 }
 
-static int make_device(uint8_t which, const struct gmem *gm, struct virtio_dev **dev, int fds[2])
+/*
+ * fds: what the test keeps of the device's backend (the console's pipe
+ * until the backend owns it; the net stand-in's socketpairs, two with 2
+ * queue pairs: [1] and [3] are the peer ends), -1 where unused.
+ */
+static int make_device(uint8_t which, const struct gmem *gm, struct virtio_dev **dev, int fds[4])
 {
 	struct virtio_blk_backend *blk;
 	struct virtio_console_backend *con;
 	struct virtio_net_backend *net;
 	const struct virtio_blk_params small = { .seg_max = 4, .size_max = 4096 };
-	const struct virtio_net_params big_ring = { .queue_size = VIRTQ_MAX_SIZE };
+	struct virtio_net_params np = { .queue_size = which & 8 ? VIRTQ_MAX_SIZE : 0 };
 	int fd;
 
-	fds[0] = fds[1] = -1;
+	fds[0] = fds[1] = fds[2] = fds[3] = -1;
 	switch (which % 4) {
 	case 0:
 		return virtio_rng_create(dev, gm);
@@ -159,9 +164,16 @@ static int make_device(uint8_t which, const struct gmem *gm, struct virtio_dev *
 	default:
 		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, fds))
 			return -1;
-		if (virtio_net_fd_backend(&net, fds[0], which & 4))
+		/* Multi-queue: 2 pairs and a control queue. */
+		if (which & 16) {
+			if (socketpair(AF_UNIX, SOCK_DGRAM, 0, fds + 2) ||
+			    virtio_net_fd_backend_mq(&net, (int[]){ fds[0], fds[2] }, 2, which & 4))
+				return -1;
+			np.queue_pairs = 2;
+		} else if (virtio_net_fd_backend(&net, fds[0], which & 4)) {
 			return -1;
-		return virtio_net_create(dev, gm, net, which & 8 ? &big_ring : NULL);
+		}
+		return virtio_net_create(dev, gm, net, &np);
 	}
 }
 
@@ -184,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct virtio_dev *dev;
 	struct virtio_pci *fn;
 	struct gmem gm;
-	int fds[2];
+	int fds[4];
 	size_t i;
 
 	if (!ram) {
@@ -213,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t v64 = val | (uint64_t)val << 32;
 		uint32_t r32;
 		uint64_t r64;
-		int bar = kind & 0x10 ? 2 : 0;
+		int bar = kind & 0x10 ? 2 : 0, peer;
 
 		switch (kind % 8) {
 		case 0:
@@ -241,14 +253,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (kind & 0x20)
 				take_over(fn, dev, off, val);
 			else
-				virtio_dev_handle_queue(dev, (uint16_t)(off % 4));
+				virtio_dev_handle_queue(dev, (uint16_t)(off % 8));
 			break;
 		case 6:
 			virtio_dev_handle_backend(dev);
-			if (fds[1] >= 0 && (kind & 0x20))
-				net_send(fds[1], op, val, op[1]);
-			else if (fds[1] >= 0)
-				send(fds[1], op, 8, MSG_DONTWAIT);
+			peer = fds[3] >= 0 && (op[1] & 0x80) ? fds[3] : fds[1];
+			if (peer >= 0 && (kind & 0x20))
+				net_send(peer, op, val, op[1]);
+			else if (peer >= 0)
+				send(peer, op, 8, MSG_DONTWAIT);
 			break;
 		default:
 			virtio_pci_mmio_write(fn, 0xe0000000ull + off, sz, v64);
@@ -260,10 +273,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_pci_destroy(fn);
 	virtio_dev_destroy(dev);
 out_fds:
-	/* The socketpair of the net stand-in is not owned by its backend. */
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
+	/* The socketpairs of the net stand-in are not owned by its backend. */
+	for (i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return 0;
 }
