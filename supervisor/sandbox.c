@@ -110,22 +110,39 @@ static int tun_open_to_all(void)
 	return 0;
 }
 
+/*
+ * TUNSETIFF on fd for tap name: multi-queue first (the vmm then opens a
+ * queue per virtio-net queue pair), else as a single-queue tap, which is
+ * what a tap made without IFF_MULTI_QUEUE (by an older supervisor, or by
+ * hand) requires.
+ */
+static int tap_set_iff(int fd, const char *name, short flags)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = (short)(flags | IFF_MULTI_QUEUE);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) == 0)
+		return 0;
+	ifr.ifr_flags = flags;
+	return ioctl(fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
+}
+
 /* A persistent tap owned by the VM's user; the vmm attaches to it without CAP_NET_ADMIN. */
 static int make_tap(const char *name, uid_t uid, bool *created)
 {
-	struct ifreq ifr;
-	int fd, ret = 0;
+	int fd, ret;
 
 	*created = if_nametoindex(name) == 0;
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
 	/* The vmm's own flags (lib/virtio/net_backend.c): a tap, no PI, vnet headers. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETOWNER, (unsigned long)uid) < 0 ||
-	    ioctl(fd, TUNSETGROUP, (unsigned long)uid) < 0 || ioctl(fd, TUNSETPERSIST, 1UL) < 0)
+	ret = tap_set_iff(fd, name, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
+	if (!ret &&
+	    (ioctl(fd, TUNSETOWNER, (unsigned long)uid) < 0 ||
+	     ioctl(fd, TUNSETGROUP, (unsigned long)uid) < 0 || ioctl(fd, TUNSETPERSIST, 1UL) < 0))
 		ret = -errno;
 	close(fd);
 	return ret;
@@ -133,16 +150,12 @@ static int make_tap(const char *name, uid_t uid, bool *created)
 
 static void remove_tap(const char *name)
 {
-	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	/* Not persistent any more: it goes when this last fd closes. */
-	if (ioctl(fd, TUNSETIFF, &ifr) == 0)
+	if (tap_set_iff(fd, name, IFF_TAP | IFF_NO_PI) == 0)
 		ioctl(fd, TUNSETPERSIST, 0UL);
 	close(fd);
 }
