@@ -72,8 +72,9 @@ struct virtio_blk_backend {
 
 /*
  * How the raw backend uses the host page cache. AUTO: on block devices,
- * aligned requests of 64 KiB or more use O_DIRECT (through a bounce
- * buffer) and smaller ones the page cache; files always use the page cache.
+ * every aligned write and aligned reads of 64 KiB or more use O_DIRECT
+ * (through a bounce buffer), smaller reads the page cache; files always
+ * use the page cache.
  * DIRECT: every aligned request uses O_DIRECT, files too (-EINVAL etc. if
  * the filesystem cannot do it, e.g. tmpfs). BUFFERED: never O_DIRECT.
  */

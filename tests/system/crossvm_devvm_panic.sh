@@ -4,7 +4,8 @@
 # panic becomes a PSCI reset, the supervisor marks the link's device side
 # gone and starts the VM again, and its new devmodel takes the disk over
 # from the link's saved-state area and carries out what was pending. The
-# driver VM sees a stall and no error, without rebooting. With the board's NVMe the device
+# driver VM sees a stall and no error, without rebooting, and its fsynced
+# buffered writes are on the disk. With the board's NVMe the device
 # VM owns it (its partition 2 is the driver VM's disk): the rebooted VM
 # gets the controller back through VFIO.
 . /tests/lib.sh
@@ -32,6 +33,7 @@ expect_out "restored link 0 after a devmodel restart"
 [ "$(grep -c 'devvm: test hook: panicking the kernel' "$OUT")" -eq 1 ] ||
 	fail "the device VM panicked more than once"
 check_io_across "the device VM's kernel died"
+check_buffered_on "$(picked_disk_on_board /var/lib/splitvirt/panic.img)"
 expect_window app
 grep -q "VM 'app' (pid [0-9]*) rebooted itself" "$OUT" && fail "the driver VM rebooted"
 [ "$VM_RC" -eq 0 ] || fail "supervisor exit status $VM_RC"

@@ -7,7 +7,9 @@
 # over from the link's saved-state area, which outlived the dead VM, and
 # carries out the requests that were in flight. Each driver VM sees a stall
 # and no error, without rebooting; what it flushed before the kill is on
-# its disk. On a board with an NVMe controller to pass through
+# its disk, and so is the last pass of its fsynced buffered writes: the
+# devmodel writes through the device VM's page cache (O_DIRECT), which
+# died with it. On a board with an NVMe controller to pass through
 # (run-board --smmu --nvme), the device VM owns it: the killed vmm releases
 # it and the restarted one gets it back through VFIO. With our driver-VM
 # kernel in the image, each driver VM's link has a DMA window: the restarted
@@ -73,6 +75,8 @@ expect_window app1
 expect_window app2
 check_io_across "the device VM was killed" app1
 check_io_across "the device VM was killed" app2
+check_buffered_on "$DEVVM_DISK" app1
+check_buffered_on "$DISK2" app2
 [ -n "$marker1" ] && [ -n "$marker2" ] || fail "a driver VM reported no marker"
 marker_on "$DEVVM_DISK" "$marker1" ||
 	fail "the marker app1 flushed before the kill ($marker1) is not on its disk"

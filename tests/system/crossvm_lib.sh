@@ -107,9 +107,22 @@ check_io_across() {
 	[ "${errors:-1}" -eq 0 ] || fail "driver VM $2 saw ${errors:-?} failed I/Os after $1: a restart must cost a delay, not data"
 	[ "$(fact io_stalls "$2")" -gt 0 ] 2>/dev/null || fail "no I/O of driver VM $2 waited for the restart after $1"
 	[ "${ok_after:-0}" -gt 0 ] || fail "no working I/O in driver VM $2 after $1"
+	echo "driver VM $2: $(fact buf_passes "$2") passes of buffered writes, $(fact buf_failed "$2") failed"
+	[ "$(fact buf_failed "$2")" = 0 ] || fail "driver VM $2's buffered writes or fsyncs failed after $1"
+	[ "$(fact buf_passes "$2")" -gt 0 ] 2>/dev/null || fail "driver VM $2 finished no pass of buffered writes"
 	vm_lines "${2:-app}" | grep -E "I/O error|lost async page write|blk_update_request" &&
 		fail "driver VM $2's kernel reported I/O errors (lines above)"
 	return 0
+}
+
+# check_buffered_on DISK [VM]: the last pass of io-across-kill's buffered
+# writer (1 MiB at 4 MiB, fsynced) is on DISK, byte for byte.
+check_buffered_on() {
+	want=$(fact buf_sha "$2")
+	got=$(dd if="$1" bs=65536 skip=64 count=16 2>/dev/null | sha256sum | cut -d' ' -f1)
+	[ -n "$want" ] && [ "$got" = "$want" ] ||
+		fail "driver VM $2's last buffered pass is not on $1 (sha256 $got, it wrote ${want:-nothing})"
+	echo "driver VM $2's last buffered pass is on $1"
 }
 
 # The board's hardware for the default demo (run-board --smmu --nvme --nic):
@@ -174,5 +187,21 @@ pick_devvm_disk() {
 		dd if=/dev/zero of="$1" bs=1M count=0 seek=16 2>/dev/null
 		DEVVM_DISK_YAML="disks: [ $1 ]"
 		APP_BACKING=/dev/vda
+	fi
+}
+
+# picked_disk_on_board IMG: where the board sees the disk pick_devvm_disk
+# IMG chose: IMG, or the NVMe's partition 2 once the device VM is gone and
+# the controller is the board's again.
+picked_disk_on_board() {
+	if [ "$APP_BACKING" = /dev/nvme0n1p2 ]; then
+		i=0
+		while [ ! -b /dev/nvme0n1p2 ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		echo /dev/nvme0n1p2
+	else
+		echo "$1"
 	fi
 }
