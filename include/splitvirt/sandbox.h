@@ -32,6 +32,7 @@ enum sv_seccomp_mode {
 enum sv_sc_action {
 	SV_SC_ALLOW,
 	SV_SC_ENOSYS, /* fails with ENOSYS, so that libc falls back (clone3 -> clone) */
+	SV_SC_EACCES, /* refused with EACCES: libc's own lazy opens must fail, not kill */
 };
 
 enum sv_sc_cmp {

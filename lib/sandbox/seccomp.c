@@ -14,7 +14,9 @@
 
 static int add_rule(scmp_filter_ctx ctx, const struct sv_sc_rule *r)
 {
-	uint32_t action = r->action == SV_SC_ENOSYS ? SCMP_ACT_ERRNO(ENOSYS) : SCMP_ACT_ALLOW;
+	uint32_t action = r->action == SV_SC_ENOSYS ? SCMP_ACT_ERRNO(ENOSYS) :
+			  r->action == SV_SC_EACCES ? SCMP_ACT_ERRNO(EACCES) :
+						      SCMP_ACT_ALLOW;
 	int nr = seccomp_syscall_resolve_name(r->name);
 
 	/* A name this architecture lacks is no hole: nothing can call it. */
