@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <splitvirt/device_type.h>
+#include <splitvirt/topology.h>
 #include <splitvirt/virtio_dev.h>
 #include <splitvirt/virtio_host.h>
 
@@ -41,6 +42,21 @@ static void test_descriptors(void **state)
 	assert_string_equal(sv_dev_type_name((enum sv_dev_type)99), "?");
 	assert_int_equal(sv_dev_find("floppy", 6, &(enum sv_dev_type){ 0 }), -ENOENT);
 	assert_string_equal(sv_dev_type_list(), "blk, net, console or rng");
+}
+
+/*
+ * A link with one device of each type (the demo's) fits the default
+ * doorbells: one kick per queue within SV_TOPO_DEFAULT_DOORBELLS, so no
+ * kick falls back to the slow RPC path (multi-queue blk and net add up).
+ */
+static void test_one_of_each_fits_the_doorbells(void **state)
+{
+	unsigned int kicks = 0;
+
+	(void)state;
+	for (unsigned int t = 0; t < SV_DEV_NR_TYPES; t++)
+		kicks += sv_dev_desc((enum sv_dev_type)t)->max_queues;
+	assert_true(kicks <= SV_TOPO_DEFAULT_DOORBELLS);
 }
 
 struct link_case {
@@ -208,9 +224,13 @@ static void test_create(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_descriptors),   cmocka_unit_test(test_link_round_trip),
-		cmocka_unit_test(test_link_refusals), cmocka_unit_test(test_link_check),
-		cmocka_unit_test(test_options),	      cmocka_unit_test(test_create),
+		cmocka_unit_test(test_descriptors),
+		cmocka_unit_test(test_one_of_each_fits_the_doorbells),
+		cmocka_unit_test(test_link_round_trip),
+		cmocka_unit_test(test_link_refusals),
+		cmocka_unit_test(test_link_check),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_create),
 	};
 
 	return cmocka_run_group_tests_name("device_table", tests, NULL, NULL);
