@@ -56,18 +56,8 @@ static void write_stream(int fd, const uint8_t *p, size_t len, unsigned int nfds
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 		ssize_t n;
 
-		if (off == fd_at && nfds) {
-			struct cmsghdr *cm;
-
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.buf;
-			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-			memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-		}
+		if (off == fd_at && nfds)
+			vhost_user_attach_fds(&mh, ctl.buf, sizeof(ctl.buf), fds, nfds);
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (n <= 0)
 			__builtin_trap(); /* the socket buffer holds any input we accept */

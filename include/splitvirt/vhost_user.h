@@ -255,6 +255,15 @@ int vhost_user_check_reply(const struct vhost_user_msg *m, size_t got, uint32_t 
 
 /* ---- transport (vhost_user_conn.c) ---- */
 
+struct msghdr;
+/*
+ * Puts nfds descriptors on mh as one SCM_RIGHTS message in buf (size
+ * bytes, aligned for struct cmsghdr); -EINVAL if none or they do not fit.
+ * vhost_user_send() uses it; a test playing a hostile back-end sends more
+ * than a message may carry with it.
+ */
+int vhost_user_attach_fds(struct msghdr *mh, void *buf, size_t size, const int *fds,
+			  unsigned int nfds);
 /*
  * Sends the whole message with nfds (<= VHOST_USER_MAX_FDS) descriptors
  * attached, retrying after EINTR and partial writes. Never raises SIGPIPE:

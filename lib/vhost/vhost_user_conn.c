@@ -77,6 +77,24 @@ static int wait_fd(int fd, short events, const struct deadline *d)
 	}
 }
 
+int vhost_user_attach_fds(struct msghdr *mh, void *buf, size_t size, const int *fds,
+			  unsigned int nfds)
+{
+	struct cmsghdr *cm;
+
+	if (!nfds || CMSG_SPACE(sizeof(int) * nfds) > size)
+		return -EINVAL;
+	memset(buf, 0, CMSG_SPACE(sizeof(int) * nfds));
+	mh->msg_control = buf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	return 0;
+}
+
 int vhost_user_send_timeout(int fd, const struct vhost_user_msg *m, const int *fds,
 			    unsigned int nfds, int timeout_ms)
 {
@@ -98,18 +116,8 @@ int vhost_user_send_timeout(int fd, const struct vhost_user_msg *m, const int *f
 		ssize_t n;
 
 		/* Descriptors ride on the first byte only, however the send is cut. */
-		if (off == 0 && nfds) {
-			struct cmsghdr *cm;
-
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.buf;
-			mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-			memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-		}
+		if (off == 0 && nfds)
+			vhost_user_attach_fds(&mh, ctl.buf, sizeof(ctl.buf), fds, nfds);
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			int err = errno;

@@ -80,18 +80,9 @@ static void raw_send(int fd, const void *buf, size_t len, const int *fds, unsign
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	assert_true(nfds <= 32);
-	if (nfds) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
+	if (nfds)
+		assert_int_equal(vhost_user_attach_fds(&mh, ctl.buf, sizeof(ctl.buf), fds, nfds),
+				 0);
 	assert_int_equal(sendmsg(fd, &mh, MSG_NOSIGNAL), (ssize_t)len);
 }
 
