@@ -64,6 +64,7 @@ int dm_device_create(struct dm_link *l, unsigned int k, struct virtio_dev **out)
 		.default_mac = mac,
 		.console_open = console_open,
 		.ctx = l,
+		.in_use = l->taking_over,
 	};
 
 	snprintf(label, sizeof(label), "link %u device %u", l->spec.id, k);

@@ -184,6 +184,7 @@ int dm_link_open(struct dm_link **out, const struct dm_kmod *km, struct sv_loop 
 	}
 	ret = link_check_info(l);
 	ret = ret ?: link_map_ram(l);
+	l->taking_over = !ret && dm_link_has_saved_state(l);
 	ret = ret ?: link_create_fns(l);
 	ret = ret ?: dm_link_persist_init(l);
 	if (!ret)

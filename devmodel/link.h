@@ -132,6 +132,8 @@ struct dm_link {
 	/* persist.c: the image last written (NULL: off) and a scratch one. */
 	struct dm_link_state *saved, *scratch;
 	bool restored; /* took over from a previous devmodel's state */
+	/* A predecessor saved state at open: a driver may be using the devices. */
+	bool taking_over;
 	unsigned long state_errors;
 	struct dm_kcall_queue kc;
 	/* Iterations of loop (turns on host, or the worker's): tests count them. */
@@ -238,6 +240,8 @@ void dm_link_persist_fini(struct dm_link *l);
 void dm_link_persist(struct dm_link *l);
 /* The driver side reset: its devices are at power-on, the saved state goes. */
 void dm_link_forget(struct dm_link *l);
+/* Whether a predecessor saved a state (before the functions exist; keep_state only). */
+bool dm_link_has_saved_state(struct dm_link *l);
 /*
  * Before registration: if a state is saved, restore every function from
  * it (re-announcing BAR windows, ioeventfds, irqfds with the old doorbell

@@ -114,6 +114,14 @@ static void discard(struct dm_link *l, const char *why)
 	save(l, NULL);
 }
 
+bool dm_link_has_saved_state(struct dm_link *l)
+{
+	/* No room to load into: -E2BIG says something is there. */
+	int len = l->opt->keep_state ? l->km->ops->load_state(l->km->ctx, l->vm, NULL, 0) : 0;
+
+	return len == -E2BIG || len > 0;
+}
+
 int dm_link_restore(struct dm_link *l)
 {
 	struct dm_link_state *st = l->scratch;

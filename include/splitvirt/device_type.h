@@ -59,6 +59,12 @@ struct sv_dev_host {
 	/* console: where its I/O goes (stdio in the vmm, a tee in the devmodel) */
 	int (*console_open)(void *ctx, struct virtio_console_backend **out);
 	void *ctx;
+	/*
+	 * A driver may already use the device (a devmodel taking it over
+	 * after a restart): a blk whose backing store cannot be opened is
+	 * created all the same, failing every request, instead of not at all.
+	 */
+	bool in_use;
 };
 
 struct sv_dev_desc {

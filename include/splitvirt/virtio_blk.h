@@ -101,6 +101,13 @@ int virtio_blk_raw_open_cache(struct virtio_blk_backend **out, const char *path,
 int virtio_blk_raw_from_fd(struct virtio_blk_backend **out, int fd, bool read_only);
 
 /*
+ * A backend whose backing store is gone (blk_gone.c): size 0, every op
+ * fails with err (-EIO if err is not negative), so every request
+ * completes with VIRTIO_BLK_S_IOERR. For a device a driver already uses.
+ */
+int virtio_blk_gone_open(struct virtio_blk_backend **out, bool read_only, int err);
+
+/*
  * seg_max and size_max are advertised and enforced: a request with more
  * data segments, or a segment with more data bytes, completes with
  * VIRTIO_BLK_S_IOERR and no I/O. Requests are served synchronously on the

@@ -123,10 +123,15 @@ static int blk_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 	int ret;
 
 	ret = blk_open(d, &be);
-	if (ret) {
+	if (ret && h->in_use) {
+		pr_err("%s: blk %s: %s; the driver VM was using it: its pending and new requests fail with IOERR (a devmodel started once the disk is back serves it again)",
+		       h->label, d->path, strerror(-ret));
+		ret = virtio_blk_gone_open(&be, d->read_only, -EIO);
+	} else if (ret) {
 		pr_err("%s: blk %s: %s", h->label, d->path, strerror(-ret));
-		return ret;
 	}
+	if (ret)
+		return ret;
 	ret = virtio_blk_create(out, h->gm, be, &p);
 	if (ret) {
 		pr_err("%s: blk %s: %s", h->label, d->path, strerror(-ret));

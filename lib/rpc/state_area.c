@@ -75,6 +75,8 @@ int sv_state_area_read(const void *area, __u32 size, void *buf, __u32 cap)
 		return -EINVAL;
 	if (len > cap)
 		return -E2BIG;
-	memcpy(buf, slot_at((void *)area, size, seq), len);
+	/* "Nothing saved" (len 0) may be read with no buffer at all. */
+	if (len)
+		memcpy(buf, slot_at((void *)area, size, seq), len);
 	return (int)len;
 }

@@ -13,7 +13,8 @@ test_devmodel_link_LIBS := svdevmodel svlinkfmt svdevices svvirtio svpci svrpc s
 test_devmodel_link_LDLIBS := -lpthread
 
 UNIT_TESTS += test_devmodel_restart
-test_devmodel_restart_SRCS := tests/unit/devmodel/test_devmodel_restart.c $(DEVMODEL_TEST_HELPERS)
+test_devmodel_restart_SRCS := tests/unit/devmodel/test_devmodel_restart.c $(DEVMODEL_TEST_HELPERS) \
+	tests/support/log_lines.c
 test_devmodel_restart_LIBS := svdevmodel svlinkfmt svdevices svvirtio svpci svrpc svutil
 test_devmodel_restart_LDLIBS := -lpthread
 

@@ -9,6 +9,7 @@
  * damaged state means power-on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,7 @@
 
 #include "../../../devmodel/state.h"
 #include "../../support/link_fixture.h"
+#include "../../support/log_lines.h"
 
 #define NFN 3
 
@@ -325,6 +327,65 @@ static void test_restart_crash_points(void **state)
 	}
 }
 
+static void restart_cb(void *arg)
+{
+	restart(arg);
+}
+
+/*
+ * The disk is gone when the devmodel restarts: the driver VM's pending
+ * write and its new requests fail with IOERR (logged with the reason)
+ * instead of waiting for a device that cannot come; the link's other
+ * devices are served. A devmodel started once the disk is back serves it.
+ */
+static void test_restart_disk_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct gvring *vr = &f->gd.vr[0][0];
+	uint64_t wbuf, s;
+	uint16_t head;
+	uint32_t len;
+	int fd;
+
+	gd_start(&f->gd, 0, 16);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_OUT, 0, 512, 0x44), VIRTIO_BLK_S_OK);
+	wbuf = gram_alloc(&f->gd.ram, 512, 512);
+	s = blk_post(f, VIRTIO_BLK_T_OUT, 4, wbuf, 512, false);
+	assert_int_equal(unlink(f->disk), 0);
+
+	assert_int_equal(log_lines_while("fail with IOERR", restart_cb, f), 1);
+	assert_true(f->link->restored);
+	assert_int_equal(f->link->nr_fns, NFN);
+	run_until_used(f, vr, (uint16_t)(vr->last_used + 1), s);
+	assert_int_equal(*(uint8_t *)gram_ptr(&f->gd.ram, s), VIRTIO_BLK_S_IOERR);
+	assert_true(gvring_get_used(vr, &head, &len));
+	assert_int_equal(len, 1);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_OUT, 8, 512, 0x55), VIRTIO_BLK_S_IOERR);
+
+	/* A disk is back at that path. */
+	fd = open(f->disk, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, DISK_SIZE), 0);
+	close(fd);
+	restart(f);
+	assert_true(f->link->restored);
+	assert_int_equal(blk_do(f, VIRTIO_BLK_T_IN, 0, 512, 0), VIRTIO_BLK_S_OK);
+}
+
+/* At power-on a missing disk is a configuration error: no device, the link waits for it. */
+static void test_power_on_disk_missing(void **state)
+{
+	struct fixture *f = *state;
+
+	dm_link_close(f->link);
+	f->link = NULL;
+	f->opt.keep_state = false;
+	assert_int_equal(unlink(f->disk), 0);
+	assert_int_equal(dm_link_open(&f->link, &f->fk.km, &f->loop, &f->spec, &f->opt), -ENOENT);
+	f->link = NULL;
+}
+
 static void test_reset_notice_forgets(void **state)
 {
 	struct fixture *f = *state;
@@ -433,6 +494,8 @@ int main(void)
 		SV_TEST(test_restart_same_doorbells),
 		SV_TEST(test_restart_replays_pending),
 		SV_TEST(test_restart_crash_points),
+		SV_TEST(test_restart_disk_gone),
+		SV_TEST(test_power_on_disk_missing),
 		SV_TEST(test_reset_notice_forgets),
 		SV_TEST(test_driver_restarted_meanwhile),
 		SV_TEST(test_bad_state_means_power_on),

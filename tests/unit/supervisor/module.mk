@@ -20,6 +20,6 @@ test_links_LDLIBS := -lyaml
 
 UNIT_TESTS += test_passthrough
 test_passthrough_SRCS := tests/unit/supervisor/test_passthrough.c supervisor/passthrough.c \
-	supervisor/sandbox.c tests/support/fake_sysfs.c tests/unit/vmm/log_lines.c
+	supervisor/sandbox.c tests/support/fake_sysfs.c tests/support/log_lines.c
 test_passthrough_LIBS := svtopo svlinkfmt svdevices svvirtio svpci svutil
 test_passthrough_LDLIBS := -lyaml

@@ -21,7 +21,7 @@
 
 #include "../../support/fake_sysfs.h"
 #include "../../support/unit.h"
-#include "../vmm/log_lines.h"
+#include "../../support/log_lines.h"
 
 #include "../../../supervisor/supervisor.h"
 

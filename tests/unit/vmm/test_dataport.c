@@ -28,7 +28,7 @@
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
-#include "log_lines.h"
+#include "../../support/log_lines.h"
 
 #define IOBUF_SIZE 8192u
 #define RAM_SIZE 0x200000ull

@@ -25,7 +25,7 @@
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
-#include "log_lines.h"
+#include "../../support/log_lines.h"
 #include "proxy_peer.h"
 
 #define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)

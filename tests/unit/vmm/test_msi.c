@@ -18,7 +18,7 @@
 #include "../../../vmm/msi.h"
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
-#include "log_lines.h"
+#include "../../support/log_lines.h"
 
 #define ITS_DOORBELL (VMM_ITS_BASE + 0x10040)
 #define V2M_SETSPI (VMM_V2M_BASE + 0x40)

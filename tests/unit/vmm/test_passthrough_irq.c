@@ -23,7 +23,7 @@
 #include "../../../vmm/vmm.h"
 #include "fake_kvm.h"
 #include "fake_vfio.h"
-#include "log_lines.h"
+#include "../../support/log_lines.h"
 
 #define MSI_DOORBELL (VMM_ITS_BASE + 0x10040)
 #define BAR3_GPA 0x10010000ull

@@ -18,7 +18,7 @@
 
 #include "../../../vmm/pci.h"
 #include "../../../vmm/vmm.h"
-#include "log_lines.h"
+#include "../../support/log_lines.h"
 
 /* A function that records the config accesses it gets. */
 struct rec_fn {
