@@ -345,4 +345,23 @@ int vhost_user_get_inflight_fd(struct vhost_user_conn *c, uint16_t num_queues, u
 int vhost_user_set_inflight_fd(struct vhost_user_conn *c, const struct vhost_user_inflight *in,
 			       int fd);
 
+/* ---- in-flight records (vhost_user_inflight.c) ---- */
+
+/*
+ * The heads of queue q a back-end that is gone had taken and not
+ * completed, from its in-flight buffer (size bytes, num_queues regions),
+ * in the order it took them; used_idx is the ring's used index now, ring
+ * queue q's size. heads has room for ring_size entries. Returns their
+ * number, or -EINVAL if the buffer has no region for q, -ENOMEM.
+ */
+int vhost_user_inflight_heads(const void *buf, uint64_t size, uint16_t num_queues, uint16_t q,
+			      uint16_t ring_size, uint16_t used_idx, uint16_t *heads);
+/*
+ * After the front-end completed them itself: queue q's records say nothing
+ * is in flight and agree with used_idx, so a back-end given the buffer
+ * again does not redo them. 0 or -EINVAL.
+ */
+int vhost_user_inflight_forget(void *buf, uint64_t size, uint16_t num_queues, uint16_t q,
+			       uint16_t ring_size, uint16_t used_idx);
+
 #endif

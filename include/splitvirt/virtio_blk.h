@@ -8,9 +8,12 @@
 #define SPLITVIRT_VIRTIO_BLK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+#include <linux/virtio_blk.h>
 
 #include <splitvirt/virtio_dev.h>
 
@@ -148,5 +151,24 @@ struct virtio_blk_params {
  */
 int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct virtio_blk_backend *be,
 		      const struct virtio_blk_params *params);
+
+/*
+ * For a blk device whose queues another process serves (a vhost-user
+ * back-end, <splitvirt/vhost_user_dev.h>): fail_request completes a
+ * request with VIRTIO_BLK_S_IOERR (a virtio_chain_fn); config_fit_queues
+ * makes a back-end's struct virtio_blk_config announce at most the
+ * function's num_queues; the feature bits such a device may pass on.
+ */
+#define VIRTIO_BLK_VHOST_USER_FEATURES                                      \
+	((1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) | \
+	 (1ull << VIRTIO_BLK_F_GEOMETRY) | (1ull << VIRTIO_BLK_F_RO) |      \
+	 (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |   \
+	 (1ull << VIRTIO_BLK_F_TOPOLOGY) | (1ull << VIRTIO_BLK_F_MQ) |      \
+	 (1ull << VIRTIO_BLK_F_DISCARD) | (1ull << VIRTIO_BLK_F_WRITE_ZEROES))
+/* Config bytes such a device shows: up to the fields its features use (QEMU 7.2 knows no more). */
+#define VIRTIO_BLK_VHOST_USER_CONFIG_SIZE \
+	offsetof(struct virtio_blk_config, max_secure_erase_sectors)
+int virtio_blk_fail_request(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c);
+void virtio_blk_config_fit_queues(void *config, uint16_t num_queues);
 
 #endif

@@ -115,6 +115,21 @@ int virtio_host_poll_queues(struct virtio_host *vh);
 /* virtio_dev_set_polled(): true if buffers arrived while turning it off. */
 bool virtio_host_set_polled(struct virtio_host *vh, bool polled);
 
+/*
+ * For a model whose queues another process serves (a vhost-user back-end):
+ * queue q's kick eventfd and the call eventfd of its MSI-X vector (-1 if
+ * it has none routable). The back-end reads the kick and writes the call
+ * itself, so the interrupt path stays in the platform (irqfd) and the
+ * kick path too (ioeventfd). Safe under the device lock.
+ */
+void virtio_host_queue_fds(const struct virtio_host *vh, uint16_t q, int *kick, int *call);
+/*
+ * offloaded: the glue stops reading queue q's kick eventfd (the back-end
+ * does); back to false: it serves the kicks again. Safe under the device
+ * lock; 0 or -errno.
+ */
+int virtio_host_offload_queue(struct virtio_host *vh, uint16_t q, bool offloaded);
+
 struct virtio_pci *virtio_host_pci(struct virtio_host *vh);
 struct virtio_dev *virtio_host_dev(struct virtio_host *vh);
 const char *virtio_host_name(const struct virtio_host *vh);

@@ -126,6 +126,14 @@ void virtq_resync(struct virtq *vq);
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
 
+/*
+ * The chain that starts at head, for a device told the head by someone
+ * else (a vhost-user back-end's in-flight records): the checks of
+ * virtq_pop (a hostile chain breaks the queue), nothing consumed. 0,
+ * -EINVAL for a head outside the ring, or -errno.
+ */
+int virtq_chain_at(struct virtq *vq, uint16_t head, struct virtq_chain *chain);
+
 /* Gives back the last n popped chains that were not pushed (e.g. rx had too few buffers). */
 void virtq_unpop(struct virtq *vq, uint16_t n);
 

@@ -510,3 +510,25 @@ int virtio_blk_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 	*out = &blk->dev;
 	return 0;
 }
+
+/* ---- for blk devices another process serves (vhost-user) ---------------------- */
+
+int virtio_blk_fail_request(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
+{
+	uint8_t status = VIRTIO_BLK_S_IOERR;
+
+	(void)dev, (void)vq;
+	/* The status byte ends the chain's writable part; none: nothing to say it in. */
+	if (!c->write_len)
+		return 0;
+	virtq_chain_write(c, c->write_len - 1, &status, 1);
+	return 1;
+}
+
+void virtio_blk_config_fit_queues(void *config, uint16_t num_queues)
+{
+	struct virtio_blk_config *cfg = config;
+
+	if (le16toh(cfg->num_queues) > num_queues || !cfg->num_queues)
+		cfg->num_queues = htole16(num_queues);
+}

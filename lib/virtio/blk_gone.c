@@ -39,8 +39,7 @@ static int gone_discard(struct virtio_blk_backend *be, uint64_t off, uint64_t le
 	return gone_err(be);
 }
 
-static int gone_write_zeroes(struct virtio_blk_backend *be, uint64_t off, uint64_t len,
-			     bool unmap)
+static int gone_write_zeroes(struct virtio_blk_backend *be, uint64_t off, uint64_t len, bool unmap)
 {
 	(void)off, (void)len, (void)unmap;
 	return gone_err(be);

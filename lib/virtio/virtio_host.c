@@ -360,6 +360,28 @@ bool virtio_host_set_polled(struct virtio_host *vh, bool polled)
 	return virtio_dev_set_polled(vh->dev, polled);
 }
 
+void virtio_host_queue_fds(const struct virtio_host *vh, uint16_t q, int *kick, int *call)
+{
+	uint16_t v = q < vh->dev->num_queues ? vh->dev->vqs[q].msix_vector : VIRTIO_MSI_NO_VECTOR;
+
+	*kick = q < vh->dev->num_queues ? vh->kicks[q].fd : -1;
+	*call = v < vh->nvectors ? vh->calls[v].fd : -1;
+}
+
+int virtio_host_offload_queue(struct virtio_host *vh, uint16_t q, bool offloaded)
+{
+	struct vh_kick *k;
+
+	if (q >= vh->dev->num_queues)
+		return -EINVAL;
+	k = &vh->kicks[q];
+	if (offloaded) {
+		sv_loop_del(vh->loop, &k->w);
+		return 0;
+	}
+	return k->w.added ? 0 : sv_loop_add(vh->loop, &k->w, k->fd, vh_kick_ready);
+}
+
 struct virtio_pci *virtio_host_pci(struct virtio_host *vh)
 {
 	return vh->fn;

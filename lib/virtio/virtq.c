@@ -296,6 +296,15 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 	return 1;
 }
 
+int virtq_chain_at(struct virtq *vq, uint16_t head, struct virtq_chain *chain)
+{
+	if (vq->broken)
+		return -EIO;
+	if (!vq->enabled || head >= vq->size)
+		return -EINVAL;
+	return chain_walk(vq, head, chain);
+}
+
 void virtq_unpop(struct virtq *vq, uint16_t n)
 {
 	vq->last_avail_idx -= n;

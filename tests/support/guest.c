@@ -1,16 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "guest.h"
 
+/* A memfd, as a vmm's guest RAM: a vhost-user back-end under test can map it too. */
 int gram_init(struct gram *g, struct gmem *gm, uint64_t gpa, uint64_t size)
 {
-	g->base = aligned_alloc(4096, size);
-	if (!g->base)
+	void *p;
+
+	g->fd = memfd_create("gram", MFD_CLOEXEC);
+	if (g->fd < 0)
+		return -errno;
+	p = ftruncate(g->fd, (off_t)size) ?
+		    MAP_FAILED :
+		    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, g->fd, 0);
+	if (p == MAP_FAILED) {
+		close(g->fd);
 		return -ENOMEM;
-	memset(g->base, 0, size);
+	}
+	g->base = p;
+	g->mapped = true;
 	g->gpa = gpa;
 	g->size = size;
 	g->next = 0;
@@ -19,7 +32,11 @@ int gram_init(struct gram *g, struct gmem *gm, uint64_t gpa, uint64_t size)
 
 void gram_destroy(struct gram *g)
 {
-	free(g->base);
+	if (g->mapped) {
+		munmap(g->base, g->size);
+		close(g->fd);
+	}
+	g->mapped = false;
 	g->base = NULL;
 }
 

@@ -15,6 +15,8 @@
 
 struct gram {
 	uint8_t *base;
+	int fd; /* the memfd behind base, if mapped */
+	bool mapped; /* gram_init's own mapping (else base is someone else's) */
 	uint64_t gpa;
 	uint64_t size;
 	uint64_t next;

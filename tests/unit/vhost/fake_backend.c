@@ -112,6 +112,51 @@ static int ring(struct fake_be *be, const struct vhost_user_msg *m)
 	return (int)m->payload.state.index;
 }
 
+uint64_t fake_be_inflight_stride(uint16_t qsize)
+{
+	return (16ull * qsize + 16 + 63) & ~63ull;
+}
+
+static void inflight_map(struct fake_be *be, int fd, uint64_t size, uint64_t off)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+
+	if (p == MAP_FAILED) {
+		bad(be, "in-flight buffer of %llu bytes does not map", (unsigned long long)size);
+		return;
+	}
+	if (be->inflight)
+		munmap(be->inflight, be->inflight_size);
+	be->inflight = p;
+	be->inflight_size = size;
+}
+
+static void get_inflight(struct fake_be *be, const struct vhost_user_msg *m)
+{
+	struct vhost_user_inflight in = m->payload.inflight;
+	struct vhost_user_msg r;
+	int fd = memfd_create("fake-inflight", MFD_CLOEXEC);
+
+	in.mmap_size = fake_be_inflight_stride(in.queue_size) * in.num_queues;
+	in.mmap_offset = 0;
+	if (fd < 0 || ftruncate(fd, (off_t)in.mmap_size)) {
+		bad(be, "no in-flight buffer");
+		return;
+	}
+	inflight_map(be, fd, in.mmap_size, 0);
+	for (uint16_t q = 0; be->inflight && q < in.num_queues; q++)
+		memcpy(be->inflight + fake_be_inflight_stride(in.queue_size) * q + 10,
+		       &in.queue_size, 2);
+	be->inflight_queues = in.num_queues;
+	be->inflight_qsize = in.queue_size;
+	be->inflight_gets++;
+	vhost_user_msg_inflight(&r, m->request, &in);
+	r.flags = VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY;
+	if (vhost_user_send(be->fd, &r, &fd, 1))
+		bad(be, "in-flight reply not sent");
+	close(fd);
+}
+
 /* Handles one request; returns whether it failed (for a REPLY_ACK). */
 static int serve(struct fake_be *be, const struct vhost_user_msg *m, const int *fds,
 		 unsigned int nfds)
@@ -170,6 +215,20 @@ static int serve(struct fake_be *be, const struct vhost_user_msg *m, const int *
 	case VHOST_USER_SET_VRING_KICK:
 	case VHOST_USER_SET_VRING_CALL:
 		vring_fd(be, m, fds, nfds);
+		return 0;
+	case VHOST_USER_GET_INFLIGHT_FD:
+		get_inflight(be, m);
+		return 0;
+	case VHOST_USER_SET_INFLIGHT_FD:
+		if (nfds != 1 || m->size < 20) {
+			bad(be, "SET_INFLIGHT_FD with %u fds, %u bytes", nfds, m->size);
+			return 1;
+		}
+		inflight_map(be, fds[0], m->payload.inflight.mmap_size,
+			     m->payload.inflight.mmap_offset);
+		be->inflight_queues = m->payload.inflight.num_queues;
+		be->inflight_qsize = m->payload.inflight.queue_size;
+		be->inflight_sets++;
 		return 0;
 	case VHOST_USER_GET_CONFIG: {
 		const struct vhost_user_config *c = &m->payload.config;
@@ -249,4 +308,11 @@ void fake_be_start(struct fake_be *be, int fd)
 void fake_be_join(struct fake_be *be)
 {
 	pthread_join(be->thread, NULL);
+}
+
+void fake_be_fini(struct fake_be *be)
+{
+	if (be->inflight)
+		munmap(be->inflight, be->inflight_size);
+	be->inflight = NULL;
 }

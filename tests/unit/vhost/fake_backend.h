@@ -38,6 +38,11 @@ struct fake_be {
 	uint8_t config[VHOST_USER_MAX_CONFIG];
 	unsigned int requests;
 	unsigned int acks;
+	/* In-flight records (PROTOCOL_F_INFLIGHT_SHMFD): the buffer it made or was given. */
+	uint8_t *inflight;
+	uint64_t inflight_size;
+	uint16_t inflight_queues, inflight_qsize;
+	unsigned int inflight_gets, inflight_sets;
 	/* What it found wrong; first_error says where. */
 	unsigned int errors;
 	char first_error[128];
@@ -47,5 +52,9 @@ struct fake_be {
 void fake_be_start(struct fake_be *be, int fd);
 /* Waits for the thread to finish (after the front-end closed its end). */
 void fake_be_join(struct fake_be *be);
+/* Unmaps the in-flight buffer (after join). */
+void fake_be_fini(struct fake_be *be);
+/* Bytes of one queue's region in the in-flight buffer, as libvhost-user lays it out. */
+uint64_t fake_be_inflight_stride(uint16_t qsize);
 
 #endif
