@@ -5,7 +5,7 @@
 set -eu
 PKGS="make gcc clang libc6-dev libclang-rt-14-dev git \
  gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu \
- qemu-system-arm qemu-utils libcmocka-dev libfdt-dev libyaml-dev libseccomp-dev liburing-dev \
+ qemu-system-arm qemu-system-common qemu-utils libcmocka-dev libfdt-dev libyaml-dev libseccomp-dev liburing-dev \
  cpio gzip xz-utils file kmod bc clang-format cppcheck ca-certificates fdisk e2fsprogs \
  flex bison"
 
