@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <splitvirt/device_type.h>
 #include <splitvirt/size.h>
 
 #include "args.h"
@@ -15,11 +16,12 @@ const char dm_usage[] =
 	"                [--device PATH] [--console-dir DIR | --no-console-input]\n"
 	"                [--no-state] [--poll-us N]\n"
 	"                [--trace N [--trace-kernel F] [--trace-out F]]\n"
-	"                [--help]\n"
+	"                [--backends] [--vhost-dir DIR] [--help]\n"
 	"\n"
 	"Serves the virtio devices of the driver VMs linked to this device VM, as\n"
 	"listed by sv.link<ID>=<driver>:<dev>,... parameters of the kernel command line:\n"
-	"  blk=<path>[:ro]  net=<bridge>[/<mac>]  console  rng\n"
+	"  blk[@vhost-user]=<path>[:ro]  net=<bridge>[/<mac>]  console  rng\n"
+	"(blk@vhost-user: qemu-storage-daemon serves the disk's queues, see --backends)\n"
 	"\n"
 	"  --link ID            serve only this link (repeatable; default: all of them)\n"
 	"  --cmdline-file F     read the parameters from F (default /proc/cmdline)\n"
@@ -31,7 +33,8 @@ const char dm_usage[] =
 	"  --no-state           do not keep each link's device state in its saved-state\n"
 	"                       area (by default a devmodel restarted after a crash, or\n"
 	"                       in a restarted device VM, takes the devices over and\n"
-	"                       fails the requests that were in flight; without it the\n"
+	"                       carries out again the requests that were in flight;\n"
+	"                       without it the\n"
 	"                       devices start at power-on and a running driver VM's\n"
 	"                       I/O hangs)\n"
 	"  --poll-us N          after serving a link, keep looking at its virtqueues for\n"
@@ -47,6 +50,12 @@ const char dm_usage[] =
 	"                       kernel's ftrace trace_pipe) at each print, as SVT-D-K\n"
 	"  --trace-out FILE     with --trace, print there instead of stdout, synced after\n"
 	"                       each print (a console is slow: a disk the host reads)\n"
+	"  --backends           print the command line of each vhost-user back-end the\n"
+	"                       selected links need (one per line, listening where this\n"
+	"                       devmodel connects), and exit: the device VM's init runs\n"
+	"                       and restarts them\n"
+	"  --vhost-dir DIR      where the vhost-user back-ends' sockets are\n"
+	"                       (default " SV_DEV_VHOST_DIR ")\n"
 	"  --help               this text\n";
 
 enum {
@@ -61,6 +70,8 @@ enum {
 	OPT_TRACE_KERNEL,
 	OPT_TRACE_OUT,
 	OPT_POLL_US,
+	OPT_BACKENDS,
+	OPT_VHOST_DIR,
 };
 
 static const struct option options[] = {
@@ -75,6 +86,8 @@ static const struct option options[] = {
 	{ .name = "trace-kernel", .has_arg = required_argument, .val = OPT_TRACE_KERNEL },
 	{ .name = "trace-out", .has_arg = required_argument, .val = OPT_TRACE_OUT },
 	{ .name = "poll-us", .has_arg = required_argument, .val = OPT_POLL_US },
+	{ .name = "backends", .has_arg = no_argument, .val = OPT_BACKENDS },
+	{ .name = "vhost-dir", .has_arg = required_argument, .val = OPT_VHOST_DIR },
 	{ .name = "help", .has_arg = no_argument, .val = 'h' },
 	{ 0 },
 };
@@ -173,6 +186,12 @@ int dm_args_parse(int argc, char **argv, struct dm_args *a, char *err, size_t er
 					&a->poll_us, err, errlen))
 				return -EINVAL;
 			break;
+		case OPT_BACKENDS:
+			a->backends = true;
+			break;
+		case OPT_VHOST_DIR:
+			a->vhost_dir = optarg;
+			break;
 		case 'h':
 			a->help = true;
 			break;
@@ -241,4 +260,27 @@ int dm_select_links(const struct dm_args *a, const struct dm_config *cfg,
 		}
 	}
 	return (int)a->nr_links;
+}
+
+int dm_print_backends(const struct sv_link_spec *const *specs, unsigned int n, const char *dir,
+		      FILE *out)
+{
+	char sock[128], cmd[2 * SV_DEV_PATH_MAX];
+	int count = 0, ret;
+
+	for (unsigned int i = 0; i < n; i++) {
+		for (unsigned int k = 0; k < specs[i]->nr_devs; k++) {
+			const struct sv_dev_spec *d = &specs[i]->devs[k];
+
+			if (d->backend != SV_DEV_BACKEND_VHOST_USER)
+				continue;
+			ret = sv_dev_vhost_socket(dir, specs[i]->id, k, sock, sizeof(sock));
+			ret = ret ?: sv_dev_vhost_command(d, sock, cmd, sizeof(cmd));
+			if (ret < 0)
+				return ret;
+			fprintf(out, "%s\n", cmd);
+			count++;
+		}
+	}
+	return count;
 }

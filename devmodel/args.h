@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <splitvirt/log.h>
 
@@ -31,6 +32,8 @@ struct dm_args {
 	const char *trace_kernel; /* --trace-kernel */
 	const char *trace_out; /* --trace-out; NULL: stdout */
 	unsigned int poll_us; /* --poll-us; 0: off */
+	bool backends; /* --backends: print the vhost-user back-ends' command lines */
+	const char *vhost_dir; /* --vhost-dir: where their sockets are */
 	bool help;
 };
 
@@ -48,5 +51,13 @@ int dm_read_text_file(const char *path, char *buf, size_t size);
  */
 int dm_select_links(const struct dm_args *a, const struct dm_config *cfg,
 		    const struct sv_link_spec **out, char *err, size_t errlen);
+
+/*
+ * Writes the command line of every vhost-user back-end the n links need to
+ * out, one per line (the same socket paths the devices connect to).
+ * Returns how many, or -errno.
+ */
+int dm_print_backends(const struct sv_link_spec *const *specs, unsigned int n, const char *dir,
+		      FILE *out);
 
 #endif

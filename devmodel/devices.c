@@ -8,6 +8,7 @@
 
 #include <splitvirt/device_type.h>
 #include <splitvirt/log.h>
+#include <splitvirt/vhost_user_dev.h>
 
 #include "console_tee.h"
 #include "link.h"
@@ -54,7 +55,14 @@ static int console_open(void *ctx, struct virtio_console_backend **out)
 
 int dm_device_create(struct dm_link *l, unsigned int k, struct virtio_dev **out)
 {
-	char label[48], serial[32], tap[32];
+	char label[48], serial[32], tap[32], sock[128];
+	/* What a vhost-user back-end maps: the link's RAM (or DMA window), by its VM handle. */
+	const struct vhost_user_dev_region ram = {
+		.gpa = l->info.ram_gpa,
+		.size = l->info.ram_size,
+		.hva = l->ram,
+		.fd = l->km->ops->ram_fd(l->km->ctx, l->vm),
+	};
 	uint8_t mac[6];
 	struct sv_dev_host h = {
 		.gm = &l->gm,
@@ -65,11 +73,15 @@ int dm_device_create(struct dm_link *l, unsigned int k, struct virtio_dev **out)
 		.console_open = console_open,
 		.ctx = l,
 		.in_use = l->taking_over,
+		.regions = &ram,
+		.nr_regions = 1,
 	};
 
 	snprintf(label, sizeof(label), "link %u device %u", l->spec.id, k);
 	snprintf(serial, sizeof(serial), "svl%u-blk%u", l->spec.id, k); /* at most 20 bytes */
 	snprintf(tap, sizeof(tap), "svl%un%u", l->spec.id, k);
 	default_mac(l, k, mac);
+	if (!sv_dev_vhost_socket(l->opt->vhost_dir, l->spec.id, k, sock, sizeof(sock)))
+		h.vhost_socket = sock;
 	return sv_dev_create(&l->spec.devs[k], &h, out);
 }

@@ -30,6 +30,11 @@ struct dm_kmod_ops {
 	/* Maps the driver VM's RAM (offset 0, size bytes) shared and read-write. */
 	int (*map_ram)(void *ctx, int vm, uint64_t size, void **hva);
 	void (*unmap_ram)(void *ctx, void *hva, uint64_t size);
+	/*
+	 * An fd another process (a vhost-user back-end) maps the same RAM
+	 * through, from offset 0; the handle's, valid while it is open.
+	 */
+	int (*ram_fd)(void *ctx, int vm);
 	int (*get_io)(void *ctx, int vm, struct sv_ioreq *req);
 	int (*complete_io)(void *ctx, int vm, const struct sv_ioreq *req);
 	int (*ioeventfd)(void *ctx, int vm, const struct sv_ioeventfd *arg);

@@ -81,6 +81,13 @@ static int k_map_ram(void *ctx, int vm, uint64_t size, void **hva)
 	return 0;
 }
 
+/* The VM handle maps the RAM in any process it is passed to (svk_vm_mmap). */
+static int k_ram_fd(void *ctx, int vm)
+{
+	(void)ctx;
+	return vm;
+}
+
 static void k_unmap_ram(void *ctx, void *hva, uint64_t size)
 {
 	(void)ctx;
@@ -173,6 +180,7 @@ static const struct dm_kmod_ops kmod_ioctl_ops = {
 	.get_info = k_get_info,
 	.map_ram = k_map_ram,
 	.unmap_ram = k_unmap_ram,
+	.ram_fd = k_ram_fd,
 	.get_io = k_get_io,
 	.complete_io = k_complete_io,
 	.ioeventfd = k_ioeventfd,

@@ -9,6 +9,7 @@
 
 #include <splitvirt/dataport.h>
 #include <splitvirt/log.h>
+#include <splitvirt/vhost_user_dev.h>
 
 #include "link.h"
 
@@ -97,6 +98,9 @@ static int link_create_fns(struct dm_link *l)
 			virtio_dev_offer_access_platform(dev, true);
 		if (!ret)
 			ret = dm_fn_init(&l->fns[k], l, k, dev);
+		/* Its back-end gets the function's kick and call eventfds. */
+		if (!ret && l->spec.devs[k].backend == SV_DEV_BACKEND_VHOST_USER)
+			vhost_user_dev_attach(l->fns[k].dev, l->fns[k].vh);
 		if (ret) {
 			pr_err("link %u (%s): device %u (%s): %s", l->spec.id, l->spec.driver, k,
 			       sv_dev_type_name(l->spec.devs[k].type), strerror(-ret));

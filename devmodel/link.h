@@ -51,6 +51,8 @@ struct dm_options {
 	FILE *trace_out;
 	/* --poll-us: the longest busy-poll window after serving a link (0: off; poll.c). */
 	unsigned int poll_us;
+	/* Where vhost-user back-ends listen (sv_dev_vhost_socket); NULL: SV_DEV_VHOST_DIR. */
+	const char *vhost_dir;
 };
 
 struct dm_fn;

@@ -126,6 +126,12 @@ int main(int argc, char **argv)
 		pr_err("%s", err);
 		return 2;
 	}
+	if (a.backends) {
+		ret = dm_print_backends(specs, (unsigned int)n, a.vhost_dir, stdout);
+		if (ret < 0)
+			pr_err("the vhost-user back-ends' command lines: %s", strerror(-ret));
+		return ret < 0 ? 1 : 0;
+	}
 	ret = dm_kmod_open(&km, a.device);
 	if (ret) {
 		pr_err("%s: %s%s", a.device, strerror(-ret),
@@ -141,6 +147,7 @@ int main(int argc, char **argv)
 	opt.console_dir = a.console_dir;
 	opt.keep_state = a.keep_state;
 	opt.poll_us = a.poll_us;
+	opt.vhost_dir = a.vhost_dir;
 	if (a.poll_us)
 		pr_info("busy-polling each link's virtqueues for up to %u us after serving it",
 			a.poll_us);

@@ -11,7 +11,7 @@ svdevmodel_SRCS := $(DEVMODEL_LIB_SRCS)
 
 ARM64_BINS += devmodel
 devmodel_SRCS := devmodel/main.c devmodel/kmod_ioctl.c
-devmodel_LIBS := svdevmodel svlinkfmt svdevices svvirtio svpci svrpc svsandbox svutil
+devmodel_LIBS := svdevmodel svlinkfmt svdevices svvhost svvirtio svpci svrpc svsandbox svutil
 devmodel_LDLIBS := -lseccomp
 
 # Natively too, for trying the command line and cmdline parsing on the dev machine.

@@ -7,7 +7,7 @@ SPLITVIRT_SRCS := supervisor/main.c supervisor/cmd_check.c supervisor/cmd_run.c 
 
 NATIVE_BINS += splitvirt
 splitvirt_SRCS := $(SPLITVIRT_SRCS)
-splitvirt_LIBS := svtopo svlinkfmt svdevices svvirtio svpci svrpc svsandbox svutil
+splitvirt_LIBS := svtopo svlinkfmt svdevices svvhost svvirtio svpci svrpc svsandbox svutil
 splitvirt_LDLIBS := -lyaml -lseccomp
 
 # Static arm64: links Debian's arm64 libyaml.a, unpacked by images/fetch-debian.sh.

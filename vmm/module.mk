@@ -17,5 +17,5 @@ vmm_SRCS := vmm/main.c vmm/kvm_vm.c vmm/kvm_irq.c vmm/guest_ram.c vmm/vcpu.c vmm
 	vmm/gic_v2.c vmm/gic_v3.c vmm/pl011.c vmm/exit_status.c vmm/boot_arm64.c \
 	vmm/local_fn.c \
 	vmm/devices.c vmm/dataport.c vmm/vfio.c vmm/passthrough.c
-vmm_LIBS := svvmmrt svboot svlinkfmt svdevices svvirtio svpci svrpc svsandbox svutil
+vmm_LIBS := svvmmrt svboot svlinkfmt svdevices svvhost svvirtio svpci svrpc svsandbox svutil
 vmm_LDLIBS := -lfdt -lseccomp

@@ -26,6 +26,14 @@ enum sv_dev_type { SV_DEV_BLK, SV_DEV_NET, SV_DEV_CONSOLE, SV_DEV_RNG, SV_DEV_NR
 #define SV_DEV_PATH_MAX 1023
 #define SV_DEV_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
+/*
+ * Who serves a device VM's device: the devmodel's own model (default), or
+ * a standard vhost-user back-end the device VM runs (docs/vhost-user.md),
+ * with the devmodel keeping the PCI function. Written "NAME@vhost-user=ARG"
+ * in sv.link, "backend: vhost-user" in a topology.
+ */
+enum sv_dev_backend { SV_DEV_BACKEND_DEVMODEL, SV_DEV_BACKEND_VHOST_USER, SV_DEV_NR_BACKENDS };
+
 /* One device as configured: the fields its type does not take are zero. */
 struct sv_dev_spec {
 	enum sv_dev_type type;
@@ -35,6 +43,7 @@ struct sv_dev_spec {
 	char tap[SV_DEV_IFNAME_MAX + 1]; /* net: the tap to use, "" for the host's choice */
 	uint8_t mac[6]; /* net, if has_mac */
 	bool has_mac; /* net; without one the host picks a MAC */
+	enum sv_dev_backend backend; /* types with SV_DEV_F_VHOST_USER only */
 };
 
 /* The options of a spec a type takes (sv_dev_desc.opts). */
@@ -48,6 +57,9 @@ struct sv_dev_spec {
 #define SV_DEV_F_ONE_PER_VM (1u << 0) /* one per driver VM, local or remote */
 #define SV_DEV_F_ONE_PER_LINK (1u << 1) /* one per (driver VM, device VM) link */
 #define SV_DEV_F_UNIQUE_PATH (1u << 2) /* no two with one path from one device VM */
+#define SV_DEV_F_VHOST_USER (1u << 3) /* a vhost-user back-end can serve it (vhost_user_*) */
+
+struct vhost_user_dev_region;
 
 /* What the process that creates a device provides for it. */
 struct sv_dev_host {
@@ -59,6 +71,10 @@ struct sv_dev_host {
 	/* console: where its I/O goes (stdio in the vmm, a tee in the devmodel) */
 	int (*console_open)(void *ctx, struct virtio_console_backend **out);
 	void *ctx;
+	/* backend vhost-user: the back-end's socket, and the guest memory it may map */
+	const char *vhost_socket;
+	const struct vhost_user_dev_region *regions;
+	unsigned int nr_regions;
 	/*
 	 * A driver may already use the device (a devmodel taking it over
 	 * after a restart): a blk whose backing store cannot be opened is
@@ -95,6 +111,16 @@ struct sv_dev_desc {
 	/* The model over its real backend. Logs what failed with h->label. */
 	int (*create)(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 		      struct virtio_dev **out);
+	/* SV_DEV_F_VHOST_USER: the model whose queues the back-end at h->vhost_socket serves. */
+	int (*vhost_user_create)(const struct sv_dev_spec *d, const struct sv_dev_host *h,
+				 struct virtio_dev **out);
+	/*
+	 * SV_DEV_F_VHOST_USER: the back-end's command line, listening on
+	 * socket (words without blanks, one space apart; snprintf-like), for
+	 * the device VM's init to run and restart.
+	 */
+	int (*vhost_user_command)(const struct sv_dev_spec *d, const char *socket, char *buf,
+				  size_t size);
 };
 
 /* The descriptor of type, or NULL if there is none. */
@@ -103,6 +129,18 @@ const struct sv_dev_desc *sv_dev_desc(enum sv_dev_type type);
 int sv_dev_find(const char *name, size_t len, enum sv_dev_type *type);
 /* "blk", "net", ...; "?" for an unknown type. */
 const char *sv_dev_type_name(enum sv_dev_type type);
+/* "devmodel" or "vhost-user"; "?" for others. */
+const char *sv_dev_backend_name(enum sv_dev_backend b);
+/* The back-end called name (length len); -ENOENT if none. */
+int sv_dev_find_backend(const char *name, size_t len, enum sv_dev_backend *b);
+/*
+ * Where the vhost-user back-end of device k of link id listens inside the
+ * device VM, under dir (NULL: SV_DEV_VHOST_DIR): the devmodel connects
+ * there, the back-end the init starts listens there.
+ */
+int sv_dev_vhost_socket(const char *dir, unsigned int link_id, unsigned int k, char *buf,
+			size_t size);
+#define SV_DEV_VHOST_DIR "/run/splitvirt/vhost"
 /* "blk, net, console or rng": every type, for messages. */
 const char *sv_dev_type_list(void);
 /*
@@ -112,9 +150,12 @@ const char *sv_dev_type_list(void);
 int sv_dev_check(const struct sv_dev_spec *d, const char *where, char *err, size_t errlen);
 /* The same, and whether a device VM can serve d (it can be written in sv.link). */
 int sv_dev_link_check(const struct sv_dev_spec *d, const char *where, char *err, size_t errlen);
-/* Writes d as sv.link's "NAME[=ARG]" (snprintf-like), or -EINVAL if sv_dev_link_check fails. */
+/*
+ * Writes d as sv.link's "NAME[@BACKEND][=ARG]" (snprintf-like), or -EINVAL
+ * if sv_dev_link_check fails.
+ */
 int sv_dev_link_format(const struct sv_dev_spec *d, char *buf, size_t size);
-/* Parses sv.link's "NAME[=ARG]" (len bytes of tok) into d (zeroed first). */
+/* Parses sv.link's "NAME[@BACKEND][=ARG]" (len bytes of tok) into d (zeroed first). */
 int sv_dev_link_parse(const char *tok, struct sv_dev_spec *d, const char *where, char *err,
 		      size_t errlen);
 
@@ -129,11 +170,18 @@ int sv_dev_parse_opt(struct sv_dev_spec *d, const char *key, const char *value, 
 		     char *err, size_t errlen);
 
 /*
- * Creates the model of d through its type's descriptor. -EINVAL, logged,
- * if the model has more queues than its descriptor declares.
+ * Creates the model of d through its type's descriptor (its vhost-user
+ * one for backend vhost-user). -EINVAL, logged, if the model has more
+ * queues than its descriptor declares.
  */
 int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 		  struct virtio_dev **out);
+
+/*
+ * The command line of d's vhost-user back-end listening on socket, for the
+ * device VM's init; -EINVAL if d has no such back-end.
+ */
+int sv_dev_vhost_command(const struct sv_dev_spec *d, const char *socket, char *buf, size_t size);
 
 /* Shared value rules, for the descriptors and the topology parser. */
 bool sv_dev_ifname_ok(const char *s, size_t len);

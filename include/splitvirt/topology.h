@@ -89,6 +89,7 @@ struct sv_topo_dev {
 	bool readonly; /* blk */
 	char *bridge; /* net: bridge inside the device VM */
 	char *mac; /* net: lower-case; derived from the link if not given */
+	enum sv_dev_backend backend; /* who serves it in the device VM */
 	int line;
 	int from_line;
 	bool broken; /* had parse errors; only seen by validation of a partial model */

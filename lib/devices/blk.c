@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <linux/virtio_ids.h>
 
 #include <splitvirt/device_type.h>
 #include <splitvirt/log.h>
 #include <splitvirt/strbuf.h>
+#include <splitvirt/vhost_user_dev.h>
 #include <splitvirt/virtio_blk.h>
 
 #include "devices.h"
@@ -142,10 +144,60 @@ static int blk_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 	return 0;
 }
 
+/*
+ * Served by qemu-storage-daemon's vhost-user-blk export: the devmodel
+ * keeps the PCI function, the daemon the queues. Buffered I/O (no
+ * cache.direct): the driver VM's buffers are the RAM BAR's, which has no
+ * struct pages for O_DIRECT; the guest's FLUSH reaches the disk as fsync.
+ */
+static int blk_vhost_user_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
+				 struct virtio_dev **out)
+{
+	struct vhost_user_dev_params p = {
+		.name = h->label,
+		.socket = h->vhost_socket,
+		.device_id = VIRTIO_ID_BLOCK,
+		.num_queues = VIRTIO_BLK_DEVICE_QUEUES,
+		.config_size = VIRTIO_BLK_VHOST_USER_CONFIG_SIZE,
+		.device_features = VIRTIO_BLK_VHOST_USER_FEATURES,
+		.gm = h->gm,
+		.regions = h->regions,
+		.nr_regions = h->nr_regions,
+		.fail_chain = virtio_blk_fail_request,
+		.config_fixup = virtio_blk_config_fit_queues,
+	};
+	int ret = vhost_user_dev_create(out, &p);
+
+	if (ret) {
+		pr_err("%s: blk %s through vhost-user (%s): %s", h->label, d->path, h->vhost_socket,
+		       strerror(-ret));
+		return ret;
+	}
+	pr_info("%s: virtio-blk on %s, served by qemu-storage-daemon (vhost-user at %s)%s",
+		h->label, d->path, h->vhost_socket, d->read_only ? ", read-only" : "");
+	return 0;
+}
+
+static int blk_vhost_user_command(const struct sv_dev_spec *d, const char *socket, char *buf,
+				  size_t size)
+{
+	struct stat st;
+	/* host_device for block devices (the file driver refuses them in newer QEMUs). */
+	const char *driver = !stat(d->path, &st) && S_ISBLK(st.st_mode) ? "host_device" : "file";
+	int n = snprintf(
+		buf, size,
+		"qemu-storage-daemon --blockdev driver=%s,node-name=disk,filename=%s,read-only=%s"
+		" --export type=vhost-user-blk,id=disk,node-name=disk,addr.type=unix,addr.path=%s,writable=%s,num-queues=%d",
+		driver, d->path, d->read_only ? "on" : "off", socket, d->read_only ? "off" : "on",
+		VIRTIO_BLK_DEVICE_QUEUES);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
 const struct sv_dev_desc sv_dev_blk = {
 	.name = "blk",
 	.virtio_id = VIRTIO_ID_BLOCK,
-	.flags = SV_DEV_F_UNIQUE_PATH,
+	.flags = SV_DEV_F_UNIQUE_PATH | SV_DEV_F_VHOST_USER,
 	.max_queues = VIRTIO_BLK_DEVICE_QUEUES,
 	.opts = SV_DEV_OPT_PATH | SV_DEV_OPT_RO,
 	.remote_needs = SV_DEV_OPT_PATH,
@@ -153,4 +205,6 @@ const struct sv_dev_desc sv_dev_blk = {
 	.link_parse = blk_link_parse,
 	.link_arg = blk_link_arg,
 	.create = blk_create,
+	.vhost_user_create = blk_vhost_user_create,
+	.vhost_user_command = blk_vhost_user_command,
 };

@@ -42,6 +42,36 @@ int sv_dev_find(const char *name, size_t len, enum sv_dev_type *type)
 	return -ENOENT;
 }
 
+static const char *const backend_names[SV_DEV_NR_BACKENDS] = {
+	[SV_DEV_BACKEND_DEVMODEL] = "devmodel",
+	[SV_DEV_BACKEND_VHOST_USER] = "vhost-user",
+};
+
+const char *sv_dev_backend_name(enum sv_dev_backend b)
+{
+	return (unsigned int)b < SV_DEV_NR_BACKENDS ? backend_names[b] : "?";
+}
+
+int sv_dev_find_backend(const char *name, size_t len, enum sv_dev_backend *b)
+{
+	for (unsigned int i = 0; i < SV_DEV_NR_BACKENDS; i++) {
+		if (strlen(backend_names[i]) == len && !memcmp(backend_names[i], name, len)) {
+			*b = (enum sv_dev_backend)i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int sv_dev_vhost_socket(const char *dir, unsigned int link_id, unsigned int k, char *buf,
+			size_t size)
+{
+	int n = snprintf(buf, size, "%s/link%u-dev%u.sock", dir ? dir : SV_DEV_VHOST_DIR, link_id,
+			 k);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 const char *sv_dev_type_list(void)
 {
 	static char list[128];
@@ -107,6 +137,12 @@ int sv_dev_check(const struct sv_dev_spec *d, const char *where, char *err, size
 	if (opts_given(d) & ~desc->opts)
 		return sv_errmsg(err, errlen, "%s: an option was given that %s does not take",
 				 where, desc->name);
+	if ((unsigned int)d->backend >= SV_DEV_NR_BACKENDS)
+		return sv_errmsg(err, errlen, "%s: unknown back-end %d", where, (int)d->backend);
+	if (d->backend == SV_DEV_BACKEND_VHOST_USER && !(desc->flags & SV_DEV_F_VHOST_USER))
+		return sv_errmsg(err, errlen,
+				 "%s: %s has no vhost-user back-end; only the devmodel serves it",
+				 where, desc->name);
 	return desc->check ? desc->check(d, where, err, errlen) : 0;
 }
 
@@ -134,7 +170,9 @@ int sv_dev_link_format(const struct sv_dev_spec *d, char *buf, size_t size)
 		n = desc->link_arg(d, arg, sizeof(arg), "", NULL, 0);
 	if (n < 0 || (size_t)n >= sizeof(arg))
 		return -EINVAL;
-	sv_strbuf_put(&o, "%s%s%s", desc->name, n ? "=" : "", n ? arg : "");
+	sv_strbuf_put(&o, "%s%s%s%s%s", desc->name, d->backend ? "@" : "",
+		      d->backend ? sv_dev_backend_name(d->backend) : "", n ? "=" : "",
+		      n ? arg : "");
 	return sv_strbuf_end(&o);
 }
 
@@ -143,7 +181,10 @@ int sv_dev_link_parse(const char *tok, struct sv_dev_spec *d, const char *where,
 {
 	const char *eq = strchr(tok, '=');
 	size_t nlen = eq ? (size_t)(eq - tok) : strlen(tok);
+	const char *at = memchr(tok, '@', nlen);
 	const struct sv_dev_desc *desc;
+	enum sv_dev_backend backend = SV_DEV_BACKEND_DEVMODEL;
+	int ret;
 
 	memset(d, 0, sizeof(*d));
 	if (!*tok)
@@ -153,6 +194,16 @@ int sv_dev_link_parse(const char *tok, struct sv_dev_spec *d, const char *where,
 			err, errlen,
 			"%s: blk-ro= is not accepted; write blk=%.64s:ro for a read-only disk",
 			where, eq ? eq + 1 : "");
+	if (at) {
+		size_t blen = nlen - (size_t)(at + 1 - tok);
+
+		if (sv_dev_find_backend(at + 1, blen, &backend))
+			return sv_errmsg(
+				err, errlen,
+				"%s: unknown back-end '%.*s'; write NAME@vhost-user or just NAME",
+				where, (int)(blen > 40 ? 40 : blen), at + 1);
+		nlen = (size_t)(at - tok);
+	}
 	if (sv_dev_find(tok, nlen, &d->type))
 		return sv_errmsg(err, errlen, "%s: unknown device '%.40s'; use %s", where, tok,
 				 sv_dev_type_list());
@@ -160,9 +211,13 @@ int sv_dev_link_parse(const char *tok, struct sv_dev_spec *d, const char *where,
 	if (eq && !desc->link_parse)
 		return sv_errmsg(err, errlen, "%s: %s takes no argument; write just '%s'", where,
 				 desc->name, desc->name);
-	if (desc->link_parse)
-		return desc->link_parse(d, eq ? eq + 1 : NULL, where, err, errlen);
-	return 0;
+	if (desc->link_parse) {
+		ret = desc->link_parse(d, eq ? eq + 1 : NULL, where, err, errlen);
+		if (ret)
+			return ret;
+	}
+	d->backend = backend;
+	return sv_dev_check(d, where, err, errlen);
 }
 
 int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h, struct virtio_dev **out)
@@ -172,7 +227,12 @@ int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h, stru
 
 	if (!desc)
 		return -EINVAL;
-	ret = desc->create(d, h, out);
+	if (d->backend == SV_DEV_BACKEND_VHOST_USER)
+		ret = desc->vhost_user_create && h->vhost_socket ?
+			      desc->vhost_user_create(d, h, out) :
+			      -EOPNOTSUPP;
+	else
+		ret = desc->create(d, h, out);
 	if (ret)
 		return ret;
 	/* A model that outgrows its declared limit would be cut short by a host. */
@@ -184,4 +244,13 @@ int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h, stru
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int sv_dev_vhost_command(const struct sv_dev_spec *d, const char *socket, char *buf, size_t size)
+{
+	const struct sv_dev_desc *desc = sv_dev_desc(d->type);
+
+	if (!desc || d->backend != SV_DEV_BACKEND_VHOST_USER || !desc->vhost_user_command)
+		return -EINVAL;
+	return desc->vhost_user_command(d, socket, buf, size);
 }

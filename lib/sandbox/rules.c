@@ -152,6 +152,9 @@ static const struct sv_sc_rule devmodel_rules[] = {
 	ALLOW("sendmsg"),
 	ALLOW("recvmsg"),
 	ALLOW("shutdown"),
+	/* vhost-user back-ends: the reconnect timer (lib/vhost/vhost_user_dev.c) */
+	ALLOW("timerfd_create"),
+	ALLOW("timerfd_settime"),
 };
 
 const struct sv_sc_rule *sv_sandbox_rules(enum sv_sandbox_profile p, size_t *n)

@@ -96,7 +96,9 @@ static int copy_str(char *dst, size_t size, const char *src)
 
 int sv_topo_dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *d)
 {
-	*d = (struct sv_dev_spec){ .type = dev->type, .read_only = dev->readonly };
+	*d = (struct sv_dev_spec){ .type = dev->type,
+				   .read_only = dev->readonly,
+				   .backend = dev->backend };
 	d->has_mac = dev->mac != NULL;
 	if (d->has_mac && sv_dev_parse_mac(dev->mac, d->mac))
 		return -EINVAL;

@@ -15,16 +15,17 @@ enum dev_key {
 	DEV_READONLY,
 	DEV_BRIDGE,
 	DEV_MAC,
+	DEV_BACKEND,
 };
 
 static const char *const dev_keys[] = {
-	"type", "from", "backing", "readonly", "bridge", "mac", NULL,
+	"type", "from", "backing", "readonly", "bridge", "mac", "backend", NULL,
 };
 
 struct dev_ctx {
 	struct sv_topo_dev *dev;
 	bool have_type;
-	yaml_node_t *nodes[6];
+	yaml_node_t *nodes[7];
 };
 
 /* The device type named by 'type:', from the device table. */
@@ -39,6 +40,17 @@ static void parse_type(struct topo_parser *p, yaml_node_t *v, struct dev_ctx *ct
 		return;
 	}
 	topo_err(p, v, "type: '%.64s' is not a device type; use %s", s, sv_dev_type_list());
+}
+
+static void parse_backend(struct topo_parser *p, yaml_node_t *v, struct sv_topo_dev *dev)
+{
+	const char *s = topo_scalar(p, v, "backend");
+
+	if (s && sv_dev_find_backend(s, strlen(s), &dev->backend))
+		topo_err(
+			p, v,
+			"backend: '%.64s' is not a back-end; use devmodel (the default) or vhost-user",
+			s);
 }
 
 static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void *opaque)
@@ -66,6 +78,9 @@ static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void 
 		break;
 	case DEV_MAC:
 		topo_get_mac(p, v, "mac", &dev->mac);
+		break;
+	case DEV_BACKEND:
+		parse_backend(p, v, dev);
 		break;
 	}
 }
@@ -102,6 +117,12 @@ static void check_keys(struct topo_parser *p, yaml_node_t *n, struct dev_ctx *ct
 			complete = false;
 		}
 	}
+	if (ctx->nodes[DEV_BACKEND] && ctx->dev->backend == SV_DEV_BACKEND_VHOST_USER &&
+	    !(desc->flags & SV_DEV_F_VHOST_USER))
+		topo_err(
+			p, ctx->nodes[DEV_BACKEND],
+			"a %s device has no vhost-user back-end; remove 'backend:' (the devmodel serves it)",
+			desc->name);
 	/* What the supervisor will write into the device VM's sv.link parameter. */
 	if (complete && !sv_topo_dev_spec(ctx->dev, &spec) &&
 	    sv_dev_link_check(&spec, "", err, sizeof(err)))

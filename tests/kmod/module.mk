@@ -6,4 +6,4 @@ svctl_SRCS := tests/kmod/svctl.c
 # supervisor and the driver side of a link; starts a device VM).
 ARM64_BINS += svlink
 svlink_SRCS := tests/kmod/svlink.c
-svlink_LIBS := svlinkfmt svdevices svvirtio svpci svrpc svutil
+svlink_LIBS := svlinkfmt svdevices svvhost svvirtio svpci svrpc svutil

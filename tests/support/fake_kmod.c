@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,13 @@ static int f_map_ram(void *ctx, int vm, uint64_t size, void **hva)
 		return -EINVAL;
 	*hva = fk->ram;
 	return 0;
+}
+
+static int f_ram_fd(void *ctx, int vm)
+{
+	struct fake_kmod *fk = fk_of(ctx);
+
+	return vm_ok(fk, vm) ? fk->ram_fd : -EBADF;
 }
 
 static void f_unmap_ram(void *ctx, void *hva, uint64_t size)
@@ -333,6 +341,7 @@ LOCKED(link_info, (void *ctx, uint32_t id, struct sv_link_info *i), (ctx, id, i)
 LOCKED(create_vm, (void *ctx, uint32_t id), (ctx, id))
 LOCKED(get_info, (void *ctx, int vm, struct sv_link_info *i), (ctx, vm, i))
 LOCKED(map_ram, (void *ctx, int vm, uint64_t size, void **hva), (ctx, vm, size, hva))
+LOCKED(ram_fd, (void *ctx, int vm), (ctx, vm))
 LOCKED(get_io, (void *ctx, int vm, struct sv_ioreq *r), (ctx, vm, r))
 LOCKED(complete_io, (void *ctx, int vm, const struct sv_ioreq *r), (ctx, vm, r))
 LOCKED(ioeventfd, (void *ctx, int vm, const struct sv_ioeventfd *a), (ctx, vm, a))
@@ -411,6 +420,7 @@ static const struct dm_kmod_ops fake_ops = {
 	.get_info = l_get_info,
 	.map_ram = l_map_ram,
 	.unmap_ram = l_unmap_ram,
+	.ram_fd = l_ram_fd,
 	.get_io = l_get_io,
 	.complete_io = l_complete_io,
 	.ioeventfd = l_ioeventfd,
@@ -446,10 +456,15 @@ int fk_init(struct fake_kmod *fk, const char *name, uint64_t ram_size, uint32_t 
 	fk->state_area = calloc(1, fk->state_size);
 	fk->info.state_capacity = sv_state_area_capacity(fk->state_size);
 	fk->info.driver_epoch = 1;
-	fk->ram = aligned_alloc(4096, ram_size);
-	if (!fk->ram || !fk->state_area)
+	/* A memfd, as the module's BAR: a vhost-user back-end under test maps it too. */
+	fk->ram_fd = memfd_create("fake-ram", MFD_CLOEXEC);
+	if (fk->ram_fd < 0 || ftruncate(fk->ram_fd, (off_t)ram_size) || !fk->state_area)
 		return -ENOMEM;
-	memset(fk->ram, 0, ram_size);
+	fk->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, fk->ram_fd, 0);
+	if (fk->ram == MAP_FAILED) {
+		fk->ram = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -459,8 +474,12 @@ void fk_fini(struct fake_kmod *fk)
 		close(fk->vm_fd);
 	if (fk->peer_fd >= 0)
 		close(fk->peer_fd);
-	free(fk->ram);
+	if (fk->ram)
+		munmap(fk->ram, fk->info.ram_size);
+	if (fk->ram_fd >= 0)
+		close(fk->ram_fd);
 	fk->ram = NULL;
+	fk->ram_fd = -1;
 	free(fk->state_area);
 	fk->state_area = NULL;
 	pthread_cond_destroy(&fk->completed);
@@ -616,6 +635,7 @@ static void s_unmap_ram(void *ctx, void *hva, uint64_t size)
 
 S_VM_OP(get_info, (void *ctx, int vm, struct sv_link_info *i), (fk, vm, i))
 S_VM_OP(map_ram, (void *ctx, int vm, uint64_t size, void **hva), (fk, vm, size, hva))
+S_VM_OP(ram_fd, (void *ctx, int vm), (fk, vm))
 S_VM_OP(get_io, (void *ctx, int vm, struct sv_ioreq *r), (fk, vm, r))
 S_VM_OP(complete_io, (void *ctx, int vm, const struct sv_ioreq *r), (fk, vm, r))
 S_VM_OP(ioeventfd, (void *ctx, int vm, const struct sv_ioeventfd *a), (fk, vm, a))
@@ -636,6 +656,7 @@ static const struct dm_kmod_ops set_ops = {
 	.get_info = s_get_info,
 	.map_ram = s_map_ram,
 	.unmap_ram = s_unmap_ram,
+	.ram_fd = s_ram_fd,
 	.get_io = s_get_io,
 	.complete_io = s_complete_io,
 	.ioeventfd = s_ioeventfd,

@@ -72,6 +72,7 @@ struct fake_kmod {
 	struct sv_link_info info;
 	bool present; /* LINK_INFO / CREATE_VM find the link */
 	uint8_t *ram;
+	int ram_fd; /* the memfd behind ram, for vhost-user back-ends under test */
 	int vm_fd; /* the devmodel's end; -1 while closed */
 	int peer_fd; /* ours */
 	unsigned int nr_creates;

@@ -63,6 +63,22 @@ static const struct round_trip round_trips[] = {
 		},
 		.text = "sv.link3=db:blk=/dev/vdb:ro,net=br-1,net=a.b_c-D/fe:dc:ba:98:76:54",
 	},
+	/* Disks a vhost-user back-end serves in the device VM. */
+	{
+		.spec = {
+			.id = 4,
+			.driver = "vu",
+			.nr_devs = 3,
+			.devs = {
+				{ .type = SV_DEV_BLK, .path = "/dev/vdb",
+				  .backend = SV_DEV_BACKEND_VHOST_USER },
+				{ .type = SV_DEV_BLK, .path = "/img/a@b", .read_only = true,
+				  .backend = SV_DEV_BACKEND_VHOST_USER },
+				{ .type = SV_DEV_BLK, .path = "/dev/vdc" },
+			},
+		},
+		.text = "sv.link4=vu:blk@vhost-user=/dev/vdb,blk@vhost-user=/img/a@b:ro,blk=/dev/vdc",
+	},
 	/* Limits: the largest id, a 31-byte name, 8 devices, 15-byte bridges. */
 	{
 		.spec = {
@@ -95,6 +111,7 @@ static void assert_dev_equal(const struct sv_dev_spec *a, const struct sv_dev_sp
 	assert_string_equal(a->bridge, b->bridge);
 	assert_int_equal(a->has_mac, b->has_mac);
 	assert_memory_equal(a->mac, b->mac, sizeof(a->mac));
+	assert_int_equal(a->backend, b->backend);
 }
 
 static void assert_spec_equal(const struct sv_link_spec *a, const struct sv_link_spec *b)
@@ -295,6 +312,10 @@ static const struct bad_param bad_params[] = {
 	{ "sv.link0=app:net=br0/01:00:5e:00:00:01", "multicast" },
 	{ "sv.link0=app:rng,rng,rng,rng,rng,rng,rng,rng,rng", "more than 8 devices" },
 	{ "sv.link2=app:console,Rng", "sv.link2 device 1: unknown device 'Rng'" },
+	{ "sv.link0=app:blk@vhost=/dev/vda", "unknown back-end 'vhost'; write NAME@vhost-user" },
+	{ "sv.link0=app:rng@vhost-user", "rng has no vhost-user back-end" },
+	{ "sv.link0=app:blk@=/dev/vda", "unknown back-end ''" },
+	{ "sv.link0=app:blk@vhost-user=", "blk needs a path" },
 };
 
 static void test_parse_refuses(void **state)

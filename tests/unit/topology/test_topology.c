@@ -280,6 +280,14 @@ static const struct bad_file bad_files[] = {
 	    "VM 'devvm' has role device but 'dma-window:'; only a driver VM has DMA windows"),
 	BAD("vms:\n  - { name: s, dma-window: off, role: standalone, kernel: K }\n", 2,
 	    "VM 's' has role standalone but 'dma-window:'"),
+	/* backend: devmodel or vhost-user, the latter for types that have one */
+	BAD("vms:\n" DEVVM DRV_A "      - { type: blk, from: devvm, backing: /v, backend: qsd }\n",
+	    10, "backend: 'qsd' is not a back-end; use devmodel (the default) or vhost-user"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm, backend: vhost-user }\n", 10,
+	    "a rng device has no vhost-user back-end; remove 'backend:'"),
+	BAD("vms:\n" DEVVM DRV_A
+	    "      - { type: blk, from: devvm, backing: /v, bakend: vhost-user }\n",
+	    10, "did you mean 'backend'"),
 };
 
 static void test_bad_file(void **state)
@@ -699,6 +707,22 @@ static void test_link_param_and_cmdline(void **state)
 	assert_int_equal(sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf)), strlen("console=ttyAMA0"));
 }
 
+/* A disk served by a vhost-user back-end in the device VM: NAME@vhost-user in sv.link. */
+static void test_vhost_user_backend(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(
+		load("vms:\n" DEVVM DRV_A
+		     "      - { type: blk, from: devvm, backing: /dev/vdb, backend: vhost-user }\n"
+		     "      - { type: blk, from: devvm, backing: /dev/vdc, backend: devmodel }\n"),
+		0);
+	assert_int_equal(topo->vms[1].devs[0].backend, SV_DEV_BACKEND_VHOST_USER);
+	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
+	assert_string_equal(buf, "sv.link0=a:blk@vhost-user=/dev/vdb,blk=/dev/vdc");
+}
+
 /* Two drivers, two device VMs: link ids follow driver order, then first use. */
 static void test_link_order(void **state)
 {
@@ -995,6 +1019,7 @@ int main(void)
 		SV_TEST(test_dma_window_swiotlb),
 		SV_TEST(test_kernel_scan),
 		SV_TEST(test_dma_window_auto),
+		SV_TEST(test_vhost_user_backend),
 		SV_TEST(test_link_param_and_cmdline),
 		SV_TEST(test_device_vm_panic_reboots),
 		SV_TEST(test_link_order),

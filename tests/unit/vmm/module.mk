@@ -5,7 +5,7 @@ test_guest_fdt_SRCS := tests/unit/vmm/test_guest_fdt.c
 test_guest_fdt_LIBS := svboot
 test_guest_fdt_LDLIBS := -lfdt
 test_vmm_args_SRCS := tests/unit/vmm/test_vmm_args.c
-test_vmm_args_LIBS := svboot svlinkfmt svdevices svvirtio svpci svutil
+test_vmm_args_LIBS := svboot svlinkfmt svdevices svvhost svvirtio svpci svutil
 
 # The vmm's runtime (svvmmrt) against a fake KVM (fake_kvm.c); io_proxy
 # against a device side played on a real iobuf (proxy_peer.c).
@@ -13,7 +13,7 @@ VMM_RT_TEST_HELPERS := tests/unit/vmm/fake_kvm.c tests/unit/vmm/proxy_peer.c tes
 
 UNIT_TESTS += test_io_proxy
 test_io_proxy_SRCS := tests/unit/vmm/test_io_proxy.c $(VMM_RT_TEST_HELPERS)
-test_io_proxy_LIBS := svvmmrt svboot svlinkfmt svdevices svvirtio svpci svrpc svutil
+test_io_proxy_LIBS := svvmmrt svboot svlinkfmt svdevices svvhost svvirtio svpci svrpc svutil
 test_io_proxy_LDLIBS := -lpthread
 
 UNIT_TESTS += test_pci_host test_msi
