@@ -175,9 +175,14 @@ unit: native
 kmod: $(DEBIAN)/.stamp
 	$(MAKE) -C kmod BUILD=$(abspath $(BUILD)) DEBIAN=$(abspath $(DEBIAN))
 
+# The device VM's vhost-user back-ends: Debian's arm64 qemu-storage-daemon and virtiofsd.
+VHOST_BACKENDS := $(BUILD)/vhost-backends
 images: arm64 kmod
+	images/fetch-qemu-arm64.sh --no-qemu \
+		--with qemu-system-common:usr/bin/qemu-storage-daemon \
+		--with qemu-system-common:usr/lib/qemu/virtiofsd $(VHOST_BACKENDS)
 	images/build-guest-initramfs.sh $(DEBIAN) $(BUILD)/images $(A)/bin
-	images/build-devvm-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
+	images/build-devvm-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images $(VHOST_BACKENDS)
 	images/build-host-initramfs.sh $(DEBIAN) $(A)/bin $(BUILD)/kmod $(BUILD)/images
 
 kernel:

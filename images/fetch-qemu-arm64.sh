@@ -18,7 +18,7 @@ set -eu
 
 usage() {
 	cat <<USAGE
-Usage: images/fetch-qemu-arm64.sh [--with PKG:PATH]... [OUT_DIR]
+Usage: images/fetch-qemu-arm64.sh [--no-qemu] [--with PKG:PATH]... [OUT_DIR]
 Fetches qemu-system-aarch64 for arm64 from Debian's archive and the shared
 libraries it needs into OUT_DIR (default build/qemu-arm64):
   OUT_DIR/debs/        the downloaded .deb files
@@ -27,14 +27,18 @@ libraries it needs into OUT_DIR (default build/qemu-arm64):
 --with PKG:PATH also fetches package PKG:arm64 and adds its program PATH
 (relative to the package root, e.g. qemu-system-common:usr/bin/qemu-storage-daemon)
 and PATH's library closure; give the same --with list each time for one OUT_DIR.
+--no-qemu leaves qemu-system-aarch64 out: only the --with programs (e.g. the
+vhost-user back-ends of the device-VM image).
 Does nothing when OUT_DIR already holds the current candidate version.
 Needs the arm64 architecture in apt (scripts/deps.sh) and aarch64-linux-gnu-readelf.
 USAGE
 }
 extras=""
+with_qemu=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) usage; exit 0 ;;
+	--no-qemu) with_qemu=0; shift ;;
 	--with)
 		case "${2:-}" in ?*:?*) extras="$extras $2" ;; *) usage >&2; exit 2 ;; esac
 		shift 2 ;;
@@ -61,7 +65,7 @@ ver=$(apt-cache policy qemu-system-arm:arm64 2>/dev/null | awk '/Candidate:/ {pr
 if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 	die "qemu-system-arm:arm64 is unknown to apt; run scripts/deps.sh (adds arm64 and runs apt-get update)"
 fi
-stamp="$ver$extras"
+stamp="$ver$extras q$with_qemu"
 if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ] && [ -s "$out/files.list" ]; then
 	say "qemu-system-arm $ver already fetched in $out"
 	exit 0
@@ -135,14 +139,13 @@ pkg_for() {
 	return 0
 }
 
-fetch qemu-system-arm "$ver"
 fetch libc6
-bin=usr/bin/qemu-system-aarch64
-[ -x "$root/$bin" ] || die "qemu-system-arm:arm64 has no $bin"
-interp=$("$readelf" -l "$root/$bin" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
-interp=${interp#/}
-[ -e "$root/$interp" ] || die "loader $interp not found in libc6:arm64"
-bins=$bin
+bins=""
+if [ "$with_qemu" = 1 ]; then
+	fetch qemu-system-arm "$ver"
+	bins=usr/bin/qemu-system-aarch64
+	[ -x "$root/$bins" ] || die "qemu-system-arm:arm64 has no $bins"
+fi
 for x in $extras; do
 	xpkg=${x%%:*}
 	xbin=${x#*:}
@@ -154,6 +157,13 @@ for x in $extras; do
 	[ -x "$root/$xbin" ] || die "$xpkg:arm64 has no $xbin"
 	bins="$bins $xbin"
 done
+bins=${bins# }
+[ -n "$bins" ] || die "nothing to fetch: --no-qemu needs --with"
+# The first program's loader is everyone's (one libc6).
+bin=${bins%% *}
+interp=$("$readelf" -l "$root/$bin" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
+interp=${interp#/}
+[ -e "$root/$interp" ] || die "loader $interp not found in libc6:arm64"
 
 # Walk the NEEDED closure; fetch the owner of any missing soname and rescan.
 round=0

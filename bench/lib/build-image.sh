@@ -62,12 +62,7 @@ cp "$bins/devmodel" "$d/usr/bin/"
 s=$out/overlay-root
 rm -rf "$s"
 mkdir -p "$s/usr/bin" "$s/scenarios" "$s/bench" "$s/guest" "$s/lib/modules/bench"
-while read -r f; do
-	[ -n "$f" ] || continue
-	[ -e "$qemu/root/$f" ] || die "$qemu/root/$f missing (stale files.list?)"
-	mkdir -p "$s/$(dirname "$f")"
-	cp -L "$qemu/root/$f" "$s/$f"
-done <"$qemu/files.list"
+"$top/images/install-files.sh" "$qemu" "$s"
 cp "$bins/vmm" "$bins/splitvirt" "$bins/blkbench" "$bins/tcpbench" "$bins/trace_breakdown" "$s/usr/bin/"
 for m in drivers/vhost/vhost_iotlb drivers/vhost/vhost drivers/net/tap drivers/vhost/vhost_net; do
 	[ -f "$moddir/kernel/$m.ko" ] && cp "$moddir/kernel/$m.ko" "$s/lib/modules/bench/"
