@@ -166,8 +166,10 @@ static void test_write_reaches_image(void **state)
 	((struct virtio_blk_outhdr *)gram_ptr(ram, h))->sector = 16;
 	memset(gram_ptr(ram, d), 0xc3, 4096);
 	*(uint8_t *)gram_ptr(ram, s) = 0xee;
-	assert_true(gvring_add(vr, (struct gbuf[]){ { h, 16, false }, { d, 4096, false }, { s, 1, true } },
-			       3) >= 0);
+	assert_true(
+		gvring_add(vr,
+			   (struct gbuf[]){ { h, 16, false }, { d, 4096, false }, { s, 1, true } },
+			   3) >= 0);
 	gvring_publish(vr);
 	gd_kick(&f->gd, &f->fk, 0, 0);
 	for (int t = 0; t < 5000 && !used; t++) {
