@@ -50,10 +50,10 @@ const char dm_usage[] =
 	"                       kernel's ftrace trace_pipe) at each print, as SVT-D-K\n"
 	"  --trace-out FILE     with --trace, print there instead of stdout, synced after\n"
 	"                       each print (a console is slow: a disk the host reads)\n"
-	"  --backends           print the command line of each vhost-user back-end the\n"
-	"                       selected links need (one per line, listening where this\n"
-	"                       devmodel connects), and exit: the device VM's init runs\n"
-	"                       and restarts them\n"
+	"  --backends           print, one per line, the socket and the command line of\n"
+	"                       each vhost-user back-end the selected links need (it\n"
+	"                       listens where this devmodel connects), and exit: the\n"
+	"                       device VM's init runs and restarts them\n"
 	"  --vhost-dir DIR      where the vhost-user back-ends' sockets are\n"
 	"                       (default " SV_DEV_VHOST_DIR ")\n"
 	"  --help               this text\n";
@@ -272,13 +272,13 @@ int dm_print_backends(const struct sv_link_spec *const *specs, unsigned int n, c
 		for (unsigned int k = 0; k < specs[i]->nr_devs; k++) {
 			const struct sv_dev_spec *d = &specs[i]->devs[k];
 
-			if (d->backend != SV_DEV_BACKEND_VHOST_USER)
+			if (!sv_dev_uses_vhost_user(d))
 				continue;
 			ret = sv_dev_vhost_socket(dir, specs[i]->id, k, sock, sizeof(sock));
 			ret = ret ?: sv_dev_vhost_command(d, sock, cmd, sizeof(cmd));
 			if (ret < 0)
 				return ret;
-			fprintf(out, "%s\n", cmd);
+			fprintf(out, "%s %s\n", sock, cmd);
 			count++;
 		}
 	}

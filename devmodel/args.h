@@ -53,9 +53,9 @@ int dm_select_links(const struct dm_args *a, const struct dm_config *cfg,
 		    const struct sv_link_spec **out, char *err, size_t errlen);
 
 /*
- * Writes the command line of every vhost-user back-end the n links need to
- * out, one per line (the same socket paths the devices connect to).
- * Returns how many, or -errno.
+ * Writes "SOCKET COMMAND..." for every vhost-user back-end the n links
+ * need to out, one per line: where the device connects, and the command
+ * line of a back-end listening there. Returns how many, or -errno.
  */
 int dm_print_backends(const struct sv_link_spec *const *specs, unsigned int n, const char *dir,
 		      FILE *out);

@@ -99,7 +99,7 @@ static int link_create_fns(struct dm_link *l)
 		if (!ret)
 			ret = dm_fn_init(&l->fns[k], l, k, dev);
 		/* Its back-end gets the function's kick and call eventfds. */
-		if (!ret && l->spec.devs[k].backend == SV_DEV_BACKEND_VHOST_USER)
+		if (!ret && sv_dev_uses_vhost_user(&l->spec.devs[k]))
 			vhost_user_dev_attach(l->fns[k].dev, l->fns[k].vh);
 		if (ret) {
 			pr_err("link %u (%s): device %u (%s): %s", l->spec.id, l->spec.driver, k,

@@ -21,10 +21,11 @@
 struct virtio_dev;
 struct virtio_console_backend;
 
-enum sv_dev_type { SV_DEV_BLK, SV_DEV_NET, SV_DEV_CONSOLE, SV_DEV_RNG, SV_DEV_NR_TYPES };
+enum sv_dev_type { SV_DEV_BLK, SV_DEV_NET, SV_DEV_CONSOLE, SV_DEV_RNG, SV_DEV_FS, SV_DEV_NR_TYPES };
 
 #define SV_DEV_PATH_MAX 1023
 #define SV_DEV_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+#define SV_DEV_TAG_MAX 35 /* a virtio-fs tag, as the driver VM mounts it */
 
 /*
  * Who serves a device VM's device: the devmodel's own model (default), or
@@ -37,12 +38,13 @@ enum sv_dev_backend { SV_DEV_BACKEND_DEVMODEL, SV_DEV_BACKEND_VHOST_USER, SV_DEV
 /* One device as configured: the fields its type does not take are zero. */
 struct sv_dev_spec {
 	enum sv_dev_type type;
-	char path[SV_DEV_PATH_MAX + 1]; /* blk: raw image or block device */
+	char path[SV_DEV_PATH_MAX + 1]; /* blk: raw image or block device; fs: directory */
 	bool read_only; /* blk */
 	char bridge[SV_DEV_IFNAME_MAX + 1]; /* net: Linux bridge the tap joins, "" for none */
 	char tap[SV_DEV_IFNAME_MAX + 1]; /* net: the tap to use, "" for the host's choice */
 	uint8_t mac[6]; /* net, if has_mac */
 	bool has_mac; /* net; without one the host picks a MAC */
+	char tag[SV_DEV_TAG_MAX + 1]; /* fs: what the driver VM mounts (mount -t virtiofs TAG) */
 	enum sv_dev_backend backend; /* types with SV_DEV_F_VHOST_USER only */
 };
 
@@ -52,12 +54,14 @@ struct sv_dev_spec {
 #define SV_DEV_OPT_BRIDGE (1u << 2)
 #define SV_DEV_OPT_TAP (1u << 3)
 #define SV_DEV_OPT_MAC (1u << 4)
+#define SV_DEV_OPT_TAG (1u << 5)
 
 /* Rules of a type across the devices of a topology (sv_dev_desc.flags). */
 #define SV_DEV_F_ONE_PER_VM (1u << 0) /* one per driver VM, local or remote */
 #define SV_DEV_F_ONE_PER_LINK (1u << 1) /* one per (driver VM, device VM) link */
 #define SV_DEV_F_UNIQUE_PATH (1u << 2) /* no two with one path from one device VM */
 #define SV_DEV_F_VHOST_USER (1u << 3) /* a vhost-user back-end can serve it (vhost_user_*) */
+#define SV_DEV_F_ONE_TAG (1u << 4) /* no two with one tag in one driver VM */
 
 struct vhost_user_dev_region;
 
@@ -111,7 +115,10 @@ struct sv_dev_desc {
 	/* The model over its real backend. Logs what failed with h->label. */
 	int (*create)(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 		      struct virtio_dev **out);
-	/* SV_DEV_F_VHOST_USER: the model whose queues the back-end at h->vhost_socket serves. */
+	/*
+	 * SV_DEV_F_VHOST_USER: the model whose queues the back-end at
+	 * h->vhost_socket serves. A type without create has no other.
+	 */
 	int (*vhost_user_create)(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 				 struct virtio_dev **out);
 	/*
@@ -177,6 +184,8 @@ int sv_dev_parse_opt(struct sv_dev_spec *d, const char *key, const char *value, 
 int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 		  struct virtio_dev **out);
 
+/* Whether a vhost-user back-end serves d (asked for, or the type's only way). */
+bool sv_dev_uses_vhost_user(const struct sv_dev_spec *d);
 /*
  * The command line of d's vhost-user back-end listening on socket, for the
  * device VM's init; -EINVAL if d has no such back-end.

@@ -85,10 +85,11 @@ struct sv_topo_pci {
 struct sv_topo_dev {
 	enum sv_dev_type type; /* of the device table (device_type.h) */
 	char *from; /* device VM name */
-	char *backing; /* blk: path inside the device VM */
+	char *backing; /* blk: path inside the device VM; fs: the shared directory there */
 	bool readonly; /* blk */
 	char *bridge; /* net: bridge inside the device VM */
 	char *mac; /* net: lower-case; derived from the link if not given */
+	char *tag; /* fs: what the driver VM mounts */
 	enum sv_dev_backend backend; /* who serves it in the device VM */
 	int line;
 	int from_line;

@@ -18,6 +18,7 @@ static const struct {
 	{ .key = "bridge", .opt = SV_DEV_OPT_BRIDGE },
 	{ .key = "tap", .opt = SV_DEV_OPT_TAP },
 	{ .key = "mac", .opt = SV_DEV_OPT_MAC },
+	{ .key = "tag", .opt = SV_DEV_OPT_TAG },
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -90,6 +91,12 @@ int sv_dev_parse_opt(struct sv_dev_spec *d, const char *key, const char *value, 
 				where, value);
 		d->has_mac = true;
 		return 0;
+	case SV_DEV_OPT_TAG:
+		if (strlen(value) >= sizeof(d->tag))
+			return sv_errmsg(err, errlen, "%s: tag is over %d bytes", where,
+					 SV_DEV_TAG_MAX);
+		strcpy(d->tag, value);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -108,6 +115,11 @@ int sv_dev_parse_opts(const char *text, struct sv_dev_spec *d, char *err, size_t
 	if (!tok || sv_dev_find(tok, strlen(tok), &d->type))
 		return sv_errmsg(err, errlen, "%s %.40s: the first word is the type: %s", where,
 				 text, sv_dev_type_list());
+	if (!sv_dev_desc(d->type)->create)
+		return sv_errmsg(
+			err, errlen,
+			"%s: %s is served by a device VM only (a vhost-user back-end there); declare it under a driver VM's devices: in a topology",
+			where, tok);
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		char *eq = strchr(tok, '=');
 

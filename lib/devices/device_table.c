@@ -13,10 +13,8 @@
 #include "devices.h"
 
 static const struct sv_dev_desc *const table[SV_DEV_NR_TYPES] = {
-	[SV_DEV_BLK] = &sv_dev_blk,
-	[SV_DEV_NET] = &sv_dev_net,
-	[SV_DEV_CONSOLE] = &sv_dev_console,
-	[SV_DEV_RNG] = &sv_dev_rng,
+	[SV_DEV_BLK] = &sv_dev_blk, [SV_DEV_NET] = &sv_dev_net, [SV_DEV_CONSOLE] = &sv_dev_console,
+	[SV_DEV_RNG] = &sv_dev_rng, [SV_DEV_FS] = &sv_dev_fs,
 };
 
 const struct sv_dev_desc *sv_dev_desc(enum sv_dev_type type)
@@ -124,7 +122,7 @@ static unsigned int opts_given(const struct sv_dev_spec *d)
 {
 	return (d->path[0] ? SV_DEV_OPT_PATH : 0) | (d->read_only ? SV_DEV_OPT_RO : 0) |
 	       (d->bridge[0] ? SV_DEV_OPT_BRIDGE : 0) | (d->tap[0] ? SV_DEV_OPT_TAP : 0) |
-	       (d->has_mac ? SV_DEV_OPT_MAC : 0);
+	       (d->has_mac ? SV_DEV_OPT_MAC : 0) | (d->tag[0] ? SV_DEV_OPT_TAG : 0);
 }
 
 int sv_dev_check(const struct sv_dev_spec *d, const char *where, char *err, size_t errlen)
@@ -227,7 +225,7 @@ int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h, stru
 
 	if (!desc)
 		return -EINVAL;
-	if (d->backend == SV_DEV_BACKEND_VHOST_USER)
+	if (sv_dev_uses_vhost_user(d))
 		ret = desc->vhost_user_create && h->vhost_socket ?
 			      desc->vhost_user_create(d, h, out) :
 			      -EOPNOTSUPP;
@@ -246,11 +244,19 @@ int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h, stru
 	return 0;
 }
 
+bool sv_dev_uses_vhost_user(const struct sv_dev_spec *d)
+{
+	const struct sv_dev_desc *desc = sv_dev_desc(d->type);
+
+	return desc && (d->backend == SV_DEV_BACKEND_VHOST_USER ||
+			(!desc->create && (desc->flags & SV_DEV_F_VHOST_USER)));
+}
+
 int sv_dev_vhost_command(const struct sv_dev_spec *d, const char *socket, char *buf, size_t size)
 {
 	const struct sv_dev_desc *desc = sv_dev_desc(d->type);
 
-	if (!desc || d->backend != SV_DEV_BACKEND_VHOST_USER || !desc->vhost_user_command)
+	if (!desc || !sv_dev_uses_vhost_user(d) || !desc->vhost_user_command)
 		return -EINVAL;
 	return desc->vhost_user_command(d, socket, buf, size);
 }

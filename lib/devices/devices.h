@@ -9,5 +9,6 @@ extern const struct sv_dev_desc sv_dev_blk;
 extern const struct sv_dev_desc sv_dev_net;
 extern const struct sv_dev_desc sv_dev_console;
 extern const struct sv_dev_desc sv_dev_rng;
+extern const struct sv_dev_desc sv_dev_fs;
 
 #endif

@@ -4,4 +4,4 @@
 NATIVE_LIBS += svdevices
 ARM64_LIBS += svdevices
 svdevices_SRCS := lib/devices/device_table.c lib/devices/dev_opts.c lib/devices/blk.c \
-	lib/devices/net.c lib/devices/console.c lib/devices/rng.c
+	lib/devices/net.c lib/devices/console.c lib/devices/rng.c lib/devices/fs.c

@@ -31,6 +31,7 @@ static void free_vm(struct sv_topo_vm *vm)
 	for (unsigned int i = 0; i < vm->nr_devs; i++) {
 		free(vm->devs[i].from);
 		free(vm->devs[i].backing);
+		free(vm->devs[i].tag);
 		free(vm->devs[i].bridge);
 		free(vm->devs[i].mac);
 	}
@@ -102,8 +103,9 @@ int sv_topo_dev_spec(const struct sv_topo_dev *dev, struct sv_dev_spec *d)
 	d->has_mac = dev->mac != NULL;
 	if (d->has_mac && sv_dev_parse_mac(dev->mac, d->mac))
 		return -EINVAL;
-	return copy_str(d->path, sizeof(d->path), dev->backing) ?:
-		       copy_str(d->bridge, sizeof(d->bridge), dev->bridge);
+	return copy_str(d->path, sizeof(d->path), dev->backing)		   ?:
+		       copy_str(d->bridge, sizeof(d->bridge), dev->bridge) ?:
+		       copy_str(d->tag, sizeof(d->tag), dev->tag);
 }
 
 int sv_topo_link_param(const struct sv_topology *topo, const struct sv_topo_link *link, char *buf,

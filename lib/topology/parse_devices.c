@@ -15,17 +15,18 @@ enum dev_key {
 	DEV_READONLY,
 	DEV_BRIDGE,
 	DEV_MAC,
+	DEV_TAG,
 	DEV_BACKEND,
 };
 
 static const char *const dev_keys[] = {
-	"type", "from", "backing", "readonly", "bridge", "mac", "backend", NULL,
+	"type", "from", "backing", "readonly", "bridge", "mac", "tag", "backend", NULL,
 };
 
 struct dev_ctx {
 	struct sv_topo_dev *dev;
 	bool have_type;
-	yaml_node_t *nodes[7];
+	yaml_node_t *nodes[8];
 };
 
 /* The device type named by 'type:', from the device table. */
@@ -79,6 +80,9 @@ static void parse_dev_pair(struct topo_parser *p, int key, yaml_node_t *v, void 
 	case DEV_MAC:
 		topo_get_mac(p, v, "mac", &dev->mac);
 		break;
+	case DEV_TAG:
+		topo_get_string(p, v, "tag", &dev->tag);
+		break;
 	case DEV_BACKEND:
 		parse_backend(p, v, dev);
 		break;
@@ -91,11 +95,13 @@ static const struct {
 	const char *hint;
 } key_opts[] = {
 	[DEV_BACKING] = { .opt = SV_DEV_OPT_PATH,
-			  .hint = "give the disk's path inside the device VM (e.g. backing: /dev/vda)" },
+			  .hint = "give its path inside the device VM (e.g. backing: /dev/vda)" },
 	[DEV_READONLY] = { .opt = SV_DEV_OPT_RO },
 	[DEV_BRIDGE] = { .opt = SV_DEV_OPT_BRIDGE,
 			 .hint = "give the bridge inside the device VM (e.g. bridge: br0)" },
 	[DEV_MAC] = { .opt = SV_DEV_OPT_MAC },
+	[DEV_TAG] = { .opt = SV_DEV_OPT_TAG,
+		      .hint = "give the name the driver VM mounts it by (e.g. tag: share)" },
 };
 
 /* Which keys the type takes and needs (its descriptor says), and whether a device VM can serve it. */
@@ -107,7 +113,7 @@ static void check_keys(struct topo_parser *p, yaml_node_t *n, struct dev_ctx *ct
 	bool complete = true;
 	char err[200];
 
-	for (int k = DEV_BACKING; k <= DEV_MAC; k++) {
+	for (int k = DEV_BACKING; k <= DEV_TAG; k++) {
 		if (ctx->nodes[k] && !(desc->opts & key_opts[k].opt))
 			topo_err(p, ctx->nodes[k], "'%s' does not apply to a %s device; remove it",
 				 dev_keys[k], desc->name);

@@ -279,6 +279,11 @@ static void check_pair(struct checker *c, const struct sv_topo_vm *vm,
 	if (desc->flags & SV_DEV_F_ONE_PER_VM)
 		ERR(c, dev->line, "VM '%s' has a second %s (first at line %d); keep one %s",
 		    vm->name, desc->name, prev->line, desc->name);
+	else if ((desc->flags & SV_DEV_F_ONE_TAG) && prev->tag && dev->tag &&
+		 !strcmp(prev->tag, dev->tag))
+		ERR(c, dev->line,
+		    "VM '%s' already has a %s tagged '%s' (line %d); give each its own tag",
+		    vm->name, desc->name, dev->tag, prev->line);
 	else if (strcmp(prev->from, dev->from))
 		return;
 	else if ((desc->flags & SV_DEV_F_UNIQUE_PATH) && !strcmp(prev->backing, dev->backing))

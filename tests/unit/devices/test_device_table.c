@@ -28,7 +28,11 @@ static void test_descriptors(void **state)
 
 		assert_non_null(d);
 		assert_non_null(d->name);
-		assert_non_null(d->create);
+		/* A model of its own, or a vhost-user back-end's (virtio-fs: virtiofsd). */
+		assert_true(d->create ||
+			    ((d->flags & SV_DEV_F_VHOST_USER) && d->vhost_user_create));
+		if (d->flags & SV_DEV_F_VHOST_USER)
+			assert_true(d->vhost_user_create && d->vhost_user_command);
 		assert_true(d->virtio_id > 0);
 		assert_true(d->max_queues >= 1 && d->max_queues <= VIRTIO_HOST_MAX_QUEUES);
 		/* What a remote device must give, it must be able to take. */
@@ -41,7 +45,7 @@ static void test_descriptors(void **state)
 	assert_null(sv_dev_desc(SV_DEV_NR_TYPES));
 	assert_string_equal(sv_dev_type_name((enum sv_dev_type)99), "?");
 	assert_int_equal(sv_dev_find("floppy", 6, &(enum sv_dev_type){ 0 }), -ENOENT);
-	assert_string_equal(sv_dev_type_list(), "blk, net, console or rng");
+	assert_string_equal(sv_dev_type_list(), "blk, net, console, rng or fs");
 }
 
 /*
@@ -76,6 +80,14 @@ static const struct link_case link_cases[] = {
 		    .has_mac = true } },
 	{ .text = "console", .want = { .type = SV_DEV_CONSOLE } },
 	{ .text = "rng", .want = { .type = SV_DEV_RNG } },
+	{ .text = "blk@vhost-user=/dev/vdb:ro",
+	  .want = { .type = SV_DEV_BLK,
+		    .path = "/dev/vdb",
+		    .read_only = true,
+		    .backend = SV_DEV_BACKEND_VHOST_USER } },
+	{ .text = "fs=share:/srv/share",
+	  .want = { .type = SV_DEV_FS, .path = "/srv/share", .tag = "share" } },
+	{ .text = "fs=a-b.C_9:/", .want = { .type = SV_DEV_FS, .path = "/", .tag = "a-b.C_9" } },
 };
 
 /* Each type's sv.link syntax: parse, compare, write back the same text. */
@@ -101,7 +113,7 @@ struct bad_case {
 
 static const struct bad_case bad_links[] = {
 	{ .text = "", .msg = "empty device" },
-	{ .text = "floppy", .msg = "unknown device 'floppy'; use blk, net, console or rng" },
+	{ .text = "floppy", .msg = "unknown device 'floppy'; use blk, net, console, rng or fs" },
 	{ .text = "blk-ro=/x", .msg = "write blk=/x:ro" },
 	{ .text = "blk", .msg = "blk needs a path" },
 	{ .text = "blk=dev/vda", .msg = "must be absolute" },
@@ -112,6 +124,13 @@ static const struct bad_case bad_links[] = {
 	{ .text = "net=br0/52:54:00", .msg = "not a MAC address" },
 	{ .text = "net=br@0", .msg = "not an interface name" },
 	{ .text = "rng=1", .msg = "rng takes no argument" },
+	{ .text = "fs", .msg = "write fs=TAG:/path/in/the/device/vm" },
+	{ .text = "fs=/srv", .msg = "write fs=TAG:/path" },
+	{ .text = "fs=tag:srv", .msg = "write fs=TAG:/path" },
+	{ .text = "fs=t a:/srv", .msg = "write fs=TAG:/path" },
+	{ .text = "fs=:/srv", .msg = "write fs=TAG:/path" },
+	{ .text = "fs=a23456789012345678901234567890123456:/srv", .msg = "write fs=TAG:/path" },
+	{ .text = "console@vhost-user", .msg = "console has no vhost-user back-end" },
 };
 
 static void test_link_refusals(void **state)

@@ -69,7 +69,10 @@ static void backend_start(struct fixture *f)
 	assert_int_equal(dm_print_backends(specs, 1, f->dir, out), 1);
 	fclose(out);
 	cmd[strcspn(cmd, "\n")] = '\0';
-	for (char *w = strtok_r(cmd, " ", &save); w && argc < 15; w = strtok_r(NULL, " ", &save))
+	snprintf(sock, sizeof(sock), "%s/link0-dev0.sock", f->dir);
+	/* The socket first, then the command line. */
+	assert_string_equal(strtok_r(cmd, " ", &save), sock);
+	for (char *w = strtok_r(NULL, " ", &save); w && argc < 15; w = strtok_r(NULL, " ", &save))
 		argv[argc++] = w;
 	argv[argc] = NULL;
 	assert_string_equal(argv[0], "qemu-storage-daemon");
@@ -82,7 +85,6 @@ static void backend_start(struct fixture *f)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	snprintf(sock, sizeof(sock), "%s/link0-dev0.sock", f->dir);
 	for (int i = 0; i < 500 && !sock_ready(sock); i++)
 		usleep(10000);
 	assert_true(sock_ready(sock));

@@ -233,7 +233,7 @@ static const struct bad_spec bad_specs[] = {
 	{ .spec = { ONE_DEV(.type = SV_DEV_NET, .bridge = "br0", .has_mac = true, .mac = { 1 }) },
 	  .msg = "01:00:00:00:00:00 is a multicast address" },
 	{ .spec = { ONE_DEV(.type = (enum sv_dev_type)9) },
-	  .msg = "device type 9 is not blk, net, console or rng" },
+	  .msg = "device type 9 is not blk, net, console, rng or fs" },
 };
 
 static void test_format_refuses(void **state)

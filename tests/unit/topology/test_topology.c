@@ -288,6 +288,18 @@ static const struct bad_file bad_files[] = {
 	BAD("vms:\n" DEVVM DRV_A
 	    "      - { type: blk, from: devvm, backing: /v, bakend: vhost-user }\n",
 	    10, "did you mean 'backend'"),
+	/* fs: a directory and a tag, each tag once per driver VM */
+	BAD("vms:\n" DEVVM DRV_A "      - { type: fs, from: devvm, backing: /srv }\n", 10,
+	    "fs device of VM 'a' has no 'tag:'; give the name the driver VM mounts it by"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: fs, from: devvm, tag: t }\n", 10,
+	    "fs device of VM 'a' has no 'backing:'"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: fs, from: devvm, backing: /srv, tag: \"a b\" }\n",
+	    10, "fs needs a tag the driver VM mounts"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: blk, from: devvm, backing: /v, tag: t }\n", 10,
+	    "'tag' does not apply to a blk device"),
+	BAD("vms:\n" DEVVM DRV_A "      - { type: fs, from: devvm, backing: /a, tag: t }\n"
+	    "      - { type: fs, from: devvm, backing: /b, tag: t }\n",
+	    11, "VM 'a' already has a fs tagged 't' (line 10); give each its own tag"),
 };
 
 static void test_bad_file(void **state)
@@ -721,6 +733,15 @@ static void test_vhost_user_backend(void **state)
 	assert_int_equal(topo->vms[1].devs[0].backend, SV_DEV_BACKEND_VHOST_USER);
 	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
 	assert_string_equal(buf, "sv.link0=a:blk@vhost-user=/dev/vdb,blk=/dev/vdc");
+	sv_topo_free(topo);
+	topo = NULL;
+	/* virtio-fs: always virtiofsd's */
+	assert_int_equal(
+		load("vms:\n" DEVVM DRV_A
+		     "      - { type: fs, from: devvm, backing: /srv/share, tag: share }\n"),
+		0);
+	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
+	assert_string_equal(buf, "sv.link0=a:fs=share:/srv/share");
 }
 
 /* Two drivers, two device VMs: link ids follow driver order, then first use. */

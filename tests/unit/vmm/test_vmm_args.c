@@ -142,7 +142,9 @@ static void test_device_errors(void **state)
 	assert_int_equal(PARSE(&a, "-k", "K", "--net", "tap=t0,speed=10"), -EINVAL);
 	assert_non_null(strstr(err, "net takes no option 'speed'"));
 	assert_int_equal(PARSE(&a, "-k", "K", "--device", "floppy"), -EINVAL);
-	assert_non_null(strstr(err, "the first word is the type: blk, net, console or rng"));
+	assert_non_null(strstr(err, "the first word is the type: blk, net, console, rng or fs"));
+	assert_int_equal(PARSE(&a, "-k", "K", "--device", "fs,path=/srv,tag=t"), -EINVAL);
+	assert_non_null(strstr(err, "fs is served by a device VM only"));
 	assert_int_equal(PARSE(&a, "-k", "K", "--device", "rng,path=/x"), -EINVAL);
 	assert_non_null(strstr(err, "rng takes no option 'path' (its options: none)"));
 	assert_int_equal(PARSE(&a, "-k", "K", "--device", "blk,ro=1,path=/x"), -EINVAL);
