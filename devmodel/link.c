@@ -98,8 +98,8 @@ static int link_create_fns(struct dm_link *l)
 			virtio_dev_offer_access_platform(dev, true);
 		if (!ret)
 			ret = dm_fn_init(&l->fns[k], l, k, dev);
-		/* Its back-end gets the function's kick and call eventfds. */
-		if (!ret && sv_dev_uses_vhost_user(&l->spec.devs[k]))
+		/* Its back-end (vhost-user, vhost-net) gets the function's kick and call eventfds. */
+		if (!ret && sv_dev_offloaded(&l->spec.devs[k]))
 			vhost_user_dev_attach(l->fns[k].dev, l->fns[k].vh);
 		if (ret) {
 			pr_err("link %u (%s): device %u (%s): %s", l->spec.id, l->spec.driver, k,

@@ -28,12 +28,18 @@ enum sv_dev_type { SV_DEV_BLK, SV_DEV_NET, SV_DEV_CONSOLE, SV_DEV_RNG, SV_DEV_FS
 #define SV_DEV_TAG_MAX 35 /* a virtio-fs tag, as the driver VM mounts it */
 
 /*
- * Who serves a device VM's device: the devmodel's own model (default), or
- * a standard vhost-user back-end the device VM runs (docs/vhost-user.md),
- * with the devmodel keeping the PCI function. Written "NAME@vhost-user=ARG"
- * in sv.link, "backend: vhost-user" in a topology.
+ * Who serves a device VM's device: the devmodel's own model (default), a
+ * standard vhost-user back-end the device VM runs, or the device VM
+ * kernel's vhost (vhost-net), the devmodel keeping the PCI function
+ * (docs/vhost-user.md). Written "NAME@vhost-user=ARG" in sv.link,
+ * "backend: vhost-user" in a topology.
  */
-enum sv_dev_backend { SV_DEV_BACKEND_DEVMODEL, SV_DEV_BACKEND_VHOST_USER, SV_DEV_NR_BACKENDS };
+enum sv_dev_backend {
+	SV_DEV_BACKEND_DEVMODEL,
+	SV_DEV_BACKEND_VHOST_USER,
+	SV_DEV_BACKEND_VHOST_NET,
+	SV_DEV_NR_BACKENDS
+};
 
 /* One device as configured: the fields its type does not take are zero. */
 struct sv_dev_spec {
@@ -62,6 +68,7 @@ struct sv_dev_spec {
 #define SV_DEV_F_UNIQUE_PATH (1u << 2) /* no two with one path from one device VM */
 #define SV_DEV_F_VHOST_USER (1u << 3) /* a vhost-user back-end can serve it (vhost_user_*) */
 #define SV_DEV_F_ONE_TAG (1u << 4) /* no two with one tag in one driver VM */
+#define SV_DEV_F_VHOST_NET (1u << 5) /* the kernel's vhost-net can serve it (vhost_net_create) */
 
 struct vhost_user_dev_region;
 
@@ -128,6 +135,9 @@ struct sv_dev_desc {
 	 */
 	int (*vhost_user_command)(const struct sv_dev_spec *d, const char *socket, char *buf,
 				  size_t size);
+	/* SV_DEV_F_VHOST_NET: the model whose queues the kernel's vhost-net serves. */
+	int (*vhost_net_create)(const struct sv_dev_spec *d, const struct sv_dev_host *h,
+				struct virtio_dev **out);
 };
 
 /* The descriptor of type, or NULL if there is none. */
@@ -186,6 +196,8 @@ int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 
 /* Whether a vhost-user back-end serves d (asked for, or the type's only way). */
 bool sv_dev_uses_vhost_user(const struct sv_dev_spec *d);
+/* Whether anything but the devmodel serves d's queues (vhost-user or vhost-net). */
+bool sv_dev_offloaded(const struct sv_dev_spec *d);
 /*
  * The command line of d's vhost-user back-end listening on socket, for the
  * device VM's init; -EINVAL if d has no such back-end.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A virtio device whose queues a vhost-user back-end serves (lib/vhost,
- * vhost_user_dev.c): the model keeps the PCI function (config space,
+ * vhost_user_dev.c), or the kernel's vhost (vhost-net, with the same
+ * hand-over through ioctls): the model keeps the PCI function (config space,
  * feature negotiation, reset) and hands the back-end the guest's memory
  * and, per queue, the kick and call eventfds of the host glue, so
  * steady-state I/O goes guest -> platform ioeventfd -> back-end ->
@@ -34,20 +35,40 @@ struct vhost_user_dev_region {
 };
 
 #define VHOST_USER_DEV_MAX_REGIONS 4
+
+/*
+ * The kernel's vhost instead of a vhost-user back-end. It never goes
+ * away: no reconnect, no grace period; what it refuses makes the device
+ * need a reset.
+ */
+struct vhost_kernel_params {
+	const char *device; /* e.g. "/dev/vhost-net" */
+	/* The fd ring q moves frames through (VHOST_NET_SET_BACKEND: a tap queue's). */
+	int (*queue_fd)(void *ctx, uint16_t q);
+	/* Optional: the driver's final features (e.g. its tap's offloads); 0 after a reset. */
+	void (*features_ok)(void *ctx, uint64_t driver_features);
+	/* Optional: frees ctx once the device is gone (also when creating it fails). */
+	void (*release)(void *ctx);
+	void *ctx;
+};
 #define VHOST_USER_DEV_GRACE_MS 5000
 #define VHOST_USER_DEV_TIMEOUT_MS 5000
 #define VHOST_USER_DEV_RETRY_MS 200
 
 struct vhost_user_dev_params {
 	const char *name; /* in log lines */
-	const char *socket; /* the back-end's listening AF_UNIX socket */
+	const char *socket; /* the back-end's listening AF_UNIX socket, or NULL with kernel */
+	const struct vhost_kernel_params *kernel;
 	uint16_t device_id; /* VIRTIO_ID_* */
 	uint16_t num_queues; /* at most what the back-end has */
 	uint16_t queue_size; /* 0: 256 */
 	uint32_t config_size; /* bytes of device config space */
 	/* The config space, or NULL to read it from the back-end (PROTOCOL_F_CONFIG). */
 	const void *config;
-	/* Device-specific feature bits (0-23) the driver may see, of what the back-end offers. */
+	/*
+	 * Device-specific feature bits (0-23) the driver may see, of what the
+	 * back-end offers; with kernel, offered as they are (the tap has them).
+	 */
 	uint64_t device_features;
 	const struct gmem *gm;
 	const struct vhost_user_dev_region *regions;

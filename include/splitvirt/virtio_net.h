@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/virtio_net.h>
+
 #include <splitvirt/virtio_dev.h>
 
 #define VIRTIO_NET_HDR_SIZE 12 /* struct virtio_net_hdr_v1, always with num_buffers */
@@ -80,6 +82,12 @@ int virtio_net_fd_backend_mq(struct virtio_net_backend **out, const int *fds, ui
  */
 int virtio_net_backend_set_queue(struct virtio_net_backend *be, uint16_t q, bool attach);
 void virtio_net_backend_close(struct virtio_net_backend *be);
+/*
+ * A tap's offloads (TUNSETOFFLOAD) for a driver that accepted
+ * guest_features (its VIRTIO_NET_F_GUEST_* bits); 0 for none. No-op for
+ * other backends. 0 or -errno.
+ */
+int virtio_net_backend_set_offloads(struct virtio_net_backend *be, uint64_t guest_features);
 
 struct virtio_net_params {
 	uint8_t mac[6]; /* all-zero: 02:00:00:00:00:01 */
@@ -91,6 +99,13 @@ struct virtio_net_params {
 	 */
 	uint16_t queue_pairs;
 };
+
+/* The offloads a tap with a virtio-net header gives a device (it does the work). */
+#define VIRTIO_NET_OFFLOAD_FEATURES                                              \
+	((1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) |       \
+	 (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6) | \
+	 (1ull << VIRTIO_NET_F_GUEST_ECN) | (1ull << VIRTIO_NET_F_HOST_TSO4) |   \
+	 (1ull << VIRTIO_NET_F_HOST_TSO6) | (1ull << VIRTIO_NET_F_HOST_ECN))
 
 /* What the device table's net devices offer (local and cross-VM); see lib/devices/net.c. */
 #define VIRTIO_NET_DEVICE_QUEUE_PAIRS 2

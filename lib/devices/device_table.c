@@ -43,6 +43,7 @@ int sv_dev_find(const char *name, size_t len, enum sv_dev_type *type)
 static const char *const backend_names[SV_DEV_NR_BACKENDS] = {
 	[SV_DEV_BACKEND_DEVMODEL] = "devmodel",
 	[SV_DEV_BACKEND_VHOST_USER] = "vhost-user",
+	[SV_DEV_BACKEND_VHOST_NET] = "vhost-net",
 };
 
 const char *sv_dev_backend_name(enum sv_dev_backend b)
@@ -141,6 +142,9 @@ int sv_dev_check(const struct sv_dev_spec *d, const char *where, char *err, size
 		return sv_errmsg(err, errlen,
 				 "%s: %s has no vhost-user back-end; only the devmodel serves it",
 				 where, desc->name);
+	if (d->backend == SV_DEV_BACKEND_VHOST_NET && !(desc->flags & SV_DEV_F_VHOST_NET))
+		return sv_errmsg(err, errlen, "%s: %s has no vhost-net back-end (net has)", where,
+				 desc->name);
 	return desc->check ? desc->check(d, where, err, errlen) : 0;
 }
 
@@ -198,7 +202,7 @@ int sv_dev_link_parse(const char *tok, struct sv_dev_spec *d, const char *where,
 		if (sv_dev_find_backend(at + 1, blen, &backend))
 			return sv_errmsg(
 				err, errlen,
-				"%s: unknown back-end '%.*s'; write NAME@vhost-user or just NAME",
+				"%s: unknown back-end '%.*s'; write NAME@vhost-user, NAME@vhost-net or just NAME",
 				where, (int)(blen > 40 ? 40 : blen), at + 1);
 		nlen = (size_t)(at - tok);
 	}
@@ -229,6 +233,9 @@ int sv_dev_create(const struct sv_dev_spec *d, const struct sv_dev_host *h, stru
 		ret = desc->vhost_user_create && h->vhost_socket ?
 			      desc->vhost_user_create(d, h, out) :
 			      -EOPNOTSUPP;
+	else if (d->backend == SV_DEV_BACKEND_VHOST_NET)
+		ret = desc->vhost_net_create && h->regions ? desc->vhost_net_create(d, h, out) :
+							     -EOPNOTSUPP;
 	else
 		ret = desc->create(d, h, out);
 	if (ret)
@@ -250,6 +257,11 @@ bool sv_dev_uses_vhost_user(const struct sv_dev_spec *d)
 
 	return desc && (d->backend == SV_DEV_BACKEND_VHOST_USER ||
 			(!desc->create && (desc->flags & SV_DEV_F_VHOST_USER)));
+}
+
+bool sv_dev_offloaded(const struct sv_dev_spec *d)
+{
+	return sv_dev_uses_vhost_user(d) || d->backend == SV_DEV_BACKEND_VHOST_NET;
 }
 
 int sv_dev_vhost_command(const struct sv_dev_spec *d, const char *socket, char *buf, size_t size)

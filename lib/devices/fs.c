@@ -68,8 +68,9 @@ static int fs_link_parse(struct sv_dev_spec *d, const char *arg, const char *whe
 	size_t tlen = colon ? (size_t)(colon - arg) : 0;
 
 	if (!colon || !tag_ok(arg, tlen) || !path_ok(colon + 1, strlen(colon + 1)))
-		return sv_errmsg(err, errlen, "%s: write fs=TAG:/path/in/the/device/vm (got '%.64s')",
-				 where, arg ? arg : "");
+		return sv_errmsg(err, errlen,
+				 "%s: write fs=TAG:/path/in/the/device/vm (got '%.64s')", where,
+				 arg ? arg : "");
 	memcpy(d->tag, arg, tlen);
 	strcpy(d->path, colon + 1);
 	return 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* virtio-net over a tap, optionally attached to a Linux bridge. */
+#include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +12,8 @@
 #include <splitvirt/log.h>
 #include <splitvirt/net_bridge.h>
 #include <splitvirt/strbuf.h>
+#include <splitvirt/vhost_kernel.h>
+#include <splitvirt/vhost_user_dev.h>
 #include <splitvirt/virtio_net.h>
 
 #include "devices.h"
@@ -95,23 +99,18 @@ static int net_link_arg(const struct sv_dev_spec *d, char *buf, size_t size, con
 	return sv_strbuf_end(&o);
 }
 
-static int net_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
-		      struct virtio_dev **out)
+/* The device's tap (pairs queues at most), on its bridge if it has one; its name in name. */
+static int net_open_tap(const struct sv_dev_spec *d, const struct sv_dev_host *h, uint16_t pairs,
+			struct virtio_net_backend **be, char *name, size_t name_len)
 {
 	const char *want = d->tap[0] ? d->tap : h->tap;
-	struct virtio_net_params p = { .queue_pairs = VIRTIO_NET_DEVICE_QUEUE_PAIRS };
-	struct virtio_net_backend *be;
-	char name[32], qp[24];
-	const uint8_t *m = p.mac;
-	unsigned int pairs;
-	bool offloads;
 	int ret;
 
 	if (!want || !want[0]) {
 		pr_err("%s: net needs a tap name", h->label);
 		return -EINVAL;
 	}
-	ret = virtio_net_tap_open_mq(&be, want, VIRTIO_NET_DEVICE_QUEUE_PAIRS, name, sizeof(name));
+	ret = virtio_net_tap_open_mq(be, want, pairs, name, name_len);
 	if (ret) {
 		pr_err("%s: tap %s: %s%s", h->label, want, strerror(-ret),
 		       ret == -EPERM ? " (needs CAP_NET_ADMIN or a tap owned by this user)" : "");
@@ -122,14 +121,36 @@ static int net_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 		if (ret) {
 			pr_err("%s: adding %s to bridge %s: %s%s", h->label, name, d->bridge,
 			       strerror(-ret), ret == -ENODEV ? " (does the bridge exist?)" : "");
-			virtio_net_backend_close(be);
+			virtio_net_backend_close(*be);
 			return ret;
 		}
 	}
+	return 0;
+}
+
+static void net_mac(const struct sv_dev_spec *d, const struct sv_dev_host *h, uint8_t mac[6])
+{
 	if (d->has_mac)
-		memcpy(p.mac, d->mac, 6);
+		memcpy(mac, d->mac, 6);
 	else if (h->default_mac)
-		memcpy(p.mac, h->default_mac, 6);
+		memcpy(mac, h->default_mac, 6);
+}
+
+static int net_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
+		      struct virtio_dev **out)
+{
+	struct virtio_net_params p = { .queue_pairs = VIRTIO_NET_DEVICE_QUEUE_PAIRS };
+	struct virtio_net_backend *be;
+	char name[32], qp[24];
+	const uint8_t *m = p.mac;
+	unsigned int pairs;
+	bool offloads;
+	int ret;
+
+	ret = net_open_tap(d, h, VIRTIO_NET_DEVICE_QUEUE_PAIRS, &be, name, sizeof(name));
+	if (ret)
+		return ret;
+	net_mac(d, h, p.mac);
 	/* A tap that could not have them all (single-queue, an old kernel) offers fewer. */
 	pairs = be->nqueues < p.queue_pairs ? be->nqueues : p.queue_pairs;
 	offloads = be->offloads;
@@ -145,14 +166,98 @@ static int net_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
 	return 0;
 }
 
+/* ---- vhost-net: the device VM kernel moves the frames between the rings and the tap ---- */
+
+static int vhost_net_queue_fd(void *ctx, uint16_t q)
+{
+	(void)q; /* one pair: rx and tx on the tap's one queue */
+	return ((struct virtio_net_backend *)ctx)->fd;
+}
+
+static void vhost_net_features_ok(void *ctx, uint64_t features)
+{
+	virtio_net_backend_set_offloads(ctx, features);
+}
+
+static void vhost_net_release(void *ctx)
+{
+	virtio_net_backend_close(ctx);
+}
+
+/* Never called: the kernel does not go away. */
+static int vhost_net_no_fail(struct virtio_dev *dev, struct virtq *vq, struct virtq_chain *c)
+{
+	(void)dev, (void)vq, (void)c;
+	return 0;
+}
+
+/*
+ * One rx/tx pair, no control queue: the MAC and the link state are in the
+ * config space the devmodel presents. The tap has a 12-byte virtio-net
+ * header (virtio 1.x, mergeable buffers), so vhost-net moves frames with
+ * their headers as they are, and its offloads follow the driver's.
+ */
+static int net_vhost_net_create(const struct sv_dev_spec *d, const struct sv_dev_host *h,
+				struct virtio_dev **out)
+{
+	struct virtio_net_config cfg = { .status = htole16(VIRTIO_NET_S_LINK_UP) };
+	struct virtio_net_backend *be;
+	struct vhost_kernel_params k = {
+		.device = "/dev/vhost-net",
+		.queue_fd = vhost_net_queue_fd,
+		.features_ok = vhost_net_features_ok,
+		.release = vhost_net_release,
+	};
+	struct vhost_user_dev_params p = {
+		.name = h->label,
+		.kernel = &k,
+		.device_id = VIRTIO_ID_NET,
+		.num_queues = 2,
+		.config_size = offsetof(struct virtio_net_config, mtu),
+		.config = &cfg,
+		.gm = h->gm,
+		.regions = h->regions,
+		.nr_regions = h->nr_regions,
+		.fail_chain = vhost_net_no_fail,
+	};
+	const uint8_t *m = cfg.mac;
+	char name[32];
+	int ret;
+
+	ret = net_open_tap(d, h, 1, &be, name, sizeof(name));
+	if (ret)
+		return ret;
+	if (!be->vnet_hdr) {
+		pr_err("%s: tap %s has no virtio-net header: vhost-net needs one", h->label, name);
+		virtio_net_backend_close(be);
+		return -EOPNOTSUPP;
+	}
+	k.ctx = be;
+	net_mac(d, h, cfg.mac);
+	p.device_features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
+			    (1ull << VIRTIO_NET_F_MRG_RXBUF) |
+			    (be->offloads ? VIRTIO_NET_OFFLOAD_FEATURES : 0);
+	ret = vhost_user_dev_create(out, &p); /* owns be from here, also on failure */
+	if (ret) {
+		pr_err("%s: net on %s through vhost-net: %s", h->label, name, strerror(-ret));
+		return ret;
+	}
+	pr_info("%s: virtio-net on tap %s%s%s, MAC %02x:%02x:%02x:%02x:%02x:%02x, served by the kernel's vhost-net",
+		h->label, name, d->bridge[0] ? " on bridge " : "", d->bridge, m[0], m[1], m[2],
+		m[3], m[4], m[5]);
+	return 0;
+}
+
 const struct sv_dev_desc sv_dev_net = {
 	.name = "net",
 	.virtio_id = VIRTIO_ID_NET,
 	.max_queues = NET_QUEUES,
 	.opts = SV_DEV_OPT_BRIDGE | SV_DEV_OPT_TAP | SV_DEV_OPT_MAC,
 	.remote_needs = SV_DEV_OPT_BRIDGE,
+	.flags = SV_DEV_F_VHOST_NET,
 	.check = net_check,
 	.link_parse = net_link_parse,
 	.link_arg = net_link_arg,
 	.create = net_create,
+	.vhost_net_create = net_vhost_net_create,
 };

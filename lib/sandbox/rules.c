@@ -29,6 +29,7 @@
 #define IOC_TYPE_MASK 0xff00ull
 #define KVMIO_TYPE 0xAEull
 #define VFIO_IOC_TYPE 0x3Bull /* ';', <linux/vfio.h> */
+#define VHOST_VIRTIO_TYPE 0xAFull /* VHOST_VIRTIO, <linux/vhost.h> */
 
 #define ALLOW(n)            \
 	{                   \
@@ -152,6 +153,8 @@ static const struct sv_sc_rule devmodel_rules[] = {
 	ALLOW("sendmsg"),
 	ALLOW("recvmsg"),
 	ALLOW("shutdown"),
+	/* vhost-net: the rings handed to the device VM's kernel (lib/vhost/vhost_kernel.c) */
+	IOCTL_TYPE(VHOST_VIRTIO_TYPE),
 	/* vhost-user back-ends: the reconnect timer (lib/vhost/vhost_user_dev.c) */
 	ALLOW("timerfd_create"),
 	ALLOW("timerfd_settime"),

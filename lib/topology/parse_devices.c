@@ -50,7 +50,7 @@ static void parse_backend(struct topo_parser *p, yaml_node_t *v, struct sv_topo_
 	if (s && sv_dev_find_backend(s, strlen(s), &dev->backend))
 		topo_err(
 			p, v,
-			"backend: '%.64s' is not a back-end; use devmodel (the default) or vhost-user",
+			"backend: '%.64s' is not a back-end; use devmodel (the default), vhost-user or vhost-net",
 			s);
 }
 
@@ -123,12 +123,14 @@ static void check_keys(struct topo_parser *p, yaml_node_t *n, struct dev_ctx *ct
 			complete = false;
 		}
 	}
-	if (ctx->nodes[DEV_BACKEND] && ctx->dev->backend == SV_DEV_BACKEND_VHOST_USER &&
-	    !(desc->flags & SV_DEV_F_VHOST_USER))
+	if (ctx->nodes[DEV_BACKEND] && ((ctx->dev->backend == SV_DEV_BACKEND_VHOST_USER &&
+					 !(desc->flags & SV_DEV_F_VHOST_USER)) ||
+					(ctx->dev->backend == SV_DEV_BACKEND_VHOST_NET &&
+					 !(desc->flags & SV_DEV_F_VHOST_NET))))
 		topo_err(
 			p, ctx->nodes[DEV_BACKEND],
-			"a %s device has no vhost-user back-end; remove 'backend:' (the devmodel serves it)",
-			desc->name);
+			"a %s device has no %s back-end; remove 'backend:' (the devmodel serves it)",
+			desc->name, sv_dev_backend_name(ctx->dev->backend));
 	/* What the supervisor will write into the device VM's sv.link parameter. */
 	if (complete && !sv_topo_dev_spec(ctx->dev, &spec) &&
 	    sv_dev_link_check(&spec, "", err, sizeof(err)))

@@ -7,4 +7,4 @@
 NATIVE_LIBS += svvhost
 ARM64_LIBS += svvhost
 svvhost_SRCS := lib/vhost/vhost_user_msg.c lib/vhost/vhost_user_conn.c lib/vhost/vhost_user_front.c \
-	lib/vhost/vhost_user_inflight.c lib/vhost/vhost_user_dev.c
+	lib/vhost/vhost_user_inflight.c lib/vhost/vhost_user_dev.c lib/vhost/vhost_kernel.c

@@ -30,6 +30,7 @@
 #include <linux/virtio_ring.h>
 
 #include <splitvirt/log.h>
+#include <splitvirt/vhost_kernel.h>
 #include <splitvirt/vhost_user.h>
 #include <splitvirt/vhost_user_dev.h>
 #include <splitvirt/virtio_host.h>
@@ -41,8 +42,27 @@
 	 (1ull << VIRTIO_F_NOTIFY_ON_EMPTY))
 #define VU_DEVICE_BITS ((1ull << 24) - 1)
 
+struct vu_dev;
+
+/*
+ * How the rings reach the back-end: vhost-user messages, or the kernel's
+ * vhost ioctls. The rest (when, with which memory and eventfds, what a
+ * reset or a dead back-end means) is one logic for both.
+ */
+struct vu_backend_ops {
+	int (*set_features)(struct vu_dev *v, uint64_t f);
+	int (*set_mem_table)(struct vu_dev *v, const struct vhost_user_mem_region *r,
+			     const int *fds, unsigned int n);
+	int (*start_ring)(struct vu_dev *v, uint16_t q, uint32_t num, uint32_t base,
+			  const struct vhost_user_vring_addr *a, int kick, int call);
+	int (*stop_ring)(struct vu_dev *v, uint16_t q);
+};
+
 struct vu_dev {
 	struct virtio_dev dev;
+	const struct vu_backend_ops *ops;
+	struct vhost_kernel_params kernel; /* ops == &vk_ops */
+	int kfd; /* the kernel vhost device; -1 for vhost-user */
 	char name[64];
 	char socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct vhost_user_dev_params p;
@@ -241,6 +261,91 @@ static int backend_connect(struct vu_dev *v, bool first)
 
 /* ---- handing the rings over ------------------------------------------------------- */
 
+static bool connected(const struct vu_dev *v)
+{
+	return v->kfd >= 0 || v->conn.fd >= 0;
+}
+
+static int vu_set_features(struct vu_dev *v, uint64_t f)
+{
+	return vhost_user_set_features(&v->conn, f);
+}
+
+static int vu_set_mem_table(struct vu_dev *v, const struct vhost_user_mem_region *r, const int *fds,
+			    unsigned int n)
+{
+	return vhost_user_set_mem_table(&v->conn, r, fds, n);
+}
+
+static int vu_start_ring(struct vu_dev *v, uint16_t q, uint32_t num, uint32_t base,
+			 const struct vhost_user_vring_addr *a, int kick, int call)
+{
+	int ret = vhost_user_set_vring_num(&v->conn, q, num);
+
+	ret = ret ?: vhost_user_set_vring_base(&v->conn, q, base);
+	ret = ret ?: vhost_user_set_vring_addr(&v->conn, a);
+	ret = ret ?: vhost_user_set_vring_kick(&v->conn, q, kick);
+	ret = ret ?: vhost_user_set_vring_call(&v->conn, q, call);
+	/* With protocol features, rings start disabled. */
+	if (!ret && (v->conn.features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
+		ret = vhost_user_set_vring_enable(&v->conn, q, 1);
+	return ret;
+}
+
+static int vu_stop_ring(struct vu_dev *v, uint16_t q)
+{
+	uint32_t base;
+
+	return vhost_user_get_vring_base(&v->conn, q, &base);
+}
+
+static const struct vu_backend_ops vu_user_ops = {
+	.set_features = vu_set_features,
+	.set_mem_table = vu_set_mem_table,
+	.start_ring = vu_start_ring,
+	.stop_ring = vu_stop_ring,
+};
+
+static int vk_set_features(struct vu_dev *v, uint64_t f)
+{
+	int ret = vhost_kernel_set_features(v->kfd, f);
+
+	/* The tap takes the offloads the driver accepted. */
+	if (!ret && v->kernel.features_ok)
+		v->kernel.features_ok(v->kernel.ctx, v->dev.driver_features);
+	return ret;
+}
+
+static int vk_set_mem_table(struct vu_dev *v, const struct vhost_user_mem_region *r, const int *fds,
+			    unsigned int n)
+{
+	(void)fds; /* the kernel walks our own mappings */
+	return vhost_kernel_set_mem_table(v->kfd, r, n);
+}
+
+static int vk_start_ring(struct vu_dev *v, uint16_t q, uint32_t num, uint32_t base,
+			 const struct vhost_user_vring_addr *a, int kick, int call)
+{
+	int ret = vhost_kernel_start_ring(v->kfd, q, num, base, a, kick, call);
+
+	return ret ?: vhost_kernel_net_backend(v->kfd, q, v->kernel.queue_fd(v->kernel.ctx, q));
+}
+
+static int vk_stop_ring(struct vu_dev *v, uint16_t q)
+{
+	uint32_t base;
+	int ret = vhost_kernel_net_backend(v->kfd, q, -1);
+
+	return ret ?: vhost_kernel_stop_ring(v->kfd, q, &base);
+}
+
+static const struct vu_backend_ops vk_ops = {
+	.set_features = vk_set_features,
+	.set_mem_table = vk_set_mem_table,
+	.start_ring = vk_start_ring,
+	.stop_ring = vk_stop_ring,
+};
+
 static void queue_offload(struct vu_dev *v, uint16_t q, bool on)
 {
 	if (v->offloaded[q] == on || !v->vh)
@@ -268,13 +373,7 @@ static int start_queue(struct vu_dev *v, uint16_t q)
 	if (v->failing && v->inflight_map)
 		vhost_user_inflight_forget(v->inflight_map, v->inflight.mmap_size,
 					   v->inflight.num_queues, q, vq->size, vq->used_idx);
-	ret = vhost_user_set_vring_num(&v->conn, q, vq->size);
-	ret = ret ?: vhost_user_set_vring_base(&v->conn, q, vq->last_avail_idx);
-	ret = ret ?: vhost_user_set_vring_addr(&v->conn, &a);
-	ret = ret ?: vhost_user_set_vring_kick(&v->conn, q, kick);
-	ret = ret ?: vhost_user_set_vring_call(&v->conn, q, call);
-	if (!ret && (v->conn.features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
-		ret = vhost_user_set_vring_enable(&v->conn, q, 1);
+	ret = v->ops->start_ring(v, q, vq->size, vq->last_avail_idx, &a, kick, call);
 	if (ret)
 		return ret;
 	queue_offload(v, q, true);
@@ -300,11 +399,13 @@ static int backend_start(struct vu_dev *v)
 		};
 		fds[i] = v->regions[i].fd;
 	}
+	/* The device bits a kernel vhost leaves to the tap are not its to see. */
+	f &= v->backend_features;
 	if (v->backend_features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES))
 		f |= 1ull << VHOST_USER_F_PROTOCOL_FEATURES;
-	ret = vhost_user_set_features(&v->conn, f);
+	ret = v->ops->set_features(v, f);
 	ret = ret ?: inflight_setup(v);
-	ret = ret ?: vhost_user_set_mem_table(&v->conn, r, fds, v->p.nr_regions);
+	ret = ret ?: v->ops->set_mem_table(v, r, fds, v->p.nr_regions);
 	for (uint16_t q = 0; !ret && q < v->dev.num_queues; q++)
 		if (v->dev.vqs[q].enabled)
 			ret = start_queue(v, q);
@@ -315,14 +416,14 @@ static int backend_start(struct vu_dev *v)
 /* The rings back from a connected back-end (a reset): it stops using them. */
 static void backend_stop(struct vu_dev *v)
 {
-	uint32_t base;
-
 	for (uint16_t q = 0; q < v->dev.num_queues; q++) {
-		if (v->started && v->dev.vqs[q].enabled && v->conn.fd >= 0)
-			vhost_user_get_vring_base(&v->conn, q, &base);
+		if (v->started && v->dev.vqs[q].enabled && connected(v))
+			v->ops->stop_ring(v, q);
 		queue_offload(v, q, false);
 	}
 	v->started = false;
+	if (v->kernel.features_ok)
+		v->kernel.features_ok(v->kernel.ctx, 0);
 }
 
 static void backend_lost(struct vu_dev *v, const char *why)
@@ -433,11 +534,21 @@ static void vu_config_read(struct virtio_dev *dev, uint32_t off, void *buf, uint
 static void vu_driver_ok(struct virtio_dev *dev)
 {
 	struct vu_dev *v = vu_of(dev);
+	int ret;
 
-	if (v->conn.fd < 0 || !v->vh)
+	if (!connected(v) || !v->vh)
 		return;
-	if (backend_start(v))
+	ret = backend_start(v);
+	if (!ret)
+		return;
+	if (v->kfd < 0) {
 		backend_lost(v, "failed to take the queues");
+		return;
+	}
+	/* The kernel does not come and go: what it refused stays refused. */
+	pr_err("%s: %s refused the queues: %s", v->name, v->kernel.device, strerror(-ret));
+	backend_stop(v);
+	virtio_dev_set_needs_reset(dev, "the kernel's vhost refused the queues");
 }
 
 static int vu_queue_notify(struct virtio_dev *dev, struct virtq *vq)
@@ -498,6 +609,10 @@ static void vu_destroy(struct virtio_dev *dev)
 	inflight_drop(v);
 	if (v->conn.fd >= 0)
 		close(v->conn.fd);
+	if (v->kfd >= 0)
+		close(v->kfd);
+	if (v->kernel.release)
+		v->kernel.release(v->kernel.ctx);
 	if (v->timerfd >= 0)
 		close(v->timerfd);
 	if (v->epfd >= 0)
@@ -518,10 +633,32 @@ static const struct virtio_dev_ops vu_ops = {
 
 /* ---- life cycle --------------------------------------------------------------------- */
 
+static int kernel_open(struct vu_dev *v)
+{
+	int fd = vhost_kernel_open(v->kernel.device), ret;
+
+	if (fd < 0) {
+		pr_err("%s: %s: %s%s", v->name, v->kernel.device, strerror(-fd),
+		       fd == -ENOENT ? " (is vhost_net loaded?)" : "");
+		return fd;
+	}
+	v->kfd = fd;
+	ret = vhost_kernel_get_features(fd, &v->backend_features);
+	if (!ret && !(v->backend_features & (1ull << VIRTIO_F_VERSION_1)))
+		ret = -EPROTO;
+	if (ret)
+		pr_err("%s: %s: features: %s", v->name, v->kernel.device, strerror(-ret));
+	return ret;
+}
+
 static int params_check(const struct vhost_user_dev_params *p)
 {
-	if (!p->socket || strlen(p->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path) ||
-	    !p->num_queues || p->num_queues > VIRTIO_HOST_MAX_QUEUES ||
+	if (p->kernel && (p->socket || !p->kernel->device || !p->kernel->queue_fd))
+		return -EINVAL;
+	if (!p->kernel &&
+	    (!p->socket || strlen(p->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
+		return -EINVAL;
+	if (!p->num_queues || p->num_queues > VIRTIO_HOST_MAX_QUEUES ||
 	    p->config_size > VHOST_USER_MAX_CONFIG || !p->nr_regions ||
 	    p->nr_regions > VHOST_USER_DEV_MAX_REGIONS || !p->fail_chain || !p->gm)
 		return -EINVAL;
@@ -533,17 +670,23 @@ int vhost_user_dev_create(struct virtio_dev **out, const struct vhost_user_dev_p
 	struct vu_dev *v;
 	int ret;
 
-	if (params_check(p))
-		return -EINVAL;
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+	if (params_check(p) || !(v = calloc(1, sizeof(*v)))) {
+		if (p->kernel && p->kernel->release)
+			p->kernel->release(p->kernel->ctx);
+		return params_check(p) ? -EINVAL : -ENOMEM;
+	}
 	v->p = *p;
+	v->ops = &vu_user_ops;
+	v->kfd = -1;
+	if (p->kernel) {
+		v->kernel = *p->kernel;
+		v->ops = &vk_ops;
+	}
 	v->p.queue_size = p->queue_size ? p->queue_size : 256;
 	v->p.timeout_ms = p->timeout_ms ? p->timeout_ms : VHOST_USER_DEV_TIMEOUT_MS;
 	v->p.grace_ms = p->grace_ms ? p->grace_ms : VHOST_USER_DEV_GRACE_MS;
 	snprintf(v->name, sizeof(v->name), "%s", p->name ? p->name : "vhost-user");
-	snprintf(v->socket, sizeof(v->socket), "%s", p->socket);
+	snprintf(v->socket, sizeof(v->socket), "%s", p->kernel ? p->kernel->device : p->socket);
 	memcpy(v->regions, p->regions, p->nr_regions * sizeof(*p->regions));
 	if (p->config)
 		memcpy(v->config, p->config, p->config_size);
@@ -559,6 +702,8 @@ int vhost_user_dev_create(struct virtio_dev **out, const struct vhost_user_dev_p
 			close(v->epfd);
 		if (v->timerfd >= 0)
 			close(v->timerfd);
+		if (v->kernel.release)
+			v->kernel.release(v->kernel.ctx);
 		free(v);
 		return ret;
 	}
@@ -567,7 +712,10 @@ int vhost_user_dev_create(struct virtio_dev **out, const struct vhost_user_dev_p
 	else if (epoll_ctl(v->epfd, EPOLL_CTL_ADD, v->timerfd,
 			   &(struct epoll_event){ .events = EPOLLIN, .data.fd = v->timerfd }))
 		ret = -errno;
-	ret = ret ?: backend_connect(v, true);
+	if (!ret && p->kernel)
+		ret = kernel_open(v);
+	else if (!ret)
+		ret = backend_connect(v, true);
 	if (ret) {
 		vu_destroy(&v->dev);
 		return ret;
@@ -575,6 +723,13 @@ int vhost_user_dev_create(struct virtio_dev **out, const struct vhost_user_dev_p
 	/* What the driver may see: the back-end's, of what this transport and the type allow. */
 	v->dev.host_features = v->backend_features &
 			       (VU_TRANSPORT_FEATURES | (p->device_features & VU_DEVICE_BITS));
+	if (p->kernel) {
+		v->dev.host_features |= p->device_features & VU_DEVICE_BITS;
+		pr_info("%s: queues served by the kernel's vhost (%s, features %#llx)", v->name,
+			v->socket, (unsigned long long)v->backend_features);
+		*out = &v->dev;
+		return 0;
+	}
 	v->dev.backend_fd = v->epfd;
 	pr_info("%s: vhost-user back-end at %s (features %#llx, protocol features %#llx)", v->name,
 		v->socket, (unsigned long long)v->backend_features,

@@ -51,9 +51,6 @@
 #define NET_CONFIG_SIZE offsetof(struct virtio_net_config, mtu)
 
 #define F(x) (1ull << VIRTIO_NET_F_##x)
-#define OFFLOAD_FEATURES                                                                         \
-	(F(CSUM) | F(GUEST_CSUM) | F(GUEST_TSO4) | F(GUEST_TSO6) | F(GUEST_ECN) | F(HOST_TSO4) | \
-	 F(HOST_TSO6) | F(HOST_ECN))
 
 /* What a virtqueue is for, after the negotiated features (virtio 1.x 5.1.2). */
 enum net_role { NET_RX, NET_TX, NET_CTRL, NET_UNUSED };
@@ -471,34 +468,16 @@ static int net_features_ok(struct virtio_dev *dev, uint64_t f)
 	return 0;
 }
 
-/*
- * Offloads are the tap's, not a queue's (TUNSETOFFLOAD changes the
- * interface's features): set through queue 0, they hold for every queue.
- */
-static void net_set_tap_offloads(struct virtio_net *net, unsigned int flags)
+static void net_set_tap_offloads(struct virtio_net *net, uint64_t guest_features)
 {
-	if (!net->be->is_tap || !net->be->offloads)
-		return;
-	if (ioctl(net->be->fd, TUNSETOFFLOAD, flags))
-		pr_warn_limited(&net->offload_errors, "%s: TUNSETOFFLOAD %#x failed", net->dev.name,
-				flags);
+	if (virtio_net_backend_set_offloads(net->be, guest_features))
+		pr_warn_limited(&net->offload_errors, "%s: setting the tap's offloads failed",
+				net->dev.name);
 }
 
 static void net_driver_ok(struct virtio_dev *dev)
 {
-	struct virtio_net *net = dev->priv;
-	unsigned int flags = 0;
-
-	/* The tap may only hand us what the guest accepts (GUEST_*). */
-	if (virtio_dev_has_feature(dev, VIRTIO_NET_F_GUEST_CSUM))
-		flags |= TUN_F_CSUM;
-	if (virtio_dev_has_feature(dev, VIRTIO_NET_F_GUEST_TSO4))
-		flags |= TUN_F_TSO4;
-	if (virtio_dev_has_feature(dev, VIRTIO_NET_F_GUEST_TSO6))
-		flags |= TUN_F_TSO6;
-	if (virtio_dev_has_feature(dev, VIRTIO_NET_F_GUEST_ECN))
-		flags |= TUN_F_TSO_ECN;
-	net_set_tap_offloads(net, flags);
+	net_set_tap_offloads(dev->priv, dev->driver_features);
 }
 
 static void net_reset(struct virtio_dev *dev)
@@ -605,7 +584,7 @@ int virtio_net_create(struct virtio_dev **out, const struct gmem *gm, struct vir
 	net->max_pairs = pairs;
 	net->pairs = 1;
 	if (be->vnet_hdr && be->offloads)
-		features |= OFFLOAD_FEATURES;
+		features |= VIRTIO_NET_OFFLOAD_FEATURES;
 	if (pairs > 1)
 		features |= F(MQ) | F(CTRL_VQ);
 	memcpy(net->config.mac, p && memcmp(p->mac, zero_mac, 6) ? p->mac : default_mac, 6);

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <splitvirt/log.h>
+#include <linux/virtio_net.h>
+
 #include <splitvirt/virtio_net.h>
 
 #define TAP_ALL_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
@@ -128,6 +130,25 @@ int virtio_net_tap_open_mq(struct virtio_net_backend **out, const char *name, ui
 		snprintf(name_out, name_len, "%s", kname);
 	*out = be;
 	return 0;
+}
+
+int virtio_net_backend_set_offloads(struct virtio_net_backend *be, uint64_t guest_features)
+{
+	unsigned int flags = 0;
+
+	if (!be->is_tap || !be->offloads)
+		return 0;
+	/* The tap may only hand the guest what it accepts (GUEST_*). */
+	if (guest_features & (1ull << VIRTIO_NET_F_GUEST_CSUM))
+		flags |= TUN_F_CSUM;
+	if (guest_features & (1ull << VIRTIO_NET_F_GUEST_TSO4))
+		flags |= TUN_F_TSO4;
+	if (guest_features & (1ull << VIRTIO_NET_F_GUEST_TSO6))
+		flags |= TUN_F_TSO6;
+	if (guest_features & (1ull << VIRTIO_NET_F_GUEST_ECN))
+		flags |= TUN_F_TSO_ECN;
+	/* The interface's, not a queue's: set through queue 0, they hold for every queue. */
+	return ioctl(be->fd, TUNSETOFFLOAD, flags) ? -errno : 0;
 }
 
 int virtio_net_tap_open(struct virtio_net_backend **out, const char *name, char *name_out,

@@ -85,6 +85,8 @@ static const struct link_case link_cases[] = {
 		    .path = "/dev/vdb",
 		    .read_only = true,
 		    .backend = SV_DEV_BACKEND_VHOST_USER } },
+	{ .text = "net@vhost-net=br0",
+	  .want = { .type = SV_DEV_NET, .bridge = "br0", .backend = SV_DEV_BACKEND_VHOST_NET } },
 	{ .text = "fs=share:/srv/share",
 	  .want = { .type = SV_DEV_FS, .path = "/srv/share", .tag = "share" } },
 	{ .text = "fs=a-b.C_9:/", .want = { .type = SV_DEV_FS, .path = "/", .tag = "a-b.C_9" } },
@@ -131,6 +133,8 @@ static const struct bad_case bad_links[] = {
 	{ .text = "fs=:/srv", .msg = "write fs=TAG:/path" },
 	{ .text = "fs=a23456789012345678901234567890123456:/srv", .msg = "write fs=TAG:/path" },
 	{ .text = "console@vhost-user", .msg = "console has no vhost-user back-end" },
+	{ .text = "blk@vhost-net=/dev/vda", .msg = "blk has no vhost-net back-end (net has)" },
+	{ .text = "net@vhost-user=br0", .msg = "net has no vhost-user back-end" },
 };
 
 static void test_link_refusals(void **state)

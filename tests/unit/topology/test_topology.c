@@ -282,9 +282,13 @@ static const struct bad_file bad_files[] = {
 	    "VM 's' has role standalone but 'dma-window:'"),
 	/* backend: devmodel or vhost-user, the latter for types that have one */
 	BAD("vms:\n" DEVVM DRV_A "      - { type: blk, from: devvm, backing: /v, backend: qsd }\n",
-	    10, "backend: 'qsd' is not a back-end; use devmodel (the default) or vhost-user"),
+	    10,
+	    "backend: 'qsd' is not a back-end; use devmodel (the default), vhost-user or vhost-net"),
 	BAD("vms:\n" DEVVM DRV_A "      - { type: rng, from: devvm, backend: vhost-user }\n", 10,
 	    "a rng device has no vhost-user back-end; remove 'backend:'"),
+	BAD("vms:\n" DEVVM DRV_A
+	    "      - { type: blk, from: devvm, backing: /v, backend: vhost-net }\n",
+	    10, "a blk device has no vhost-net back-end"),
 	BAD("vms:\n" DEVVM DRV_A
 	    "      - { type: blk, from: devvm, backing: /v, bakend: vhost-user }\n",
 	    10, "did you mean 'backend'"),
@@ -742,6 +746,15 @@ static void test_vhost_user_backend(void **state)
 		0);
 	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
 	assert_string_equal(buf, "sv.link0=a:fs=share:/srv/share");
+	sv_topo_free(topo);
+	topo = NULL;
+	/* vhost-net: the device VM's kernel serves the NIC's queues */
+	assert_int_equal(
+		load("vms:\n" DEVVM DRV_A
+		     "      - { type: net, from: devvm, bridge: br0, backend: vhost-net }\n"),
+		0);
+	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
+	assert_string_equal(buf, "sv.link0=a:net@vhost-net=br0/52:54:00:a5:00:00");
 }
 
 /* Two drivers, two device VMs: link ids follow driver order, then first use. */
