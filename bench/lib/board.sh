@@ -9,7 +9,8 @@
 # Kernel command line knobs (set by bench/<name>/run): sv.bench.runs=N
 # (counted rounds, default 5), sv.bench.warmup=N (default 1),
 # sv.bench.secs=S per test (default 3), sv.bench.timeout=SEC per VM run
-# (default 180), sv.bench.disk_mb=N (default 256). The guest commands also
+# (default 180), sv.bench.disk_mb=N (default 256), sv.bench.impls=A,B (only
+# these implementations, bench_pick; default all). The guest commands also
 # read sv.bench.trace=1 (blkbench -T), which no scenario here passes.
 
 BENCH_KERNEL=/guest/Image
@@ -21,10 +22,11 @@ BENCH_QEMU_BASE="-M virt,gic-version=host -accel kvm -cpu host -m 256M -smp 1 -n
 
 bench_init() {
 	BENCH_NAME=$1
-	runs=5 warmup=1 secs=3 tmo=180 disk_mb=256
+	runs=5 warmup=1 secs=3 tmo=180 disk_mb=256 only_impls=""
 	# shellcheck disable=SC2013 # the command line is one line of words
 	for arg in $(cat /proc/cmdline); do
 		case "$arg" in
+		sv.bench.impls=*) only_impls=$(echo "${arg#sv.bench.impls=}" | tr ',' ' ') ;;
 		sv.bench.runs=*) runs=${arg#sv.bench.runs=} ;;
 		sv.bench.warmup=*) warmup=${arg#sv.bench.warmup=} ;;
 		sv.bench.secs=*) secs=${arg#sv.bench.secs=} ;;
@@ -412,6 +414,14 @@ bench_qemu_net() {
 		-kernel "$BENCH_KERNEL" -initrd "$BENCH_INITRD" -append "$5" \
 		-netdev "tap,id=n0,ifname=sv-qtap0,script=$BENCH_DIR/qemu-ifup,downscript=no,vhost=$4" \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02,romfile="
+}
+
+# bench_pick IMPL...: those of the implementations sv.bench.impls names
+# (all of them without it), in the order given.
+bench_pick() {
+	for bp in "$@"; do
+		case " ${only_impls:-$*} " in *" $bp "*) printf '%s ' "$bp" ;; esac
+	done
 }
 
 # bench_devvm_yaml PASSTHROUGH|- [CMDLINE-EXTRA]: the device VM of the

@@ -9,8 +9,10 @@ secs=3
 gic=3
 timeout=1800
 disk_mb=256
+impls=""
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--impls) impls=${2:-}; shift 2 ;;
 	--runs) runs=${2:-}; shift 2 ;;
 	--warmup) warmup=${2:-}; shift 2 ;;
 	--secs) secs=${2:-}; shift 2 ;;
@@ -61,7 +63,7 @@ rc=0
 # shellcheck disable=SC2086
 board/run-board --images "build/bench-$BENCH_NAME-images" --gic "$gic" --timeout "$timeout" \
 	--log "$log" $board_opts \
-	--append "sv.bench.runs=$runs sv.bench.warmup=$warmup sv.bench.secs=$secs sv.bench.disk_mb=$disk_mb" \
+	--append "sv.bench.runs=$runs sv.bench.warmup=$warmup sv.bench.secs=$secs sv.bench.disk_mb=$disk_mb${impls:+ sv.bench.impls=$impls}" \
 	"bench-$BENCH_NAME" || rc=$?
 
 res=build/bench-$BENCH_NAME-results.txt
