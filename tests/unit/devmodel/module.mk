@@ -27,7 +27,7 @@ test_devmodel_fair_LDLIBS := -lpthread -Wl,--wrap=ioctl
 
 # A disk qemu-storage-daemon serves (blk@vhost-user), started from `devmodel --backends`.
 UNIT_TESTS += test_devmodel_vhost
-test_devmodel_vhost_SRCS := tests/unit/devmodel/test_devmodel_vhost.c \
+test_devmodel_vhost_SRCS := tests/unit/devmodel/test_devmodel_vhost.c tests/support/backend_proc.c \
 	tests/support/fake_kmod.c tests/support/guestdrv.c tests/support/guest.c
 test_devmodel_vhost_LIBS := svdevmodel svlinkfmt svdevices svvhost svvirtio svpci svrpc svutil
 test_devmodel_vhost_LDLIBS := -lpthread

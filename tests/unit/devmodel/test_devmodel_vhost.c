@@ -28,6 +28,7 @@
 #include <splitvirt/log.h>
 
 #include "../../../devmodel/args.h"
+#include "../../support/backend_proc.h"
 #include "../../support/guestdrv.h"
 
 #define RAM (4u << 20)
@@ -43,19 +44,6 @@ struct fixture {
 	struct dm_link *link;
 	struct guestdrv gd;
 };
-
-static bool sock_ready(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
 
 /* Runs what `devmodel --backends` prints for the link (one back-end). */
 static void backend_start(struct fixture *f)
@@ -76,18 +64,7 @@ static void backend_start(struct fixture *f)
 		argv[argc++] = w;
 	argv[argc] = NULL;
 	assert_string_equal(argv[0], "qemu-storage-daemon");
-	f->qsd = fork();
-	assert_true(f->qsd >= 0);
-	if (!f->qsd) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, STDOUT_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && !sock_ready(sock); i++)
-		usleep(10000);
-	assert_true(sock_ready(sock));
+	f->qsd = bp_start(argv, sock);
 }
 
 static int setup(void **state)
@@ -97,7 +74,7 @@ static int setup(void **state)
 	char line[160], err[160];
 	int fd;
 
-	if (system("command -v qemu-storage-daemon >/dev/null 2>&1")) {
+	if (!bp_have("qemu-storage-daemon")) {
 		*state = NULL;
 		return 0;
 	}
@@ -134,8 +111,7 @@ static int teardown(void **state)
 	dm_link_close(f->link);
 	sv_loop_fini(&f->loop);
 	fk_fini(&f->fk);
-	kill(f->qsd, SIGKILL);
-	waitpid(f->qsd, NULL, 0);
+	bp_kill(f->qsd);
 	snprintf(sock, sizeof(sock), "%s/link0-dev0.sock", f->dir);
 	unlink(sock);
 	unlink(f->img);

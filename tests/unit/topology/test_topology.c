@@ -723,38 +723,31 @@ static void test_link_param_and_cmdline(void **state)
 	assert_int_equal(sv_topo_vm_cmdline(topo, 1, buf, sizeof(buf)), strlen("console=ttyAMA0"));
 }
 
-/* A disk served by a vhost-user back-end in the device VM: NAME@vhost-user in sv.link. */
-static void test_vhost_user_backend(void **state)
+/* Devices other back-ends serve, as sv.link writes them: NAME@BACKEND, fs always virtiofsd's. */
+static void test_other_backends(void **state)
 {
-	char buf[256];
+	static const struct {
+		const char *devices, *param;
+	} cases[] = {
+		{ "      - { type: blk, from: devvm, backing: /dev/vdb, backend: vhost-user }\n"
+		  "      - { type: blk, from: devvm, backing: /dev/vdc, backend: devmodel }\n",
+		  "sv.link0=a:blk@vhost-user=/dev/vdb,blk=/dev/vdc" },
+		{ "      - { type: fs, from: devvm, backing: /srv/share, tag: share }\n",
+		  "sv.link0=a:fs=share:/srv/share" },
+		{ "      - { type: net, from: devvm, bridge: br0, backend: vhost-net }\n",
+		  "sv.link0=a:net@vhost-net=br0/52:54:00:a5:00:00" },
+	};
+	char text[512], buf[256];
 
 	(void)state;
-	assert_int_equal(
-		load("vms:\n" DEVVM DRV_A
-		     "      - { type: blk, from: devvm, backing: /dev/vdb, backend: vhost-user }\n"
-		     "      - { type: blk, from: devvm, backing: /dev/vdc, backend: devmodel }\n"),
-		0);
-	assert_int_equal(topo->vms[1].devs[0].backend, SV_DEV_BACKEND_VHOST_USER);
-	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
-	assert_string_equal(buf, "sv.link0=a:blk@vhost-user=/dev/vdb,blk=/dev/vdc");
-	sv_topo_free(topo);
-	topo = NULL;
-	/* virtio-fs: always virtiofsd's */
-	assert_int_equal(
-		load("vms:\n" DEVVM DRV_A
-		     "      - { type: fs, from: devvm, backing: /srv/share, tag: share }\n"),
-		0);
-	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
-	assert_string_equal(buf, "sv.link0=a:fs=share:/srv/share");
-	sv_topo_free(topo);
-	topo = NULL;
-	/* vhost-net: the device VM's kernel serves the NIC's queues */
-	assert_int_equal(
-		load("vms:\n" DEVVM DRV_A
-		     "      - { type: net, from: devvm, bridge: br0, backend: vhost-net }\n"),
-		0);
-	sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
-	assert_string_equal(buf, "sv.link0=a:net@vhost-net=br0/52:54:00:a5:00:00");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "vms:\n" DEVVM DRV_A "%s", cases[i].devices);
+		assert_int_equal(load(text), 0);
+		sv_topo_link_param(topo, &topo->links[0], buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].param);
+		sv_topo_free(topo);
+		topo = NULL;
+	}
 }
 
 /* Two drivers, two device VMs: link ids follow driver order, then first use. */
@@ -1053,7 +1046,7 @@ int main(void)
 		SV_TEST(test_dma_window_swiotlb),
 		SV_TEST(test_kernel_scan),
 		SV_TEST(test_dma_window_auto),
-		SV_TEST(test_vhost_user_backend),
+		SV_TEST(test_other_backends),
 		SV_TEST(test_link_param_and_cmdline),
 		SV_TEST(test_device_vm_panic_reboots),
 		SV_TEST(test_link_order),

@@ -8,6 +8,7 @@ test_vhost_user_LDLIBS := -lpthread
 # The vhost-user device model against Debian's qemu-storage-daemon (skipped without it).
 UNIT_TESTS += test_vhost_user_blk
 test_vhost_user_blk_SRCS := tests/unit/vhost/test_vhost_user_blk.c tests/support/testdrv.c \
+	tests/support/backend_proc.c \
 	tests/support/fake_platform.c tests/support/guest.c
 test_vhost_user_blk_LIBS := svvhost svvirtio svpci svutil
 test_vhost_user_blk_LDLIBS := -lpthread

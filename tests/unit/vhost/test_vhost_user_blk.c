@@ -35,6 +35,7 @@
 #include <splitvirt/vhost_user_dev.h>
 #include <splitvirt/virtio_blk.h>
 
+#include "../../support/backend_proc.h"
 #include "../../support/testdrv.h"
 
 #define QSD "qemu-storage-daemon"
@@ -49,32 +50,12 @@ struct fixture {
 	struct testdrv td;
 };
 
-static bool have_qsd(void)
-{
-	return system("command -v " QSD " >/dev/null 2>&1") == 0;
-}
-
-/* A back-end that accepts connections: the socket is there once it listens. */
-static bool sock_ready(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* iops > 0: every request waits in a throttle group, so some stay in flight there. */
 static void qsd_start(struct fixture *f, int iops)
 {
 	char file[160], tg[64], thr[96], exp[192];
 	const char *node = iops ? "thr0" : "file0";
 
-	unlink(f->sock);
 	snprintf(file, sizeof(file), "driver=file,node-name=file0,filename=%s", f->img);
 	snprintf(tg, sizeof(tg), "throttle-group,id=tg0,x-iops-total=%d", iops ? iops : 1);
 	snprintf(thr, sizeof(thr), "driver=throttle,node-name=thr0,throttle-group=tg0,file=file0");
@@ -82,28 +63,16 @@ static void qsd_start(struct fixture *f, int iops)
 		exp, sizeof(exp),
 		"type=vhost-user-blk,id=exp0,node-name=%s,addr.type=unix,addr.path=%s,writable=on,num-queues=1",
 		node, f->sock);
-	f->qsd = fork();
-	assert_true(f->qsd >= 0);
-	if (!f->qsd) {
-		int null = open("/dev/null", O_WRONLY);
+	char *throttled[] = { QSD,	    "--blockdev", file,	      "--object", tg,
+			      "--blockdev", thr,	  "--export", exp,	  NULL };
+	char *plain[] = { QSD, "--blockdev", file, "--export", exp, NULL };
 
-		dup2(null, STDOUT_FILENO);
-		if (iops)
-			execlp(QSD, QSD, "--blockdev", file, "--object", tg, "--blockdev", thr,
-			       "--export", exp, (char *)NULL);
-		else
-			execlp(QSD, QSD, "--blockdev", file, "--export", exp, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && !sock_ready(f->sock); i++)
-		usleep(10000);
-	assert_true(sock_ready(f->sock));
+	f->qsd = bp_start(iops ? throttled : plain, f->sock);
 }
 
 static void qsd_kill(struct fixture *f)
 {
-	kill(f->qsd, SIGKILL);
-	waitpid(f->qsd, NULL, 0);
+	bp_kill(f->qsd);
 	f->qsd = -1;
 }
 
@@ -145,7 +114,7 @@ static int setup(void **state)
 	struct fixture *f;
 	int fd;
 
-	if (!have_qsd()) {
+	if (!bp_have(QSD)) {
 		*state = NULL;
 		return 0;
 	}
