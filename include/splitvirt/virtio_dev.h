@@ -104,6 +104,11 @@ struct virtio_dev {
 	const struct virtio_transport_ops *tops;
 	void *transport;
 	int backend_fd; /* -1 if the model has nothing to poll */
+	/*
+	 * Its rings are served by another (a vhost back-end): a busy-polling
+	 * host leaves them alone (virtio_dev_poll_queues, virtio_dev_set_polled).
+	 */
+	bool rings_elsewhere;
 	pthread_mutex_t lock;
 	/*
 	 * Throttled log counters (pr_warn_limited) for what the driver can

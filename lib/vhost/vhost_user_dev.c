@@ -720,6 +720,7 @@ int vhost_user_dev_create(struct virtio_dev **out, const struct vhost_user_dev_p
 		vu_destroy(&v->dev);
 		return ret;
 	}
+	v->dev.rings_elsewhere = true;
 	/* What the driver may see: the back-end's, of what this transport and the type allow. */
 	v->dev.host_features = v->backend_features &
 			       (VU_TRANSPORT_FEATURES | (p->device_features & VU_DEVICE_BITS));

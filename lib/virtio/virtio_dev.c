@@ -244,7 +244,7 @@ int virtio_dev_poll_queues(struct virtio_dev *dev)
 	int found = 0, ret = 0;
 
 	pthread_mutex_lock(&dev->lock);
-	for (uint16_t q = 0; q < dev->num_queues && ret >= 0; q++) {
+	for (uint16_t q = 0; q < dev->num_queues && ret >= 0 && !dev->rings_elsewhere; q++) {
 		if (!virtq_has_avail(&dev->vqs[q]))
 			continue;
 		found++;
@@ -259,7 +259,8 @@ bool virtio_dev_set_polled(struct virtio_dev *dev, bool polled)
 	bool more = false;
 
 	pthread_mutex_lock(&dev->lock);
-	for (uint16_t q = 0; q < dev->num_queues; q++)
+	/* Not ours to suppress kicks on: the back-end's notification state. */
+	for (uint16_t q = 0; q < dev->num_queues && !dev->rings_elsewhere; q++)
 		more |= virtq_set_polled(&dev->vqs[q], polled);
 	pthread_mutex_unlock(&dev->lock);
 	return more;

@@ -251,6 +251,12 @@ static void test_hand_over(void **state)
 		td_read(&f->td, &f->td.device, offsetof(struct virtio_blk_config, num_queues), 2),
 		1);
 	assert_true(vhost_user_dev_connected(f->td.dev));
+	/* A busy-polling host leaves the back-end's rings and notification flags alone. */
+	post(f, &(uint64_t){ 0 });
+	assert_false(virtio_dev_set_polled(f->td.dev, true));
+	assert_int_equal(virtio_dev_poll_queues(f->td.dev), 0);
+	assert_int_equal(((struct vring_used *)gram_ptr(&f->td.ram, f->td.vr[0].used_gpa))->flags,
+			 0);
 	/* A reset takes the rings back (GET_VRING_BASE stops them in the back-end). */
 	td_reset(&f->td);
 	host_run(f, 5);
