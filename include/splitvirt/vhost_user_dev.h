@@ -9,7 +9,8 @@
  * platform irqfd -> guest without this process.
  *
  * A back-end that dies (its socket closes, or it breaks the protocol) is
- * reconnected to, every 200 ms. What it had in flight waits for it for a
+ * reconnected to, every 200 ms (backing off to 5 s while it accepts and
+ * then does not answer). What it had in flight waits for it for a
  * grace period and is then redone by it (its in-flight records,
  * VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD); once the grace period is over
  * the model completes those requests and every new one with an error
@@ -54,6 +55,8 @@ struct vhost_kernel_params {
 #define VHOST_USER_DEV_GRACE_MS 5000
 #define VHOST_USER_DEV_TIMEOUT_MS 5000
 #define VHOST_USER_DEV_RETRY_MS 200
+/* A back-end that accepts and then times out is tried again at most this often. */
+#define VHOST_USER_DEV_RETRY_MAX_MS 5000
 
 struct vhost_user_dev_params {
 	const char *name; /* in log lines */

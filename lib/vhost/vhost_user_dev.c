@@ -78,6 +78,13 @@ struct vu_dev {
 	bool offloaded[VIRTIO_HOST_MAX_QUEUES];
 	bool failing; /* the grace period is over: requests fail until a back-end is back */
 	int64_t down_since_ms;
+	/*
+	 * Reconnect pacing: a back-end that accepts and then does not answer
+	 * holds this device's thread for a whole call timeout per attempt, so
+	 * after each timeout the next attempt waits twice as long (to 5 s).
+	 */
+	int64_t next_try_ms;
+	int retry_ms;
 
 	/* The back-end's in-flight records (PROTOCOL_F_INFLIGHT_SHMFD), kept across reconnects. */
 	struct vhost_user_inflight inflight;
@@ -438,6 +445,8 @@ static void backend_lost(struct vu_dev *v, const char *why)
 	v->conn.fd = -1;
 	v->started = false;
 	v->down_since_ms = now_ms();
+	v->next_try_ms = 0;
+	v->retry_ms = VHOST_USER_DEV_RETRY_MS;
 	v->failing = false;
 	arm_retry(v, true);
 }
@@ -504,12 +513,20 @@ static void grace_over(struct vu_dev *v)
 static void backend_tick(struct vu_dev *v)
 {
 	uint64_t n;
+	int ret;
 
 	if (read(v->timerfd, &n, sizeof(n)) < 0)
 		return;
 	if (v->conn.fd >= 0)
 		return;
-	if (backend_connect(v, false)) {
+	ret = now_ms() >= v->next_try_ms ? backend_connect(v, false) : -EAGAIN;
+	if (ret) {
+		if (ret == -ETIMEDOUT) {
+			v->retry_ms = v->retry_ms * 2 > VHOST_USER_DEV_RETRY_MAX_MS ?
+					      VHOST_USER_DEV_RETRY_MAX_MS :
+					      v->retry_ms * 2;
+			v->next_try_ms = now_ms() + v->retry_ms;
+		}
 		if (!v->failing && now_ms() - v->down_since_ms >= v->p.grace_ms)
 			grace_over(v);
 		return;

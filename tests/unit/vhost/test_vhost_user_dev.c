@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -123,6 +124,7 @@ static int create(struct fixture *f, struct virtio_dev **dev)
 		.fail_chain = virtio_blk_fail_request,
 		.config_fixup = virtio_blk_config_fit_queues,
 		.grace_ms = GRACE_MS,
+		.timeout_ms = 100,
 	};
 
 	return vhost_user_dev_create(dev, &p);
@@ -343,6 +345,44 @@ static void test_back_within_grace(void **state)
 	assert_int_equal(*(uint8_t *)gram_ptr(&f->td.ram, s), 0xee);
 }
 
+/*
+ * A back-end that accepts and never answers (hung, or stopped): each try
+ * costs a call timeout on the device's thread, so the tries back off; the
+ * grace period still ends on time and requests fail.
+ */
+static void test_hung_backend_backs_off(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timespec t0, t;
+	uint64_t s;
+	int lfd, tries = 0, fd;
+
+	start(f);
+	be_die(f);
+	unlink(f->sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->sock);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 64), 0);
+	post(f, &s);
+	/* 2.6 s of wall time, however slow each loop pass is (sanitizers, a loaded machine). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		host_run(f, 1);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 2600);
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		close(fd);
+		tries++;
+	}
+	close(lfd);
+	/* Tries at about 0.2, 0.7, 1.6 s (each 0.1 s of timeout, then 0.4, 0.8, 1.6 s apart). */
+	assert_true(tries >= 2 && tries <= 4);
+	assert_int_equal(*(uint8_t *)gram_ptr(&f->td.ram, s), VIRTIO_BLK_S_IOERR);
+}
+
 /* Back-ends the model cannot use: no device. */
 static void test_unusable_backends(void **state)
 {
@@ -363,6 +403,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hand_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_death_uses_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_back_within_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hung_backend_backs_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unusable_backends, setup, teardown),
 	};
 
