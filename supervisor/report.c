@@ -78,6 +78,10 @@ static void print_devices(FILE *out, const struct sv_topology *t, const struct s
 			fprintf(out, "%s%s", d->backing, d->readonly ? " (read-only)" : "");
 		if (d->bridge)
 			fprintf(out, "bridge %s, mac %s", d->bridge, d->mac ? d->mac : "(derived)");
+		if (d->tag)
+			fprintf(out, ", tag %s", d->tag);
+		if (d->backend != SV_DEV_BACKEND_DEVMODEL)
+			fprintf(out, ", served by %s", sv_dev_backend_name(d->backend));
 		fputc('\n', out);
 	}
 }

@@ -1031,6 +1031,14 @@ static void test_demo_file(void **state)
 	snprintf(path, sizeof(path), "%s/topologies/two-drivers.yaml", exe);
 	assert_int_equal(sv_topo_load(path, 0, &topo, &diags), 0);
 	assert_int_equal(topo->nr_links, 2);
+	sv_topo_free(topo);
+	topo = NULL;
+	snprintf(path, sizeof(path), "%s/topologies/standard-backends.yaml", exe);
+	assert_int_equal(sv_topo_load(path, 0, &topo, &diags), 0);
+	assert_int_equal(diags.nr_warnings, 0);
+	assert_int_equal(topo->vms[1].devs[0].backend, SV_DEV_BACKEND_VHOST_USER);
+	assert_int_equal(topo->vms[1].devs[1].backend, SV_DEV_BACKEND_VHOST_NET);
+	assert_int_equal(topo->vms[1].devs[2].type, SV_DEV_FS);
 }
 
 #define NR_BAD (sizeof(bad_files) / sizeof(bad_files[0]))
