@@ -23,3 +23,6 @@ wait_block /dev/nvme0n1p1
 check_written_image /dev/nvme0n1p1 "written by the driver VM through the device VM" "$(fact sha)" \
 	"the NVMe's partition 1 (back in the board)"
 echo "the driver VM's files, written through qemu-storage-daemon, are on the NVMe's partition 1"
+# The last writer of partition 1 (after crossvm_demo): scripts/test looks for
+# this data.bin in the NVMe's image file on the dev machine.
+echo "demo on the NVMe: data.bin sha256 $(fact sha)"
