@@ -206,6 +206,15 @@ int sv_dev_vhost_command(const struct sv_dev_spec *d, const char *socket, char *
 
 /* Shared value rules, for the descriptors and the topology parser. */
 bool sv_dev_ifname_ok(const char *s, size_t len);
+/* 1-max letters, digits, '_', '-' or '.' (interface names, virtio-fs tags). */
+bool sv_dev_name_ok(const char *s, size_t len, size_t max);
+/*
+ * A device VM path sv.link can carry (one word of a kernel command line):
+ * absolute, at most SV_DEV_LINK_PATH_MAX bytes, no blanks, control
+ * characters, quotes or commas.
+ */
+bool sv_dev_link_path_ok(const char *s, size_t len);
+#define SV_DEV_LINK_PATH_MAX 255
 int sv_dev_parse_mac(const char *text, uint8_t mac[6]);
 
 #endif

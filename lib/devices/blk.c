@@ -20,8 +20,6 @@
 
 #define RO_SUFFIX ":ro"
 #define RO_SUFFIX_LEN (sizeof(RO_SUFFIX) - 1)
-/* A path in a kernel command line: the kernel's own limit is the whole line. */
-#define LINK_PATH_MAX 255
 
 static int blk_check(const struct sv_dev_spec *d, const char *where, char *err, size_t errlen)
 {
@@ -44,18 +42,13 @@ static int blk_check(const struct sv_dev_spec *d, const char *where, char *err, 
 static int blk_link_path_ok(const char *path, size_t len, const char *where, char *err,
 			    size_t errlen)
 {
-	bool ok = len && path[0] == '/';
-
 	if (len == 0)
 		return sv_errmsg(err, errlen,
 				 "%s: blk needs a path; write blk=/dev/vda or blk=/img:ro", where);
-	if (len > LINK_PATH_MAX)
+	if (len > SV_DEV_LINK_PATH_MAX)
 		return sv_errmsg(err, errlen, "%s: blk path is %zu bytes; the limit is %d", where,
-				 len, LINK_PATH_MAX);
-	for (size_t i = 0; ok && i < len; i++)
-		ok = !isspace((unsigned char)path[i]) && !iscntrl((unsigned char)path[i]) &&
-		     path[i] != '"' && path[i] != ',';
-	if (!ok)
+				 len, SV_DEV_LINK_PATH_MAX);
+	if (!sv_dev_link_path_ok(path, len))
 		return sv_errmsg(
 			err, errlen,
 			"%s: blk path '%.*s' must be absolute, without blanks, quotes or commas",

@@ -89,12 +89,27 @@ const char *sv_dev_type_list(void)
 	return list;
 }
 
-bool sv_dev_ifname_ok(const char *s, size_t len)
+bool sv_dev_name_ok(const char *s, size_t len, size_t max)
 {
-	bool ok = len >= 1 && len <= SV_DEV_IFNAME_MAX;
+	bool ok = len >= 1 && len <= max;
 
 	for (size_t i = 0; ok && i < len; i++)
 		ok = isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '.';
+	return ok;
+}
+
+bool sv_dev_ifname_ok(const char *s, size_t len)
+{
+	return sv_dev_name_ok(s, len, SV_DEV_IFNAME_MAX);
+}
+
+bool sv_dev_link_path_ok(const char *s, size_t len)
+{
+	bool ok = len && len <= SV_DEV_LINK_PATH_MAX && s[0] == '/';
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = !isspace((unsigned char)s[i]) && !iscntrl((unsigned char)s[i]) &&
+		     s[i] != '"' && s[i] != ',';
 	return ok;
 }
 

@@ -6,7 +6,6 @@
  * the driver VM mounts it with `mount -t virtiofs TAG DIR`.
  * sv.link: fs=TAG:PATH.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,38 +21,17 @@
 #include "devices.h"
 
 #define VIRTIOFSD "/usr/lib/qemu/virtiofsd"
-/* What sv.link can carry (one word of a kernel command line). */
-#define FS_LINK_PATH_MAX 255
-
-static bool tag_ok(const char *t, size_t len)
-{
-	bool ok = len >= 1 && len <= SV_DEV_TAG_MAX;
-
-	for (size_t i = 0; ok && i < len; i++)
-		ok = isalnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '-' || t[i] == '.';
-	return ok;
-}
-
-static bool path_ok(const char *p, size_t len)
-{
-	bool ok = len && len <= FS_LINK_PATH_MAX && p[0] == '/';
-
-	for (size_t i = 0; ok && i < len; i++)
-		ok = !isspace((unsigned char)p[i]) && !iscntrl((unsigned char)p[i]) &&
-		     p[i] != '"' && p[i] != ',';
-	return ok;
-}
 
 static int fs_check(const struct sv_dev_spec *d, const char *where, char *err, size_t errlen)
 {
 	size_t len = strnlen(d->path, sizeof(d->path));
 
-	if (!path_ok(d->path, len))
+	if (!sv_dev_link_path_ok(d->path, len))
 		return sv_errmsg(
 			err, errlen,
 			"%s: fs needs the shared directory's absolute path in the device VM (at most %d bytes, no blanks, quotes or commas)",
-			where, FS_LINK_PATH_MAX);
-	if (!tag_ok(d->tag, strnlen(d->tag, sizeof(d->tag))))
+			where, SV_DEV_LINK_PATH_MAX);
+	if (!sv_dev_name_ok(d->tag, strnlen(d->tag, sizeof(d->tag)), SV_DEV_TAG_MAX))
 		return sv_errmsg(
 			err, errlen,
 			"%s: fs needs a tag the driver VM mounts: 1-%d letters, digits, '_', '-' or '.'",
@@ -67,7 +45,8 @@ static int fs_link_parse(struct sv_dev_spec *d, const char *arg, const char *whe
 	const char *colon = arg ? strchr(arg, ':') : NULL;
 	size_t tlen = colon ? (size_t)(colon - arg) : 0;
 
-	if (!colon || !tag_ok(arg, tlen) || !path_ok(colon + 1, strlen(colon + 1)))
+	if (!colon || !sv_dev_name_ok(arg, tlen, SV_DEV_TAG_MAX) ||
+	    !sv_dev_link_path_ok(colon + 1, strlen(colon + 1)))
 		return sv_errmsg(err, errlen,
 				 "%s: write fs=TAG:/path/in/the/device/vm (got '%.64s')", where,
 				 arg ? arg : "");
